@@ -1,0 +1,1 @@
+from researchdesk.cli import main

@@ -1,0 +1,1 @@
+"""Getting documents into the library: readers per format, metadata, segmenting, the ingest pipeline."""

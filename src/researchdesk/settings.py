@@ -1,0 +1,69 @@
+"""One settings model for the whole desk; every field reads ``RESEARCHDESK_<NAME>`` from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SERVICE_PARAGRAPH = (
+    "This brief was prepared by the research service in response to a member request. "
+    "It summarizes what the service's library holds on the question, quotes each source verbatim "
+    "with its location, and lists further reading and next steps. Staff are glad to help further."
+)
+
+
+class Settings(BaseSettings):
+    """Settings of a desk. Functions take a ``Settings`` instead of reading the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="RESEARCHDESK_", extra="ignore")
+
+    home: Path = Field(Path("desk"), description="Desk directory (database, files, indexes).")
+    database_url: str = Field(
+        "", description="Database URL; empty means the SQLite file inside the desk directory."
+    )
+    max_file_mb: float = Field(
+        200.0, description="Largest file ingest accepts, in megabytes (a 200-page report fits)."
+    )
+    max_unpacked_mb: float = Field(
+        500.0, description="Largest total uncompressed size accepted inside a DOCX (zip bomb guard)."
+    )
+    embedder: str = Field(
+        "minilm",
+        description="Sentence-embedding model for semantic search: 'minilm' (all-MiniLM-L6-v2) or 'none'.",
+    )
+    embed_batch_size: int = Field(64, description="Passages encoded per batch when embedding.")
+    expand_queries: bool = Field(True, description="Expand queries with the built-in thesaurus.")
+    service_name: str = Field("Research Service", description="Name of the research service on briefs.")
+    service_paragraph: str = Field(
+        DEFAULT_SERVICE_PARAGRAPH, description="The paragraph about the research service on every brief."
+    )
+    prepared_by: str = Field("Research Service staff", description="Default 'prepared by' line on briefs.")
+    csl_style: str = Field("apa", description="Citation style of briefs (a CSL style name).")
+    codebooks: list[str] = Field(
+        default_factory=lambda: ["collaboration-factors", "cfir-2009"],
+        description="Codebooks used to suggest themes (built-in names or YAML files in <home>/codebooks).",
+    )
+    llm_url: str = Field("", description="OpenAI-compatible endpoint for summary prose; empty = off.")
+    llm_model: str = Field("", description="Model name for the LLM backend.")
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "desk.sqlite3"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.home / "files"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def backups_dir(self) -> Path:
+        return self.home / "backups"
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
