@@ -1,1 +1,1 @@
-from researchdesk.cli import main
+"""ResearchDesk: the working desk of a local-government research service."""

@@ -1,0 +1,38 @@
+"""The ``researchdesk`` command: a thin layer over the desk's functions."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from researchdesk.cli.common import app, console_err
+from researchdesk.errors import InputError, NotFound, ResearchDeskError
+
+# Command modules register themselves on ``app`` when imported.
+from researchdesk.cli import library as _library  # noqa: E402,F401  isort: skip
+
+
+def main() -> None:
+    """Run the command line; errors print what went wrong and what to do, never a stack trace."""
+    try:
+        result = app(standalone_mode=False)
+    except ResearchDeskError as exc:
+        console_err.print(f"[bold red]Error:[/] {exc.message}", highlight=False, markup=True)
+        if exc.hint:
+            console_err.print(f"[yellow]What to do:[/] {exc.hint}", highlight=False)
+        sys.exit(2 if isinstance(exc, InputError | NotFound) else 1)
+    except click.exceptions.Abort:
+        console_err.print("Interrupted.")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    if isinstance(result, int) and result:
+        sys.exit(result)
+
+
+__all__ = ["app", "main"]

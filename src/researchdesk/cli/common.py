@@ -1,0 +1,86 @@
+"""Shared pieces of the command line: the app, the desk option, JSON and progress output."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from researchdesk.desk import Desk, open_desk
+from researchdesk.settings import Settings
+
+app = typer.Typer(
+    name="researchdesk",
+    help=(
+        "ResearchDesk: keep the library, take in member requests, scan for verbatim evidence and deliver "
+        "checked research briefs.\n\n"
+        "Start with `researchdesk init`, then `researchdesk ingest FOLDER`, then `researchdesk search \"...\"`. "
+        "The desk lives in RESEARCHDESK_HOME (default ./desk) or --home."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+console = Console()
+console_err = Console(stderr=True)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    home: Path | None = typer.Option(
+        None, "--home", help="Desk directory (overrides RESEARCHDESK_HOME; default ./desk).", envvar=None
+    ),
+) -> None:
+    settings = Settings() if home is None else Settings(home=home)
+    ctx.obj = settings
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, Settings) else Settings()
+
+
+@contextmanager
+def desk_of(ctx: typer.Context) -> Iterator[Desk]:
+    """Open the desk named by the root options, and close it afterwards."""
+    desk = open_desk(settings_of(ctx))
+    try:
+        yield desk
+    finally:
+        desk.close()
+
+
+def to_jsonable(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: to_jsonable(v) for k, v in asdict(value).items()}
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def print_json(value: Any) -> None:
+    """Print ``value`` as JSON on stdout (plain print: no colour codes for scripts)."""
+    print(json.dumps(to_jsonable(value), ensure_ascii=False, indent=2))
+
+
+def progress_bar(transient: bool = True) -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console_err,
+        transient=transient,
+    )

@@ -1,0 +1,97 @@
+"""Query expansion from the built-in thesaurus: finds its phrases in a query and adds their synonyms."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from researchdesk.search.thesaurus import THESAURUS
+from researchdesk.search.tokenize import stem_parts, tokenize
+
+# Weight of a whole expanded phrase relative to one of the user's own words (1.0); a phrase of
+# several tokens shares it, so "collective impact" does not outweigh the user's "partnership".
+EXPANSION_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """A thesaurus phrase found in the query and the phrases of its group that were added."""
+
+    matched: str
+    added: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def _phrase_keys() -> list[tuple[tuple[str, ...], str, int]]:
+    """Return (stem sequence, phrase, group index) for every thesaurus phrase, longest first."""
+    keys = []
+    for group_index, group in enumerate(THESAURUS):
+        for phrase in group:
+            parts = tuple(stem_parts(phrase))
+            if parts:
+                keys.append((parts, phrase, group_index))
+    keys.sort(key=lambda item: -len(item[0]))
+    return keys
+
+
+def find_expansions(query: str, groups: Sequence[Sequence[str]] | None = None) -> list[Expansion]:
+    """Return the thesaurus groups the query touches, in query order, with the phrases they add.
+
+    Matching is on stems, so "barriers", "Barrier" and "cross sector"/"cross-sector" all match.
+    A word is claimed by the longest phrase that covers it ("policy makers" is a legislator, not a
+    policy). ``groups`` replaces the built-in thesaurus (for tests and user thesauri).
+    """
+    if groups is None:
+        keys = _phrase_keys()
+        thesaurus: Sequence[Sequence[str]] = THESAURUS
+    else:
+        thesaurus = groups
+        keys = sorted(
+            (
+                (tuple(stem_parts(p)), p, gi)
+                for gi, group in enumerate(groups)
+                for p in group
+                if stem_parts(p)
+            ),
+            key=lambda item: -len(item[0]),
+        )
+    parts = stem_parts(query)
+    claimed = [False] * len(parts)
+    found: list[tuple[int, str, int]] = []  # (position, phrase, group)
+    for key, phrase, group_index in keys:
+        n = len(key)
+        for pos in range(len(parts) - n + 1):
+            if tuple(parts[pos : pos + n]) == key and not any(claimed[pos : pos + n]):
+                claimed[pos : pos + n] = [True] * n
+                found.append((pos, phrase, group_index))
+    found.sort()
+    expansions: list[Expansion] = []
+    used_groups: set[int] = set()
+    for _pos, phrase, group_index in found:
+        if group_index in used_groups:
+            continue
+        used_groups.add(group_index)
+        matched_key = tuple(stem_parts(phrase))
+        # Spelling variants of the matched phrase ("multi-sector" for "multisector") add nothing new.
+        added = tuple(
+            other
+            for other in thesaurus[group_index]
+            if tuple(stem_parts(other)) != matched_key
+        )
+        expansions.append(Expansion(phrase, added))
+    return expansions
+
+
+def expansion_weights(expansions: Sequence[Expansion], user_tokens: set[str]) -> dict[str, float]:
+    """Return token -> weight for the tokens that the expansions add beyond the user's own tokens."""
+    weights: dict[str, float] = {}
+    for expansion in expansions:
+        for phrase in expansion.added:
+            tokens = [t for t in dict.fromkeys(tokenize(phrase)) if t not in user_tokens]
+            if not tokens:
+                continue
+            share = EXPANSION_WEIGHT / len(tokenize(phrase))
+            for token in tokens:
+                weights[token] = max(weights.get(token, 0.0), share)
+    return weights

@@ -1,0 +1,142 @@
+"""BM25 over passages with SciPy sparse matrices: term counts are stored, BM25 weights derived.
+
+The stored part is a CSR matrix of term counts (passages x vocabulary) and the vocabulary; the BM25
+weight of every (passage, term) pair is derived from it into a CSC matrix so a query term is one
+contiguous column slice. Adding or removing passages changes every idf and the average length, so
+the weights are re-derived from the counts (vectorised, O(non-zeros)) instead of re-tokenizing text.
+Scoring follows Lucene's BM25 (idf = ln(1 + (N - df + 0.5) / (df + 0.5))), as bm25s does by default.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+K1 = 1.5
+B = 0.75
+
+
+class LexicalIndex:
+    """Term counts of passages and the BM25 weights derived from them."""
+
+    def __init__(
+        self,
+        terms: list[str] | None = None,
+        counts: sp.csr_matrix | None = None,
+        k1: float = K1,
+        b: float = B,
+    ) -> None:
+        self.terms: list[str] = list(terms or [])
+        self.vocab: dict[str, int] = {t: i for i, t in enumerate(self.terms)}
+        self.k1 = k1
+        self.b = b
+        if counts is None:
+            counts = sp.csr_matrix((0, len(self.terms)), dtype=np.int32)
+        self.counts: sp.csr_matrix = counts
+        self._weights: sp.csc_matrix = sp.csc_matrix((0, 0), dtype=np.float32)
+        self._derive()
+
+    def __len__(self) -> int:
+        return int(self.counts.shape[0])
+
+    def _rows_to_csr(self, token_lists: Sequence[Sequence[str]]) -> sp.csr_matrix:
+        """Return the count rows of new passages, adding unseen terms to the vocabulary."""
+        indptr = [0]
+        indices: list[int] = []
+        data: list[int] = []
+        vocab = self.vocab
+        for tokens in token_lists:
+            for term, count in Counter(tokens).items():
+                term_id = vocab.get(term)
+                if term_id is None:
+                    term_id = vocab[term] = len(self.terms)
+                    self.terms.append(term)
+                indices.append(term_id)
+                data.append(count)
+            indptr.append(len(indices))
+        return sp.csr_matrix(
+            (np.asarray(data, dtype=np.int32), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
+            shape=(len(token_lists), len(self.terms)),
+        )
+
+    def append(self, token_lists: Sequence[Sequence[str]]) -> None:
+        """Append passages (one token list each) and re-derive the BM25 weights."""
+        if not token_lists:
+            return
+        rows = self._rows_to_csr(token_lists)
+        old = self.counts
+        old.resize((old.shape[0], len(self.terms)))
+        self.counts = sp.vstack([old, rows], format="csr", dtype=np.int32)
+        self._derive()
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Keep only the passages where ``mask`` is true and re-derive the weights."""
+        self.counts = self.counts[np.flatnonzero(mask)]
+        self._derive()
+
+    def _derive(self) -> None:
+        """Compute the BM25 weight matrix (CSC, float32) from the counts."""
+        counts = self.counts
+        counts.resize((counts.shape[0], len(self.terms)))
+        n = counts.shape[0]
+        if n == 0 or counts.nnz == 0:
+            self._weights = sp.csc_matrix((n, len(self.terms)), dtype=np.float32)
+            self.idf = np.zeros(len(self.terms), dtype=np.float32)
+            return
+        lengths = np.asarray(counts.sum(axis=1)).ravel().astype(np.float32)
+        avg = float(lengths.mean()) or 1.0
+        df = np.bincount(counts.indices, minlength=len(self.terms)).astype(np.float32)
+        self.idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        tf = counts.data.astype(np.float32)
+        row_of = np.repeat(np.arange(n), np.diff(counts.indptr))
+        norm = self.k1 * (1.0 - self.b + self.b * lengths[row_of] / avg)
+        weights = self.idf[counts.indices] * tf * (self.k1 + 1.0) / (tf + norm)
+        self._weights = sp.csr_matrix(
+            (weights.astype(np.float32), counts.indices, counts.indptr), shape=counts.shape
+        ).tocsc()
+
+    def term_ids(self, terms: Mapping[str, float]) -> dict[int, float]:
+        """Return term id -> weight for the terms the vocabulary knows."""
+        return {self.vocab[t]: w for t, w in terms.items() if t in self.vocab}
+
+    def scores(self, terms: Mapping[str, float]) -> np.ndarray:
+        """Return the BM25 score of every passage for weighted query terms (weight 1.0 = once)."""
+        out = np.zeros(len(self), dtype=np.float32)
+        weights = self._weights
+        for term_id, query_weight in self.term_ids(terms).items():
+            lo, hi = weights.indptr[term_id], weights.indptr[term_id + 1]
+            if hi > lo:
+                out[weights.indices[lo:hi]] += np.float32(query_weight) * weights.data[lo:hi]
+        return out
+
+    def document_frequency(self, term: str) -> int:
+        """Return how many passages contain ``term``."""
+        term_id = self.vocab.get(term)
+        if term_id is None:
+            return 0
+        return int(self._weights.indptr[term_id + 1] - self._weights.indptr[term_id])
+
+    def passage_terms(self, row: int) -> set[str]:
+        """Return the terms of one passage."""
+        lo, hi = self.counts.indptr[row], self.counts.indptr[row + 1]
+        return {self.terms[i] for i in self.counts.indices[lo:hi]}
+
+    def save(self, directory: Path) -> None:
+        """Write ``lexical_terms.json`` and ``lexical_counts.npz`` into ``directory``."""
+        import json
+
+        (directory / "lexical_terms.json").write_text(json.dumps(self.terms), encoding="utf-8")
+        sp.save_npz(directory / "lexical_counts.npz", self.counts, compressed=False)
+
+    @classmethod
+    def load(cls, directory: Path) -> LexicalIndex:
+        """Return the lexical index saved in ``directory``."""
+        import json
+
+        terms = json.loads((directory / "lexical_terms.json").read_text(encoding="utf-8"))
+        counts = sp.load_npz(directory / "lexical_counts.npz").tocsr().astype(np.int32)
+        return cls(terms, counts)

@@ -1,0 +1,1 @@
+"""Persistence: the store contract's embedded SQLite implementation and the content-addressed files."""
