@@ -199,7 +199,26 @@ def _split_long(text: str, p: PassageSpan) -> list[PassageSpan]:
         chunk_end = e
     if chunk_start is not None:
         pieces.append(PassageSpan(chunk_start, chunk_end, p.section, p.page, p.kind, p.label))
-    return pieces or [p]
+    out: list[PassageSpan] = []
+    for piece in pieces or [p]:
+        out.extend(_split_at_spaces(text, piece))
+    return out
+
+
+def _split_at_spaces(text: str, p: PassageSpan) -> list[PassageSpan]:
+    # A single "sentence" longer than a passage (a run-on list, a table dump): cut between words.
+    out = []
+    start = p.start
+    while p.end - start > PASSAGE_MAX:
+        cut = text.rfind(" ", start + PASSAGE_MAX // 2, start + PASSAGE_MAX)
+        cut = cut if cut > start else start + PASSAGE_MAX
+        a, b = _trim(text, start, cut)
+        out.append(PassageSpan(a, b, p.section, p.page, p.kind, p.label))
+        start = _trim(text, cut, p.end)[0]
+    a, b = _trim(text, start, p.end)
+    if b > a:
+        out.append(PassageSpan(a, b, p.section, p.page, p.kind, p.label))
+    return out
 
 
 def list_marker_length(sentence: str) -> int:

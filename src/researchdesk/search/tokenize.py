@@ -127,7 +127,8 @@ class WordSpan:
 
     start: int
     end: int
-    tokens: tuple[str, ...]
+    tokens: tuple[str, ...]  # a compound's own token first, then its parts' tokens
+    compound: bool = False
 
 
 def word_spans(text: str) -> Iterator[WordSpan]:
@@ -137,8 +138,9 @@ def word_spans(text: str) -> Iterator[WordSpan]:
         tokens = tuple(word_tokens(word))
         if not tokens:
             continue
-        yield WordSpan(match.start(), match.end(), tokens)
-        if len(tokens) > 1 and _SPLIT_RE.search(word):
+        is_compound = _SPLIT_RE.search(word) is not None
+        yield WordSpan(match.start(), match.end(), tokens, is_compound)
+        if is_compound:
             offset = match.start()
             for piece in _SPLIT_RE.split(word):
                 if piece and not _SPLIT_RE.fullmatch(piece):

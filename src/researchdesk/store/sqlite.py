@@ -21,6 +21,7 @@ from researchdesk.models import (
     SourceType,
 )
 from researchdesk.store import schema
+from researchdesk.store.work import WorkRows
 
 
 def now() -> str:
@@ -28,7 +29,7 @@ def now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-class SqliteStore:
+class SqliteStore(WorkRows):
     """Rows of the desk in one SQLite file. Methods are grouped by object; all writes are transactions."""
 
     def __init__(self, path: Path, backups_dir: Path | None = None) -> None:

@@ -41,7 +41,7 @@ _MONTHS = (
     "January February March April May June July August September October November December".split()
 )
 # Characters XML 1.0 cannot hold (DOCX, and HTML treats them as errors): C0 controls but tab/newline.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _SAFE_SCHEMES = {"http", "https", "mailto"}
 
 

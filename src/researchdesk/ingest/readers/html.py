@@ -53,6 +53,7 @@ class HtmlReader:
             raise EmptyFile(path, "the page has no content", "Check the file was saved completely.")
         tree = LexborHTMLParser(text)
         meta = _metadata(tree)
+        published = _page_published(tree)
         _strip_chrome(tree)
         root = _content_root(tree)
         blocks = _blocks(root) if root is not None else []
@@ -65,6 +66,12 @@ class HtmlReader:
                 "no readable text in the page (only scripts, menus or images)",
                 "Save the page as 'Web page, complete' after it has loaded, or print it to PDF.",
             )
+        if len(meta.date) <= 4:
+            # A bare year is common in citation_* tags: the printed dateline, else the page's own
+            # first-published date, refines it when it agrees.
+            fuller = _dateline(blocks, meta.date) or published
+            if fuller.startswith(meta.date):
+                meta.date = fuller
         if not meta.language:
             meta.language = guess_language(" ".join(b.text for b in blocks[:50]))
         warnings = [] if encoding in ("utf-8", "ascii") else [f"decoded as {encoding}"]
@@ -72,6 +79,25 @@ class HtmlReader:
 
 
 READER = HtmlReader()
+
+
+_DATELINE = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+    r"\s+\d{1,2},\s+\d{4}\b"
+)
+
+
+def _dateline(blocks: list[Block], year: str) -> str:
+    """Return the date printed in a short line near the top (a dateline) when it agrees with ``year``."""
+    for block in blocks[:8]:
+        if block.kind is BlockKind.HEADING and block.level > 1:
+            break
+        m = _DATELINE.search(block.text) if len(block.text) < 200 else None
+        if m:
+            date = normalize_date(m.group(0))
+            if not year or date.startswith(year):
+                return date
+    return ""
 
 
 def _declared_charset(data: bytes) -> str:
@@ -96,6 +122,12 @@ def _first(metas: dict[str, list[str]], *keys: str) -> str:
     return ""
 
 
+def _page_published(tree: LexborHTMLParser) -> str:
+    """Return the page's own first-published date (site-specific meta tags), or ""."""
+    m = _metas(tree)
+    return normalize_date(_first(m, "article:published_time", "dc.date.issued", "cdc:first_published"))
+
+
 def _metadata(tree: LexborHTMLParser) -> DocumentMeta:
     m = _metas(tree)
     title_node = tree.css_first("title")
@@ -113,14 +145,9 @@ def _metadata(tree: LexborHTMLParser) -> DocumentMeta:
             "citation_online_date",
             "dc.date.issued",
             "article:published_time",
-            "cdc:first_published",
             "dc.date",
         )
     )
-    # A bare year in citation_* is common; a fuller first-published date of the page refines it.
-    fuller = normalize_date(_first(m, "cdc:first_published", "article:published_time", "dc.date.issued"))
-    if len(date) == 4 and fuller.startswith(date):
-        date = fuller
     doi = normalize_doi(_first(m, "citation_doi", "dc.identifier", "prism.doi"))
     url = _first(m, "citation_abstract_html_url", "citation_fulltext_html_url", "og:url", "dc.identifier.uri")
     if not url:

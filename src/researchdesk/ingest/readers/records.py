@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from researchdesk.errors import CorruptFile, EmptyFile, ReadError
+from researchdesk.errors import CorruptFile, EmptyFile, UnsupportedFormat
 from researchdesk.ingest.metadata import clean_text, normalize_date, normalize_doi
 from researchdesk.ingest.readers.text import decode_text
 from researchdesk.models import Block, BlockKind, DocumentMeta, ReadResult, SourceType
@@ -97,7 +97,9 @@ def _results(
                 f"no usable record in this {fmt} file ({'; '.join(skipped[:3])})",
                 "Give each record a title (TI / title) and ingest it again.",
             )
-        raise EmptyFile(path, f"the {fmt} file holds no records", "Check that it is the file you meant.")
+        raise CorruptFile(
+            path, f"no {fmt} records found in the file", "Check that it is the file you meant, or re-export it."
+        )
     results[0].warnings[:0] = skipped
     return results
 
@@ -265,7 +267,7 @@ def _bibtex_meta(fields: dict[str, Any]) -> DocumentMeta:
     if month.isdigit() and year:
         month_date = f"{year}-{int(month):02d}" if 1 <= int(month) <= 12 else year
     else:
-        month_date = f"{year} {month}" if year else ""
+        month_date = f"{month} {year}" if year else ""
     file_value = fields.get("file", "")
     url = get("url")
     return DocumentMeta(
@@ -455,7 +457,7 @@ def read_records(path: Path, data: bytes, settings: Settings) -> list[ReadResult
             if not data.strip():
                 raise EmptyFile(path, f"the {reader.format} file is empty", "Check that it is the file you meant.")
             return reader.read_all(path, data, settings)
-    raise ReadError(
+    raise UnsupportedFormat(
         path,
         "the file is not a RIS, BibTeX or CSL-JSON record file",
         "Export the records as RIS, BibTeX or CSL JSON and ingest them again.",

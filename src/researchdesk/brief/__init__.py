@@ -1,0 +1,1 @@
+"""Briefs: composing, checking, citing and rendering a request's brief."""

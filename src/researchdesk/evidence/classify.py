@@ -1,0 +1,224 @@
+"""Role classification of a quote: barrier, facilitator, definition, example, statistic, research gap,
+recommendation or context, with a confidence and the cues that led to it.
+
+The classifier is a weighted cue lexicon (``cues.py``) read with a little sentence structure:
+
+* negation — a facilitator cue in the scope of "lack of", "without", "unable to", "lost" ... counts for
+  the barrier ("lack of a champion", "lost their policy champion");
+* remedies — a barrier cue after "overcome", "address", "reduce" ... no longer counts as a barrier
+  ("helped communities overcome barriers" is a facilitator);
+* contrast — the clause after "but"/"however" weighs more, an "although"/"despite" clause less;
+* numbers — percentages, "16 of 18", test statistics make a finding a statistic unless a strong cue says more.
+
+It is pure Python and regular expressions: tens of thousands of sentences per second, no model download.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+
+from researchdesk.evidence.cues import (
+    CONCESSIVE,
+    CONTRAST_AFTER,
+    CUE_REGEX,
+    CUES,
+    ENGLISH_WORDS,
+    NEGATORS,
+    NOT_ONLY,
+    NUMBER,
+    REMEDIES,
+    STAT_REGEX,
+    STRONG_REMEDIES,
+)
+from researchdesk.models import Classification, Role
+
+# Scores at or above this make a role a candidate; below it a sentence is context.
+THRESHOLD = 1.0
+# How much the surrounding passage may add to a sentence's barrier/facilitator score.
+CONTEXT_CAP = 0.4
+LONG_TEXT = 2000
+
+_CITATION = re.compile(r"\((?:\d+(?:[–,-]\d+)*,?\s?)+\)|\[\d+(?:[–,-]\d+)*\]")
+_WORD = re.compile(r"[^\W\d_]+")
+_NEAR_NEGATION = re.compile(r"\b(?:no|not|few|minimal|without|never)\s+(?:[\w-]+\s+)?$", re.IGNORECASE)
+
+# A table's own label names the role of its rows.
+_TABLE_ROLES: list[tuple[re.Pattern[str], Role]] = [
+    (re.compile(r"\b(?:barriers?|challenges?|obstacles?|hindrances?|constraints?|difficult\w*)\b", re.I),
+     Role.BARRIER),
+    (re.compile(r"\b(?:facilitat\w*|enablers?|successe?s?|strengths?|motivators?|drivers?|"
+                r"lessons? learned)\b", re.I), Role.FACILITATOR),
+    (re.compile(r"\b(?:suggest\w*|recommend\w*)\b", re.I), Role.RECOMMENDATION),
+    (re.compile(r"\b(?:definitions?|glossary)\b", re.I), Role.DEFINITION),
+]
+
+
+def role_from_label(label: str) -> Role | None:
+    """Return the role a table label names ("Barriers" → barrier), or None when it names none.
+
+    A label naming both ("Barriers and facilitators") names none: the row must say which.
+    """
+    found = {role for pattern, role in _TABLE_ROLES if pattern.search(label or "")}
+    return found.pop() if len(found) == 1 else None
+
+
+def _clause_weights(text: str) -> list[tuple[int, int, float]]:
+    """Return (start, end, weight) spans: contrast clauses weigh 1.3, concessive clauses 0.5."""
+    spans: list[tuple[int, int, float]] = []
+    last_contrast = None
+    for m in CONTRAST_AFTER.finditer(text):
+        last_contrast = m
+    if last_contrast is not None and last_contrast.start() > 0:
+        spans.append((0, last_contrast.start(), 0.8))
+        spans.append((last_contrast.end(), len(text), 1.3))
+    for m in CONCESSIVE.finditer(text):
+        comma = text.find(",", m.end())
+        end = comma if comma != -1 else len(text)
+        # A concession at the end of a sentence ("..., although X") is an aside too.
+        spans.append((m.start(), end, 0.5))
+    return spans
+
+
+def _weight_at(pos: int, spans: list[tuple[int, int, float]]) -> float:
+    """Return the clause weight at ``pos``: a concession (0.5) wins over a contrast side (0.8 / 1.3)."""
+    weight = 1.0
+    for start, end, w in spans:
+        if start <= pos < end:
+            if w == 0.5:
+                return w
+            weight = w
+    return weight
+
+
+def score(text: str) -> tuple[dict[Role, float], list[str]]:
+    """Return per-role cue scores of ``text`` and the reasons (cue phrases) behind them."""
+    scores: dict[Role, float] = dict.fromkeys(Role, 0.0)
+    reasons: list[str] = []
+    spans = _clause_weights(text)
+    for m in CUE_REGEX.finditer(text):
+        cue = CUES[int((m.lastgroup or "c0")[1:])]
+        phrase = m.group(0)
+        role, weight = cue.role, cue.weight
+        before = text[max(0, m.start() - 45) : m.start()]
+        if role is Role.FACILITATOR:
+            neg = NEGATORS.search(NOT_ONLY.sub("", before))
+            if neg:
+                role, weight = Role.BARRIER, max(weight, 0.8)
+                phrase = f"{neg.group(0).split()[0]} … {phrase}" if len(neg.group(0)) > 20 else neg.group(0) + phrase
+        elif role is Role.BARRIER:
+            near = _NEAR_NEGATION.search(NOT_ONLY.sub("", before))
+            remedy = REMEDIES.search(text[max(0, m.start() - 80) : m.start()])
+            if remedy and STRONG_REMEDIES.search(remedy.group(0)):
+                role, weight = Role.FACILITATOR, 1.0
+                phrase = f"{remedy.group(0).split()[0]} … {phrase}"
+            elif near or remedy:
+                reasons.append(f"'{phrase}' discounted ({(near or remedy).group(0).split()[0]})")  # type: ignore[union-attr]
+                continue
+        weight *= _weight_at(m.start(), spans)
+        scores[role] += weight
+        reasons.append(f"{role.value}: '{phrase.strip()}'")
+    plain = _CITATION.sub("", text)
+    stat_hits = len(STAT_REGEX.findall(plain))
+    numbers = len(NUMBER.findall(plain))
+    scores[Role.STATISTIC] = stat_hits + 0.15 * min(numbers, 6)
+    if stat_hits:
+        reasons.append(f"statistic: {stat_hits} numeric finding(s)")
+    return scores, reasons
+
+
+def _is_english(text: str) -> bool:
+    words = _WORD.findall(text)
+    letters = "".join(words)
+    if not letters:
+        return False
+    ascii_share = sum(1 for c in letters if c.isascii()) / len(letters)
+    if ascii_share < 0.7:
+        return False
+    if len(words) >= 8:
+        common = sum(1 for w in words if w.lower() in ENGLISH_WORDS)
+        return common / len(words) >= 0.08
+    return True
+
+
+def _confidence(best: float, runner_up: float) -> float:
+    value = 0.5 + 0.45 * (1.0 - math.exp(-max(0.0, best - 0.5 * runner_up)))
+    return round(min(0.95, max(0.35, value)), 3)
+
+
+def classify(text: str, context: str = "", table_label: str = "") -> Classification:
+    """Return the role of ``text`` with a confidence in 0..1 and the reason (cue phrases) behind it.
+
+    ``context`` (the surrounding passage) nudges a sentence whose own cues are weak; ``table_label`` (a
+    table's label for the row, e.g. "Barriers") decides when it names a role. Empty, non-English and
+    non-text input gives role ``context`` with low confidence, never an exception.
+    """
+    text = text if isinstance(text, str) else str(text)
+    stripped = text.strip()
+    if not stripped:
+        return Classification(Role.CONTEXT, 0.0, "empty text")
+    label_role = role_from_label(table_label)
+    if label_role is not None:
+        _, reasons = score(stripped[:LONG_TEXT])
+        extra = f"; cues: {', '.join(reasons[:4])}" if reasons else ""
+        return Classification(label_role, 0.9, f"table label {table_label.strip()!r}{extra}")
+    if not _is_english(stripped):
+        return Classification(Role.CONTEXT, 0.1, "not English prose (no role cues read)")
+
+    scores, reasons = score(stripped)
+    if context and context.strip() != stripped:
+        ctx_scores, _ = score(context[:LONG_TEXT])
+        for role in (Role.BARRIER, Role.FACILITATOR):
+            nudge = min(CONTEXT_CAP, 0.15 * ctx_scores[role])
+            if nudge > 0 and scores[role] > 0:
+                scores[role] += nudge
+    role, reason_head = _decide(scores)
+    others = sorted((v for r, v in scores.items() if r is not role), reverse=True)
+    best = scores[role] if role is not Role.CONTEXT else 0.0
+    confidence = _confidence(best, others[0] if others else 0.0) if role is not Role.CONTEXT else (
+        0.45 if not reasons else 0.35
+    )
+    if len(stripped) > LONG_TEXT:
+        confidence = min(confidence, 0.3)
+        reason_head += f"; long text ({len(stripped):,} characters), not a quote-sized passage"
+    reason = reason_head + (f" — {'; '.join(reasons[:6])}" if reasons else "")
+    return Classification(role, confidence, reason)
+
+
+def _decide(scores: dict[Role, float]) -> tuple[Role, str]:
+    """Return the winning role and a one-line account of the decision."""
+    b, f = scores[Role.BARRIER], scores[Role.FACILITATOR]
+    gap, rec, dfn = scores[Role.RESEARCH_GAP], scores[Role.RECOMMENDATION], scores[Role.DEFINITION]
+    ex, stat = scores[Role.EXAMPLE], scores[Role.STATISTIC]
+    bf_role = Role.BARRIER if b >= f else Role.FACILITATOR
+    bf = max(b, f)
+    if bf >= THRESHOLD and abs(b - f) >= 0.3:
+        if gap >= 1.2 and gap >= bf:
+            return Role.RESEARCH_GAP, "research-gap cues outweigh"
+        if rec >= THRESHOLD and rec >= bf:
+            return Role.RECOMMENDATION, "a recommendation about it"
+        if dfn >= 1.2 and dfn >= bf:
+            return Role.DEFINITION, "a definition"
+        if stat >= 2.0 and bf < 1.5:
+            return Role.STATISTIC, "a numeric finding with a weak role cue"
+        return bf_role, f"{bf_role.value} cues {bf:.1f} vs {min(b, f):.1f}"
+    ranked = [
+        (gap, Role.RESEARCH_GAP, 1.2),
+        (dfn, Role.DEFINITION, 1.2),
+        (rec, Role.RECOMMENDATION, THRESHOLD),
+        (stat, Role.STATISTIC, THRESHOLD),
+        (ex, Role.EXAMPLE, THRESHOLD),
+    ]
+    eligible = [(value, role) for value, role, floor in ranked if value >= floor]
+    if eligible:
+        value, role = max(eligible, key=lambda item: item[0])
+        return role, f"{role.value} cues {value:.1f}"
+    if bf >= THRESHOLD:
+        return Role.CONTEXT, f"barrier and facilitator cues balance ({b:.1f} vs {f:.1f})"
+    return Role.CONTEXT, "no strong role cue"
+
+
+def classify_many(texts: Iterable[str]) -> list[Classification]:
+    """Return one classification per text, in order; a bad text gives role context, never an error."""
+    return [classify(text) for text in texts]

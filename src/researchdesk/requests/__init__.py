@@ -1,0 +1,1 @@
+"""Requests: members, the workflow, the research plan and the scan."""

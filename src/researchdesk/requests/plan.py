@@ -1,0 +1,185 @@
+"""The research plan: topic, domain, facets and the queries ("research pathways") run for each facet.
+
+Derived from the member's prompt by plain rules a reviewer can read; staff can edit every part.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from researchdesk.errors import UnknownChoice
+
+FACETS: dict[str, str] = {
+    "prior products": "What the service has produced before on this topic",
+    "barriers": "Barriers, challenges and obstacles",
+    "facilitators": "Facilitators, enablers and success factors",
+    "examples": "Examples, case studies and programs",
+    "definitions": "Definitions and frameworks",
+    "statistics": "Data and statistics",
+    "research gaps": "Gaps and limits of the evidence",
+    "recommendations": "Recommendations and lessons",
+}
+
+# Prompt cues that call for a facet.
+_FACET_CUES: dict[str, tuple[str, ...]] = {
+    "prior products": (r"have we (?:produced|done|published|written|prepared)", r"\bour (?:prior |previous )?(?:products|briefs|reports)",
+                       r"anything (?:we|you) (?:have|did)", r"previous(?:ly)? (?:produced|prepared)"),
+    "barriers": (r"barrier", r"challeng", r"obstacle", r"impediment", r"hinder", r"what (?:gets|got) in the way"),
+    "facilitators": (r"facilitat", r"enabl", r"success factor", r"what works", r"lessons? learn", r"best practice", r"helps?\b"),
+    "examples": (r"example", r"case stud", r"model program", r"other (?:cities|counties|communities)", r"who (?:has|have)"),
+    "definitions": (r"defin", r"what is (?:a|an|the)\b", r"what (?:does|do) .* mean", r"framework"),
+    "statistics": (r"\bdata\b", r"statistic", r"how many", r"prevalence", r"\brates?\b", r"numbers"),
+    "research gaps": (r"\bgaps?\b", r"what is (?:not )?known", r"evidence base"),
+    "recommendations": (r"recommend", r"should we", r"how (?:can|could|should)", r"strategies", r"next steps"),
+}
+
+# Words a facet query adds to the topic so the search leans toward that kind of statement.
+_FACET_TERMS: dict[str, str] = {
+    "prior products": "",
+    "barriers": "barriers challenges",
+    "facilitators": "facilitators success factors",
+    "examples": "case study example program",
+    "definitions": "definition defined as",
+    "statistics": "percent prevalence data",
+    "research gaps": "limited evidence research gap",
+    "recommendations": "recommendations lessons learned",
+}
+
+_DOMAINS: dict[str, tuple[str, ...]] = {
+    "public health": ("health", "disease", "tobacco", "nutrition", "obesity", "diabetes", "cancer", "asthma",
+                      "physical activity", "vaccin", "mental", "chronic", "smok"),
+    "public administration": ("procurement", "budget", "governance", "ordinance", "council", "contract", "staffing",
+                              "workforce", "permit"),
+    "community development": ("housing", "zoning", "transport", "neighborhood", "economic development"),
+    "environment": ("climate", "water", "air quality", "heat", "emission"),
+}
+
+_STOP = set(
+    """a an the and or of to in on for with by from at as is are was were be been being do does did have has had
+    we our us you your they their it its this that these those what which who whom how why when where any some
+    there here can could should would will may might must also about into over under than then so such not no
+    get getting got make making please looking look find like know want need help us me my i am
+    """.split()
+)
+_CUE_WORDS = set(
+    """barrier barriers challenge challenges obstacle obstacles facilitator facilitators facilitate enablers
+    enabler example examples case cases study studies products product produced anything environmental scan
+    success factors highlight highlights give doing running launching initiative question information
+    research""".split()
+)
+
+_SENTENCE = re.compile(r"[^.?!]+[.?!]?")
+
+
+@dataclass
+class FacetPlan:
+    facet: str
+    queries: list[str]
+    filters: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ResearchPlan:
+    topic: str
+    domain: str
+    facets: list[FacetPlan]
+    keywords: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> ResearchPlan:
+        facets = [FacetPlan(**f) for f in data.get("facets", [])]
+        for f in facets:
+            if f.facet not in FACETS:
+                raise UnknownChoice("facet", f.facet, FACETS)
+        return ResearchPlan(data.get("topic", ""), data.get("domain", ""), facets, list(data.get("keywords", [])))
+
+
+def derive_plan(prompt: str, context: str = "") -> ResearchPlan:
+    """Return a research plan for ``prompt``: the topic, the domain, the facets and their queries."""
+    text = " ".join(prompt.split())
+    lowered = text.lower()
+    facets = [name for name, cues in _FACET_CUES.items() if any(re.search(c, lowered) for c in cues)]
+    if not any(f in facets for f in ("barriers", "facilitators", "examples", "definitions", "statistics")):
+        facets += ["examples", "facilitators", "barriers"]
+    topic_sentence = _topic_sentence(text)
+    topic = _topic(topic_sentence, text)
+    keywords = _keywords(topic_sentence) or _keywords(text)
+    setting = [w for w in _keywords(" ".join(s for s in _sentences(text) if s != topic_sentence)) if w not in keywords]
+    core = " ".join(keywords)
+    plans: list[FacetPlan] = []
+    ordered = ["prior products"] + [f for f in FACETS if f != "prior products"]
+    for facet in ordered:
+        if facet not in facets and facet != "prior products":
+            continue
+        if facet == "prior products":
+            # Every request searches the service's own products first (they are few and precious).
+            plans.append(FacetPlan(facet, [core], {"our_products": "only"}))
+            continue
+        queries = [f"{core} {_FACET_TERMS[facet]}".strip()]
+        if setting and facet in ("barriers", "facilitators", "examples"):
+            queries.append(f"{' '.join(setting[:6])} {_FACET_TERMS[facet]}".strip())
+        plans.append(FacetPlan(facet, queries, {"our_products": "exclude"}))
+    return ResearchPlan(topic=topic, domain=_domain(lowered + " " + context.lower()), facets=plans, keywords=keywords)
+
+
+def asks_for_prior_products(prompt: str) -> bool:
+    """Return True when the member asks whether the service has produced anything."""
+    return any(re.search(c, prompt.lower()) for c in _FACET_CUES["prior products"])
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+
+
+def _topic_sentence(text: str) -> str:
+    sentences = _sentences(text)
+    questions = [s for s in sentences if s.endswith("?") and not re.search("|".join(_FACET_CUES["prior products"]), s.lower())]
+    scored = questions or sentences
+    # The question that names the most content words is the one the brief answers.
+    return max(scored, key=lambda s: len(_keywords(s))) if scored else text
+
+
+_FOCUS = re.compile(
+    r"\b((?:barriers?|facilitators?|challenges|obstacles|enablers|success factors|lessons learned|best practices|"
+    r"examples|case studies)(?:\s+(?:and|or)\s+(?:barriers?|facilitators?|challenges|enablers|success factors))?"
+    r"\s+(?:of|to|for|in|on)\s+[^.?!,;]+)",
+    re.IGNORECASE,
+)
+
+
+def _topic(sentence: str, prompt: str = "") -> str:
+    focus = _FOCUS.search(sentence) or _FOCUS.search(prompt)
+    s = focus.group(1) if focus else sentence.strip().rstrip("?.!")
+    s = re.sub(
+        r"^(?:what are|what is|what were|are there|is there|do you have|can you (?:find|provide|share)|"
+        r"we are (?:looking for|interested in)|we would like|please (?:find|provide)|how (?:can|do|should|could))\s+",
+        "",
+        s,
+        flags=re.IGNORECASE,
+    )
+    s = re.sub(r"^(?:the|any|some)\s+", "", s, flags=re.IGNORECASE)
+    s = s[:1].upper() + s[1:]
+    return s[:120].rsplit(" ", 1)[0] if len(s) > 120 else s
+
+
+def _keywords(text: str) -> list[str]:
+    words = re.findall(r"[A-Za-z][A-Za-z0-9'/-]*", text)
+    out: list[str] = []
+    for w in words:
+        lw = w.lower().strip("'")
+        if lw in _STOP or lw in _CUE_WORDS or len(lw) < 3:
+            continue
+        if lw not in out:
+            out.append(lw)
+    return out
+
+
+def _domain(lowered: str) -> str:
+    scores = {d: sum(lowered.count(k) for k in keys) for d, keys in _DOMAINS.items()}
+    best = max(scores, key=lambda d: scores[d])
+    return best if scores[best] else "local government"

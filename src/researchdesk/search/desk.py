@@ -1,0 +1,83 @@
+"""The search index of a desk: kept in step with the store, and searched with the desk's settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+from researchdesk.errors import DeskError
+from researchdesk.models import IndexedPassage
+from researchdesk.search.embed import Progress, get_embedder
+from researchdesk.search.filters import Filters
+from researchdesk.search.index import DEFAULT_MAX_PER_DOCUMENT, SearchIndex
+from researchdesk.search.results import SearchResults
+from researchdesk.settings import Settings
+
+
+class PassageSource(Protocol):
+    """What the index needs from a store: its passages in id order and its document ids."""
+
+    def iter_indexed_passages(self, after_passage_id: int = 0) -> Iterator[IndexedPassage]: ...
+
+    def document_ids(self) -> set[int]: ...
+
+
+def sync_index(store: PassageSource, settings: Settings, progress: Progress | None = None) -> SearchIndex:
+    """Return the desk's search index brought up to date with the store (and saved when it changed).
+
+    Passages the store has beyond the index's highest passage id are added (embedding only those),
+    documents the store no longer has are removed, and a document whose passages were rewritten
+    (it reappears among the new passages) loses its old ones. An index that is missing, damaged, or
+    built with another tokenizer or embedding model is rebuilt from the store.
+    """
+    embedder = get_embedder(settings.embedder)
+    directory = settings.index_dir
+    changed = False
+    try:
+        index = SearchIndex.load(directory, embedder)
+    except DeskError:
+        index = SearchIndex(embedder)
+        changed = True
+    present = store.document_ids()
+    gone = index.document_ids() - present
+    if gone:
+        index.remove_documents(gone)
+        changed = True
+    new = list(store.iter_indexed_passages(after_passage_id=index.max_passage_id))
+    if new:
+        rewritten = {p.document_id for p in new} & index.document_ids()
+        if rewritten:
+            index.remove_documents(rewritten)
+        index.add(new, progress=progress, batch_size=settings.embed_batch_size)
+        changed = True
+    if changed:
+        index.save(directory)
+    return index
+
+
+def search(
+    store: PassageSource,
+    settings: Settings,
+    query: str,
+    top_k: int = 10,
+    mode: str = "hybrid",
+    filters: Filters | None = None,
+    expand: bool | None = None,
+    max_per_document: int | None = DEFAULT_MAX_PER_DOCUMENT,
+    index: SearchIndex | None = None,
+) -> SearchResults:
+    """Return the results of one search of the desk's library.
+
+    ``expand`` defaults to ``settings.expand_queries``. Pass ``index`` (from ``sync_index``) to run
+    many queries without loading the index each time.
+    """
+    if index is None:
+        index = sync_index(store, settings)
+    return index.search(
+        query,
+        top_k=top_k,
+        mode=mode,
+        filters=filters,
+        expand=settings.expand_queries if expand is None else expand,
+        max_per_document=max_per_document,
+    )

@@ -1,0 +1,443 @@
+"""The search index: passages, their BM25 term counts and embeddings, kept in memory and in plain files.
+
+An index directory holds ``meta.json``, ``passages.npy`` / ``passages.json`` / ``documents.json``
+(the passages), ``lexical_terms.json`` / ``lexical_counts.npz`` (term counts) and ``embeddings.npy``
+(unit vectors, one row per passage, absent when the embedder is "none"). No pickles anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from researchdesk.errors import DeskError, QueryError, UnknownChoice
+from researchdesk.models import IndexedPassage, SearchHit
+from researchdesk.search.catalog import PassageTable
+from researchdesk.search.embed import Embedder, Progress, encode_in_chunks
+from researchdesk.search.expand import Expansion, expansion_weights, find_expansions
+from researchdesk.search.filters import Filters
+from researchdesk.search.fusion import (
+    LEXICAL_WEIGHT,
+    RRF_K,
+    SEMANTIC_WEIGHT,
+    cap_per_group,
+    reciprocal_rank_fusion,
+    top_indices,
+)
+from researchdesk.search.highlight import matched_words
+from researchdesk.search.lexical import LexicalIndex
+from researchdesk.search.results import SearchResults
+from researchdesk.search.semantic import append_rows, cosine_scores
+from researchdesk.search.tokenize import TOKENIZER_VERSION, tokenize
+
+INDEX_FORMAT = 1
+MODES = ("hybrid", "lexical", "semantic")
+# A pasted page of text is searched by its most specific terms, not all of them: each term costs a
+# pass over its postings, and common words add only noise.
+MAX_QUERY_TERMS = 64
+# The embedder reads about 256 word pieces; longer query text is cut before encoding.
+MAX_QUERY_CHARS = 1500
+# How deep each ranked list goes before fusion; deeper when a per-document cap leaves too few hits.
+FUSION_DEPTH = 200
+DEFAULT_MAX_PER_DOCUMENT = 3
+
+
+def check_mode(mode: str) -> str:
+    """Return the search mode normalised, or raise UnknownChoice listing the modes."""
+    value = str(mode).strip().lower()
+    if value not in MODES:
+        raise UnknownChoice("search mode", mode, MODES)
+    return value
+
+
+def embedding_text(passage: IndexedPassage) -> str:
+    """Return the text embedded for a passage: its section heading (when it adds one) and its text."""
+    section = passage.section.strip()
+    if section and not passage.text.startswith(section):
+        return f"{section}. {passage.text}"
+    return passage.text
+
+
+class SearchIndex:
+    """Hybrid (BM25 + embedding) search over passages, updatable in place and saved as plain files."""
+
+    def __init__(
+        self,
+        embedder: Embedder | None = None,
+        *,
+        rrf_k: float = RRF_K,
+        lexical_weight: float = LEXICAL_WEIGHT,
+        semantic_weight: float = SEMANTIC_WEIGHT,
+    ) -> None:
+        self.embedder = embedder
+        self.embedder_name = embedder.name if embedder is not None else ""
+        self.table = PassageTable()
+        self.lexical = LexicalIndex()
+        self.vectors: np.ndarray | None = (
+            np.zeros((0, embedder.dim), dtype=np.float32) if embedder is not None else None
+        )
+        self.rrf_k = rrf_k
+        self.lexical_weight = lexical_weight
+        self.semantic_weight = semantic_weight
+
+    # --- contents -------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    @property
+    def max_passage_id(self) -> int:
+        """Return the highest passage id in the index (0 when empty)."""
+        return int(self.table.passage_id.max()) if len(self.table) else 0
+
+    def document_ids(self) -> set[int]:
+        """Return the ids of the documents with passages in the index."""
+        return set(self.table.documents)
+
+    @property
+    def semantic_ready(self) -> bool:
+        """Return True when semantic search can run (an embedder and one vector per passage)."""
+        return (
+            self.embedder is not None
+            and self.vectors is not None
+            and self.vectors.shape[0] == len(self.table)
+        )
+
+    # --- building -------------------------------------------------------------------------------
+
+    @classmethod
+    def build(
+        cls,
+        passages: Iterable[IndexedPassage],
+        embedder: Embedder | None,
+        progress: Progress | None = None,
+        batch_size: int = 64,
+    ) -> SearchIndex:
+        """Return a new index of ``passages``; ``progress(done, total)`` follows the embedding."""
+        index = cls(embedder)
+        index.add(passages, progress=progress, batch_size=batch_size)
+        return index
+
+    def add(
+        self,
+        passages: Iterable[IndexedPassage],
+        progress: Progress | None = None,
+        batch_size: int = 64,
+    ) -> int:
+        """Append passages not yet in the index and return how many were added.
+
+        Passages whose id is already indexed are skipped, so adding is idempotent. Only the new
+        passages are tokenized and embedded; BM25 weights are re-derived from stored counts.
+        """
+        known = set(self.table.passage_id.tolist())
+        new: list[IndexedPassage] = []
+        for passage in passages:
+            if passage.passage_id not in known:
+                known.add(passage.passage_id)
+                new.append(passage)
+        total = len(new)
+        if not new:
+            if progress is not None:
+                progress(0, 0)
+            return 0
+        vectors = None
+        if self.embedder is not None:
+            vectors = encode_in_chunks(
+                self.embedder, [embedding_text(p) for p in new], batch_size=batch_size, progress=progress
+            )
+        elif self.vectors is not None:
+            # Vectors from an embedder that is no longer configured cannot cover the new passages.
+            self.vectors = None
+            self.embedder_name = ""
+        # A passage is indexed under its text, its section heading and its document's title (once).
+        title_tokens: dict[int, list[str]] = {}
+        token_lists = []
+        for p in new:
+            if p.document_id not in title_tokens:
+                title_tokens[p.document_id] = tokenize(p.title)
+            token_lists.append(tokenize(p.text) + tokenize(p.section) + title_tokens[p.document_id])
+        self.lexical.append(token_lists)
+        self.table.append(new)
+        if vectors is not None and self.vectors is not None:
+            self.vectors = append_rows(self.vectors, vectors)
+        if progress is not None and self.embedder is None:
+            progress(total, total)
+        return total
+
+    def remove_documents(self, document_ids: Iterable[int]) -> int:
+        """Remove every passage of the given documents and return how many passages went."""
+        ids = np.fromiter((int(d) for d in document_ids), dtype=np.int64)
+        if ids.size == 0 or len(self.table) == 0:
+            return 0
+        drop = np.isin(self.table.document_id, ids)
+        removed = int(drop.sum())
+        if removed:
+            keep = ~drop
+            self.table.keep(keep)
+            self.lexical.keep(keep)
+            if self.vectors is not None:
+                self.vectors = np.ascontiguousarray(self.vectors[keep])
+        return removed
+
+    # --- files ----------------------------------------------------------------------------------
+
+    def save(self, directory: Path | str) -> None:
+        """Write the index into ``directory``, replacing what was there only once all files are written."""
+        directory = Path(directory)
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = directory.with_name(directory.name + ".tmp")
+        old = directory.with_name(directory.name + ".old")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        self.table.save(tmp)
+        self.lexical.save(tmp)
+        if self.vectors is not None:
+            np.save(tmp / "embeddings.npy", self.vectors, allow_pickle=False)
+        meta = {
+            "format": INDEX_FORMAT,
+            "tokenizer": TOKENIZER_VERSION,
+            "embedder": self.embedder_name if self.vectors is not None else "",
+            "dim": int(self.vectors.shape[1]) if self.vectors is not None else 0,
+            "passages": len(self.table),
+            "documents": len(self.table.documents),
+            "bm25": {"k1": self.lexical.k1, "b": self.lexical.b},
+        }
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        shutil.rmtree(old, ignore_errors=True)
+        if directory.exists():
+            directory.rename(old)
+        tmp.rename(directory)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, directory: Path | str, embedder: Embedder | None = None) -> SearchIndex:
+        """Return the index saved in ``directory``.
+
+        Raises DeskError when there is no index there, when it was written by another index format
+        or tokenizer, or with another embedder than ``embedder``: the index is derived data, so the
+        fix is to rebuild it from the library (``sync_index`` does that).
+        """
+        directory = Path(directory)
+        meta_path = directory / "meta.json"
+        if not meta_path.exists():
+            raise DeskError(f"No search index in {directory}.", "Build it by syncing the index with the library.")
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise DeskError(f"The search index in {directory} is unreadable: {exc}.", "Rebuild it.") from exc
+        if meta.get("format") != INDEX_FORMAT or meta.get("tokenizer") != TOKENIZER_VERSION:
+            raise DeskError(
+                f"The search index in {directory} was written by another version of ResearchDesk.",
+                "Rebuild it from the library.",
+            )
+        saved_embedder = meta.get("embedder", "")
+        if embedder is not None and saved_embedder != embedder.name:
+            raise DeskError(
+                f"The search index in {directory} holds embeddings of {saved_embedder or 'no model'!r}, "
+                f"not {embedder.name!r}.",
+                "Rebuild it to embed the library with the configured model.",
+            )
+        index = cls(embedder)
+        try:
+            index.table = PassageTable.load(directory)
+            index.lexical = LexicalIndex.load(directory)
+            vectors_path = directory / "embeddings.npy"
+            index.vectors = (
+                np.load(vectors_path, allow_pickle=False).astype(np.float32, copy=False)
+                if saved_embedder and vectors_path.exists()
+                else None
+            )
+        except (OSError, ValueError, KeyError) as exc:
+            raise DeskError(f"The search index in {directory} is damaged: {exc}.", "Rebuild it.") from exc
+        index.embedder_name = saved_embedder if index.vectors is not None else ""
+        rows = {len(index.table), len(index.lexical)}
+        if index.vectors is not None:
+            rows.add(index.vectors.shape[0])
+        if len(rows) != 1:
+            raise DeskError(f"The files of the search index in {directory} disagree.", "Rebuild it.")
+        return index
+
+    # --- searching ------------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        top_k: int = 10,
+        mode: str = "hybrid",
+        filters: Filters | None = None,
+        expand: bool = True,
+        max_per_document: int | None = DEFAULT_MAX_PER_DOCUMENT,
+    ) -> SearchResults:
+        """Return the ``top_k`` passages best matching ``query``, at most ``max_per_document`` per document.
+
+        ``mode`` is "hybrid" (BM25 and embeddings fused by weighted reciprocal rank), "lexical" or
+        "semantic". ``expand`` adds thesaurus synonyms at a lower weight (lexical side only: the
+        embedding model knows synonyms already).
+        """
+        mode = check_mode(mode)
+        text = (query or "").strip()
+        if not text:
+            raise QueryError(
+                "The search query is empty.",
+                'Type a few words about what you are looking for, e.g. "barriers to local tobacco policy".',
+            )
+        if top_k < 1:
+            raise QueryError(f"top_k must be at least 1, not {top_k}.", "Ask for 1 or more results.")
+        if len(self.table) == 0:
+            raise QueryError(
+                "The library is empty, so there is nothing to search.",
+                "Ingest documents first with `researchdesk ingest PATH`.",
+            )
+        tokens = tokenize(text)
+        if not tokens:
+            raise QueryError(
+                f"The query {text[:80]!r} has only common words (stop words) that every text contains.",
+                'Add words about the topic, e.g. "partnerships with state legislators".',
+            )
+        notes: list[str] = []
+        counts = Counter(tokens)
+        truncated = len(counts) > MAX_QUERY_TERMS
+        if truncated:
+            counts = self._most_specific(counts, tokens)
+            notes.append(
+                f"The query has {len(set(tokens))} distinct terms; it was searched with the "
+                f"{MAX_QUERY_TERMS} most specific of them (the rarest in the library)."
+            )
+        weights: dict[str, float] = {t: float(c) for t, c in counts.items()}
+        expansions: list[Expansion] = []
+        if expand and not truncated:
+            expansions = find_expansions(text)
+            weights.update(expansion_weights(expansions, set(weights)))
+        elif expand and truncated:
+            notes.append("A query this long is not expanded with synonyms.")
+
+        used = mode
+        if mode in ("semantic", "hybrid") and not self.semantic_ready:
+            if mode == "semantic":
+                raise QueryError(
+                    "Semantic search is not available: the index has no embeddings.",
+                    "Set RESEARCHDESK_EMBEDDER=minilm so the library is embedded, or use --mode lexical.",
+                )
+            used = "lexical"
+            notes.append("Semantic search is off (no embedding model configured); results are lexical only.")
+
+        results = SearchResults(
+            query=text,
+            mode=used,
+            hits=[],
+            terms=list(counts),
+            expanded_terms=[phrase for e in expansions for phrase in e.added],
+            notes=notes,
+        )
+        mask = self._filter_mask(filters)
+        if mask is not None and not mask.any():
+            notes.append("No document in the library passes the filters; nothing was searched.")
+            return results
+
+        lex_scores = self._lexical_scores(weights, mask) if used in ("lexical", "hybrid") else None
+        sem_scores = self._semantic_scores(text, mask, notes) if used in ("semantic", "hybrid") else None
+        rows, scores, lex_rank, sem_rank = self._rank(lex_scores, sem_scores, top_k, max_per_document)
+        if not rows and used == "lexical":
+            notes.append("No passage contains any of the query terms.")
+        for rank, (row, score) in enumerate(zip(rows, scores, strict=True), start=1):
+            p = self.table.passage(row)
+            results.hits.append(
+                SearchHit(
+                    passage_id=p.passage_id,
+                    document_id=p.document_id,
+                    score=round(float(score), 6),
+                    rank=rank,
+                    title=p.title,
+                    date=p.date,
+                    file_name=p.file_name,
+                    section=p.section,
+                    page=p.page,
+                    start=p.start,
+                    end=p.end,
+                    text=p.text,
+                    source_type=p.source_type,
+                    matched_terms=matched_words(p.text, weights),
+                    lexical_rank=lex_rank.get(row),
+                    semantic_rank=sem_rank.get(row),
+                )
+            )
+        return results
+
+    def _most_specific(self, counts: Counter[str], tokens: Sequence[str]) -> Counter[str]:
+        """Return the MAX_QUERY_TERMS query terms that are rarest in the index (unknown terms last)."""
+        first = {t: i for i, t in reversed(list(enumerate(tokens)))}
+
+        def key(term: str) -> tuple[bool, int, int]:
+            df = self.lexical.document_frequency(term)
+            return (df == 0, df, first[term])
+
+        keep = sorted(counts, key=key)[:MAX_QUERY_TERMS]
+        return Counter({t: counts[t] for t in keep})
+
+    def _filter_mask(self, filters: Filters | None) -> np.ndarray | None:
+        """Return a boolean mask of the passages the filters allow (None = all)."""
+        if filters is None or filters.is_empty():
+            return None
+        allowed = filters.accepted(self.table.documents.values())
+        return np.isin(self.table.document_id, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
+
+    def _lexical_scores(self, weights: dict[str, float], mask: np.ndarray | None) -> np.ndarray:
+        """Return BM25 scores, zero where the filters exclude the passage."""
+        scores = self.lexical.scores(weights)
+        if mask is not None:
+            scores[~mask] = 0.0
+        return scores
+
+    def _semantic_scores(self, text: str, mask: np.ndarray | None, notes: list[str]) -> np.ndarray:
+        """Return cosine similarities to the query, -inf where the filters exclude the passage."""
+        assert self.embedder is not None and self.vectors is not None
+        if len(text) > MAX_QUERY_CHARS:
+            notes.append(f"Only the first {MAX_QUERY_CHARS} characters of the query were embedded.")
+            text = text[:MAX_QUERY_CHARS]
+        query_vector = self.embedder.encode([text], batch_size=1)[0]
+        scores = cosine_scores(self.vectors, query_vector)
+        if mask is not None:
+            scores = scores.copy()
+            scores[~mask] = -np.inf
+        return scores
+
+    def _rank(
+        self,
+        lex_scores: np.ndarray | None,
+        sem_scores: np.ndarray | None,
+        top_k: int,
+        cap: int | None,
+    ) -> tuple[list[int], list[float], dict[int, int], dict[int, int]]:
+        """Return the final rows, their scores, and each row's rank in the lexical and semantic lists."""
+        n = len(self.table)
+        depth = max(FUSION_DEPTH, top_k * 5)
+        while True:
+            lex = top_indices(lex_scores, depth, floor=0.0) if lex_scores is not None else None
+            sem = top_indices(sem_scores, depth) if sem_scores is not None else None
+            if lex is not None and sem is not None:
+                fused = reciprocal_rank_fusion(
+                    [lex.tolist(), sem.tolist()], [self.lexical_weight, self.semantic_weight], self.rrf_k
+                )
+                order = [row for row, _ in fused]
+                score_of = dict(fused)
+            else:
+                ranked = lex if lex is not None else sem
+                assert ranked is not None
+                source = lex_scores if lex is not None else sem_scores
+                assert source is not None
+                order = ranked.tolist()
+                score_of = {row: float(source[row]) for row in order}
+            kept = cap_per_group(order, self.table.document_id, cap)
+            exhausted = all(r is None or r.size < depth for r in (lex, sem))
+            if len(kept) >= top_k or exhausted or depth >= n:
+                break
+            depth *= 4
+        rows = kept[:top_k]
+        lex_rank = {int(r): i for i, r in enumerate(lex.tolist(), start=1)} if lex is not None else {}
+        sem_rank = {int(r): i for i, r in enumerate(sem.tolist(), start=1)} if sem is not None else {}
+        return rows, [score_of[r] for r in rows], lex_rank, sem_rank

@@ -1,0 +1,320 @@
+"""Rows of the service's work: members, requests and their event log, scan log, evidence and briefs.
+
+A mixin of the SQLite store; kept apart from the library rows so each module stays small.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from typing import Any
+
+from researchdesk.errors import EvidenceNotFound, MemberNotFound, RequestNotFound, WorkflowError
+from researchdesk.models import Evidence, ReviewStatus, Role
+
+
+def _now() -> str:
+    from researchdesk.store.sqlite import now
+
+    return now()
+
+
+class WorkRows:
+    conn: sqlite3.Connection
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:  # provided by the store
+        raise NotImplementedError
+
+    # --- members --------------------------------------------------------------------------------
+
+    def add_organization(self, name: str, kind: str, active: bool = True) -> int:
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO organizations (name, kind, active, created_at) VALUES (?,?,?,?)",
+                (name, kind, int(active), _now()),
+            )
+        return int(cur.lastrowid or 0)
+
+    def set_organization_active(self, org_id: int, active: bool) -> None:
+        self.conn.execute("UPDATE organizations SET active=? WHERE id=?", (int(active), org_id))
+
+    def organization(self, key: int | str) -> dict[str, Any]:
+        column = "id" if isinstance(key, int) else "name"
+        row = self.conn.execute(f"SELECT * FROM organizations WHERE {column}=?", (key,)).fetchone()
+        if row is None:
+            raise MemberNotFound(str(key))
+        return dict(row)
+
+    def organizations(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.conn.execute("SELECT * FROM organizations ORDER BY name")]
+
+    def add_person(self, name: str, email: str, organization_id: int | None, role: str) -> int:
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO people (name, email, organization_id, role, created_at) VALUES (?,?,?,?,?)",
+                (name, email, organization_id, role, _now()),
+            )
+        return int(cur.lastrowid or 0)
+
+    def person(self, key: int | str) -> dict[str, Any]:
+        column = "id" if isinstance(key, int) else "email"
+        row = self.conn.execute(f"SELECT * FROM people WHERE {column}=?", (key,)).fetchone()
+        if row is None:
+            raise MemberNotFound(str(key))
+        return dict(row)
+
+    def people(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.conn.execute("SELECT * FROM people ORDER BY name")]
+
+    # --- requests and events --------------------------------------------------------------------
+
+    def add_request(
+        self, organization_id: int, requester_id: int | None, prompt: str, context: str, due: str, who: str
+    ) -> int:
+        stamp = _now()
+        with self.transaction() as conn:
+            cur = conn.execute(
+                """INSERT INTO requests (organization_id, requester_id, prompt, context, due, status,
+                   created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)""",
+                (organization_id, requester_id, prompt, context, due, "received", stamp, stamp),
+            )
+            request_id = int(cur.lastrowid or 0)
+            self._event(conn, request_id, "request", request_id, "filed", {"prompt": prompt, "due": due}, who)
+        return request_id
+
+    def request(self, request_id: int) -> dict[str, Any]:
+        row = self.conn.execute(
+            """SELECT r.*, o.name AS organization, o.kind AS organization_kind, p.name AS requester,
+                      p.email AS requester_email
+               FROM requests r JOIN organizations o ON o.id = r.organization_id
+               LEFT JOIN people p ON p.id = r.requester_id WHERE r.id=?""",
+            (request_id,),
+        ).fetchone()
+        if row is None:
+            raise RequestNotFound(request_id)
+        found = dict(row)
+        found["plan"] = json.loads(found["plan"]) if found["plan"] else None
+        return found
+
+    def requests(self, status: str | None = None) -> list[dict[str, Any]]:
+        sql = """SELECT r.id, r.status, r.due, r.assignee, r.prompt, r.created_at, o.name AS organization
+                 FROM requests r JOIN organizations o ON o.id = r.organization_id"""
+        args: tuple[Any, ...] = ()
+        if status:
+            sql += " WHERE r.status=?"
+            args = (status,)
+        return [dict(r) for r in self.conn.execute(sql + " ORDER BY r.due = '', r.due, r.id", args)]
+
+    def update_request(
+        self, request_id: int, changes: dict[str, Any], who: str, action: str, expected_version: int | None = None
+    ) -> int:
+        """Change request columns in one transaction with an event; return the new version.
+
+        With ``expected_version``, a concurrent change made since that version is a conflict.
+        """
+        with self.transaction() as conn:
+            row = conn.execute("SELECT version FROM requests WHERE id=?", (request_id,)).fetchone()
+            if row is None:
+                raise RequestNotFound(request_id)
+            version = int(row[0])
+            if expected_version is not None and version != expected_version:
+                raise WorkflowError(
+                    f"Request {request_id} was changed by someone else (version {version}, you had "
+                    f"{expected_version}).",
+                    "Reload the request and make your change again.",
+                )
+            stored = {k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v for k, v in changes.items()}
+            sets = ", ".join(f"{k}=?" for k in stored)
+            conn.execute(
+                f"UPDATE requests SET {sets}, version=version+1, updated_at=? WHERE id=? AND version=?",
+                (*stored.values(), _now(), request_id, version),
+            )
+            detail = {k: v for k, v in changes.items() if k != "plan"}
+            self._event(conn, request_id, "request", request_id, action, detail, who)
+        return version + 1
+
+    def log_event(
+        self, request_id: int | None, subject: str, subject_id: int | None, action: str, detail: dict[str, Any], who: str
+    ) -> None:
+        with self.transaction() as conn:
+            self._event(conn, request_id, subject, subject_id, action, detail, who)
+
+    def _event(
+        self,
+        conn: sqlite3.Connection,
+        request_id: int | None,
+        subject: str,
+        subject_id: int | None,
+        action: str,
+        detail: dict[str, Any],
+        who: str,
+    ) -> None:
+        conn.execute(
+            "INSERT INTO events (request_id, subject, subject_id, action, detail, who, at) VALUES (?,?,?,?,?,?,?)",
+            (request_id, subject, subject_id, action, json.dumps(detail, ensure_ascii=False, default=str), who, _now()),
+        )
+
+    def events(self, request_id: int) -> list[dict[str, Any]]:
+        rows = self.conn.execute("SELECT * FROM events WHERE request_id=? ORDER BY id", (request_id,)).fetchall()
+        return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
+
+    # --- scan log -------------------------------------------------------------------------------
+
+    def next_scan_run(self, request_id: int) -> int:
+        row = self.conn.execute("SELECT coalesce(max(run), 0) FROM scan_log WHERE request_id=?", (request_id,)).fetchone()
+        return int(row[0]) + 1
+
+    def add_scan_entry(
+        self, request_id: int, run: int, facet: str, query: str, filters: dict[str, Any], mode: str,
+        passages: int, documents: list[int],
+    ) -> None:
+        self.conn.execute(
+            """INSERT INTO scan_log (request_id, run, facet, query, filters, mode, passages, documents, at)
+               VALUES (?,?,?,?,?,?,?,?,?)""",
+            (request_id, run, facet, query, json.dumps(filters), mode, passages, json.dumps(documents), _now()),
+        )
+
+    def scan_log(self, request_id: int, run: int | None = None) -> list[dict[str, Any]]:
+        if run is None:
+            run = self.next_scan_run(request_id) - 1
+        rows = self.conn.execute(
+            "SELECT * FROM scan_log WHERE request_id=? AND run=? ORDER BY id", (request_id, run)
+        ).fetchall()
+        return [{**dict(r), "filters": json.loads(r["filters"]), "documents": json.loads(r["documents"])} for r in rows]
+
+    # --- evidence -------------------------------------------------------------------------------
+
+    def add_evidence(self, items: list[Evidence], who: str) -> list[int]:
+        """Store suggested evidence; a quote already stored for the request is kept, not duplicated."""
+        ids: list[int] = []
+        stamp = _now()
+        with self.transaction() as conn:
+            for e in items:
+                cur = conn.execute(
+                    """INSERT OR IGNORE INTO evidence (request_id, document_id, passage_id, start, end, quote, pieces,
+                       context, role, confidence, reason, codes, facet, label, status, created_at, verification)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                    (
+                        e.request_id, e.document_id, e.passage_id, e.start, e.end, e.quote,
+                        json.dumps(e.pieces), e.context, str(e.role), e.confidence, e.reason,
+                        json.dumps(e.codes, ensure_ascii=False), e.facet, e.label, str(e.status), stamp, "exact",
+                    ),
+                )
+                if cur.rowcount:
+                    ids.append(int(cur.lastrowid or 0))
+            if ids:
+                request_id = items[0].request_id
+                self._event(conn, request_id, "evidence", None, "suggested", {"count": len(ids)}, who)
+        return ids
+
+    def evidence(self, evidence_id: int) -> Evidence:
+        row = self.conn.execute("SELECT * FROM evidence WHERE id=?", (evidence_id,)).fetchone()
+        if row is None:
+            raise EvidenceNotFound(evidence_id)
+        return _evidence(row)
+
+    def evidence_for(
+        self, request_id: int | None = None, status: str | None = None, role: str | None = None
+    ) -> list[Evidence]:
+        clauses, args = [], []
+        for column, value in (("request_id", request_id), ("status", status), ("role", role)):
+            if value is not None:
+                clauses.append(f"{column}=?")
+                args.append(value)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self.conn.execute(f"SELECT * FROM evidence {where} ORDER BY id", args).fetchall()
+        return [_evidence(r) for r in rows]
+
+    def update_evidence(self, evidence_id: int, changes: dict[str, Any], who: str, action: str) -> Evidence:
+        """Change evidence fields; every change is kept in the event log with old and new values."""
+        old = self.evidence(evidence_id)
+        stored = {k: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v for k, v in changes.items()}
+        with self.transaction() as conn:
+            sets = ", ".join(f"{k}=?" for k in stored)
+            conn.execute(f"UPDATE evidence SET {sets} WHERE id=?", (*stored.values(), evidence_id))
+            detail = {k: {"old": _plain(getattr(old, k, None)), "new": v} for k, v in changes.items()}
+            self._event(conn, old.request_id, "evidence", evidence_id, action, detail, who)
+        return self.evidence(evidence_id)
+
+    def evidence_history(self, evidence_id: int) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT * FROM events WHERE subject='evidence' AND subject_id=? ORDER BY id", (evidence_id,)
+        ).fetchall()
+        return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
+
+    def set_reviewer_label(self, evidence_id: int, reviewer: str, role: str) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO evidence_labels (evidence_id, reviewer, role, at) VALUES (?,?,?,?)",
+            (evidence_id, reviewer, role, _now()),
+        )
+
+    def reviewer_labels(self, reviewer: str) -> dict[int, str]:
+        rows = self.conn.execute("SELECT evidence_id, role FROM evidence_labels WHERE reviewer=?", (reviewer,))
+        return {int(r[0]): str(r[1]) for r in rows}
+
+    # --- briefs ---------------------------------------------------------------------------------
+
+    def add_brief(self, request_id: int, body: dict[str, Any], check_report: dict[str, Any], who: str) -> int:
+        with self.transaction() as conn:
+            row = conn.execute("SELECT coalesce(max(version), 0) FROM briefs WHERE request_id=?", (request_id,)).fetchone()
+            version = int(row[0]) + 1
+            conn.execute(
+                "INSERT INTO briefs (request_id, version, body, check_report, created_at) VALUES (?,?,?,?,?)",
+                (request_id, version, json.dumps(body, ensure_ascii=False), json.dumps(check_report), _now()),
+            )
+            self._event(conn, request_id, "brief", version, "drafted", {"version": version}, who)
+        return version
+
+    def latest_brief(self, request_id: int) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            "SELECT * FROM briefs WHERE request_id=? ORDER BY version DESC LIMIT 1", (request_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        return {**dict(row), "body": json.loads(row["body"]), "check_report": json.loads(row["check_report"] or "{}")}
+
+    def set_brief_check(self, request_id: int, version: int, report: dict[str, Any]) -> None:
+        self.conn.execute(
+            "UPDATE briefs SET check_report=? WHERE request_id=? AND version=?", (json.dumps(report), request_id, version)
+        )
+
+    def mark_brief_delivered(self, request_id: int, version: int, document_id: int, who: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE briefs SET status='delivered', delivered_at=?, document_id=? WHERE request_id=? AND version=?",
+                (_now(), document_id, request_id, version),
+            )
+            self._event(conn, request_id, "brief", version, "delivered", {"document_id": document_id}, who)
+
+    def iter_rows(self, table: str) -> Iterator[dict[str, Any]]:
+        for row in self.conn.execute(f"SELECT * FROM {table} ORDER BY rowid"):
+            yield dict(row)
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Role | ReviewStatus) else value
+
+
+def _evidence(row: sqlite3.Row) -> Evidence:
+    return Evidence(
+        document_id=int(row["document_id"]),
+        passage_id=int(row["passage_id"]),
+        start=int(row["start"]),
+        end=int(row["end"]),
+        quote=row["quote"],
+        role=Role(row["role"]),
+        confidence=float(row["confidence"]),
+        reason=row["reason"],
+        context=row["context"],
+        codes=json.loads(row["codes"]),
+        facet=row["facet"],
+        status=ReviewStatus(row["status"]),
+        reviewer=row["reviewer"],
+        reviewed_at=row["reviewed_at"],
+        request_id=row["request_id"],
+        pieces=[tuple(p) for p in json.loads(row["pieces"])],
+        label=row["label"],
+        id=int(row["id"]),
+    )

@@ -1,0 +1,40 @@
+"""Shared fixtures: real desks built from the real sample library, once per test session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from researchdesk.desk import Desk, init_desk
+from researchdesk.ingest.pipeline import ingest_paths
+from researchdesk.settings import Settings
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+SHARED = Path(os.environ.get("RESEARCHDESK_SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data"))
+SAMPLE_LIBRARY = SHARED / "library" / "pcd2024"
+
+
+def make_desk(home: Path, **overrides: object) -> Desk:
+    """Return a new desk in ``home`` with settings overridden as given."""
+    return init_desk(Settings(home=home, **overrides))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Iterator[Desk]:
+    d = make_desk(tmp_path / "desk")
+    yield d
+    d.close()
+
+
+@pytest.fixture(scope="session")
+def sample_desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+    """A desk holding the whole sample library (no search index)."""
+    d = make_desk(tmp_path_factory.mktemp("sample") / "desk")
+    ingest_paths(d, [SAMPLE_LIBRARY])
+    yield d
+    d.close()
