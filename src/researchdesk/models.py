@@ -294,6 +294,10 @@ class Brief:
     topic: str = ""
     # Server-rendered SVG figures (evidence map, scan funnel) for the HTML/PDF appendix.
     figures: dict[str, str] = field(default_factory=dict)
+    # What each summary paragraph rests on: "evidence:<id>", "scan:<run>" or "request".
+    summary_support: list[list[str]] = field(default_factory=list)
+    # The facets the scan found nothing for, said plainly in the summary.
+    not_found: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -114,10 +114,10 @@ def resolve_style(name: str) -> str:
 def to_csl_json(item: Citable | Mapping[str, Any], ref_id: str = "ref-1") -> dict[str, Any]:
     """Return the CSL-JSON record of a source; fields it lacks are left out, never guessed."""
     if isinstance(item, Mapping):
-        record = dict(item)
-        record["id"] = ref_id
-        record.setdefault("type", "document")
-        return record
+        given = dict(item)
+        given["id"] = ref_id
+        given.setdefault("type", "document")
+        return given
     source_type = str(getattr(item, "source_type", "") or SourceType.OTHER)
     record: dict[str, Any] = {"id": ref_id, "type": _CSL_TYPE.get(source_type, "document")}
     if item.title:
@@ -187,9 +187,7 @@ def minimal_reference(item: Citable | Mapping[str, Any]) -> str:
 # --- internals ----------------------------------------------------------------------------------
 
 
-def _format(
-    items: Sequence[Citable | Mapping[str, Any]], style: str, *, sort: bool
-) -> list[tuple[int, str]]:
+def _format(items: Sequence[Citable | Mapping[str, Any]], style: str, *, sort: bool) -> list[tuple[int, str]]:
     """Return (input index, reference) pairs, in bibliography order when ``sort``."""
     path = resolve_style(style)
     if not items:
@@ -207,7 +205,8 @@ def _format(
 
 
 def _run_citeproc(path: str, records: list[dict[str, Any]]) -> list[tuple[int, str]]:
-    from citeproc import Citation, CitationItem as CslItem, CitationStylesBibliography, formatter
+    from citeproc import Citation, CitationStylesBibliography, formatter
+    from citeproc import CitationItem as CslItem
     from citeproc.source.json import CiteProcJSON
 
     shielded = [_shield_record(r) for r in records]
@@ -229,7 +228,25 @@ def _run_citeproc(path: str, records: list[dict[str, Any]]) -> list[tuple[int, s
         if not record.get("author"):
             text = _drop_substituted_repeat(text, record)
         out.append((index, _tidy(text)))
+    if not _is_numeric(path):
+        # citeproc-py sorts an author-less entry by an empty key (CSL substitutes the title): sort
+        # author-date bibliographies by what the reader sees first, as the styles intend.
+        out.sort(key=lambda pair: _sort_key(pair[1]))
     return out
+
+
+@lru_cache(maxsize=64)
+def _is_numeric(path: str) -> bool:
+    with open(path, encoding="utf-8") as handle:
+        head = handle.read(20000)
+    m = re.search(r'citation-format="([a-z-]+)"', head)
+    return bool(m and m.group(1) in ("numeric", "label"))
+
+
+def _sort_key(reference: str) -> str:
+    text = plain_text(reference).casefold()
+    text = re.sub(r"^[^\w]+", "", text)
+    return re.sub(r"^(?:the|an|a)\s+", "", text)
 
 
 @lru_cache(maxsize=16)
@@ -275,9 +292,7 @@ def _drop_substituted_repeat(text: str, record: Mapping[str, Any]) -> str:
             continue
         words = [re.escape(_escape(w)) for w in str(value).split()]
         core = r"\s+".join(words)
-        pattern = re.compile(
-            r"(?:<i>|“|‘|\")?" + core + r"[.,]?(?:</i>|”|’|\")?[.,:]?\s*", re.IGNORECASE
-        )
+        pattern = re.compile(r"(?:<i>|“|‘|\")?" + core + r"[.,]?(?:</i>|”|’|\")?[.,:]?\s*", re.IGNORECASE)
         matches = list(pattern.finditer(text))
         lead = re.sub(r"^\s*(?:\[\d+\]|\d+\.)\s*", "", text)
         offset = len(text) - len(lead)

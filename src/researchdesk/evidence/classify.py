@@ -22,15 +22,15 @@ from collections.abc import Iterable
 from researchdesk.evidence.cues import (
     CONCESSIVE,
     CONTRAST_AFTER,
-    CUE_REGEX,
-    CUES,
     ENGLISH_WORDS,
     NEGATORS,
     NOT_ONLY,
     NUMBER,
     REMEDIES,
+    ROLE_PAIR,
     STAT_REGEX,
     STRONG_REMEDIES,
+    find_cues,
 )
 from researchdesk.models import Classification, Role
 
@@ -97,11 +97,15 @@ def score(text: str) -> tuple[dict[Role, float], list[str]]:
     scores: dict[Role, float] = dict.fromkeys(Role, 0.0)
     reasons: list[str] = []
     spans = _clause_weights(text)
-    for m in CUE_REGEX.finditer(text):
-        cue = CUES[int((m.lastgroup or "c0")[1:])]
-        phrase = m.group(0)
+    pairs = [(m.start(), m.end()) for m in ROLE_PAIR.finditer(text)]
+    if pairs:
+        reasons.append("names both roles ('" + text[pairs[0][0] : pairs[0][1]] + "'): read as topic")
+    for cue_start, cue_end, cue in find_cues(text):
+        if pairs and any(start <= cue_start < end for start, end in pairs):
+            continue
+        phrase = text[cue_start:cue_end]
         role, weight = cue.role, cue.weight
-        before = text[max(0, m.start() - 45) : m.start()]
+        before = text[max(0, cue_start - 45) : cue_start]
         if role is Role.FACILITATOR:
             neg = NEGATORS.search(NOT_ONLY.sub("", before))
             if neg:
@@ -109,14 +113,14 @@ def score(text: str) -> tuple[dict[Role, float], list[str]]:
                 phrase = f"{neg.group(0).split()[0]} … {phrase}" if len(neg.group(0)) > 20 else neg.group(0) + phrase
         elif role is Role.BARRIER:
             near = _NEAR_NEGATION.search(NOT_ONLY.sub("", before))
-            remedy = REMEDIES.search(text[max(0, m.start() - 80) : m.start()])
+            remedy = REMEDIES.search(text[max(0, cue_start - 80) : cue_start])
             if remedy and STRONG_REMEDIES.search(remedy.group(0)):
                 role, weight = Role.FACILITATOR, 1.0
                 phrase = f"{remedy.group(0).split()[0]} … {phrase}"
             elif near or remedy:
                 reasons.append(f"'{phrase}' discounted ({(near or remedy).group(0).split()[0]})")  # type: ignore[union-attr]
                 continue
-        weight *= _weight_at(m.start(), spans)
+        weight *= _weight_at(cue_start, spans)
         scores[role] += weight
         reasons.append(f"{role.value}: '{phrase.strip()}'")
     plain = _CITATION.sub("", text)
@@ -196,7 +200,8 @@ def _decide(scores: dict[Role, float]) -> tuple[Role, str]:
     if bf >= THRESHOLD and abs(b - f) >= 0.3:
         if gap >= 1.2 and gap >= bf:
             return Role.RESEARCH_GAP, "research-gap cues outweigh"
-        if rec >= THRESHOLD and rec >= bf:
+        # A sentence that prescribes ("should", "the need to") is a recommendation about the factor.
+        if rec >= THRESHOLD and rec >= 0.6 * bf:
             return Role.RECOMMENDATION, "a recommendation about it"
         if dfn >= 1.2 and dfn >= bf:
             return Role.DEFINITION, "a definition"

@@ -93,7 +93,8 @@ _BARRIER: list[tuple[str, float]] = [
 ]
 
 _FACILITATOR: list[tuple[str, float]] = [
-    (r"facilitat(?:e|es|ed|ing|or|ors)", 1.5),
+    # "peer-facilitated sessions" describes a format, it does not credit a help.
+    (r"(?<!-)facilitat(?:e|es|ed|ing|or|ors)", 1.5),
     (r"enabler?s?|enabl(?:ed|ing)", 1.0),
     (r"key (?:to|factors?|facilitators?|components?|drivers?|elements?|strateg(?:y|ies)|to success)", 1.5),
     (r"critical (?:to|for|part|component|role|factor)|(?:was|is|were|are) critical", 1.0),
@@ -117,7 +118,7 @@ _FACILITATOR: list[tuple[str, float]] = [
     (r"strong (?:leadership|leaders?|champions?|support|partnerships?|relationships?|community)", 1.5),
     (r"leadership", 0.5),
     (r"support(?:ed)? (?:from|by)|supportive", 1.0),
-    (r"provided (?:\w+ ){0,3}support", 1.0),
+    (r"provided (?:\w+ ){0,4}support", 1.0),
     (r"trust(?:ed|ing)?", 0.7),
     (r"momentum|snowball(?:ed|ing)?", 0.7),
     (r"influenced by", 0.7),
@@ -163,7 +164,7 @@ _REC: list[tuple[str, float]] = [
     (r"would be (?:helpful|nice|useful|better|good)|it['’]d be nice|would improve", 1.0),
     (r"it is (?:important|essential|critical|necessary) to", 1.0),
     (r"consider(?:ing)? (?:offering|using|adopting|expanding|implementing)", 1.0),
-    (r"necessity of|the need (?:to|for)", 0.8),
+    (r"necessity of|the need (?:to|for)", 1.0),
     (r"special attention", 0.7),
     (r"future (?:programs?|efforts|evaluations?|policies|interventions?)", 0.7),
 ]
@@ -197,18 +198,78 @@ _TABLES: dict[Role, list[tuple[str, float]]] = {
 
 CUES: list[Cue] = [Cue(p, role, w) for role, table in _TABLES.items() for p, w in table]
 
-# Longest alternatives first, so that at one position the more specific cue wins.
-_ORDER = sorted(range(len(CUES)), key=lambda i: -len(CUES[i].pattern))
-CUE_REGEX = re.compile(
-    "|".join(rf"(?P<c{i}>\b(?:{CUES[i].pattern})\b)" for i in _ORDER),
-    re.IGNORECASE,
-)
+_COMPILED = [re.compile(rf"\b(?:{cue.pattern})\b", re.IGNORECASE) for cue in CUES]
+
+
+def _anchors(pattern: str) -> tuple[str, ...] | None:
+    """Return literal strings one of which every match of ``pattern`` contains, or None when unsure.
+
+    Scanning a sentence for 200 patterns is slow in ``re``; a substring test per cue is not, so a cue
+    runs only when one of its anchors occurs in the lower-cased text.
+    """
+    depth, alternatives, current = 0, [], ""
+    for ch in pattern:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        if ch == "|" and depth == 0:
+            alternatives.append(current)
+            current = ""
+        else:
+            current += ch
+    alternatives.append(current)
+    found = []
+    for alternative in alternatives:
+        alternative = re.sub(r"^\(\?<[!=][^)]*\)", "", alternative)
+        run = re.match(r"[a-z' -]*", alternative)
+        literal = run.group(0) if run else ""
+        rest = alternative[len(literal) :]
+        if rest[:1] in ("?", "*", "{"):
+            literal = literal[:-1]
+        if len(literal.strip()) < 3:
+            return None
+        found.append(literal.strip())
+    return tuple(found)
+
+
+_ANCHORS = [_anchors(cue.pattern) for cue in CUES]
+
+
+def find_cues(text: str) -> list[tuple[int, int, Cue]]:
+    """Return the cue matches in ``text`` as (start, end, cue), leftmost-longest and not overlapping."""
+    low = text.lower()
+    matches: list[tuple[int, int, int]] = []
+    for index, anchors in enumerate(_ANCHORS):
+        if anchors is not None and not any(anchor in low for anchor in anchors):
+            continue
+        for m in _COMPILED[index].finditer(text):
+            if m.end() > m.start():
+                matches.append((m.start(), m.end(), index))
+    matches.sort(key=lambda item: (item[0], item[0] - item[1]))
+    kept: list[tuple[int, int, Cue]] = []
+    last_end = -1
+    for start, end, index in matches:
+        if start >= last_end:
+            kept.append((start, end, CUES[index]))
+            last_end = end
+    return kept
+
 
 # A facilitator cue inside the scope of one of these reads as its absence: "lack of a champion".
 NEGATORS = re.compile(
     r"\b(?:lack(?:s|ed|ing)?(?: of)?|without|no|not|absence of|absent|loss of|lost|lose|losing|limited|"
-    r"insufficient|inadequate|little|less|fewer|few|unable to|fail(?:ed|s)? to|never|weak|poor|"
-    r"(?:could|did|do|does|was|were|is|are)n['’]t|cannot|difficult(?:y|ies)? (?:to|in|with)|hard to)\b[^.;:!?]*$",
+    r"insufficient|inadequate|(?<!every )(?<!a )little|less|fewer|few|unable to|fail(?:ed|s)? to|never|weak|poor|"
+    r"(?:could|did|do|does|was|were|is|are)n['’]t|cannot|difficult(?:y|ies)? (?:to|in|with)|hard to)\b"
+    # "less-resourced" is a compound adjective, not a negation of what follows.
+    r"(?!-)[^.;:!?]*$",
+    re.IGNORECASE,
+)
+# "Facilitators and barriers", "successes and challenges": naming both roles is talk about the topic.
+ROLE_PAIR = re.compile(
+    r"\b(?:facilitators?|barriers?|successes|challenges|strengths|weaknesses|enablers?|obstacles?)"
+    r"\s+(?:and|or|&)\s+(?:\w+\s+)?"
+    r"(?:facilitators?|barriers?|successes|challenges|strengths|weaknesses|enablers?|obstacles?)\b",
     re.IGNORECASE,
 )
 # "not only" does not negate.

@@ -100,8 +100,10 @@ class PassageTable:
 
     def save(self, directory: Path) -> None:
         """Write ``passages.npy``, ``passages.json`` and ``documents.json`` into ``directory``."""
-        cols = np.stack([getattr(self, name) for name in _COLUMNS], axis=1) if len(self) else np.zeros(
-            (0, len(_COLUMNS)), dtype=np.int64
+        cols = (
+            np.stack([getattr(self, name) for name in _COLUMNS], axis=1)
+            if len(self)
+            else np.zeros((0, len(_COLUMNS)), dtype=np.int64)
         )
         np.save(directory / "passages.npy", cols.astype(np.int64), allow_pickle=False)
         (directory / "passages.json").write_text(

@@ -72,14 +72,16 @@ def find_expansions(query: str, groups: Sequence[Sequence[str]] | None = None) -
         if group_index in used_groups:
             continue
         used_groups.add(group_index)
-        matched_key = tuple(stem_parts(phrase))
-        # Spelling variants of the matched phrase ("multi-sector" for "multisector") add nothing new.
-        added = tuple(
-            other
-            for other in thesaurus[group_index]
-            if tuple(stem_parts(other)) != matched_key
-        )
-        expansions.append(Expansion(phrase, added))
+        # Spelling variants ("multi-sector" for "multisector") and phrases that stem alike
+        # ("municipal", "municipality") add nothing new: keep the first of each.
+        seen_keys = {tuple(stem_parts(phrase))}
+        added = []
+        for other in thesaurus[group_index]:
+            key = tuple(stem_parts(other))
+            if key not in seen_keys:
+                seen_keys.add(key)
+                added.append(other)
+        expansions.append(Expansion(phrase, tuple(added)))
     return expansions
 
 

@@ -19,10 +19,8 @@ def top_indices(scores: np.ndarray, k: int, floor: float | None = None) -> np.nd
 
     Ties keep index order, so results are reproducible.
     """
-    if floor is not None:
-        candidates = np.flatnonzero(scores > floor)
-    else:
-        candidates = np.flatnonzero(np.isfinite(scores))
+    keep = scores > floor if floor is not None else np.isfinite(scores)
+    candidates = np.flatnonzero(keep)
     if candidates.size == 0 or k <= 0:
         return np.zeros(0, dtype=np.int64)
     if candidates.size > k:

@@ -225,7 +225,7 @@ class SearchIndex:
         directory = Path(directory)
         meta_path = directory / "meta.json"
         if not meta_path.exists():
-            raise DeskError(f"No search index in {directory}.", "Build it by syncing the index with the library.")
+            raise DeskError(f"No search index in {directory}.", "Build it by syncing with the library.")
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:

@@ -9,6 +9,7 @@ Scoring follows Lucene's BM25 (idf = ln(1 + (N - df + 0.5) / (df + 0.5))), as bm
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -127,16 +128,12 @@ class LexicalIndex:
 
     def save(self, directory: Path) -> None:
         """Write ``lexical_terms.json`` and ``lexical_counts.npz`` into ``directory``."""
-        import json
-
         (directory / "lexical_terms.json").write_text(json.dumps(self.terms), encoding="utf-8")
         sp.save_npz(directory / "lexical_counts.npz", self.counts, compressed=False)
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
         """Return the lexical index saved in ``directory``."""
-        import json
-
         terms = json.loads((directory / "lexical_terms.json").read_text(encoding="utf-8"))
         counts = sp.load_npz(directory / "lexical_counts.npz").tocsr().astype(np.int32)
         return cls(terms, counts)

@@ -27,7 +27,8 @@ THESAURUS: tuple[tuple[str, ...], ...] = (
     # The level of government the members work in.
     ("local government", "city", "county", "municipality", "municipal"),
     # Rules a government adopts.
-    ("policy", "ordinance", "regulation", "legislation", "bylaw"),
+    # ("legislation" is left out: it stems like "legislator", which belongs to the group below.)
+    ("policy", "ordinance", "regulation", "statute", "bylaw"),
     # Putting something into practice.
     ("implementation", "adoption", "rollout", "roll-out", "uptake"),
     # Who takes part.

@@ -25,8 +25,7 @@ _SPLIT_RE = re.compile(r"([-/‐‑])")
 
 # A general English stop-word list (articles, pronouns, auxiliaries, prepositions, conjunctions).
 # Content words a researcher searches for ("lack", "barrier", "without") are deliberately not in it.
-STOP_WORDS: frozenset[str] = frozenset(
-    """
+_STOP_WORD_TEXT = """
     a about above after again against all also am an and any are as at be because been before being
     below between both but by can could did do does doing down during each either etc few for from
     further had has have having he her here hers herself him himself his how however i if in into is
@@ -35,8 +34,8 @@ STOP_WORDS: frozenset[str] = frozenset(
     theirs them themselves then there these they this those through thus to too under until up upon us
     very via was we were what when where whether which while who whom whose why will with within would
     yet you your yours yourself yourselves
-    """.split()
-)
+"""
+STOP_WORDS: frozenset[str] = frozenset(_STOP_WORD_TEXT.split())
 
 _STEMMER = Stemmer.Stemmer("english")
 # Per-process memo of word -> stem ("" for a word that yields no token); words repeat a lot.
@@ -57,10 +56,7 @@ def _word_token(word: str) -> str:
     if cached is not None:
         return cached
     clean = _clean(word)
-    if len(clean) < 2 or clean in STOP_WORDS:
-        stem = ""
-    else:
-        stem = _STEMMER.stemWord(clean)
+    stem = "" if len(clean) < 2 or clean in STOP_WORDS else _STEMMER.stemWord(clean)
     if len(_WORD_CACHE) < 500_000:
         _WORD_CACHE[word] = stem
     return stem

@@ -86,7 +86,8 @@ def render_bytes(brief: Brief, fmt: str, options: RenderOptions | None = None) -
 
 
 _HINTS: dict[str, str] = {
-    "html": "If the desk has its own templates/brief.html, check it renders; or remove it to use the built-in one.",
+    "html": "If the desk has its own templates/brief.html, check that it renders, "
+    "or remove it to use the built-in one.",
     "pdf": "The PDF is made from the HTML: render --format html to see whether the HTML works; "
     "check that WeasyPrint and its Pango library are installed.",
     "docx": "Check that python-docx is installed; render --format md to see the text.",

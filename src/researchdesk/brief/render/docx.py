@@ -181,15 +181,15 @@ def build_document(brief: Brief, layout: Layout | None = None) -> Any:
                 p = doc.add_paragraph()
                 p.paragraph_format.left_indent = Inches(0.4)
                 p.paragraph_format.first_line_indent = Inches(-0.4)
-                for run in ref.runs:
-                    r = p.add_run(clean(run.text))
-                    r.italic = run.italic or None
-                    r.bold = run.bold or None
-                    if run.sup:
+                for piece in ref.runs:
+                    r = p.add_run(clean(piece.text))
+                    r.italic = piece.italic or None
+                    r.bold = piece.bold or None
+                    if piece.sup:
                         r.font.superscript = True
-                    if run.sub:
+                    if piece.sub:
                         r.font.subscript = True
-                    if run.smallcaps:
+                    if piece.smallcaps:
                         r.font.small_caps = True
     return doc
 

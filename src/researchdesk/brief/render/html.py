@@ -17,7 +17,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import BinaryIO
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    StrictUndefined,
+    select_autoescape,
+)
 from markupsafe import Markup
 
 from researchdesk.brief.render import RenderOptions

@@ -108,7 +108,9 @@ def brief_from_dict(data: dict[str, Any]) -> Brief:
         )
 
     def related(d: dict[str, Any]) -> RelatedItem:
-        return RelatedItem(d["document_id"], d["title"], d["container"], d["date"], d["url"], d.get("note", ""))
+        return RelatedItem(
+            d["document_id"], d["title"], d["container"], d["date"], d["url"], d.get("note", "")
+        )
 
     sources = [
         BriefSource(

@@ -38,7 +38,18 @@ ROLE_GROUPS: tuple[tuple[tuple[Role, ...], str], ...] = (
 )
 
 _MONTHS = (
-    "January February March April May June July August September October November December".split()
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 # Characters XML 1.0 cannot hold (DOCX, and HTML treats them as errors): C0 controls but tab/newline.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

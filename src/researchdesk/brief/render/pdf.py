@@ -17,7 +17,7 @@ from researchdesk.models import Brief
 def _refusing_fetcher() -> Any:
     from weasyprint.urls import URLFetcher
 
-    class RefuseAll(URLFetcher):  # type: ignore[misc]
+    class RefuseAll(URLFetcher):
         """Refuses every URL; WeasyPrint logs the refusal and renders without the resource."""
 
         def fetch(self, url: str, headers: object = None) -> Any:

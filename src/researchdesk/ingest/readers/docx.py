@@ -33,9 +33,30 @@ _TEMPLATE_AUTHORS = {"python-docx", "python docx"}
 _TEMPLATE_CREATED = datetime(2013, 12, 23, 23, 15)
 # Column headers that describe a cell's role, not a category of the row ("Facilitator | Description").
 _GENERIC_COLUMNS = {
-    "description", "details", "detail", "example", "examples", "quote", "quotes", "explanation",
-    "definition", "notes", "note", "comments", "evidence", "summary", "text", "illustrative quote",
-    "representative quote", "value", "values", "n", "%", "total", "source", "sources",
+    "description",
+    "details",
+    "detail",
+    "example",
+    "examples",
+    "quote",
+    "quotes",
+    "explanation",
+    "definition",
+    "notes",
+    "note",
+    "comments",
+    "evidence",
+    "summary",
+    "text",
+    "illustrative quote",
+    "representative quote",
+    "value",
+    "values",
+    "n",
+    "%",
+    "total",
+    "source",
+    "sources",
 }
 _JUNK_AUTHORS = {"", "author", "user", "administrator", "admin", "owner", "unknown"}
 
@@ -61,7 +82,8 @@ def check_zip(path: Path, data: bytes, settings: Settings) -> None:
     if total > limit:
         raise TooLarge(
             path,
-            f"the DOCX unpacks to {total / 1024 / 1024:.0f} MB, over the {settings.max_unpacked_mb:g} MB limit",
+            f"the DOCX unpacks to {total / 1024 / 1024:.0f} MB, "
+            f"over the {settings.max_unpacked_mb:g} MB limit",
             "Check the file (it may be a zip bomb); if it is genuine, raise RESEARCHDESK_MAX_UNPACKED_MB.",
         )
     for member in members:
@@ -206,8 +228,9 @@ def _table_blocks(tbl: Any) -> list[Block]:
 
     The first row (or a row Word marks as a header, or an all-bold row of short cells) is the header.
     A row with one merged cell (or only a short first cell) opens a row group: its text labels the rows
-    below it ("Barriers"); a first-column cell merged down several rows labels those rows the same way. Otherwise a row's label is the header of its only filled column, or the first
-    header cell when the first column holds short row headings (a "Facilitator | Description" table).
+    below it ("Barriers"); a first-column cell merged down several rows labels those rows the same way.
+    Otherwise a row's label is the header of its only filled column, or the first header cell when the
+    first column holds short row headings (a "Facilitator | Description" table).
     When the header names categories ("Barriers | Facilitators") and a row fills several of them with
     phrases, each filled cell becomes its own block labelled by its column header.
     """
@@ -250,8 +273,10 @@ def _table_blocks(tbl: Any) -> list[Block]:
             and width <= 4
             and all(h and len(h.split()) <= 3 and h.lower() not in _GENERIC_COLUMNS for h in header)
         )
-        if categories and len(cells) > 1 and all(
-            len(t.split()) >= 2 and not re.fullmatch(r"[\d\s.,%()±-]+", t) for _, t in cells
+        if (
+            categories
+            and len(cells) > 1
+            and all(len(t.split()) >= 2 and not re.fullmatch(r"[\d\s.,%()±-]+", t) for _, t in cells)
         ):
             blocks.extend(Block(t, BlockKind.TABLE_ROW, label=header[c]) for c, t in cells)
             continue

@@ -87,8 +87,11 @@ def _results(
             skipped.append(f"record {number} has no title and was skipped")
             continue
         blocks = _abstract_blocks(meta.abstract)
-        notes = [] if blocks else [f"record {number} ({meta.title[:60]}) has no abstract; only its description"
-                                    " is kept"]
+        notes = (
+            []
+            if blocks
+            else [f"record {number} ({meta.title[:60]}) has no abstract; only its description is kept"]
+        )
         results.append(ReadResult(meta=meta, blocks=blocks, format=fmt, warnings=notes))
     if not results:
         if skipped:
@@ -98,7 +101,9 @@ def _results(
                 "Give each record a title (TI / title) and ingest it again.",
             )
         raise CorruptFile(
-            path, f"no {fmt} records found in the file", "Check that it is the file you meant, or re-export it."
+            path,
+            f"no {fmt} records found in the file",
+            "Check that it is the file you meant, or re-export it.",
         )
     results[0].warnings[:0] = skipped
     return results
@@ -114,7 +119,7 @@ def _decode(path: Path, data: bytes, fmt: str) -> str:
 def _head_text(head: bytes) -> str:
     for bom in (b"\xef\xbb\xbf",):
         if head.startswith(bom):
-            head = head[len(bom):]
+            head = head[len(bom) :]
     return head.decode("utf-8", errors="ignore").lstrip()
 
 
@@ -141,7 +146,9 @@ def _ris_meta(record: dict[str, Any]) -> DocumentMeta:
         files = [record["file_attachments1"]]
     files += [u for u in urls if u.lower().startswith("file:")]
     web = [u for u in urls if not u.lower().startswith("file:")]
-    authors = [clean_text(a) for a in record.get("authors", []) + record.get("first_authors", []) if a.strip()]
+    authors = [
+        clean_text(a) for a in record.get("authors", []) + record.get("first_authors", []) if a.strip()
+    ]
     doi = normalize_doi(_first(record.get("doi", ""))) or next(
         (normalize_doi(u) for u in web if "doi.org/" in u.lower()), ""
     )
@@ -192,7 +199,9 @@ class RisReader:
             records = rispy.loads(text.replace("\r\n", "\n"))
         except Exception as exc:  # rispy raises plain IOError/ValueError subclasses on bad structure
             raise CorruptFile(
-                path, f"the RIS records cannot be parsed ({exc})", "Re-export the records as RIS and try again."
+                path,
+                f"the RIS records cannot be parsed ({exc})",
+                "Re-export the records as RIS and try again.",
             ) from exc
         return _results(path, records, _ris_meta, self.format, [])
 
@@ -261,7 +270,9 @@ def _bibtex_meta(fields: dict[str, Any]) -> DocumentMeta:
         return _latex_to_text(value) if isinstance(value, str) else ""
 
     people = fields.get("author") or fields.get("editor") or ""
-    authors = [_bibtex_name(n) for n in split_multiple_persons_names(people)] if isinstance(people, str) else []
+    authors = (
+        [_bibtex_name(n) for n in split_multiple_persons_names(people)] if isinstance(people, str) else []
+    )
     month = get("month")
     year = get("year")
     if month.isdigit() and year:
@@ -429,8 +440,11 @@ class CslJsonReader:
                 "Re-export the records as CSL JSON and ingest them again.",
             ) from exc
         items = loaded if isinstance(loaded, list) else [loaded]
-        warnings = [f"item {n} is not a JSON object and was skipped" for n, i in enumerate(items, 1)
-                    if not isinstance(i, dict)]
+        warnings = [
+            f"item {n} is not a JSON object and was skipped"
+            for n, i in enumerate(items, 1)
+            if not isinstance(i, dict)
+        ]
         records = [i for i in items if isinstance(i, dict)]
         return _results(path, records, _csl_meta, self.format, warnings)
 
@@ -455,7 +469,9 @@ def read_records(path: Path, data: bytes, settings: Settings) -> list[ReadResult
     for reader in READERS:
         if suffix in reader.extensions:
             if not data.strip():
-                raise EmptyFile(path, f"the {reader.format} file is empty", "Check that it is the file you meant.")
+                raise EmptyFile(
+                    path, f"the {reader.format} file is empty", "Check that it is the file you meant."
+                )
             return reader.read_all(path, data, settings)
     raise UnsupportedFormat(
         path,

@@ -1,4 +1,4 @@
-"""Readers for plain text (.txt) and Markdown (.md, .markdown), plus the line-joining helpers other readers share.
+"""Readers for plain text (.txt) and Markdown (.md, .markdown), and the line-joining helpers readers share.
 
 Decoding is robust (BOM, UTF-8, charset detection, Latin-1 as the last resort) and reported when the file is
 not UTF-8. Titles are taken conservatively: Markdown front matter or first level-1 heading; for plain text a
@@ -132,10 +132,7 @@ def looks_like_text(head: bytes) -> bool:
             text = head.decode("utf-8")
         except UnicodeDecodeError as exc:
             # A multi-byte character cut by the 8 KiB head is still text.
-            if exc.start >= len(head) - 3:
-                text = head[: exc.start].decode("utf-8")
-            else:
-                text = head.decode("latin-1")
+            text = head[:exc.start].decode("utf-8") if exc.start >= len(head) - 3 else head.decode("latin-1")
     if not text:
         return True
     return len(_CONTROL.findall(text)) <= max(1, len(text) // 200)
@@ -147,8 +144,11 @@ def looks_like_text(head: bytes) -> bool:
 _HYPHENS = "-\u2010\u00ad\x02"
 # Left parts that usually form real compounds ("cross-sector", "well-being"): keep the hyphen.
 _COMPOUND_PREFIXES = frozenset(
-    "cross self well non multi all half low high long short full part state evidence community "
-    "place data time decision policy health school family county city".split()
+    {
+        "cross", "self", "well", "non", "multi", "all", "half", "low", "high", "long", "short", "full",
+        "part", "state", "evidence", "community", "place", "data", "time", "decision", "policy",
+        "health", "school", "family", "county", "city",
+    }
 )
 _WORD = re.compile(r"[^\W\d_]+(?:[-\u2010][^\W\d_]+)*")
 
@@ -244,8 +244,11 @@ def _text_blocks(chunk: list[str], page: int | None, vocab: set[str]) -> list[Bl
     # One long line per paragraph (no hard wrapping): every line stands alone.
     if len(chunk) > 1 and max(len(line) for line in chunk) > 200:
         return [
-            Block(join_lines([line], vocab), BlockKind.LIST_ITEM if _BULLET.match(line) else BlockKind.PARAGRAPH,
-                  page=page)
+            Block(
+                join_lines([line], vocab),
+                BlockKind.LIST_ITEM if _BULLET.match(line) else BlockKind.PARAGRAPH,
+                page=page,
+            )
             for line in chunk
         ]
     current: list[str] = []
@@ -261,7 +264,7 @@ def _text_blocks(chunk: list[str], page: int | None, vocab: set[str]) -> list[Bl
         marker = _BULLET.match(line)
         if marker:
             flush()
-            current, kind = [line[marker.end():]], BlockKind.LIST_ITEM
+            current, kind = [line[marker.end() :]], BlockKind.LIST_ITEM
         elif kind is BlockKind.LIST_ITEM and not line[:1].isspace():
             flush()
             current, kind = [line], BlockKind.PARAGRAPH
@@ -382,7 +385,7 @@ def _table_cells(line: str) -> list[str]:
 
 
 class MarkdownReader:
-    """Markdown: ATX and setext headings, list items, pipe-table rows and paragraphs; inline markup stripped."""
+    """Markdown: ATX/setext headings, list items, pipe-table rows and paragraphs; inline markup stripped."""
 
     format = "markdown"
     extensions: tuple[str, ...] = (".md", ".markdown")
@@ -505,7 +508,7 @@ class MarkdownReader:
             bullet = _MD_BULLET.match(quote_free)
             if bullet:
                 flush()
-                current, kind = [quote_free[bullet.end():]], BlockKind.LIST_ITEM
+                current, kind = [quote_free[bullet.end() :]], BlockKind.LIST_ITEM
                 continue
             current.append(quote_free)
         flush()

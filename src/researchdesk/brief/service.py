@@ -1,0 +1,167 @@
+"""Draft, check, render and deliver a request's brief; delivery files it back into the library."""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from researchdesk.brief.checks import CheckReport, check_brief
+from researchdesk.brief.compose import compose_brief
+from researchdesk.brief.render import FORMATS, RenderOptions, render, renderer_for
+from researchdesk.desk import Desk
+from researchdesk.errors import CheckFailed, InputError, RenderError
+from researchdesk.evidence.review import auto_accept
+from researchdesk.ingest.pipeline import segment
+from researchdesk.ingest.segment import build_text
+from researchdesk.models import (
+    Block,
+    BlockKind,
+    Brief,
+    BriefQuote,
+    BriefSource,
+    DocumentMeta,
+    RelatedItem,
+    Role,
+    SourceType,
+)
+from researchdesk.requests.workflow import advance_to
+from researchdesk.store.blobs import content_hash
+
+
+def draft(desk: Desk, request_id: int, who: str = "staff", auto: bool = False, style: str | None = None) -> tuple[Brief, CheckReport]:
+    """Compose and store a new version of the brief, with its check report."""
+    if auto:
+        auto_accept(desk, request_id)
+    status = desk.store.request(request_id)["status"]
+    if status in ("received", "scoping", "researching"):
+        advance_to(desk, request_id, "drafting", who)
+    brief = compose_brief(desk, request_id, style=style)
+    report = check_brief(desk, brief)
+    brief.version = desk.store.add_brief(request_id, asdict(brief), report.to_dict(), who)
+    return brief, report
+
+
+def latest(desk: Desk, request_id: int) -> Brief:
+    """Return the latest stored version of a request's brief."""
+    row = desk.store.latest_brief(request_id)
+    if row is None:
+        raise InputError(f"Request {request_id} has no brief yet.", f"Draft one with `researchdesk brief draft {request_id}`.")
+    brief = brief_from_dict(row["body"])
+    brief.version = int(row["version"])
+    return brief
+
+
+def check(desk: Desk, request_id: int) -> tuple[Brief, CheckReport]:
+    """Check the latest brief again (quotes re-verified against the library as it is now)."""
+    brief = latest(desk, request_id)
+    report = check_brief(desk, brief)
+    desk.store.set_brief_check(request_id, brief.version, report.to_dict())
+    return brief, report
+
+
+def render_files(desk: Desk, request_id: int, formats: list[str], out_dir: Path) -> list[Path]:
+    """Render the latest brief in each format into ``out_dir``; return the files written.
+
+    Every format is rendered in memory first, so a failure leaves no half-written file.
+    """
+    brief = latest(desk, request_id)
+    renderers = [renderer_for(f) for f in formats]
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RenderError(f"Cannot create the output folder {out_dir}: {exc.strerror}.", "Choose a folder you can write to.") from exc
+    if not os.access(out_dir, os.W_OK):
+        raise RenderError(f"The output folder {out_dir} is not writable.", "Choose a folder you can write to (--out).")
+    options = RenderOptions(template_dir=desk.home / "templates" if (desk.home / "templates").is_dir() else None)
+    rendered: list[tuple[Path, bytes]] = []
+    for r in renderers:
+        buffer = io.BytesIO()
+        render(brief, r.format, buffer, options)
+        rendered.append((out_dir / f"brief-request-{request_id}-v{brief.version}{r.extension}", buffer.getvalue()))
+    written = []
+    for path, data in rendered:
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        written.append(path)
+    return written
+
+
+def deliver(desk: Desk, request_id: int, who: str = "staff") -> int:
+    """Deliver the latest brief: refuse on a failed check, archive it as *our product*; return its document id."""
+    brief, report = check(desk, request_id)
+    if not report.ok:
+        raise CheckFailed(
+            f"The brief of request {request_id} fails {len(report.errors)} check(s): " + " ".join(report.errors[:3]),
+            f"Fix them and draft again; see `researchdesk brief check {request_id}`.",
+        )
+    request = desk.store.request(request_id)
+    if request["status"] in ("drafting",):
+        advance_to(desk, request_id, "in review", who)
+    buffer = io.BytesIO()
+    render(brief, "md", buffer)
+    data = buffer.getvalue()
+    blocks = brief_blocks(brief)
+    text, spans = build_text(blocks)
+    passages, sentences = segment(text, spans)
+    meta = DocumentMeta(
+        title=brief.title,
+        authors=[],
+        publisher=desk.settings.service_name,
+        date=date.today().isoformat(),
+        source_type=SourceType.OUR_PRODUCT,
+        language="en",
+        abstract=" ".join(brief.summary)[:2000],
+    )
+    extra: dict[str, Any] = {
+        "request_id": request_id,
+        "member": brief.member,
+        "brief_version": brief.version,
+        "original": content_hash(data),
+    }
+    desk.blobs.put(data)
+    doc_id = desk.store.add_document(
+        meta, text, content_hash(data), f"brief-request-{request_id}-v{brief.version}.md", "markdown",
+        len(data), 0, passages, sentences, extra,
+    )
+    desk.store.mark_brief_delivered(request_id, brief.version, doc_id, who)
+    if desk.store.request(request_id)["status"] != "delivered":
+        advance_to(desk, request_id, "delivered", who)
+    return doc_id
+
+
+def brief_blocks(brief: Brief) -> list[Block]:
+    """Return the brief as blocks, so a delivered brief is searchable like any document."""
+    blocks = [Block(brief.title, BlockKind.HEADING, level=1), Block("Request Prompt", BlockKind.HEADING, level=2),
+              Block(brief.prompt), Block("Summary of Findings", BlockKind.HEADING, level=2)]
+    blocks += [Block(p) for p in brief.summary]
+    blocks.append(Block("Background Research", BlockKind.HEADING, level=2))
+    for s in brief.sources:
+        blocks.append(Block(s.title, BlockKind.HEADING, level=3))
+        blocks += [Block(f"{q.role}: “{q.text}”", BlockKind.LIST_ITEM) for q in s.quotes]
+    if brief.next_steps:
+        blocks.append(Block("Next Steps", BlockKind.HEADING, level=2))
+        blocks += [Block(step, BlockKind.LIST_ITEM) for step in brief.next_steps]
+    return blocks
+
+
+def brief_from_dict(data: dict[str, Any]) -> Brief:
+    """Return a Brief from its stored JSON form."""
+    d = dict(data)
+    d["sources"] = [
+        BriefSource(**{**s, "quotes": [
+            BriefQuote(**{**q, "role": Role(q["role"]), "pieces": [tuple(p) for p in q.get("pieces", [])]})
+            for q in s["quotes"]
+        ]})
+        for s in d.get("sources", [])
+    ]
+    d["further_reading"] = [RelatedItem(**r) for r in d.get("further_reading", [])]
+    d["related_products"] = [RelatedItem(**r) for r in d.get("related_products", [])]
+    return Brief(**d)
+
+
+__all__ = ["FORMATS", "brief_from_dict", "check", "deliver", "draft", "latest", "render_files"]

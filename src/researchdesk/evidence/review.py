@@ -1,0 +1,99 @@
+"""Human review of suggested evidence: accept, reject, relabel, edit, with history; re-verification."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from researchdesk.desk import Desk
+from researchdesk.errors import InputError, UnknownChoice
+from researchdesk.evidence.verify import verify
+from researchdesk.models import Evidence, ReviewStatus, Role
+from researchdesk.store.sqlite import now
+
+ROLES = tuple(r.value for r in Role)
+
+
+def accept(desk: Desk, evidence_id: int, reviewer: str) -> Evidence:
+    """Mark evidence accepted by ``reviewer``."""
+    return desk.store.update_evidence(
+        evidence_id, {"status": str(ReviewStatus.ACCEPTED), "reviewer": reviewer, "reviewed_at": now()}, reviewer, "accepted"
+    )
+
+
+def reject(desk: Desk, evidence_id: int, reviewer: str) -> Evidence:
+    """Mark evidence rejected by ``reviewer``; it stays stored but never reaches a brief."""
+    return desk.store.update_evidence(
+        evidence_id, {"status": str(ReviewStatus.REJECTED), "reviewer": reviewer, "reviewed_at": now()}, reviewer, "rejected"
+    )
+
+
+def relabel(
+    desk: Desk, evidence_id: int, reviewer: str, role: str | None = None, codes: list[str] | None = None,
+    label: str | None = None,
+) -> Evidence:
+    """Change the role, codes or short label of evidence; the old values stay in its history."""
+    from researchdesk.evidence.codebooks import load_desk_codebooks, validate_code
+
+    changes: dict[str, object] = {}
+    if role is not None:
+        if role not in ROLES:
+            raise UnknownChoice("role", role, ROLES)
+        changes["role"] = role
+        desk.store.set_reviewer_label(evidence_id, reviewer, role)
+    if codes is not None:
+        books = load_desk_codebooks(desk.settings)
+        changes["codes"] = [validate_code(c, books) for c in codes]
+    if label is not None:
+        changes["label"] = label.strip()
+    if not changes:
+        raise InputError("Nothing to change.", "Pass --role, --code or --label.")
+    changes.update({"status": str(ReviewStatus.EDITED), "reviewer": reviewer, "reviewed_at": now()})
+    return desk.store.update_evidence(evidence_id, changes, reviewer, "relabelled")
+
+
+def record_label(desk: Desk, evidence_id: int, reviewer: str, role: str) -> None:
+    """Record a reviewer's independent role judgement (for agreement), without changing the evidence."""
+    if role not in ROLES:
+        raise UnknownChoice("role", role, ROLES)
+    desk.store.evidence(evidence_id)
+    desk.store.set_reviewer_label(evidence_id, reviewer, role)
+
+
+def auto_accept(desk: Desk, request_id: int, who: str = "auto-accept") -> int:
+    """Accept every suggested quote of a request (an unattended first draft); return how many."""
+    items = desk.store.evidence_for(request_id, status=str(ReviewStatus.SUGGESTED))
+    for e in items:
+        desk.store.update_evidence(
+            e.id, {"status": str(ReviewStatus.ACCEPTED), "reviewer": who, "reviewed_at": now()}, who, "accepted"
+        )
+    return len(items)
+
+
+@dataclass
+class VerifyOutcome:
+    evidence_id: int
+    status: str
+    message: str = ""
+
+
+def verify_all(desk: Desk, request_id: int | None = None) -> list[VerifyOutcome]:
+    """Verify every stored quote against its document; relocated quotes get their new offsets."""
+    out = []
+    texts: dict[int, str] = {}
+    present = desk.store.document_ids()
+    for e in desk.store.evidence_for(request_id):
+        if e.document_id not in present:
+            out.append(VerifyOutcome(e.id, "not found", f"document {e.document_id} was removed from the library"))
+            desk.store.conn.execute("UPDATE evidence SET verification='not found' WHERE id=?", (e.id,))
+            continue
+        if e.document_id not in texts:
+            texts[e.document_id] = desk.store.get_document(e.document_id).text
+        result = verify(e.quote, e.start, e.end, texts[e.document_id], pieces=e.pieces or None)
+        if result.status == "relocated":
+            desk.store.update_evidence(
+                e.id, {"start": result.start, "end": result.end, "verification": "relocated"}, "verify", "relocated"
+            )
+        else:
+            desk.store.conn.execute("UPDATE evidence SET verification=? WHERE id=?", (result.status, e.id))
+        out.append(VerifyOutcome(e.id, result.status, result.message))
+    return out

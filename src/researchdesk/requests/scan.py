@@ -1,0 +1,139 @@
+"""The scan: run a request's research plan over the library, log every query, suggest evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from researchdesk.desk import Desk
+from researchdesk.evidence.extract import candidates
+from researchdesk.models import Document, Evidence, Role
+from researchdesk.requests.plan import ResearchPlan, derive_plan
+from researchdesk.requests.workflow import advance_to
+from researchdesk.search.desk import sync_index
+from researchdesk.search.filters import Filters
+
+# The roles a facet's quotes may carry. A barrier found while looking for facilitators is still
+# a barrier, so every facet accepts the two main roles; context alone is never suggested.
+FACET_ROLES: dict[str, set[Role]] = {
+    "barriers": {Role.BARRIER, Role.FACILITATOR},
+    "facilitators": {Role.FACILITATOR, Role.BARRIER},
+    "examples": {Role.EXAMPLE, Role.FACILITATOR, Role.BARRIER},
+    "definitions": {Role.DEFINITION},
+    "statistics": {Role.STATISTIC},
+    "research gaps": {Role.RESEARCH_GAP},
+    "recommendations": {Role.RECOMMENDATION, Role.FACILITATOR},
+}
+PER_DOCUMENT_QUOTES = 4  # suggestions per document, so a brief draws on many sources
+MIN_CONFIDENCE = 0.5
+
+
+@dataclass
+class ScanResult:
+    request_id: int
+    run: int
+    queries: int = 0
+    passages: int = 0
+    documents: list[int] = field(default_factory=list)  # scanned documents, best first
+    prior_products: list[int] = field(default_factory=list)
+    evidence_ids: list[int] = field(default_factory=list)
+    not_found: list[str] = field(default_factory=list)  # facets that yielded no evidence
+
+
+def plan_for(desk: Desk, request_id: int, who: str = "staff") -> ResearchPlan:
+    """Return the request's plan, deriving and saving it the first time."""
+    request = desk.store.request(request_id)
+    if request["plan"]:
+        return ResearchPlan.from_dict(request["plan"])
+    plan = derive_plan(request["prompt"], request["context"])
+    desk.store.update_request(request_id, {"plan": plan.to_dict()}, who, "plan derived")
+    return plan
+
+
+def save_plan(desk: Desk, request_id: int, plan: ResearchPlan, who: str) -> None:
+    """Store an edited plan; the change is in the request's event log."""
+    desk.store.update_request(request_id, {"plan": plan.to_dict()}, who, "plan edited")
+
+
+def run_scan(
+    desk: Desk,
+    request_id: int,
+    who: str = "staff",
+    top_k: int = 25,
+    progress: Callable[[str], None] | None = None,
+) -> ScanResult:
+    """Run every query of the plan, log it, and store suggested evidence; return what was found."""
+    plan = plan_for(desk, request_id, who)
+    if desk.store.request(request_id)["status"] in ("received", "scoping"):
+        advance_to(desk, request_id, "researching", who)
+    index = sync_index(desk.store, desk.settings)
+    store = desk.store
+    result = ScanResult(request_id, store.next_scan_run(request_id))
+    best: dict[int, float] = {}
+    found: dict[str, list[Evidence]] = {f.facet: [] for f in plan.facets}
+    docs: dict[int, Document] = {}
+    seen_spans: set[tuple[int, int, int]] = set()
+    query_terms = plan.keywords
+    for facet in plan.facets:
+        for query in facet.queries:
+            if progress:
+                progress(f"{facet.facet}: {query}")
+            res = index.search(
+                query, top_k=top_k, mode="hybrid", filters=Filters(**facet.filters), max_per_document=3
+            )
+            doc_ids = list(dict.fromkeys(h.document_id for h in res.hits))
+            store.add_scan_entry(
+                request_id, result.run, facet.facet, query, facet.filters, res.mode, len(res.hits), doc_ids
+            )
+            result.queries += 1
+            result.passages += len(res.hits)
+            if facet.facet == "prior products":
+                result.prior_products.extend(d for d in doc_ids if d not in result.prior_products)
+                continue
+            for hit in res.hits:
+                best[hit.document_id] = max(best.get(hit.document_id, 0.0), hit.score)
+            passages = store.passages_by_id([h.passage_id for h in res.hits])
+            for hit in res.hits:
+                passage = passages.get(hit.passage_id)
+                if passage is None:
+                    continue
+                doc = docs.get(passage.document_id) or store.get_document(passage.document_id)
+                docs[doc.id] = doc
+                spans = [(s.start, s.end) for s in store.sentences(doc.id, passage.seq)]
+                for ev in candidates(passage, spans, doc.text, facet=facet.facet, query_terms=query_terms):
+                    key = (ev.document_id, ev.start, ev.end)
+                    if key in seen_spans or ev.role not in FACET_ROLES.get(facet.facet, set()):
+                        continue
+                    if ev.confidence < MIN_CONFIDENCE:
+                        continue
+                    seen_spans.add(key)
+                    ev.request_id = request_id
+                    ev.facet = facet.facet
+                    found[facet.facet].append(ev)
+    chosen = _spread(found)
+    result.evidence_ids = store.add_evidence(chosen, who)
+    result.documents = sorted(best, key=lambda d: -best[d])
+    result.not_found = [f for f, items in found.items() if not items and f != "prior products"]
+    store.log_event(
+        request_id,
+        "scan",
+        result.run,
+        "scanned",
+        {"queries": result.queries, "passages": result.passages, "evidence": len(result.evidence_ids),
+         "not_found": result.not_found},
+        who,
+    )
+    return result
+
+
+def _spread(found: dict[str, list[Evidence]]) -> list[Evidence]:
+    """Return the best suggestions, at most a few per document, so quotes come from many sources."""
+    everything = sorted((e for items in found.values() for e in items), key=lambda e: -e.confidence)
+    per_doc: dict[int, int] = {}
+    chosen = []
+    for ev in everything:
+        if per_doc.get(ev.document_id, 0) >= PER_DOCUMENT_QUOTES:
+            continue
+        per_doc[ev.document_id] = per_doc.get(ev.document_id, 0) + 1
+        chosen.append(ev)
+    return chosen
