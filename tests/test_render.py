@@ -401,6 +401,10 @@ def test_json_round_trip_and_quote_objects(brief: Brief, outputs: dict[str, byte
     ]
     assert all(r["text"] and "<i>" not in r["text"] for r in data["references"])
     assert brief_from_dict(data) == brief
+    # fields beyond the template (summary_support, not_found, ...) are exported as well
+    from dataclasses import fields
+
+    assert {f.name for f in fields(Brief)} - {"sources", "references"} <= set(data)
     assert render_bytes(brief_from_dict(data), "json") == outputs["json"]  # stable
 
 

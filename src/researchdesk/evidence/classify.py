@@ -35,7 +35,7 @@ from researchdesk.evidence.cues import (
 from researchdesk.models import Classification, Role
 
 # Scores at or above this make a role a candidate; below it a sentence is context.
-THRESHOLD = 1.0
+THRESHOLD = 0.8
 # How much the surrounding passage may add to a sentence's barrier/facilitator score.
 CONTEXT_CAP = 0.4
 LONG_TEXT = 2000

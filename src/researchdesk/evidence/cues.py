@@ -67,7 +67,7 @@ _BARRIER: list[tuple[str, float]] = [
     (r"delay(?:s|ed|ing)?", 0.8),
     (r"interrupt(?:s|ed|ion|ions)?", 0.8),
     (r"disrupt(?:s|ed|ion|ions)?", 0.8),
-    (r"unable to|could not|couldn['’]t|cannot|can['’]t|did not have|didn['’]t have", 0.8),
+    (r"unable to|not able to|could not|couldn['’]t|cannot|can['’]t|did not have|didn['’]t have", 0.8),
     (r"fail(?:ed|s|ure)? to", 1.0),
     (r"lost|loss of|losing", 0.7),
     (r"complex(?:ity)?|complicated", 0.8),
@@ -122,7 +122,9 @@ _FACILITATOR: list[tuple[str, float]] = [
     (r"trust(?:ed|ing)?", 0.7),
     (r"momentum|snowball(?:ed|ing)?", 0.7),
     (r"influenced by", 0.7),
-    (r"engag(?:ed|ing|ement)", 0.5),
+    (r"engag(?:e|es|ed|ing|ement)", 0.5),
+    # Too common to count alone; they matter when negated ("few interactions", "not connecting").
+    (r"interact(?:s|ed|ing|ions?)?|connect(?:s|ed|ing|ions?)?|opportunit(?:y|ies)", 0.3),
     (r"commitment|committed", 0.7),
     (r"dedicated", 0.5),
     (r"leverag(?:e|ed|es|ing)", 0.7),
@@ -157,8 +159,9 @@ _GAP: list[tuple[str, float]] = [
 ]
 
 _REC: list[tuple[str, float]] = [
-    (r"should", 1.0),
-    (r"must", 1.0),
+    # Prescriptive modals are the surest sign of a recommendation.
+    (r"should", 1.3),
+    (r"must", 1.3),
     (r"(?:will |may )?need(?:s)? to", 0.8),
     (r"recommend(?:s|ed|ation|ations)?", 1.2),
     (r"would be (?:helpful|nice|useful|better|good)|it['’]d be nice|would improve", 1.0),
@@ -233,7 +236,22 @@ def _anchors(pattern: str) -> tuple[str, ...] | None:
     return tuple(found)
 
 
-_ANCHORS = [_anchors(cue.pattern) for cue in CUES]
+# Anchors for the cues whose pattern starts with a group the derivation above cannot read.
+_MANUAL_ANCHORS: dict[str, tuple[str, ...]] = {
+    r"(?:staff |high )?turnover": ("turnover",),
+    r"(?:less|lower|little|reduced) (?:capacity|time|funding|money|resources|staff(?:ing)?)": (
+        "less ", "lower ", "little ", "reduced "),
+    r"(?:do|did|does)(?: not|n['’]t) want": ("want",),
+    r"no (?:time|funding|money|staff|resources|support)": ("no ",),
+    r"critical (?:to|for|part|component|role|factor)|(?:was|is|were|are) critical": ("critical",),
+    r"(?:will |may )?need(?:s)? to": ("need",),
+    r"would be (?:helpful|nice|useful|better|good)|it['’]d be nice|would improve": ("would", "it'd", "it’d"),
+    r"(?:is|are) defined as|defined as|we define": ("define",),
+    r"(?:is|are) the process": ("process",),
+    r"(?:is|are) (?:a|an) (?:[\w-]+ ){0,3}mode of inquiry": ("inquiry",),
+    r"for example|for instance|e\.g\.|eg,": ("for ex", "for in", "e.g.", "eg,"),
+}
+_ANCHORS = [_MANUAL_ANCHORS.get(cue.pattern) or _anchors(cue.pattern) for cue in CUES]
 
 
 def find_cues(text: str) -> list[tuple[int, int, Cue]]:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from researchdesk.desk import Desk
-from researchdesk.evidence.extract import candidates
+from researchdesk.evidence.harvest import harvest
 from researchdesk.models import Document, Evidence, Role
 from researchdesk.requests.plan import ResearchPlan, derive_plan
 from researchdesk.requests.workflow import advance_to
@@ -92,24 +92,16 @@ def run_scan(
                 continue
             for hit in res.hits:
                 best[hit.document_id] = max(best.get(hit.document_id, 0.0), hit.score)
-            passages = store.passages_by_id([h.passage_id for h in res.hits])
-            for hit in res.hits:
-                passage = passages.get(hit.passage_id)
-                if passage is None:
+            for ev in harvest(desk, res.hits, facet=facet.facet, query_terms=query_terms, documents=docs):
+                key = (ev.document_id, ev.start, ev.end)
+                if key in seen_spans or ev.role not in FACET_ROLES.get(facet.facet, set()):
                     continue
-                doc = docs.get(passage.document_id) or store.get_document(passage.document_id)
-                docs[doc.id] = doc
-                spans = [(s.start, s.end) for s in store.sentences(doc.id, passage.seq)]
-                for ev in candidates(passage, spans, doc.text, facet=facet.facet, query_terms=query_terms):
-                    key = (ev.document_id, ev.start, ev.end)
-                    if key in seen_spans or ev.role not in FACET_ROLES.get(facet.facet, set()):
-                        continue
-                    if ev.confidence < MIN_CONFIDENCE:
-                        continue
-                    seen_spans.add(key)
-                    ev.request_id = request_id
-                    ev.facet = facet.facet
-                    found[facet.facet].append(ev)
+                if ev.confidence < MIN_CONFIDENCE:
+                    continue
+                seen_spans.add(key)
+                ev.request_id = request_id
+                ev.facet = facet.facet
+                found[facet.facet].append(ev)
     chosen = _spread(found)
     result.evidence_ids = store.add_evidence(chosen, who)
     result.documents = sorted(best, key=lambda d: -best[d])

@@ -28,19 +28,17 @@ def _oxml(tag: str, **attrs: str) -> Any:
     return element
 
 
-def add_hyperlink(paragraph: Any, url: str, text: str, *, bold: bool = False) -> None:
+def add_hyperlink(
+    paragraph: Any, url: str, text: str, *, underline: bool = True, size: float | None = None
+) -> None:
     """Append a clickable external link to ``paragraph`` (python-docx has no API for it)."""
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
 
     r_id = paragraph.part.relate_to(url, RT.HYPERLINK, is_external=True)
     link = _oxml("w:hyperlink", r_id=r_id)
     run = _oxml("w:r")
-    props = _oxml("w:rPr")
-    props.append(_oxml("w:color", w_val=_ACCENT))
-    props.append(_oxml("w:u", w_val="single"))
-    if bold:
-        props.append(_oxml("w:b"))
-    run.append(props)
+    run.append(_run_props(color=_ACCENT, underline=underline, size=size))
+
     text_el = _oxml("w:t", xml_space="preserve")
     text_el.text = clean(text)
     run.append(text_el)
@@ -48,9 +46,21 @@ def add_hyperlink(paragraph: Any, url: str, text: str, *, bold: bool = False) ->
     paragraph._p.append(link)
 
 
-def _field(paragraph: Any, instruction: str) -> None:
+def _run_props(color: str, underline: bool = False, size: float | None = None) -> Any:
+    # Element order inside w:rPr is fixed by the schema: color, sz, u.
+    props = _oxml("w:rPr")
+    props.append(_oxml("w:color", w_val=color))
+    if size:
+        props.append(_oxml("w:sz", w_val=str(int(size * 2))))
+    if underline:
+        props.append(_oxml("w:u", w_val="single"))
+    return props
+
+
+def _field(paragraph: Any, instruction: str, size: float) -> None:
     field = _oxml("w:fldSimple", w_instr=instruction)
     run = _oxml("w:r")
+    run.append(_run_props(color=_MUTED, size=size))
     text_el = _oxml("w:t")
     text_el.text = "1"
     run.append(text_el)
@@ -119,9 +129,9 @@ def build_document(brief: Brief, layout: Layout | None = None) -> Any:
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _muted(footer.add_run("Page "), size=8)
-    _field(footer, "PAGE")
+    _field(footer, "PAGE", size=8)
     _muted(footer.add_run(" of "), size=8)
-    _field(footer, "NUMPAGES")
+    _field(footer, "NUMPAGES", size=8)
 
     doc.add_paragraph(clean(layout.title), style="Title")
     if layout.meta:
@@ -149,24 +159,32 @@ def build_document(brief: Brief, layout: Layout | None = None) -> Any:
         elif key == "background":
             for block in layout.sources:
                 h = doc.add_heading(level=2)
+                h.paragraph_format.keep_with_next = True
                 if block.href:
-                    add_hyperlink(h, block.href, block.heading)
+                    add_hyperlink(h, block.href, block.heading, underline=False)
                 else:
                     h.add_run(block.heading)
                 if block.authors or block.link_text:
                     p = doc.add_paragraph()
+                    p.paragraph_format.keep_with_next = True
                     if block.authors:
                         _muted(p.add_run(block.authors), size=9)
                     if block.authors and block.link_text:
                         _muted(p.add_run(" · "), size=9)
                     if block.link_text:
-                        add_hyperlink(p, block.link_text, block.link_text)
+                        add_hyperlink(p, block.link_text, block.link_text, size=9)
                 for group in block.groups:
                     if not group.heading:
                         for q in group.quotes:
                             _quote_paragraph(doc, q, "List Bullet")
                         continue
-                    doc.add_paragraph(style="List Bullet").add_run(f"{group.heading}:").bold = True
+                    group_label = doc.add_paragraph(style="List Bullet")
+                    group_label.paragraph_format.keep_with_next = True
+                    # Word adds the gap between paragraphs of different list styles; keep the
+                    # label close to its quotes.
+                    group_label.paragraph_format.space_after = Pt(0)
+                    group_label.paragraph_format.space_before = Pt(4)
+                    group_label.add_run(f"{group.heading}:").bold = True
                     for q in group.quotes:
                         _quote_paragraph(doc, q, "List Bullet 2")
         elif key == "further_reading":

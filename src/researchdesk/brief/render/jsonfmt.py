@@ -7,6 +7,7 @@ off) and ``brief_from_dict`` reads the export back into a ``Brief``.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, fields, is_dataclass
 from typing import Any, BinaryIO
 
 from researchdesk.brief.render import RenderOptions
@@ -64,7 +65,7 @@ def _related_dict(r: RelatedItem) -> dict[str, Any]:
 def brief_to_dict(brief: Brief) -> dict[str, Any]:
     """Return the whole brief as JSON-ready data in a stable key order."""
     layout = build_layout(brief)
-    return {
+    data: dict[str, Any] = {
         "schema": SCHEMA,
         "request_id": brief.request_id,
         "version": brief.version,
@@ -88,6 +89,21 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
         "references": [{"html": ref, "text": runs_to_text(parse_inline(ref))} for ref in brief.references],
         "figures": dict(brief.figures),
     }
+    # Fields added to Brief later (e.g. summary_support) are exported too, after the known ones.
+    for f in fields(brief):
+        if f.name not in data:
+            data[f.name] = _plain(getattr(brief, f.name))
+    return data
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return _plain(asdict(value))
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 def brief_from_dict(data: dict[str, Any]) -> Brief:
@@ -128,7 +144,9 @@ def brief_from_dict(data: dict[str, Any]) -> Brief:
         )
         for s in data["sources"]
     ]
+    extra = {f.name: data[f.name] for f in fields(Brief) if f.name not in _EXPLICIT and f.name in data}
     return Brief(
+        **extra,
         request_id=data["request_id"],
         version=data["version"],
         title=data["title"],
@@ -150,6 +168,12 @@ def brief_from_dict(data: dict[str, Any]) -> Brief:
         topic=data.get("topic", ""),
         figures=dict(data.get("figures", {})),
     )
+
+
+_EXPLICIT = frozenset(
+    "request_id version title member requester received due prepared_by prepared_on service_paragraph "
+    "prompt summary sources further_reading next_steps related_products references style topic figures".split()
+)
 
 
 def render_json(brief: Brief) -> str:

@@ -330,10 +330,10 @@ def _meta(document: Any, blocks: list[Block], path: Path) -> DocumentMeta:
         ]
         title = styled[0] if styled else ""
     author_value = props.author or ""
-    template = author_value.strip().lower() in _TEMPLATE_AUTHORS
     created = props.created
     date = ""
-    if created is not None and not (template and created.replace(tzinfo=None) == _TEMPLATE_CREATED):
+    # Files made from python-docx's template keep its creation stamp unless the maker sets one.
+    if created is not None and created.replace(tzinfo=None) != _TEMPLATE_CREATED:
         date = normalize_date(created.isoformat())
     language = clean_text(props.language or "")
     if not language:

@@ -101,9 +101,10 @@ def _page_lines(textpage: Any, page_number: int) -> list[_Line]:
 
     raw = textpage.raw
     lines: list[_Line] = []
-    for match in re.finditer(r"[^\r\n]+", text):
-        # PDFium marks a word it found hyphenated across lines with U+FFFE (and joins the lines itself).
-        line_text = match.group(0).replace("\ufffe", "\u00ad")
+    # PDFium turns a hyphen that ends a line into U+FFFE and joins the two lines itself; split them again
+    # and put the hyphen back, so that join_lines decides between "collab-oration" and "cross-sector".
+    for match in re.finditer(r"[^\r\n\ufffe]+\ufffe?", text):
+        line_text = match.group(0).replace("\ufffe", "-")
         stripped = line_text.strip()
         # A list marker drawn on its own (CSS list markers come out like this) carries no text.
         if not stripped or re.fullmatch(r"[•▪◦‣●○■□·\s]+", stripped):
@@ -135,53 +136,85 @@ def _page_lines(textpage: Any, page_number: int) -> list[_Line]:
 
 def _shape(line: _Line) -> tuple[str, int]:
     """Return a line's shape: lower-case text with digit runs as '#' ("Page 3" matches "Page 12") and its
-    height on the page in 6-point steps (running heads sit at a fixed place; body lines that happen to
-    repeat do not)."""
+    height on the page in 6-point steps (running heads sit at a fixed place)."""
     return re.sub(r"\d+", "#", " ".join(line.text.lower().split())), round(line.top / 6)
 
 
 def _edge(lines: list[_Line]) -> list[_Line]:
-    """Return the two highest and two lowest lines of a page."""
+    """Return the lines in the page's top and bottom margins: up to two lines set apart from the body by a
+    gap wider than a line (a body line that merely opens or closes a page is not in a margin)."""
     ordered = sorted(lines, key=lambda line: -line.top)
-    return ordered[:2] + ordered[-2:]
+
+    def apart(upper: _Line, lower: _Line) -> bool:
+        return upper.bottom - lower.top > 0.8 * max(upper.height, lower.height)
+
+    edge: list[_Line] = []
+    for size in (1, 2):
+        if len(ordered) > size and apart(ordered[size - 1], ordered[size]):
+            edge.extend(ordered[:size])
+            break
+    for size in (1, 2):
+        if len(ordered) > size + len(edge) and apart(ordered[-size - 1], ordered[-size]):
+            edge.extend(ordered[-size:])
+            break
+    return edge
 
 
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?(?:#|[ivxlc]+)(?:\s*(?:of|/)\s*#)?$|^[-–—]\s*#\s*[-–—]$")
 
 
+def _numbers_track_pages(lines: list[_Line]) -> bool:
+    """Return True when every number in these same-shaped lines is constant or moves with the page number
+    (a running head's page number does; section numbers of headings that happen to share a place do not)."""
+    numbers = [[int(n) for n in re.findall(r"\d+", line.text)] for line in lines]
+    if len({len(n) for n in numbers}) != 1:
+        return False
+    for position in range(len(numbers[0])):
+        values = [n[position] for n in numbers]
+        offsets = {v - line.page for v, line in zip(values, lines, strict=True)}
+        if len(set(values)) > 1 and len(offsets) > 1:
+            return False
+    return True
+
+
 def _drop_running_lines(pages: list[list[_Line]]) -> list[list[_Line]]:
     """Return the pages without running heads and page numbers.
 
-    A running head is a line at the top or bottom of a page that recurs at the same place with only its
-    digits changing: on both pages of a 2-page file, on 2 pages of a 3- or 4-page one, on 3 pages of a
-    longer one, or on 2 pages as the very first or last line (a chapter's running head may span few
-    pages). A bare page number ("12", "Page 3 of 9", "iv") at the top or bottom of a page is dropped
-    when such numbers appear on at least two pages.
+    A running head is a line in the top or bottom margin of a page that recurs at the same place, its
+    numbers constant or following the page number: on both pages of a 2-page file, on 2 pages of a 3- or
+    4-page one, on 3 pages of a longer one, or on 2 pages as the very first or last line (a chapter's
+    running head may span few pages). A bare page number ("12", "Page 3 of 9", "iv") in a margin is
+    dropped when such numbers appear on at least two pages.
     """
     with_text = [p for p in pages if p]
     if len(with_text) < 2:
         return pages
-    counts = Counter(shape for lines in pages for shape in {_shape(line) for line in _edge(lines)})
+    edges = [_edge(lines) for lines in pages]
+    groups: dict[tuple[str, int], list[_Line]] = {}
+    for edge in edges:
+        for line in edge:
+            groups.setdefault(_shape(line), []).append(line)
     needed = 2 if len(with_text) <= 4 else 3
-    running = {shape for shape, n in counts.items() if n >= needed}
-    # The very first or last line of a page repeating at the same place is a running head even on two pages.
-    extreme = Counter(
-        shape
+    extremes = {
+        id(line)
         for lines in pages
         if lines
-        for shape in {_shape(max(lines, key=lambda x: x.top)), _shape(min(lines, key=lambda x: x.top))}
-    )
-    running |= {shape for shape, n in extreme.items() if n >= 2}
-    numbered_pages = sum(
-        1 for lines in pages if any(_PAGE_NUMBER.match(_shape(line)[0]) for line in _edge(lines))
-    )
+        for line in (max(lines, key=lambda x: x.top), min(lines, key=lambda x: x.top))
+    }
+    running: set[int] = set()
+    for group in groups.values():
+        page_count = len({line.page for line in group})
+        extreme_pages = len({line.page for line in group if id(line) in extremes})
+        if (page_count >= needed or extreme_pages >= 2) and _numbers_track_pages(group):
+            running.update(id(line) for line in group)
+    numbered_pages = sum(1 for edge in edges if any(_PAGE_NUMBER.match(_shape(line)[0]) for line in edge))
     drop_numbers = numbered_pages >= 2
     kept: list[list[_Line]] = []
-    for lines in pages:
+    for lines, edge in zip(pages, edges, strict=True):
         dropped = {
             id(line)
-            for line in _edge(lines)
-            if _shape(line) in running or (drop_numbers and _PAGE_NUMBER.match(_shape(line)[0]))
+            for line in edge
+            if id(line) in running or (drop_numbers and _PAGE_NUMBER.match(_shape(line)[0]))
         }
         kept.append([line for line in lines if id(line) not in dropped])
     return kept

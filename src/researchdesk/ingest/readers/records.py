@@ -117,9 +117,10 @@ def _decode(path: Path, data: bytes, fmt: str) -> str:
 
 
 def _head_text(head: bytes) -> str:
-    for bom in (b"\xef\xbb\xbf",):
+    """Return the start of a file as text for sniffing (a UTF-8 or UTF-16 byte-order mark honoured)."""
+    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if head.startswith(bom):
-            head = head[len(bom) :]
+            return head[len(bom) :].decode(encoding, errors="ignore").lstrip()
     return head.decode("utf-8", errors="ignore").lstrip()
 
 

@@ -488,7 +488,7 @@ class MarkdownReader:
                 flush()
                 continue
             if "|" in line and i + 1 < len(lines) and _TABLE_SEP.match(lines[i + 1]) and not current:
-                header = [c for c in _table_cells(line)]
+                header = _table_cells(line)
                 blocks.append(Block(" | ".join(c for c in header if c), BlockKind.TABLE_ROW))
                 continue
             if header or (line.lstrip().startswith("|") and line.rstrip().endswith("|")):

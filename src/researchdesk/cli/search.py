@@ -1,0 +1,99 @@
+"""`researchdesk search`: hybrid search of the library from the terminal or a script."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from researchdesk.cli.common import app, console, console_err, desk_of
+from researchdesk.errors import InputError, ResearchDeskError
+from researchdesk.models import SearchHit
+from researchdesk.search.desk import sync_index
+from researchdesk.search.filters import FILTER_KEYS, parse_filters
+from researchdesk.search.highlight import highlight
+from researchdesk.search.index import MODES
+from researchdesk.search.results import SearchResults
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    query: str | None = typer.Argument(None, help="What to look for, in plain words."),
+    top: int = typer.Option(10, "--top", "-k", help="How many passages to show."),
+    mode: str = typer.Option("hybrid", help=f"Ranking: {', '.join(MODES)}."),
+    filters: list[str] = typer.Option(
+        [], "--filter", "-f", help=f"KEY=VALUE, repeatable. Keys: {', '.join(sorted(set(FILTER_KEYS)))}."
+    ),
+    expand: bool = typer.Option(True, "--expand/--no-expand", help="Add thesaurus synonyms (shown)."),
+    per_document: int = typer.Option(3, help="At most this many passages per document (0 = no cap)."),
+    queries: Path | None = typer.Option(None, "--queries", help="Run one query per line of this file."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (one object per query with --queries)."),
+) -> None:
+    """Search the library: BM25 and sentence embeddings fused, with filters and query expansion.
+
+    Examples:
+      researchdesk search "barriers to passing local flavored tobacco policies"
+      researchdesk search "food policy councils" --filter source_type=report --filter date_from=2020
+      researchdesk search --queries questions.txt --json
+    """
+    parsed = parse_filters(filters)
+    if queries is None and query is None:
+        raise InputError("No query given.", 'Pass a query in quotes, e.g. researchdesk search "coalition funding".')
+    with desk_of(ctx) as desk:
+        index = sync_index(desk.store, desk.settings)
+        cap = per_document or None
+        if queries is not None:
+            try:
+                lines = queries.read_text(encoding="utf-8").splitlines()
+            except OSError as exc:
+                raise InputError(f"Cannot read {queries}: {exc.strerror}.", "Check the file name.") from exc
+            for line in lines:
+                if not line.strip():
+                    continue
+                try:
+                    res = index.search(line, top_k=top, mode=mode, filters=parsed, expand=expand, max_per_document=cap)
+                    print(json.dumps(res.to_dict(), ensure_ascii=False))
+                except ResearchDeskError as exc:
+                    print(json.dumps({"query": line, "error": str(exc), "hits": []}, ensure_ascii=False))
+            return
+        assert query is not None
+        res = index.search(query, top_k=top, mode=mode, filters=parsed, expand=expand, max_per_document=cap)
+    if as_json:
+        print(json.dumps(res.to_dict(), ensure_ascii=False, indent=2))
+        return
+    _print_results(res)
+
+
+def _print_results(res: SearchResults) -> None:
+    if res.expanded_terms:
+        console.print(f"[dim]Also searched for: {escape(', '.join(res.expanded_terms))}[/]")
+    for note in res.notes:
+        console_err.print(f"[yellow]note:[/] {escape(note)}")
+    if not res.hits:
+        console.print("No passage matches. Try other words, --mode semantic, or fewer filters.")
+        return
+    for hit in res.hits:
+        _print_hit(hit)
+
+
+def _print_hit(hit: SearchHit) -> None:
+    where = f"p. {hit.page}" if hit.page else (hit.section.split(" › ")[-1] if hit.section else "")
+    console.print(
+        f"[bold]{hit.rank}.[/] [cyan]{hit.score:.3f}[/]  doc {hit.document_id}  [bold]{escape(hit.title[:90])}[/]"
+        f"  {hit.date}  [dim]{escape(hit.file_name)}  {escape(where)}[/]"
+    )
+    console.print("   " + _highlighted(hit.text[:600], hit.matched_terms) + ("…" if len(hit.text) > 600 else ""))
+    console.print()
+
+
+def _highlighted(text: str, terms: list[str]) -> str:
+    out, pos = [], 0
+    for start, end in highlight(text, terms):
+        out.append(escape(text[pos:start]))
+        out.append(f"[bold yellow]{escape(text[start:end])}[/]")
+        pos = end
+    out.append(escape(text[pos:]))
+    return "".join(out)
