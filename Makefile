@@ -24,7 +24,7 @@ lint: $(BIN)/researchdesk
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+	$(BIN)/python -m pytest -q
 
 bench: $(BIN)/researchdesk
 	$(BIN)/python benchmarks/ingest.py

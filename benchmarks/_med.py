@@ -68,7 +68,9 @@ def load_med(folder: Path | None = None) -> Collection:
     """Return the MED collection from ``folder`` (default: shared data benchmarks/med)."""
     folder = folder or shared_data() / "benchmarks" / "med"
     if not (folder / "MED.ALL").exists():
-        raise SystemExit(f"{folder}/MED.ALL not found: set RESEARCHDESK_SHARED_DATA to the shared data folder.")
+        raise SystemExit(
+            f"{folder}/MED.ALL not found: set RESEARCHDESK_SHARED_DATA to the shared data folder."
+        )
     qrels: dict[int, set[int]] = {}
     for line in (folder / "MED.REL.trec").read_text().splitlines():
         fields = line.split()

@@ -28,10 +28,14 @@ CLASSES = ("barrier", "facilitator", "other")
 # The baseline: plain cue-word lists counted in the text, no negation, contrast or numbers.
 _BASE_BARRIER = re.compile(
     r"\b(?:barriers?|challeng\w*|obstacles?|lack\w*|difficult\w*|limited|hinder\w*|insufficient|shortages?|"
-    r"turnover|resistance|opposition)\b", re.I)
+    r"turnover|resistance|opposition)\b",
+    re.I,
+)
 _BASE_FACILITATOR = re.compile(
     r"\b(?:facilitat\w*|help\w*|success\w*|support\w*|key|enabl\w*|champions?|partnerships?|buy-in|"
-    r"instrumental|critical|important|beneficial)\b", re.I)
+    r"instrumental|critical|important|beneficial)\b",
+    re.I,
+)
 
 
 def keyword_baseline(text: str) -> str:
@@ -98,11 +102,16 @@ def main() -> int:
     datasets = [
         ("PCD 2024 author-labelled table statements", SHARED / "labels/pcd2024_barrier_facilitator_dev.csv"),
         ("own development set (hand-labelled sentences)", ROOT / "benchmarks/data/evidence_dev.csv"),
-        ("own held-out test set (labelled after the lexicon was frozen)", ROOT / "benchmarks/data/evidence_test.csv"),
+        (
+            "own held-out test set (labelled after the lexicon was frozen)",
+            ROOT / "benchmarks/data/evidence_test.csv",
+        ),
     ]
     for name, path in datasets:
         if not path.exists():
-            print(f"{path}: missing; set RESEARCHDESK_SHARED_DATA to the shared data folder.", file=sys.stderr)
+            print(
+                f"{path}: missing; set RESEARCHDESK_SHARED_DATA to the shared data folder.", file=sys.stderr
+            )
             return 2
         texts, gold = load(path)
         report(name, texts, gold)

@@ -65,8 +65,10 @@ def evaluate(run: Run, coll: Collection, qids: Sequence[int]) -> tuple[float, fl
 def desk_run(index: SearchIndex, coll: Collection, mode: str, expand: bool = True, top_k: int = DEPTH) -> Run:
     """Return the ranked document ids of one ResearchDesk search mode for every query."""
     return {
-        q: [h.document_id for h in index.search(text, top_k=top_k, mode=mode, expand=expand,
-                                                max_per_document=None).hits]
+        q: [
+            h.document_id
+            for h in index.search(text, top_k=top_k, mode=mode, expand=expand, max_per_document=None).hits
+        ]
         for q, text in coll.queries.items()
     }
 
@@ -116,13 +118,20 @@ def tune(index: SearchIndex, coll: Collection) -> None:
     """Print the best fusion settings on the dev split (grid over RRF k and the lexical weight)."""
     dev = coll.split("dev")
     depth = max(200, DEPTH * 5)  # the depth SearchIndex.search fuses at for top_k=100
-    lists: dict[str, Run] = {mode: desk_run(index, coll, mode, top_k=depth) for mode in ("lexical", "semantic")}
+    lists: dict[str, Run] = {
+        mode: desk_run(index, coll, mode, top_k=depth) for mode in ("lexical", "semantic")
+    }
     rows = []
-    for k, w_lex in itertools.product((5, 10, 20, 30, 45, 60, 80, 100, 150), (0.3, 0.5, 0.7, 0.85, 1.0, 1.2, 1.5)):
+    for k, w_lex in itertools.product(
+        (5, 10, 20, 30, 45, 60, 80, 100, 150), (0.3, 0.5, 0.7, 0.85, 1.0, 1.2, 1.5)
+    ):
         run = {
-            q: [d for d, _ in reciprocal_rank_fusion([lists["lexical"][q], lists["semantic"][q]], [w_lex, 1.0], k)][
-                :DEPTH
-            ]
+            q: [
+                d
+                for d, _ in reciprocal_rank_fusion(
+                    [lists["lexical"][q], lists["semantic"][q]], [w_lex, 1.0], k
+                )
+            ][:DEPTH]
             for q in dev
         }
         rows.append((evaluate(run, coll, dev), k, w_lex))
@@ -142,8 +151,10 @@ def main(argv: list[str] | None = None) -> None:
     passages = coll.passages()
     doc_ids = [p.document_id for p in passages]
     texts = [p.text for p in passages]
-    print(f"MED: {len(passages)} abstracts, {len(coll.queries)} queries, "
-          f"{sum(map(len, coll.qrels.values()))} judgments; dev = odd query ids, test = even query ids\n")
+    print(
+        f"MED: {len(passages)} abstracts, {len(coll.queries)} queries, "
+        f"{sum(map(len, coll.qrels.values()))} judgments; dev = odd query ids, test = even query ids\n"
+    )
 
     started = time.perf_counter()
     index = SearchIndex.build(passages, MiniLMEmbedder())
@@ -194,9 +205,11 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  vs {name[4:]:<30} {diffs}")
     expanded = sum(1 for q in coll.queries.values() if index.search(q, top_k=1).expanded_terms)
     print(f"\nThesaurus expansion fired on {expanded} of {len(coll.queries)} MED queries.")
-    print(f"Embedding throughput (MiniLM, CPU, {os.cpu_count()} CPUs): desk embedder {desk_rate:.0f} passages/s; "
-          f"reference encode of all abstracts {dense_rate:.0f} passages/s; "
-          f"index build incl. embedding {build_s:.1f} s for {len(passages)} abstracts.")
+    print(
+        f"Embedding throughput (MiniLM, CPU, {os.cpu_count()} CPUs): desk embedder {desk_rate:.0f} passages/s; "
+        f"reference encode of all abstracts {dense_rate:.0f} passages/s; "
+        f"index build incl. embedding {build_s:.1f} s for {len(passages)} abstracts."
+    )
 
 
 if __name__ == "__main__":

@@ -15,7 +15,9 @@ from researchdesk.settings import Settings
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-SHARED = Path(os.environ.get("RESEARCHDESK_SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data"))
+SHARED = Path(
+    os.environ.get("RESEARCHDESK_SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data")
+)
 SAMPLE_LIBRARY = SHARED / "library" / "pcd2024"
 
 

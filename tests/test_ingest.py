@@ -11,16 +11,25 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_LIBRARY, make_desk
 
+from conftest import SAMPLE_LIBRARY, make_desk
 from researchdesk.desk import Desk
+from researchdesk.errors import UnknownChoice
 from researchdesk.ingest.pipeline import ingest_file, ingest_paths
 from researchdesk.library import check_library, edit_document, remove_document
-from researchdesk.errors import UnknownChoice
 from researchdesk.models import SourceType
 
-CHROME = ("Skip directly to", "Page last reviewed", "Language:", "Syndicate", "On This Page", "Related Pages",
-          "Get Email Updates", "Content source", "CDC twenty four seven")
+CHROME = (
+    "Skip directly to",
+    "Page last reviewed",
+    "Language:",
+    "Syndicate",
+    "On This Page",
+    "Related Pages",
+    "Get Email Updates",
+    "Content source",
+    "CDC twenty four seven",
+)
 
 
 def by_file(desk: Desk, name: str):  # type: ignore[no-untyped-def]
@@ -98,7 +107,11 @@ def test_no_navigation_text_in_passages(sample_desk: Desk) -> None:
 
 def test_table_rows_keep_the_tables_labels(sample_desk: Desk) -> None:
     doc = by_file(sample_desk, "23_0220.htm")
-    rows = [p for p in sample_desk.store.passages(doc.id) if p.kind == "table row" and "contracting system is complex" in p.text]
+    rows = [
+        p
+        for p in sample_desk.store.passages(doc.id)
+        if p.kind == "table row" and "contracting system is complex" in p.text
+    ]
     assert rows and rows[0].label == "Challenges"
 
 
@@ -129,7 +142,8 @@ def test_bad_files_are_reported_and_the_batch_goes_on(tmp_path: Path) -> None:
     (folder / "huge.txt").write_text("word " * 200000)
     (folder / "hostile.html").write_text(
         "<html><head><title>A <script>alert(1)</script> page</title></head><body><main>"
-        "<script>document.write('x')</script><p>" + "Real findings about local partnerships. " * 10
+        "<script>document.write('x')</script><p>"
+        + "Real findings about local partnerships. " * 10
         + "</p></main></body></html>"
     )
     (folder / "Résumé (final) [v2] ü.txt").write_text("Coalitions helped counties adopt policies. " * 5)
@@ -175,7 +189,9 @@ def test_edit_keeps_history_and_validates(desk: Desk) -> None:
     [outcome] = ingest_file(desk, SAMPLE_LIBRARY / "23_0220.htm")
     doc_id = outcome.document_id
     assert doc_id is not None
-    doc = edit_document(desk, doc_id, {"publisher": "Centers for Disease Control and Prevention", "date": "March 7, 2024"})
+    doc = edit_document(
+        desk, doc_id, {"publisher": "Centers for Disease Control and Prevention", "date": "March 7, 2024"}
+    )
     assert doc.meta.publisher == "Centers for Disease Control and Prevention"
     assert doc.meta.date == "2024-03-07"
     assert [e["field"] for e in desk.store.document_edits(doc_id)] == ["publisher", "date"]

@@ -10,7 +10,13 @@ from researchdesk.search import Filters, SearchIndex, parse_filters
 
 DOCS = [
     # (document id, source type, date, publisher, container)
-    (1, "journal article", "2021-05-03", "Centers for Disease Control and Prevention", "Preventing Chronic Disease"),
+    (
+        1,
+        "journal article",
+        "2021-05-03",
+        "Centers for Disease Control and Prevention",
+        "Preventing Chronic Disease",
+    ),
     (2, "report", "2019", "National Conference of State Legislatures", ""),
     (3, "journal article", "2023-02", "Project HOPE", "Health Affairs"),
     (4, "our product", "2024-03-01", "Research Service", ""),
@@ -42,7 +48,9 @@ def index() -> SearchIndex:
 
 
 def found(index: SearchIndex, filters: Filters) -> set[int]:
-    return {h.document_id for h in index.search("tobacco policy", top_k=10, mode="lexical", filters=filters).hits}
+    return {
+        h.document_id for h in index.search("tobacco policy", top_k=10, mode="lexical", filters=filters).hits
+    }
 
 
 def test_no_filters_finds_all(index: SearchIndex) -> None:

@@ -48,7 +48,9 @@ def test_offsets_slice_exactly() -> None:
         assert text[span.start : span.end].strip() == text[span.start : span.end]
     passages = passage_spans(text, spans)
     assert passages[0].section == "Results"
-    assert any(p.label == "Barriers" and text[p.start : p.end] == "Barriers | Lack of funding" for p in passages)
+    assert any(
+        p.label == "Barriers" and text[p.start : p.end] == "Barriers | Lack of funding" for p in passages
+    )
     for p in passages:
         for s, e in sentence_spans(text, p.start, p.end):
             assert p.start <= s < e <= p.end

@@ -37,7 +37,13 @@ def init_desk(settings: Settings) -> Desk:
     """Create (or open) the desk at ``settings.home`` and return it."""
     home = settings.home
     try:
-        for folder in (home, settings.files_dir, settings.index_dir, settings.backups_dir, home / "codebooks"):
+        for folder in (
+            home,
+            settings.files_dir,
+            settings.index_dir,
+            settings.backups_dir,
+            home / "codebooks",
+        ):
             folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DeskError(

@@ -1,27 +1,27 @@
 """One exception tree for ResearchDesk; every error says what is wrong and what to do next.
 
-    ResearchDeskError                 base; ``.hint`` says what to do, ``.status`` is the HTTP status
-    ├── ConfigError                   a setting is missing or invalid
-    ├── DeskError                     the desk directory or its database cannot be used
-    │   ├── DeskNotFound              no desk at the given path (run ``researchdesk init``)
-    │   └── SchemaError               the database schema is newer or broken
-    ├── NotFound                      an object does not exist (404)
-    │   ├── DocumentNotFound          ``.document_id``
-    │   ├── RequestNotFound           ``.request_id``
-    │   ├── EvidenceNotFound          ``.evidence_id``
-    │   └── MemberNotFound            ``.name``
-    ├── InputError                    a value given by the user is not acceptable (400)
-    │   ├── QueryError                an empty, stop-word-only or unknown-mode search
-    │   ├── UnknownChoice             a value outside a fixed list; the valid choices are listed
-    │   └── WorkflowError             a request status change that the workflow does not allow (409)
-    ├── ReadError                     a file could not be read as a document; ``.path``
-    │   ├── UnsupportedFormat         no reader for this kind of file
-    │   ├── EncryptedFile             the file is password protected
-    │   ├── CorruptFile               the file is damaged or not what its name says
-    │   ├── EmptyFile                 nothing to read
-    │   └── TooLarge                  over the configured size limit
-    ├── CheckFailed                   a brief failed its checks and cannot be delivered (409)
-    └── RenderError                   a brief could not be written in a format
+ResearchDeskError                 base; ``.hint`` says what to do, ``.status`` is the HTTP status
+├── ConfigError                   a setting is missing or invalid
+├── DeskError                     the desk directory or its database cannot be used
+│   ├── DeskNotFound              no desk at the given path (run ``researchdesk init``)
+│   └── SchemaError               the database schema is newer or broken
+├── NotFound                      an object does not exist (404)
+│   ├── DocumentNotFound          ``.document_id``
+│   ├── RequestNotFound           ``.request_id``
+│   ├── EvidenceNotFound          ``.evidence_id``
+│   └── MemberNotFound            ``.name``
+├── InputError                    a value given by the user is not acceptable (400)
+│   ├── QueryError                an empty, stop-word-only or unknown-mode search
+│   ├── UnknownChoice             a value outside a fixed list; the valid choices are listed
+│   └── WorkflowError             a request status change that the workflow does not allow (409)
+├── ReadError                     a file could not be read as a document; ``.path``
+│   ├── UnsupportedFormat         no reader for this kind of file
+│   ├── EncryptedFile             the file is password protected
+│   ├── CorruptFile               the file is damaged or not what its name says
+│   ├── EmptyFile                 nothing to read
+│   └── TooLarge                  over the configured size limit
+├── CheckFailed                   a brief failed its checks and cannot be delivered (409)
+└── RenderError                   a brief could not be written in a format
 """
 
 from __future__ import annotations
@@ -80,7 +80,9 @@ class DocumentNotFound(NotFound):
 
 class RequestNotFound(NotFound):
     def __init__(self, request_id: int) -> None:
-        super().__init__(f"Request {request_id} does not exist.", "List requests with `researchdesk request list`.")
+        super().__init__(
+            f"Request {request_id} does not exist.", "List requests with `researchdesk request list`."
+        )
         self.request_id = request_id
 
 

@@ -13,21 +13,136 @@ from researchdesk.desk import Desk
 from researchdesk.evidence.verify import verify
 from researchdesk.models import Brief
 
-PROMISES = re.compile(r"next steps?|recommend|follow-up|we (?:will|can) (?:also )?(?:help|provide|offer)", re.IGNORECASE)
+PROMISES = re.compile(
+    r"next steps?|recommend|follow-up|we (?:will|can) (?:also )?(?:help|provide|offer)", re.IGNORECASE
+)
 # Words the summary's own templates use; they are not topics.
 _TEMPLATE_WORDS = set(
-    """scanned service library searches covering matched passages sources quotes accepted brief asked whether
-    produced anything before earlier products relate request interested holds topic first quoted often concern
-    source offer under below found quotable evidence aspects listed gaps steps section recommends concrete
-    follow-up actions glad help scan prior barriers facilitators examples definitions statistics research
-    recommendations context library's service's yet findings report review suggested draft auto-accept
-    accepted themes other factors cover these""".split()
+    [
+        "scanned",
+        "service",
+        "library",
+        "searches",
+        "covering",
+        "matched",
+        "passages",
+        "sources",
+        "quotes",
+        "accepted",
+        "brief",
+        "asked",
+        "whether",
+        "produced",
+        "anything",
+        "before",
+        "earlier",
+        "products",
+        "relate",
+        "request",
+        "interested",
+        "holds",
+        "topic",
+        "first",
+        "quoted",
+        "often",
+        "concern",
+        "source",
+        "offer",
+        "under",
+        "below",
+        "found",
+        "quotable",
+        "evidence",
+        "aspects",
+        "listed",
+        "gaps",
+        "steps",
+        "section",
+        "recommends",
+        "concrete",
+        "follow-up",
+        "actions",
+        "glad",
+        "help",
+        "scan",
+        "prior",
+        "barriers",
+        "facilitators",
+        "examples",
+        "definitions",
+        "statistics",
+        "research",
+        "recommendations",
+        "context",
+        "library's",
+        "service's",
+        "yet",
+        "findings",
+        "report",
+        "review",
+        "suggested",
+        "draft",
+        "auto-accept",
+        "accepted",
+        "themes",
+        "other",
+        "factors",
+        "cover",
+        "these",
+    ]
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]{3,}")
 _STOP = set(
-    """this that with from have were been their there which would could should about into than them they these
-    those what when where while also only more most many much some such very each other over under after
-    before because between both during same just your yours ours""".split()
+    [
+        "this",
+        "that",
+        "with",
+        "from",
+        "have",
+        "were",
+        "been",
+        "their",
+        "there",
+        "which",
+        "would",
+        "could",
+        "should",
+        "about",
+        "into",
+        "than",
+        "them",
+        "they",
+        "these",
+        "those",
+        "what",
+        "when",
+        "where",
+        "while",
+        "also",
+        "only",
+        "more",
+        "most",
+        "many",
+        "much",
+        "some",
+        "such",
+        "very",
+        "each",
+        "other",
+        "over",
+        "under",
+        "after",
+        "before",
+        "because",
+        "between",
+        "both",
+        "during",
+        "same",
+        "just",
+        "your",
+        "yours",
+        "ours",
+    ]
 )
 FOREIGN_SHARE = 0.34  # a summary paragraph with more than this share of unknown topic words is foreign
 
@@ -122,13 +237,18 @@ def _check_sections(brief: Brief, report: CheckReport) -> None:
     for source in brief.sources:
         if not source.quotes:
             report.errors.append(f"Source “{source.title[:50]}” has a heading but no quotes.")
-    for name, items in (("Further Reading", brief.further_reading), ("You may also be interested in", brief.related_products)):
+    for name, items in (
+        ("Further Reading", brief.further_reading),
+        ("You may also be interested in", brief.related_products),
+    ):
         for item in items:
             if not item.title:
                 report.errors.append(f"An item under {name} has no title.")
     summary = " ".join(brief.summary)
     if PROMISES.search(summary) and not brief.next_steps:
-        report.errors.append("The summary promises next steps or recommendations, but the Next Steps section is missing.")
+        report.errors.append(
+            "The summary promises next steps or recommendations, but the Next Steps section is missing."
+        )
     if brief.next_steps and any(not s.strip() for s in brief.next_steps):
         report.errors.append("A next step is empty.")
 
@@ -171,7 +291,9 @@ def _check_summary_topics(desk: Desk, brief: Brief, report: CheckReport) -> None
                 f"({', '.join(foreign[:8])}); it may be pasted from another brief. Rewrite it from this request's evidence."
             )
     if brief.summary_support and len(brief.summary_support) != len(brief.summary):
-        report.warnings.append("Some summary paragraphs were edited by hand: check that each rests on the evidence.")
+        report.warnings.append(
+            "Some summary paragraphs were edited by hand: check that each rests on the evidence."
+        )
 
 
 def _check_boilerplate(desk: Desk, brief: Brief, report: CheckReport) -> None:

@@ -50,7 +50,9 @@ FURTHER_READING = 6
 USABLE = (ReviewStatus.ACCEPTED, ReviewStatus.EDITED)
 
 
-def compose_brief(desk: Desk, request_id: int, style: str | None = None, prepared_by: str | None = None) -> Brief:
+def compose_brief(
+    desk: Desk, request_id: int, style: str | None = None, prepared_by: str | None = None
+) -> Brief:
     """Return the brief of a request, drafted from its accepted evidence and latest scan."""
     store = desk.store
     settings = desk.settings
@@ -64,7 +66,11 @@ def compose_brief(desk: Desk, request_id: int, style: str | None = None, prepare
             docs[e.document_id] = store.get_document(e.document_id)
     evidence = [e for e in evidence if e.document_id in docs]
     passages = store.passages_by_id([e.passage_id for e in evidence])
-    places = {e.id: (passages[e.passage_id].page, passages[e.passage_id].section) for e in evidence if e.passage_id in passages}
+    places = {
+        e.id: (passages[e.passage_id].page, passages[e.passage_id].section)
+        for e in evidence
+        if e.passage_id in passages
+    }
     sources = _sources(evidence, docs, places, style or settings.csl_style)
     quoted = {s.document_id for s in sources}
     prior = _prior_products(desk, scan, request_id)
@@ -79,9 +85,11 @@ def compose_brief(desk: Desk, request_id: int, style: str | None = None, prepare
             "service is glad to help with any of them."
         )
         support.append(["scan", "request"])
-    references = format_references(
-        [_citation_item(docs[s.document_id]) for s in sources], style or settings.csl_style
-    ) if sources else []
+    references = (
+        format_references([_citation_item(docs[s.document_id]) for s in sources], style or settings.csl_style)
+        if sources
+        else []
+    )
     brief = Brief(
         request_id=request_id,
         version=0,
@@ -189,7 +197,16 @@ def _prior_products(desk: Desk, scan: list[dict[str, Any]], request_id: int) -> 
         if doc.meta.source_type is not SourceType.OUR_PRODUCT or doc.extra.get("request_id") == request_id:
             continue
         note = f"Brief for {doc.extra.get('member', 'a member')}, request {doc.extra.get('request_id', '?')}"
-        items.append(RelatedItem(doc_id, doc.meta.title, doc.meta.publisher or doc.meta.container, doc.meta.date, doc.meta.url, note))
+        items.append(
+            RelatedItem(
+                doc_id,
+                doc.meta.title,
+                doc.meta.publisher or doc.meta.container,
+                doc.meta.date,
+                doc.meta.url,
+                note,
+            )
+        )
     return items
 
 
@@ -210,8 +227,16 @@ def _further_reading(desk: Desk, scan: list[dict[str, Any]], exclude: set[int]) 
         doc = desk.store.get_document(doc_id)
         m = doc.meta
         link = m.url or (f"https://doi.org/{m.doi}" if m.doi else "")
-        items.append(RelatedItem(doc_id, m.title, m.container or m.publisher, m.date, link,
-                                 "Matched the scan for " + ", ".join(sorted(facets[doc_id]))))
+        items.append(
+            RelatedItem(
+                doc_id,
+                m.title,
+                m.container or m.publisher,
+                m.date,
+                link,
+                "Matched the scan for " + ", ".join(sorted(facets[doc_id])),
+            )
+        )
         if len(items) >= FURTHER_READING:
             break
     return items
@@ -223,7 +248,9 @@ def _not_found(scan: list[dict[str, Any]], evidence: list[Evidence], plan: Any) 
     return [f for f in facets if f not in roles_found]
 
 
-def _themes(evidence: list[Evidence], role: Role, docs: dict[int, Document]) -> list[tuple[str, list[int], list[int]]]:
+def _themes(
+    evidence: list[Evidence], role: Role, docs: dict[int, Document]
+) -> list[tuple[str, list[int], list[int]]]:
     """Return (theme, evidence ids, document ids) for a role, most supported first."""
     groups: dict[str, list[Evidence]] = defaultdict(list)
     for e in evidence:
@@ -232,7 +259,9 @@ def _themes(evidence: list[Evidence], role: Role, docs: dict[int, Document]) -> 
         theme = (e.codes[0].split(": ", 1)[-1] if e.codes else "") or e.label or "other factors"
         groups[theme].append(e)
     ranked = sorted(groups.items(), key=lambda kv: (-len({e.document_id for e in kv[1]}), -len(kv[1]), kv[0]))
-    return [(t, [e.id for e in items], list(dict.fromkeys(e.document_id for e in items))) for t, items in ranked]
+    return [
+        (t, [e.id for e in items], list(dict.fromkeys(e.document_id for e in items))) for t, items in ranked
+    ]
 
 
 def _short(doc: Document) -> str:
@@ -261,7 +290,9 @@ def _summary(
             f"{len(evidence)} quotes from {len(sources)} sources were accepted for this brief."
         )
     else:
-        paragraphs.append("The library has not been scanned for this request yet, so this brief holds no findings.")
+        paragraphs.append(
+            "The library has not been scanned for this request yet, so this brief holds no findings."
+        )
     support.append([run])
     if asks_for_prior_products(request["prompt"]) or prior:
         if prior:
@@ -291,10 +322,14 @@ def _summary(
         ids: list[str] = []
         for theme, ev_ids, doc_ids in themes[:3]:
             names = ", ".join(_short(docs[d]) for d in doc_ids[:2])
-            parts.append(f"{theme.lower()} ({len(doc_ids)} source{'s' if len(doc_ids) > 1 else ''}, e.g. {names})")
+            parts.append(
+                f"{theme.lower()} ({len(doc_ids)} source{'s' if len(doc_ids) > 1 else ''}, e.g. {names})"
+            )
             ids.extend(f"evidence:{i}" for i in ev_ids)
         count = sum(1 for e in evidence if e.role is role)
-        paragraphs.append(f"The {count} {ROLE_PLURAL[role]} quoted most often concern " + "; ".join(parts) + ".")
+        paragraphs.append(
+            f"The {count} {ROLE_PLURAL[role]} quoted most often concern " + "; ".join(parts) + "."
+        )
         support.append(ids)
     others = Counter(e.role for e in evidence if e.role not in (Role.FACILITATOR, Role.BARRIER))
     if others:
@@ -303,7 +338,9 @@ def _summary(
         support.append([f"evidence:{e.id}" for e in evidence if e.role in others])
     if not_found:
         paragraphs.append(
-            "The scan found no quotable evidence for: " + ", ".join(not_found) + ". The library may not cover "
+            "The scan found no quotable evidence for: "
+            + ", ".join(not_found)
+            + ". The library may not cover "
             "these aspects; they are listed as gaps in the Next Steps."
         )
         support.append([run])
@@ -343,12 +380,31 @@ def _next_steps(
             "Fill the gaps the library could not answer (" + ", ".join(not_found) + ") with a search of "
             "external databases or peer members; the research service can run it on request."
         )
-    steps.append("Ask the research service for a follow-up consultation to adapt these findings to your jurisdiction.")
+    steps.append(
+        "Ask the research service for a follow-up consultation to adapt these findings to your jurisdiction."
+    )
     return steps
 
 
 def _title_case(text: str) -> str:
-    small = {"a", "an", "and", "as", "at", "but", "by", "for", "in", "nor", "of", "on", "or", "the", "to", "with"}
+    small = {
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "but",
+        "by",
+        "for",
+        "in",
+        "nor",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+    }
     words = text.split()
     out = []
     for i, w in enumerate(words):

@@ -12,6 +12,7 @@ from typing import Any
 from researchdesk.brief.checks import CheckReport, check_brief
 from researchdesk.brief.compose import compose_brief
 from researchdesk.brief.render import FORMATS, RenderOptions, render, renderer_for
+from researchdesk.brief.render.jsonfmt import brief_from_dict
 from researchdesk.desk import Desk
 from researchdesk.errors import CheckFailed, InputError, RenderError
 from researchdesk.evidence.review import auto_accept
@@ -21,18 +22,16 @@ from researchdesk.models import (
     Block,
     BlockKind,
     Brief,
-    BriefQuote,
-    BriefSource,
     DocumentMeta,
-    RelatedItem,
-    Role,
     SourceType,
 )
 from researchdesk.requests.workflow import advance_to
 from researchdesk.store.blobs import content_hash
 
 
-def draft(desk: Desk, request_id: int, who: str = "staff", auto: bool = False, style: str | None = None) -> tuple[Brief, CheckReport]:
+def draft(
+    desk: Desk, request_id: int, who: str = "staff", auto: bool = False, style: str | None = None
+) -> tuple[Brief, CheckReport]:
     """Compose and store a new version of the brief, with its check report."""
     if auto:
         auto_accept(desk, request_id)
@@ -49,7 +48,10 @@ def latest(desk: Desk, request_id: int) -> Brief:
     """Return the latest stored version of a request's brief."""
     row = desk.store.latest_brief(request_id)
     if row is None:
-        raise InputError(f"Request {request_id} has no brief yet.", f"Draft one with `researchdesk brief draft {request_id}`.")
+        raise InputError(
+            f"Request {request_id} has no brief yet.",
+            f"Draft one with `researchdesk brief draft {request_id}`.",
+        )
     brief = brief_from_dict(row["body"])
     brief.version = int(row["version"])
     return brief
@@ -73,15 +75,23 @@ def render_files(desk: Desk, request_id: int, formats: list[str], out_dir: Path)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise RenderError(f"Cannot create the output folder {out_dir}: {exc.strerror}.", "Choose a folder you can write to.") from exc
+        raise RenderError(
+            f"Cannot create the output folder {out_dir}: {exc.strerror}.", "Choose a folder you can write to."
+        ) from exc
     if not os.access(out_dir, os.W_OK):
-        raise RenderError(f"The output folder {out_dir} is not writable.", "Choose a folder you can write to (--out).")
-    options = RenderOptions(template_dir=desk.home / "templates" if (desk.home / "templates").is_dir() else None)
+        raise RenderError(
+            f"The output folder {out_dir} is not writable.", "Choose a folder you can write to (--out)."
+        )
+    options = RenderOptions(
+        template_dir=desk.home / "templates" if (desk.home / "templates").is_dir() else None
+    )
     rendered: list[tuple[Path, bytes]] = []
     for r in renderers:
         buffer = io.BytesIO()
         render(brief, r.format, buffer, options)
-        rendered.append((out_dir / f"brief-request-{request_id}-v{brief.version}{r.extension}", buffer.getvalue()))
+        rendered.append(
+            (out_dir / f"brief-request-{request_id}-v{brief.version}{r.extension}", buffer.getvalue())
+        )
     written = []
     for path, data in rendered:
         tmp = path.with_name(f".{path.name}.tmp")
@@ -96,7 +106,8 @@ def deliver(desk: Desk, request_id: int, who: str = "staff") -> int:
     brief, report = check(desk, request_id)
     if not report.ok:
         raise CheckFailed(
-            f"The brief of request {request_id} fails {len(report.errors)} check(s): " + " ".join(report.errors[:3]),
+            f"The brief of request {request_id} fails {len(report.errors)} check(s): "
+            + " ".join(report.errors[:3]),
             f"Fix them and draft again; see `researchdesk brief check {request_id}`.",
         )
     request = desk.store.request(request_id)
@@ -125,8 +136,16 @@ def deliver(desk: Desk, request_id: int, who: str = "staff") -> int:
     }
     desk.blobs.put(data)
     doc_id = desk.store.add_document(
-        meta, text, content_hash(data), f"brief-request-{request_id}-v{brief.version}.md", "markdown",
-        len(data), 0, passages, sentences, extra,
+        meta,
+        text,
+        content_hash(data),
+        f"brief-request-{request_id}-v{brief.version}.md",
+        "markdown",
+        len(data),
+        0,
+        passages,
+        sentences,
+        extra,
     )
     desk.store.mark_brief_delivered(request_id, brief.version, doc_id, who)
     if desk.store.request(request_id)["status"] != "delivered":
@@ -136,8 +155,12 @@ def deliver(desk: Desk, request_id: int, who: str = "staff") -> int:
 
 def brief_blocks(brief: Brief) -> list[Block]:
     """Return the brief as blocks, so a delivered brief is searchable like any document."""
-    blocks = [Block(brief.title, BlockKind.HEADING, level=1), Block("Request Prompt", BlockKind.HEADING, level=2),
-              Block(brief.prompt), Block("Summary of Findings", BlockKind.HEADING, level=2)]
+    blocks = [
+        Block(brief.title, BlockKind.HEADING, level=1),
+        Block("Request Prompt", BlockKind.HEADING, level=2),
+        Block(brief.prompt),
+        Block("Summary of Findings", BlockKind.HEADING, level=2),
+    ]
     blocks += [Block(p) for p in brief.summary]
     blocks.append(Block("Background Research", BlockKind.HEADING, level=2))
     for s in brief.sources:
@@ -147,21 +170,6 @@ def brief_blocks(brief: Brief) -> list[Block]:
         blocks.append(Block("Next Steps", BlockKind.HEADING, level=2))
         blocks += [Block(step, BlockKind.LIST_ITEM) for step in brief.next_steps]
     return blocks
-
-
-def brief_from_dict(data: dict[str, Any]) -> Brief:
-    """Return a Brief from its stored JSON form."""
-    d = dict(data)
-    d["sources"] = [
-        BriefSource(**{**s, "quotes": [
-            BriefQuote(**{**q, "role": Role(q["role"]), "pieces": [tuple(p) for p in q.get("pieces", [])]})
-            for q in s["quotes"]
-        ]})
-        for s in d.get("sources", [])
-    ]
-    d["further_reading"] = [RelatedItem(**r) for r in d.get("further_reading", [])]
-    d["related_products"] = [RelatedItem(**r) for r in d.get("related_products", [])]
-    return Brief(**d)
 
 
 __all__ = ["FORMATS", "brief_from_dict", "check", "deliver", "draft", "latest", "render_files"]

@@ -18,13 +18,19 @@ app.add_typer(brief_app, name="brief")
 
 def print_report(report: CheckReport) -> None:
     v = report.verified
-    console.print(f"Quotes verified: {v.get('exact', 0)} exact, {v.get('relocated', 0)} relocated, "
-                  f"{v.get('not found', 0)} not found.")
+    console.print(
+        f"Quotes verified: {v.get('exact', 0)} exact, {v.get('relocated', 0)} relocated, "
+        f"{v.get('not found', 0)} not found."
+    )
     for w in report.warnings:
         console.print(f"[yellow]warning:[/] {escape(w)}")
     for e in report.errors:
         console_err.print(f"[red]error:[/] {escape(e)}")
-    console.print("[green]All checks pass.[/]" if report.ok else f"[red]{len(report.errors)} check(s) fail: delivery is refused.[/]")
+    console.print(
+        "[green]All checks pass.[/]"
+        if report.ok
+        else f"[red]{len(report.errors)} check(s) fail: delivery is refused.[/]"
+    )
 
 
 def parse_formats(spec: str) -> list[str]:
@@ -35,7 +41,9 @@ def parse_formats(spec: str) -> list[str]:
 def brief_draft(
     ctx: typer.Context,
     request_id: int = typer.Argument(..., help="Request id."),
-    auto_accept: bool = typer.Option(False, "--auto-accept", help="Accept every suggested quote first (unattended draft)."),
+    auto_accept: bool = typer.Option(
+        False, "--auto-accept", help="Accept every suggested quote first (unattended draft)."
+    ),
     style: str | None = typer.Option(None, help="Citation style (default the desk's, APA 7)."),
     who: str = typer.Option("staff", help="Who drafts it."),
     as_json: bool = typer.Option(False, "--json", help="Print the check report as JSON."),
@@ -46,8 +54,10 @@ def brief_draft(
     if as_json:
         print_json({"version": brief.version, "check": report.to_dict()})
         return
-    console.print(f"Drafted brief v{brief.version} for request {request_id}: {len(brief.sources)} sources, "
-                  f"{sum(len(s.quotes) for s in brief.sources)} quotes.")
+    console.print(
+        f"Drafted brief v{brief.version} for request {request_id}: {len(brief.sources)} sources, "
+        f"{sum(len(s.quotes) for s in brief.sources)} quotes."
+    )
     print_report(report)
 
 
@@ -72,7 +82,9 @@ def brief_check(
 def brief_render(
     ctx: typer.Context,
     request_id: int = typer.Argument(..., help="Request id."),
-    formats: str = typer.Option("md,html,docx,pdf,json", "--format", help=f"Comma-separated: {', '.join(FORMATS)}, or all."),
+    formats: str = typer.Option(
+        "md,html,docx,pdf,json", "--format", help=f"Comma-separated: {', '.join(FORMATS)}, or all."
+    ),
     out: Path = typer.Option(Path("out"), "--out", help="Folder to write into."),
 ) -> None:
     """Write the latest brief in each format (nothing is half-written on failure)."""
@@ -91,4 +103,6 @@ def brief_deliver(
     """Deliver the latest brief (refused if a check fails) and file it in the library as our product."""
     with desk_of(ctx) as desk:
         doc_id = deliver(desk, request_id, who)
-    console.print(f"Delivered request {request_id}; the brief is now library document {doc_id} (our product).")
+    console.print(
+        f"Delivered request {request_id}; the brief is now library document {doc_id} (our product)."
+    )

@@ -21,7 +21,7 @@ app = typer.Typer(
     help=(
         "ResearchDesk: keep the library, take in member requests, scan for verbatim evidence and deliver "
         "checked research briefs.\n\n"
-        "Start with `researchdesk init`, then `researchdesk ingest FOLDER`, then `researchdesk search \"...\"`. "
+        'Start with `researchdesk init`, then `researchdesk ingest FOLDER`, then `researchdesk search "..."`. '
         "The desk lives in RESEARCHDESK_HOME (default ./desk) or --home."
     ),
     no_args_is_help=True,

@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from researchdesk.cli.common import app, console, console_err, desk_of, print_json
 from researchdesk.errors import InputError
-from researchdesk.evidence.agreement import cohens_kappa
+from researchdesk.evidence.agreement import agreement
 from researchdesk.evidence.classify import classify
 from researchdesk.evidence.review import ROLES, accept, record_label, reject, relabel, verify_all
 from researchdesk.requests.scan import run_scan
@@ -25,7 +25,9 @@ MAX_LINE = 20_000  # characters of one line `classify` reads; longer lines are c
 @evidence_app.command("extract")
 def extract(
     ctx: typer.Context,
-    request: int | None = typer.Option(None, "--request", help="Run the request's plan (same as `researchdesk scan N`)."),
+    request: int | None = typer.Option(
+        None, "--request", help="Run the request's plan (same as `researchdesk scan N`)."
+    ),
     query: str | None = typer.Option(None, "--query", help="Extract from the passages one query finds."),
     top: int = typer.Option(25, help="Passages per query."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -34,7 +36,9 @@ def extract(
     from researchdesk.evidence.harvest import extract_for_query
 
     if (request is None) == (query is None):
-        raise InputError("Give either --request N or --query TEXT.", "For example: evidence extract --request 3")
+        raise InputError(
+            "Give either --request N or --query TEXT.", "For example: evidence extract --request 3"
+        )
     with desk_of(ctx) as desk:
         if request is not None:
             result = run_scan(desk, request, top_k=top)
@@ -52,8 +56,10 @@ def extract(
 
 def _print_evidence(e) -> None:  # type: ignore[no-untyped-def]
     codes = f"  [dim]{escape('; '.join(e.codes))}[/]" if e.codes else ""
-    console.print(f"[bold]#{e.id or '-'}[/] [cyan]{e.role}[/] {e.confidence:.2f} {e.status}  doc {e.document_id} "
-                  f"[{e.start}:{e.end}]{codes}")
+    console.print(
+        f"[bold]#{e.id or '-'}[/] [cyan]{e.role}[/] {e.confidence:.2f} {e.status}  doc {e.document_id} "
+        f"[{e.start}:{e.end}]{codes}"
+    )
     console.print(f"   “{escape(e.quote[:400])}”")
     console.print(f"   [dim]why: {escape(e.reason[:160])}[/]")
 
@@ -148,13 +154,14 @@ def kappa(
             f"{reviewer_a} and {reviewer_b} have labelled no quote in common.",
             "Each labels the same quotes with `researchdesk evidence label ID ROLE --reviewer NAME`.",
         )
-    result = cohens_kappa([a[i] for i in common], [b[i] for i in common])
-    value = float(getattr(result, "kappa", result))
-    observed = getattr(result, "observed", sum(a[i] == b[i] for i in common) / len(common))
+    result = agreement([a[i] for i in common], [b[i] for i in common])
+    value, observed = result.kappa, result.observed
     if as_json:
         print_json({"kappa": value, "observed_agreement": observed, "n": len(common)})
         return
-    console.print(f"Cohen's kappa = {value:.3f} over {len(common)} quotes (observed agreement {observed:.1%}).")
+    console.print(
+        f"Cohen's kappa = {value:.3f} over {len(common)} quotes (observed agreement {observed:.1%})."
+    )
 
 
 @evidence_app.command("verify")
@@ -182,25 +189,38 @@ def verify_(
 
 @evidence_app.command("classify")
 def classify_(
-    source: Path | None = typer.Argument(None, help="File with one text per line; '-' or nothing reads stdin."),
+    source: Path | None = typer.Argument(
+        None, help="File with one text per line; '-' or nothing reads stdin."
+    ),
     as_json: bool = typer.Option(True, "--json/--text", help="One JSON object per line (default)."),
 ) -> None:
     """Classify texts, one per line: {"text", "role", "confidence", "codes"} per line. Bad lines never stop the batch."""
     from researchdesk.evidence.codebooks import builtin_codebooks, load_codebook, suggest_codes
 
     books = [load_codebook(name) for name in builtin_codebooks()]
-    stream = sys.stdin if source is None or str(source) == "-" else source.open(encoding="utf-8", errors="replace")
+    stream = (
+        sys.stdin if source is None or str(source) == "-" else source.open(encoding="utf-8", errors="replace")
+    )
     for raw in stream:
         text = raw.rstrip("\n")
         if not text.strip():
-            print(json.dumps({"text": text, "role": None, "confidence": 0.0, "codes": [], "error": "empty line"}))
+            print(
+                json.dumps(
+                    {"text": text, "role": None, "confidence": 0.0, "codes": [], "error": "empty line"}
+                )
+            )
             continue
         note = ""
         if len(text) > MAX_LINE:
             note = f"line cut to its first {MAX_LINE} characters"
         c = classify(text[:MAX_LINE])
-        out = {"text": text, "role": str(c.role), "confidence": round(c.confidence, 3),
-               "codes": suggest_codes(text[:MAX_LINE], books), "reason": c.reason}
+        out = {
+            "text": text,
+            "role": str(c.role),
+            "confidence": round(c.confidence, 3),
+            "codes": suggest_codes(text[:MAX_LINE], books),
+            "reason": c.reason,
+        }
         if note:
             out["note"] = note
         if as_json:

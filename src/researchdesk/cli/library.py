@@ -14,14 +14,18 @@ from researchdesk.ingest.pipeline import IngestReport, ingest_paths
 from researchdesk.library import check_library, edit_document, remove_document
 from researchdesk.models import META_FIELDS
 
-library_app = typer.Typer(help="Look after the library: list, show, correct, remove, count and check documents.")
+library_app = typer.Typer(
+    help="Look after the library: list, show, correct, remove, count and check documents."
+)
 app.add_typer(library_app, name="library")
 
 
 @app.command()
 def init(
     ctx: typer.Context,
-    directory: Path | None = typer.Argument(None, help="Desk directory (default RESEARCHDESK_HOME, else ./desk)."),
+    directory: Path | None = typer.Argument(
+        None, help="Desk directory (default RESEARCHDESK_HOME, else ./desk)."
+    ),
 ) -> None:
     """Create a desk: a SQLite database, a folder of original files and the search index."""
     settings = settings_of(ctx)
@@ -38,7 +42,9 @@ def ingest(
     ctx: typer.Context,
     paths: list[str] = typer.Argument(..., help="Files, folders (searched recursively) or glob patterns."),
     as_json: bool = typer.Option(False, "--json", help="Print the outcome of every file as JSON."),
-    index: bool = typer.Option(True, "--index/--no-index", help="Update the search index (embeddings) afterwards."),
+    index: bool = typer.Option(
+        True, "--index/--no-index", help="Update the search index (embeddings) afterwards."
+    ),
 ) -> None:
     """Add documents to the library: PDF, DOCX, HTML, text, Markdown, RIS, BibTeX and CSL-JSON.
 
@@ -72,7 +78,11 @@ def _sync_index(desk: Desk) -> None:
 
     with progress_bar() as bar:
         task = bar.add_task("Indexing passages", total=None)
-        sync_index(desk.store, desk.settings, progress=lambda done, total: bar.update(task, completed=done, total=total))
+        sync_index(
+            desk.store,
+            desk.settings,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
 
 
 def _print_report(report: IngestReport) -> None:
@@ -82,7 +92,9 @@ def _print_report(report: IngestReport) -> None:
     )
     for o in report.outcomes:
         if o.status == "duplicate":
-            console.print(f"  [dim]skipped[/] {escape(o.path)}: already in the library as document {o.document_id} ({o.reason})")
+            console.print(
+                f"  [dim]skipped[/] {escape(o.path)}: already in the library as document {o.document_id} ({o.reason})"
+            )
     for o in report.failed:
         console_err.print(f"  [red]failed[/] {escape(o.path)}: {escape(o.reason)}")
         if o.hint:
@@ -93,7 +105,9 @@ def _print_report(report: IngestReport) -> None:
             f"{len(incomplete)} new documents lack citation fields (fix with `researchdesk library edit`):"
         )
         for o in incomplete[:20]:
-            console.print(f"  document {o.document_id} {escape(o.title[:60] or o.path)}: missing {', '.join(o.missing)}")
+            console.print(
+                f"  document {o.document_id} {escape(o.title[:60] or o.path)}: missing {', '.join(o.missing)}"
+            )
 
 
 @library_app.command("list")
@@ -110,15 +124,24 @@ def list_(
     if as_json:
         print_json(
             [
-                {"id": d.id, "title": d.meta.title, "date": d.meta.date, "container": d.meta.container,
-                 "source_type": str(d.meta.source_type), "file_name": d.file_name, "format": d.format}
+                {
+                    "id": d.id,
+                    "title": d.meta.title,
+                    "date": d.meta.date,
+                    "container": d.meta.container,
+                    "source_type": str(d.meta.source_type),
+                    "file_name": d.file_name,
+                    "format": d.format,
+                }
                 for d in docs
             ]
         )
         return
     table = Table("id", "title", "date", "type", "file")
     for d in docs:
-        table.add_row(str(d.id), escape(d.meta.title[:70]), d.meta.date, str(d.meta.source_type), escape(d.file_name))
+        table.add_row(
+            str(d.id), escape(d.meta.title[:70]), d.meta.date, str(d.meta.source_type), escape(d.file_name)
+        )
     console.print(table)
 
 
@@ -146,7 +169,14 @@ def show(
         "added_at": doc.added_at,
         "edits": edits,
         "first_passages": [
-            {"seq": p.seq, "start": p.start, "end": p.end, "section": p.section, "page": p.page, "text": p.text}
+            {
+                "seq": p.seq,
+                "start": p.start,
+                "end": p.end,
+                "section": p.section,
+                "page": p.page,
+                "text": p.text,
+            }
             for p in parts[:passages]
         ],
     }
@@ -159,10 +189,14 @@ def show(
         value = getattr(m, name)
         if name == "abstract" and value:
             value = value[:200] + ("…" if len(value) > 200 else "")
-        console.print(f"  {name:12} {escape(str('; '.join(value) if isinstance(value, list) else value)) or '[dim]unknown[/]'}")
+        console.print(
+            f"  {name:12} {escape(str('; '.join(value) if isinstance(value, list) else value)) or '[dim]unknown[/]'}"
+        )
     if m.missing():
         console.print(f"  [yellow]missing for citation:[/] {', '.join(m.missing())}")
-    console.print(f"  file         {escape(doc.file_name)} ({doc.format}, {doc.size:,} bytes, {doc.pages} pages)")
+    console.print(
+        f"  file         {escape(doc.file_name)} ({doc.format}, {doc.size:,} bytes, {doc.pages} pages)"
+    )
     console.print(f"  passages     {len(parts)}")
     for p in parts[:passages]:
         where = f"p. {p.page} " if p.page else ""
@@ -173,7 +207,9 @@ def show(
 def edit(
     ctx: typer.Context,
     document_id: int = typer.Argument(..., help="Document id."),
-    fields: list[str] = typer.Argument(..., help=f"FIELD=VALUE pairs; fields: {', '.join(META_FIELDS)}. Authors: 'A; B'."),
+    fields: list[str] = typer.Argument(
+        ..., help=f"FIELD=VALUE pairs; fields: {', '.join(META_FIELDS)}. Authors: 'A; B'."
+    ),
     who: str = typer.Option("staff", help="Who makes the correction (kept in the history)."),
 ) -> None:
     """Correct metadata, e.g. `researchdesk library edit 12 date=2024-03-07 "publisher=CDC"`."""
@@ -227,7 +263,9 @@ def check(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help
     if as_json:
         print_json({"ok": report.ok, **report.__dict__})
     else:
-        console.print(f"{report.documents} documents, {report.passages} passages, {report.sentences} sentences checked.")
+        console.print(
+            f"{report.documents} documents, {report.passages} passages, {report.sentences} sentences checked."
+        )
         for w in report.warnings:
             console.print(f"[yellow]warning:[/] {escape(w)}")
         for e in report.errors:

@@ -47,11 +47,15 @@ def member_add(
             console.print(f"Added {escape(name)} <{escape(email)}> as {role} (person {pid}).")
         else:
             oid = add_member(desk, name, kind, active=not lapsed)
-            console.print(f"Added member organization {escape(name)} ({kind}, {'lapsed' if lapsed else 'active'}; id {oid}).")
+            console.print(
+                f"Added member organization {escape(name)} ({kind}, {'lapsed' if lapsed else 'active'}; id {oid})."
+            )
 
 
 @member_app.command("list")
-def member_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def member_list(
+    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
+) -> None:
     """List member organizations and people."""
     with desk_of(ctx) as desk:
         orgs, people = desk.store.organizations(), desk.store.people()
@@ -82,7 +86,9 @@ def request_new(
     """File a request for an active member organization."""
     with desk_of(ctx) as desk:
         rid = file_request(desk, org, prompt, requester, context, due, who)
-    console.print(f"Filed request {rid}. Next: [bold]researchdesk request plan {rid}[/] or [bold]researchdesk scan {rid}[/].")
+    console.print(
+        f"Filed request {rid}. Next: [bold]researchdesk request plan {rid}[/] or [bold]researchdesk scan {rid}[/]."
+    )
 
 
 @request_app.command("list")
@@ -99,7 +105,14 @@ def request_list(
         return
     table = Table("id", "status", "due", "member", "assignee", "prompt")
     for r in rows:
-        table.add_row(str(r["id"]), r["status"], r["due"], escape(r["organization"]), escape(r["assignee"]), escape(r["prompt"][:60]))
+        table.add_row(
+            str(r["id"]),
+            r["status"],
+            r["due"],
+            escape(r["organization"]),
+            escape(r["assignee"]),
+            escape(r["prompt"][:60]),
+        )
     console.print(table)
 
 
@@ -129,7 +142,9 @@ def request_show(
 def request_plan(
     ctx: typer.Context,
     request_id: int = typer.Argument(..., help="Request id."),
-    edit: Path | None = typer.Option(None, "--set", help="Replace the plan with this JSON file (edit the --json output)."),
+    edit: Path | None = typer.Option(
+        None, "--set", help="Replace the plan with this JSON file (edit the --json output)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show the research plan (topic, domain, facets, queries); --set FILE replaces it."""
@@ -138,7 +153,10 @@ def request_plan(
             try:
                 data = json.loads(edit.read_text(encoding="utf-8"))
             except (OSError, json.JSONDecodeError) as exc:
-                raise InputError(f"Cannot read the plan in {edit}: {exc}.", "Give a JSON file like `request plan N --json` prints.") from exc
+                raise InputError(
+                    f"Cannot read the plan in {edit}: {exc}.",
+                    "Give a JSON file like `request plan N --json` prints.",
+                ) from exc
             save_plan(desk, request_id, ResearchPlan.from_dict(data), "staff")
         plan = plan_for(desk, request_id)
     if as_json:
@@ -194,8 +212,10 @@ def scan(
     if as_json:
         print_json({"result": result, "log": log})
         return
-    console.print(f"Scan run {result.run}: {result.queries} queries, {result.passages} passages, "
-                  f"{len(result.documents)} sources, {len(result.evidence_ids)} quotes suggested.")
+    console.print(
+        f"Scan run {result.run}: {result.queries} queries, {result.passages} passages, "
+        f"{len(result.documents)} sources, {len(result.evidence_ids)} quotes suggested."
+    )
     for entry in log:
         console.print(f"  {entry['facet']:15} {entry['passages']:3} passages  {escape(entry['query'])}")
     if result.prior_products:

@@ -41,7 +41,9 @@ def search(
     """
     parsed = parse_filters(filters)
     if queries is None and query is None:
-        raise InputError("No query given.", 'Pass a query in quotes, e.g. researchdesk search "coalition funding".')
+        raise InputError(
+            "No query given.", 'Pass a query in quotes, e.g. researchdesk search "coalition funding".'
+        )
     with desk_of(ctx) as desk:
         index = sync_index(desk.store, desk.settings)
         cap = per_document or None
@@ -54,7 +56,9 @@ def search(
                 if not line.strip():
                     continue
                 try:
-                    res = index.search(line, top_k=top, mode=mode, filters=parsed, expand=expand, max_per_document=cap)
+                    res = index.search(
+                        line, top_k=top, mode=mode, filters=parsed, expand=expand, max_per_document=cap
+                    )
                     print(json.dumps(res.to_dict(), ensure_ascii=False))
                 except ResearchDeskError as exc:
                     print(json.dumps({"query": line, "error": str(exc), "hits": []}, ensure_ascii=False))
@@ -85,7 +89,9 @@ def _print_hit(hit: SearchHit) -> None:
         f"[bold]{hit.rank}.[/] [cyan]{hit.score:.3f}[/]  doc {hit.document_id}  [bold]{escape(hit.title[:90])}[/]"
         f"  {hit.date}  [dim]{escape(hit.file_name)}  {escape(where)}[/]"
     )
-    console.print("   " + _highlighted(hit.text[:600], hit.matched_terms) + ("…" if len(hit.text) > 600 else ""))
+    console.print(
+        "   " + _highlighted(hit.text[:600], hit.matched_terms) + ("…" if len(hit.text) > 600 else "")
+    )
     console.print()
 
 

@@ -34,7 +34,8 @@ def agreement(labels_a: Sequence[str], labels_b: Sequence[str]) -> Agreement:
     n = len(labels_a)
     if n == 0:
         raise InputError(
-            "There are no items to compare.", "Give both reviewers' labels for at least one piece of evidence."
+            "There are no items to compare.",
+            "Give both reviewers' labels for at least one piece of evidence.",
         )
     a = [str(x).strip().lower() for x in labels_a]
     b = [str(x).strip().lower() for x in labels_b]

@@ -46,10 +46,18 @@ _NEAR_NEGATION = re.compile(r"\b(?:no|not|few|minimal|without|never)\s+(?:[\w-]+
 
 # A table's own label names the role of its rows.
 _TABLE_ROLES: list[tuple[re.Pattern[str], Role]] = [
-    (re.compile(r"\b(?:barriers?|challenges?|obstacles?|hindrances?|constraints?|difficult\w*)\b", re.I),
-     Role.BARRIER),
-    (re.compile(r"\b(?:facilitat\w*|enablers?|successe?s?|strengths?|motivators?|drivers?|"
-                r"lessons? learned)\b", re.I), Role.FACILITATOR),
+    (
+        re.compile(r"\b(?:barriers?|challenges?|obstacles?|hindrances?|constraints?|difficult\w*)\b", re.I),
+        Role.BARRIER,
+    ),
+    (
+        re.compile(
+            r"\b(?:facilitat\w*|enablers?|successe?s?|strengths?|motivators?|drivers?|"
+            r"lessons? learned)\b",
+            re.I,
+        ),
+        Role.FACILITATOR,
+    ),
     (re.compile(r"\b(?:suggest\w*|recommend\w*)\b", re.I), Role.RECOMMENDATION),
     (re.compile(r"\b(?:definitions?|glossary)\b", re.I), Role.DEFINITION),
 ]
@@ -92,6 +100,11 @@ def _weight_at(pos: int, spans: list[tuple[int, int, float]]) -> float:
     return weight
 
 
+def _clause_of(pos: int, spans: list[tuple[int, int, float]]) -> tuple[int, ...]:
+    """Return the indexes of the clause spans that hold ``pos`` (equal tuples = same clause)."""
+    return tuple(i for i, (start, end, _) in enumerate(spans) if start <= pos < end)
+
+
 def score(text: str) -> tuple[dict[Role, float], list[str]]:
     """Return per-role cue scores of ``text`` and the reasons (cue phrases) behind them."""
     scores: dict[Role, float] = dict.fromkeys(Role, 0.0)
@@ -105,14 +118,22 @@ def score(text: str) -> tuple[dict[Role, float], list[str]]:
             continue
         phrase = text[cue_start:cue_end]
         role, weight = cue.role, cue.weight
-        before = text[max(0, cue_start - 45) : cue_start]
+        window_start = max(0, cue_start - 45)
+        before = NOT_ONLY.sub(lambda m: " " * len(m.group(0)), text[window_start:cue_start])
         if role is Role.FACILITATOR:
-            neg = NEGATORS.search(NOT_ONLY.sub("", before))
+            neg = NEGATORS.search(before)
+            # A negation does not reach across a clause boundary ("Although funding was limited, strong ...").
+            if neg and _clause_of(window_start + neg.start(), spans) != _clause_of(cue_start, spans):
+                neg = None
             if neg:
                 role, weight = Role.BARRIER, max(weight, 0.8)
-                phrase = f"{neg.group(0).split()[0]} … {phrase}" if len(neg.group(0)) > 20 else neg.group(0) + phrase
+                phrase = (
+                    f"{neg.group(0).split()[0]} … {phrase}"
+                    if len(neg.group(0)) > 20
+                    else neg.group(0) + phrase
+                )
         elif role is Role.BARRIER:
-            near = _NEAR_NEGATION.search(NOT_ONLY.sub("", before))
+            near = _NEAR_NEGATION.search(before)
             remedy = REMEDIES.search(text[max(0, cue_start - 80) : cue_start])
             if remedy and STRONG_REMEDIES.search(remedy.group(0)):
                 role, weight = Role.FACILITATOR, 1.0
@@ -180,8 +201,10 @@ def classify(text: str, context: str = "", table_label: str = "") -> Classificat
     role, reason_head = _decide(scores)
     others = sorted((v for r, v in scores.items() if r is not role), reverse=True)
     best = scores[role] if role is not Role.CONTEXT else 0.0
-    confidence = _confidence(best, others[0] if others else 0.0) if role is not Role.CONTEXT else (
-        0.45 if not reasons else 0.35
+    confidence = (
+        _confidence(best, others[0] if others else 0.0)
+        if role is not Role.CONTEXT
+        else (0.45 if not reasons else 0.35)
     )
     if len(stripped) > LONG_TEXT:
         confidence = min(confidence, 0.3)

@@ -44,7 +44,8 @@ _BARRIER: list[tuple[str, float]] = [
     (r"(?:staff |high )?turnover", 1.2),
     (r"resignations?|resigned", 0.7),
     (r"vacanc(?:y|ies)|unfilled|not (?:been )?filled", 0.7),
-    (r"limited", 1.0),
+    # "limited to" sets a scope; "limited consumption" is dietary advice, not a shortfall.
+    (r"limited(?! (?:to|consumption|intake|use of)\b)", 1.0),
     (r"(?:less|lower|little|reduced) (?:capacity|time|funding|money|resources|staff(?:ing)?)", 1.0),
     (r"resistan(?:ce|t)|resisted", 1.2),
     (r"opposition|oppos(?:e|ed|es|ing)", 1.2),
@@ -64,7 +65,8 @@ _BARRIER: list[tuple[str, float]] = [
     (r"tobacco industry", 0.7),
     (r"industry (?:opposition|interference|influence|tactics|lobbying)", 1.2),
     (r"interference", 0.7),
-    (r"delay(?:s|ed|ing)?", 0.8),
+    # "delays the onset of diabetes" is a health effect, not a hold-up.
+    (r"delay(?:s|ed|ing)?(?! (?:the )?(?:onset|progression)\b)", 0.8),
     (r"interrupt(?:s|ed|ion|ions)?", 0.8),
     (r"disrupt(?:s|ed|ion|ions)?", 0.8),
     (r"unable to|not able to|could not|couldn['’]t|cannot|can['’]t|did not have|didn['’]t have", 0.8),
@@ -101,8 +103,11 @@ _FACILITATOR: list[tuple[str, float]] = [
     (r"instrumental", 1.5),
     (r"essential", 0.7),
     (r"importance of", 1.0),
-    (r"important (?:to|for) (?:the )?(?:success|policymakers|decision-makers|passage|adoption|implementation|"
-     r"sustainability|participants|participation)", 1.0),
+    (
+        r"important (?:to|for) (?:the )?(?:success|policymakers|decision-makers|passage|adoption|"
+        r"implementation|sustainability|participants|participation)",
+        1.0,
+    ),
     (r"important (?:factors?|roles?|parts?|components?|facilitators?)", 1.0),
     (r"beneficial|benefit(?:t)?ed from", 1.0),
     (r"helped|helps|helpful", 1.0),
@@ -144,17 +149,25 @@ _FACILITATOR: list[tuple[str, float]] = [
 
 _GAP: list[tuple[str, float]] = [
     (r"little is known|not (?:well )?known|unknown whether|remains unclear", 1.5),
-    (r"few studies|limited (?:evidence|research|data|literature|studies)|lack of (?:evidence|research|data|studies)",
-     1.5),
-    (r"(?:more|further|additional|future) (?:research|studies|study|work|evaluations?) (?:is |are )?(?:needed|should|could)",
-     1.5),
+    (
+        r"few studies|limited (?:evidence|research|data|literature|studies)|"
+        r"lack of (?:evidence|research|data|studies)",
+        1.5,
+    ),
+    (
+        r"(?:more|further|additional|future) (?:research|studies|study|work|evaluations?) "
+        r"(?:is |are )?(?:needed|should|could)",
+        1.5,
+    ),
     (r"research is needed|studies are needed|warrants further", 1.5),
     (r"gaps? in (?:the )?(?:literature|knowledge|evidence|research)", 1.5),
     (r"limitations?", 1.2),
-    (r"(?:unable to|could not|cannot) (?:measure|determine|assess|establish|generaliz\w*|infer|evaluate)", 1.5),
+    (
+        r"(?:unable to|could not|cannot) (?:measure|determine|assess|establish|generaliz\w*|infer|evaluate)",
+        1.5,
+    ),
     (r"generaliz(?:e|ability|able)", 0.7),
-    (r"convenience sample|self-reported|not (?:objectively )?verified|no comparison group|small sample",
-     1.0),
+    (r"convenience sample|self-reported|not (?:objectively )?verified|no comparison group|small sample", 1.0),
     (r"understudied|under-studied|underexplored", 1.5),
 ]
 
@@ -176,8 +189,11 @@ _DEF: list[tuple[str, float]] = [
     (r"(?:is|are) defined as|defined as|we define", 1.5),
     (r"refers? to|is a term|the term", 1.2),
     (r"the role of (?:a |an |the )?[\w -]{1,40} is to", 1.5),
-    (r"(?:is|are) (?:a|an) (?:[\w-]+ ){0,3}(?:process|approach|framework|strategy|model|method) (?:that|in which|whereby|of)",
-     1.0),
+    (
+        r"(?:is|are) (?:a|an) (?:[\w-]+ ){0,3}(?:process|approach|framework|strategy|model|method) "
+        r"(?:that|in which|whereby|of)",
+        1.0,
+    ),
     (r"(?:is|are) the process", 1.0),
     (r"(?:is|are) (?:a|an) (?:[\w-]+ ){0,3}mode of inquiry", 1.0),
 ]
@@ -186,8 +202,10 @@ _EX: list[tuple[str, float]] = [
     (r"for example|for instance|e\.g\.|eg,", 1.0),
     (r"case study|a case of|in one (?:county|city|community|jurisdiction|state)", 0.8),
     (r"one (?:county|city|community|program|coalition)['’]s", 0.5),
-    (r"(?:was|were) implemented (?:in|by)|(?:the|this) program (?:was|is) (?:designed|implemented|funded)",
-     0.7),
+    (
+        r"(?:was|were) implemented (?:in|by)|(?:the|this) program (?:was|is) (?:designed|implemented|funded)",
+        0.7,
+    ),
 ]
 
 _TABLES: dict[Role, list[tuple[str, float]]] = {
@@ -240,7 +258,11 @@ def _anchors(pattern: str) -> tuple[str, ...] | None:
 _MANUAL_ANCHORS: dict[str, tuple[str, ...]] = {
     r"(?:staff |high )?turnover": ("turnover",),
     r"(?:less|lower|little|reduced) (?:capacity|time|funding|money|resources|staff(?:ing)?)": (
-        "less ", "lower ", "little ", "reduced "),
+        "less ",
+        "lower ",
+        "little ",
+        "reduced ",
+    ),
     r"(?:do|did|does)(?: not|n['’]t) want": ("want",),
     r"no (?:time|funding|money|staff|resources|support)": ("no ",),
     r"critical (?:to|for|part|component|role|factor)|(?:was|is|were|are) critical": ("critical",),
@@ -277,7 +299,8 @@ def find_cues(text: str) -> list[tuple[int, int, Cue]]:
 # A facilitator cue inside the scope of one of these reads as its absence: "lack of a champion".
 NEGATORS = re.compile(
     r"\b(?:lack(?:s|ed|ing)?(?: of)?|without|no|not|absence of|absent|loss of|lost|lose|losing|limited|"
-    r"insufficient|inadequate|(?<!every )(?<!a )little|less|fewer|few|unable to|fail(?:ed|s)? to|never|weak|poor|"
+    r"insufficient|inadequate|(?<!every )(?<!a )little|less|fewer|few|unable to|fail(?:ed|s)? to|never|"
+    r"weak|poor|"
     r"(?:could|did|do|does|was|were|is|are)n['’]t|cannot|difficult(?:y|ies)? (?:to|in|with)|hard to)\b"
     # "less-resourced" is a compound adjective, not a negation of what follows.
     r"(?!-)[^.;:!?]*$",
@@ -303,7 +326,9 @@ REMEDIES = re.compile(
 STRONG_REMEDIES = re.compile(r"\b(?:overc[oa]me|overcoming|remov\w*|eliminat\w*|solv\w*)\b", re.IGNORECASE)
 
 # Clause markers: the clause after "but/however" carries the point; an "although/despite" clause concedes.
-CONTRAST_AFTER = re.compile(r"(?:,|;)?\s*\b(?:but|however|yet|in contrast|nevertheless|nonetheless)\b,?", re.I)
+CONTRAST_AFTER = re.compile(
+    r"(?:,|;)?\s*\b(?:but|however|yet|in contrast|nevertheless|nonetheless)\b,?", re.I
+)
 CONCESSIVE = re.compile(r"\b(?:although|though|even though|despite|in spite of|while|whereas)\b", re.I)
 
 # Numbers as findings: percentages, ratios, test statistics, "16 of 18".
@@ -315,8 +340,10 @@ STAT_REGEX = re.compile(
 NUMBER = re.compile(r"\b\d[\d,]*(?:\.\d+)?\b")
 
 # English function words, to tell English prose from other languages and from non-text.
-ENGLISH_WORDS = frozenset(
-    "the of and to in a is that for it as was with be by on not he i this are or his from at which but have an "
-    "they you were their one all we can her has there been if more when will would who so no she other its "
-    "our than them these may into some could only also after should how because were about those such".split()
+_ENGLISH_TEXT = (
+    "the of and to in a is that for it as was with be by on not he i this are or his from at which but "
+    "have an they you were their one all we can her has there been if more when will would who so no "
+    "she other its our than them these may into some could only also after should how because about "
+    "those such"
 )
+ENGLISH_WORDS = frozenset(_ENGLISH_TEXT.split())

@@ -16,23 +16,33 @@ ROLES = tuple(r.value for r in Role)
 def accept(desk: Desk, evidence_id: int, reviewer: str) -> Evidence:
     """Mark evidence accepted by ``reviewer``."""
     return desk.store.update_evidence(
-        evidence_id, {"status": str(ReviewStatus.ACCEPTED), "reviewer": reviewer, "reviewed_at": now()}, reviewer, "accepted"
+        evidence_id,
+        {"status": str(ReviewStatus.ACCEPTED), "reviewer": reviewer, "reviewed_at": now()},
+        reviewer,
+        "accepted",
     )
 
 
 def reject(desk: Desk, evidence_id: int, reviewer: str) -> Evidence:
     """Mark evidence rejected by ``reviewer``; it stays stored but never reaches a brief."""
     return desk.store.update_evidence(
-        evidence_id, {"status": str(ReviewStatus.REJECTED), "reviewer": reviewer, "reviewed_at": now()}, reviewer, "rejected"
+        evidence_id,
+        {"status": str(ReviewStatus.REJECTED), "reviewer": reviewer, "reviewed_at": now()},
+        reviewer,
+        "rejected",
     )
 
 
 def relabel(
-    desk: Desk, evidence_id: int, reviewer: str, role: str | None = None, codes: list[str] | None = None,
+    desk: Desk,
+    evidence_id: int,
+    reviewer: str,
+    role: str | None = None,
+    codes: list[str] | None = None,
     label: str | None = None,
 ) -> Evidence:
     """Change the role, codes or short label of evidence; the old values stay in its history."""
-    from researchdesk.evidence.codebooks import load_desk_codebooks, validate_code
+    from researchdesk.evidence.codebooks import desk_codebooks, load_codebooks, validate_code
 
     changes: dict[str, object] = {}
     if role is not None:
@@ -41,7 +51,9 @@ def relabel(
         changes["role"] = role
         desk.store.set_reviewer_label(evidence_id, reviewer, role)
     if codes is not None:
-        books = load_desk_codebooks(desk.settings)
+        books = load_codebooks(
+            list(dict.fromkeys([*desk.settings.codebooks, *desk_codebooks(desk.home)])), desk.home
+        )
         changes["codes"] = [validate_code(c, books) for c in codes]
     if label is not None:
         changes["label"] = label.strip()
@@ -64,7 +76,10 @@ def auto_accept(desk: Desk, request_id: int, who: str = "auto-accept") -> int:
     items = desk.store.evidence_for(request_id, status=str(ReviewStatus.SUGGESTED))
     for e in items:
         desk.store.update_evidence(
-            e.id, {"status": str(ReviewStatus.ACCEPTED), "reviewer": who, "reviewed_at": now()}, who, "accepted"
+            e.id,
+            {"status": str(ReviewStatus.ACCEPTED), "reviewer": who, "reviewed_at": now()},
+            who,
+            "accepted",
         )
     return len(items)
 
@@ -83,7 +98,9 @@ def verify_all(desk: Desk, request_id: int | None = None) -> list[VerifyOutcome]
     present = desk.store.document_ids()
     for e in desk.store.evidence_for(request_id):
         if e.document_id not in present:
-            out.append(VerifyOutcome(e.id, "not found", f"document {e.document_id} was removed from the library"))
+            out.append(
+                VerifyOutcome(e.id, "not found", f"document {e.document_id} was removed from the library")
+            )
             desk.store.conn.execute("UPDATE evidence SET verification='not found' WHERE id=?", (e.id,))
             continue
         if e.document_id not in texts:
@@ -91,7 +108,10 @@ def verify_all(desk: Desk, request_id: int | None = None) -> list[VerifyOutcome]
         result = verify(e.quote, e.start, e.end, texts[e.document_id], pieces=e.pieces or None)
         if result.status == "relocated":
             desk.store.update_evidence(
-                e.id, {"start": result.start, "end": result.end, "verification": "relocated"}, "verify", "relocated"
+                e.id,
+                {"start": result.start, "end": result.end, "verification": "relocated"},
+                "verify",
+                "relocated",
             )
         else:
             desk.store.conn.execute("UPDATE evidence SET verification=? WHERE id=?", (result.status, e.id))

@@ -23,11 +23,28 @@ ELLIPSIS = " … "
 _ELLIPSIS_SPLIT = re.compile(r"\s*(?:…|\.\s?\.\s?\.)\s*")
 
 _CHAR_MAP: dict[str, str] = {
-    "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st",
+    "\ufb00": "ff",
+    "\ufb01": "fi",
+    "\ufb02": "fl",
+    "\ufb03": "ffi",
+    "\ufb04": "ffl",
+    "\ufb05": "st",
     "\ufb06": "st",
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u02bc": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u2010": "-", "\u2011": "-",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u2032": "'",
+    "\u02bc": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u201f": '"',
+    "\u2033": '"',
+    "\u00ab": '"',
+    "\u00bb": '"',
+    "\u2010": "-",
+    "\u2011": "-",
 }
 _DROP = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 
@@ -121,7 +138,7 @@ def locate(quote: str, text: str, near: int = 0) -> tuple[int, int] | None:
 
 
 def _occurrences(haystack: str, needle: str, limit: int = 1000) -> list[int]:
-    found = []
+    found: list[int] = []
     pos = haystack.find(needle)
     while pos != -1 and len(found) < limit:
         found.append(pos)
@@ -143,8 +160,10 @@ def _verify_one(quote: str, start: int, end: int, text: str) -> Verification:
             "ligatures, quote marks and soft hyphens. Re-extract it or reject this evidence.",
         )
     new_start, new_end = span
-    moved = "at the same offsets" if (new_start, new_end) == (start, end) else (
-        f"moved from {start}–{end} to {new_start}–{new_end}"
+    moved = (
+        "at the same offsets"
+        if (new_start, new_end) == (start, end)
+        else (f"moved from {start}–{end} to {new_start}–{new_end}")
     )
     return Verification(
         "relocated",
@@ -196,6 +215,4 @@ def verify(
         "not found": next((r.message for r in results if r.status == "not found"), ""),
     }
     found_text = join_pieces(text, new_pieces) if worst != "not found" else ""
-    return Verification(
-        worst, new_pieces[0][0], new_pieces[-1][1], messages[worst], found_text, new_pieces
-    )
+    return Verification(worst, new_pieces[0][0], new_pieces[-1][1], messages[worst], found_text, new_pieces)

@@ -85,7 +85,9 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileOutc
                 missing.append(FileOutcome(str(raw), "failed", reason="no file matches this pattern"))
         else:
             missing.append(
-                FileOutcome(str(raw), "failed", reason="no such file or folder", hint="Check the path and try again.")
+                FileOutcome(
+                    str(raw), "failed", reason="no such file or folder", hint="Check the path and try again."
+                )
             )
     seen: set[Path] = set()
     unique = []
@@ -149,17 +151,25 @@ def _read_bytes(desk: Desk, path: Path) -> bytes:
             )
         data = path.read_bytes()
     except FileNotFoundError as exc:
-        raise ReadError(path, "the file disappeared before it could be read", "Check where it went and ingest it again.") from exc
+        raise ReadError(
+            path, "the file disappeared before it could be read", "Check where it went and ingest it again."
+        ) from exc
     except PermissionError as exc:
-        raise ReadError(path, "permission denied", "Make the file readable (chmod +r) and ingest it again.") from exc
+        raise ReadError(
+            path, "permission denied", "Make the file readable (chmod +r) and ingest it again."
+        ) from exc
     except IsADirectoryError as exc:
         raise ReadError(path, "this is a folder, not a file", "Pass the folder itself to ingest.") from exc
     except OSError as exc:
-        raise ReadError(path, f"cannot read the file ({exc.strerror})", "Check the disk and the path.") from exc
+        raise ReadError(
+            path, f"cannot read the file ({exc.strerror})", "Check the disk and the path."
+        ) from exc
     if not data:
         from researchdesk.errors import EmptyFile
 
-        raise EmptyFile(path, "the file is empty (0 bytes)", "Check that it was saved or downloaded completely.")
+        raise EmptyFile(
+            path, "the file is empty (0 bytes)", "Check that it was saved or downloaded completely."
+        )
     return data
 
 
@@ -167,7 +177,9 @@ def _store_result(desk: Desk, path: Path, data: bytes, result: ReadResult) -> Fi
     meta = result.meta
     text, spans = build_text(result.blocks)
     if not text.strip():
-        return FileOutcome(str(path), "failed", reason="no text could be extracted", hint="If it is a scan, run OCR first.")
+        return FileOutcome(
+            str(path), "failed", reason="no text could be extracted", hint="If it is a scan, run OCR first."
+        )
     # Record files hold many documents: each record is keyed by its own content, not the file's.
     is_record = result.format in RECORD_FORMATS
     digest = content_hash(_record_key(meta, text).encode()) if is_record else content_hash(data)
@@ -178,14 +190,19 @@ def _store_result(desk: Desk, path: Path, data: bytes, result: ReadResult) -> Fi
         return FileOutcome(str(path), "duplicate", document_id=doc_id, title=meta.title, reason=why)
     passages, sentences = segment(text, spans)
     desk.blobs.put(data)
-    extra = {"original": content_hash(data), "source_path": path.name}
+    extra: dict[str, object] = {"original": content_hash(data), "source_path": path.name}
     if result.warnings:
         extra["warnings"] = result.warnings
     doc_id = store.add_document(
         meta, text, digest, path.name, result.format, len(data), result.pages, passages, sentences, extra
     )
     return FileOutcome(
-        str(path), "added", document_id=doc_id, title=meta.title, missing=meta.missing(), warnings=result.warnings
+        str(path),
+        "added",
+        document_id=doc_id,
+        title=meta.title,
+        missing=meta.missing(),
+        warnings=result.warnings,
     )
 
 

@@ -16,11 +16,77 @@ from researchdesk.models import Block, BlockKind
 # Abbreviations common in research and public-administration prose; a period after them does not end
 # a sentence. Compared lower-cased, without the final period.
 ABBREVIATIONS = frozenset(
-    """
-    al e.g i.e cf vs v dr mr mrs ms prof st no nos fig figs eq eqs vol vols pp p ed eds approx
-    ca est inc ltd co corp dept univ jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n
-    a.m p.m ph.d m.d b.a m.a m.s d.c n.d resp incl govt assn natl intl sr jr gen gov rep sen
-    """.split()
+    [
+        "al",
+        "e.g",
+        "i.e",
+        "cf",
+        "vs",
+        "v",
+        "dr",
+        "mr",
+        "mrs",
+        "ms",
+        "prof",
+        "st",
+        "no",
+        "nos",
+        "fig",
+        "figs",
+        "eq",
+        "eqs",
+        "vol",
+        "vols",
+        "pp",
+        "p",
+        "ed",
+        "eds",
+        "approx",
+        "ca",
+        "est",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "dept",
+        "univ",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "u.s",
+        "u.k",
+        "u.n",
+        "a.m",
+        "p.m",
+        "ph.d",
+        "m.d",
+        "b.a",
+        "m.a",
+        "m.s",
+        "d.c",
+        "n.d",
+        "resp",
+        "incl",
+        "govt",
+        "assn",
+        "natl",
+        "intl",
+        "sr",
+        "jr",
+        "gen",
+        "gov",
+        "rep",
+        "sen",
+    ]
 )
 
 PASSAGE_MIN = 200  # characters: smaller neighbours of the same section are merged
@@ -85,7 +151,7 @@ def _is_abbreviation(text: str, seg_start: int, dot: int, punct: str) -> bool:
     if not punct.startswith(".") or punct.startswith(".."):
         return False
     word_start = dot
-    while word_start > seg_start and not text[word_start - 1].isspace() and text[word_start - 1] not in "(\"“":
+    while word_start > seg_start and not text[word_start - 1].isspace() and text[word_start - 1] not in '("“':
         word_start -= 1
     word = text[word_start:dot].lower().lstrip("([")
     if not word:

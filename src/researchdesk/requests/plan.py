@@ -24,15 +24,46 @@ FACETS: dict[str, str] = {
 
 # Prompt cues that call for a facet.
 _FACET_CUES: dict[str, tuple[str, ...]] = {
-    "prior products": (r"have we (?:produced|done|published|written|prepared)", r"\bour (?:prior |previous )?(?:products|briefs|reports)",
-                       r"anything (?:we|you) (?:have|did)", r"previous(?:ly)? (?:produced|prepared)"),
-    "barriers": (r"barrier", r"challeng", r"obstacle", r"impediment", r"hinder", r"what (?:gets|got) in the way"),
-    "facilitators": (r"facilitat", r"enabl", r"success factor", r"what works", r"lessons? learn", r"best practice", r"helps?\b"),
-    "examples": (r"example", r"case stud", r"model program", r"other (?:cities|counties|communities)", r"who (?:has|have)"),
+    "prior products": (
+        r"have we (?:produced|done|published|written|prepared)",
+        r"\bour (?:prior |previous )?(?:products|briefs|reports)",
+        r"anything (?:we|you) (?:have|did)",
+        r"previous(?:ly)? (?:produced|prepared)",
+    ),
+    "barriers": (
+        r"barrier",
+        r"challeng",
+        r"obstacle",
+        r"impediment",
+        r"hinder",
+        r"what (?:gets|got) in the way",
+    ),
+    "facilitators": (
+        r"facilitat",
+        r"enabl",
+        r"success factor",
+        r"what works",
+        r"lessons? learn",
+        r"best practice",
+        r"helps?\b",
+    ),
+    "examples": (
+        r"example",
+        r"case stud",
+        r"model program",
+        r"other (?:cities|counties|communities)",
+        r"who (?:has|have)",
+    ),
     "definitions": (r"defin", r"what is (?:a|an|the)\b", r"what (?:does|do) .* mean", r"framework"),
     "statistics": (r"\bdata\b", r"statistic", r"how many", r"prevalence", r"\brates?\b", r"numbers"),
     "research gaps": (r"\bgaps?\b", r"what is (?:not )?known", r"evidence base"),
-    "recommendations": (r"recommend", r"should we", r"how (?:can|could|should)", r"strategies", r"next steps"),
+    "recommendations": (
+        r"recommend",
+        r"should we",
+        r"how (?:can|could|should)",
+        r"strategies",
+        r"next steps",
+    ),
 }
 
 # Words a facet query adds to the topic so the search leans toward that kind of statement.
@@ -48,26 +79,169 @@ _FACET_TERMS: dict[str, str] = {
 }
 
 _DOMAINS: dict[str, tuple[str, ...]] = {
-    "public health": ("health", "disease", "tobacco", "nutrition", "obesity", "diabetes", "cancer", "asthma",
-                      "physical activity", "vaccin", "mental", "chronic", "smok"),
-    "public administration": ("procurement", "budget", "governance", "ordinance", "council", "contract", "staffing",
-                              "workforce", "permit"),
+    "public health": (
+        "health",
+        "disease",
+        "tobacco",
+        "nutrition",
+        "obesity",
+        "diabetes",
+        "cancer",
+        "asthma",
+        "physical activity",
+        "vaccin",
+        "mental",
+        "chronic",
+        "smok",
+    ),
+    "public administration": (
+        "procurement",
+        "budget",
+        "governance",
+        "ordinance",
+        "council",
+        "contract",
+        "staffing",
+        "workforce",
+        "permit",
+    ),
     "community development": ("housing", "zoning", "transport", "neighborhood", "economic development"),
     "environment": ("climate", "water", "air quality", "heat", "emission"),
 }
 
 _STOP = set(
-    """a an the and or of to in on for with by from at as is are was were be been being do does did have has had
-    we our us you your they their it its this that these those what which who whom how why when where any some
-    there here can could should would will may might must also about into over under than then so such not no
-    get getting got make making please looking look find like know want need help us me my i am
-    """.split()
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "by",
+        "from",
+        "at",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "we",
+        "our",
+        "us",
+        "you",
+        "your",
+        "they",
+        "their",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "how",
+        "why",
+        "when",
+        "where",
+        "any",
+        "some",
+        "there",
+        "here",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "may",
+        "might",
+        "must",
+        "also",
+        "about",
+        "into",
+        "over",
+        "under",
+        "than",
+        "then",
+        "so",
+        "such",
+        "not",
+        "no",
+        "get",
+        "getting",
+        "got",
+        "make",
+        "making",
+        "please",
+        "looking",
+        "look",
+        "find",
+        "like",
+        "know",
+        "want",
+        "need",
+        "help",
+        "us",
+        "me",
+        "my",
+        "i",
+        "am",
+    ]
 )
 _CUE_WORDS = set(
-    """barrier barriers challenge challenges obstacle obstacles facilitator facilitators facilitate enablers
-    enabler example examples case cases study studies products product produced anything environmental scan
-    success factors highlight highlights give doing running launching initiative question information
-    research""".split()
+    [
+        "barrier",
+        "barriers",
+        "challenge",
+        "challenges",
+        "obstacle",
+        "obstacles",
+        "facilitator",
+        "facilitators",
+        "facilitate",
+        "enablers",
+        "enabler",
+        "example",
+        "examples",
+        "case",
+        "cases",
+        "study",
+        "studies",
+        "products",
+        "product",
+        "produced",
+        "anything",
+        "environmental",
+        "scan",
+        "success",
+        "factors",
+        "highlight",
+        "highlights",
+        "give",
+        "doing",
+        "running",
+        "launching",
+        "initiative",
+        "question",
+        "information",
+        "research",
+    ]
 )
 
 _SENTENCE = re.compile(r"[^.?!]+[.?!]?")
@@ -96,7 +270,9 @@ class ResearchPlan:
         for f in facets:
             if f.facet not in FACETS:
                 raise UnknownChoice("facet", f.facet, FACETS)
-        return ResearchPlan(data.get("topic", ""), data.get("domain", ""), facets, list(data.get("keywords", [])))
+        return ResearchPlan(
+            data.get("topic", ""), data.get("domain", ""), facets, list(data.get("keywords", []))
+        )
 
 
 def derive_plan(prompt: str, context: str = "") -> ResearchPlan:
@@ -109,7 +285,11 @@ def derive_plan(prompt: str, context: str = "") -> ResearchPlan:
     topic_sentence = _topic_sentence(text)
     topic = _topic(topic_sentence, text)
     keywords = _keywords(topic_sentence) or _keywords(text)
-    setting = [w for w in _keywords(" ".join(s for s in _sentences(text) if s != topic_sentence)) if w not in keywords]
+    setting = [
+        w
+        for w in _keywords(" ".join(s for s in _sentences(text) if s != topic_sentence))
+        if w not in keywords
+    ]
     core = " ".join(keywords)
     plans: list[FacetPlan] = []
     ordered = ["prior products"] + [f for f in FACETS if f != "prior products"]
@@ -124,7 +304,9 @@ def derive_plan(prompt: str, context: str = "") -> ResearchPlan:
         if setting and facet in ("barriers", "facilitators", "examples"):
             queries.append(f"{' '.join(setting[:6])} {_FACET_TERMS[facet]}".strip())
         plans.append(FacetPlan(facet, queries, {"our_products": "exclude"}))
-    return ResearchPlan(topic=topic, domain=_domain(lowered + " " + context.lower()), facets=plans, keywords=keywords)
+    return ResearchPlan(
+        topic=topic, domain=_domain(lowered + " " + context.lower()), facets=plans, keywords=keywords
+    )
 
 
 def asks_for_prior_products(prompt: str) -> bool:
@@ -138,7 +320,11 @@ def _sentences(text: str) -> list[str]:
 
 def _topic_sentence(text: str) -> str:
     sentences = _sentences(text)
-    questions = [s for s in sentences if s.endswith("?") and not re.search("|".join(_FACET_CUES["prior products"]), s.lower())]
+    questions = [
+        s
+        for s in sentences
+        if s.endswith("?") and not re.search("|".join(_FACET_CUES["prior products"]), s.lower())
+    ]
     scored = questions or sentences
     # The question that names the most content words is the one the brief answers.
     return max(scored, key=lambda s: len(_keywords(s))) if scored else text

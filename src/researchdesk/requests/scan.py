@@ -111,8 +111,12 @@ def run_scan(
         "scan",
         result.run,
         "scanned",
-        {"queries": result.queries, "passages": result.passages, "evidence": len(result.evidence_ids),
-         "not_found": result.not_found},
+        {
+            "queries": result.queries,
+            "passages": result.passages,
+            "evidence": len(result.evidence_ids),
+            "not_found": result.not_found,
+        },
         who,
     )
     return result

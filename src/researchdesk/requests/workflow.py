@@ -43,7 +43,9 @@ def add_person(desk: Desk, name: str, email: str, organization: str | None, role
         raise InputError(f"{email!r} is not an email address.", "Give an address like name@city.gov.")
     org_id = int(desk.store.organization(organization)["id"]) if organization else None
     if role == "member" and org_id is None:
-        raise InputError("A member must belong to an organization.", "Pass --org with the organization's name.")
+        raise InputError(
+            "A member must belong to an organization.", "Pass --org with the organization's name."
+        )
     return desk.store.add_person(name.strip(), email.strip(), org_id, role)
 
 
@@ -78,10 +80,13 @@ def file_request(
         person = desk.store.person(requester_email)
         if person["organization_id"] != org["id"]:
             raise InputError(
-                f"{requester_email} does not belong to {org['name']}.", "File it under the person's own organization."
+                f"{requester_email} does not belong to {org['name']}.",
+                "File it under the person's own organization.",
             )
         requester_id = int(person["id"])
-    return desk.store.add_request(int(org["id"]), requester_id, prompt, context, due, who or requester_email or "staff")
+    return desk.store.add_request(
+        int(org["id"]), requester_id, prompt, context, due, who or requester_email or "staff"
+    )
 
 
 def set_status(
@@ -95,14 +100,19 @@ def set_status(
     if status not in allowed:
         nxt = ", ".join(allowed) if allowed else "nothing (it is final)"
         raise WorkflowError(
-            f"Request {request_id} is {current!r}; it cannot move to {status!r}.", f"From {current!r} it can move to: {nxt}."
+            f"Request {request_id} is {current!r}; it cannot move to {status!r}.",
+            f"From {current!r} it can move to: {nxt}.",
         )
     changes: dict[str, Any] = {"status": status}
     if status == "declined":
         if not reason.strip():
-            raise InputError("Declining a request needs a reason.", "Pass --reason with what the member should know.")
+            raise InputError(
+                "Declining a request needs a reason.", "Pass --reason with what the member should know."
+            )
         changes["decline_reason"] = reason.strip()
-    return desk.store.update_request(request_id, changes, who, f"status {current} → {status}", expected_version)
+    return desk.store.update_request(
+        request_id, changes, who, f"status {current} → {status}", expected_version
+    )
 
 
 def advance_to(desk: Desk, request_id: int, status: str, who: str) -> None:

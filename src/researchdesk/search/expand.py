@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from researchdesk.search.thesaurus import THESAURUS
-from researchdesk.search.tokenize import stem_parts, tokenize
+from researchdesk.search.tokenize import TOKEN_RE, stem_parts, word_tokens
 
-# Weight of a whole expanded phrase relative to one of the user's own words (1.0); a phrase of
-# several tokens shares it, so "collective impact" does not outweigh the user's "partnership".
+# Weight of an expanded phrase relative to one of the user's own words (1.0); a phrase of several
+# words shares it among its words, so "collective impact" does not outweigh the user's "partnership".
 EXPANSION_WEIGHT = 0.5
 
 
@@ -85,15 +85,29 @@ def find_expansions(query: str, groups: Sequence[Sequence[str]] | None = None) -
     return expansions
 
 
-def expansion_weights(expansions: Sequence[Expansion], user_tokens: set[str]) -> dict[str, float]:
-    """Return token -> weight for the tokens that the expansions add beyond the user's own tokens."""
+@dataclass
+class ExpandedTerms:
+    """What expansions add to a query: single tokens with a weight, and phrases that count only whole."""
+
+    weights: dict[str, float]
+    phrases: list[tuple[tuple[str, ...], float]]
+
+
+def expansion_terms(expansions: Sequence[Expansion], user_tokens: set[str]) -> ExpandedTerms:
+    """Return the tokens and phrases the expansions add beyond the user's own tokens.
+
+    A one-word phrase adds its token (a compound's own token, so "e-cigarette" does not add a bare
+    "e"-less "cigarette" twice). A phrase of several words ("collective impact", "policy maker")
+    counts only in passages that have all its words: "maker" alone must not match.
+    """
     weights: dict[str, float] = {}
+    phrases: list[tuple[tuple[str, ...], float]] = []
     for expansion in expansions:
         for phrase in expansion.added:
-            tokens = [t for t in dict.fromkeys(tokenize(phrase)) if t not in user_tokens]
-            if not tokens:
-                continue
-            share = EXPANSION_WEIGHT / len(tokenize(phrase))
-            for token in tokens:
-                weights[token] = max(weights.get(token, 0.0), share)
-    return weights
+            words = [tokens[0] for tokens in map(word_tokens, TOKEN_RE.findall(phrase)) if tokens]
+            if len(words) == 1:
+                if words[0] not in user_tokens:
+                    weights[words[0]] = EXPANSION_WEIGHT
+            elif words:
+                phrases.append((tuple(words), EXPANSION_WEIGHT))
+    return ExpandedTerms(weights, phrases)

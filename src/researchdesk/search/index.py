@@ -19,7 +19,7 @@ from researchdesk.errors import DeskError, QueryError, UnknownChoice
 from researchdesk.models import IndexedPassage, SearchHit
 from researchdesk.search.catalog import PassageTable
 from researchdesk.search.embed import Embedder, Progress, encode_in_chunks
-from researchdesk.search.expand import Expansion, expansion_weights, find_expansions
+from researchdesk.search.expand import Expansion, expansion_terms, find_expansions
 from researchdesk.search.filters import Filters
 from researchdesk.search.fusion import (
     LEXICAL_WEIGHT,
@@ -45,6 +45,10 @@ MAX_QUERY_CHARS = 1500
 # How deep each ranked list goes before fusion; deeper when a per-document cap leaves too few hits.
 FUSION_DEPTH = 200
 DEFAULT_MAX_PER_DOCUMENT = 3
+# A document title speaks for all of its passages, so it is scored as a field of its own (BM25 over
+# titles) and added at this weight to the passages that match the query in their own text. Appending
+# the title to every passage instead let a title match outweigh the passage's content.
+TITLE_WEIGHT = 0.5
 
 
 def check_mode(mode: str) -> str:
@@ -81,6 +85,8 @@ class SearchIndex:
         self.vectors: np.ndarray | None = (
             np.zeros((0, embedder.dim), dtype=np.float32) if embedder is not None else None
         )
+        self._titles = LexicalIndex()
+        self._title_row = np.zeros(0, dtype=np.int64)  # passage row -> row of its document's title
         self.rrf_k = rrf_k
         self.lexical_weight = lexical_weight
         self.semantic_weight = semantic_weight
@@ -154,15 +160,10 @@ class SearchIndex:
             # Vectors from an embedder that is no longer configured cannot cover the new passages.
             self.vectors = None
             self.embedder_name = ""
-        # A passage is indexed under its text, its section heading and its document's title (once).
-        title_tokens: dict[int, list[str]] = {}
-        token_lists = []
-        for p in new:
-            if p.document_id not in title_tokens:
-                title_tokens[p.document_id] = tokenize(p.title)
-            token_lists.append(tokenize(p.text) + tokenize(p.section) + title_tokens[p.document_id])
-        self.lexical.append(token_lists)
+        # A passage is indexed under its text and its section heading; titles are a field of their own.
+        self.lexical.append([tokenize(p.text) + tokenize(p.section) for p in new])
         self.table.append(new)
+        self._derive_titles()
         if vectors is not None and self.vectors is not None:
             self.vectors = append_rows(self.vectors, vectors)
         if progress is not None and self.embedder is None:
@@ -180,9 +181,17 @@ class SearchIndex:
             keep = ~drop
             self.table.keep(keep)
             self.lexical.keep(keep)
+            self._derive_titles()
             if self.vectors is not None:
                 self.vectors = np.ascontiguousarray(self.vectors[keep])
         return removed
+
+    def _derive_titles(self) -> None:
+        """Rebuild the title field (one row per document) from the documents' titles."""
+        doc_ids = np.array(sorted(self.table.documents), dtype=np.int64)
+        self._titles = LexicalIndex()
+        self._titles.append([tokenize(self.table.documents[int(d)].title) for d in doc_ids])
+        self._title_row = np.searchsorted(doc_ids, self.table.document_id)
 
     # --- files ----------------------------------------------------------------------------------
 
@@ -255,6 +264,7 @@ class SearchIndex:
         except (OSError, ValueError, KeyError) as exc:
             raise DeskError(f"The search index in {directory} is damaged: {exc}.", "Rebuild it.") from exc
         index.embedder_name = saved_embedder if index.vectors is not None else ""
+        index._derive_titles()
         rows = {len(index.table), len(index.lexical)}
         if index.vectors is not None:
             rows.add(index.vectors.shape[0])
@@ -309,10 +319,13 @@ class SearchIndex:
                 f"{MAX_QUERY_TERMS} most specific of them (the rarest in the library)."
             )
         weights: dict[str, float] = {t: float(c) for t, c in counts.items()}
+        phrases: list[tuple[tuple[str, ...], float]] = []
         expansions: list[Expansion] = []
         if expand and not truncated:
             expansions = find_expansions(text)
-            weights.update(expansion_weights(expansions, set(weights)))
+            added = expansion_terms(expansions, set(weights))
+            weights.update(added.weights)
+            phrases = added.phrases
         elif expand and truncated:
             notes.append("A query this long is not expanded with synonyms.")
 
@@ -339,7 +352,7 @@ class SearchIndex:
             notes.append("No document in the library passes the filters; nothing was searched.")
             return results
 
-        lex_scores = self._lexical_scores(weights, mask) if used in ("lexical", "hybrid") else None
+        lex_scores = self._lexical_scores(weights, phrases, mask) if used in ("lexical", "hybrid") else None
         sem_scores = self._semantic_scores(text, mask, notes) if used in ("semantic", "hybrid") else None
         rows, scores, lex_rank, sem_rank = self._rank(lex_scores, sem_scores, top_k, max_per_document)
         if not rows and used == "lexical":
@@ -361,7 +374,7 @@ class SearchIndex:
                     end=p.end,
                     text=p.text,
                     source_type=p.source_type,
-                    matched_terms=matched_words(p.text, weights),
+                    matched_terms=matched_words(p.text, self._matchable(weights, phrases, row)),
                     lexical_rank=lex_rank.get(row),
                     semantic_rank=sem_rank.get(row),
                 )
@@ -386,9 +399,32 @@ class SearchIndex:
         allowed = filters.accepted(self.table.documents.values())
         return np.isin(self.table.document_id, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
 
-    def _lexical_scores(self, weights: dict[str, float], mask: np.ndarray | None) -> np.ndarray:
+    def _matchable(
+        self, weights: dict[str, float], phrases: Sequence[tuple[tuple[str, ...], float]], row: int
+    ) -> set[str]:
+        """Return the query tokens that count as matches in a passage: terms, and phrases present whole."""
+        tokens = set(weights)
+        if phrases:
+            present = self.lexical.passage_terms(row)
+            for words, _weight in phrases:
+                if present.issuperset(words):
+                    tokens.update(words)
+        return tokens
+
+    def _lexical_scores(
+        self,
+        weights: dict[str, float],
+        phrases: Sequence[tuple[tuple[str, ...], float]],
+        mask: np.ndarray | None,
+    ) -> np.ndarray:
         """Return BM25 scores, zero where the filters exclude the passage."""
-        scores = self.lexical.scores(weights)
+        scores = self.lexical.scores(weights, phrases)
+        if len(self._titles):
+            title_scores = self._titles.scores(weights, phrases)
+            if title_scores.any():
+                scores += np.where(scores > 0, TITLE_WEIGHT * title_scores[self._title_row], 0.0).astype(
+                    np.float32
+                )
         if mask is not None:
             scores[~mask] = 0.0
         return scores

@@ -4,7 +4,8 @@ The stored part is a CSR matrix of term counts (passages x vocabulary) and the v
 weight of every (passage, term) pair is derived from it into a CSC matrix so a query term is one
 contiguous column slice. Adding or removing passages changes every idf and the average length, so
 the weights are re-derived from the counts (vectorised, O(non-zeros)) instead of re-tokenizing text.
-Scoring follows Lucene's BM25 (idf = ln(1 + (N - df + 0.5) / (df + 0.5))), as bm25s does by default.
+Scoring follows Lucene's BM25 (idf = ln(1 + (N - df + 0.5) / (df + 0.5)), no (k1 + 1) factor), as
+bm25s does by default.
 """
 
 from __future__ import annotations
@@ -95,7 +96,8 @@ class LexicalIndex:
         tf = counts.data.astype(np.float32)
         row_of = np.repeat(np.arange(n), np.diff(counts.indptr))
         norm = self.k1 * (1.0 - self.b + self.b * lengths[row_of] / avg)
-        weights = self.idf[counts.indices] * tf * (self.k1 + 1.0) / (tf + norm)
+        # Lucene drops BM25's constant (k1 + 1) numerator factor; so do we, so scores equal bm25s's.
+        weights = self.idf[counts.indices] * tf / (tf + norm)
         self._weights = sp.csr_matrix(
             (weights.astype(np.float32), counts.indices, counts.indptr), shape=counts.shape
         ).tocsc()
@@ -104,14 +106,38 @@ class LexicalIndex:
         """Return term id -> weight for the terms the vocabulary knows."""
         return {self.vocab[t]: w for t, w in terms.items() if t in self.vocab}
 
-    def scores(self, terms: Mapping[str, float]) -> np.ndarray:
-        """Return the BM25 score of every passage for weighted query terms (weight 1.0 = once)."""
+    def _column(self, term_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return the passage rows holding a term and the term's BM25 weight in each."""
+        lo, hi = self._weights.indptr[term_id], self._weights.indptr[term_id + 1]
+        return self._weights.indices[lo:hi], self._weights.data[lo:hi]
+
+    def scores(
+        self,
+        terms: Mapping[str, float],
+        phrases: Sequence[tuple[Sequence[str], float]] = (),
+    ) -> np.ndarray:
+        """Return the BM25 score of every passage for weighted query terms (weight 1.0 = once).
+
+        A phrase adds ``weight / len(words)`` times the BM25 of each of its words, but only in the
+        passages that contain all of them.
+        """
         out = np.zeros(len(self), dtype=np.float32)
-        weights = self._weights
         for term_id, query_weight in self.term_ids(terms).items():
-            lo, hi = weights.indptr[term_id], weights.indptr[term_id + 1]
-            if hi > lo:
-                out[weights.indices[lo:hi]] += np.float32(query_weight) * weights.data[lo:hi]
+            rows, weights = self._column(term_id)
+            if rows.size:
+                out[rows] += np.float32(query_weight) * weights
+        for words, weight in phrases:
+            if not words or any(w not in self.vocab for w in words):
+                continue
+            columns = [self._column(self.vocab[w]) for w in words]
+            common = columns[0][0]
+            for rows, _ in columns[1:]:
+                common = np.intersect1d(common, rows, assume_unique=True)
+            if common.size == 0:
+                continue
+            share = np.float32(weight / len(words))
+            for rows, weights in columns:
+                out[common] += share * weights[np.searchsorted(rows, common)]
         return out
 
     def document_frequency(self, term: str) -> int:

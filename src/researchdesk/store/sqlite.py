@@ -162,7 +162,10 @@ class SqliteStore(WorkRows):
             conn.executemany(
                 "INSERT INTO passages (document_id, seq, start, end, section, page, kind, label, text)"
                 " VALUES (?,?,?,?,?,?,?,?,?)",
-                [(doc_id, p.seq, p.start, p.end, p.section, p.page, str(p.kind), p.label, p.text) for p in passages],
+                [
+                    (doc_id, p.seq, p.start, p.end, p.section, p.page, str(p.kind), p.label, p.text)
+                    for p in passages
+                ],
             )
             conn.executemany(
                 "INSERT INTO sentences (document_id, passage_seq, start, end) VALUES (?,?,?,?)",
@@ -198,10 +201,13 @@ class SqliteStore(WorkRows):
                 old = getattr(doc.meta, field)
                 stored = json.dumps(value, ensure_ascii=False) if isinstance(value, list) else str(value)
                 old_stored = json.dumps(old, ensure_ascii=False) if isinstance(old, list) else str(old)
-                conn.execute(f"UPDATE documents SET {field}=?, updated_at=? WHERE id=?", (stored, stamp, document_id))
+                conn.execute(
+                    f"UPDATE documents SET {field}=?, updated_at=? WHERE id=?", (stored, stamp, document_id)
+                )
                 if field == "title":
                     conn.execute(
-                        "UPDATE documents SET norm_title=? WHERE id=?", (normalize_title(str(value)), document_id)
+                        "UPDATE documents SET norm_title=? WHERE id=?",
+                        (normalize_title(str(value)), document_id),
                     )
                 conn.execute(
                     "INSERT INTO document_edits (document_id, field, old, new, who, at) VALUES (?,?,?,?,?,?)",
@@ -211,7 +217,8 @@ class SqliteStore(WorkRows):
 
     def document_edits(self, document_id: int) -> list[dict[str, Any]]:
         rows = self.conn.execute(
-            "SELECT field, old, new, who, at FROM document_edits WHERE document_id=? ORDER BY id", (document_id,)
+            "SELECT field, old, new, who, at FROM document_edits WHERE document_id=? ORDER BY id",
+            (document_id,),
         ).fetchall()
         return [dict(r) for r in rows]
 
@@ -262,7 +269,9 @@ class SqliteStore(WorkRows):
                 (document_id, passage_seq),
             ).fetchall()
         return [
-            Sentence(int(r["document_id"]), int(r["passage_seq"]), int(r["start"]), int(r["end"]), int(r["id"]))
+            Sentence(
+                int(r["document_id"]), int(r["passage_seq"]), int(r["start"]), int(r["end"]), int(r["id"])
+            )
             for r in rows
         ]
 
@@ -301,7 +310,8 @@ class SqliteStore(WorkRows):
             for r in self.conn.execute("SELECT source_type, count(*) FROM documents GROUP BY source_type")
         }
         by_format = {
-            r[0]: int(r[1]) for r in self.conn.execute("SELECT format, count(*) FROM documents GROUP BY format")
+            r[0]: int(r[1])
+            for r in self.conn.execute("SELECT format, count(*) FROM documents GROUP BY format")
         }
         return {
             "documents": self.count_documents(),
@@ -309,7 +319,9 @@ class SqliteStore(WorkRows):
             "sentences": int(self.conn.execute("SELECT count(*) FROM sentences").fetchone()[0]),
             "by_source_type": by_type,
             "by_format": by_format,
-            "bytes_of_originals": int(self.conn.execute("SELECT coalesce(sum(size),0) FROM documents").fetchone()[0]),
+            "bytes_of_originals": int(
+                self.conn.execute("SELECT coalesce(sum(size),0) FROM documents").fetchone()[0]
+            ),
         }
 
 

@@ -108,7 +108,12 @@ class WorkRows:
         return [dict(r) for r in self.conn.execute(sql + " ORDER BY r.due = '', r.due, r.id", args)]
 
     def update_request(
-        self, request_id: int, changes: dict[str, Any], who: str, action: str, expected_version: int | None = None
+        self,
+        request_id: int,
+        changes: dict[str, Any],
+        who: str,
+        action: str,
+        expected_version: int | None = None,
     ) -> int:
         """Change request columns in one transaction with an event; return the new version.
 
@@ -125,7 +130,10 @@ class WorkRows:
                     f"{expected_version}).",
                     "Reload the request and make your change again.",
                 )
-            stored = {k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v for k, v in changes.items()}
+            stored = {
+                k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
+                for k, v in changes.items()
+            }
             sets = ", ".join(f"{k}=?" for k in stored)
             conn.execute(
                 f"UPDATE requests SET {sets}, version=version+1, updated_at=? WHERE id=? AND version=?",
@@ -136,7 +144,13 @@ class WorkRows:
         return version + 1
 
     def log_event(
-        self, request_id: int | None, subject: str, subject_id: int | None, action: str, detail: dict[str, Any], who: str
+        self,
+        request_id: int | None,
+        subject: str,
+        subject_id: int | None,
+        action: str,
+        detail: dict[str, Any],
+        who: str,
     ) -> None:
         with self.transaction() as conn:
             self._event(conn, request_id, subject, subject_id, action, detail, who)
@@ -153,27 +167,56 @@ class WorkRows:
     ) -> None:
         conn.execute(
             "INSERT INTO events (request_id, subject, subject_id, action, detail, who, at) VALUES (?,?,?,?,?,?,?)",
-            (request_id, subject, subject_id, action, json.dumps(detail, ensure_ascii=False, default=str), who, _now()),
+            (
+                request_id,
+                subject,
+                subject_id,
+                action,
+                json.dumps(detail, ensure_ascii=False, default=str),
+                who,
+                _now(),
+            ),
         )
 
     def events(self, request_id: int) -> list[dict[str, Any]]:
-        rows = self.conn.execute("SELECT * FROM events WHERE request_id=? ORDER BY id", (request_id,)).fetchall()
+        rows = self.conn.execute(
+            "SELECT * FROM events WHERE request_id=? ORDER BY id", (request_id,)
+        ).fetchall()
         return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
 
     # --- scan log -------------------------------------------------------------------------------
 
     def next_scan_run(self, request_id: int) -> int:
-        row = self.conn.execute("SELECT coalesce(max(run), 0) FROM scan_log WHERE request_id=?", (request_id,)).fetchone()
+        row = self.conn.execute(
+            "SELECT coalesce(max(run), 0) FROM scan_log WHERE request_id=?", (request_id,)
+        ).fetchone()
         return int(row[0]) + 1
 
     def add_scan_entry(
-        self, request_id: int, run: int, facet: str, query: str, filters: dict[str, Any], mode: str,
-        passages: int, documents: list[int],
+        self,
+        request_id: int,
+        run: int,
+        facet: str,
+        query: str,
+        filters: dict[str, Any],
+        mode: str,
+        passages: int,
+        documents: list[int],
     ) -> None:
         self.conn.execute(
             """INSERT INTO scan_log (request_id, run, facet, query, filters, mode, passages, documents, at)
                VALUES (?,?,?,?,?,?,?,?,?)""",
-            (request_id, run, facet, query, json.dumps(filters), mode, passages, json.dumps(documents), _now()),
+            (
+                request_id,
+                run,
+                facet,
+                query,
+                json.dumps(filters),
+                mode,
+                passages,
+                json.dumps(documents),
+                _now(),
+            ),
         )
 
     def scan_log(self, request_id: int, run: int | None = None) -> list[dict[str, Any]]:
@@ -182,7 +225,10 @@ class WorkRows:
         rows = self.conn.execute(
             "SELECT * FROM scan_log WHERE request_id=? AND run=? ORDER BY id", (request_id, run)
         ).fetchall()
-        return [{**dict(r), "filters": json.loads(r["filters"]), "documents": json.loads(r["documents"])} for r in rows]
+        return [
+            {**dict(r), "filters": json.loads(r["filters"]), "documents": json.loads(r["documents"])}
+            for r in rows
+        ]
 
     # --- evidence -------------------------------------------------------------------------------
 
@@ -197,9 +243,23 @@ class WorkRows:
                        context, role, confidence, reason, codes, facet, label, status, created_at, verification)
                        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
                     (
-                        e.request_id, e.document_id, e.passage_id, e.start, e.end, e.quote,
-                        json.dumps(e.pieces), e.context, str(e.role), e.confidence, e.reason,
-                        json.dumps(e.codes, ensure_ascii=False), e.facet, e.label, str(e.status), stamp, "exact",
+                        e.request_id,
+                        e.document_id,
+                        e.passage_id,
+                        e.start,
+                        e.end,
+                        e.quote,
+                        json.dumps(e.pieces),
+                        e.context,
+                        str(e.role),
+                        e.confidence,
+                        e.reason,
+                        json.dumps(e.codes, ensure_ascii=False),
+                        e.facet,
+                        e.label,
+                        str(e.status),
+                        stamp,
+                        "exact",
                     ),
                 )
                 if cur.rowcount:
@@ -230,7 +290,9 @@ class WorkRows:
     def update_evidence(self, evidence_id: int, changes: dict[str, Any], who: str, action: str) -> Evidence:
         """Change evidence fields; every change is kept in the event log with old and new values."""
         old = self.evidence(evidence_id)
-        stored = {k: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v for k, v in changes.items()}
+        stored = {
+            k: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v for k, v in changes.items()
+        }
         with self.transaction() as conn:
             sets = ", ".join(f"{k}=?" for k in stored)
             conn.execute(f"UPDATE evidence SET {sets} WHERE id=?", (*stored.values(), evidence_id))
@@ -251,14 +313,18 @@ class WorkRows:
         )
 
     def reviewer_labels(self, reviewer: str) -> dict[int, str]:
-        rows = self.conn.execute("SELECT evidence_id, role FROM evidence_labels WHERE reviewer=?", (reviewer,))
+        rows = self.conn.execute(
+            "SELECT evidence_id, role FROM evidence_labels WHERE reviewer=?", (reviewer,)
+        )
         return {int(r[0]): str(r[1]) for r in rows}
 
     # --- briefs ---------------------------------------------------------------------------------
 
     def add_brief(self, request_id: int, body: dict[str, Any], check_report: dict[str, Any], who: str) -> int:
         with self.transaction() as conn:
-            row = conn.execute("SELECT coalesce(max(version), 0) FROM briefs WHERE request_id=?", (request_id,)).fetchone()
+            row = conn.execute(
+                "SELECT coalesce(max(version), 0) FROM briefs WHERE request_id=?", (request_id,)
+            ).fetchone()
             version = int(row[0]) + 1
             conn.execute(
                 "INSERT INTO briefs (request_id, version, body, check_report, created_at) VALUES (?,?,?,?,?)",
@@ -273,11 +339,16 @@ class WorkRows:
         ).fetchone()
         if row is None:
             return None
-        return {**dict(row), "body": json.loads(row["body"]), "check_report": json.loads(row["check_report"] or "{}")}
+        return {
+            **dict(row),
+            "body": json.loads(row["body"]),
+            "check_report": json.loads(row["check_report"] or "{}"),
+        }
 
     def set_brief_check(self, request_id: int, version: int, report: dict[str, Any]) -> None:
         self.conn.execute(
-            "UPDATE briefs SET check_report=? WHERE request_id=? AND version=?", (json.dumps(report), request_id, version)
+            "UPDATE briefs SET check_report=? WHERE request_id=? AND version=?",
+            (json.dumps(report), request_id, version),
         )
 
     def mark_brief_delivered(self, request_id: int, version: int, document_id: int, who: str) -> None:

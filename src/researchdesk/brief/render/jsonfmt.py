@@ -171,8 +171,28 @@ def brief_from_dict(data: dict[str, Any]) -> Brief:
 
 
 _EXPLICIT = frozenset(
-    "request_id version title member requester received due prepared_by prepared_on service_paragraph "
-    "prompt summary sources further_reading next_steps related_products references style topic figures".split()
+    {
+        "request_id",
+        "version",
+        "title",
+        "member",
+        "requester",
+        "received",
+        "due",
+        "prepared_by",
+        "prepared_on",
+        "service_paragraph",
+        "prompt",
+        "summary",
+        "sources",
+        "further_reading",
+        "next_steps",
+        "related_products",
+        "references",
+        "style",
+        "topic",
+        "figures",
+    }
 )
 
 

@@ -78,10 +78,11 @@ def _detect_single_encoding(data: bytes) -> str:
     return str(best.encoding or "")
 
 
-def decode_text(data: bytes, path: Path | str = "") -> tuple[str, str]:
+def decode_text(data: bytes, path: Path | str = "", declared: str = "") -> tuple[str, str]:
     """Return ``(text, encoding)`` for the bytes of a text file; raise ``CorruptFile`` for binary data.
 
-    Order: a BOM (UTF-8/16/32), UTF-16 without BOM, strict UTF-8, charset-normalizer, Latin-1.
+    Order: a BOM (UTF-8/16/32), UTF-16 without BOM, the charset the file declares (HTML), strict
+    UTF-8, charset-normalizer, Latin-1.
     """
     encoding, skip = _bom(data)
     if not encoding:
@@ -101,10 +102,11 @@ def decode_text(data: bytes, path: Path | str = "") -> tuple[str, str]:
             "the file holds binary data (NUL bytes), not text",
             "Check that it is the file you meant; convert it to PDF, DOCX or UTF-8 text and ingest it again.",
         )
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    for candidate in filter(None, (declared, "utf-8")):
+        try:
+            return data.decode(candidate), candidate
+        except (UnicodeDecodeError, LookupError):
+            continue
     detected = _detect_single_encoding(data)
     if detected:
         try:

@@ -1,0 +1,339 @@
+"""Candidate quotes from a retrieved passage: quote-sized spans of whole sentences, scored for a facet.
+
+A candidate is one sentence or two or three adjacent ones, cut only at sentence boundaries the
+segmenter found, so ``quote == text[start:end]`` always holds. Reference-list lines, URLs, figure and
+table boilerplate and very short fragments are not quoted on their own. Table rows ("cell | cell")
+give one candidate per content cell, with the table's own label deciding the role when it names one
+and the row's first cell as a short theme label.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from researchdesk.evidence.classify import classify, role_from_label
+from researchdesk.evidence.codebooks import Codebook, load_codebook, suggest_codes
+from researchdesk.evidence.verify import join_pieces
+from researchdesk.models import BlockKind, Classification, Evidence, Passage, Role
+
+MIN_CHARS = 40  # a standalone quote shorter than this is a fragment
+MIN_WORDS = 6
+MAX_CHARS = 900  # longer spans are not quote-sized
+CELL_MIN_WORDS = 3
+CELL_SEPARATOR = " | "
+
+# The roles each facet of a research plan is after.
+FACET_ROLES: dict[str, tuple[Role, ...]] = {
+    "barriers": (Role.BARRIER,),
+    "barrier": (Role.BARRIER,),
+    "challenges": (Role.BARRIER,),
+    "facilitators": (Role.FACILITATOR,),
+    "facilitator": (Role.FACILITATOR,),
+    "examples": (Role.EXAMPLE,),
+    "example": (Role.EXAMPLE,),
+    "case studies": (Role.EXAMPLE,),
+    "examples/case studies": (Role.EXAMPLE,),
+    "definitions": (Role.DEFINITION,),
+    "definition": (Role.DEFINITION,),
+    "data": (Role.STATISTIC,),
+    "statistics": (Role.STATISTIC,),
+    "data/statistics": (Role.STATISTIC,),
+    "research gaps": (Role.RESEARCH_GAP,),
+    "recommendations": (Role.RECOMMENDATION,),
+    "context": (Role.CONTEXT,),
+}
+
+_URL = re.compile(r"https?://|www\.\w|\bdoi:\s?10\.|\b10\.\d{4,9}/\S+", re.IGNORECASE)
+_REFERENCE = re.compile(
+    r"^\s*(?:\d{1,3}\.\s+)?[A-Z][A-Za-z'’-]+ [A-Z]{1,3}(?:,| et al)|\bet al\.|"
+    r"\bAccessed\b|\bRetrieved from\b|"
+    r"\b\d{4};\s?\d+\(\d+\):|\bPMID\b|\bPublished \w+ \d{1,2}, \d{4}",
+)
+_BOILERPLATE = re.compile(
+    r"^\s*(?:Figure|Fig\.|Table|Appendix|Exhibit|Chart)\s*[A-Z]?\d*[.:]?\s*$|"
+    r"text (?:version|description) of this (?:figure|table)|^\s*(?:Top|Return to your place in the text)\s*$|"
+    r"^\s*(?:Abbreviations?|Source|Note|Notes)\s*:|\bSuggested citation for this article\b|"
+    r"\bThe opinions expressed by authors\b|^\s*(?:Download|Print|Share)\b",
+    re.IGNORECASE,
+)
+# A sentence starting like this leans on the one before it, so quoting it alone loses its sense.
+_CONTINUATION = re.compile(
+    r"^\s*(?:This|These|That|Those|It|They|Such|However|Moreover|Furthermore|In addition|Also|Thus|Therefore|"
+    r"For example|For instance|As a result|Similarly|In contrast|Instead|Still)\b"
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_STEM = re.compile(r"(?:ing|ed|es|s)$")
+
+
+@dataclass
+class _Window:
+    start: int
+    end: int
+    pieces: list[tuple[int, int]]
+    score: float
+    classification: Classification
+    matched: list[str]
+
+
+def is_noise(sentence: str) -> bool:
+    """Return True for text not worth quoting alone: references, URLs, figure/table boilerplate."""
+    return bool(_URL.search(sentence) or _REFERENCE.search(sentence) or _BOILERPLATE.search(sentence))
+
+
+def is_fragment(sentence: str) -> bool:
+    """Return True for a sentence too short to stand as a quote on its own."""
+    return len(sentence.strip()) < MIN_CHARS or len(_WORD.findall(sentence)) < MIN_WORDS
+
+
+def _norm(word: str) -> str:
+    word = word.lower().strip("'’-")
+    return _STEM.sub("", word) if len(word) > 4 else word
+
+
+def _term_set(terms: Sequence[str]) -> dict[str, str]:
+    """Return normalised word → the query term it came from (multi-word terms give each word)."""
+    out: dict[str, str] = {}
+    for term in terms:
+        for word in _WORD.findall(term or ""):
+            if len(word) > 2:
+                out.setdefault(_norm(word), term)
+    return out
+
+
+_default_books: list[Codebook] | None = None
+
+
+def _default_codebooks() -> list[Codebook]:
+    global _default_books
+    if _default_books is None:
+        _default_books = [load_codebook("collaboration-factors"), load_codebook("cfir-2009")]
+    return _default_books
+
+
+def _relevance(quote: str, terms: dict[str, str]) -> tuple[float, list[str]]:
+    if not terms:
+        return 0.0, []
+    words = {_norm(w) for w in _WORD.findall(quote)}
+    matched = sorted({terms[w] for w in words if w in terms})
+    distinct_terms = len(set(terms.values()))
+    return len(matched) / max(1, distinct_terms), matched
+
+
+def _facet_bonus(role: Role, facet: str) -> float:
+    wanted = FACET_ROLES.get(facet.strip().lower())
+    if not wanted:
+        return 0.0
+    return 1.0 if role in wanted else -0.5
+
+
+def candidates(
+    passage: Passage,
+    sentences: list[tuple[int, int]],
+    text: str,
+    facet: str = "",
+    query_terms: list[str] | None = None,
+    max_sentences: int = 3,
+    codebooks: Sequence[Codebook] | None = None,
+) -> list[Evidence]:
+    """Return quote candidates from ``passage``, best first, as unsaved Evidence with located offsets.
+
+    ``sentences`` are the (start, end) document offsets of the passage's sentences and ``text`` the
+    whole document text. Spans never overlap; each is one sentence or up to ``max_sentences`` adjacent
+    ones. With a facet or query terms, only spans that match a term or the facet's role are returned.
+    """
+    books = list(codebooks) if codebooks is not None else _default_codebooks()
+    terms = _term_set(query_terms or [])
+    context = text[passage.start : passage.end]
+    if passage.kind == BlockKind.TABLE_ROW:
+        return _table_candidates(passage, text, facet, terms, books)
+
+    spans = sorted(
+        (max(s, passage.start), min(e, passage.end))
+        for s, e in sentences
+        if e > s and s < passage.end and e > passage.start
+    )
+    # Trim whitespace so offsets hold exactly the words.
+    trimmed = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            trimmed.append((s, e))
+    noise = [is_noise(text[s:e]) for s, e in trimmed]
+    windows: list[_Window] = []
+    for i in range(len(trimmed)):
+        if noise[i]:
+            continue
+        for size in range(1, max(1, max_sentences) + 1):
+            j = i + size - 1
+            if j >= len(trimmed) or noise[j]:
+                break
+            window = _make_window(trimmed[i : j + 1], text, context, facet, terms)
+            if window is not None:
+                windows.append(window)
+        # A boilerplate line between two sentences ("Figure 2.") is skipped with an ellipsis.
+        if i + 2 < len(trimmed) and noise[i + 1] and not noise[i + 2] and max_sentences >= 2:
+            pieces = [trimmed[i], trimmed[i + 2]]
+            window = _make_window(pieces, text, context, facet, terms, skip=True)
+            if window is not None:
+                windows.append(window)
+    chosen = _select(
+        windows, require_match=bool(terms or FACET_ROLES.get(facet.strip().lower())), facet=facet
+    )
+    return [_to_evidence(w, passage, text, context, facet, books) for w in chosen]
+
+
+def _make_window(
+    pieces: list[tuple[int, int]],
+    text: str,
+    context: str,
+    facet: str,
+    terms: dict[str, str],
+    skip: bool = False,
+) -> _Window | None:
+    start, end = pieces[0][0], pieces[-1][1]
+    quote = join_pieces(text, pieces) if skip else text[start:end]
+    if len(quote) > MAX_CHARS or is_fragment(quote):
+        return None
+    first = text[pieces[0][0] : pieces[0][1]]
+    classification = classify(quote, context=context)
+    relevance, matched = _relevance(quote, terms)
+    score = 2.0 * relevance + _facet_bonus(classification.role, facet) + 0.3 * classification.confidence
+    if _CONTINUATION.match(first):
+        score -= 0.3  # it leans on the sentence before it
+    if len(pieces) > 1:
+        # A longer span must earn its length: each extra sentence costs a little.
+        score -= 0.15 * (len(pieces) - 1)
+        if any(is_fragment(text[s:e]) for s, e in pieces[1:]) or _CONTINUATION.match(
+            text[pieces[1][0] : pieces[1][1]]
+        ):
+            score += 0.2  # the next sentence completes this one
+    if skip:
+        score -= 0.2
+    return _Window(start, end, list(pieces) if skip else [], score, classification, matched)
+
+
+def _select(windows: list[_Window], require_match: bool, facet: str) -> list[_Window]:
+    wanted = FACET_ROLES.get(facet.strip().lower(), ())
+    ordered = sorted(windows, key=lambda w: (-w.score, w.start))
+    taken: list[tuple[int, int]] = []
+    chosen: list[_Window] = []
+    for w in ordered:
+        if require_match and not w.matched and w.classification.role not in wanted:
+            continue
+        if any(w.start < e and s < w.end for s, e in taken):
+            continue
+        taken.append((w.start, w.end))
+        chosen.append(w)
+    return chosen
+
+
+def _to_evidence(
+    w: _Window, passage: Passage, text: str, context: str, facet: str, books: Sequence[Codebook]
+) -> Evidence:
+    quote = join_pieces(text, w.pieces) if w.pieces else text[w.start : w.end]
+    reason = w.classification.reason
+    if w.matched:
+        reason += f"; matches: {', '.join(w.matched)}"
+    return Evidence(
+        document_id=passage.document_id,
+        passage_id=passage.id,
+        start=w.start,
+        end=w.end,
+        quote=quote,
+        role=w.classification.role,
+        confidence=w.classification.confidence,
+        reason=reason,
+        context=context,
+        codes=suggest_codes(quote, books),
+        facet=facet,
+        pieces=list(w.pieces),
+    )
+
+
+# --- Table rows ----------------------------------------------------------------------------------
+
+
+def cell_spans(row: str, offset: int = 0) -> list[tuple[int, int]]:
+    """Return the (start, end) offsets of a "cell | cell | ..." row's cells, whitespace trimmed,
+    shifted by ``offset`` (the row's start in the document)."""
+    spans = []
+    pos = 0
+    for part in row.split(CELL_SEPARATOR):
+        start, end = pos, pos + len(part)
+        while start < end and row[start].isspace():
+            start += 1
+        while end > start and row[end - 1].isspace():
+            end -= 1
+        if end > start:
+            spans.append((offset + start, offset + end))
+        pos += len(part) + len(CELL_SEPARATOR)
+    return spans
+
+
+def _is_content_cell(cell: str) -> bool:
+    words = _WORD.findall(cell)
+    return len(words) >= CELL_MIN_WORDS and not is_noise(cell)
+
+
+def _table_candidates(
+    passage: Passage, text: str, facet: str, terms: dict[str, str], books: Sequence[Codebook]
+) -> list[Evidence]:
+    row = text[passage.start : passage.end]
+    cells = cell_spans(row, passage.start)
+    if not cells:
+        return []
+    cell_texts = [text[s:e] for s, e in cells]
+    # A short first cell followed by longer text is the row's theme ("Stakeholder engagement | ...").
+    theme = ""
+    body = list(range(len(cells)))
+    if len(cells) >= 2:
+        first = cell_texts[0]
+        longest_rest = max(len(c) for c in cell_texts[1:])
+        if len(first) <= 90 and len(_WORD.findall(first)) <= 12 and longest_rest > len(first):
+            theme = first.strip().rstrip(":")
+            body = body[1:]
+    label_role = role_from_label(passage.label)
+    wanted = FACET_ROLES.get(facet.strip().lower(), ())
+    out: list[Evidence] = []
+    for index in body:
+        cell = cell_texts[index]
+        if not _is_content_cell(cell):
+            continue
+        start, end = cells[index]
+        classification = classify(cell, context=theme, table_label=passage.label)
+        if label_role is None and theme:
+            # The theme cell often names the role ("Lack of staff nutrition knowledge").
+            themed = classify(f"{theme}. {cell}")
+            if themed.role in (Role.BARRIER, Role.FACILITATOR) and classification.role not in (
+                Role.BARRIER,
+                Role.FACILITATOR,
+            ):
+                classification = Classification(
+                    themed.role, themed.confidence, f"with row theme: {themed.reason}"
+                )
+        _, matched = _relevance(f"{theme} {cell}", terms)
+        if (terms or wanted) and not matched and classification.role not in wanted:
+            continue
+        reason = classification.reason + (f"; matches: {', '.join(matched)}" if matched else "")
+        out.append(
+            Evidence(
+                document_id=passage.document_id,
+                passage_id=passage.id,
+                start=start,
+                end=end,
+                quote=text[start:end],
+                role=classification.role,
+                confidence=classification.confidence,
+                reason=reason,
+                context=row,
+                codes=suggest_codes(f"{theme}. {cell}" if theme else cell, books),
+                facet=facet,
+                label=theme[:80],
+            )
+        )
+    return out

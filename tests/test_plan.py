@@ -1,0 +1,58 @@
+from researchdesk.requests.plan import ResearchPlan, asks_for_prior_products, derive_plan
+
+DEMO = (
+    "We are launching a cross-sector initiative on chronic disease prevention with our county health department "
+    "and local partners. What are the barriers and facilitators of getting local tobacco and nutrition policies "
+    "adopted and implemented? Have we produced any products or case studies on this?"
+)
+SCAN = (
+    "We are running a cross-sector innovation initiative on public health and doing an environmental scan of the "
+    "barriers and facilitators of cross-sector collaboration. Have we produced any products or case studies that "
+    "highlight barriers or facilitators, or give examples?"
+)
+
+
+def test_demo_prompt_plan() -> None:
+    plan = derive_plan(DEMO)
+    assert plan.topic.lower().startswith("barriers and facilitators of")
+    assert "tobacco" in plan.topic and "nutrition" in plan.topic
+    assert plan.domain == "public health"
+    facets = [f.facet for f in plan.facets]
+    assert facets[0] == "prior products"
+    assert {"barriers", "facilitators", "examples"} <= set(facets)
+    prior = plan.facets[0]
+    assert prior.filters == {"our_products": "only"}
+    assert all(f.filters == {"our_products": "exclude"} for f in plan.facets[1:])
+    for f in plan.facets:
+        assert f.queries and all("tobacco" in q or "chronic" in q for q in f.queries)
+
+
+def test_environmental_scan_prompt() -> None:
+    plan = derive_plan(SCAN)
+    assert plan.topic == "Barriers and facilitators of cross-sector collaboration"
+    assert "collaboration" in plan.keywords
+    assert asks_for_prior_products(SCAN)
+
+
+def test_other_questions_get_sensible_facets() -> None:
+    plan = derive_plan(
+        "How many counties have adopted tobacco 21 laws, and what data exist on their effects?"
+    )
+    assert "statistics" in [f.facet for f in plan.facets]
+    plan = derive_plan("Please define complete streets and give examples from small towns.")
+    facets = [f.facet for f in plan.facets]
+    assert "definitions" in facets and "examples" in facets
+    assert not asks_for_prior_products("What works to reduce sugary drink consumption?")
+
+
+def test_plan_round_trips_and_rejects_unknown_facets() -> None:
+    plan = derive_plan(DEMO)
+    assert ResearchPlan.from_dict(plan.to_dict()) == plan
+    bad = plan.to_dict()
+    bad["facets"][0]["facet"] = "astrology"
+    import pytest
+
+    from researchdesk.errors import UnknownChoice
+
+    with pytest.raises(UnknownChoice):
+        ResearchPlan.from_dict(bad)

@@ -1,0 +1,423 @@
+"""The search index: search modes, expansion, result records, incremental updates, files, bad input."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from researchdesk.errors import DeskError, QueryError, UnknownChoice
+from researchdesk.models import IndexedPassage
+from researchdesk.search import MiniLMEmbedder, SearchIndex, SearchResults, search, sync_index, tokenize
+from researchdesk.settings import Settings
+
+# (document id, title, source type, date, publisher, container, [(section, page, text), ...])
+DOCUMENTS = [
+    (
+        1,
+        "Barriers to flavored tobacco ordinances in rural counties",
+        "journal article",
+        "2021-05-03",
+        "Centers for Disease Control and Prevention",
+        "Preventing Chronic Disease",
+        [
+            (
+                "Results",
+                4,
+                "City councils weighing flavored tobacco ordinances met opposition from retailers, "
+                "and a shortage of enforcement staff was a major obstacle.",
+            ),
+            (
+                "Results",
+                5,
+                "Youth advocates testified at hearings about menthol cigarettes and vaping products.",
+            ),
+        ],
+    ),
+    (
+        2,
+        "Researchers and state legislators",
+        "report",
+        "2019",
+        "National Conference of State Legislatures",
+        "",
+        [
+            (
+                "Findings",
+                None,
+                "Partnerships between university researchers and state legislators helped "
+                "translate evidence into bills.",
+            ),
+            ("Findings", None, "Legislative staff valued short briefs delivered before the session began."),
+        ],
+    ),
+    (
+        3,
+        "Collaboration for childhood obesity prevention",
+        "journal article",
+        "2023-02-10",
+        "Project HOPE",
+        "Health Affairs",
+        [
+            (
+                "Methods",
+                None,
+                "A multisector coalition of schools, hospitals and the county health department "
+                "carried out PSE/policy changes.",
+            ),
+            (
+                "Discussion",
+                None,
+                "Shared goals and a backbone organization mattered; trust took years to build.",
+            ),
+        ],
+    ),
+    (
+        4,
+        "Brief: paid sick leave in municipalities",
+        "our product",
+        "2024-03-01",
+        "Research Service",
+        "",
+        [
+            (
+                "",
+                None,
+                "This brief summarizes paid sick leave rules adopted by municipalities during COVID-19.",
+            )
+        ],
+    ),
+    (
+        5,
+        "Hospital infection control",
+        "news/web",
+        "2018",
+        "City Gazette",
+        "",
+        [
+            ("", None, "Hand hygiene compliance among nurses rose after the intervention."),
+            ("", None, "Glucose and fatty acid levels in maternal plasma were measured at delivery."),
+        ],
+    ),
+    (
+        6,
+        "Vaccination outreach",
+        "case study",
+        "2022-11",
+        "County of Example",
+        "",
+        [
+            (
+                "Program",
+                2,
+                "Community health workers went door to door in remote farming neighborhoods during "
+                "the COVID-19 pandemic to offer vaccines.",
+            )
+        ],
+    ),
+]
+
+
+def make_passages(doc_ids: set[int] | None = None, first_id: int = 1) -> list[IndexedPassage]:
+    out = []
+    pid = first_id
+    for doc_id, title, source_type, date, publisher, container, parts in DOCUMENTS:
+        offset = 0
+        for section, page, text in parts:
+            if doc_ids is None or doc_id in doc_ids:
+                out.append(
+                    IndexedPassage(
+                        passage_id=pid,
+                        document_id=doc_id,
+                        text=text,
+                        section=section,
+                        page=page,
+                        start=offset,
+                        end=offset + len(text),
+                        title=title,
+                        date=date,
+                        source_type=source_type,
+                        publisher=publisher,
+                        container=container,
+                        file_name=f"doc{doc_id}.html",
+                    )
+                )
+            pid += 1
+            offset += len(text) + 2
+    return out
+
+
+ALL = make_passages()
+
+
+@pytest.fixture(scope="module")
+def embedder() -> MiniLMEmbedder:
+    return MiniLMEmbedder()
+
+
+@pytest.fixture(scope="module")
+def hybrid_index(embedder: MiniLMEmbedder) -> SearchIndex:
+    return SearchIndex.build(ALL, embedder)
+
+
+@pytest.fixture()
+def lexical_index() -> SearchIndex:
+    return SearchIndex.build(ALL, embedder=None)
+
+
+# --- searching ------------------------------------------------------------------------------------
+
+
+def test_lexical_search_ranks_the_passage_with_the_query_terms_first(lexical_index: SearchIndex) -> None:
+    results = lexical_index.search("flavored tobacco ordinances", mode="lexical")
+    assert results.mode == "lexical"
+    top = results.hits[0]
+    assert top.document_id == 1 and top.passage_id == 1
+    assert set(top.matched_terms) >= {"flavored", "tobacco", "ordinances"}
+    assert top.lexical_rank == 1 and top.semantic_rank is None
+
+
+def test_semantic_search_finds_paraphrases_without_shared_words(hybrid_index: SearchIndex) -> None:
+    results = hybrid_index.search("working with lawmakers", mode="semantic", expand=False)
+    assert results.hits[0].document_id == 2
+    assert results.hits[0].semantic_rank == 1 and results.hits[0].lexical_rank is None
+    results = hybrid_index.search("rural vaccine campaign", mode="semantic")
+    assert results.hits[0].document_id == 6
+
+
+def test_hybrid_fills_both_ranks_and_orders_by_fused_score(hybrid_index: SearchIndex) -> None:
+    results = hybrid_index.search("partnerships between researchers and state legislators", top_k=5)
+    assert results.mode == "hybrid"
+    assert results.hits[0].passage_id == 3
+    assert results.hits[0].lexical_rank == 1 and results.hits[0].semantic_rank == 1
+    scores = [h.score for h in results.hits]
+    assert scores == sorted(scores, reverse=True)
+    assert [h.rank for h in results.hits] == list(range(1, len(results.hits) + 1))
+
+
+def test_expansion_finds_synonyms_reports_them_and_can_be_switched_off(lexical_index: SearchIndex) -> None:
+    # "impediment" is in no passage; the thesaurus adds "obstacle", which passage 1 has
+    plain = lexical_index.search("impediment", mode="lexical", expand=False)
+    assert plain.hits == [] and plain.expanded_terms == []
+    expanded = lexical_index.search("impediment", mode="lexical")
+    assert "obstacle" in expanded.expanded_terms
+    assert expanded.hits[0].passage_id == 1
+    assert "obstacle" in expanded.hits[0].matched_terms
+    # an expanded term weighs less than the same word typed by the user
+    own = lexical_index.search("obstacle", mode="lexical", expand=False)
+    assert own.hits[0].score > expanded.hits[0].score
+
+
+def test_expansion_of_cross_sector_reaches_coalition(lexical_index: SearchIndex) -> None:
+    results = lexical_index.search("interagency work", mode="lexical")
+    assert {"multisector", "coalition"} <= set(results.expanded_terms)
+    assert results.hits[0].document_id == 3
+
+
+def test_result_records_carry_passage_and_document_fields(lexical_index: SearchIndex) -> None:
+    hit = lexical_index.search("menthol", mode="lexical").hits[0]
+    source = ALL[1]
+    assert (hit.passage_id, hit.document_id, hit.text) == (source.passage_id, 1, source.text)
+    assert (hit.title, hit.date, hit.file_name) == (source.title, "2021-05-03", "doc1.html")
+    assert (hit.section, hit.page, hit.start, hit.end) == ("Results", 5, source.start, source.end)
+    assert hit.source_type == "journal article"
+
+
+def test_per_document_cap_spreads_results_over_sources(lexical_index: SearchIndex) -> None:
+    capped = lexical_index.search("tobacco ordinances menthol", mode="lexical", max_per_document=1)
+    assert len({h.document_id for h in capped.hits}) == len(capped.hits)
+    uncapped = lexical_index.search("tobacco ordinances menthol", mode="lexical", max_per_document=None)
+    assert [h.document_id for h in uncapped.hits[:2]] == [1, 1]
+
+
+def test_results_aggregate_to_documents_and_serialise(hybrid_index: SearchIndex) -> None:
+    results = hybrid_index.search("tobacco", top_k=8, max_per_document=None)
+    docs = results.documents()
+    assert [d.rank for d in docs] == list(range(1, len(docs) + 1))
+    assert docs[0].document_id == results.hits[0].document_id
+    assert sum(d.passages for d in docs) == len(results.hits)
+    data = json.loads(json.dumps(results.to_dict()))
+    assert data["mode"] == "hybrid" and len(data["hits"]) == len(results.hits)
+    assert data["hits"][0]["passage_id"] == results.hits[0].passage_id
+
+
+def test_bm25_scores_equal_bm25s_on_the_same_tokens() -> None:
+    import bm25s
+
+    texts = [p.text for p in ALL]
+    passages = [replace(p, title="", section="") for p in ALL]
+    index = SearchIndex.build(passages, embedder=None)
+    reference = bm25s.BM25()  # Lucene BM25, k1=1.5, b=0.75, as ours
+    reference.index([tokenize(t) for t in texts], show_progress=False)
+    for query in ("tobacco ordinances", "health department county", "covid-19 vaccines"):
+        ours = index.lexical.scores(dict.fromkeys(tokenize(query), 1.0))
+        theirs = reference.get_scores(tokenize(query))
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+# --- bad input ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["", "   "])
+def test_empty_query_says_what_to_type(lexical_index: SearchIndex, query: str) -> None:
+    with pytest.raises(QueryError) as info:
+        lexical_index.search(query)
+    assert "empty" in str(info.value) and "e.g." in str(info.value)
+
+
+def test_stop_word_query_says_to_add_topic_words(lexical_index: SearchIndex) -> None:
+    with pytest.raises(QueryError) as info:
+        lexical_index.search("what is the and of it")
+    assert "stop words" in str(info.value)
+
+
+def test_unknown_mode_lists_modes(lexical_index: SearchIndex) -> None:
+    with pytest.raises(UnknownChoice) as info:
+        lexical_index.search("tobacco", mode="fuzzy")
+    assert "hybrid, lexical, semantic" in str(info.value)
+
+
+def test_searching_an_empty_index_says_to_ingest() -> None:
+    with pytest.raises(QueryError) as info:
+        SearchIndex(None).search("tobacco")
+    assert "library is empty" in str(info.value) and "ingest" in str(info.value)
+
+
+def test_ten_thousand_word_query_is_truncated_and_reported(hybrid_index: SearchIndex) -> None:
+    words = [f"word{i}" for i in range(9_990)] + ["tobacco", "ordinances", "menthol", "legislators"] * 3
+    results = hybrid_index.search(" ".join(words), top_k=3)
+    assert len(results.terms) == 64
+    assert {"tobacco", "ordin", "menthol", "legisl"} <= set(results.terms)  # the rare, known terms are kept
+    assert any("64 most specific" in note for note in results.notes)
+    assert results.hits
+
+
+def test_lexical_only_index_degrades_hybrid_and_refuses_semantic(lexical_index: SearchIndex) -> None:
+    results = lexical_index.search("tobacco")
+    assert results.mode == "lexical" and any("lexical only" in n for n in results.notes)
+    with pytest.raises(QueryError) as info:
+        lexical_index.search("tobacco", mode="semantic")
+    assert "RESEARCHDESK_EMBEDDER" in str(info.value)
+
+
+# --- updates and files ----------------------------------------------------------------------------
+
+
+def test_incremental_add_equals_full_build_and_is_idempotent(embedder: MiniLMEmbedder) -> None:
+    first = [p for p in ALL if p.document_id <= 3]
+    rest = [p for p in ALL if p.document_id > 3]
+    index = SearchIndex.build(first, embedder)
+    assert index.search("vaccines", mode="lexical").hits == []
+    calls: list[tuple[int, int]] = []
+    assert index.add(rest, progress=lambda done, total: calls.append((done, total))) == len(rest)
+    assert calls[-1] == (len(rest), len(rest))
+    assert index.add(rest) == 0
+    full = SearchIndex.build(ALL, embedder)
+    for query in ("vaccines in rural areas", "tobacco policy barriers"):
+        assert index.search(query).hits == full.search(query).hits
+    assert index.vectors is not None and full.vectors is not None
+    np.testing.assert_allclose(index.vectors, full.vectors, atol=1e-5)
+
+
+def test_remove_documents_drops_their_passages(lexical_index: SearchIndex) -> None:
+    assert lexical_index.remove_documents([1, 42]) == 2
+    assert 1 not in lexical_index.document_ids()
+    assert all(h.document_id != 1 for h in lexical_index.search("tobacco menthol", mode="lexical").hits)
+    assert lexical_index.search("vaccines", mode="lexical").hits[0].document_id == 6
+
+
+def test_save_and_load_round_trip_in_plain_files(
+    tmp_path: Path, hybrid_index: SearchIndex, embedder: MiniLMEmbedder
+) -> None:
+    hybrid_index.save(tmp_path / "index")
+    names = sorted(p.name for p in (tmp_path / "index").iterdir())
+    assert names == [
+        "documents.json",
+        "embeddings.npy",
+        "lexical_counts.npz",
+        "lexical_terms.json",
+        "meta.json",
+        "passages.json",
+        "passages.npy",
+    ]
+    loaded = SearchIndex.load(tmp_path / "index", embedder)
+    for query, mode in (("tobacco ordinances", "hybrid"), ("lawmakers", "semantic"), ("covid-19", "lexical")):
+        assert loaded.search(query, mode=mode).hits == hybrid_index.search(query, mode=mode).hits
+    assert loaded.max_passage_id == hybrid_index.max_passage_id
+    # saving again over an existing index replaces it
+    loaded.remove_documents([5])
+    loaded.save(tmp_path / "index")
+    assert 5 not in SearchIndex.load(tmp_path / "index", embedder).document_ids()
+
+
+def test_load_refuses_missing_foreign_or_other_model_index(
+    tmp_path: Path, lexical_index: SearchIndex, embedder: MiniLMEmbedder
+) -> None:
+    with pytest.raises(DeskError):
+        SearchIndex.load(tmp_path / "nothing")
+    lexical_index.save(tmp_path / "index")
+    with pytest.raises(DeskError, match="embeddings"):
+        SearchIndex.load(tmp_path / "index", embedder)
+    meta = json.loads((tmp_path / "index" / "meta.json").read_text())
+    (tmp_path / "index" / "meta.json").write_text(json.dumps({**meta, "tokenizer": 0}))
+    with pytest.raises(DeskError, match="another version"):
+        SearchIndex.load(tmp_path / "index")
+
+
+# --- the desk binding -----------------------------------------------------------------------------
+
+
+class ListStore:
+    """Passages and document ids held in lists: the data a store would give the index."""
+
+    def __init__(self, passages: list[IndexedPassage]) -> None:
+        self.passages = list(passages)
+
+    def iter_indexed_passages(self, after_passage_id: int = 0) -> Iterator[IndexedPassage]:
+        return iter(
+            sorted((p for p in self.passages if p.passage_id > after_passage_id), key=lambda p: p.passage_id)
+        )
+
+    def document_ids(self) -> set[int]:
+        return {p.document_id for p in self.passages}
+
+
+def test_sync_index_adds_removes_and_replaces_documents(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "desk", embedder="none")
+    store = ListStore([p for p in ALL if p.document_id <= 4])
+    index = sync_index(store, settings)
+    assert index.document_ids() == {1, 2, 3, 4}
+    assert (settings.index_dir / "meta.json").exists()
+
+    # document 5 arrives, document 2 is deleted, document 1 is re-ingested with new passages
+    store.passages = [p for p in store.passages if p.document_id not in (1, 2)]
+    store.passages += [p for p in ALL if p.document_id == 5]
+    store.passages += [
+        replace(p, passage_id=p.passage_id + 100, text="Rewritten ordinance passage.")
+        for p in ALL
+        if p.document_id == 1
+    ]
+    index = sync_index(store, settings)
+    assert index.document_ids() == {1, 3, 4, 5}
+    assert len(index) == len(store.passages)
+    hit = search(store, settings, "rewritten", mode="lexical").hits[0]
+    assert hit.document_id == 1 and hit.passage_id > 100
+    assert search(store, settings, "legislators", mode="lexical").hits == []
+
+
+def test_desk_search_uses_settings_for_embedder_and_expansion(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "desk", embedder="minilm", expand_queries=False)
+    store = ListStore(ALL)
+    results: SearchResults = search(store, settings, "lawmakers and researchers")
+    assert results.mode == "hybrid" and results.expanded_terms == []
+    assert results.hits[0].document_id == 2
+    # a desk switched to lexical-only search keeps the embeddings it has but does not use them
+    lexical_only = Settings(home=tmp_path / "desk", embedder="none")
+    results = search(store, lexical_only, "impediment")
+    assert results.mode == "lexical" and results.hits[0].document_id == 1
+    assert (settings.index_dir / "embeddings.npy").exists()
+    assert search(store, settings, "lawmakers").mode == "hybrid"
