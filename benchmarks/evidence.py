@@ -3,7 +3,7 @@
 Data (relative to the repository root):
   ../shared/data/labels/pcd2024_barrier_facilitator_dev.csv  22 author-labelled table statements
   benchmarks/data/evidence_dev.csv                           our hand-labelled sentences (see data/README.md)
-  benchmarks/data/evidence_test.csv                          held-out sentences from other articles
+  benchmarks/data/evidence_test.csv                          sentences from other articles, labelled after the freeze
 
 Scores are for three classes, barrier / facilitator / other (every other role, and the authors'
 "Suggestion", counts as other). Run:  .venv/bin/python benchmarks/evidence.py
@@ -103,7 +103,7 @@ def main() -> int:
         ("PCD 2024 author-labelled table statements", SHARED / "labels/pcd2024_barrier_facilitator_dev.csv"),
         ("own development set (hand-labelled sentences)", ROOT / "benchmarks/data/evidence_dev.csv"),
         (
-            "own held-out test set (labelled after the lexicon was frozen)",
+            "own test set (labelled after the freeze; see data/README.md)",
             ROOT / "benchmarks/data/evidence_test.csv",
         ),
     ]

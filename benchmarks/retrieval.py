@@ -21,12 +21,12 @@ from pathlib import Path
 os.environ["HF_HUB_OFFLINE"] = "1"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import numpy as np  # noqa: E402
-from _med import Collection, load_med  # noqa: E402
+import numpy as np
 
-from researchdesk.search import MiniLMEmbedder, SearchIndex  # noqa: E402
-from researchdesk.search.fusion import reciprocal_rank_fusion  # noqa: E402
-from researchdesk.search.tokenize import tokenize  # noqa: E402
+from _med import Collection, load_med
+from researchdesk.search import MiniLMEmbedder, SearchIndex
+from researchdesk.search.fusion import reciprocal_rank_fusion
+from researchdesk.search.tokenize import tokenize
 
 Run = dict[int, list[int]]  # query id -> ranked document ids
 DEPTH = 100

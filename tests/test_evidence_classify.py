@@ -56,7 +56,9 @@ def test_remedied_barrier_is_not_a_barrier() -> None:
 
 
 def test_contrast_clause_carries_the_point() -> None:
-    result = classify("Although funding was limited, strong partnerships and committed leadership enabled success.")
+    result = classify(
+        "Although funding was limited, strong partnerships and committed leadership enabled success."
+    )
     assert result.role is Role.FACILITATOR, result.reason
 
 
@@ -68,7 +70,10 @@ def test_naming_both_roles_is_topic_not_finding() -> None:
 @pytest.mark.parametrize(
     ("text", "role"),
     [
-        ("Urban communities passed more policies (16 of 18) than rural communities (3 of 18).", Role.STATISTIC),
+        (
+            "Urban communities passed more policies (16 of 18) than rural communities (3 of 18).",
+            Role.STATISTIC,
+        ),
         ("Future programs should prioritize worksites located in rural counties.", Role.RECOMMENDATION),
         ("Collective impact is defined as the commitment of actors from different sectors.", Role.DEFINITION),
         ("Little is known about how small towns fund active transportation plans.", Role.RESEARCH_GAP),
@@ -85,7 +90,9 @@ def test_table_label_decides() -> None:
     assert result.role is Role.FACILITATOR
     assert "Facilitators" in result.reason
     assert classify("Time of day of classes.", table_label="Challenges").role is Role.BARRIER
-    assert classify("Offer evening classes.", table_label="Suggestions to improve").role is Role.RECOMMENDATION
+    assert (
+        classify("Offer evening classes.", table_label="Suggestions to improve").role is Role.RECOMMENDATION
+    )
 
 
 def test_role_from_label() -> None:

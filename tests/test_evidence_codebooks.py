@@ -68,7 +68,11 @@ def test_custom_codebook_in_desk(tmp_path: Path) -> None:
     assert desk_codebooks(tmp_path) == ["housing"]
     assert "housing" in available_codebooks(tmp_path)
     book = load_codebook("housing", home=tmp_path)
-    assert book.labels() == ["Zoning: Density limits", "Zoning: Parking requirements", "Finance: Housing trust fund"]
+    assert book.labels() == [
+        "Zoning: Density limits",
+        "Zoning: Parking requirements",
+        "Finance: Housing trust fund",
+    ]
     books = load_codebooks(["housing", "cfir-2009"], home=tmp_path)
     assert [b.name for b in books] == ["housing", "cfir-2009"]
     codes = suggest_codes("Single-family zoning and minimum lot size rules block new homes.", books)
@@ -124,5 +128,9 @@ def test_validate_code() -> None:
         validate_code("Moon phases", books)
     assert "Process: Champions" in info.value.choices
     # A bare name two categories share is ambiguous: the full "Category: Code" is needed.
-    with pytest.raises(UnknownChoice):
+    with pytest.raises(UnknownChoice) as ambiguous:
         validate_code("Adaptability", books)
+    assert ambiguous.value.choices == [
+        "Intervention characteristics: Adaptability",
+        "Process and structure: Adaptability",
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from pathlib import Path
@@ -11,7 +12,9 @@ import pytest
 from researchdesk.evidence import candidates, cell_spans, is_noise, join_pieces, verify
 from researchdesk.models import BlockKind, Passage, Role
 
-SHARED = Path(os.environ.get("RESEARCHDESK_SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data"))
+SHARED = Path(
+    os.environ.get("RESEARCHDESK_SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data")
+)
 _SENTENCE = re.compile(r"[^.!?]+[.!?]+")
 
 
@@ -66,7 +69,7 @@ def test_candidates_do_not_overlap_and_respect_max_sentences() -> None:
     sentences = _sentences(DOCUMENT, passage.start, passage.end)
     found = candidates(passage, sentences, DOCUMENT, max_sentences=2)
     spans = sorted((ev.start, ev.end) for ev in found)
-    for (s1, e1), (s2, _) in zip(spans, spans[1:], strict=False):
+    for (_, e1), (s2, _) in itertools.pairwise(spans):
         assert e1 <= s2
     for ev in found:
         inside = [s for s in sentences if ev.start <= s[0] and s[1] <= ev.end]
@@ -111,6 +114,7 @@ def test_boilerplate_between_sentences_becomes_an_ellipsis() -> None:
     assert is_noise("Figure 2.")
     found = candidates(passage, sentences, text, query_terms=["youth", "council"])
     with_pieces = [ev for ev in found if ev.pieces]
+    assert with_pieces, "both terms sit on either side of the figure line: one quote should skip it"
     for ev in with_pieces:
         assert ev.quote == join_pieces(text, ev.pieces)
         assert "Figure 2" not in ev.quote

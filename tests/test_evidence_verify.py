@@ -36,8 +36,14 @@ def test_moved_text_is_relocated_to_the_nearest_occurrence() -> None:
         ("Building strong  community\n support and collaborative\tpartnerships was critical.", "whitespace"),
         ("Building strong community support and collaborative\u00a0partnerships was critical.", "NBSP"),
         ("Building strong community support and collab- orative partnerships was critical.", "hyphen break"),
-        ("Building strong community support and collab-\norative partnerships was critical.", "hyphen newline"),
-        ("Building strong community support and collabo\u00adrative partnerships was criti\u00adcal.", "soft hyphen"),
+        (
+            "Building strong community support and collab-\norative partnerships was critical.",
+            "hyphen newline",
+        ),
+        (
+            "Building strong community support and collabo\u00adrative partnerships was criti\u00adcal.",
+            "soft hyphen",
+        ),
     ],
 )
 def test_relocated_with_tolerance(in_document: str, tolerance: str) -> None:
@@ -61,7 +67,7 @@ def test_ligatures() -> None:
 
 
 def test_curly_and_straight_quotes() -> None:
-    quote = "One FER noted that \"it's absolutely critical\" to have champions."
+    quote = 'One FER noted that "it\'s absolutely critical" to have champions.'
     in_document = "One FER noted that \u201cit\u2019s absolutely critical\u201d to have champions."
     text = _doc(in_document)
     result = verify(quote, 0, 5, text)

@@ -256,8 +256,9 @@ def _themes(
     for e in evidence:
         if e.role is not role:
             continue
-        theme = (e.codes[0].split(": ", 1)[-1] if e.codes else "") or e.label or "other factors"
-        groups[theme].append(e)
+        theme = (e.codes[0].split(": ", 1)[-1] if e.codes else "") or e.label
+        if theme:  # uncoded quotes still appear under their source; only named themes are summarised
+            groups[theme].append(e)
     ranked = sorted(groups.items(), key=lambda kv: (-len({e.document_id for e in kv[1]}), -len(kv[1]), kv[0]))
     return [
         (t, [e.id for e in items], list(dict.fromkeys(e.document_id for e in items))) for t, items in ranked
@@ -287,7 +288,7 @@ def _summary(
         paragraphs.append(
             f"We scanned the service's library with {len(scan)} searches covering {', '.join(facets)}. "
             f"They matched {sum(e['passages'] for e in scan)} passages in {len(scanned)} sources; "
-            f"{len(evidence)} quotes from {len(sources)} sources were accepted for this brief."
+            f"{sum(len(s.quotes) for s in sources)} quotes from {len(sources)} sources are quoted in this brief."
         )
     else:
         paragraphs.append(
@@ -316,7 +317,11 @@ def _summary(
         return paragraphs, support
     for role in (Role.FACILITATOR, Role.BARRIER):
         themes = _themes(evidence, role, docs)
+        count = sum(1 for e in evidence if e.role is role)
         if not themes:
+            if count:
+                paragraphs.append(f"The sources give {count} {ROLE_PLURAL[role]}, quoted under each source below.")
+                support.append([f"evidence:{e.id}" for e in evidence if e.role is role])
             continue
         parts = []
         ids: list[str] = []

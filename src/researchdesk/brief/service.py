@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 from researchdesk.brief.checks import CheckReport, check_brief
 from researchdesk.brief.compose import compose_brief
 from researchdesk.brief.render import FORMATS, RenderOptions, render, renderer_for
-from researchdesk.brief.render.jsonfmt import brief_from_dict
+from researchdesk.brief.render.jsonfmt import brief_from_dict, brief_to_dict
 from researchdesk.desk import Desk
 from researchdesk.errors import CheckFailed, InputError, RenderError
 from researchdesk.evidence.review import auto_accept
@@ -40,7 +39,7 @@ def draft(
         advance_to(desk, request_id, "drafting", who)
     brief = compose_brief(desk, request_id, style=style)
     report = check_brief(desk, brief)
-    brief.version = desk.store.add_brief(request_id, asdict(brief), report.to_dict(), who)
+    brief.version = desk.store.add_brief(request_id, brief_to_dict(brief), report.to_dict(), who)
     return brief, report
 
 

@@ -288,4 +288,5 @@ def validate_code(code: str, codebooks: Sequence[Codebook]) -> str:
     bare = [label for label in labels if label.split(": ", 1)[1].casefold() == wanted]
     if len(bare) == 1:
         return bare[0]
-    raise UnknownChoice("code", code, labels)
+    # A name several categories share: list just those, so the fix is obvious.
+    raise UnknownChoice("code", code, bare if bare else labels)

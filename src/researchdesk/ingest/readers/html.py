@@ -280,9 +280,17 @@ def _block(node: LexborNode) -> Block | None:
         return None
     if node.tag == "li":
         return Block(text=text, kind=BlockKind.LIST_ITEM)
+    if node.tag == "p" and len(text) <= 120 and _all_bold(node, text):
+        # A paragraph that is one bold phrase is a run-in heading ("Purpose and Objectives").
+        return Block(text=text, kind=BlockKind.HEADING, level=6)
     if node.tag == "figcaption":
         return Block(text=text, kind=BlockKind.CAPTION)
     return Block(text=text)
+
+
+def _all_bold(node: LexborNode, text: str) -> bool:
+    bold = " ".join(_text(b) for b in node.css("b, strong"))
+    return bool(bold) and clean_text(bold) == text
 
 
 def _text(node: LexborNode) -> str:
