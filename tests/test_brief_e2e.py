@@ -1,0 +1,169 @@
+"""The main job end to end on the real sample library: request → scan → evidence → brief → delivery."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from docx import Document as DocxDocument
+from pypdf import PdfReader
+from selectolax.lexbor import LexborHTMLParser
+
+from researchdesk.brief.checks import check_brief
+from researchdesk.brief.render import render
+from researchdesk.brief.service import deliver, draft, latest, render_files
+from researchdesk.desk import Desk
+from researchdesk.errors import CheckFailed, RenderError, UnknownChoice
+from researchdesk.evidence.review import verify_all
+from researchdesk.evidence.verify import verify
+from researchdesk.models import SourceType
+from researchdesk.requests.scan import run_scan
+from researchdesk.requests.workflow import add_member, file_request
+
+FIRST = (
+    "We are launching a cross-sector initiative on chronic disease prevention with our county health department "
+    "and local partners. What are the barriers and facilitators of getting local tobacco and nutrition policies "
+    "adopted and implemented? Have we produced any products or case studies on this?"
+)
+SECOND = (
+    "Our county is considering an ordinance restricting flavored tobacco sales. What barriers did other local "
+    "governments face when adopting tobacco policies, and what helped them succeed? Have we produced anything?"
+)
+
+
+@pytest.fixture(scope="module")
+def member(indexed_desk: Desk) -> str:
+    name = "Lakeside County Health Department"
+    add_member(indexed_desk, name, "county")
+    return name
+
+
+@pytest.fixture(scope="module")
+def first_request(indexed_desk: Desk, member: str) -> int:
+    rid = file_request(indexed_desk, member, FIRST)
+    run_scan(indexed_desk, rid, who="tester")
+    return rid
+
+
+def test_scan_logs_every_query_and_suggests_verified_evidence(indexed_desk: Desk, first_request: int) -> None:
+    log = indexed_desk.store.scan_log(first_request)
+    facets = [e["facet"] for e in log]
+    assert facets[0] == "prior products" and {"barriers", "facilitators"} <= set(facets)
+    assert all(e["query"] and e["mode"] in ("hybrid", "lexical") for e in log)
+    suggested = indexed_desk.store.evidence_for(first_request)
+    assert len(suggested) >= 10
+    assert {e.role.value for e in suggested} >= {"barrier", "facilitator"}
+    assert len({e.document_id for e in suggested}) >= 5
+    for e in suggested:
+        text = indexed_desk.store.get_document(e.document_id).text
+        assert text[e.start : e.end] == e.quote
+    assert all(o.status == "exact" for o in verify_all(indexed_desk, first_request))
+    # The flavored-tobacco study of 36 California communities is the one a researcher would quote.
+    titles = {indexed_desk.store.get_document(e.document_id).meta.title for e in suggested}
+    assert any("Flavored Tobacco" in t for t in titles)
+
+
+def test_draft_check_render_deliver_and_the_prior_product_loop(
+    indexed_desk: Desk, member: str, first_request: int, tmp_path: Path
+) -> None:
+    brief, report = draft(indexed_desk, first_request, who="tester", auto=True)
+    assert report.ok, report.errors
+    assert brief.title.startswith("Research Request: ")
+    assert brief.prompt == FIRST
+    assert brief.sources and brief.next_steps and brief.references
+    assert "first" in " ".join(brief.summary)  # nothing produced before: said plainly
+    for source in brief.sources:
+        text = indexed_desk.store.get_document(source.document_id).text
+        for q in source.quotes:
+            assert verify(q.text, q.start, q.end, text).status == "exact"
+
+    files = render_files(indexed_desk, first_request, ["md", "html", "docx", "pdf", "json"], tmp_path)
+    by_ext = {p.suffix: p for p in files}
+    data = json.loads(by_ext[".json"].read_text())
+    quotes = [q for s in data["sources"] for q in s["quotes"]]
+    assert quotes and all(
+        indexed_desk.store.get_document(q["document_id"]).text[q["start"] : q["end"]] == q["quote"] for q in quotes
+    )
+    docx = DocxDocument(str(by_ext[".docx"]))
+    headings = [p.text for p in docx.paragraphs if p.style is not None and p.style.name.startswith("Heading")]
+    assert "Request Prompt" in headings and "Background Research" in headings
+    pdf_text = " ".join(" ".join((page.extract_text() or "").split()) for page in PdfReader(str(by_ext[".pdf"])).pages)
+    assert "Request Prompt" in pdf_text and "Summary of Findings" in pdf_text
+    html = LexborHTMLParser(by_ext[".html"].read_text())
+    assert html.css_first("h1") is not None and "Research Request" in html.css_first("h1").text()
+
+    doc_id = deliver(indexed_desk, first_request, who="tester")
+    product = indexed_desk.store.get_document(doc_id)
+    assert product.meta.source_type is SourceType.OUR_PRODUCT
+    assert product.extra["request_id"] == first_request and product.extra["member"] == member
+    assert indexed_desk.store.request(first_request)["status"] == "delivered"
+
+    second = file_request(indexed_desk, member, SECOND)
+    run_scan(indexed_desk, second, who="tester")
+    brief2, report2 = draft(indexed_desk, second, who="tester", auto=True)
+    assert report2.ok, report2.errors
+    assert doc_id in [p.document_id for p in brief2.related_products]
+    assert "yes" in " ".join(brief2.summary)
+
+
+def test_checks_catch_the_failures_of_hand_made_briefs(indexed_desk: Desk, member: str) -> None:
+    rid = file_request(indexed_desk, member, FIRST)
+    run_scan(indexed_desk, rid, who="tester")
+    brief, report = draft(indexed_desk, rid, who="tester", auto=True)
+    assert report.ok
+    pasted = replace(
+        brief,
+        summary=[
+            *brief.summary[:1],
+            "Broadband subsidies for rural libraries expanded internet hotspot lending and digital literacy "
+            "classes for seniors across several township library systems.",
+        ],
+    )
+    assert any("neither the request nor the evidence" in e for e in check_brief(indexed_desk, pasted).errors)
+    promised = replace(brief, next_steps=[])
+    assert any("Next Steps section is missing" in e for e in check_brief(indexed_desk, promised).errors)
+    source = brief.sources[0]
+    doubled = replace(brief, sources=[source, replace(source, document_id=source.document_id)])
+    assert any("used twice" in e for e in check_brief(indexed_desk, doubled).errors)
+    typo = replace(brief, service_paragraph=brief.service_paragraph.replace("research", "reserach", 1))
+    assert any("configured text" in e for e in check_brief(indexed_desk, typo).errors)
+    q = source.quotes[0]
+    forged = replace(brief, sources=[replace(source, quotes=[replace(q, text=q.text + " Everyone agreed.")])])
+    assert any("not in its source" in e for e in check_brief(indexed_desk, forged).errors)
+
+
+def test_a_draft_without_accepted_evidence_says_so_and_cannot_be_delivered(
+    indexed_desk: Desk, member: str, tmp_path: Path
+) -> None:
+    rid = file_request(indexed_desk, member, "What are the barriers to composting programs in small towns?")
+    run_scan(indexed_desk, rid, who="tester")
+    brief, report = draft(indexed_desk, rid, who="tester")
+    assert not report.ok
+    assert any("No evidence has been accepted" in p for p in brief.summary)
+    with pytest.raises(CheckFailed):
+        deliver(indexed_desk, rid, who="tester")
+    with pytest.raises(UnknownChoice):
+        render_files(indexed_desk, rid, ["odt"], tmp_path)
+    with pytest.raises(UnknownChoice):
+        draft(indexed_desk, rid, style="no-such-style")
+    if os.geteuid() != 0:  # root can write anywhere, so an unwritable folder cannot be made
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        with pytest.raises(RenderError):
+            render_files(indexed_desk, rid, ["md"], locked)
+    blocked = tmp_path / "a-file"
+    blocked.write_text("x")
+    with pytest.raises(RenderError):
+        render_files(indexed_desk, rid, ["md"], blocked / "out")
+    assert latest(indexed_desk, rid).version == 1
+
+
+def test_another_citation_style(indexed_desk: Desk, first_request: int) -> None:
+    brief = latest(indexed_desk, first_request)
+    out = io.BytesIO()
+    render(brief, "md", out)
+    assert b"References" in out.getvalue()
