@@ -40,3 +40,12 @@ def sample_desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     ingest_paths(d, [SAMPLE_LIBRARY])
     yield d
     d.close()
+
+
+@pytest.fixture(scope="session")
+def indexed_desk(sample_desk: Desk) -> Desk:
+    """The sample desk with its search index built (embeddings computed once per test session)."""
+    from researchdesk.search.desk import sync_index
+
+    sync_index(sample_desk.store, sample_desk.settings)
+    return sample_desk
