@@ -165,6 +165,57 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (request_id, version)
     );
     """,
+    # 3: accounts, sessions, API tokens, login throttling, background jobs
+    """
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        name TEXT NOT NULL DEFAULT '',
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL,
+        organization_id INTEGER REFERENCES organizations(id),
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL,
+        password_changed_at TEXT NOT NULL
+    );
+    CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        csrf TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    CREATE TABLE api_tokens (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        token_hash TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        last_used_at TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE login_attempts (
+        id INTEGER PRIMARY KEY,
+        email TEXT NOT NULL,
+        address TEXT NOT NULL DEFAULT '',
+        ok INTEGER NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX login_attempts_email ON login_attempts(email, at);
+    CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        args TEXT NOT NULL DEFAULT '{}',
+        status TEXT NOT NULL,
+        done INTEGER NOT NULL DEFAULT 0,
+        total INTEGER NOT NULL DEFAULT 0,
+        message TEXT NOT NULL DEFAULT '',
+        error TEXT NOT NULL DEFAULT '',
+        result TEXT NOT NULL DEFAULT '{}',
+        created_by TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    """,
 )
 
 LATEST = len(MIGRATIONS)
