@@ -86,12 +86,15 @@ def test_draft_check_render_deliver_and_the_prior_product_loop(
     data = json.loads(by_ext[".json"].read_text())
     quotes = [q for s in data["sources"] for q in s["quotes"]]
     assert quotes and all(
-        indexed_desk.store.get_document(q["document_id"]).text[q["start"] : q["end"]] == q["quote"] for q in quotes
+        indexed_desk.store.get_document(q["document_id"]).text[q["start"] : q["end"]] == q["quote"]
+        for q in quotes
     )
     docx = DocxDocument(str(by_ext[".docx"]))
     headings = [p.text for p in docx.paragraphs if p.style is not None and p.style.name.startswith("Heading")]
     assert "Request Prompt" in headings and "Background Research" in headings
-    pdf_text = " ".join(" ".join((page.extract_text() or "").split()) for page in PdfReader(str(by_ext[".pdf"])).pages)
+    pdf_text = " ".join(
+        " ".join((page.extract_text() or "").split()) for page in PdfReader(str(by_ext[".pdf"])).pages
+    )
     assert "Request Prompt" in pdf_text and "Summary of Findings" in pdf_text
     html = LexborHTMLParser(by_ext[".html"].read_text())
     assert html.css_first("h1") is not None and "Research Request" in html.css_first("h1").text()
@@ -163,7 +166,10 @@ def test_a_draft_without_accepted_evidence_says_so_and_cannot_be_delivered(
 
 
 def test_another_citation_style(indexed_desk: Desk, first_request: int) -> None:
-    brief = latest(indexed_desk, first_request)
+    apa, _ = draft(indexed_desk, first_request, who="tester", auto=True)
+    ieee, _ = draft(indexed_desk, first_request, who="tester", style="ieee")
+    assert ieee.style == "ieee" and apa.references and ieee.references
+    assert ieee.references[0].startswith("[1]") and not apa.references[0].startswith("[1]")
     out = io.BytesIO()
-    render(brief, "md", out)
+    render(ieee, "md", out)
     assert b"References" in out.getvalue()

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from datetime import date
 from typing import Any
 
-from researchdesk.brief.citations import CitationItem, format_each, format_references
+from researchdesk.brief.citations import CitationItem, format_each, format_references, resolve_style
 from researchdesk.desk import Desk
 from researchdesk.models import (
     Brief,
@@ -56,6 +56,9 @@ def compose_brief(
     """Return the brief of a request, drafted from its accepted evidence and latest scan."""
     store = desk.store
     settings = desk.settings
+    resolve_style(
+        style or settings.csl_style
+    )  # an unknown style fails before any work, listing the valid ones
     request = store.request(request_id)
     plan = plan_for(desk, request_id)
     evidence = [e for e in store.evidence_for(request_id) if e.status in USABLE]
@@ -320,7 +323,9 @@ def _summary(
         count = sum(1 for e in evidence if e.role is role)
         if not themes:
             if count:
-                paragraphs.append(f"The sources give {count} {ROLE_PLURAL[role]}, quoted under each source below.")
+                paragraphs.append(
+                    f"The sources give {count} {ROLE_PLURAL[role]}, quoted under each source below."
+                )
                 support.append([f"evidence:{e.id}" for e in evidence if e.role is role])
             continue
         parts = []
