@@ -45,8 +45,6 @@ class Settings(BaseSettings):
         default_factory=lambda: ["collaboration-factors", "cfir-2009"],
         description="Codebooks used to suggest themes (built-in names or YAML files in <home>/codebooks).",
     )
-    llm_url: str = Field("", description="OpenAI-compatible endpoint for summary prose; empty = off.")
-    llm_model: str = Field("", description="Model name for the LLM backend.")
 
     @property
     def db_path(self) -> Path:

@@ -45,6 +45,7 @@ def draft(
 
 def latest(desk: Desk, request_id: int) -> Brief:
     """Return the latest stored version of a request's brief."""
+    desk.store.request(request_id)  # an unknown request is "not found", not "no brief yet"
     row = desk.store.latest_brief(request_id)
     if row is None:
         raise InputError(

@@ -1,0 +1,5 @@
+"""`python -m researchdesk` runs the command line."""
+
+from researchdesk.cli import main
+
+main()

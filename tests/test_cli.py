@@ -1,0 +1,111 @@
+"""The command line as a user meets it: help that teaches, JSON for scripts, clear errors and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLE_LIBRARY
+from researchdesk.settings import Settings
+
+COMMANDS = ["init", "ingest", "library", "search", "member", "request", "scan", "evidence", "brief", "demo"]
+
+
+def run(*args: str, home: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env_args = ["--home", str(home)] if home else []
+    return subprocess.run(
+        [sys.executable, "-m", "researchdesk", *env_args, *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "RESEARCHDESK_EMBEDDER": "none"},
+        timeout=300,
+    )
+
+
+def test_help_lists_every_command() -> None:
+    out = run("--help")
+    assert out.returncode == 0
+    for command in COMMANDS:
+        assert command in out.stdout
+
+
+def test_readme_documents_every_command_and_setting() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for command in COMMANDS:
+        assert f"researchdesk {command}" in readme or f"`{command}`" in readme, command
+    for name in Settings.model_fields:
+        assert f"RESEARCHDESK_{name.upper()}" in readme, name
+        assert Settings.model_fields[name].description, name
+
+
+def test_ingest_json_show_check_and_search(tmp_path: Path) -> None:
+    home = tmp_path / "desk"
+    files = [str(SAMPLE_LIBRARY / n) for n in ("23_0283.htm", "24_0171.htm", "23_0220.htm")]
+    out = run("ingest", *files, "--json", home=home)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["summary"]["added"] == 3
+    again = json.loads(run("ingest", *files, "--json", home=home).stdout)
+    assert again["summary"] == {"added": 0, "duplicate": 3, "updated": 0, "failed": 0}
+    show = json.loads(run("library", "show", "1", "--json", home=home).stdout)
+    assert show["passages"] > 10 and show["first_passages"][0]["text"]
+    assert run("library", "check", home=home).returncode == 0
+    hits = json.loads(run("search", "flavored tobacco policies", "--json", home=home).stdout)
+    assert hits["hits"][0]["file_name"] == "23_0283.htm"
+    queries = tmp_path / "q.txt"
+    queries.write_text("flavored tobacco\n\nstate legislators research\n")
+    lines = run("search", "--queries", str(queries), "--json", home=home).stdout.strip().splitlines()
+    assert [json.loads(line)["query"] for line in lines] == ["flavored tobacco", "state legislators research"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["search", ""], "empty"),
+        (["search", "the of and"], "stop words"),
+        (["search", "tobacco", "--mode", "magic"], "Choose one of"),
+        (["search", "tobacco", "--filter", "colour=red"], "Choose one of"),
+        (["library", "show", "999"], "not in the library"),
+        (["request", "show", "42"], "does not exist"),
+        (["brief", "render", "1", "--format", "odt"], "does not exist"),
+    ],
+)
+def test_errors_are_clear_and_exit_non_zero(tmp_path: Path, args: list[str], message: str) -> None:
+    home = tmp_path / "desk"
+    run("ingest", str(SAMPLE_LIBRARY / "23_0283.htm"), home=home)
+    out = run(*args, home=home)
+    assert out.returncode != 0
+    assert "Traceback" not in out.stderr
+    assert message in out.stderr, out.stderr
+
+
+def test_search_on_an_empty_desk_and_a_missing_desk(tmp_path: Path) -> None:
+    out = run("search", "tobacco", home=tmp_path / "nowhere")
+    assert out.returncode != 0 and "researchdesk init" in out.stderr
+    run("init", home=tmp_path / "empty")
+    out = run("search", "tobacco", home=tmp_path / "empty")
+    assert out.returncode != 0 and "empty" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_classify_reads_lines_and_never_stops_on_a_bad_one() -> None:
+    lines = "\n".join(
+        [
+            "Lack of funding was the main barrier to implementation.",
+            "",
+            "Strong leadership from the county board facilitated adoption.",
+            "x" * 50_000,
+            "La falta de fondos fue el principal obstáculo.",
+        ]
+    )
+    out = run("evidence", "classify", "-", stdin=lines + "\n")
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(rows) == 5
+    assert rows[0]["role"] == "barrier" and rows[2]["role"] == "facilitator"
+    assert rows[1]["error"] == "empty line"
+    assert all({"text", "role", "confidence", "codes"} <= set(r) for r in rows)
