@@ -17,7 +17,7 @@ $(BIN)/researchdesk: pyproject.toml
 	touch $@
 
 demo: $(BIN)/researchdesk
-	$(BIN)/researchdesk demo --library $(LIBRARY) --home $(DESK) --out $(OUT)
+	$(BIN)/researchdesk --home $(DESK) demo --library $(LIBRARY) --out $(OUT)
 
 lint: $(BIN)/researchdesk
 	$(BIN)/ruff check src tests benchmarks

@@ -56,3 +56,12 @@ def test_plan_round_trips_and_rejects_unknown_facets() -> None:
 
     with pytest.raises(UnknownChoice):
         ResearchPlan.from_dict(bad)
+
+
+def test_questions_that_ask_what_was_met_when_doing_something() -> None:
+    plan = derive_plan(
+        "What barriers have local governments met when adopting tobacco policies, and what helped them?"
+    )
+    assert plan.topic == "Barriers and facilitators for local governments adopting tobacco policies"
+    plan = derive_plan("What challenges did small cities face when launching food policy councils?")
+    assert plan.topic == "Challenges for small cities launching food policy councils"

@@ -338,9 +338,30 @@ _FOCUS = re.compile(
 )
 
 
+# "What barriers have local governments met when adopting tobacco policies, and what helped them?"
+_ASKED_FACTORS = re.compile(
+    r"^(?:what|which)\s+(barriers|challenges|obstacles|facilitators|factors|strategies|lessons)\s+"
+    r"(?:have|has|did|do|does|are|were)\s+(.+?)\s+(?:met|meet|faced|face|encountered|encounter|experienced|experience|reported|report|seen|see|used|use|had|have)"
+    r"\s+(?:when|while|in)\s+([^,;?]+)",
+    re.IGNORECASE,
+)
+
+
 def _topic(sentence: str, prompt: str = "") -> str:
     focus = _FOCUS.search(sentence) or _FOCUS.search(prompt)
-    s = focus.group(1) if focus else sentence.strip().rstrip("?.!")
+    asked = _ASKED_FACTORS.search(sentence.strip())
+    if focus:
+        s = focus.group(1)
+    elif asked:
+        helped = re.search(r"\b(?:helped|facilitat|enabl|worked)", sentence, re.IGNORECASE)
+        kind = (
+            "barriers and facilitators"
+            if helped and asked.group(1).lower() != "facilitators"
+            else asked.group(1)
+        )
+        s = f"{kind} for {asked.group(2)} {asked.group(3)}"
+    else:
+        s = sentence.strip().rstrip("?.!")
     s = re.sub(
         r"^(?:what are|what is|what were|are there|is there|do you have|can you (?:find|provide|share)|"
         r"we are (?:looking for|interested in)|we would like|please (?:find|provide)|how (?:can|do|should|could))\s+",
