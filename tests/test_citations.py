@@ -165,3 +165,23 @@ def test_citeproc_failure_falls_back_to_minimal_reference() -> None:
 
 def test_empty_list() -> None:
     assert format_references([]) == []
+
+
+def test_personal_names_without_commas_become_family_and_given() -> None:
+    from researchdesk.brief.citations import CitationItem, format_references
+
+    [ref] = format_references(
+        [
+            CitationItem(
+                title="A study",
+                authors=["Dana Guglielmo"],
+                container="Preventing Chronic Disease",
+                date="2024",
+            )
+        ]
+    )
+    assert ref.startswith("Guglielmo, D.")
+    [org] = format_references(
+        [CitationItem(title="A report", authors=["Centers for Disease Control and Prevention"], date="2023")]
+    )
+    assert org.startswith("Centers for Disease Control and Prevention")

@@ -314,15 +314,34 @@ def _spaced_date(m: re.Match[str]) -> str:
     return " ".join(g for g in m.groups() if g)
 
 
+_ORGANIZATION_WORDS = re.compile(
+    r"\b(?:of|for|and|the|on|department|center|centre|institute|university|college|association|agency|office|"
+    r"council|league|county|city|state|board|committee|foundation|program|service|services|network|coalition|"
+    r"inc|llc|group|team|society|health|government|ministry|bureau|commission)\b",
+    re.IGNORECASE,
+)
+_PARTICLES = {"van", "von", "de", "del", "della", "da", "di", "du", "la", "le", "st.", "ten", "ter", "bin"}
+
+
 def _csl_name(name: str) -> dict[str, str]:
-    """Return a CSL name from "Family, Given"; anything else (an organization) stays literal."""
+    """Return a CSL name from "Family, Given" or "Given [Middle] Family"; an organization stays literal."""
     name = " ".join(name.split())
     if "," in name:
         family, given = (part.strip() for part in name.split(",", 1))
         if family and given:
             return {"family": family, "given": given}
         return {"literal": family or given}
-    return {"literal": name}
+    words = name.split(" ")
+    personal = (
+        2 <= len(words) <= 5
+        and not _ORGANIZATION_WORDS.search(name)
+        and all(w[:1].isupper() or w.lower() in _PARTICLES for w in words)
+    )
+    if not personal:
+        return {"literal": name}
+    # "Ludwig van Beethoven": the family name starts at the first particle after the given names.
+    cut = next((i for i, w in enumerate(words[1:], start=1) if w.lower() in _PARTICLES), len(words) - 1)
+    return {"family": " ".join(words[cut:]), "given": " ".join(words[:cut])}
 
 
 def _date_parts(value: str) -> list[int]:

@@ -12,6 +12,7 @@ from researchdesk.requests.plan import ResearchPlan, derive_plan
 from researchdesk.requests.workflow import advance_to
 from researchdesk.search.desk import sync_index
 from researchdesk.search.filters import Filters
+from researchdesk.search.tokenize import tokenize
 
 # The roles a facet's quotes may carry. A barrier found while looking for facilitators is still
 # a barrier, so every facet accepts the two main roles; context alone is never suggested.
@@ -25,6 +26,7 @@ FACET_ROLES: dict[str, set[Role]] = {
     "recommendations": {Role.RECOMMENDATION, Role.FACILITATOR},
 }
 PER_DOCUMENT_QUOTES = 4  # suggestions per document, so a brief draws on many sources
+MAX_SUGGESTIONS = 40  # a reviewer reads every suggestion: more would bury the good ones
 MIN_CONFIDENCE = 0.5
 
 
@@ -74,6 +76,8 @@ def run_scan(
     docs: dict[int, Document] = {}
     seen_spans: set[tuple[int, int, int]] = set()
     query_terms = plan.keywords
+    topic = set(tokenize(" ".join(plan.keywords)))
+    weight: dict[int, float] = {}  # passage id → how high the searches ranked it (1.0 = first)
     for facet in plan.facets:
         for query in facet.queries:
             if progress:
@@ -92,7 +96,11 @@ def run_scan(
                 continue
             for hit in res.hits:
                 best[hit.document_id] = max(best.get(hit.document_id, 0.0), hit.score)
-            for ev in harvest(desk, res.hits, facet=facet.facet, query_terms=query_terms, documents=docs):
+                weight[hit.passage_id] = max(
+                    weight.get(hit.passage_id, 0.0), 1.0 / (1.0 + (hit.rank - 1) / 5)
+                )
+            on_topic = [h for h in res.hits if _on_topic(h.text, topic)]
+            for ev in harvest(desk, on_topic, facet=facet.facet, query_terms=query_terms, documents=docs):
                 key = (ev.document_id, ev.start, ev.end)
                 if key in seen_spans or ev.role not in FACET_ROLES.get(facet.facet, set()):
                     continue
@@ -102,7 +110,7 @@ def run_scan(
                 ev.request_id = request_id
                 ev.facet = facet.facet
                 found[facet.facet].append(ev)
-    chosen = _spread(found)
+    chosen = _spread(found, weight)
     result.evidence_ids = store.add_evidence(chosen, who)
     result.documents = sorted(best, key=lambda d: -best[d])
     result.not_found = [f for f, items in found.items() if not items and f != "prior products"]
@@ -122,12 +130,28 @@ def run_scan(
     return result
 
 
-def _spread(found: dict[str, list[Evidence]]) -> list[Evidence]:
-    """Return the best suggestions, at most a few per document, so quotes come from many sources."""
-    everything = sorted((e for items in found.values() for e in items), key=lambda e: -e.confidence)
+def _on_topic(text: str, topic: set[str]) -> bool:
+    """Return True when a passage names enough of the request's topic words (facet words do not count)."""
+    if not topic:
+        return True
+    shared = topic.intersection(tokenize(text))
+    return len(shared) >= min(2, len(topic))
+
+
+def _spread(found: dict[str, list[Evidence]], weight: dict[int, float]) -> list[Evidence]:
+    """Return the best suggestions, at most a few per document, so quotes come from many sources.
+
+    A suggestion's worth is its role confidence times how high the searches ranked its passage.
+    """
+    everything = sorted(
+        (e for items in found.values() for e in items),
+        key=lambda e: -e.confidence * weight.get(e.passage_id, 0.2),
+    )
     per_doc: dict[int, int] = {}
-    chosen = []
+    chosen: list[Evidence] = []
     for ev in everything:
+        if len(chosen) >= MAX_SUGGESTIONS:
+            break
         if per_doc.get(ev.document_id, 0) >= PER_DOCUMENT_QUOTES:
             continue
         per_doc[ev.document_id] = per_doc.get(ev.document_id, 0) + 1

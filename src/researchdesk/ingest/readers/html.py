@@ -34,6 +34,7 @@ _CHROME = re.compile(
 _BLOCK_TAGS = {"p", "li", "blockquote", "pre", "dd", "dt", "figcaption", "h1", "h2", "h3", "h4", "h5", "h6"}
 _CONTAINER_TAGS = {"div", "section", "article", "main", "body", "ul", "ol", "dl", "figure", "td", "span"}
 _HEADING = re.compile(r"^h([1-6])$")
+_TAGS = re.compile(r"<[^>]{0,200}>")
 _JOURNAL_TYPES = ("article", "journal")
 
 
@@ -109,7 +110,8 @@ def _metas(tree: LexborHTMLParser) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for node in tree.css("meta"):
         key = (node.attributes.get("name") or node.attributes.get("property") or "").strip().lower()
-        value = clean_text(html_lib.unescape(node.attributes.get("content") or ""))
+        # Some sites put markup inside meta values (<i>…</i> in a title): keep the words only.
+        value = clean_text(_TAGS.sub("", html_lib.unescape(node.attributes.get("content") or "")))
         if key and value:
             found.setdefault(key, []).append(value)
     return found
