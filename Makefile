@@ -8,7 +8,7 @@ OUT ?= out
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean browser
 
 $(BIN)/researchdesk: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,13 @@ lint: $(BIN)/researchdesk
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 
-test: lint
+# The browser tests drive Debian's Chromium; install it once when it is missing (root or sudo).
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
+
+test: lint browser
 	$(BIN)/python -m pytest -q
 
 bench: $(BIN)/researchdesk
@@ -32,6 +38,7 @@ bench: $(BIN)/researchdesk
 	$(BIN)/python benchmarks/search_speed.py
 	$(BIN)/python benchmarks/evidence.py
 	$(BIN)/python benchmarks/brief.py
+	$(BIN)/python benchmarks/web_load.py --users 50 --seconds 60
 
 clean:
 	rm -rf $(VENV) $(DESK) $(OUT) .pytest_cache .mypy_cache .ruff_cache

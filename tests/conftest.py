@@ -58,3 +58,41 @@ def indexed_desk(sample_desk: Desk) -> Desk:
 
     sync_index(sample_desk.store, sample_desk.settings)
     return sample_desk
+
+
+# --- both stores: SQLite always, PostgreSQL when RESEARCHDESK_TEST_DATABASE_URL is set ----------------
+# (store engineer's block: `store_url` runs a test on each store; `.ci/run` starts a PostgreSQL)
+
+PG_URL = os.environ.get("RESEARCHDESK_TEST_DATABASE_URL", "").strip()
+PG_SKIP_REASON = (
+    "PostgreSQL half skipped: RESEARCHDESK_TEST_DATABASE_URL is not set "
+    "(start a server with `python scripts/pg_test_server.py start`, or run `.ci/run`)"
+)
+
+
+def reset_postgres(url: str) -> None:
+    """Empty the test database (every table, the schema version and the extensions' objects)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest) -> str:
+    """'' for a SQLite desk, or the URL of an emptied PostgreSQL test database."""
+    if request.param == "sqlite":
+        return ""
+    if not PG_URL:
+        pytest.skip(PG_SKIP_REASON)
+    reset_postgres(PG_URL)
+    return PG_URL
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say plainly whether the PostgreSQL half of the store tests ran."""
+    if PG_URL:
+        terminalreporter.write_line(f"PostgreSQL store tests ran against {PG_URL.split('@')[-1]}.")
+    else:
+        terminalreporter.write_line(PG_SKIP_REASON + ".", yellow=True)

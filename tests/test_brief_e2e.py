@@ -17,7 +17,7 @@ from researchdesk.brief.checks import check_brief
 from researchdesk.brief.render import render
 from researchdesk.brief.service import deliver, draft, latest, render_files
 from researchdesk.desk import Desk
-from researchdesk.errors import CheckFailed, RenderError, UnknownChoice
+from researchdesk.errors import CheckFailed, RenderError, UnknownChoice, WorkflowError
 from researchdesk.evidence.review import verify_all
 from researchdesk.evidence.verify import verify
 from researchdesk.models import SourceType
@@ -104,6 +104,8 @@ def test_draft_check_render_deliver_and_the_prior_product_loop(
     assert product.meta.source_type is SourceType.OUR_PRODUCT
     assert product.extra["request_id"] == first_request and product.extra["member"] == member
     assert indexed_desk.store.request(first_request)["status"] == "delivered"
+    with pytest.raises(WorkflowError, match="already delivered"):
+        deliver(indexed_desk, first_request, who="tester")
 
     second = file_request(indexed_desk, member, SECOND)
     run_scan(indexed_desk, second, who="tester")

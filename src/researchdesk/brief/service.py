@@ -13,7 +13,7 @@ from researchdesk.brief.compose import compose_brief
 from researchdesk.brief.render import FORMATS, RenderOptions, render, renderer_for
 from researchdesk.brief.render.jsonfmt import brief_from_dict, brief_to_dict
 from researchdesk.desk import Desk
-from researchdesk.errors import CheckFailed, InputError, RenderError
+from researchdesk.errors import CheckFailed, InputError, RenderError, WorkflowError
 from researchdesk.evidence.review import auto_accept
 from researchdesk.ingest.pipeline import segment
 from researchdesk.ingest.segment import build_text
@@ -103,6 +103,13 @@ def render_files(desk: Desk, request_id: int, formats: list[str], out_dir: Path)
 
 def deliver(desk: Desk, request_id: int, who: str = "staff") -> int:
     """Deliver the latest brief: refuse on a failed check, archive it as *our product*; return its document id."""
+    row = desk.store.latest_brief(request_id)
+    if row is not None and row["status"] == "delivered":
+        raise WorkflowError(
+            f"Version {row['version']} of the brief of request {request_id} was already delivered "
+            f"(library document {row['document_id']}).",
+            "Draft a new version first if the member needs an updated brief.",
+        )
     brief, report = check(desk, request_id)
     if not report.ok:
         raise CheckFailed(

@@ -12,11 +12,13 @@ from researchdesk.errors import InputError, NotFound, ResearchDeskError
 
 # Command modules register themselves on ``app`` when imported.
 from researchdesk.cli import brief as _brief  # noqa: F401  isort: skip
+from researchdesk.cli import db as _db  # noqa: F401  isort: skip
 from researchdesk.cli import demo as _demo  # noqa: F401  isort: skip
 from researchdesk.cli import evidence as _evidence  # noqa: F401  isort: skip
 from researchdesk.cli import library as _library  # noqa: F401  isort: skip
 from researchdesk.cli import requests as _requests  # noqa: F401  isort: skip
 from researchdesk.cli import search as _search  # noqa: F401  isort: skip
+from researchdesk.cli import users as _users  # noqa: F401  isort: skip
 
 
 def main() -> None:

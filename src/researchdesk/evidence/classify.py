@@ -172,8 +172,11 @@ def _confidence(best: float, runner_up: float) -> float:
     return round(min(0.95, max(0.35, value)), 3)
 
 
-def classify(text: str, context: str = "", table_label: str = "") -> Classification:
-    """Return the role of ``text`` with a confidence in 0..1 and the reason (cue phrases) behind it.
+def classify_cues(text: str, context: str = "", table_label: str = "") -> Classification:
+    """Return the role of ``text`` by the cue lexicon alone, with a confidence and the cue phrases behind it.
+
+    This is the classifier as it was before the trained model (kept for comparison in
+    ``benchmarks/evidence.py``).
 
     ``context`` (the surrounding passage) nudges a sentence whose own cues are weak; ``table_label`` (a
     table's label for the row, e.g. "Barriers") decides when it names a role. Empty, non-English and
@@ -198,7 +201,7 @@ def classify(text: str, context: str = "", table_label: str = "") -> Classificat
             nudge = min(CONTEXT_CAP, 0.15 * ctx_scores[role])
             if nudge > 0 and scores[role] > 0:
                 scores[role] += nudge
-    role, reason_head = _decide(scores)
+    role, reason_head = decide(scores)
     others = sorted((v for r, v in scores.items() if r is not role), reverse=True)
     best = scores[role] if role is not Role.CONTEXT else 0.0
     confidence = (
@@ -213,8 +216,8 @@ def classify(text: str, context: str = "", table_label: str = "") -> Classificat
     return Classification(role, confidence, reason)
 
 
-def _decide(scores: dict[Role, float]) -> tuple[Role, str]:
-    """Return the winning role and a one-line account of the decision."""
+def decide(scores: dict[Role, float]) -> tuple[Role, str]:
+    """Return the role the cue scores alone give and a one-line account of the decision."""
     b, f = scores[Role.BARRIER], scores[Role.FACILITATOR]
     gap, rec, dfn = scores[Role.RESEARCH_GAP], scores[Role.RECOMMENDATION], scores[Role.DEFINITION]
     ex, stat = scores[Role.EXAMPLE], scores[Role.STATISTIC]
@@ -250,3 +253,6 @@ def _decide(scores: dict[Role, float]) -> tuple[Role, str]:
 def classify_many(texts: Iterable[str]) -> list[Classification]:
     """Return one classification per text, in order; a bad text gives role context, never an error."""
     return [classify(text) for text in texts]
+
+
+classify = classify_cues  # TEMP

@@ -29,7 +29,14 @@ def sync_index(store: PassageSource, settings: Settings, progress: Progress | No
     documents the store no longer has are removed, and a document whose passages were rewritten
     (it reappears among the new passages) loses its old ones. An index that is missing, damaged, or
     built with another tokenizer or embedding model is rebuilt from the store.
+
+    For a PostgreSQL store the index lives in the database: the returned ``PostgresIndex`` searches
+    there with full text and pgvector (``search/postgres.py``); nothing is written to ``index_dir``.
     """
+    if getattr(store, "dialect", "sqlite") == "postgresql":
+        from researchdesk.search.postgres import sync_postgres
+
+        return sync_postgres(store, settings, progress)
     embedder = get_embedder(settings.embedder)
     directory = settings.index_dir
     changed = False

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from researchdesk.search.tokenize import tokenize, word_spans
+from researchdesk.search.tokenize import TOKEN_RE, _lower_word_tokens, tokenize, word_spans
 
 
 def matched_words(text: str, tokens: Iterable[str]) -> list[str]:
     """Return the distinct words of ``text`` (lower-cased, in order) whose tokens are among ``tokens``."""
     wanted = set(tokens)
-    seen: dict[str, None] = {}
-    for span in word_spans(text):
-        if wanted.intersection(span.tokens):
-            seen.setdefault(text[span.start : span.end].lower(), None)
-    return list(seen)
+    if not wanted:
+        return []
+    return [
+        word
+        for word in dict.fromkeys(TOKEN_RE.findall(text.lower()))
+        if not wanted.isdisjoint(_lower_word_tokens(word))
+    ]
 
 
 def highlight(text: str, matched_terms: Iterable[str]) -> list[tuple[int, int]]:

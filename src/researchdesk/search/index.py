@@ -422,9 +422,8 @@ class SearchIndex:
         if len(self._titles):
             title_scores = self._titles.scores(weights, phrases)
             if title_scores.any():
-                scores += np.where(scores > 0, TITLE_WEIGHT * title_scores[self._title_row], 0.0).astype(
-                    np.float32
-                )
+                hit = np.flatnonzero(scores)
+                scores[hit] += np.float32(TITLE_WEIGHT) * title_scores[self._title_row[hit]]
         if mask is not None:
             scores[~mask] = 0.0
         return scores

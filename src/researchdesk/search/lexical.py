@@ -11,8 +11,8 @@ bm25s does by default.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Mapping, Sequence
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -47,23 +47,19 @@ class LexicalIndex:
 
     def _rows_to_csr(self, token_lists: Sequence[Sequence[str]]) -> sp.csr_matrix:
         """Return the count rows of new passages, adding unseen terms to the vocabulary."""
-        indptr = [0]
-        indices: list[int] = []
-        data: list[int] = []
+        flat = list(chain.from_iterable(token_lists))
         vocab = self.vocab
-        for tokens in token_lists:
-            for term, count in Counter(tokens).items():
-                term_id = vocab.get(term)
-                if term_id is None:
-                    term_id = vocab[term] = len(self.terms)
-                    self.terms.append(term)
-                indices.append(term_id)
-                data.append(count)
-            indptr.append(len(indices))
-        return sp.csr_matrix(
-            (np.asarray(data, dtype=np.int32), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
-            shape=(len(token_lists), len(self.terms)),
+        for term in dict.fromkeys(flat):
+            if term not in vocab:
+                vocab[term] = len(self.terms)
+                self.terms.append(term)
+        ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int32, count=len(flat))
+        rows = np.repeat(np.arange(len(token_lists), dtype=np.int32), [len(t) for t in token_lists])
+        matrix = sp.csr_matrix(
+            (np.ones(len(flat), dtype=np.int32), (rows, ids)), shape=(len(token_lists), len(self.terms))
         )
+        matrix.sum_duplicates()
+        return matrix
 
     def append(self, token_lists: Sequence[Sequence[str]]) -> None:
         """Append passages (one token list each) and re-derive the BM25 weights."""

@@ -80,25 +80,36 @@ def _compound_tokens(word: str) -> list[str]:
     return [compound, *parts]
 
 
+# Per-process memo of a lower-case word (plain or compound) -> its tokens.
+_TOKENS_CACHE: dict[str, tuple[str, ...]] = {}
+
+
+def _lower_word_tokens(word: str) -> tuple[str, ...]:
+    """Return the tokens of a lower-case word as TOKEN_RE matched it (memoised)."""
+    tokens = _TOKENS_CACHE.get(word)
+    if tokens is None:
+        if "-" in word or "/" in word or "‐" in word or "‑" in word:
+            tokens = tuple(_compound_tokens(word))
+        else:
+            token = _word_token(word)
+            tokens = (token,) if token else ()
+        if len(_TOKENS_CACHE) < 500_000:
+            _TOKENS_CACHE[word] = tokens
+    return tokens
+
+
 def word_tokens(word: str) -> list[str]:
     """Return the index tokens of one word as the tokenizer matched it (any case)."""
-    lower = word.lower()
-    if "-" in lower or "/" in lower or "‐" in lower or "‑" in lower:
-        return _compound_tokens(lower)
-    token = _word_token(lower)
-    return [token] if token else []
+    return list(_lower_word_tokens(word.lower()))
 
 
 def tokenize(text: str) -> list[str]:
     """Return the index tokens of a text in order (compounds followed by their parts)."""
+    get = _TOKENS_CACHE.get
     tokens: list[str] = []
     for word in TOKEN_RE.findall(text.lower()):
-        if "-" in word or "/" in word or "‐" in word or "‑" in word:
-            tokens.extend(_compound_tokens(word))
-        else:
-            token = _word_token(word)
-            if token:
-                tokens.append(token)
+        found = get(word)
+        tokens.extend(found if found is not None else _lower_word_tokens(word))
     return tokens
 
 

@@ -21,6 +21,7 @@ from researchdesk.models import (
     SourceType,
 )
 from researchdesk.store import schema
+from researchdesk.store.accounts import AccountRows
 from researchdesk.store.work import WorkRows
 
 
@@ -29,8 +30,14 @@ def now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-class SqliteStore(WorkRows):
-    """Rows of the desk in one SQLite file. Methods are grouped by object; all writes are transactions."""
+class SqliteStore(WorkRows, AccountRows):
+    """Rows of the desk in one SQLite file. Methods are grouped by object; all writes are transactions.
+
+    The row methods here and in the mixins are the only ones: ``PostgresStore`` subclasses this class
+    and swaps the connection layer (``store/postgres.py``), so SQL stays SQLite-flavoured with ``?``.
+    """
+
+    dialect = "sqlite"
 
     def __init__(self, path: Path, backups_dir: Path | None = None) -> None:
         self.path = path
@@ -41,7 +48,7 @@ class SqliteStore(WorkRows):
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.execute("PRAGMA busy_timeout=30000")
-        self.migrate()
+        self.applied_on_open = self.migrate()
 
     # --- schema ---------------------------------------------------------------------------------
 
@@ -93,6 +100,10 @@ class SqliteStore(WorkRows):
 
     def close(self) -> None:
         self.conn.close()
+
+    def integrity_check(self) -> str:
+        """Return SQLite's integrity check verdict ("ok" when the file is sound)."""
+        return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
 
     # --- documents ------------------------------------------------------------------------------
 

@@ -23,6 +23,10 @@ def _now() -> str:
 
 class WorkRows:
     conn: sqlite3.Connection
+    # Appended to a SELECT that reads a row the transaction then changes. SQLite's BEGIN IMMEDIATE
+    # already serialises writers; the server store sets " FOR UPDATE" so a second writer waits and
+    # then reads the first one's result (no lost update).
+    ROW_LOCK = ""
 
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:  # provided by the store
         raise NotImplementedError
@@ -120,25 +124,25 @@ class WorkRows:
         With ``expected_version``, a concurrent change made since that version is a conflict.
         """
         with self.transaction() as conn:
-            row = conn.execute("SELECT version FROM requests WHERE id=?", (request_id,)).fetchone()
+            row = conn.execute(
+                f"SELECT version FROM requests WHERE id=?{self.ROW_LOCK}", (request_id,)
+            ).fetchone()
             if row is None:
                 raise RequestNotFound(request_id)
             version = int(row[0])
             if expected_version is not None and version != expected_version:
-                raise WorkflowError(
-                    f"Request {request_id} was changed by someone else (version {version}, you had "
-                    f"{expected_version}).",
-                    "Reload the request and make your change again.",
-                )
+                raise _conflict(request_id, version, expected_version)
             stored = {
                 k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
                 for k, v in changes.items()
             }
             sets = ", ".join(f"{k}=?" for k in stored)
-            conn.execute(
+            cur = conn.execute(
                 f"UPDATE requests SET {sets}, version=version+1, updated_at=? WHERE id=? AND version=?",
                 (*stored.values(), _now(), request_id, version),
             )
+            if cur.rowcount != 1:  # changed between the read and the write: never overwrite it
+                raise _conflict(request_id, version + 1, version)
             detail = {k: v for k, v in changes.items() if k != "plan"}
             self._event(conn, request_id, "request", request_id, action, detail, who)
         return version + 1
@@ -322,6 +326,8 @@ class WorkRows:
 
     def add_brief(self, request_id: int, body: dict[str, Any], check_report: dict[str, Any], who: str) -> int:
         with self.transaction() as conn:
+            # Two drafts at once must not both take the same version number.
+            conn.execute(f"SELECT id FROM requests WHERE id=?{self.ROW_LOCK}", (request_id,))
             row = conn.execute(
                 "SELECT coalesce(max(version), 0) FROM briefs WHERE request_id=?", (request_id,)
             ).fetchone()
@@ -362,6 +368,13 @@ class WorkRows:
     def iter_rows(self, table: str) -> Iterator[dict[str, Any]]:
         for row in self.conn.execute(f"SELECT * FROM {table} ORDER BY rowid"):
             yield dict(row)
+
+
+def _conflict(request_id: int, version: int, expected: int) -> WorkflowError:
+    return WorkflowError(
+        f"Request {request_id} was changed by someone else (version {version}, you had {expected}).",
+        "Reload the request and make your change again.",
+    )
 
 
 def _plain(value: Any) -> Any:

@@ -1,0 +1,271 @@
+"""Rows of the web app: users, sessions, API tokens, login attempts and background jobs.
+
+A mixin of the SQLite store like ``work.py``: plain ``self.conn.execute`` with ``?`` placeholders
+and ``self.transaction()``, so it ports to another database the same way. Secrets never reach this
+module in the clear: sessions and tokens are stored by their SHA-256, passwords as argon2 hashes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import AbstractContextManager
+from typing import Any
+
+from researchdesk.errors import InputError, NotFound
+
+
+def _now() -> str:
+    from researchdesk.store.sqlite import now
+
+    return now()
+
+
+class UserNotFound(NotFound):
+    def __init__(self, key: int | str) -> None:
+        super().__init__(f"No user {key!r}.", "List users with `researchdesk user list`.")
+        self.key = key
+
+
+class JobNotFound(NotFound):
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"Job {job_id} does not exist.", "Open the job list to see the current jobs.")
+        self.job_id = job_id
+
+
+_USER_COLUMNS = "id, email, name, role, organization_id, active, created_at, password_changed_at"
+
+
+class AccountRows:
+    conn: sqlite3.Connection
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:  # provided by the store
+        raise NotImplementedError
+
+    # --- users ----------------------------------------------------------------------------------
+
+    def add_user(
+        self, email: str, name: str, password_hash: str, role: str, organization_id: int | None
+    ) -> int:
+        """Insert a user and return its id; an email already used is an InputError."""
+        stamp = _now()
+        with self.transaction() as conn:
+            taken = conn.execute("SELECT id FROM users WHERE email=?", (email,)).fetchone()
+            if taken:
+                raise InputError(
+                    f"A user with the email {email} already exists.",
+                    "Reset their password with `researchdesk user reset-password` instead.",
+                )
+            cur = conn.execute(
+                """INSERT INTO users (email, name, password_hash, role, organization_id, active, created_at,
+                   password_changed_at) VALUES (?,?,?,?,?,?,?,?)""",
+                (email, name, password_hash, role, organization_id, 1, stamp, stamp),
+            )
+        return int(cur.lastrowid or 0)
+
+    def user(self, key: int | str) -> dict[str, Any]:
+        """Return a user (without the password hash) by id or email."""
+        column = "id" if isinstance(key, int) else "email"
+        row = self.conn.execute(
+            f"""SELECT u.id, u.email, u.name, u.role, u.organization_id, u.active, u.created_at,
+                       u.password_changed_at, o.name AS organization
+                FROM users u LEFT JOIN organizations o ON o.id = u.organization_id WHERE u.{column}=?""",
+            (key,),
+        ).fetchone()
+        if row is None:
+            raise UserNotFound(key)
+        return dict(row)
+
+    def users(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            """SELECT u.id, u.email, u.name, u.role, u.organization_id, u.active, u.created_at,
+                      u.password_changed_at, o.name AS organization
+               FROM users u LEFT JOIN organizations o ON o.id = u.organization_id ORDER BY u.email"""
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def password_hash(self, email: str) -> tuple[int, str] | None:
+        """Return (user id, password hash) of an active user, or None."""
+        row = self.conn.execute(
+            "SELECT id, password_hash FROM users WHERE email=? AND active=1", (email,)
+        ).fetchone()
+        return (int(row[0]), str(row[1])) if row else None
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        """Store a new password hash and end every session of the user (a reset logs them out)."""
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE users SET password_hash=?, password_changed_at=? WHERE id=?",
+                (password_hash, _now(), user_id),
+            )
+            if not cur.rowcount:
+                raise UserNotFound(user_id)
+            conn.execute("DELETE FROM sessions WHERE user_id=?", (user_id,))
+
+    def set_user_active(self, user_id: int, active: bool) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE users SET active=? WHERE id=?", (int(active), user_id))
+            if not active:
+                conn.execute("DELETE FROM sessions WHERE user_id=?", (user_id,))
+                conn.execute("DELETE FROM api_tokens WHERE user_id=?", (user_id,))
+
+    # --- sessions -------------------------------------------------------------------------------
+
+    def add_session(self, session_hash: str, user_id: int, csrf: str, expires_at: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO sessions (id, user_id, csrf, created_at, expires_at) VALUES (?,?,?,?,?)",
+                (session_hash, user_id, csrf, _now(), expires_at),
+            )
+
+    def session(self, session_hash: str, at: str) -> dict[str, Any] | None:
+        """Return the live session (with its active user's id) for a hashed id, or None."""
+        row = self.conn.execute(
+            """SELECT s.id, s.user_id, s.csrf, s.created_at, s.expires_at FROM sessions s
+               JOIN users u ON u.id = s.user_id WHERE s.id=? AND s.expires_at > ? AND u.active=1""",
+            (session_hash, at),
+        ).fetchone()
+        return dict(row) if row else None
+
+    def delete_session(self, session_hash: str) -> None:
+        self.conn.execute("DELETE FROM sessions WHERE id=?", (session_hash,))
+
+    def delete_expired_sessions(self, at: str) -> int:
+        return int(self.conn.execute("DELETE FROM sessions WHERE expires_at <= ?", (at,)).rowcount)
+
+    # --- API tokens -----------------------------------------------------------------------------
+
+    def add_api_token(self, user_id: int, token_hash: str, name: str) -> int:
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO api_tokens (user_id, token_hash, name, created_at) VALUES (?,?,?,?)",
+                (user_id, token_hash, name, _now()),
+            )
+        return int(cur.lastrowid or 0)
+
+    def token_user(self, token_hash: str) -> int | None:
+        """Return the active user id of an API token (and note its use), or None."""
+        row = self.conn.execute(
+            """SELECT t.id, t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id
+               WHERE t.token_hash=? AND u.active=1""",
+            (token_hash,),
+        ).fetchone()
+        if row is None:
+            return None
+        self.conn.execute("UPDATE api_tokens SET last_used_at=? WHERE id=?", (_now(), int(row[0])))
+        return int(row[1])
+
+    def api_tokens(self, user_id: int) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id=? ORDER BY id",
+            (user_id,),
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def delete_api_token(self, user_id: int, token_id: int) -> bool:
+        cur = self.conn.execute("DELETE FROM api_tokens WHERE id=? AND user_id=?", (token_id, user_id))
+        return bool(cur.rowcount)
+
+    # --- login attempts -------------------------------------------------------------------------
+
+    def add_login_attempt(self, email: str, address: str, ok: bool, at: str) -> None:
+        self.conn.execute(
+            "INSERT INTO login_attempts (email, address, ok, at) VALUES (?,?,?,?)",
+            (email.lower(), address, int(ok), at),
+        )
+
+    def failed_logins(self, email: str, address: str, since: str) -> tuple[int, int]:
+        """Return the failed attempts since ``since`` for this email and from this address."""
+        by_email = self.conn.execute(
+            "SELECT count(*) FROM login_attempts WHERE email=? AND ok=0 AND at > ?", (email.lower(), since)
+        ).fetchone()[0]
+        by_address = self.conn.execute(
+            "SELECT count(*) FROM login_attempts WHERE address=? AND ok=0 AND at > ?", (address, since)
+        ).fetchone()[0]
+        return int(by_email), int(by_address)
+
+    def clear_failed_logins(self, email: str) -> None:
+        self.conn.execute("DELETE FROM login_attempts WHERE email=? AND ok=0", (email.lower(),))
+
+    # --- briefs as members see them -------------------------------------------------------------
+
+    def brief_versions(self, request_id: int) -> list[dict[str, Any]]:
+        """Return every brief version of a request (no body), newest first."""
+        rows = self.conn.execute(
+            """SELECT request_id, version, status, document_id, created_at, delivered_at, check_report
+               FROM briefs WHERE request_id=? ORDER BY version DESC""",
+            (request_id,),
+        ).fetchall()
+        return [{**dict(r), "check_report": json.loads(r["check_report"] or "{}")} for r in rows]
+
+    def brief_version(self, request_id: int, version: int) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            "SELECT * FROM briefs WHERE request_id=? AND version=?", (request_id, version)
+        ).fetchone()
+        if row is None:
+            return None
+        return {
+            **dict(row),
+            "body": json.loads(row["body"]),
+            "check_report": json.loads(row["check_report"] or "{}"),
+        }
+
+    def requests_of(self, organization_id: int) -> list[dict[str, Any]]:
+        """Return one organization's requests, newest first."""
+        rows = self.conn.execute(
+            """SELECT r.id, r.status, r.due, r.prompt, r.created_at, r.updated_at, o.name AS organization
+               FROM requests r JOIN organizations o ON o.id = r.organization_id
+               WHERE r.organization_id=? ORDER BY r.id DESC""",
+            (organization_id,),
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    # --- jobs -----------------------------------------------------------------------------------
+
+    def add_job(self, job_id: str, kind: str, args: dict[str, Any], created_by: str) -> None:
+        stamp = _now()
+        with self.transaction() as conn:
+            conn.execute(
+                """INSERT INTO jobs (id, kind, args, status, created_by, created_at, updated_at)
+                   VALUES (?,?,?,?,?,?,?)""",
+                (job_id, kind, json.dumps(args, ensure_ascii=False), "queued", created_by, stamp, stamp),
+            )
+
+    def update_job(self, job_id: str, **changes: Any) -> None:
+        """Change job columns (status, done, total, message, error, result)."""
+        allowed = {"status", "done", "total", "message", "error", "result"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValueError(f"unknown job columns {sorted(unknown)}")
+        stored = {
+            k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v for k, v in changes.items()
+        }
+        sets = ", ".join(f"{k}=?" for k in stored)
+        self.conn.execute(
+            f"UPDATE jobs SET {sets}, updated_at=? WHERE id=?", (*stored.values(), _now(), job_id)
+        )
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        row = self.conn.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
+        if row is None:
+            raise JobNotFound(job_id)
+        return _job(row)
+
+    def jobs(self, limit: int = 100, created_by: str | None = None) -> list[dict[str, Any]]:
+        if created_by is None:
+            rows = self.conn.execute(
+                "SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,)
+            ).fetchall()
+        else:
+            rows = self.conn.execute(
+                "SELECT * FROM jobs WHERE created_by=? ORDER BY created_at DESC, rowid DESC LIMIT ?",
+                (created_by, limit),
+            ).fetchall()
+        return [_job(r) for r in rows]
+
+    def count_jobs(self, status: str) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM jobs WHERE status=?", (status,)).fetchone()[0])
+
+
+def _job(row: sqlite3.Row) -> dict[str, Any]:
+    return {**dict(row), "args": json.loads(row["args"]), "result": json.loads(row["result"] or "{}")}

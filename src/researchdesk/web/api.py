@@ -1,0 +1,353 @@
+"""The REST API (/api/v1): the same operations and the same permission rules as the pages, as JSON.
+
+Scripts authenticate with ``Authorization: Bearer <token>``; a browser session may call it too, and
+then every unsafe call needs the ``X-CSRF-Token`` header.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from researchdesk.brief.service import check, draft
+from researchdesk.desk import Desk
+from researchdesk.errors import InputError
+from researchdesk.evidence.review import accept, reject, relabel
+from researchdesk.models import Evidence
+from researchdesk.requests.plan import ResearchPlan
+from researchdesk.requests.scan import plan_for, save_plan
+from researchdesk.requests.workflow import assign, file_request, set_status
+from researchdesk.web.auth import User
+from researchdesk.web.deps import (
+    attachments,
+    check_csrf,
+    context,
+    deliver_once,
+    get_desk,
+    signed_in,
+    staff,
+    visible_brief,
+    visible_request,
+)
+from researchdesk.web.routes_library import receive_upload, run_search
+from researchdesk.web.routes_member import brief_download
+
+router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(check_csrf)])
+
+
+class NewRequest(BaseModel):
+    prompt: str = Field(..., description="The member's question, verbatim.")
+    context: str = Field("", description="Background the member gives.")
+    due: str = Field("", description="Due date, YYYY-MM-DD.")
+    organization: str = Field("", description="Staff only: the member organization filing it.")
+
+
+class StatusChange(BaseModel):
+    status: str
+    version: int = Field(
+        ..., description="The request version you saw (a concurrent change is a 409 conflict)."
+    )
+    reason: str = ""
+
+
+class Assignment(BaseModel):
+    assignee: str
+
+
+class Relabel(BaseModel):
+    role: str | None = None
+    codes: list[str] | None = None
+    label: str | None = None
+
+
+class JobRef(BaseModel):
+    job_id: str
+    url: str
+
+
+def _evidence(e: Evidence) -> dict[str, Any]:
+    data = asdict(e)
+    data["role"], data["status"] = str(e.role), str(e.status)
+    return data
+
+
+@router.get("/me")
+def me(user: User = Depends(signed_in)) -> dict[str, Any]:
+    """The signed-in user."""
+    return asdict(user)
+
+
+@router.get("/requests")
+def list_requests(
+    status: str = "", user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
+) -> list[dict[str, Any]]:
+    """Requests: all for staff, the organization's own for a member."""
+    if user.is_staff:
+        return desk.store.requests(status or None)
+    assert user.organization_id is not None
+    rows = desk.store.requests_of(user.organization_id)
+    return [r for r in rows if not status or r["status"] == status]
+
+
+@router.post("/requests", status_code=201)
+def new_request(
+    body: NewRequest, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
+) -> dict[str, Any]:
+    """File a request (a member files for their own organization)."""
+    if user.is_staff:
+        if not body.organization:
+            raise InputError("Staff must name the organization filing the request.", "Set `organization`.")
+        rid = file_request(desk, body.organization, body.prompt, None, body.context, body.due, who=user.label)
+    else:
+        rid = file_request(
+            desk, str(user.organization), body.prompt, user.email, body.context, body.due, who=user.label
+        )
+    return desk.store.request(rid)
+
+
+@router.get("/requests/{request_id}")
+def get_request(
+    request_id: int, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
+) -> dict[str, Any]:
+    """A request with its history, attachments and visible brief versions."""
+    req = visible_request(desk, user, request_id)
+    events = desk.store.events(request_id)
+    briefs = desk.store.brief_versions(request_id)
+    if not user.is_staff:
+        events = [e for e in events if e["subject"] in ("request", "brief", "file")]
+        briefs = [b for b in briefs if b["status"] == "delivered"]
+        req.pop("plan", None)
+    files = [{k: v for k, v in f.items() if k != "digest"} for f in attachments(desk, request_id)]
+    return {**req, "events": events, "briefs": briefs, "files": files}
+
+
+@router.post("/requests/{request_id}/status")
+def change_status(
+    request_id: int, body: StatusChange, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> dict[str, Any]:
+    """Move a request along the workflow."""
+    version = set_status(
+        desk, request_id, body.status, user.label, body.reason, expected_version=body.version
+    )
+    return {"id": request_id, "status": body.status, "version": version}
+
+
+@router.post("/requests/{request_id}/assign")
+def assign_request(
+    request_id: int, body: Assignment, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> dict[str, Any]:
+    """Assign a request to a staff member."""
+    assign(desk, request_id, body.assignee, user.label)
+    return {"id": request_id, "assignee": body.assignee}
+
+
+@router.get("/requests/{request_id}/plan")
+def get_plan(request_id: int, user: User = Depends(staff), desk: Desk = Depends(get_desk)) -> dict[str, Any]:
+    """The research plan (derived the first time)."""
+    return plan_for(desk, request_id, user.label).to_dict()
+
+
+@router.put("/requests/{request_id}/plan")
+def put_plan(
+    request_id: int, body: dict[str, Any], user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> dict[str, Any]:
+    """Replace the research plan (the shape GET returns)."""
+    desk.store.request(request_id)
+    try:
+        plan = ResearchPlan.from_dict(body)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"The plan is not valid: {exc}.", "Send the shape GET /plan returns.") from exc
+    save_plan(desk, request_id, plan, user.label)
+    return plan.to_dict()
+
+
+@router.post("/requests/{request_id}/scan", status_code=202)
+def start_scan(
+    request_id: int, request: Request, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> JobRef:
+    """Run the scan as a background job."""
+    desk.store.request(request_id)
+    job_id = context(request).jobs.submit(
+        desk, "scan", {"request_id": request_id, "who": user.label}, user.label
+    )
+    return JobRef(job_id=job_id, url=f"/api/v1/jobs/{job_id}")
+
+
+@router.get("/requests/{request_id}/scan-log")
+def scan_log(
+    request_id: int, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> list[dict[str, Any]]:
+    """The latest scan's log: every query, filter and count."""
+    desk.store.request(request_id)
+    return desk.store.scan_log(request_id)
+
+
+@router.get("/requests/{request_id}/evidence")
+def list_evidence(
+    request_id: int, status: str = "", user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> list[dict[str, Any]]:
+    """The request's evidence, optionally of one review status."""
+    desk.store.request(request_id)
+    return [_evidence(e) for e in desk.store.evidence_for(request_id, status=status or None)]
+
+
+@router.post("/evidence/{evidence_id}/accept")
+def accept_evidence(
+    evidence_id: int, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> dict[str, Any]:
+    """Accept a quote."""
+    return _evidence(accept(desk, evidence_id, user.label))
+
+
+@router.post("/evidence/{evidence_id}/reject")
+def reject_evidence(
+    evidence_id: int, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> dict[str, Any]:
+    """Reject a quote."""
+    return _evidence(reject(desk, evidence_id, user.label))
+
+
+@router.post("/evidence/{evidence_id}/relabel")
+def relabel_evidence(
+    evidence_id: int, body: Relabel, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> dict[str, Any]:
+    """Change a quote's role, codes or label."""
+    return _evidence(relabel(desk, evidence_id, user.label, body.role, body.codes, body.label))
+
+
+@router.post("/requests/{request_id}/brief", status_code=201)
+def draft_brief(
+    request_id: int, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> dict[str, Any]:
+    """Draft a new brief version from the accepted evidence, with its check report."""
+    brief, report = draft(desk, request_id, who=user.label)
+    return {"version": brief.version, "check": report.to_dict()}
+
+
+@router.post("/requests/{request_id}/brief/check")
+def check_latest(
+    request_id: int, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> dict[str, Any]:
+    """Check the latest brief again."""
+    brief, report = check(desk, request_id)
+    return {"version": brief.version, "check": report.to_dict()}
+
+
+@router.post("/requests/{request_id}/brief/deliver")
+def deliver_brief(
+    request_id: int, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> dict[str, Any]:
+    """Deliver the latest brief (409 when a check fails); it joins the library."""
+    document_id = deliver_once(desk, request_id, user.label)
+    return {"request_id": request_id, "document_id": document_id}
+
+
+@router.get("/requests/{request_id}/brief/v{version:int}")
+def get_brief(
+    request_id: int, version: int, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
+) -> dict[str, Any]:
+    """A brief version as data (members: delivered versions of their organization)."""
+    row = visible_brief(desk, user, request_id, version)
+    return {
+        k: row[k]
+        for k in ("request_id", "version", "status", "created_at", "delivered_at", "body", "check_report")
+    }
+
+
+@router.get("/requests/{request_id}/brief/v{version:int}.{fmt}")
+def download_brief(
+    request_id: int, version: int, fmt: str, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
+) -> Response:
+    """A brief version as a file: md, html, docx, pdf or json."""
+    return brief_download(request_id, version, fmt, user, desk)
+
+
+@router.get("/search")
+def search(
+    request: Request,
+    q: str,
+    mode: str = "hybrid",
+    top: int = 10,
+    filter: list[str] | None = None,
+    user: User = Depends(staff),
+    desk: Desk = Depends(get_desk),
+) -> dict[str, Any]:
+    """Search the library; ``filter`` is repeatable key=value (source_type, date_from, date_to, publisher ...)."""
+    if not 1 <= top <= 100:
+        raise InputError(f"top={top} is out of range.", "Ask for 1 to 100 results.")
+    return run_search(context(request), desk, q, mode, filter or [], top).to_dict()
+
+
+@router.get("/documents/{document_id}")
+def get_document(
+    document_id: int, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> dict[str, Any]:
+    """A library document's description and passages (without its full text)."""
+    doc = desk.store.get_document(document_id)
+    meta = asdict(doc.meta)
+    meta["source_type"] = str(doc.meta.source_type)
+    return {
+        "id": doc.id,
+        "meta": meta,
+        "file_name": doc.file_name,
+        "format": doc.format,
+        "size": doc.size,
+        "pages": doc.pages,
+        "added_at": doc.added_at,
+        "passages": [
+            {
+                "seq": p.seq,
+                "start": p.start,
+                "end": p.end,
+                "section": p.section,
+                "page": p.page,
+                "text": p.text,
+            }
+            for p in desk.store.passages(document_id)
+        ],
+    }
+
+
+@router.post("/documents", status_code=202)
+async def upload_documents(
+    request: Request,
+    files: list[UploadFile] = File(..., description="One or more files to add to the library."),
+    user: User = Depends(staff),
+    desk: Desk = Depends(get_desk),
+) -> JSONResponse:
+    """Upload files; the good ones are ingested by a background job, the others are listed with the reason."""
+    outcome = await receive_upload(context(request), desk, files, user.label)
+    return JSONResponse(
+        {
+            "job_id": outcome.job_id,
+            "url": f"/api/v1/jobs/{outcome.job_id}" if outcome.job_id else None,
+            "accepted": outcome.accepted,
+            "rejected": [vars(r) for r in outcome.rejected],
+        },
+        status_code=202 if outcome.job_id else 422,
+    )
+
+
+@router.get("/jobs")
+def list_jobs(user: User = Depends(staff), desk: Desk = Depends(get_desk)) -> list[dict[str, Any]]:
+    """The latest jobs with their progress."""
+    return desk.store.jobs(100)
+
+
+@router.get("/jobs/{job_id}")
+def get_job(job_id: str, user: User = Depends(staff), desk: Desk = Depends(get_desk)) -> dict[str, Any]:
+    """One job: status, progress (done/total), message, error and result."""
+    return desk.store.job(job_id)
+
+
+@router.post("/jobs/{job_id}/retry", status_code=202)
+def retry_job(
+    job_id: str, request: Request, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> JobRef:
+    """Queue a failed job again."""
+    context(request).jobs.retry(desk, job_id)
+    return JobRef(job_id=job_id, url=f"/api/v1/jobs/{job_id}")

@@ -1,0 +1,210 @@
+"""The web app: ``create_app(settings)`` builds the FastAPI application over one desk.
+
+Pages are server-rendered Jinja2 (autoescaped) with a little plain JavaScript from /static; the REST
+API lives under /api/v1 with its OpenAPI description at /api/openapi.json. One exception handler
+turns every ResearchDeskError into an HTML page or a JSON body with its status, message and hint.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from researchdesk.desk import init_desk
+from researchdesk.errors import ResearchDeskError
+from researchdesk.settings import Settings
+from researchdesk.web.config import WebSettings
+from researchdesk.web.deps import NeedsLogin, Principal, WebContext
+from researchdesk.web.jobs import JobQueue
+
+access_log = logging.getLogger("researchdesk.access")
+
+# Pages run only our own script file; SVG plots use presentation attributes, so no inline style either.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'self'; form-action 'self'"
+)
+# The brief preview is the rendered brief itself: inline CSS, no script at all.
+PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+
+
+def templates() -> Environment:
+    """Return the page templates' environment (autoescape on for every template)."""
+    env = Environment(
+        loader=PackageLoader("researchdesk.web", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["today"] = lambda: date.today().isoformat()
+    return env
+
+
+def wants_json(request: Request) -> bool:
+    """Return True when the caller is the API or asks for JSON."""
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+def render_page(request: Request, name: str, status_code: int = 200, **values: Any) -> HTMLResponse:
+    """Return a page rendered from a template, with the signed-in user and their CSRF token."""
+    ctx: WebContext = request.app.state.ctx
+    who: Principal | None = getattr(request.state, "principal", None)
+    body = ctx.templates.get_template(name).render(
+        request=request,
+        user=who.user if who else None,
+        csrf=who.csrf if who else "",
+        path=request.url.path,
+        **values,
+    )
+    return HTMLResponse(body, status_code=status_code)
+
+
+def create_app(settings: Settings | None = None, web: WebSettings | None = None) -> FastAPI:
+    """Return the web app over the desk of ``settings`` (created if missing)."""
+    settings = settings or Settings()
+    web = web or WebSettings()
+    init_desk(settings).close()
+    app = FastAPI(
+        title="ResearchDesk",
+        version="1",
+        description="Requests, library, evidence and briefs of a research service. "
+        "Authenticate scripts with `Authorization: Bearer <token>` (`researchdesk user token EMAIL`).",
+        docs_url=None,  # Swagger UI loads scripts from a CDN; the desk works offline
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.ctx = WebContext(
+        settings=settings, web=web, templates=templates(), jobs=JobQueue(settings, web)
+    )
+
+    from researchdesk.web import api, routes_auth, routes_library, routes_member, routes_staff
+
+    app.include_router(routes_auth.router)
+    app.include_router(routes_member.router)
+    app.include_router(routes_staff.router)
+    app.include_router(routes_library.router)
+    app.include_router(api.router)
+    from importlib.resources import files
+
+    app.mount("/static", StaticFiles(directory=str(files("researchdesk.web") / "static")), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    def health() -> JSONResponse:
+        from researchdesk.desk import open_desk
+
+        try:
+            with open_desk(settings) as desk:
+                schema = desk.store.schema_version()
+                documents = desk.store.count_documents()
+                failed = desk.store.count_jobs("failed")
+            return JSONResponse(
+                {
+                    "status": "ok",
+                    "schema": schema,
+                    "documents": documents,
+                    "jobs_queued": app.state.ctx.jobs.pending(),
+                    "jobs_failed": failed,
+                }
+            )
+        except Exception as exc:  # health must answer, whatever is broken
+            return JSONResponse({"status": "error", "error": f"{type(exc).__name__}: {exc}"}, status_code=503)
+
+    _handlers(app)
+    _middleware(app, web)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Return the app for the desk named by the environment (uvicorn --factory, several workers)."""
+    return create_app(Settings(), WebSettings())
+
+
+def _handlers(app: FastAPI) -> None:
+    @app.exception_handler(ResearchDeskError)
+    async def desk_error(request: Request, exc: ResearchDeskError) -> Response:
+        if isinstance(exc, NeedsLogin) and not wants_json(request):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            from urllib.parse import quote
+
+            return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+        if wants_json(request):
+            return JSONResponse(
+                {"error": type(exc).__name__, "message": exc.message, "hint": exc.hint, "status": exc.status},
+                status_code=exc.status,
+            )
+        return render_page(request, "error.html", status_code=exc.status, error=exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = [
+            f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'input'}: {e.get('msg', '')}"
+            for e in exc.errors()
+        ]
+        error = ResearchDeskError(
+            "The input is not valid: " + "; ".join(problems) + ".", "Correct it and try again."
+        )
+        error.status = 422
+        return await desk_error(request, error)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        hint = "Check the address." if exc.status_code == 404 else "Try again."
+        error = ResearchDeskError(str(exc.detail), hint)
+        error.status = exc.status_code
+        return await desk_error(request, error)
+
+
+def _middleware(app: FastAPI, web: WebSettings) -> None:
+    limit = int(web.max_request_mb * 1024 * 1024)
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        length = request.headers.get("content-length", "")
+        response: Response
+        if length.isdigit() and int(length) > limit:
+            response = JSONResponse(
+                {
+                    "error": "TooLarge",
+                    "message": f"The upload is {int(length) / 1e6:.0f} MB, over the limit of one request.",
+                    "hint": "Upload fewer or smaller files at a time.",
+                    "status": 413,
+                },
+                status_code=413,
+            )
+        else:
+            response = await call_next(request)
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["Referrer-Policy"] = "same-origin"
+        headers["X-Frame-Options"] = "SAMEORIGIN"
+        headers.setdefault("Cache-Control", "no-store")
+        who: Principal | None = getattr(request.state, "principal", None)
+        access_log.info(
+            json.dumps(
+                {
+                    "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                    "method": request.method,
+                    "path": request.url.path,
+                    "status": response.status_code,
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                    "user": who.user.email if who else None,
+                    "via": who.via if who else None,
+                    "client": request.client.host if request.client else None,
+                }
+            )
+        )
+        return response

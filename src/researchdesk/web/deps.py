@@ -1,0 +1,205 @@
+"""Request-scoped pieces of the web app: a desk per request, the signed-in user, CSRF and visibility rules.
+
+The permission rules live here once, for pages and API alike: a member sees only their own
+organization's requests and delivered briefs; anything else is "not found" (404), never "forbidden",
+so ids of other members' work leak nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Depends, Request
+from jinja2 import Environment
+
+from researchdesk.desk import Desk, open_desk
+from researchdesk.errors import NotFound, RequestNotFound, ResearchDeskError, WorkflowError
+from researchdesk.search.desk import sync_index
+from researchdesk.search.index import SearchIndex
+from researchdesk.settings import Settings
+from researchdesk.web.auth import Throttle, User, same_token, session_user, token_user
+from researchdesk.web.config import WebSettings
+from researchdesk.web.jobs import JobQueue
+
+SESSION_COOKIE = "rd_session"
+LOGIN_CSRF_COOKIE = "rd_login"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class NeedsLogin(ResearchDeskError):
+    status = 401
+
+    def __init__(self) -> None:
+        super().__init__("Sign in first.", "Sign in with your email and password, or send an API token.")
+
+
+class Forbidden(ResearchDeskError):
+    status = 403
+
+    def __init__(self, what: str = "This page is for staff.") -> None:
+        super().__init__(what, "Sign in with a staff account, or ask an admin for access.")
+
+
+class CsrfFailed(ResearchDeskError):
+    status = 403
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The form's security token is missing or out of date.",
+            "Reload the page and submit again (signing in again starts a new token).",
+        )
+
+
+class IndexCache:
+    """The desk's search index, loaded once and reloaded only when the library changed; searches are serialized."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self._index: SearchIndex | None = None
+        self._key: tuple[Any, ...] = ()
+
+    def get(self, desk: Desk) -> SearchIndex:
+        """Return the index in step with the desk's library (call with ``lock`` held)."""
+        row = desk.store.conn.execute("SELECT count(*), coalesce(max(id), 0) FROM passages").fetchone()
+        key = (int(row[0]), int(row[1]), desk.store.count_documents())
+        if self._index is None or key != self._key:
+            self._index = sync_index(desk.store, desk.settings)
+            self._key = key
+        return self._index
+
+
+@dataclass
+class WebContext:
+    """What every request of one app shares: settings, templates, the job queue, the index cache."""
+
+    settings: Settings
+    web: WebSettings
+    templates: Environment
+    jobs: JobQueue
+    index: IndexCache = field(default_factory=IndexCache)
+
+    @property
+    def throttle(self) -> Throttle:
+        return Throttle(
+            self.web.login_failures_per_email,
+            self.web.login_failures_per_address,
+            self.web.login_window_minutes,
+        )
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, and how: by session cookie (CSRF applies) or by API token (it does not)."""
+
+    user: User
+    via: str  # "session" | "token"
+    csrf: str = ""
+
+
+def context(request: Request) -> WebContext:
+    ctx: WebContext = request.app.state.ctx
+    return ctx
+
+
+def get_desk(request: Request) -> Iterator[Desk]:
+    """Yield a desk opened for this request only (SQLite connections are not shared across threads)."""
+    desk = open_desk(context(request).settings)
+    try:
+        yield desk
+    finally:
+        desk.close()
+
+
+def principal(request: Request, desk: Desk = Depends(get_desk)) -> Principal | None:
+    """Return the caller from an API token (Authorization: Bearer) or a session cookie, or None."""
+    auth = request.headers.get("authorization", "")
+    found: Principal | None = None
+    if auth.lower().startswith("bearer "):
+        user = token_user(desk, auth[7:].strip())
+        found = Principal(user, "token") if user else None
+    else:
+        live = session_user(desk, request.cookies.get(SESSION_COOKIE, ""))
+        if live:
+            found = Principal(live[0], "session", live[1])
+    request.state.principal = found
+    return found
+
+
+async def check_csrf(request: Request, who: Principal | None = Depends(principal)) -> None:
+    """Refuse an unsafe call made with a session cookie unless it carries the session's CSRF token."""
+    if request.method not in UNSAFE or who is None or who.via != "session":
+        return
+    given = request.headers.get("x-csrf-token")
+    if not given and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get("csrf")
+        given = value if isinstance(value, str) else None
+    if not same_token(given, who.csrf):
+        raise CsrfFailed()
+
+
+def signed_in(who: Principal | None = Depends(principal)) -> User:
+    """Return the signed-in user or raise NeedsLogin."""
+    if who is None:
+        raise NeedsLogin()
+    return who.user
+
+
+def staff(user: User = Depends(signed_in)) -> User:
+    """Return the signed-in staff (or admin) user, or raise Forbidden."""
+    if not user.is_staff:
+        raise Forbidden()
+    return user
+
+
+def admin(user: User = Depends(signed_in)) -> User:
+    """Return the signed-in admin, or raise Forbidden."""
+    if not user.is_admin:
+        raise Forbidden("This page is for admins.")
+    return user
+
+
+def visible_request(desk: Desk, user: User, request_id: int) -> dict[str, Any]:
+    """Return a request the user may see; another organization's request is RequestNotFound (404)."""
+    req = desk.store.request(request_id)
+    if not user.is_staff and req["organization_id"] != user.organization_id:
+        raise RequestNotFound(request_id)
+    return req
+
+
+def visible_brief(desk: Desk, user: User, request_id: int, version: int) -> dict[str, Any]:
+    """Return a brief version the user may have: members only delivered ones of their organization."""
+    visible_request(desk, user, request_id)
+    row = desk.store.brief_version(request_id, version)
+    if row is None or (not user.is_staff and row["status"] != "delivered"):
+        raise NotFound(
+            f"Request {request_id} has no brief version {version}.", "Open the request to see its briefs."
+        )
+    return row
+
+
+def deliver_once(desk: Desk, request_id: int, who: str) -> int:
+    """Deliver the latest brief; a version already delivered is a WorkflowError (409), not a second archive copy."""
+    from researchdesk.brief.service import deliver
+
+    versions = desk.store.brief_versions(request_id)
+    if versions and versions[0]["status"] == "delivered":
+        raise WorkflowError(
+            f"Version {versions[0]['version']} of the brief of request {request_id} is already delivered.",
+            "Draft a new version to deliver a correction.",
+        )
+    return deliver(desk, request_id, who)
+
+
+def attachments(desk: Desk, request_id: int) -> list[dict[str, Any]]:
+    """Return the files attached to a request (kept as 'attached' events with their blob digest)."""
+    return [
+        {"id": e["id"], **e["detail"], "who": e["who"], "at": e["at"]}
+        for e in desk.store.events(request_id)
+        if e["subject"] == "file" and e["action"] == "attached"
+    ]

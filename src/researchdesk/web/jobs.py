@@ -1,0 +1,223 @@
+"""Background jobs: ingest, scan and render outside the web request, with progress, failure reason and retry.
+
+The queue is huey: its SQLite storage in the desk directory by default (a worker restart loses no
+queued job), Redis when ``RESEARCHDESK_WEB_REDIS_URL`` is set. The queue only carries a job id; what
+to do, how far it got and how it ended live in the desk's ``jobs`` table, which the pages read.
+"""
+
+from __future__ import annotations
+
+import shutil
+import traceback
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from huey import Huey, RedisHuey, SqliteHuey
+
+from researchdesk.brief.render import FORMATS, RenderOptions, render_bytes, renderer_for
+from researchdesk.brief.render.jsonfmt import brief_from_dict
+from researchdesk.desk import Desk, open_desk
+from researchdesk.errors import InputError, ResearchDeskError, WorkflowError
+from researchdesk.ingest.pipeline import FileOutcome, ingest_file
+from researchdesk.requests.scan import plan_for, run_scan
+from researchdesk.settings import Settings
+from researchdesk.web.config import WebSettings
+
+KINDS = ("ingest", "scan", "render")
+RETRYABLE = ("failed",)
+# A job still "running" this long after its last progress lost its worker (killed, machine restarted).
+STALE_AFTER = timedelta(minutes=15)
+
+
+def uploads_dir(settings: Settings) -> Path:
+    """Return the folder where uploaded files wait for their ingest job."""
+    return settings.home / "uploads"
+
+
+def renders_dir(settings: Settings, request_id: int, version: int) -> Path:
+    """Return the folder holding a brief version rendered by a job."""
+    return settings.home / "renders" / f"request-{request_id}" / f"v{version}"
+
+
+def is_stale(job: dict[str, Any], now: datetime | None = None) -> bool:
+    """Return True when a running job has shown no progress for STALE_AFTER (its worker is gone)."""
+    if job["status"] != "running":
+        return False
+    updated = datetime.fromisoformat(job["updated_at"])
+    return (now or datetime.now(UTC)) - updated > STALE_AFTER
+
+
+class JobQueue:
+    """Submits jobs to huey and runs them (in the worker, or at once when immediate)."""
+
+    def __init__(self, settings: Settings, web: WebSettings | None = None) -> None:
+        web = web or WebSettings()
+        self.settings = settings
+        self.huey: Huey
+        if web.redis_url:
+            self.huey = RedisHuey("researchdesk", url=web.redis_url, immediate=web.jobs_immediate)
+        else:
+            settings.home.mkdir(parents=True, exist_ok=True)
+            self.huey = SqliteHuey(
+                "researchdesk",
+                filename=str(settings.home / "jobs.sqlite3"),
+                immediate=web.jobs_immediate,
+                immediate_use_memory=True,
+            )
+        self._task = self.huey.task(name="researchdesk.job")(self.run)
+
+    def submit(self, desk: Desk, kind: str, args: dict[str, Any], who: str) -> str:
+        """Record a job and queue it; return its id."""
+        if kind not in KINDS:
+            raise InputError(f"Unknown job kind {kind!r}.", f"Choose one of: {', '.join(KINDS)}.")
+        job_id = uuid.uuid4().hex[:16]
+        desk.store.add_job(job_id, kind, args, who)
+        self._task(job_id)
+        return job_id
+
+    def retry(self, desk: Desk, job_id: str) -> None:
+        """Queue a failed job again from the start."""
+        job = desk.store.job(job_id)
+        if job["status"] not in RETRYABLE and not is_stale(job):
+            raise WorkflowError(
+                f"Job {job_id} is {job['status']}; only a failed job (or one whose worker stopped) can be retried.",
+                "Wait for it to finish, or start a new one.",
+            )
+        desk.store.update_job(job_id, status="queued", error="", done=0, message="queued again")
+        self._task(job_id)
+
+    def pending(self) -> int:
+        """Return how many jobs wait in the queue."""
+        return int(self.huey.pending_count())
+
+    def run(self, job_id: str) -> None:
+        """Run one job with a desk of its own; record progress, the result, or why it failed."""
+        with open_desk(self.settings) as desk:
+            job = desk.store.job(job_id)
+            desk.store.update_job(job_id, status="running", message="started", error="")
+
+            def progress(done: int, total: int, message: str) -> None:
+                desk.store.update_job(job_id, done=done, total=total, message=message[:300])
+
+            try:
+                result = RUNNERS[job["kind"]](desk, job["args"], progress)
+            except ResearchDeskError as exc:
+                desk.store.update_job(job_id, status="failed", error=str(exc), message="failed")
+                return
+            except Exception as exc:  # a bug or a broken file: keep the reason, never kill the worker
+                tail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+                desk.store.update_job(
+                    job_id,
+                    status="failed",
+                    error=f"Unexpected error: {tail}. Retry the job; if it fails again, report it.",
+                    message="failed",
+                )
+                return
+            desk.store.update_job(job_id, status="done", result=result, message="done")
+
+
+Progress = Callable[[int, int, str], None]
+
+
+def _ingest(desk: Desk, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    folder = Path(args["folder"])
+    files = [folder / name for name in args["files"]]
+    outcomes: list[FileOutcome] = [FileOutcome(**o) for o in args.get("rejected", [])]
+    for i, path in enumerate(files):
+        progress(i, len(files), f"reading {path.name}")
+        for outcome in ingest_file(desk, path):
+            outcome.path = path.name  # never show the server's folder
+            outcomes.append(outcome)
+    progress(len(files), len(files), "ingested")
+    if folder.is_relative_to(uploads_dir(desk.settings)):
+        shutil.rmtree(folder, ignore_errors=True)
+    return {
+        "summary": {s: sum(1 for o in outcomes if o.status == s) for s in ("added", "duplicate", "failed")},
+        "files": [
+            {
+                "name": o.path,
+                "status": o.status,
+                "document_id": o.document_id,
+                "title": o.title,
+                "reason": o.reason,
+                "hint": o.hint,
+            }
+            for o in outcomes
+        ],
+    }
+
+
+def _scan(desk: Desk, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    request_id = int(args["request_id"])
+    plan = plan_for(desk, request_id, args.get("who", "staff"))
+    total = sum(len(f.queries) for f in plan.facets)
+    done = 0
+
+    def step(message: str) -> None:
+        nonlocal done
+        progress(done, total, message)
+        done += 1
+
+    result = run_scan(desk, request_id, who=args.get("who", "staff"), progress=step)
+    progress(total, total, "scanned")
+    return {
+        "request_id": request_id,
+        "run": result.run,
+        "queries": result.queries,
+        "passages": result.passages,
+        "documents": len(result.documents),
+        "evidence": len(result.evidence_ids),
+        "not_found": result.not_found,
+    }
+
+
+def render_brief_files(desk: Desk, request_id: int, version: int, formats: list[str]) -> list[Path]:
+    """Render a stored brief version, with its figures, in each format; return the files written."""
+    from researchdesk.web.plots import brief_figures
+
+    row = desk.store.brief_version(request_id, version)
+    if row is None:
+        raise InputError(f"Request {request_id} has no brief version {version}.", "Draft a brief first.")
+    brief = brief_from_dict(row["body"])
+    brief.version = version
+    brief.figures = brief_figures(desk, brief)
+    options = brief_options(desk)
+    out = renders_dir(desk.settings, request_id, version)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for fmt in formats:
+        renderer = renderer_for(fmt)
+        data = render_bytes(brief, renderer.format, options)
+        target = out / f"brief-request-{request_id}-v{version}{renderer.extension}"
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(target)
+        written.append(target)
+    return written
+
+
+def brief_options(desk: Desk) -> RenderOptions:
+    """Return the desk's rendering options (its own templates folder when it has one)."""
+    folder = desk.home / "templates"
+    return RenderOptions(template_dir=folder if folder.is_dir() else None)
+
+
+def _render(desk: Desk, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    request_id, version = int(args["request_id"]), int(args["version"])
+    formats = list(args.get("formats") or FORMATS)
+    files = []
+    for i, fmt in enumerate(formats):
+        progress(i, len(formats), f"rendering {fmt}")
+        files += render_brief_files(desk, request_id, version, [fmt])
+    progress(len(formats), len(formats), "rendered")
+    return {"request_id": request_id, "version": version, "files": [p.name for p in files]}
+
+
+RUNNERS: dict[str, Callable[[Desk, dict[str, Any], Progress], dict[str, Any]]] = {
+    "ingest": _ingest,
+    "scan": _scan,
+    "render": _render,
+}

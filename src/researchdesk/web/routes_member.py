@@ -1,0 +1,193 @@
+"""Pages every signed-in user has: file a request, my requests, the request page, attachments, brief downloads."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
+from starlette.datastructures import UploadFile
+
+from researchdesk.brief.render import FORMATS, render_bytes, renderer_for
+from researchdesk.brief.render.jsonfmt import brief_from_dict
+from researchdesk.desk import Desk
+from researchdesk.errors import InputError, NotFound
+from researchdesk.requests.workflow import STATUSES, TRANSITIONS, file_request
+from researchdesk.web.app import render_page
+from researchdesk.web.auth import User
+from researchdesk.web.deps import (
+    attachments,
+    check_csrf,
+    context,
+    get_desk,
+    signed_in,
+    visible_brief,
+    visible_request,
+)
+from researchdesk.web.jobs import brief_options, renders_dir
+from researchdesk.web.plots import brief_figures, request_figures
+from researchdesk.web.uploads import Accepted, Rejected, take
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
+CLOSED = ("delivered", "closed", "declined")
+
+
+def is_overdue(req: dict[str, object], today: date | None = None) -> bool:
+    """Return True when an open request is past its due date."""
+    due = str(req.get("due") or "")
+    return bool(due) and req.get("status") not in CLOSED and due < (today or date.today()).isoformat()
+
+
+@router.get("/requests")
+def my_requests(
+    request: Request, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
+) -> Response:
+    if user.is_staff:
+        return RedirectResponse("/queue", status_code=303)
+    assert user.organization_id is not None
+    rows = desk.store.requests_of(user.organization_id)
+    for r in rows:
+        r["overdue"] = is_overdue(r)
+    return render_page(request, "my_requests.html", requests=rows)
+
+
+@router.get("/requests/new")
+def new_request_page(
+    request: Request, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
+) -> Response:
+    orgs = desk.store.organizations() if user.is_staff else []
+    return render_page(request, "request_new.html", organizations=orgs, form={}, problems=[])
+
+
+@router.post("/requests/new")
+async def new_request(
+    request: Request, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
+) -> Response:
+    ctx = context(request)
+    form = await request.form()
+    prompt = str(form.get("prompt") or "")
+    extra = str(form.get("context") or "")
+    due = str(form.get("due") or "")
+    files = [f for f in form.getlist("attachments") if isinstance(f, UploadFile) and f.filename]
+    problems: list[str] = []
+    if len(files) > ctx.web.max_attachments:
+        problems.append(f"At most {ctx.web.max_attachments} attachments per request; you sent {len(files)}.")
+    taken: list[Accepted] = []
+    for f in files[: ctx.web.max_attachments]:
+        got = await take(f, ctx.web.max_upload_bytes)
+        if isinstance(got, Rejected):
+            problems.append(f"{got.name}: {got.reason}. {got.hint}".strip())
+        else:
+            taken.append(got)
+    if user.is_staff:
+        org_name = str(form.get("organization") or "")
+        requester = None
+    else:
+        org_name = str(user.organization)
+        requester = user.email
+    if not problems:
+        try:
+            rid = file_request(desk, org_name, prompt, requester, extra, due, who=user.label)
+        except (InputError, NotFound) as exc:
+            problems.append(str(exc))
+    if problems:
+        orgs = desk.store.organizations() if user.is_staff else []
+        values = {"prompt": prompt, "context": extra, "due": due, "organization": org_name}
+        return render_page(
+            request, "request_new.html", status_code=400, organizations=orgs, form=values, problems=problems
+        )
+    for got in taken:
+        digest = desk.blobs.put(got.data)
+        desk.store.log_event(
+            rid,
+            "file",
+            None,
+            "attached",
+            {"name": got.name, "digest": digest, "size": len(got.data), "format": got.format},
+            user.label,
+        )
+    return RedirectResponse(f"/requests/{rid}", status_code=303)
+
+
+@router.get("/requests/{request_id}")
+def request_page(
+    request_id: int, request: Request, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
+) -> Response:
+    req = visible_request(desk, user, request_id)
+    req["overdue"] = is_overdue(req)
+    events = desk.store.events(request_id)
+    briefs = desk.store.brief_versions(request_id)
+    if not user.is_staff:
+        briefs = [b for b in briefs if b["status"] == "delivered"]
+        # Members see the request's own story, not staff's working notes on evidence.
+        events = [e for e in events if e["subject"] in ("request", "brief", "file")]
+    values: dict[str, Any] = {
+        "req": req,
+        "events": events,
+        "briefs": briefs,
+        "files": attachments(desk, request_id),
+        "formats": FORMATS,
+    }
+    if user.is_staff:
+        evidence = desk.store.evidence_for(request_id)
+        counts: dict[str, int] = {}
+        for e in evidence:
+            counts[str(e.status)] = counts.get(str(e.status), 0) + 1
+        values.update(
+            statuses=STATUSES,
+            allowed=TRANSITIONS[req["status"]],
+            staff_users=[u for u in desk.store.users() if u["role"] in ("staff", "admin") and u["active"]],
+            evidence_counts=counts,
+            figures={k: Markup(v) for k, v in request_figures(desk, request_id).items()},
+            scan_log=desk.store.scan_log(request_id),
+            jobs=[j for j in desk.store.jobs(50) if j["args"].get("request_id") == request_id][:5],
+        )
+    return render_page(request, "request.html", **values)
+
+
+@router.get("/requests/{request_id}/files/{file_id}")
+def attachment(
+    request_id: int, file_id: int, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
+) -> Response:
+    visible_request(desk, user, request_id)
+    found = [f for f in attachments(desk, request_id) if f["id"] == file_id]
+    if not found:
+        raise NotFound(
+            f"Request {request_id} has no attachment {file_id}.", "Open the request to see its files."
+        )
+    return download(desk.blobs.get(found[0]["digest"]), found[0]["name"], "application/octet-stream")
+
+
+@router.get("/requests/{request_id}/brief/v{version:int}.{fmt}")
+def brief_download(
+    request_id: int, version: int, fmt: str, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
+) -> Response:
+    row = visible_brief(desk, user, request_id, version)
+    renderer = renderer_for(fmt)
+    name = f"brief-request-{request_id}-v{version}{renderer.extension}"
+    # A file rendered by a background job is served as it is; otherwise it is rendered now.
+    ready = renders_dir(desk.settings, request_id, version) / name
+    if ready.is_file():
+        data = ready.read_bytes()
+    else:
+        brief = brief_from_dict(row["body"])
+        brief.version = version
+        brief.figures = brief_figures(desk, brief)
+        data = render_bytes(brief, renderer.format, brief_options(desk))
+    return download(data, name, renderer.media_type)
+
+
+def download(data: bytes, name: str, media_type: str) -> Response:
+    """Return a file as an attachment; the name is ours (ASCII) and quoted, the type never sniffed."""
+    ascii_name = name.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
+    return Response(
+        data,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{ascii_name}"',
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+        },
+    )

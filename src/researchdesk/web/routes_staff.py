@@ -1,0 +1,335 @@
+"""Staff pages: the queue, request actions, the plan editor, evidence review, the brief, jobs and users."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from researchdesk.brief.render import FORMATS
+from researchdesk.brief.render.html import render_html
+from researchdesk.brief.render.jsonfmt import brief_from_dict
+from researchdesk.brief.service import check, draft
+from researchdesk.desk import Desk
+from researchdesk.errors import InputError
+from researchdesk.evidence.codebooks import desk_codebooks, load_codebooks
+from researchdesk.evidence.review import ROLES, accept, reject, relabel
+from researchdesk.models import Evidence, ReviewStatus
+from researchdesk.requests.plan import FACETS, FacetPlan, ResearchPlan
+from researchdesk.requests.scan import plan_for, save_plan
+from researchdesk.requests.workflow import STATUSES, assign, set_status
+from researchdesk.search.filters import parse_filters
+from researchdesk.web.app import PREVIEW_CSP, render_page
+from researchdesk.web.auth import ROLES as USER_ROLES
+from researchdesk.web.auth import User, create_user
+from researchdesk.web.deps import admin, check_csrf, context, deliver_once, get_desk, staff, visible_request
+from researchdesk.web.jobs import brief_options
+from researchdesk.web.plots import brief_figures
+from researchdesk.web.routes_member import is_overdue
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
+
+
+def back(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/queue")
+def queue(
+    request: Request,
+    status: str = "",
+    mine: bool = False,
+    user: User = Depends(staff),
+    desk: Desk = Depends(get_desk),
+) -> Response:
+    if status and status not in STATUSES:
+        raise InputError(f"Unknown status {status!r}.", f"Choose one of: {', '.join(STATUSES)}.")
+    rows = desk.store.requests(status or None)
+    if mine:
+        rows = [r for r in rows if r["assignee"] == user.email]
+    for r in rows:
+        r["overdue"] = is_overdue(r)
+    groups = {s: [r for r in rows if r["status"] == s] for s in STATUSES}
+    counts = {s: len(v) for s, v in groups.items()}
+    return render_page(
+        request, "queue.html", groups=groups, counts=counts, status=status, mine=mine, statuses=STATUSES
+    )
+
+
+@router.post("/requests/{request_id}/status")
+def change_status(
+    request_id: int,
+    status: str = Form(...),
+    version: int = Form(...),
+    reason: str = Form(""),
+    user: User = Depends(staff),
+    desk: Desk = Depends(get_desk),
+) -> Response:
+    set_status(desk, request_id, status, user.label, reason, expected_version=version)
+    return back(f"/requests/{request_id}")
+
+
+@router.post("/requests/{request_id}/assign")
+def assign_request(
+    request_id: int, assignee: str = Form(...), user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> Response:
+    desk.store.request(request_id)
+    staff_emails = {u["email"] for u in desk.store.users() if u["role"] in ("staff", "admin")}
+    if assignee and assignee not in staff_emails:
+        raise InputError(f"{assignee!r} is not a staff user.", "Choose a staff member from the list.")
+    assign(desk, request_id, assignee, user.label)
+    return back(f"/requests/{request_id}")
+
+
+@router.get("/requests/{request_id}/plan")
+def plan_page(
+    request_id: int, request: Request, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> Response:
+    req = visible_request(desk, user, request_id)
+    plan = plan_for(desk, request_id, user.label)
+    return render_page(request, "plan.html", req=req, plan=plan, facets=FACETS, json=json)
+
+
+@router.post("/requests/{request_id}/plan")
+async def plan_save(
+    request_id: int, request: Request, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> Response:
+    desk.store.request(request_id)
+    form = await request.form()
+    facets: list[FacetPlan] = []
+    for name in FACETS:
+        key = name.replace(" ", "_")
+        if not form.get(f"use_{key}"):
+            continue
+        queries = [q.strip() for q in str(form.get(f"queries_{key}") or "").splitlines() if q.strip()]
+        specs = [s.strip() for s in str(form.get(f"filters_{key}") or "").splitlines() if s.strip()]
+        filters = parse_filters(specs)  # validates; stored as the plan's plain dict
+        stored = {
+            k: list(v) if isinstance(v, tuple) else v
+            for k, v in vars(filters).items()
+            if v not in ((), "", None)
+        }
+        if not queries:
+            raise InputError(
+                f"The facet {name!r} is on but has no query.", "Write one query per line, or untick it."
+            )
+        facets.append(FacetPlan(name, queries, stored))
+    if not facets:
+        raise InputError("The plan has no facet.", "Tick at least one facet and give it a query.")
+    keywords = [k.strip() for k in str(form.get("keywords") or "").split(",") if k.strip()]
+    plan = ResearchPlan(
+        str(form.get("topic") or "").strip(), str(form.get("domain") or "").strip(), facets, keywords
+    )
+    save_plan(desk, request_id, plan, user.label)
+    return back(f"/requests/{request_id}/plan")
+
+
+@router.post("/requests/{request_id}/scan")
+def scan(
+    request_id: int, request: Request, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> Response:
+    desk.store.request(request_id)
+    job_id = context(request).jobs.submit(
+        desk, "scan", {"request_id": request_id, "who": user.label}, user.label
+    )
+    return back(f"/jobs/{job_id}")
+
+
+# --- evidence review ------------------------------------------------------------------------------
+
+
+def _codes(desk: Desk) -> list[str]:
+    books = load_codebooks(
+        list(dict.fromkeys([*desk.settings.codebooks, *desk_codebooks(desk.home)])), desk.home
+    )
+    return [label for book in books for label in book.labels()]
+
+
+def _in_context(desk: Desk, e: Evidence, cache: dict[int, str]) -> dict[str, str]:
+    """Return the quote with the text around it in its document (before, quote, after)."""
+    if e.document_id not in cache:
+        try:
+            cache[e.document_id] = desk.store.get_document(e.document_id).text
+        except Exception:
+            cache[e.document_id] = ""
+    text = cache[e.document_id]
+    if not text:
+        return {"before": "", "quote": e.quote, "after": ""}
+    return {
+        "before": ("…" if e.start > 300 else "") + text[max(0, e.start - 300) : e.start],
+        "quote": text[e.start : e.end],
+        "after": text[e.end : e.end + 300] + ("…" if e.end + 300 < len(text) else ""),
+    }
+
+
+@router.get("/requests/{request_id}/evidence")
+def evidence_page(
+    request_id: int,
+    request: Request,
+    status: str = "",
+    user: User = Depends(staff),
+    desk: Desk = Depends(get_desk),
+) -> Response:
+    req = visible_request(desk, user, request_id)
+    items = desk.store.evidence_for(request_id, status=status or None)
+    titles = {d.id: d.meta.title or d.file_name for d in desk.store.documents()}
+    cache: dict[int, str] = {}
+    cards = [
+        {"e": e, "title": titles.get(e.document_id, "(removed)"), "ctx": _in_context(desk, e, cache)}
+        for e in items
+    ]
+    return render_page(
+        request,
+        "evidence.html",
+        req=req,
+        cards=cards,
+        status=status,
+        roles=ROLES,
+        statuses=[s.value for s in ReviewStatus],
+        codes=_codes(desk),
+    )
+
+
+@router.post("/evidence/{evidence_id}/{action}")
+def evidence_action(
+    evidence_id: int,
+    action: str,
+    role: str = Form(""),
+    codes: str = Form(""),
+    label: str = Form(""),
+    back_to: str = Form(""),
+    user: User = Depends(staff),
+    desk: Desk = Depends(get_desk),
+) -> Response:
+    e = desk.store.evidence(evidence_id)
+    if action == "accept":
+        accept(desk, evidence_id, user.label)
+    elif action == "reject":
+        reject(desk, evidence_id, user.label)
+    elif action == "relabel":
+        code_list = [c.strip() for c in codes.replace("\n", ";").split(";") if c.strip()]
+        relabel(
+            desk,
+            evidence_id,
+            user.label,
+            role=role if role and role != str(e.role) else None,
+            codes=code_list if code_list != e.codes else None,
+            label=label if label.strip() != e.label else None,
+        )
+    else:
+        raise InputError(f"Unknown evidence action {action!r}.", "Use accept, reject or relabel.")
+    target = (
+        back_to
+        if back_to.startswith(f"/requests/{e.request_id}/evidence")
+        else f"/requests/{e.request_id}/evidence"
+    )
+    return back(f"{target}#ev-{evidence_id}")
+
+
+# --- the brief ------------------------------------------------------------------------------------
+
+
+@router.get("/requests/{request_id}/brief")
+def brief_page(
+    request_id: int, request: Request, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> Response:
+    req = visible_request(desk, user, request_id)
+    versions = desk.store.brief_versions(request_id)
+    latest = versions[0] if versions else None
+    return render_page(request, "brief.html", req=req, latest=latest, versions=versions, formats=FORMATS)
+
+
+@router.get("/requests/{request_id}/brief/v{version}/preview")
+def brief_preview(
+    request_id: int, version: int, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> Response:
+    row = desk.store.brief_version(request_id, version)
+    if row is None:
+        raise InputError(f"Request {request_id} has no brief version {version}.", "Draft the brief first.")
+    brief = brief_from_dict(row["body"])
+    brief.version = version
+    brief.figures = brief_figures(desk, brief)
+    return HTMLResponse(
+        render_html(brief, brief_options(desk)), headers={"Content-Security-Policy": PREVIEW_CSP}
+    )
+
+
+@router.post("/requests/{request_id}/brief/{action}")
+def brief_action(
+    request_id: int,
+    action: str,
+    request: Request,
+    user: User = Depends(staff),
+    desk: Desk = Depends(get_desk),
+) -> Response:
+    desk.store.request(request_id)
+    if action == "draft":
+        draft(desk, request_id, who=user.label)
+    elif action == "check":
+        check(desk, request_id)
+    elif action == "deliver":
+        deliver_once(desk, request_id, user.label)
+    elif action == "render":
+        versions = desk.store.brief_versions(request_id)
+        if not versions:
+            raise InputError(f"Request {request_id} has no brief yet.", "Draft it first.")
+        args = {"request_id": request_id, "version": versions[0]["version"], "formats": list(FORMATS)}
+        job_id = context(request).jobs.submit(desk, "render", args, user.label)
+        return back(f"/jobs/{job_id}")
+    else:
+        raise InputError(f"Unknown brief action {action!r}.", "Use draft, check, deliver or render.")
+    return back(f"/requests/{request_id}/brief")
+
+
+# --- jobs -----------------------------------------------------------------------------------------
+
+
+@router.get("/jobs")
+def jobs_page(request: Request, user: User = Depends(staff), desk: Desk = Depends(get_desk)) -> Response:
+    return render_page(request, "jobs.html", jobs=desk.store.jobs(100))
+
+
+@router.get("/jobs/{job_id}")
+def job_page(
+    job_id: str, request: Request, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> Response:
+    return render_page(request, "job.html", job=desk.store.job(job_id))
+
+
+@router.post("/jobs/{job_id}/retry")
+def job_retry(
+    job_id: str, request: Request, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> Response:
+    context(request).jobs.retry(desk, job_id)
+    return back(f"/jobs/{job_id}")
+
+
+# --- admin: users and members ---------------------------------------------------------------------
+
+
+@router.get("/admin/users")
+def users_page(request: Request, user: User = Depends(admin), desk: Desk = Depends(get_desk)) -> Response:
+    return render_page(
+        request,
+        "users.html",
+        users=desk.store.users(),
+        organizations=desk.store.organizations(),
+        roles=USER_ROLES,
+        problems=[],
+    )
+
+
+@router.post("/admin/users")
+def users_add(
+    request: Request,
+    email: str = Form(...),
+    name: str = Form(""),
+    role: str = Form(...),
+    organization: str = Form(""),
+    password: str = Form(...),
+    user: User = Depends(admin),
+    desk: Desk = Depends(get_desk),
+) -> Response:
+    create_user(desk, email, password, role, organization or None, name)
+    return back("/admin/users")

@@ -1,0 +1,422 @@
+"""The store contract, run on SQLite and on PostgreSQL (RESEARCHDESK_TEST_DATABASE_URL selects the server).
+
+Every test takes ``store_url`` ("" = SQLite desk; else an emptied PostgreSQL database) and works on
+a desk opened with it, through the same functions the CLI and web app call.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLE_LIBRARY
+
+from researchdesk.desk import Desk, init_desk, open_desk
+from researchdesk.errors import SchemaError, WorkflowError
+from researchdesk.ingest.pipeline import ingest_paths
+from researchdesk.library import check_library
+from researchdesk.models import DocumentMeta, Evidence, Passage, Role, Sentence, SourceType
+from researchdesk.requests.workflow import add_member, add_person, file_request, set_status
+from researchdesk.search import Filters
+from researchdesk.search.desk import search, sync_index
+from researchdesk.settings import Settings
+from researchdesk.store import schema
+
+SAMPLE_FILES = sorted(SAMPLE_LIBRARY.glob("*.htm*"))[:3]
+
+
+def settings_for(home: Path, url: str, embedder: str = "none") -> Settings:
+    return Settings(home=home, database_url=url, embedder=embedder)
+
+
+@pytest.fixture
+def desk(tmp_path: Path, store_url: str) -> Iterator[Desk]:
+    d = init_desk(settings_for(tmp_path / "desk", store_url))
+    yield d
+    d.close()
+
+
+@pytest.fixture
+def library_desk(desk: Desk) -> Desk:
+    report = ingest_paths(desk, SAMPLE_FILES)
+    assert report.added == len(SAMPLE_FILES)
+    return desk
+
+
+def _synthetic_document(desk: Desk, n: int) -> int:
+    text = f"Document {n}. Local health departments built coalitions. Funding was a barrier number {n}."
+    passages = [Passage(document_id=0, seq=0, start=0, end=len(text), text=text)]
+    sentences = [Sentence(0, 0, 0, 13)]
+    return desk.store.add_document(
+        DocumentMeta(title=f"Synthetic report {n}", source_type=SourceType.REPORT, date="2023-05"),
+        text,
+        content_hash=f"hash-{n}",
+        file_name=f"s{n}.txt",
+        fmt="text",
+        size=len(text),
+        pages=0,
+        passages=passages,
+        sentences=sentences,
+    )
+
+
+def _request(desk: Desk) -> int:
+    add_member(desk, "Springfield City", "city")
+    add_person(desk, "Ann Analyst", "Ann@Springfield.gov", "Springfield City")
+    return file_request(desk, "Springfield City", "What helps cross-sector coalitions last?", "ann@springfield.gov")
+
+
+def _evidence(doc_id: int, passage_id: int, request_id: int, start: int, end: int, quote: str) -> Evidence:
+    return Evidence(
+        document_id=doc_id,
+        passage_id=passage_id,
+        start=start,
+        end=end,
+        quote=quote,
+        role=Role.BARRIER,
+        confidence=0.8,
+        reason="cue: barrier",
+        codes=["resources"],
+        request_id=request_id,
+    )
+
+
+# --- schema ------------------------------------------------------------------------------------
+
+
+def test_a_new_desk_is_at_the_latest_schema(desk: Desk) -> None:
+    assert desk.store.schema_version() == schema.LATEST
+    assert desk.store.integrity_check() == "ok"
+
+
+def test_a_server_database_on_an_old_schema_refuses_to_open_until_migrated(tmp_path: Path, store_url: str) -> None:
+    if not store_url:
+        pytest.skip("SQLite migrates itself on open (after a backup copy); tested in test_ingest")
+    settings = settings_for(tmp_path / "desk", store_url)
+    init_desk(settings).close()
+    import psycopg
+
+    with psycopg.connect(store_url, autocommit=True) as conn:
+        conn.execute("DELETE FROM schema_version WHERE version = %s", (schema.LATEST,))
+    with pytest.raises(SchemaError) as caught:
+        open_desk(settings)
+    assert "researchdesk db migrate" in str(caught.value)
+    assert f"version {schema.LATEST - 1}" in str(caught.value)
+    from researchdesk.store.postgres import PostgresStore
+
+    store = PostgresStore(store_url, check=False)
+    store.conn.execute(f"DROP TABLE {_tables_of_latest()[0]} CASCADE")
+    assert store.migrate() == [schema.LATEST]
+    store.close()
+    open_desk(settings).close()
+
+
+def _tables_of_latest() -> list[str]:
+    from researchdesk.store.dialect import catalog
+
+    return list(catalog((schema.MIGRATIONS[-1],)))
+
+
+def test_an_appended_migration_applies_on_both_stores(
+    tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from researchdesk.store import dialect
+
+    init_desk(settings_for(tmp_path / "desk", store_url)).close()
+    extra = """
+    ALTER TABLE evidence ADD COLUMN weight REAL NOT NULL DEFAULT 1.0;
+    CREATE TABLE notes (
+        id INTEGER PRIMARY KEY,
+        evidence_id INTEGER NOT NULL REFERENCES evidence(id) ON DELETE CASCADE,
+        tag TEXT NOT NULL COLLATE NOCASE UNIQUE,
+        end INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX notes_open ON notes(evidence_id) WHERE end = 0;
+    """
+    monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, extra))
+    monkeypatch.setattr(schema, "LATEST", len(schema.MIGRATIONS))
+    dialect.schema_catalog.cache_clear()
+    dialect.translate.cache_clear()
+    dialect._reserved_columns.cache_clear()
+    try:
+        settings = settings_for(tmp_path / "desk", store_url)
+        if store_url:
+            from researchdesk.store.postgres import PostgresStore
+
+            with pytest.raises(SchemaError):
+                open_desk(settings)
+            store = PostgresStore(store_url, check=False)
+            assert store.migrate() == [schema.LATEST]
+            store.close()
+        d = open_desk(settings)
+        assert d.store.schema_version() == schema.LATEST
+        doc = _synthetic_document(d, 1)
+        rid = _request(d)
+        pid = d.store.passages(doc)[0].id
+        [eid] = d.store.add_evidence([_evidence(doc, pid, rid, 0, 11, "Document 1.")], "t")
+        d.store.conn.execute("INSERT INTO notes (evidence_id, tag, end) VALUES (?,?,?)", (eid, "Funding", 3))
+        with pytest.raises(sqlite3.IntegrityError):
+            d.store.conn.execute("INSERT INTO notes (evidence_id, tag) VALUES (?,?)", (eid, "FUNDING"))
+        row = d.store.conn.execute("SELECT tag, end FROM notes WHERE tag=?", ("funding",)).fetchone()
+        assert (row["tag"], row["end"]) == ("Funding", 3)
+        assert d.store.conn.execute("SELECT weight FROM evidence").fetchone()[0] == 1.0
+        d.close()
+    finally:
+        monkeypatch.undo()
+        dialect.schema_catalog.cache_clear()
+        dialect.translate.cache_clear()
+        dialect._reserved_columns.cache_clear()
+
+
+# --- library rows ------------------------------------------------------------------------------
+
+
+def test_documents_passages_and_sentences_round_trip(library_desk: Desk) -> None:
+    store = library_desk.store
+    docs = store.documents(with_text=True)
+    assert len(docs) == len(SAMPLE_FILES) == store.count_documents()
+    for doc in docs:
+        again = store.get_document(doc.id)
+        assert again == doc
+        passages = store.passages(doc.id)
+        assert passages and all(doc.text[p.start : p.end] == p.text for p in passages)
+        assert store.passages_by_id([p.id for p in passages]) == {p.id: p for p in passages}
+        sentences = store.sentences(doc.id)
+        assert sentences and all(0 <= s.start < s.end <= len(doc.text) for s in sentences)
+        assert store.find_duplicate(doc.content_hash, "", "") == (doc.id, "same content")
+    indexed = list(store.iter_indexed_passages())
+    assert [p.passage_id for p in indexed] == sorted(p.passage_id for p in indexed)
+    assert len(indexed) == store.count_passages() == store.stats()["passages"]
+    assert check_library(library_desk).ok
+
+
+def test_metadata_edits_are_kept_and_removal_cascades(library_desk: Desk) -> None:
+    store = library_desk.store
+    doc = store.documents()[0]
+    changed = store.update_document_meta(doc.id, {"title": "A corrected title", "authors": ["A. B."]}, "staff")
+    assert changed.meta.title == "A corrected title" and changed.meta.authors == ["A. B."]
+    edits = store.document_edits(doc.id)
+    assert [e["field"] for e in edits] == ["title", "authors"]
+    assert edits[0]["old"] == doc.meta.title
+    store.remove_document(doc.id)
+    assert doc.id not in store.document_ids()
+    assert store.passages(doc.id) == [] and store.sentences(doc.id) == []
+    assert store.document_edits(doc.id) == []
+
+
+# --- members, requests, evidence, briefs, accounts ---------------------------------------------
+
+
+def test_member_names_and_emails_match_without_regard_to_case(desk: Desk) -> None:
+    _request(desk)
+    assert desk.store.organization("SPRINGFIELD city")["name"] == "Springfield City"
+    assert desk.store.person("ann@springfield.GOV")["name"] == "Ann Analyst"
+    with pytest.raises(sqlite3.IntegrityError):
+        desk.store.add_organization("springfield CITY", "city")
+    add_member(desk, "albany County", "county")
+    assert [o["name"] for o in desk.store.organizations()] == ["albany County", "Springfield City"]
+
+
+def test_request_versions_events_and_conflicts(desk: Desk) -> None:
+    rid = _request(desk)
+    assert desk.store.request(rid)["version"] == 1
+    assert set_status(desk, rid, "scoping", "staff", expected_version=1) == 2
+    with pytest.raises(WorkflowError, match="changed by someone else"):
+        set_status(desk, rid, "researching", "other", expected_version=1)
+    desk.store.update_request(rid, {"plan": {"topic": "coalitions"}}, "staff", "plan")
+    req = desk.store.request(rid)
+    assert req["status"] == "scoping" and req["plan"] == {"topic": "coalitions"} and req["version"] == 3
+    assert [e["action"] for e in desk.store.events(rid)] == ["filed", "status received → scoping", "plan"]
+    assert [r["id"] for r in desk.store.requests("scoping")] == [rid]
+
+
+def test_evidence_is_not_duplicated_and_every_change_is_logged(desk: Desk) -> None:
+    rid = _request(desk)
+    doc = _synthetic_document(desk, 1)
+    pid = desk.store.passages(doc)[0].id
+    first = desk.store.add_evidence([_evidence(doc, pid, rid, 0, 11, "Document 1.")], "scan")
+    again = desk.store.add_evidence(
+        [_evidence(doc, pid, rid, 0, 11, "Document 1."), _evidence(doc, pid, rid, 12, 20, "Local he")], "scan"
+    )
+    assert len(first) == 1 and len(again) == 1 and again[0] != first[0]
+    desk.store.update_evidence(first[0], {"status": "accepted", "codes": ["a", "b"]}, "rev", "accepted")
+    got = desk.store.evidence(first[0])
+    assert str(got.status) == "accepted" and got.codes == ["a", "b"] and got.end == 11
+    history = desk.store.evidence_history(first[0])
+    assert history[-1]["detail"]["status"] == {"old": "suggested", "new": "accepted"}
+    desk.store.set_reviewer_label(first[0], "rev", "barrier")
+    desk.store.set_reviewer_label(first[0], "rev", "facilitator")  # replaces, not duplicates
+    assert desk.store.reviewer_labels("rev") == {first[0]: "facilitator"}
+    assert [e.id for e in desk.store.evidence_for(rid, status="accepted")] == [first[0]]
+
+
+def test_scan_log_and_brief_versions(desk: Desk) -> None:
+    rid = _request(desk)
+    run = desk.store.next_scan_run(rid)
+    desk.store.add_scan_entry(rid, run, "barriers", "funding barrier", {"date_from": "2020"}, "hybrid", 4, [1, 2])
+    assert desk.store.scan_log(rid)[0]["filters"] == {"date_from": "2020"}
+    assert desk.store.next_scan_run(rid) == run + 1
+    assert desk.store.add_brief(rid, {"title": "v1"}, {"ok": False}, "staff") == 1
+    assert desk.store.add_brief(rid, {"title": "v2"}, {}, "staff") == 2
+    desk.store.mark_brief_delivered(rid, 2, 99, "staff")
+    latest = desk.store.latest_brief(rid)
+    assert latest is not None and latest["version"] == 2 and latest["status"] == "delivered"
+    assert [b["version"] for b in desk.store.brief_versions(rid)] == [2, 1]
+
+
+def test_accounts_sessions_and_jobs(desk: Desk) -> None:
+    org = add_member(desk, "Springfield City", "city")
+    uid = desk.store.add_user("Staff@Desk.org", "Staff", "argon2-hash", "staff", org)
+    assert desk.store.user("staff@desk.ORG")["id"] == uid
+    assert desk.store.password_hash("STAFF@desk.org") == (uid, "argon2-hash")
+    desk.store.add_session("s-hash", uid, "csrf", "2999-01-01T00:00:00+00:00")
+    assert desk.store.session("s-hash", "2024-01-01")["user_id"] == uid
+    for n in range(3):
+        desk.store.add_job(f"job-{n}", "ingest", {"n": n}, "staff")
+    # Same second: newest first by insertion order (SQLite's rowid, a hidden identity on the server).
+    assert [j["id"] for j in desk.store.jobs()] == ["job-2", "job-1", "job-0"]
+    assert "rowid" not in desk.store.job("job-0")
+    assert [r["id"] for r in desk.store.iter_rows("jobs")] == ["job-0", "job-1", "job-2"]
+
+
+# --- concurrency -------------------------------------------------------------------------------
+
+
+def test_two_staff_changing_a_status_at_once_one_wins_one_gets_a_conflict(tmp_path: Path, store_url: str) -> None:
+    settings = settings_for(tmp_path / "desk", store_url)
+    setup = init_desk(settings)
+    rids = [_request(setup)] + [
+        file_request(setup, "Springfield City", f"Question {n}", "ann@springfield.gov") for n in range(4)
+    ]
+    setup.close()
+    for rid in rids:
+        desks = [open_desk(settings), open_desk(settings)]  # two processes' worth of connections
+        barrier = threading.Barrier(2)
+        outcomes: list[object] = []
+
+        def change(d: Desk, status: str) -> None:
+            version = d.store.request(rid)["version"]
+            barrier.wait()
+            try:
+                outcomes.append(set_status(d, rid, status, "staff", expected_version=version))
+            except WorkflowError as exc:
+                outcomes.append(exc)
+
+        threads = [threading.Thread(target=change, args=(d, s)) for d, s in zip(desks, ("scoping", "declined"))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wins = [o for o in outcomes if isinstance(o, int)]
+        conflicts = [o for o in outcomes if isinstance(o, WorkflowError)]
+        assert wins == [2] and len(conflicts) == 1, outcomes
+        req = desks[0].store.request(rid)
+        assert req["version"] == 2
+        assert len(desks[0].store.events(rid)) == 2  # filed + the one change that won
+        for d in desks:
+            d.close()
+
+
+def test_ingest_and_evidence_review_at_once_lose_nothing(tmp_path: Path, store_url: str) -> None:
+    settings = settings_for(tmp_path / "desk", store_url)
+    setup = init_desk(settings)
+    rid = _request(setup)
+    doc = _synthetic_document(setup, 0)
+    pid = setup.store.passages(doc)[0].id
+    ids = setup.store.add_evidence(
+        [_evidence(doc, pid, rid, i, i + 5, f"q{i}") for i in range(20)], "scan"
+    )
+    setup.close()
+    errors: list[BaseException] = []
+
+    def ingest() -> None:
+        d = open_desk(settings)
+        try:
+            for n in range(1, 41):
+                _synthetic_document(d, n)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            d.close()
+
+    def review() -> None:
+        d = open_desk(settings)
+        try:
+            for round_ in range(3):
+                for eid in ids:
+                    d.store.update_evidence(eid, {"label": f"round {round_}"}, "rev", "relabelled")
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            d.close()
+
+    threads = [threading.Thread(target=ingest), threading.Thread(target=review)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    d = open_desk(settings)
+    assert d.store.count_documents() == 41
+    assert d.store.count_passages() == 41
+    assert {d.store.evidence(eid).label for eid in ids} == {"round 2"}
+    assert all(len(d.store.evidence_history(eid)) == 3 for eid in ids)
+    d.close()
+
+
+# --- search ------------------------------------------------------------------------------------
+
+
+def test_lexical_search_and_filters_behave_alike_on_both_stores(library_desk: Desk) -> None:
+    settings = library_desk.settings
+    index = sync_index(library_desk.store, settings)
+    assert len(index) == library_desk.store.count_passages()
+    results = index.search("tobacco", mode="lexical", top_k=10, max_per_document=None)
+    assert results.hits, results.notes
+    assert all("tobacco" in " ".join(h.matched_terms) for h in results.hits)
+    assert [h.rank for h in results.hits] == list(range(1, len(results.hits) + 1))
+    docs = library_desk.store.documents()
+    one = docs[0].id
+    only = index.search("health", mode="lexical", filters=Filters(document_ids=(one,)))
+    assert only.hits and {h.document_id for h in only.hits} == {one}
+    none = index.search("health", mode="lexical", filters=Filters(source_types=("our product",)))
+    assert none.hits == [] and any("No document" in n for n in none.notes)
+    capped = index.search("health", mode="lexical", top_k=20, max_per_document=2)
+    per_doc: dict[int, int] = {}
+    for h in capped.hits:
+        per_doc[h.document_id] = per_doc.get(h.document_id, 0) + 1
+    assert max(per_doc.values()) <= 2
+    hybrid = search(library_desk.store, settings, "health", mode="hybrid")
+    assert hybrid.mode == "lexical" and any("Semantic search is off" in n for n in hybrid.notes)
+
+
+def test_search_follows_removals_and_title_changes(library_desk: Desk) -> None:
+    store = library_desk.store
+    settings = library_desk.settings
+    sync_index(store, settings)
+    doc = store.documents()[0]
+    store.update_document_meta(doc.id, {"title": "Zanzibarian quokka survey"}, "staff")
+    hits = sync_index(store, settings).search("quokka", mode="lexical").hits
+    assert hits and {h.document_id for h in hits} == {doc.id} and hits[0].title == "Zanzibarian quokka survey"
+    store.remove_document(doc.id)
+    index = sync_index(store, settings)
+    assert doc.id not in index.document_ids()
+    assert index.search("quokka", mode="lexical").hits == []
+
+
+@pytest.mark.slow
+def test_hybrid_search_fuses_lexical_and_semantic_ranks(tmp_path: Path, store_url: str) -> None:
+    d = init_desk(settings_for(tmp_path / "desk", store_url, embedder="minilm"))
+    ingest_paths(d, SAMPLE_FILES[:2])
+    index = sync_index(d.store, d.settings)
+    assert index.semantic_ready
+    results = index.search("working with lawmakers on health policy", top_k=8, max_per_document=None)
+    assert results.mode == "hybrid"
+    assert any(h.lexical_rank for h in results.hits) and any(h.semantic_rank for h in results.hits)
+    assert [h.score for h in results.hits] == sorted((h.score for h in results.hits), reverse=True)
+    semantic = index.search("working with lawmakers", mode="semantic", top_k=3)
+    assert len(semantic.hits) == 3 and all(h.semantic_rank for h in semantic.hits)
+    d.close()

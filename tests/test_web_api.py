@@ -1,0 +1,177 @@
+"""The REST API with token authentication: the same operations and permission rules as the pages."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from researchdesk.cli import app as cli_app
+from researchdesk.models import Role
+from researchdesk.web.auth import new_api_token
+from test_web_fixtures import PASSWORD, WebDesk, client_for, web_fixture  # noqa: F401  (the `web` fixture)
+
+PROMPT = "What are the barriers and facilitators of adopting local tobacco and smoke-free policies?"
+
+
+def _token(web: WebDesk, email: str) -> dict[str, str]:
+    with web.desk() as desk:
+        return {"Authorization": f"Bearer {new_api_token(desk, email, 'test')}"}
+
+
+def test_openapi_describes_the_api(web: WebDesk) -> None:
+    spec = web.client.get("/api/openapi.json").json()
+    paths = spec["paths"]
+    for path in (
+        "/api/v1/requests",
+        "/api/v1/requests/{request_id}/status",
+        "/api/v1/requests/{request_id}/scan",
+        "/api/v1/evidence/{evidence_id}/relabel",
+        "/api/v1/requests/{request_id}/brief/deliver",
+        "/api/v1/search",
+        "/api/v1/documents",
+        "/api/v1/jobs/{job_id}/retry",
+    ):
+        assert path in paths, path
+    assert not any(p.startswith("/login") or p.startswith("/queue") for p in paths)  # pages stay out
+
+
+def test_token_flow_from_request_to_delivered_brief(web: WebDesk) -> None:
+    c = client_for(web)
+    ann, staff, bob = (
+        _token(web, "ann@lakeside.example"),
+        _token(web, "staff@desk.example"),
+        _token(web, "bob@hill.example"),
+    )
+    assert c.get("/api/v1/me", headers=ann).json()["organization"] == "Lakeside County"
+    # Tokens need no CSRF header: they are not sent by browsers on their own.
+    r = c.post("/api/v1/requests", json={"prompt": PROMPT, "context": "board"}, headers=ann)
+    assert r.status_code == 201, r.text
+    rid = r.json()["id"]
+    assert (
+        r.json()["organization"] == "Lakeside County"
+        and r.json()["requester_email"] == "ann@lakeside.example"
+    )
+    assert c.get(f"/api/v1/requests/{rid}", headers=bob).status_code == 404
+    assert c.post(f"/api/v1/requests/{rid}/scan", headers=ann).status_code == 403
+    job = c.post(f"/api/v1/requests/{rid}/scan", headers=staff)
+    assert job.status_code == 202
+    state = c.get(job.json()["url"], headers=staff).json()
+    assert state["status"] == "done" and state["done"] == state["total"] > 0, state
+    assert state["result"]["evidence"] > 0
+    log = c.get(f"/api/v1/requests/{rid}/scan-log", headers=staff).json()
+    assert len(log) == state["result"]["queries"]
+    evidence = c.get(f"/api/v1/requests/{rid}/evidence?status=suggested", headers=staff).json()
+    main = [e for e in evidence if e["role"] in (Role.BARRIER, Role.FACILITATOR)]
+    assert main
+    for e in main:
+        assert c.post(f"/api/v1/evidence/{e['id']}/accept", headers=staff).json()["status"] == "accepted"
+    relabelled = c.post(f"/api/v1/evidence/{main[0]['id']}/relabel", json={"label": "Funding"}, headers=staff)
+    assert relabelled.json()["label"] == "Funding" and relabelled.json()["status"] == "edited"
+    drafted = c.post(f"/api/v1/requests/{rid}/brief", headers=staff)
+    assert drafted.status_code == 201 and drafted.json()["check"]["ok"], drafted.json()
+    version = drafted.json()["version"]
+    # Not delivered yet: the member cannot have it.
+    assert c.get(f"/api/v1/requests/{rid}/brief/v{version}", headers=ann).status_code == 404
+    delivered = c.post(f"/api/v1/requests/{rid}/brief/deliver", headers=staff)
+    assert delivered.status_code == 200 and delivered.json()["document_id"] > 0
+    assert c.post(f"/api/v1/requests/{rid}/brief/deliver", headers=staff).status_code == 409
+    body = c.get(f"/api/v1/requests/{rid}/brief/v{version}", headers=ann).json()
+    assert body["status"] == "delivered" and body["body"]["prompt"] == PROMPT
+    pdf = c.get(f"/api/v1/requests/{rid}/brief/v{version}.pdf", headers=ann)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert c.get(f"/api/v1/requests/{rid}/brief/v{version}.pdf", headers=bob).status_code == 404
+    seen = c.get(f"/api/v1/requests/{rid}", headers=ann).json()
+    assert seen["status"] == "delivered" and "plan" not in seen
+    assert all(e["subject"] in ("request", "brief", "file") for e in seen["events"])
+
+
+def test_api_status_conflicts_and_errors_are_json(web: WebDesk) -> None:
+    c = client_for(web)
+    staff = _token(web, "staff@desk.example")
+    rid = c.post(
+        "/api/v1/requests",
+        json={"prompt": "Any work on heat plans?", "organization": "Hill City"},
+        headers=staff,
+    ).json()["id"]
+    ok = c.post(f"/api/v1/requests/{rid}/status", json={"status": "scoping", "version": 1}, headers=staff)
+    assert ok.status_code == 200 and ok.json()["version"] == 2
+    stale = c.post(
+        f"/api/v1/requests/{rid}/status", json={"status": "researching", "version": 1}, headers=staff
+    )
+    assert stale.status_code == 409 and stale.json()["error"] == "WorkflowError" and stale.json()["hint"]
+    wrong = c.post(f"/api/v1/requests/{rid}/status", json={"status": "nope", "version": 2}, headers=staff)
+    assert wrong.status_code == 400 and "Choose one of" in wrong.json()["hint"]
+    missing = c.post(f"/api/v1/requests/{rid}/status", json={"status": "scoping"}, headers=staff)
+    assert missing.status_code == 422 and "version" in missing.json()["message"]
+    lapsed = c.post("/api/v1/requests", json={"prompt": "x", "organization": "Lapsed Town"}, headers=staff)
+    assert lapsed.status_code == 409 and "not an active member" in lapsed.json()["message"]
+    assert c.get("/api/v1/requests", headers={"Authorization": "Bearer rd_forged"}).status_code == 401
+
+
+def test_api_search_documents_and_upload(web: WebDesk) -> None:
+    c = client_for(web)
+    staff = _token(web, "staff@desk.example")
+    found = c.get(
+        "/api/v1/search",
+        params={"q": "tobacco policy", "top": 5, "filter": ["source_type=journal article", "date_from=2020"]},
+        headers=staff,
+    )
+    assert found.status_code == 200 and 0 < len(found.json()["hits"]) <= 5
+    doc_id = found.json()["hits"][0]["document_id"]
+    doc = c.get(f"/api/v1/documents/{doc_id}", headers=staff).json()
+    assert doc["meta"]["title"] and doc["passages"]
+    assert c.get("/api/v1/search", params={"q": "x", "top": 1000}, headers=staff).status_code == 400
+    up = c.post(
+        "/api/v1/documents",
+        files=[
+            (
+                "files",
+                (
+                    "memo.md",
+                    b"# Memo\n\nSmoke-free parks were adopted after a coalition campaign.\n",
+                    "text/markdown",
+                ),
+            )
+        ],
+        headers=staff,
+    )
+    assert up.status_code == 202 and up.json()["accepted"] == ["memo.md"]
+    job = c.get(up.json()["url"], headers=staff).json()
+    assert job["status"] == "done" and job["result"]["summary"]["added"] == 1
+
+
+def test_cli_user_commands(web: WebDesk) -> None:
+    runner = CliRunner()
+    home = str(web.settings.home)
+    r = runner.invoke(
+        cli_app,
+        [
+            "--home",
+            home,
+            "user",
+            "add",
+            "dee@hill.example",
+            "--role",
+            "member",
+            "--org",
+            "Hill City",
+            "--password",
+            PASSWORD,
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert "dee@hill.example as member of Hill City" in r.output
+    r = runner.invoke(cli_app, ["--home", home, "user", "token", "dee@hill.example", "--name", "script"])
+    assert r.exit_code == 0 and r.output.strip().startswith("rd_")
+    token = r.output.strip()
+    me = client_for(web).get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200 and me.json()["email"] == "dee@hill.example"
+    r = runner.invoke(
+        cli_app, ["--home", home, "user", "reset-password", "dee@hill.example", "--password", "x" * 12]
+    )
+    assert r.exit_code == 0
+    r = runner.invoke(cli_app, ["--home", home, "user", "list", "--json"])
+    assert "dee@hill.example" in r.output
+    r = runner.invoke(
+        cli_app, ["--home", home, "user", "add", "e@x.example", "--role", "member", "--password", PASSWORD]
+    )
+    assert r.exit_code != 0  # a member needs an organization
