@@ -12,7 +12,21 @@ import pytest
 from conftest import SAMPLE_LIBRARY
 from researchdesk.settings import Settings
 
-COMMANDS = ["init", "ingest", "library", "search", "member", "request", "scan", "evidence", "brief", "demo"]
+COMMANDS = [
+    "init",
+    "ingest",
+    "library",
+    "search",
+    "member",
+    "request",
+    "scan",
+    "evidence",
+    "brief",
+    "demo",
+    "user",
+    "serve",
+    "worker",
+]
 
 
 def run(*args: str, home: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -38,9 +52,12 @@ def test_readme_documents_every_command_and_setting() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     for command in COMMANDS:
         assert f"researchdesk {command}" in readme or f"`{command}`" in readme, command
-    for name in Settings.model_fields:
-        assert f"RESEARCHDESK_{name.upper()}" in readme, name
-        assert Settings.model_fields[name].description, name
+    from researchdesk.web.config import WebSettings
+
+    for model, prefix in ((Settings, "RESEARCHDESK_"), (WebSettings, "RESEARCHDESK_WEB_")):
+        for name, field in model.model_fields.items():
+            assert f"{prefix}{name.upper()}" in readme, name
+            assert field.description, name
 
 
 def test_ingest_json_show_check_and_search(tmp_path: Path) -> None:
