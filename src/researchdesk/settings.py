@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     max_unpacked_mb: float = Field(
         500.0, description="Largest total uncompressed size accepted inside a DOCX (zip bomb guard)."
     )
+    reader_timeout_s: float = Field(
+        120.0, description="Seconds one file may take to read before it is stopped and reported."
+    )
+    reader_memory_mb: int = Field(
+        2048, description="Memory one file's reader may use (the reader runs in its own process)."
+    )
     embedder: str = Field(
         "minilm",
         description="Sentence-embedding model for semantic search: 'minilm' (all-MiniLM-L6-v2) or 'none'.",

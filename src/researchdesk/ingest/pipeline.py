@@ -14,6 +14,7 @@ from pathlib import Path
 
 from researchdesk.desk import Desk
 from researchdesk.errors import ReadError, TooLarge
+from researchdesk.ingest.isolation import IsolatedReaders
 from researchdesk.ingest.metadata import normalize_title
 from researchdesk.ingest.readers import reader_for, supported_extensions
 from researchdesk.ingest.segment import Span, build_text, passage_spans, sentence_spans
@@ -107,28 +108,38 @@ def ingest_paths(
     """Ingest every file named by ``paths``; return what happened to each."""
     files, missing = expand_paths(paths)
     report = IngestReport(outcomes=list(missing))
-    for i, path in enumerate(files):
-        if progress:
-            progress(path, i, len(files))
-        report.outcomes.extend(ingest_file(desk, path, report))
+    readers = IsolatedReaders(desk.settings)
+    try:
+        for i, path in enumerate(files):
+            if progress:
+                progress(path, i, len(files))
+            report.outcomes.extend(ingest_file(desk, path, report, readers))
+    finally:
+        readers.close()
     if progress:
         progress(Path(""), len(files), len(files))
     return report
 
 
-def ingest_file(desk: Desk, path: Path, report: IngestReport | None = None) -> list[FileOutcome]:
-    """Ingest one file; never raises for bad input, returns one outcome per document in it."""
+def ingest_file(
+    desk: Desk, path: Path, report: IngestReport | None = None, readers: IsolatedReaders | None = None
+) -> list[FileOutcome]:
+    """Ingest one file; never raises for bad input, returns one outcome per document in it.
+
+    The reader runs in a worker process (``readers``, or one started for this file) under the
+    configured time and memory limits.
+    """
+    own = readers is None
+    worker = readers or IsolatedReaders(desk.settings)
     try:
         data = _read_bytes(desk, path)
-        reader = reader_for(path, data[:8192])
-        if reader.format in RECORD_FORMATS:
-            from researchdesk.ingest.readers.records import read_records
-
-            results = read_records(path, data, desk.settings)
-        else:
-            results = [reader.read(path, data, desk.settings)]
+        reader = reader_for(path, data[:8192])  # unsupported or mislabelled files fail fast, here
+        results = worker.read(path, data, records=reader.format in RECORD_FORMATS)
     except ReadError as exc:
         return [FileOutcome(str(path), "failed", reason=exc.reason, hint=exc.hint)]
+    finally:
+        if own:
+            worker.close()
     if report is not None:
         report.bytes += len(data)
     outcomes = []
