@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import SAMPLE_LIBRARY, make_desk
-
 from researchdesk.ingest.pipeline import ingest_paths
 
 
