@@ -6,6 +6,7 @@ format. The longer, coverage-guided run is fuzz/readers.py (atheris).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 from pathlib import Path
@@ -69,9 +70,7 @@ def seed(name: str) -> bytes:
             "csl": lambda: json.dumps(
                 [{"type": "article-journal", "title": "Coalitions", "issued": {"date-parts": [[2021]]}}]
             ).encode(),
-            "text": lambda: (
-                b"Partnerships helped. Funding was a barrier.\n\n# Results\n\n- one\n- two\n"
-            ),
+            "text": lambda: b"Partnerships helped. Funding was a barrier.\n\n# Results\n\n- one\n- two\n",
         }[name]()
     return SEEDS[name]
 
@@ -136,7 +135,5 @@ def test_text_readers_and_format_detection_never_raise_anything_but_read_errors(
     for reader in TEXT_READERS:
         reads_cleanly(reader.read, Path("fuzzed.txt"), data)
     for suffix in (".pdf", ".docx", ".html", ".txt", ".md", ".ris", ".bib", ".json", ".xyz"):
-        try:
+        with contextlib.suppress(ReadError):
             reader_for(Path(f"fuzzed{suffix}"), data[:8192])
-        except ReadError:
-            pass
