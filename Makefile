@@ -8,7 +8,7 @@ OUT ?= out
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test lint bench clean browser
+.PHONY: demo test lint bench fuzz clean browser
 
 $(BIN)/researchdesk: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ demo: $(BIN)/researchdesk
 	$(BIN)/researchdesk --home $(DESK) demo --library $(LIBRARY) --out $(OUT)
 
 lint: $(BIN)/researchdesk
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks fuzz scripts
 	$(BIN)/mypy
 
 # The browser tests drive Debian's Chromium; install it once when it is missing (root or sudo).
@@ -39,6 +39,12 @@ bench: $(BIN)/researchdesk
 	$(BIN)/python benchmarks/evidence.py
 	$(BIN)/python benchmarks/brief.py
 	$(BIN)/python benchmarks/web_load.py --users 50 --seconds 60
+
+# A longer coverage-guided run of every reader (atheris); SECONDS=300 by default.
+SECONDS ?= 300
+fuzz: $(BIN)/researchdesk
+	$(BIN)/pip install --quiet -e '.[fuzz]'
+	$(BIN)/python fuzz/readers.py --seconds $(SECONDS)
 
 clean:
 	rm -rf $(VENV) $(DESK) $(OUT) .pytest_cache .mypy_cache .ruff_cache
