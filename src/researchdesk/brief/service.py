@@ -105,6 +105,10 @@ def deliver(desk: Desk, request_id: int, who: str = "staff") -> int:
     """Deliver the latest brief: refuse on a failed check, archive it as *our product*; return its document id."""
     row = desk.store.latest_brief(request_id)
     if row is not None and row["status"] == "delivered":
+        if desk.store.request(request_id)["status"] in ("drafting", "in review"):
+            # An earlier delivery stopped after archiving: finish moving the request along.
+            advance_to(desk, request_id, "delivered", who)
+            return int(row["document_id"])
         raise WorkflowError(
             f"Version {row['version']} of the brief of request {request_id} was already delivered "
             f"(library document {row['document_id']}).",
@@ -120,6 +124,22 @@ def deliver(desk: Desk, request_id: int, who: str = "staff") -> int:
     request = desk.store.request(request_id)
     if request["status"] in ("drafting",):
         advance_to(desk, request_id, "in review", who)
+    # The archived document is keyed by the brief version itself, so a delivery interrupted after
+    # archiving (a crash, a killed worker) finds its document again instead of filing a second one.
+    key = content_hash(f"brief:{request_id}:{brief.version}:{brief.title}".encode())
+    existing = desk.store.find_duplicate(key, "", "")
+    if existing is not None:
+        doc_id = existing[0]
+    else:
+        doc_id = _archive(desk, brief, request_id, key)
+    desk.store.mark_brief_delivered(request_id, brief.version, doc_id, who)
+    if desk.store.request(request_id)["status"] != "delivered":
+        advance_to(desk, request_id, "delivered", who)
+    return doc_id
+
+
+def _archive(desk: Desk, brief: Brief, request_id: int, key: str) -> int:
+    """File a brief into the library as a document of type *our product*; return its id."""
     buffer = io.BytesIO()
     render(brief, "md", buffer)
     data = buffer.getvalue()
@@ -142,10 +162,10 @@ def deliver(desk: Desk, request_id: int, who: str = "staff") -> int:
         "original": content_hash(data),
     }
     desk.blobs.put(data)
-    doc_id = desk.store.add_document(
+    return desk.store.add_document(
         meta,
         text,
-        content_hash(data),
+        key,
         f"brief-request-{request_id}-v{brief.version}.md",
         "markdown",
         len(data),
@@ -154,10 +174,6 @@ def deliver(desk: Desk, request_id: int, who: str = "staff") -> int:
         sentences,
         extra,
     )
-    desk.store.mark_brief_delivered(request_id, brief.version, doc_id, who)
-    if desk.store.request(request_id)["status"] != "delivered":
-        advance_to(desk, request_id, "delivered", who)
-    return doc_id
 
 
 def brief_blocks(brief: Brief) -> list[Block]:
