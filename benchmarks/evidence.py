@@ -1,9 +1,12 @@
-"""Print role-classification quality and speed: the cue classifier next to a keyword-only baseline.
+"""Print role-classification quality and speed: the classifier (cue lexicon + trained model), the cue
+lexicon alone and a keyword-only baseline, run in the same process on the same sentences.
 
-Data (relative to the repository root):
+Data (relative to the repository root; none of it is trained on, see data/README.md):
   ../shared/data/labels/pcd2024_barrier_facilitator_dev.csv  22 author-labelled table statements
-  benchmarks/data/evidence_dev.csv                           our hand-labelled sentences (see data/README.md)
-  benchmarks/data/evidence_test.csv                          sentences from other articles, labelled after the freeze
+  benchmarks/data/evidence_dev.csv                           hand-labelled sentences the lexicon was tuned on
+  benchmarks/data/evidence_test.csv                          sentences from other articles, labelled after a freeze
+  benchmarks/data/evidence_holdout.csv                       sentences from 2 more articles, labelled before any
+                                                             classifier ran on them: the clean held-out figure
 
 Scores are for three classes, barrier / facilitator / other (every other role, and the authors'
 "Suggestion", counts as other). Run:  .venv/bin/python benchmarks/evidence.py
@@ -19,7 +22,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from researchdesk.evidence.classify import classify, classify_many
+from researchdesk.evidence.classify import classify, classify_cues, classify_many
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("RESEARCHDESK_SHARED_DATA", ROOT / "../shared/data"))
@@ -73,7 +76,7 @@ def metrics(gold: list[str], pred: list[str]) -> tuple[float, float, dict[str, d
     return accuracy, sum(f1s) / len(f1s), confusion
 
 
-def throughput(fn: Callable[[list[str]], object], texts: list[str], minimum: int = 20000) -> float:
+def throughput(fn: Callable[[list[str]], object], texts: list[str], minimum: int = 5000) -> float:
     """Return sentences per second of ``fn`` over ``texts`` repeated to at least ``minimum`` sentences."""
     batch = texts * max(1, minimum // max(1, len(texts)))
     started = time.perf_counter()
@@ -83,7 +86,8 @@ def throughput(fn: Callable[[list[str]], object], texts: list[str], minimum: int
 
 def report(name: str, texts: list[str], gold: list[str]) -> None:
     systems: list[tuple[str, Callable[[list[str]], list[str]]]] = [
-        ("cue classifier", lambda ts: [coarse(c.role.value) for c in classify_many(ts)]),
+        ("cues + model", lambda ts: [coarse(c.role.value) for c in classify_many(ts)]),
+        ("cue lexicon only", lambda ts: [coarse(classify_cues(t).role.value) for t in ts]),
         ("keyword baseline", lambda ts: [keyword_baseline(t) for t in ts]),
     ]
     counts = {c: gold.count(c) for c in CLASSES}
@@ -103,8 +107,12 @@ def main() -> int:
         ("PCD 2024 author-labelled table statements", SHARED / "labels/pcd2024_barrier_facilitator_dev.csv"),
         ("own development set (hand-labelled sentences)", ROOT / "benchmarks/data/evidence_dev.csv"),
         (
-            "own test set (labelled after the freeze; see data/README.md)",
+            "own test set (labelled after the lexicon freeze; see data/README.md)",
             ROOT / "benchmarks/data/evidence_test.csv",
+        ),
+        (
+            "own held-out set (labelled before any classifier ran on it)",
+            ROOT / "benchmarks/data/evidence_holdout.csv",
         ),
     ]
     for name, path in datasets:

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from researchdesk.evidence import classify, classify_many, role_from_label
+from researchdesk.evidence.classify import classify_cues
 from researchdesk.models import Role
 
 
@@ -40,6 +41,21 @@ def test_clear_barriers(text: str) -> None:
 def test_clear_facilitators(text: str) -> None:
     result = classify(text)
     assert result.role is Role.FACILITATOR, result.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "role"),
+    [
+        ("Coordinators had a hard time recruiting volunteers in the winter months.", Role.BARRIER),
+        ("State rules precluded the county from sharing the data with its partners.", Role.BARRIER),
+        ("The regional health council played a pivotal role in securing the grant.", Role.FACILITATOR),
+        ("Shared templates made it easier for small towns to draft their plans.", Role.FACILITATOR),
+    ],
+)
+def test_cues_learned_from_training_errors(text: str, role: Role) -> None:
+    # Cues added while reading errors on benchmarks/data/evidence_train.csv (never on evaluation data).
+    assert classify_cues(text).role is role
+    assert classify(text).role is role
 
 
 def test_negated_facilitator_cue_is_a_barrier() -> None:

@@ -10,14 +10,18 @@ The classifier is a weighted cue lexicon (``cues.py``) read with a little senten
 * contrast — the clause after "but"/"however" weighs more, an "although"/"despite" clause less;
 * numbers — percentages, "16 of 18", test statistics make a finding a statistic unless a strong cue says more.
 
-It is pure Python and regular expressions: tens of thousands of sentences per second, no model download.
+A small trained model (``model.py``: logistic regression over the cue scores and hashed words, weights
+shipped in the package) then settles barrier / facilitator / other: it may promote a sentence the cues
+leave without a role and veto a cue decision it finds unlikely (``combine``). ``classify_cues`` is the
+lexicon alone. Both are pure Python, regular expressions and NumPy: thousands of sentences per second, no
+download.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from researchdesk.evidence.cues import (
     CONCESSIVE,
@@ -32,6 +36,7 @@ from researchdesk.evidence.cues import (
     STRONG_REMEDIES,
     find_cues,
 )
+from researchdesk.evidence.model import default_model
 from researchdesk.models import Classification, Role
 
 # Scores at or above this make a role a candidate; below it a sentence is context.
@@ -172,29 +177,25 @@ def _confidence(best: float, runner_up: float) -> float:
     return round(min(0.95, max(0.35, value)), 3)
 
 
-def classify_cues(text: str, context: str = "", table_label: str = "") -> Classification:
-    """Return the role of ``text`` by the cue lexicon alone, with a confidence and the cue phrases behind it.
-
-    This is the classifier as it was before the trained model (kept for comparison in
-    ``benchmarks/evidence.py``).
-
-    ``context`` (the surrounding passage) nudges a sentence whose own cues are weak; ``table_label`` (a
-    table's label for the row, e.g. "Barriers") decides when it names a role. Empty, non-English and
-    non-text input gives role ``context`` with low confidence, never an exception.
-    """
-    text = text if isinstance(text, str) else str(text)
-    stripped = text.strip()
+def _early(text: object, table_label: str) -> tuple[str, Classification | None]:
+    """Return the stripped text and, for input the lexicon and model do not read, its classification."""
+    stripped = (text if isinstance(text, str) else str(text)).strip()
     if not stripped:
-        return Classification(Role.CONTEXT, 0.0, "empty text")
+        return stripped, Classification(Role.CONTEXT, 0.0, "empty text")
     label_role = role_from_label(table_label)
     if label_role is not None:
         _, reasons = score(stripped[:LONG_TEXT])
         extra = f"; cues: {', '.join(reasons[:4])}" if reasons else ""
-        return Classification(label_role, 0.9, f"table label {table_label.strip()!r}{extra}")
+        return stripped, Classification(label_role, 0.9, f"table label {table_label.strip()!r}{extra}")
     if not _is_english(stripped):
-        return Classification(Role.CONTEXT, 0.1, "not English prose (no role cues read)")
+        return stripped, Classification(Role.CONTEXT, 0.1, "not English prose (no role cues read)")
+    return stripped, None
 
-    scores, reasons = score(stripped)
+
+def _cue_reading(stripped: str, context: str) -> tuple[dict[Role, float], list[str], Classification]:
+    """Return the sentence's own cue scores, the cue reasons and the cue-only classification."""
+    own, reasons = score(stripped)
+    scores = dict(own)
     if context and context.strip() != stripped:
         ctx_scores, _ = score(context[:LONG_TEXT])
         for role in (Role.BARRIER, Role.FACILITATOR):
@@ -213,7 +214,68 @@ def classify_cues(text: str, context: str = "", table_label: str = "") -> Classi
         confidence = min(confidence, 0.3)
         reason_head += f"; long text ({len(stripped):,} characters), not a quote-sized passage"
     reason = reason_head + (f" — {'; '.join(reasons[:6])}" if reasons else "")
-    return Classification(role, confidence, reason)
+    return own, reasons, Classification(role, confidence, reason)
+
+
+def classify_cues(text: str, context: str = "", table_label: str = "") -> Classification:
+    """Return the role of ``text`` by the cue lexicon alone, with a confidence and the cue phrases behind it.
+
+    This is the classifier without the trained model, kept callable so ``benchmarks/evidence.py`` can
+    compare the two. Arguments and bad-input handling are those of ``classify``.
+    """
+    stripped, early = _early(text, table_label)
+    if early is not None:
+        return early
+    return _cue_reading(stripped, context)[2]
+
+
+def combine(cue_role: Role, p: Mapping[str, float], promote: float, veto: float) -> Role | None:
+    """Return barrier or facilitator as the cues and the model together decide, or None for other.
+
+    A barrier/facilitator by the cues stands unless p(other) >= ``veto``; any other sentence becomes the
+    model's more likely of barrier/facilitator when that probability reaches ``promote``.
+    """
+    if cue_role in (Role.BARRIER, Role.FACILITATOR):
+        return cue_role if p["other"] < veto else None
+    best = max(("barrier", "facilitator"), key=lambda k: p[k])
+    return Role(best) if p[best] >= promote else None
+
+
+def classify(text: str, context: str = "", table_label: str = "") -> Classification:
+    """Return the role of ``text`` with a confidence in 0..1 and the reason (cue phrases, model) behind it.
+
+    Barrier / facilitator / other comes from the cue lexicon and the trained model together (``combine``,
+    ``model.py``; its two thresholds were chosen on the training sentences only and ship with the
+    weights). The other roles (statistic, recommendation, definition, ...) come from the cues.
+
+    ``context`` (the surrounding passage) nudges a sentence whose own cues are weak; ``table_label`` (a
+    table's label for the row, e.g. "Barriers") decides when it names a role. Empty, non-English and
+    non-text input gives role ``context`` with low confidence, never an exception.
+    """
+    stripped, early = _early(text, table_label)
+    if early is not None:
+        return early
+    own, reasons, cues = _cue_reading(stripped, context)
+    if len(stripped) > LONG_TEXT:
+        return cues  # not a quote; the cue reading already says so and caps the confidence
+    model = default_model()
+    p = model.predict_proba(stripped, own, decide(own)[0])
+    shown = f"model: p(barrier)={p['barrier']:.2f}, p(facilitator)={p['facilitator']:.2f}"
+    cue_part = f" — {'; '.join(reasons[:6])}" if reasons else ""
+    decided = combine(cues.role, p, model.promote, model.veto)
+    if decided is not None and decided is cues.role:
+        confidence = round(min(0.95, 0.5 * cues.confidence + 0.5 * max(p[decided.value], 0.5)), 3)
+        return Classification(decided, confidence, f"{cues.reason}; {shown}")
+    if decided is not None:
+        return Classification(
+            decided, round(min(0.9, p[decided.value]), 3), f"{decided.value} by the model ({shown}){cue_part}"
+        )
+    if cues.role in (Role.BARRIER, Role.FACILITATOR):
+        role, head = decide({**own, Role.BARRIER: 0.0, Role.FACILITATOR: 0.0})
+        return Classification(
+            role, round(min(0.9, p["other"]), 3), f"{head}; model overrules the cues ({shown}){cue_part}"
+        )
+    return Classification(cues.role, cues.confidence, f"{cues.reason}; {shown}")
 
 
 def decide(scores: dict[Role, float]) -> tuple[Role, str]:
@@ -253,6 +315,3 @@ def decide(scores: dict[Role, float]) -> tuple[Role, str]:
 def classify_many(texts: Iterable[str]) -> list[Classification]:
     """Return one classification per text, in order; a bad text gives role context, never an error."""
     return [classify(text) for text in texts]
-
-
-classify = classify_cues  # TEMP

@@ -14,6 +14,7 @@ those sentences were labelled and which articles they come from.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -56,9 +57,12 @@ N_FEATURES = len(DENSE) + N_BUCKETS
 _TOKEN = re.compile(r"[a-z][a-z'’-]*|\d+(?:\.\d+)?%?")
 # Words that open a negation scope; the scope ends at the next clause punctuation.
 _NEGATORS = frozenset(
-    "not no never without lack lacks lacked lacking absence absent insufficient inadequate limited "
-    "few fewer little unable cannot can't couldn't didn't don't doesn't wasn't weren't isn't aren't "
-    "hard difficult difficulty difficulties".split()
+    {
+        *("not", "no", "never", "without", "lack", "lacks", "lacked", "lacking", "absence", "absent"),
+        *("insufficient", "inadequate", "limited", "few", "fewer", "little", "unable", "cannot"),
+        *("can't", "couldn't", "didn't", "don't", "doesn't", "wasn't", "weren't", "isn't", "aren't"),
+        *("hard", "difficult", "difficulty", "difficulties"),
+    }
 )
 _SCOPE_END = re.compile(r"[,.;:!?()\[\]]")
 _PACKAGE_DIR = "model"
@@ -113,7 +117,7 @@ def featurize(text: str, scores: Mapping[Role, float], cue_role: Role) -> tuple[
     for index, value in enumerate(dense_features(scores, cue_role, len(words))):
         if value:
             counts[index] = value
-    grams = [f"w:{w}" for w in words] + [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    grams = [f"w:{w}" for w in words] + [f"b:{a} {b}" for a, b in itertools.pairwise(words)]
     for gram in set(grams):  # presence, not counts: long sentences should not shout
         bucket = _bucket(gram)
         counts[bucket] = counts.get(bucket, 0.0) + 1.0
@@ -124,10 +128,15 @@ def featurize(text: str, scores: Mapping[Role, float], cue_role: Role) -> tuple[
 
 @dataclass(frozen=True)
 class RoleModel:
-    """Weights (features × classes), per-class bias and the description saved beside them."""
+    """Weights (features × classes), per-class bias, the decision thresholds and the saved description.
+
+    ``promote`` and ``veto`` are the thresholds ``classify.combine`` applies (chosen with the weights).
+    """
 
     weights: np.ndarray
     bias: np.ndarray
+    promote: float
+    veto: float
     meta: dict[str, object]
 
     def predict_proba(self, text: str, scores: Mapping[Role, float], cue_role: Role) -> dict[str, float]:
@@ -166,8 +175,14 @@ def load_model(directory: Path | None = None) -> RoleModel:
             f"do not match this version of researchdesk (expected {expected}).",
             hint,
         )
-    bias = np.asarray(meta.get("bias", [0.0] * len(CLASSES)), dtype=np.float64)
-    return RoleModel(weights=weights.astype(np.float64), bias=bias, meta=meta)
+    try:
+        bias = np.asarray(meta["bias"], dtype=np.float64).reshape(len(CLASSES))
+        promote, veto = float(meta["decision"]["promote"]), float(meta["decision"]["veto"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"{meta_path}: bias or decision thresholds missing or malformed ({exc}).", hint
+        ) from exc
+    return RoleModel(weights.astype(np.float64), bias, promote, veto, meta)
 
 
 @lru_cache(maxsize=1)
