@@ -138,6 +138,28 @@ def request_show(
         console.print(f"  [dim]{e['at']}[/] {escape(e['who'])}: {escape(e['action'])}")
 
 
+@request_app.command("history")
+def request_history_(
+    ctx: typer.Context,
+    request_id: int = typer.Argument(..., help="Request id."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Write the JSON export to this file instead of stdout."
+    ),
+) -> None:
+    """Export a request's full history as JSON: events, scans, evidence with its changes, brief versions."""
+    from researchdesk.requests.history import request_history
+
+    with desk_of(ctx) as desk:
+        history = request_history(desk, request_id)
+    if out is None:
+        print_json(history)
+        return
+    out.write_text(json.dumps(history, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    console.print(
+        f"Wrote the history of request {request_id} ({len(history['events'])} events) to {escape(str(out))}."
+    )
+
+
 @request_app.command("plan")
 def request_plan(
     ctx: typer.Context,
