@@ -19,7 +19,9 @@ from researchdesk.search.filters import Filters, parse_filters
 )
 @pytest.mark.parametrize("mode", ["hybrid", "lexical", "semantic"])
 def test_the_right_article_comes_first(indexed_desk: Desk, query: str, expected_file: str, mode: str) -> None:
-    res = search(indexed_desk.store, indexed_desk.settings, query, top_k=10, mode=mode)
+    # Briefs other tests delivered into this desk quote these articles; the test is about the articles.
+    articles = Filters(our_products="exclude")
+    res = search(indexed_desk.store, indexed_desk.settings, query, top_k=10, mode=mode, filters=articles)
     files = [h.file_name for h in res.hits]
     assert expected_file in files[:3], files
 
