@@ -203,6 +203,19 @@ def main(argv: list[str] | None = None) -> None:
             for label, h, r in zip(("nDCG@10", "R@100", "MRR"), hybrid, ref, strict=True)
         )
         print(f"  vs {name[4:]:<30} {diffs}")
+    test = coll.split("test")
+    dense_name = "ref dense MiniLM (exact cosine)"
+    h_q = np.array([ndcg_at(runs["desk hybrid"][q], coll.qrels[q]) for q in test])
+    d_q = np.array([ndcg_at(runs[dense_name][q], coll.qrels[q]) for q in test])
+    diff = h_q - d_q
+    rng = np.random.default_rng(0)
+    boot = np.array([diff[rng.integers(0, len(diff), len(diff))].mean() for _ in range(10_000)])
+    print(
+        f"  hybrid vs dense per test query (nDCG@10): {int((diff > 1e-9).sum())} better, "
+        f"{int((diff < -1e-9).sum())} worse, {int((abs(diff) <= 1e-9).sum())} equal; mean difference "
+        f"{diff.mean():+.4f}, bootstrap 95% interval [{np.percentile(boot, 2.5):+.4f}, "
+        f"{np.percentile(boot, 97.5):+.4f}]"
+    )
     expanded = sum(1 for q in coll.queries.values() if index.search(q, top_k=1).expanded_terms)
     print(f"\nThesaurus expansion fired on {expanded} of {len(coll.queries)} MED queries.")
     print(

@@ -343,6 +343,8 @@ def test_save_and_load_round_trip_in_plain_files(
         "meta.json",
         "passages.json",
         "passages.npy",
+        "passages_text.bin",
+        "passages_text_offsets.npy",
     ]
     loaded = SearchIndex.load(tmp_path / "index", embedder)
     for query, mode in (("tobacco ordinances", "hybrid"), ("lawmakers", "semantic"), ("covid-19", "lexical")):
@@ -421,3 +423,23 @@ def test_desk_search_uses_settings_for_embedder_and_expansion(tmp_path: Path) ->
     assert results.mode == "lexical" and results.hits[0].document_id == 1
     assert (settings.index_dir / "embeddings.npy").exists()
     assert search(store, settings, "lawmakers").mode == "hybrid"
+
+
+def test_public_face_is_listed_once_and_importable() -> None:
+    import researchdesk.search as package
+
+    # (ruff keeps __all__ sorted: constants, then classes, then functions)
+    assert len(set(package.__all__)) == len(package.__all__)
+    for name in package.__all__:
+        assert getattr(package, name) is not None
+
+
+def test_minilm_vectors_equal_sentence_transformers(embedder: MiniLMEmbedder) -> None:
+    from sentence_transformers import SentenceTransformer
+
+    texts = [p.text for p in ALL[:4]] + ["short query", "word " * 400]  # the last one is truncated
+    reference = SentenceTransformer(embedder.model_dir, device="cpu").encode(texts, normalize_embeddings=True)
+    ours = embedder.encode(texts, batch_size=4)
+    assert ours.dtype == np.float32 and ours.shape == (len(texts), 384)
+    np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(ours, reference, atol=2e-5)

@@ -1,15 +1,18 @@
 """The passages an index holds, stored column-wise, and the documents they belong to.
 
-Numbers live in NumPy arrays (one ``passages.npy`` of int64 columns on disk), texts and document
-attributes in JSON; both formats are plain and safe to load.
+Numbers live in NumPy arrays (one ``passages.npy`` of int64 columns on disk), texts in one UTF-8 file
+with a NumPy array of byte offsets (memory-mapped when loaded), headings and document attributes in
+JSON; all plain formats, safe to load.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import mmap
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 
@@ -17,6 +20,75 @@ from researchdesk.models import IndexedPassage
 
 _COLUMNS = ("passage_id", "document_id", "start", "end", "page")
 _NO_PAGE = -1
+
+
+class TextColumn(Sequence[str]):
+    """Passage texts: those loaded from disk stay in a memory-mapped UTF-8 file, new ones in a list.
+
+    A search reads a dozen texts per query, so holding every text as a Python string (about 180 MB
+    at 100k passages) is memory the search process does not need.
+    """
+
+    def __init__(self, texts: Sequence[str] = ()) -> None:
+        self._blob: mmap.mmap | None = None
+        self._offsets = np.zeros(1, dtype=np.int64)
+        self._extra: list[str] = list(texts)
+
+    @classmethod
+    def open(cls, blob_path: Path, offsets_path: Path) -> TextColumn:
+        """Return the column stored in a UTF-8 file and its offsets (n + 1 byte positions)."""
+        column = cls()
+        column._offsets = np.load(offsets_path, allow_pickle=False).astype(np.int64)
+        if blob_path.stat().st_size != int(column._offsets[-1]):
+            raise ValueError(f"{blob_path.name} and {offsets_path.name} disagree")
+        if column._offsets[-1] > 0:
+            with blob_path.open("rb") as handle:
+                column._blob = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        return column
+
+    def _base(self) -> int:
+        return len(self._offsets) - 1
+
+    def __len__(self) -> int:
+        return self._base() + len(self._extra)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        base = self._base()
+        if index >= base:
+            return self._extra[index - base]
+        lo, hi = int(self._offsets[index]), int(self._offsets[index + 1])
+        assert self._blob is not None or lo == hi
+        return self._blob[lo:hi].decode("utf-8") if self._blob is not None else ""
+
+    def extend(self, texts: Iterable[str]) -> None:
+        """Append texts."""
+        self._extra.extend(texts)
+
+    def take(self, rows: Iterable[int]) -> TextColumn:
+        """Return a new in-memory column of the given rows."""
+        return TextColumn([self[int(i)] for i in rows])
+
+    def write(self, blob_path: Path, offsets_path: Path) -> None:
+        """Write the texts as one UTF-8 file and their byte offsets."""
+        offsets = np.zeros(len(self) + 1, dtype=np.int64)
+        with blob_path.open("wb") as handle:
+            position = 0
+            for i in range(len(self)):
+                data = self[i].encode("utf-8")
+                handle.write(data)
+                position += len(data)
+                offsets[i + 1] = position
+        np.save(offsets_path, offsets, allow_pickle=False)
 
 
 @dataclass
@@ -41,7 +113,7 @@ class PassageTable:
         self.start = np.zeros(0, dtype=np.int64)
         self.end = np.zeros(0, dtype=np.int64)
         self.page = np.zeros(0, dtype=np.int64)
-        self.texts: list[str] = []
+        self.texts = TextColumn()
         self.sections: list[str] = []
         self.documents: dict[int, DocumentInfo] = {}
 
@@ -73,7 +145,7 @@ class PassageTable:
         rows = np.flatnonzero(mask)
         for name in _COLUMNS:
             setattr(self, name, getattr(self, name)[rows])
-        self.texts = [self.texts[i] for i in rows]
+        self.texts = self.texts.take(rows)
         self.sections = [self.sections[i] for i in rows]
         kept = set(self.document_id.tolist())
         self.documents = {d: info for d, info in self.documents.items() if d in kept}
@@ -99,15 +171,16 @@ class PassageTable:
         )
 
     def save(self, directory: Path) -> None:
-        """Write ``passages.npy``, ``passages.json`` and ``documents.json`` into ``directory``."""
+        """Write ``passages.npy``, ``passages_text.bin`` (+ offsets), ``passages.json`` and ``documents.json``."""
         cols = (
             np.stack([getattr(self, name) for name in _COLUMNS], axis=1)
             if len(self)
             else np.zeros((0, len(_COLUMNS)), dtype=np.int64)
         )
         np.save(directory / "passages.npy", cols.astype(np.int64), allow_pickle=False)
+        self.texts.write(directory / "passages_text.bin", directory / "passages_text_offsets.npy")
         (directory / "passages.json").write_text(
-            json.dumps({"text": self.texts, "section": self.sections}, ensure_ascii=False), encoding="utf-8"
+            json.dumps({"section": self.sections}, ensure_ascii=False), encoding="utf-8"
         )
         (directory / "documents.json").write_text(
             json.dumps([asdict(d) for d in self.documents.values()], ensure_ascii=False), encoding="utf-8"
@@ -120,9 +193,13 @@ class PassageTable:
         cols = np.load(directory / "passages.npy", allow_pickle=False).reshape(-1, len(_COLUMNS))
         for name, column in zip(_COLUMNS, cols.T, strict=True):
             setattr(table, name, np.ascontiguousarray(column, dtype=np.int64))
-        texts = json.loads((directory / "passages.json").read_text(encoding="utf-8"))
-        table.texts = list(texts["text"])
-        table.sections = list(texts["section"])
+        table.texts = TextColumn.open(
+            directory / "passages_text.bin", directory / "passages_text_offsets.npy"
+        )
+        columns = json.loads((directory / "passages.json").read_text(encoding="utf-8"))
+        # Many passages share a heading: keep one string per distinct heading.
+        headings: dict[str, str] = {}
+        table.sections = [headings.setdefault(h, h) for h in columns["section"]]
         docs = json.loads((directory / "documents.json").read_text(encoding="utf-8"))
         table.documents = {int(d["document_id"]): DocumentInfo(**d) for d in docs}
         if not (len(table.texts) == len(table.sections) == cols.shape[0]):

@@ -1,7 +1,7 @@
 """The search index: passages, their BM25 term counts and embeddings, kept in memory and in plain files.
 
-An index directory holds ``meta.json``, ``passages.npy`` / ``passages.json`` / ``documents.json``
-(the passages), ``lexical_terms.json`` / ``lexical_counts.npz`` (term counts) and ``embeddings.npy``
+An index directory holds ``meta.json``, ``passages.npy`` / ``passages_text.bin`` /
+``passages_text_offsets.npy`` / ``passages.json`` / ``documents.json`` (the passages), ``lexical_terms.json`` / ``lexical_counts.npz`` (term counts) and ``embeddings.npy``
 (unit vectors, one row per passage, absent when the embedder is "none"). No pickles anywhere.
 """
 
@@ -35,7 +35,7 @@ from researchdesk.search.results import SearchResults
 from researchdesk.search.semantic import append_rows, cosine_scores
 from researchdesk.search.tokenize import TOKENIZER_VERSION, tokenize
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 MODES = ("hybrid", "lexical", "semantic")
 # A pasted page of text is searched by its most specific terms, not all of them: each term costs a
 # pass over its postings, and common words add only noise.
