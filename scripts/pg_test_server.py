@@ -22,7 +22,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
+
+# The package warns about XDG_RUNTIME_DIR on import (it keeps a lock file there); irrelevant here.
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 DATABASE = "researchdesk_test"
 SERVER_USER = "pgserver"

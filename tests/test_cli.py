@@ -26,6 +26,7 @@ COMMANDS = [
     "user",
     "serve",
     "worker",
+    "db",
 ]
 
 

@@ -62,7 +62,7 @@ def check_library(desk: Desk, verify_files: bool = True) -> CheckReport:
     """Return a report on the consistency of rows, offsets and original files."""
     report = CheckReport()
     store = desk.store
-    integrity = store.conn.execute("PRAGMA integrity_check").fetchone()[0]
+    integrity = store.integrity_check()
     if integrity != "ok":
         report.errors.append(f"database integrity check: {integrity}")
     orphans = store.conn.execute(

@@ -112,17 +112,15 @@ def copy(
         print_json({**report.__dict__, "tables": [t.__dict__ for t in report.tables], "ok": report.ok})
     else:
         table = Table(title=f"{escape(report.source)} → {escape(report.target)}")
-        for column in ("table", "rows (source)", "rows (target)", "sha256 (source)", "sha256 (target)", ""):
-            table.add_column(column)
+        for column in ("table", "source rows", "target rows", "sha256 (source = target)"):
+            table.add_column(column, no_wrap=True)
         for t in report.tables:
-            table.add_row(
-                t.table,
-                str(t.source_rows),
-                str(t.target_rows),
-                t.source_sha256[:16],
-                t.target_sha256[:16],
-                "[green]ok[/]" if t.ok else "[red]DIFFERS[/]",
+            digest = (
+                f"[green]{t.source_sha256[:16]}[/]"
+                if t.ok
+                else f"[red]{t.source_sha256[:16]} ≠ {t.target_sha256[:16]}[/]"
             )
+            table.add_row(t.table, str(t.source_rows), str(t.target_rows), digest)
         console.print(table)
         console.print(f"Embeddings carried: {report.embeddings}. Original files copied: {report.files}.")
         for note in report.notes:

@@ -55,6 +55,11 @@ RANK_WEIGHTS = "{0.0, 1.0, 0.7, 0.5}"
 # (building a graph once is much faster than inserting into it row by row).
 BULK_EMBED_ROWS = 5000
 EMBED_CHUNK = 1024
+# Candidates come from query words in at most this share of passages (never fewer than the floor):
+# at 100k passages, matching every word of a long query touched ~40% of the library (see
+# benchmarks/search_speed.py); common words still count in the ranking of the candidates.
+CANDIDATE_SHARE = 0.05
+MIN_CANDIDATE_CAP = 2000
 
 _TSV = (
     "setweight(to_tsvector('english', d.title), 'A') || setweight(to_tsvector('english', p.section), 'B') "
@@ -95,24 +100,41 @@ def sync_postgres(store: Any, settings: Settings, progress: Progress | None = No
     conn = _raw(store)
     stamp = now()
     with conn.transaction():
-        conn.execute(
+        added = conn.execute(
             f"""INSERT INTO passage_search (passage_id, document_id, tsv, indexed_at)
                 SELECT p.id, p.document_id, {_TSV}, %s FROM passages p JOIN documents d ON d.id = p.document_id
                 WHERE NOT EXISTS (SELECT 1 FROM passage_search s WHERE s.passage_id = p.id)
                 ON CONFLICT (passage_id) DO NOTHING""",
             (stamp,),
         )
-        conn.execute(
+        updated = conn.execute(
             f"""UPDATE passage_search s SET tsv = {_TSV}, indexed_at = %s
                 FROM passages p JOIN documents d ON d.id = p.document_id
                 WHERE s.passage_id = p.id AND d.updated_at >= s.indexed_at AND s.indexed_at < %s""",
             (stamp, stamp),
         )
+        count = int(conn.execute("SELECT count(*) FROM passage_search").fetchone()[0])
+        row = conn.execute("SELECT ndoc FROM lexeme_stats WHERE lexeme = ''").fetchone()
+        if added.rowcount or updated.rowcount or row is None or int(row[0]) != count:
+            refresh_lexeme_stats(store)
     if embedder is not None:
         _sync_embeddings(store, embedder, settings.embed_batch_size, progress)
     elif progress is not None:
         progress(0, 0)
     return PostgresIndex(store, embedder)
+
+
+def refresh_lexeme_stats(store: Any) -> int:
+    """Recount the passages of every lexeme (for choosing a query's candidate words); return the passages."""
+    conn = _raw(store)
+    with conn.transaction():
+        count = int(conn.execute("SELECT count(*) FROM passage_search").fetchone()[0])
+        conn.execute("DELETE FROM lexeme_stats")
+        conn.execute(
+            "INSERT INTO lexeme_stats (lexeme, ndoc) SELECT word, ndoc FROM ts_stat('SELECT tsv FROM passage_search')"
+        )
+        conn.execute("INSERT INTO lexeme_stats (lexeme, ndoc) VALUES ('', %s)", (count,))
+    return count
 
 
 def _sync_embeddings(store: Any, embedder: Embedder, batch_size: int, progress: Progress | None) -> None:
@@ -209,8 +231,11 @@ class PostgresIndex(SearchIndex):
 
     def __init__(self, store: Any, embedder: Embedder | None) -> None:
         super().__init__(embedder)
-        self.store = store
-        conn = _raw(store)
+        from researchdesk.store.postgres import PgConnection
+
+        # Its own connections: an index outlives the desk it was synced from (the web app caches it).
+        self._pg = PgConnection(store.url)
+        conn = self._pg.raw()
         row = conn.execute("SELECT count(*), coalesce(max(passage_id), 0) FROM passage_search").fetchone()
         self._count = int(row[0])
         self._max_id = int(row[1])
@@ -226,14 +251,16 @@ class PostgresIndex(SearchIndex):
     def __len__(self) -> int:
         return self._count
 
+    def close(self) -> None:
+        """Close the index's database connections."""
+        self._pg.close()
+
     @property
     def max_passage_id(self) -> int:
         return self._max_id
 
     def document_ids(self) -> set[int]:
-        return {
-            int(r[0]) for r in _raw(self.store).execute("SELECT DISTINCT document_id FROM passage_search")
-        }
+        return {int(r[0]) for r in self._pg.raw().execute("SELECT DISTINCT document_id FROM passage_search")}
 
     @property
     def semantic_ready(self) -> bool:
@@ -280,7 +307,7 @@ class PostgresIndex(SearchIndex):
                 'Add words about the topic, e.g. "partnerships with state legislators".',
             )
         notes: list[str] = []
-        conn = _raw(self.store)
+        conn = self._pg.raw()
         lexemes = [
             str(r[0])
             for r in conn.execute(
@@ -321,11 +348,16 @@ class PostgresIndex(SearchIndex):
         if allowed is not None and not allowed:
             notes.append("No document in the library passes the filters; nothing was searched.")
             return results
-        user_q = _or_query(lexemes)
+        user_q = _or_query(self._candidate_lexemes(lexemes))
+        rank_q = _or_query(lexemes)
         exp_q = self._expansion_query(expansions, set(lexemes)) if expansions else ""
         depth = max(FUSION_DEPTH, top_k * 5)
         while True:
-            lex = self._lexical(user_q, exp_q, allowed, depth) if used in ("lexical", "hybrid") else None
+            lex = (
+                self._lexical(user_q, rank_q, exp_q, allowed, depth)
+                if used in ("lexical", "hybrid")
+                else None
+            )
             sem = self._semantic(text, allowed, depth, notes) if used in ("semantic", "hybrid") else None
             order, score_of, doc_of = _fuse(lex, sem)
             kept = _cap(order, doc_of, max_per_document)
@@ -375,7 +407,7 @@ class PostgresIndex(SearchIndex):
             return None
         docs = [
             DocumentInfo(int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6])
-            for r in _raw(self.store).execute(
+            for r in self._pg.raw().execute(
                 "SELECT id, title, date, source_type, publisher, container, file_name FROM documents"
             )
         ]
@@ -383,7 +415,7 @@ class PostgresIndex(SearchIndex):
 
     def _expansion_query(self, expansions: Sequence[Expansion], user_lexemes: set[str]) -> str:
         """Return the tsquery text of the expansions: their words and whole phrases, OR-ed."""
-        conn = _raw(self.store)
+        conn = self._pg.raw()
         parts: list[str] = []
         for expansion in expansions:
             for phrase in expansion.added:
@@ -394,8 +426,26 @@ class PostgresIndex(SearchIndex):
                     parts.append(f"({_restrict(q)})")
         return " | ".join(dict.fromkeys(parts))
 
+    def _candidate_lexemes(self, lexemes: list[str]) -> list[str]:
+        """Return the query lexemes that draw candidates: those in at most CANDIDATE_SHARE of passages.
+
+        Ranking still counts every lexeme; a passage that has only the library's most common words
+        of the query is left out (matching one costs a tsvector check per passage). When every word
+        is common, the two rarest draw the candidates.
+        """
+        if self._count <= MIN_CANDIDATE_CAP or not lexemes:
+            return lexemes
+        df = dict(
+            self._pg.raw()
+            .execute("SELECT lexeme, ndoc FROM lexeme_stats WHERE lexeme = ANY(%s)", (lexemes,))
+            .fetchall()
+        )
+        cap = max(MIN_CANDIDATE_CAP, CANDIDATE_SHARE * self._count)
+        specific = [x for x in lexemes if int(df.get(x, 0)) <= cap]
+        return specific or sorted(lexemes, key=lambda x: int(df.get(x, 0)))[:2]
+
     def _lexical(
-        self, user_q: str, exp_q: str, allowed: list[int] | None, depth: int
+        self, user_q: str, rank_q: str, exp_q: str, allowed: list[int] | None, depth: int
     ) -> list[tuple[int, int, float]]:
         """Return (passage id, document id, score) of the best full-text matches, best first."""
         match = " | ".join(f"({q})" for q in (user_q, exp_q) if q)
@@ -403,7 +453,7 @@ class PostgresIndex(SearchIndex):
             return []
         where = "AND s.document_id = ANY(%(docs)s)" if allowed is not None else ""
         rows = (
-            _raw(self.store)
+            self._pg.raw()
             .execute(
                 f"""SELECT s.passage_id, s.document_id,
                        ts_rank(%(w)s::float4[], s.tsv, %(u)s::tsquery, 1)
@@ -413,7 +463,7 @@ class PostgresIndex(SearchIndex):
                 ORDER BY score DESC, s.passage_id LIMIT %(k)s""",
                 {
                     "w": RANK_WEIGHTS,
-                    "u": _unrestrict(user_q) or "",
+                    "u": _unrestrict(rank_q) or "",
                     "e": _unrestrict(exp_q) or "",
                     "ew": EXPANSION_WEIGHT,
                     "m": match,
@@ -435,7 +485,7 @@ class PostgresIndex(SearchIndex):
                 notes.append(f"Only the first {MAX_QUERY_CHARS} characters of the query were embedded.")
             text = text[:MAX_QUERY_CHARS]
         vector = self.embedder.encode([text], batch_size=1)[0]
-        conn = _raw(self.store)
+        conn = self._pg.raw()
         _register_vector(conn)
         where = "AND document_id = ANY(%(docs)s)" if allowed is not None else ""
         with conn.transaction():
@@ -460,7 +510,7 @@ class PostgresIndex(SearchIndex):
         if not ids:
             return []
         rows = (
-            _raw(self.store)
+            self._pg.raw()
             .execute(
                 """SELECT p.id, p.document_id, p.text, p.section, p.page, p.start, p."end", d.title, d.date,
                       d.source_type, d.publisher, d.container, d.file_name
