@@ -249,3 +249,22 @@ def test_killed_mid_ingest_leaves_a_consistent_desk_that_resumes(tmp_path: Path)
     assert check_library(desk).ok
     desk.close()
     assert Settings(home=home).db_path.exists()
+
+
+def test_corrected_metadata_reaches_search_filters(tmp_path: Path) -> None:
+    from researchdesk.search.desk import search
+    from researchdesk.search.filters import Filters
+
+    desk = make_desk(tmp_path / "desk", embedder="none")
+    [outcome] = ingest_file(desk, SAMPLE_LIBRARY / "23_0283.htm")
+    assert outcome.document_id is not None
+    assert (
+        search(desk.store, desk.settings, "flavored tobacco", filters=Filters(source_types=("report",))).hits
+        == []
+    )
+    edit_document(
+        desk, outcome.document_id, {"source_type": "report", "title": "Flavored tobacco bans, revised"}
+    )
+    res = search(desk.store, desk.settings, "flavored tobacco", filters=Filters(source_types=("report",)))
+    assert res.hits and res.hits[0].title == "Flavored tobacco bans, revised"
+    desk.close()

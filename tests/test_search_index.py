@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from researchdesk.errors import DeskError, QueryError, UnknownChoice
-from researchdesk.models import IndexedPassage
+from researchdesk.models import Document, IndexedPassage
 from researchdesk.search import MiniLMEmbedder, SearchIndex, SearchResults, search, sync_index, tokenize
 from researchdesk.settings import Settings
 
@@ -386,6 +386,9 @@ class ListStore:
 
     def document_ids(self) -> set[int]:
         return {p.document_id for p in self.passages}
+
+    def documents(self) -> list[Document]:
+        return []  # the attributes come with the passages here
 
 
 def test_sync_index_adds_removes_and_replaces_documents(tmp_path: Path) -> None:

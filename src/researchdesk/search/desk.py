@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from researchdesk.errors import DeskError
-from researchdesk.models import IndexedPassage
+from researchdesk.models import Document, IndexedPassage
+from researchdesk.search.catalog import DocumentInfo
 from researchdesk.search.embed import Progress, get_embedder
 from researchdesk.search.filters import Filters
 from researchdesk.search.index import DEFAULT_MAX_PER_DOCUMENT, SearchIndex
@@ -20,6 +21,8 @@ class PassageSource(Protocol):
     def iter_indexed_passages(self, after_passage_id: int = 0) -> Iterator[IndexedPassage]: ...
 
     def document_ids(self) -> set[int]: ...
+
+    def documents(self) -> list[Document]: ...
 
 
 def sync_index(store: PassageSource, settings: Settings, progress: Progress | None = None) -> SearchIndex:
@@ -49,6 +52,9 @@ def sync_index(store: PassageSource, settings: Settings, progress: Progress | No
     gone = index.document_ids() - present
     if gone:
         index.remove_documents(gone)
+        changed = True
+    # Metadata corrected in the library (`library edit`) reaches filters and result records.
+    if index.refresh_documents(_infos(store.documents())):
         changed = True
     new = list(store.iter_indexed_passages(after_passage_id=index.max_passage_id))
     if new:
@@ -88,3 +94,18 @@ def search(
         expand=settings.expand_queries if expand is None else expand,
         max_per_document=max_per_document,
     )
+
+
+def _infos(documents: list[Document]) -> list[DocumentInfo]:
+    return [
+        DocumentInfo(
+            d.id,
+            d.meta.title,
+            d.meta.date,
+            str(d.meta.source_type),
+            d.meta.publisher,
+            d.meta.container,
+            d.file_name,
+        )
+        for d in documents
+    ]

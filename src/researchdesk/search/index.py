@@ -17,7 +17,7 @@ import numpy as np
 
 from researchdesk.errors import DeskError, QueryError, UnknownChoice
 from researchdesk.models import IndexedPassage, SearchHit
-from researchdesk.search.catalog import PassageTable
+from researchdesk.search.catalog import DocumentInfo, PassageTable
 from researchdesk.search.embed import Embedder, Progress, encode_in_chunks
 from researchdesk.search.expand import Expansion, expansion_terms, find_expansions
 from researchdesk.search.filters import Filters
@@ -185,6 +185,18 @@ class SearchIndex:
             if self.vectors is not None:
                 self.vectors = np.ascontiguousarray(self.vectors[keep])
         return removed
+
+    def refresh_documents(self, infos: Iterable[DocumentInfo]) -> int:
+        """Take corrected document attributes (title, date, type, publisher, ...); return how many changed."""
+        changed = 0
+        for info in infos:
+            current = self.table.documents.get(info.document_id)
+            if current is not None and current != info:
+                self.table.documents[info.document_id] = info
+                changed += 1
+        if changed:
+            self._derive_titles()
+        return changed
 
     def _derive_titles(self) -> None:
         """Rebuild the title field (one row per document) from the documents' titles."""
