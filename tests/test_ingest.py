@@ -268,3 +268,30 @@ def test_corrected_metadata_reaches_search_filters(tmp_path: Path) -> None:
     res = search(desk.store, desk.settings, "flavored tobacco", filters=Filters(source_types=("report",)))
     assert res.hits and res.hits[0].title == "Flavored tobacco bans, revised"
     desk.close()
+
+
+def test_a_new_version_of_the_same_file_updates_the_document(tmp_path: Path) -> None:
+    from researchdesk.evidence.verify import verify
+
+    desk = make_desk(tmp_path / "desk", embedder="none")
+    page = tmp_path / "23_0220.htm"
+    original = (SAMPLE_LIBRARY / "23_0220.htm").read_bytes()
+    page.write_bytes(original)
+    [first] = ingest_paths(desk, [page]).outcomes
+    doc = desk.store.get_document(first.document_id)  # type: ignore[arg-type]
+    edit_document(desk, doc.id, {"publisher": "Centers for Disease Control and Prevention"})
+    quote = "Smaller vendors have less capacity (resources and staffing) to implement nutrition standards in contracts."
+    start = doc.text.index(quote)
+    page.write_bytes(
+        original.replace(b"<main", b"<main><p>Erratum: a table was corrected on May 2, 2024.</p", 1)
+    )
+    [second] = ingest_paths(desk, [page]).outcomes
+    assert second.status == "updated" and second.document_id == doc.id
+    updated = desk.store.get_document(doc.id)
+    assert (
+        "Erratum" in updated.text and updated.meta.publisher == "Centers for Disease Control and Prevention"
+    )
+    assert verify(quote, start, start + len(quote), updated.text).status == "relocated"
+    assert check_library(desk).ok
+    assert ingest_paths(desk, [page]).outcomes[0].status == "duplicate"
+    desk.close()

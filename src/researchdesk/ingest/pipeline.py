@@ -196,14 +196,25 @@ def _store_result(desk: Desk, path: Path, data: bytes, result: ReadResult) -> Fi
     digest = content_hash(_record_key(meta, text).encode()) if is_record else content_hash(data)
     store = desk.store
     duplicate = store.find_duplicate(digest, meta.doi, normalize_title(meta.title))
-    if duplicate is not None:
-        doc_id, why = duplicate
-        return FileOutcome(str(path), "duplicate", document_id=doc_id, title=meta.title, reason=why)
     passages, sentences = segment(text, spans)
-    desk.blobs.put(data)
     extra: dict[str, object] = {"original": content_hash(data), "source_path": path.name}
     if result.warnings:
         extra["warnings"] = result.warnings
+    if duplicate is not None:
+        doc_id, why = duplicate
+        known = store.get_document(doc_id)
+        # The same file (name and format) with new content is a new version: update it in place,
+        # keeping the document id, its corrections and the evidence that points at it.
+        if why != "same content" and known.file_name == path.name and known.format == result.format:
+            desk.blobs.put(data)
+            store.replace_document_content(
+                doc_id, meta, text, digest, len(data), result.pages, passages, sentences, extra, "ingest"
+            )
+            return FileOutcome(
+                str(path), "updated", document_id=doc_id, title=meta.title, reason=f"new version ({why})"
+            )
+        return FileOutcome(str(path), "duplicate", document_id=doc_id, title=meta.title, reason=why)
+    desk.blobs.put(data)
     doc_id = store.add_document(
         meta, text, digest, path.name, result.format, len(data), result.pages, passages, sentences, extra
     )

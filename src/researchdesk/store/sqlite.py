@@ -170,19 +170,24 @@ class SqliteStore(WorkRows, AccountRows):
                 ),
             )
             doc_id = int(cur.lastrowid or 0)
-            conn.executemany(
-                "INSERT INTO passages (document_id, seq, start, end, section, page, kind, label, text)"
-                " VALUES (?,?,?,?,?,?,?,?,?)",
-                [
-                    (doc_id, p.seq, p.start, p.end, p.section, p.page, str(p.kind), p.label, p.text)
-                    for p in passages
-                ],
-            )
-            conn.executemany(
-                "INSERT INTO sentences (document_id, passage_seq, start, end) VALUES (?,?,?,?)",
-                [(doc_id, s.passage_seq, s.start, s.end) for s in sentences],
-            )
+            self._insert_passages(conn, doc_id, passages, sentences)
         return doc_id
+
+    def _insert_passages(
+        self, conn: Any, doc_id: int, passages: list[Passage], sentences: list[Sentence]
+    ) -> None:
+        conn.executemany(
+            "INSERT INTO passages (document_id, seq, start, end, section, page, kind, label, text)"
+            " VALUES (?,?,?,?,?,?,?,?,?)",
+            [
+                (doc_id, p.seq, p.start, p.end, p.section, p.page, str(p.kind), p.label, p.text)
+                for p in passages
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO sentences (document_id, passage_seq, start, end) VALUES (?,?,?,?)",
+            [(doc_id, s.passage_seq, s.start, s.end) for s in sentences],
+        )
 
     def get_document(self, document_id: int) -> Document:
         row = self.conn.execute("SELECT * FROM documents WHERE id=?", (document_id,)).fetchone()
@@ -237,6 +242,62 @@ class SqliteStore(WorkRows, AccountRows):
         self.conn.execute(
             "UPDATE documents SET extra=? WHERE id=?", (json.dumps(extra, ensure_ascii=False), document_id)
         )
+
+    def replace_document_content(
+        self,
+        document_id: int,
+        meta: DocumentMeta,
+        text: str,
+        content_hash: str,
+        size: int,
+        pages: int,
+        passages: list[Passage],
+        sentences: list[Sentence],
+        extra: dict[str, Any],
+        who: str,
+    ) -> None:
+        """Replace a document's text, passages and sentences by a new version of the same file.
+
+        Fields a user corrected by hand keep the correction; other metadata comes from the new file.
+        """
+        from researchdesk.ingest.metadata import normalize_title
+
+        corrected = {e["field"] for e in self.document_edits(document_id) if e["field"] != "content"}
+        old = self.get_document(document_id)
+        stamp = now()
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM sentences WHERE document_id=?", (document_id,))
+            conn.execute("DELETE FROM passages WHERE document_id=?", (document_id,))
+            values: dict[str, Any] = {
+                "title": meta.title,
+                "authors": json.dumps(meta.authors, ensure_ascii=False),
+                "publisher": meta.publisher,
+                "container": meta.container,
+                "date": meta.date,
+                "url": meta.url,
+                "doi": meta.doi,
+                "source_type": str(meta.source_type),
+                "language": meta.language,
+                "abstract": meta.abstract,
+            }
+            values = {k: v for k, v in values.items() if k not in corrected}
+            if "title" in values:
+                values["norm_title"] = normalize_title(meta.title)
+            values.update(
+                content_hash=content_hash,
+                text=text,
+                size=size,
+                pages=pages,
+                updated_at=stamp,
+                extra=json.dumps({**old.extra, **extra}, ensure_ascii=False),
+            )
+            sets = ", ".join(f"{k}=?" for k in values)
+            conn.execute(f"UPDATE documents SET {sets} WHERE id=?", (*values.values(), document_id))
+            self._insert_passages(conn, document_id, passages, sentences)
+            conn.execute(
+                "INSERT INTO document_edits (document_id, field, old, new, who, at) VALUES (?,?,?,?,?,?)",
+                (document_id, "content", old.content_hash, content_hash, who, stamp),
+            )
 
     def remove_document(self, document_id: int) -> Document:
         doc = self.get_document(document_id)
