@@ -128,10 +128,7 @@ def deliver(desk: Desk, request_id: int, who: str = "staff") -> int:
     # archiving (a crash, a killed worker) finds its document again instead of filing a second one.
     key = content_hash(f"brief:{request_id}:{brief.version}:{brief.title}".encode())
     existing = desk.store.find_duplicate(key, "", "")
-    if existing is not None:
-        doc_id = existing[0]
-    else:
-        doc_id = _archive(desk, brief, request_id, key)
+    doc_id = existing[0] if existing is not None else _archive(desk, brief, request_id, key)
     desk.store.mark_brief_delivered(request_id, brief.version, doc_id, who)
     if desk.store.request(request_id)["status"] != "delivered":
         advance_to(desk, request_id, "delivered", who)
