@@ -23,6 +23,8 @@ from researchdesk.requests.scan import plan_for, save_plan
 from researchdesk.requests.workflow import assign, file_request, set_status
 from researchdesk.web.auth import User
 from researchdesk.web.deps import (
+    MAX_ID,
+    RowId,
     attachments,
     check_csrf,
     context,
@@ -33,10 +35,41 @@ from researchdesk.web.deps import (
     visible_brief,
     visible_request,
 )
-from researchdesk.web.routes_library import receive_upload, run_search
+from researchdesk.web.routes_library import receive_upload, refusal, run_search
 from researchdesk.web.routes_member import brief_download
 
-router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(check_csrf)])
+
+class ErrorBody(BaseModel):
+    """The body of every refused call (one exception handler renders them all)."""
+
+    error: str = Field(..., description="The error's kind, e.g. RequestNotFound or InputError.")
+    message: str = Field(..., description="What went wrong.")
+    hint: str = Field(..., description="What to do next.")
+    status: int = Field(..., description="The HTTP status, repeated.")
+
+
+_WHY = {
+    400: "The input is not valid; the message says which part and the hint how to correct it.",
+    401: "No valid API token (Authorization: Bearer) or session.",
+    403: "Staff only, or a browser session's unsafe call without its X-CSRF-Token header.",
+    404: "No such item, or not one the caller may see (another organization's work is 'not found').",
+    409: "The item is not in a state that allows this (a stale version, a finished job, a failed check).",
+    413: "The request body is over the size limit.",
+    422: "The request does not match this description (a missing field, a wrong type).",
+}
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """Return OpenAPI ``responses`` for the error statuses an operation may answer, all with ErrorBody."""
+    return {code: {"model": ErrorBody, "description": _WHY[code]} for code in codes}
+
+
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["api"],
+    dependencies=[Depends(check_csrf)],
+    responses=errors(401, 403, 413, 422),
+)
 
 
 class NewRequest(BaseModel):
@@ -49,7 +82,10 @@ class NewRequest(BaseModel):
 class StatusChange(BaseModel):
     status: str
     version: int = Field(
-        ..., description="The request version you saw (a concurrent change is a 409 conflict)."
+        ...,
+        ge=1,
+        le=MAX_ID,
+        description="The request version you saw (a concurrent change is a 409 conflict).",
     )
     reason: str = ""
 
@@ -62,6 +98,30 @@ class Relabel(BaseModel):
     role: str | None = None
     codes: list[str] | None = None
     label: str | None = None
+
+
+class RejectedFile(BaseModel):
+    name: str = Field(..., description="The file's name as kept (folders and odd characters removed).")
+    reason: str
+    hint: str
+
+
+class UploadAccepted(BaseModel):
+    """Some files were accepted: their ingest job, and the files refused with the reason for each."""
+
+    job_id: str
+    url: str = Field(..., description="Where to follow the ingest job.")
+    accepted: list[str]
+    rejected: list[RejectedFile]
+
+
+class UploadRefused(ErrorBody):
+    """No file was accepted (each is listed with its reason), or the request does not match this description."""
+
+    job_id: None = None
+    url: None = None
+    accepted: list[str] = []
+    rejected: list[RejectedFile] = []
 
 
 class JobRef(BaseModel):
@@ -81,7 +141,7 @@ def me(user: User = Depends(signed_in)) -> dict[str, Any]:
     return asdict(user)
 
 
-@router.get("/requests")
+@router.get("/requests", responses=errors(400))
 def list_requests(
     status: str = "", user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
 ) -> list[dict[str, Any]]:
@@ -93,7 +153,7 @@ def list_requests(
     return [r for r in rows if not status or r["status"] == status]
 
 
-@router.post("/requests", status_code=201)
+@router.post("/requests", status_code=201, responses=errors(400, 404, 409))
 def new_request(
     body: NewRequest, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
 ) -> dict[str, Any]:
@@ -109,9 +169,9 @@ def new_request(
     return desk.store.request(rid)
 
 
-@router.get("/requests/{request_id}")
+@router.get("/requests/{request_id}", responses=errors(404))
 def get_request(
-    request_id: int, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
+    request_id: RowId, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
 ) -> dict[str, Any]:
     """A request with its history, attachments and visible brief versions."""
     req = visible_request(desk, user, request_id)
@@ -125,9 +185,9 @@ def get_request(
     return {**req, "events": events, "briefs": briefs, "files": files}
 
 
-@router.post("/requests/{request_id}/status")
+@router.post("/requests/{request_id}/status", responses=errors(400, 404, 409))
 def change_status(
-    request_id: int, body: StatusChange, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+    request_id: RowId, body: StatusChange, user: User = Depends(staff), desk: Desk = Depends(get_desk)
 ) -> dict[str, Any]:
     """Move a request along the workflow."""
     version = set_status(
@@ -136,24 +196,26 @@ def change_status(
     return {"id": request_id, "status": body.status, "version": version}
 
 
-@router.post("/requests/{request_id}/assign")
+@router.post("/requests/{request_id}/assign", responses=errors(400, 404, 409))
 def assign_request(
-    request_id: int, body: Assignment, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+    request_id: RowId, body: Assignment, user: User = Depends(staff), desk: Desk = Depends(get_desk)
 ) -> dict[str, Any]:
     """Assign a request to a staff member."""
     assign(desk, request_id, body.assignee, user.label)
     return {"id": request_id, "assignee": body.assignee}
 
 
-@router.get("/requests/{request_id}/plan")
-def get_plan(request_id: int, user: User = Depends(staff), desk: Desk = Depends(get_desk)) -> dict[str, Any]:
+@router.get("/requests/{request_id}/plan", responses=errors(404))
+def get_plan(
+    request_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> dict[str, Any]:
     """The research plan (derived the first time)."""
     return plan_for(desk, request_id, user.label).to_dict()
 
 
-@router.put("/requests/{request_id}/plan")
+@router.put("/requests/{request_id}/plan", responses=errors(400, 404))
 def put_plan(
-    request_id: int, body: dict[str, Any], user: User = Depends(staff), desk: Desk = Depends(get_desk)
+    request_id: RowId, body: dict[str, Any], user: User = Depends(staff), desk: Desk = Depends(get_desk)
 ) -> dict[str, Any]:
     """Replace the research plan (the shape GET returns)."""
     desk.store.request(request_id)
@@ -165,9 +227,9 @@ def put_plan(
     return plan.to_dict()
 
 
-@router.post("/requests/{request_id}/scan", status_code=202)
+@router.post("/requests/{request_id}/scan", status_code=202, responses=errors(404, 409))
 def start_scan(
-    request_id: int, request: Request, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+    request_id: RowId, request: Request, user: User = Depends(staff), desk: Desk = Depends(get_desk)
 ) -> JobRef:
     """Run the scan as a background job."""
     desk.store.request(request_id)
@@ -177,78 +239,78 @@ def start_scan(
     return JobRef(job_id=job_id, url=f"/api/v1/jobs/{job_id}")
 
 
-@router.get("/requests/{request_id}/scan-log")
+@router.get("/requests/{request_id}/scan-log", responses=errors(404))
 def scan_log(
-    request_id: int, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+    request_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)
 ) -> list[dict[str, Any]]:
     """The latest scan's log: every query, filter and count."""
     desk.store.request(request_id)
     return desk.store.scan_log(request_id)
 
 
-@router.get("/requests/{request_id}/evidence")
+@router.get("/requests/{request_id}/evidence", responses=errors(400, 404))
 def list_evidence(
-    request_id: int, status: str = "", user: User = Depends(staff), desk: Desk = Depends(get_desk)
+    request_id: RowId, status: str = "", user: User = Depends(staff), desk: Desk = Depends(get_desk)
 ) -> list[dict[str, Any]]:
     """The request's evidence, optionally of one review status."""
     desk.store.request(request_id)
     return [_evidence(e) for e in desk.store.evidence_for(request_id, status=status or None)]
 
 
-@router.post("/evidence/{evidence_id}/accept")
+@router.post("/evidence/{evidence_id}/accept", responses=errors(404, 409))
 def accept_evidence(
-    evidence_id: int, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+    evidence_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)
 ) -> dict[str, Any]:
     """Accept a quote."""
     return _evidence(accept(desk, evidence_id, user.label))
 
 
-@router.post("/evidence/{evidence_id}/reject")
+@router.post("/evidence/{evidence_id}/reject", responses=errors(404, 409))
 def reject_evidence(
-    evidence_id: int, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+    evidence_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)
 ) -> dict[str, Any]:
     """Reject a quote."""
     return _evidence(reject(desk, evidence_id, user.label))
 
 
-@router.post("/evidence/{evidence_id}/relabel")
+@router.post("/evidence/{evidence_id}/relabel", responses=errors(400, 404, 409))
 def relabel_evidence(
-    evidence_id: int, body: Relabel, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+    evidence_id: RowId, body: Relabel, user: User = Depends(staff), desk: Desk = Depends(get_desk)
 ) -> dict[str, Any]:
     """Change a quote's role, codes or label."""
     return _evidence(relabel(desk, evidence_id, user.label, body.role, body.codes, body.label))
 
 
-@router.post("/requests/{request_id}/brief", status_code=201)
+@router.post("/requests/{request_id}/brief", status_code=201, responses=errors(404, 409))
 def draft_brief(
-    request_id: int, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+    request_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)
 ) -> dict[str, Any]:
     """Draft a new brief version from the accepted evidence, with its check report."""
     brief, report = draft(desk, request_id, who=user.label)
     return {"version": brief.version, "check": report.to_dict()}
 
 
-@router.post("/requests/{request_id}/brief/check")
+@router.post("/requests/{request_id}/brief/check", responses=errors(404, 409))
 def check_latest(
-    request_id: int, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+    request_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)
 ) -> dict[str, Any]:
     """Check the latest brief again."""
     brief, report = check(desk, request_id)
     return {"version": brief.version, "check": report.to_dict()}
 
 
-@router.post("/requests/{request_id}/brief/deliver")
+@router.post("/requests/{request_id}/brief/deliver", responses=errors(404, 409))
 def deliver_brief(
-    request_id: int, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+    request_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)
 ) -> dict[str, Any]:
     """Deliver the latest brief (409 when a check fails); it joins the library."""
     document_id = deliver_once(desk, request_id, user.label)
     return {"request_id": request_id, "document_id": document_id}
 
 
-@router.get("/requests/{request_id}/brief/v{version:int}")
+@router.get("/requests/{request_id}/brief/v{version:int}", responses=errors(404))
 def get_brief(
-    request_id: int, version: int, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
+    request_id: RowId, version: RowId, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
 ) -> dict[str, Any]:
     """A brief version as data (members: delivered versions of their organization)."""
     row = visible_brief(desk, user, request_id, version)
@@ -258,15 +320,19 @@ def get_brief(
     }
 
 
-@router.get("/requests/{request_id}/brief/v{version:int}.{fmt}")
+@router.get("/requests/{request_id}/brief/v{version:int}.{fmt}", responses=errors(400, 404))
 def download_brief(
-    request_id: int, version: int, fmt: str, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
+    request_id: RowId,
+    version: RowId,
+    fmt: str,
+    user: User = Depends(signed_in),
+    desk: Desk = Depends(get_desk),
 ) -> Response:
     """A brief version as a file: md, html, docx, pdf or json."""
     return brief_download(request_id, version, fmt, user, desk)
 
 
-@router.get("/search")
+@router.get("/search", responses=errors(400))
 def search(
     request: Request,
     q: str,
@@ -282,9 +348,9 @@ def search(
     return run_search(context(request), desk, q, mode, filter or [], top).to_dict()
 
 
-@router.get("/documents/{document_id}")
+@router.get("/documents/{document_id}", responses=errors(404))
 def get_document(
-    document_id: int, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+    document_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)
 ) -> dict[str, Any]:
     """A library document's description and passages (without its full text)."""
     doc = desk.store.get_document(document_id)
@@ -312,7 +378,12 @@ def get_document(
     }
 
 
-@router.post("/documents", status_code=202)
+@router.post(
+    "/documents",
+    status_code=202,
+    response_model=UploadAccepted,
+    responses={**errors(400), 422: {"model": UploadRefused, "description": UploadRefused.__doc__}},
+)
 async def upload_documents(
     request: Request,
     files: list[UploadFile] = File(..., description="One or more files to add to the library."),
@@ -321,14 +392,21 @@ async def upload_documents(
 ) -> JSONResponse:
     """Upload files; the good ones are ingested by a background job, the others are listed with the reason."""
     outcome = await receive_upload(context(request), desk, files, user.label)
+    rejected = [vars(r) for r in outcome.rejected]
+    if outcome.job_id is None:
+        # Nothing to ingest: an error body like every other refusal, with each file's reason.
+        refused = refusal(outcome.rejected)
+        return JSONResponse(
+            {**refused, "job_id": None, "url": None, "accepted": [], "rejected": rejected}, 422
+        )
     return JSONResponse(
         {
             "job_id": outcome.job_id,
-            "url": f"/api/v1/jobs/{outcome.job_id}" if outcome.job_id else None,
+            "url": f"/api/v1/jobs/{outcome.job_id}",
             "accepted": outcome.accepted,
-            "rejected": [vars(r) for r in outcome.rejected],
+            "rejected": rejected,
         },
-        status_code=202 if outcome.job_id else 422,
+        status_code=202,
     )
 
 
@@ -338,13 +416,13 @@ def list_jobs(user: User = Depends(staff), desk: Desk = Depends(get_desk)) -> li
     return desk.store.jobs(100)
 
 
-@router.get("/jobs/{job_id}")
+@router.get("/jobs/{job_id}", responses=errors(404))
 def get_job(job_id: str, user: User = Depends(staff), desk: Desk = Depends(get_desk)) -> dict[str, Any]:
     """One job: status, progress (done/total), message, error and result."""
     return desk.store.job(job_id)
 
 
-@router.post("/jobs/{job_id}/retry", status_code=202)
+@router.post("/jobs/{job_id}/retry", status_code=202, responses=errors(404, 409))
 def retry_job(
     job_id: str, request: Request, user: User = Depends(staff), desk: Desk = Depends(get_desk)
 ) -> JobRef:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from jinja2 import Environment
 
 from researchdesk.desk import Desk, open_desk
@@ -27,6 +27,10 @@ from researchdesk.web.jobs import JobQueue
 SESSION_COOKIE = "rd_session"
 LOGIN_CSRF_COOKIE = "rd_login"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+# Ids are signed 64-bit integers in both stores; a larger number names no row, and passed on to the
+# database it overflows (a 500), so it is refused at the door like any malformed id.
+MAX_ID = 2**63 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="A row id (a positive integer).")]
 
 
 class NeedsLogin(ResearchDeskError):

@@ -19,7 +19,7 @@ from researchdesk.search.index import MODES
 from researchdesk.search.results import SearchResults
 from researchdesk.web.app import render_page, wants_json
 from researchdesk.web.auth import User
-from researchdesk.web.deps import WebContext, check_csrf, context, get_desk, staff
+from researchdesk.web.deps import RowId, WebContext, check_csrf, context, get_desk, staff
 from researchdesk.web.jobs import uploads_dir
 from researchdesk.web.routes_member import download
 from researchdesk.web.uploads import Rejected, take, unique_name
@@ -86,6 +86,16 @@ async def receive_upload(ctx: WebContext, desk: Desk, files: Sequence[UploadFile
     return UploadOutcome(job_id, accepted, rejected)
 
 
+def refusal(rejected: Sequence[Rejected]) -> dict[str, object]:
+    """Return the error fields of an upload none of whose files was accepted."""
+    return {
+        "error": "UploadRefused",
+        "message": f"None of the {len(rejected)} uploaded files can be added to the library.",
+        "hint": "Each file's reason is listed under `rejected`; correct them and upload again.",
+        "status": 422,
+    }
+
+
 @router.post("/library/upload")
 async def upload(request: Request, user: User = Depends(staff), desk: Desk = Depends(get_desk)) -> Response:
     form = await request.form()
@@ -94,6 +104,7 @@ async def upload(request: Request, user: User = Depends(staff), desk: Desk = Dep
     if wants_json(request):
         return JSONResponse(
             {
+                **({} if outcome.job_id else refusal(outcome.rejected)),
                 "job_id": outcome.job_id,
                 "job_url": f"/jobs/{outcome.job_id}" if outcome.job_id else None,
                 "accepted": outcome.accepted,
@@ -171,7 +182,7 @@ def search_page(
 
 @router.get("/documents/{document_id}")
 def document_page(
-    document_id: int,
+    document_id: RowId,
     request: Request,
     q: str = "",
     user: User = Depends(staff),
@@ -188,7 +199,7 @@ def document_page(
 
 @router.get("/documents/{document_id}/original")
 def document_original(
-    document_id: int, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+    document_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)
 ) -> Response:
     doc = desk.store.get_document(document_id)
     digest = str(doc.extra.get("original", doc.content_hash))

@@ -18,6 +18,7 @@ from researchdesk.requests.workflow import STATUSES, TRANSITIONS, file_request
 from researchdesk.web.app import render_page
 from researchdesk.web.auth import User
 from researchdesk.web.deps import (
+    RowId,
     attachments,
     check_csrf,
     context,
@@ -113,7 +114,7 @@ async def new_request(
 
 @router.get("/requests/{request_id}")
 def request_page(
-    request_id: int, request: Request, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
+    request_id: RowId, request: Request, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
 ) -> Response:
     req = visible_request(desk, user, request_id)
     req["overdue"] = is_overdue(req)
@@ -149,7 +150,7 @@ def request_page(
 
 @router.get("/requests/{request_id}/files/{file_id}")
 def attachment(
-    request_id: int, file_id: int, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
+    request_id: RowId, file_id: RowId, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
 ) -> Response:
     visible_request(desk, user, request_id)
     found = [f for f in attachments(desk, request_id) if f["id"] == file_id]
@@ -162,7 +163,11 @@ def attachment(
 
 @router.get("/requests/{request_id}/brief/v{version:int}.{fmt}")
 def brief_download(
-    request_id: int, version: int, fmt: str, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
+    request_id: RowId,
+    version: RowId,
+    fmt: str,
+    user: User = Depends(signed_in),
+    desk: Desk = Depends(get_desk),
 ) -> Response:
     row = visible_brief(desk, user, request_id, version)
     renderer = renderer_for(fmt)

@@ -23,7 +23,17 @@ from researchdesk.search.filters import parse_filters
 from researchdesk.web.app import PREVIEW_CSP, render_page
 from researchdesk.web.auth import ROLES as USER_ROLES
 from researchdesk.web.auth import User, create_user
-from researchdesk.web.deps import admin, check_csrf, context, deliver_once, get_desk, staff, visible_request
+from researchdesk.web.deps import (
+    MAX_ID,
+    RowId,
+    admin,
+    check_csrf,
+    context,
+    deliver_once,
+    get_desk,
+    staff,
+    visible_request,
+)
 from researchdesk.web.jobs import brief_options
 from researchdesk.web.plots import brief_figures
 from researchdesk.web.routes_member import is_overdue
@@ -59,9 +69,9 @@ def queue(
 
 @router.post("/requests/{request_id}/status")
 def change_status(
-    request_id: int,
+    request_id: RowId,
     status: str = Form(...),
-    version: int = Form(...),
+    version: int = Form(..., ge=1, le=MAX_ID),
     reason: str = Form(""),
     user: User = Depends(staff),
     desk: Desk = Depends(get_desk),
@@ -72,7 +82,7 @@ def change_status(
 
 @router.post("/requests/{request_id}/assign")
 def assign_request(
-    request_id: int, assignee: str = Form(...), user: User = Depends(staff), desk: Desk = Depends(get_desk)
+    request_id: RowId, assignee: str = Form(...), user: User = Depends(staff), desk: Desk = Depends(get_desk)
 ) -> Response:
     desk.store.request(request_id)
     staff_emails = {u["email"] for u in desk.store.users() if u["role"] in ("staff", "admin")}
@@ -84,7 +94,7 @@ def assign_request(
 
 @router.get("/requests/{request_id}/plan")
 def plan_page(
-    request_id: int, request: Request, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+    request_id: RowId, request: Request, user: User = Depends(staff), desk: Desk = Depends(get_desk)
 ) -> Response:
     req = visible_request(desk, user, request_id)
     plan = plan_for(desk, request_id, user.label)
@@ -93,7 +103,7 @@ def plan_page(
 
 @router.post("/requests/{request_id}/plan")
 async def plan_save(
-    request_id: int, request: Request, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+    request_id: RowId, request: Request, user: User = Depends(staff), desk: Desk = Depends(get_desk)
 ) -> Response:
     desk.store.request(request_id)
     form = await request.form()
@@ -127,7 +137,7 @@ async def plan_save(
 
 @router.post("/requests/{request_id}/scan")
 def scan(
-    request_id: int, request: Request, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+    request_id: RowId, request: Request, user: User = Depends(staff), desk: Desk = Depends(get_desk)
 ) -> Response:
     desk.store.request(request_id)
     job_id = context(request).jobs.submit(
@@ -165,7 +175,7 @@ def _in_context(desk: Desk, e: Evidence, cache: dict[int, str]) -> dict[str, str
 
 @router.get("/requests/{request_id}/evidence")
 def evidence_page(
-    request_id: int,
+    request_id: RowId,
     request: Request,
     status: str = "",
     user: User = Depends(staff),
@@ -193,7 +203,7 @@ def evidence_page(
 
 @router.post("/evidence/{evidence_id}/{action}")
 def evidence_action(
-    evidence_id: int,
+    evidence_id: RowId,
     action: str,
     role: str = Form(""),
     codes: str = Form(""),
@@ -232,7 +242,7 @@ def evidence_action(
 
 @router.get("/requests/{request_id}/brief")
 def brief_page(
-    request_id: int, request: Request, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+    request_id: RowId, request: Request, user: User = Depends(staff), desk: Desk = Depends(get_desk)
 ) -> Response:
     req = visible_request(desk, user, request_id)
     versions = desk.store.brief_versions(request_id)
@@ -242,7 +252,7 @@ def brief_page(
 
 @router.get("/requests/{request_id}/brief/v{version}/preview")
 def brief_preview(
-    request_id: int, version: int, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+    request_id: RowId, version: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)
 ) -> Response:
     row = desk.store.brief_version(request_id, version)
     if row is None:
@@ -257,7 +267,7 @@ def brief_preview(
 
 @router.post("/requests/{request_id}/brief/{action}")
 def brief_action(
-    request_id: int,
+    request_id: RowId,
     action: str,
     request: Request,
     user: User = Depends(staff),
