@@ -3,8 +3,8 @@
 Only the connection layer differs. ``PgConnection`` accepts the ``execute(sql, params)`` calls the
 row methods make (SQLite-flavoured SQL with ``?`` placeholders, translated by ``dialect``), returns
 rows usable as ``row["col"]``, ``row[0]`` and ``dict(row)``, and gives cursors ``lastrowid`` and
-``rowcount``. Each thread gets its own server connection, so a store shared by a threaded web
-server never mixes two requests' transactions.
+``rowcount``. A store holds one server connection; threads sharing a store take turns, a statement
+or a whole transaction at a time, so two threads' transactions never mix.
 
 Migrations are applied only on request (``researchdesk db migrate``): a server database on an older
 schema refuses to open, because other processes may be using it. The version is recorded in the
@@ -123,54 +123,58 @@ class PgCursor:
 
 
 class PgConnection:
-    """SQLite-style ``execute`` over psycopg; one server connection per thread, autocommit outside transactions."""
+    """SQLite-style ``execute`` over psycopg: one server connection per store, autocommit outside transactions.
+
+    One connection, not one per thread: a store is opened for one piece of work (a web request, a job,
+    a command) whose steps may run one after another on different worker threads. A connection per
+    thread made one web request hold up to three connections, and a cached search index one per
+    worker thread that ever searched, so 50 busy users ran the server out of connections ("sorry, too
+    many clients already"). Threads that do share a store take turns (``turn``): one statement, or one
+    whole transaction, at a time, so two threads' transactions never mix.
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._local = threading.local()
-        self._all: list[Any] = []
-        self._lock = threading.Lock()
+        self.turn = threading.RLock()
+        self._conn: Any = None
         self.raw()  # connect now, so a wrong URL fails at open time
 
     def raw(self) -> Any:
-        """Return this thread's psycopg connection (opened on first use)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None or conn.closed:
-            conn = _connect(self.url)
-            self._local.conn = conn
-            with self._lock:
-                self._all.append(conn)
-        return conn
+        """Return the store's psycopg connection (opened again if it was closed)."""
+        with self.turn:
+            if self._conn is None or self._conn.closed:
+                self._conn = _connect(self.url)
+            return self._conn
 
     def execute(self, sql: str, parameters: Sequence[Any] = ()) -> PgCursor:
         translated = dialect.translate(sql)
-        cur = self.raw().cursor(row_factory=_row_factory)
-        try:
-            _run(cur.execute, translated.sql, tuple(parameters) or None)
-            rows = cur.fetchall() if cur.description is not None else []
-            lastrowid = None
-            if translated.returns_id:
-                lastrowid = int(rows[0][0]) if rows else None
-                rows = []
-            return PgCursor(rows, cur.rowcount, lastrowid)
-        finally:
-            cur.close()
+        with self.turn:
+            cur = self.raw().cursor(row_factory=_row_factory)
+            try:
+                _run(cur.execute, translated.sql, tuple(parameters) or None)
+                rows = cur.fetchall() if cur.description is not None else []
+                lastrowid = None
+                if translated.returns_id:
+                    lastrowid = int(rows[0][0]) if rows else None
+                    rows = []
+                return PgCursor(rows, cur.rowcount, lastrowid)
+            finally:
+                cur.close()
 
     def executemany(self, sql: str, seq: Sequence[Sequence[Any]]) -> PgCursor:
         translated = dialect.translate(sql)
         text = translated.sql
         if translated.returns_id:
             text = re.sub(r"\s+RETURNING\s+\S+$", "", text)
-        with self.raw().cursor() as cur:
+        with self.turn, self.raw().cursor() as cur:
             _run(cur.executemany, text, [tuple(p) for p in seq])
             return PgCursor([], cur.rowcount, None)
 
     def close(self) -> None:
-        with self._lock:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
-        self._local = threading.local()
+        with self.turn:
+            if self._conn is not None:
+                self._conn.close()
+            self._conn = None
 
 
 def _run(method: Any, sql: str, params: Any) -> None:
@@ -326,7 +330,7 @@ class PostgresStore(SqliteStore):
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """Run a block in one transaction (a savepoint when nested): all of it lands or none of it."""
-        with self.pg.raw().transaction():
+        with self.pg.turn, self.pg.raw().transaction():
             yield self.conn
 
     def close(self) -> None:
