@@ -6,8 +6,10 @@ Offsets are always character offsets into ``Document.text`` (Python ``str`` indi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class SourceType(StrEnum):
@@ -317,3 +319,9 @@ class IndexedPassage:
     publisher: str
     container: str
     file_name: str
+
+    @classmethod
+    def from_row(cls, r: Sequence[Any]) -> IndexedPassage:
+        """Return the record of a row selecting p.id, p.document_id, p.text, p.section, p.page, p.start, p.end,
+        d.title, d.date, d.source_type, d.publisher, d.container, d.file_name (passages p, documents d)."""
+        return cls(int(r[0]), int(r[1]), r[2], r[3], r[4], int(r[5]), int(r[6]), *r[7:13])

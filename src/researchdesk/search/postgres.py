@@ -519,24 +519,7 @@ class PostgresIndex(SearchIndex):
             )
             .fetchall()
         )
-        found = {
-            int(r[0]): IndexedPassage(
-                passage_id=int(r[0]),
-                document_id=int(r[1]),
-                text=r[2],
-                section=r[3],
-                page=r[4],
-                start=int(r[5]),
-                end=int(r[6]),
-                title=r[7],
-                date=r[8],
-                source_type=r[9],
-                publisher=r[10],
-                container=r[11],
-                file_name=r[12],
-            )
-            for r in rows
-        }
+        found = {int(r[0]): IndexedPassage.from_row(r) for r in rows}
         return [(pid, found[pid]) for pid in ids if pid in found]
 
 

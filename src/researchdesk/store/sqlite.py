@@ -360,21 +360,7 @@ class SqliteStore(WorkRows, AccountRows):
             (after_passage_id,),
         )
         for r in rows:
-            yield IndexedPassage(
-                passage_id=int(r[0]),
-                document_id=int(r[1]),
-                text=r[2],
-                section=r[3],
-                page=r[4],
-                start=int(r[5]),
-                end=int(r[6]),
-                title=r[7],
-                date=r[8],
-                source_type=r[9],
-                publisher=r[10],
-                container=r[11],
-                file_name=r[12],
-            )
+            yield IndexedPassage.from_row(r)
 
     def stats(self) -> dict[str, Any]:
         by_type = {
