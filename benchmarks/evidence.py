@@ -6,7 +6,9 @@ Data (relative to the repository root; none of it is trained on, see data/README
   benchmarks/data/evidence_dev.csv                           hand-labelled sentences the lexicon was tuned on
   benchmarks/data/evidence_test.csv                          sentences from other articles, labelled after a freeze
   benchmarks/data/evidence_holdout.csv                       sentences from 2 more articles, labelled before any
-                                                             classifier ran on them: the clean held-out figure
+                                                             classifier ran on them: the first held-out figure
+  benchmarks/data/evidence_holdout2.csv                      sentences from 4 more articles, by a third reader,
+                                                             labelled before any classifier ran on them
 
 Scores are for three classes, barrier / facilitator / other (every other role, and the authors'
 "Suggestion", counts as other). Run:  .venv/bin/python benchmarks/evidence.py
@@ -22,6 +24,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from researchdesk.evidence.agreement import cohens_kappa
 from researchdesk.evidence.classify import classify, classify_cues, classify_many
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,10 +56,12 @@ def coarse(label: str) -> str:
     return label if label in ("barrier", "facilitator") else "other"
 
 
-def load(path: Path) -> tuple[list[str], list[str]]:
+def load(path: Path) -> tuple[list[str], list[str], list[str]]:
+    """Return the texts, their labels and (where the set has a second, independent reader) that reader's."""
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    return [r["text"] for r in rows], [coarse(r["label"]) for r in rows]
+    second = [coarse(r["label_reader2"]) for r in rows if r.get("label_reader2")]
+    return [r["text"] for r in rows], [coarse(r["label"]) for r in rows], second
 
 
 def metrics(gold: list[str], pred: list[str]) -> tuple[float, float, dict[str, dict[str, int]]]:
@@ -114,6 +119,10 @@ def main() -> int:
             "own held-out set (labelled before any classifier ran on it)",
             ROOT / "benchmarks/data/evidence_holdout.csv",
         ),
+        (
+            "second held-out set (4 more articles, third reader)",
+            ROOT / "benchmarks/data/evidence_holdout2.csv",
+        ),
     ]
     for name, path in datasets:
         if not path.exists():
@@ -121,11 +130,17 @@ def main() -> int:
                 f"{path}: missing; set RESEARCHDESK_SHARED_DATA to the shared data folder.", file=sys.stderr
             )
             return 2
-        texts, gold = load(path)
+        texts, gold, second = load(path)
         report(name, texts, gold)
+        if second and len(second) == len(gold):
+            accuracy, macro_f1, _ = metrics(gold, second)
+            print(
+                f"second reader vs first (independent labelling, same rules): accuracy {accuracy:.3f}  "
+                f"macro-F1 {macro_f1:.3f}  Cohen's kappa {cohens_kappa(gold, second):.3f}"
+            )
     if "-v" in sys.argv:
         for name, path in datasets:
-            texts, gold = load(path)
+            texts, gold, _ = load(path)
             print(f"\n-- errors on {name}")
             for text, g in zip(texts, gold, strict=True):
                 c = classify(text)

@@ -4,7 +4,7 @@ Reads   benchmarks/data/evidence_train.csv   (hand-labelled; articles disjoint f
 Writes  src/researchdesk/evidence/model/roles_weights.npy and roles_model.json
 
 Nothing evaluated is trained on: the evaluation sets (benchmarks/data/evidence_dev.csv, evidence_test.csv,
-evidence_holdout.csv and ../shared/data/labels/pcd2024_barrier_facilitator_dev.csv) are read only to drop
+evidence_holdout.csv, evidence_holdout2.csv and ../shared/data/labels/pcd2024_barrier_facilitator_dev.csv) are read only to drop
 any training sentence that nearly repeats one of them (word-trigram Jaccard >= 0.5; figure boilerplate).
 The regularisation strength and class weighting are chosen by cross-validation grouped by article on
 the training set alone. scikit-learn (the `dev` extra) is needed here, never at run time.
@@ -58,6 +58,7 @@ EVALUATION = [
     ROOT / "benchmarks/data/evidence_dev.csv",
     ROOT / "benchmarks/data/evidence_test.csv",
     ROOT / "benchmarks/data/evidence_holdout.csv",
+    ROOT / "benchmarks/data/evidence_holdout2.csv",
     SHARED / "labels/pcd2024_barrier_facilitator_dev.csv",
 ]
 OUT = ROOT / "src/researchdesk/evidence/model"
