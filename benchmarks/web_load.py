@@ -708,7 +708,15 @@ def run_store(store: str, args: argparse.Namespace, tmp: Path) -> Outcome:
             load(base, fx, args.users, seconds, args.max_ops, server.pid, every, url, connections)
         )
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            print(
+                f"web_load: the {store} server did not stop within 30 s of SIGTERM; killed it.",
+                file=sys.stderr,
+            )
+            server.kill()
+            server.wait(timeout=30)
         server = None
         found = postgres_log_findings(pg_dir) if url else Counter[str]()
         return Outcome(

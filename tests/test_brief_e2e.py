@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from selectolax.lexbor import LexborHTMLParser
 
 from researchdesk.brief.checks import check_brief
+from researchdesk.brief.figures import EVIDENCE_MAP, SCAN_FUNNEL
 from researchdesk.brief.render import render
 from researchdesk.brief.service import deliver, draft, latest, render_files
 from researchdesk.desk import Desk
@@ -98,6 +99,9 @@ def test_draft_check_render_deliver_and_the_prior_product_loop(
     assert "Request Prompt" in pdf_text and "Summary of Findings" in pdf_text
     html = LexborHTMLParser(by_ext[".html"].read_text())
     assert html.css_first("h1") is not None and "Research Request" in html.css_first("h1").text()
+    # The figures (evidence map, scan funnel) come with the files from the command line too.
+    figure_titles = [t.text() for t in html.css("figure svg title")]
+    assert any(EVIDENCE_MAP in t for t in figure_titles) and any(SCAN_FUNNEL in t for t in figure_titles)
 
     doc_id = deliver(indexed_desk, first_request, who="tester")
     product = indexed_desk.store.get_document(doc_id)

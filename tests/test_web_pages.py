@@ -10,10 +10,10 @@ from datetime import date, timedelta
 import pytest
 from starlette.testclient import TestClient
 
+from researchdesk.brief.figures import EVIDENCE_MAP, SCAN_FUNNEL
 from researchdesk.evidence.codebooks import load_codebook
 from researchdesk.evidence.review import accept
 from researchdesk.models import Evidence, ReviewStatus, Role
-from researchdesk.web.plots import EVIDENCE_MAP, SCAN_FUNNEL
 from test_web_fixtures import LIBRARY, WebDesk, client_for, sign_in, web_fixture  # noqa: F401  (the `web` fixture)
 
 PROMPT = (

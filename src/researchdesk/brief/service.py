@@ -10,6 +10,7 @@ from typing import Any
 
 from researchdesk.brief.checks import CheckReport, check_brief
 from researchdesk.brief.compose import compose_brief
+from researchdesk.brief.figures import brief_figures
 from researchdesk.brief.render import FORMATS, RenderOptions, render, renderer_for
 from researchdesk.brief.render.jsonfmt import brief_from_dict, brief_to_dict
 from researchdesk.desk import Desk
@@ -66,11 +67,12 @@ def check(desk: Desk, request_id: int) -> tuple[Brief, CheckReport]:
 
 
 def render_files(desk: Desk, request_id: int, formats: list[str], out_dir: Path) -> list[Path]:
-    """Render the latest brief in each format into ``out_dir``; return the files written.
+    """Render the latest brief, with its figures, in each format into ``out_dir``; return the files written.
 
     Every format is rendered in memory first, so a failure leaves no half-written file.
     """
     brief = latest(desk, request_id)
+    brief.figures = brief_figures(desk, brief)
     renderers = [renderer_for(f) for f in formats]
     try:
         out_dir.mkdir(parents=True, exist_ok=True)

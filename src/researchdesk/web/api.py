@@ -325,11 +325,12 @@ def download_brief(
     request_id: RowId,
     version: RowId,
     fmt: str,
+    request: Request,
     user: User = Depends(signed_in),
     desk: Desk = Depends(get_desk),
 ) -> Response:
     """A brief version as a file: md, html, docx, pdf or json."""
-    return brief_download(request_id, version, fmt, user, desk)
+    return brief_download(request_id, version, fmt, request, user, desk)
 
 
 @router.get("/search", responses=errors(400))

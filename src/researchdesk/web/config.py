@@ -5,6 +5,8 @@ Kept apart from the desk's ``Settings`` because the CLI and the core never read 
 
 from __future__ import annotations
 
+import os
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -28,6 +30,12 @@ class WebSettings(BaseSettings):
     login_failures_per_email: int = Field(5, description="Failed sign-ins per account before a pause.")
     login_failures_per_address: int = Field(20, description="Failed sign-ins per address before a pause.")
     login_window_minutes: int = Field(15, description="The pause (and counting window) after failures.")
+    render_slots: int = Field(
+        default_factory=lambda: max(1, os.cpu_count() or 1),
+        ge=1,
+        description="Brief downloads (PDF, DOCX, HTML) rendered at the same time; more wait their turn. "
+        "Defaults to the number of CPUs.",
+    )
     jobs_immediate: bool = Field(
         False, description="Run background jobs inside the web process at once (tests, single-user desks)."
     )

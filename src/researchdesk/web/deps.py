@@ -84,6 +84,10 @@ class WebContext:
     templates: Environment
     jobs: JobQueue
     index: IndexCache = field(default_factory=IndexCache)
+    renders: threading.BoundedSemaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.renders = threading.BoundedSemaphore(self.web.render_slots)
 
     @property
     def throttle(self) -> Throttle:

@@ -176,7 +176,7 @@ def _scan(desk: Desk, args: dict[str, Any], progress: Progress) -> dict[str, Any
 
 def render_brief_files(desk: Desk, request_id: int, version: int, formats: list[str]) -> list[Path]:
     """Render a stored brief version, with its figures, in each format; return the files written."""
-    from researchdesk.web.plots import brief_figures
+    from researchdesk.brief.figures import brief_figures
 
     row = desk.store.brief_version(request_id, version)
     if row is None:

@@ -10,8 +10,8 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from starlette.datastructures import UploadFile
 
-from researchdesk.brief.render import FORMATS, render_bytes, renderer_for
-from researchdesk.brief.render.jsonfmt import brief_from_dict
+from researchdesk.brief.figures import request_figures
+from researchdesk.brief.render import FORMATS, renderer_for
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError, NotFound
 from researchdesk.requests.workflow import STATUSES, TRANSITIONS, file_request
@@ -27,8 +27,8 @@ from researchdesk.web.deps import (
     visible_brief,
     visible_request,
 )
-from researchdesk.web.jobs import brief_options, renders_dir
-from researchdesk.web.plots import brief_figures, request_figures
+from researchdesk.web.jobs import renders_dir
+from researchdesk.web.rendering import render_download
 from researchdesk.web.uploads import Accepted, Rejected, take
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
@@ -166,6 +166,7 @@ def brief_download(
     request_id: RowId,
     version: RowId,
     fmt: str,
+    request: Request,
     user: User = Depends(signed_in),
     desk: Desk = Depends(get_desk),
 ) -> Response:
@@ -177,10 +178,7 @@ def brief_download(
     if ready.is_file():
         data = ready.read_bytes()
     else:
-        brief = brief_from_dict(row["body"])
-        brief.version = version
-        brief.figures = brief_figures(desk, brief)
-        data = render_bytes(brief, renderer.format, brief_options(desk))
+        data = render_download(desk, row["body"], version, renderer.format, context(request).renders)
     return download(data, name, renderer.media_type)
 
 

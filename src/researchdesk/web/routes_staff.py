@@ -7,6 +7,7 @@ import json
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from researchdesk.brief.figures import brief_figures
 from researchdesk.brief.render import FORMATS
 from researchdesk.brief.render.html import render_html
 from researchdesk.brief.render.jsonfmt import brief_from_dict
@@ -35,7 +36,6 @@ from researchdesk.web.deps import (
     visible_request,
 )
 from researchdesk.web.jobs import brief_options
-from researchdesk.web.plots import brief_figures
 from researchdesk.web.routes_member import is_overdue
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])

@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from researchdesk.brief.render.html import render_html, safe_figures
-from researchdesk.models import Brief, BriefQuote, BriefSource, Evidence, ReviewStatus, Role
-from researchdesk.web.plots import (
+from researchdesk.brief.figures import (
     BARRIER_RGB,
     UNCODED,
     MapItem,
@@ -15,6 +13,8 @@ from researchdesk.web.plots import (
     funnel_stages,
     scan_funnel,
 )
+from researchdesk.brief.render.html import render_html, safe_figures
+from researchdesk.models import Brief, BriefQuote, BriefSource, Evidence, ReviewStatus, Role
 
 SVG = "{http://www.w3.org/2000/svg}"
 
