@@ -234,6 +234,22 @@ def test_request_versions_events_and_conflicts(desk: Desk) -> None:
     assert [r["id"] for r in desk.store.requests("scoping")] == [rid]
 
 
+def test_request_lists_page_count_and_filter_by_assignee(desk: Desk) -> None:
+    ids = [_request(desk)]
+    ids += [file_request(desk, "Springfield City", f"Question {i}?", "ann@springfield.gov") for i in range(4)]
+    desk.store.update_request(ids[1], {"assignee": "sam@desk.example"}, "staff", "assign")
+    set_status(desk, ids[2], "scoping", "staff")
+    everything = [r["id"] for r in desk.store.requests()]
+    assert [r["id"] for r in desk.store.requests(limit=2)] == everything[:2]
+    assert [r["id"] for r in desk.store.requests(limit=2, offset=4)] == everything[4:]
+    assert desk.store.request_counts() == {"received": 4, "scoping": 1}
+    assert desk.store.request_counts("sam@desk.example") == {"received": 1}
+    assert [r["id"] for r in desk.store.requests("received", "sam@desk.example")] == [ids[1]]
+    org = int(desk.store.request(ids[0])["organization_id"])
+    assert desk.store.count_requests_of(org) == 5
+    assert [r["id"] for r in desk.store.requests_of(org, limit=2, offset=1)] == sorted(ids, reverse=True)[1:3]
+
+
 def test_evidence_is_not_duplicated_and_every_change_is_logged(desk: Desk) -> None:
     rid = _request(desk)
     doc = _synthetic_document(desk, 1)

@@ -210,15 +210,25 @@ class AccountRows:
             "check_report": json.loads(row["check_report"] or "{}"),
         }
 
-    def requests_of(self, organization_id: int) -> list[dict[str, Any]]:
-        """Return one organization's requests, newest first."""
-        rows = self.conn.execute(
-            """SELECT r.id, r.status, r.due, r.prompt, r.created_at, r.updated_at, o.name AS organization
-               FROM requests r JOIN organizations o ON o.id = r.organization_id
-               WHERE r.organization_id=? ORDER BY r.id DESC""",
-            (organization_id,),
-        ).fetchall()
-        return [dict(r) for r in rows]
+    def requests_of(
+        self, organization_id: int, limit: int | None = None, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        """Return one organization's requests, newest first, a page at a time with ``limit``."""
+        sql = """SELECT r.id, r.status, r.due, r.prompt, r.created_at, r.updated_at, o.name AS organization
+                 FROM requests r JOIN organizations o ON o.id = r.organization_id
+                 WHERE r.organization_id=? ORDER BY r.id DESC"""
+        args: tuple[Any, ...] = (organization_id,)
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            args += (limit, offset)
+        return [dict(r) for r in self.conn.execute(sql, args).fetchall()]
+
+    def count_requests_of(self, organization_id: int) -> int:
+        """Return how many requests one organization has filed."""
+        row = self.conn.execute(
+            "SELECT COUNT(*) AS n FROM requests WHERE organization_id=?", (organization_id,)
+        ).fetchone()
+        return int(row["n"])
 
     # --- jobs -----------------------------------------------------------------------------------
 
@@ -238,7 +248,8 @@ class AccountRows:
         if unknown:
             raise ValueError(f"unknown job columns {sorted(unknown)}")
         stored = {
-            k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v for k, v in changes.items()
+            k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
+            for k, v in changes.items()
         }
         sets = ", ".join(f"{k}=?" for k in stored)
         self.conn.execute(

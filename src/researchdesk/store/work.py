@@ -102,14 +102,39 @@ class WorkRows:
         found["plan"] = json.loads(found["plan"]) if found["plan"] else None
         return found
 
-    def requests(self, status: str | None = None) -> list[dict[str, Any]]:
+    def requests(
+        self,
+        status: str | None = None,
+        assignee: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Return requests by due date (undated last), optionally of one status or assignee, a page at a time."""
         sql = """SELECT r.id, r.status, r.due, r.assignee, r.prompt, r.created_at, o.name AS organization
                  FROM requests r JOIN organizations o ON o.id = r.organization_id"""
-        args: tuple[Any, ...] = ()
+        where, args = self._request_filter(status, assignee)
+        sql += where + " ORDER BY r.due = '', r.due, r.id"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            args += (limit, offset)
+        return [dict(r) for r in self.conn.execute(sql, args)]
+
+    def request_counts(self, assignee: str | None = None) -> dict[str, int]:
+        """Return how many requests each status has (statuses with none are left out)."""
+        where, args = self._request_filter(None, assignee)
+        sql = f"SELECT r.status, COUNT(*) AS n FROM requests r{where} GROUP BY r.status"
+        return {row["status"]: int(row["n"]) for row in self.conn.execute(sql, args)}
+
+    @staticmethod
+    def _request_filter(status: str | None, assignee: str | None) -> tuple[str, tuple[Any, ...]]:
+        clauses, args = [], []
         if status:
-            sql += " WHERE r.status=?"
-            args = (status,)
-        return [dict(r) for r in self.conn.execute(sql + " ORDER BY r.due = '', r.due, r.id", args)]
+            clauses.append("r.status=?")
+            args.append(status)
+        if assignee is not None:
+            clauses.append("r.assignee=?")
+            args.append(assignee)
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(args)
 
     def update_request(
         self,

@@ -30,6 +30,8 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # Ids are signed 64-bit integers in both stores; a larger number names no row, and passed on to the
 # database it overflows (a 500), so it is refused at the door like any malformed id.
 MAX_ID = 2**63 - 1
+# Rows per page of the request lists (the queue, a member's requests): years of requests stay quick.
+PAGE_SIZE = 50
 RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="A row id (a positive integer).")]
 
 

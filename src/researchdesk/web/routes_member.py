@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from starlette.datastructures import UploadFile
@@ -18,6 +18,8 @@ from researchdesk.requests.workflow import STATUSES, TRANSITIONS, file_request
 from researchdesk.web.app import render_page
 from researchdesk.web.auth import User
 from researchdesk.web.deps import (
+    MAX_ID,
+    PAGE_SIZE,
     RowId,
     attachments,
     check_csrf,
@@ -43,15 +45,21 @@ def is_overdue(req: dict[str, object], today: date | None = None) -> bool:
 
 @router.get("/requests")
 def my_requests(
-    request: Request, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
+    request: Request,
+    page: int = Query(1, ge=1, le=MAX_ID),
+    user: User = Depends(signed_in),
+    desk: Desk = Depends(get_desk),
 ) -> Response:
+    """The organization's requests, newest first, a page at a time."""
     if user.is_staff:
         return RedirectResponse("/queue", status_code=303)
     assert user.organization_id is not None
-    rows = desk.store.requests_of(user.organization_id)
+    total = desk.store.count_requests_of(user.organization_id)
+    rows = desk.store.requests_of(user.organization_id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     for r in rows:
         r["overdue"] = is_overdue(r)
-    return render_page(request, "my_requests.html", requests=rows)
+    pages = max(1, -(-total // PAGE_SIZE))
+    return render_page(request, "my_requests.html", requests=rows, page=page, pages=pages, total=total)
 
 
 @router.get("/requests/new")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from researchdesk.brief.figures import brief_figures
@@ -26,6 +26,7 @@ from researchdesk.web.auth import ROLES as USER_ROLES
 from researchdesk.web.auth import User, create_user
 from researchdesk.web.deps import (
     MAX_ID,
+    PAGE_SIZE,
     RowId,
     admin,
     check_csrf,
@@ -50,20 +51,33 @@ def queue(
     request: Request,
     status: str = "",
     mine: bool = False,
+    page: int = Query(1, ge=1, le=MAX_ID),
     user: User = Depends(staff),
     desk: Desk = Depends(get_desk),
 ) -> Response:
+    """The queue by status, soonest due first: a page of each status, or pages of one status."""
     if status and status not in STATUSES:
         raise InputError(f"Unknown status {status!r}.", f"Choose one of: {', '.join(STATUSES)}.")
-    rows = desk.store.requests(status or None)
-    if mine:
-        rows = [r for r in rows if r["assignee"] == user.email]
-    for r in rows:
-        r["overdue"] = is_overdue(r)
-    groups = {s: [r for r in rows if r["status"] == s] for s in STATUSES}
-    counts = {s: len(v) for s, v in groups.items()}
+    assignee = user.email if mine else None
+    counts = {s: n for s, n in desk.store.request_counts(assignee).items() if s in STATUSES}
+    shown = [status] if status else [s for s in STATUSES if counts.get(s)]
+    first = (page - 1) * PAGE_SIZE if status else 0
+    groups = {s: desk.store.requests(s, assignee, limit=PAGE_SIZE, offset=first) for s in shown}
+    for rows in groups.values():
+        for r in rows:
+            r["overdue"] = is_overdue(r)
+    pages = max(1, -(-counts.get(status, 0) // PAGE_SIZE)) if status else 1
     return render_page(
-        request, "queue.html", groups=groups, counts=counts, status=status, mine=mine, statuses=STATUSES
+        request,
+        "queue.html",
+        groups=groups,
+        counts=counts,
+        status=status,
+        mine=mine,
+        statuses=STATUSES,
+        page=page,
+        pages=pages,
+        page_size=PAGE_SIZE,
     )
 
 
