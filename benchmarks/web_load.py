@@ -23,7 +23,8 @@ ERROR/FATAL log lines; the server's resident memory (VmRSS of the uvicorn proces
 ``--sample-seconds`` (30), and prints the series (with operations and p95 per window), its
 least-squares slope in MB/hour (over all samples, and under load only: the first sample is the idle
 server) and the average of the first vs the last 10 % of the samples under load. The full soak is
-30 minutes; it is a manual run, outside ``make test``.
+30 minutes; it is a manual run, outside ``make test``. ``--skip`` leaves operations out of the mix (e.g.
+the renders), to see what costs what.
 
     python benchmarks/web_load.py --users 20 --seconds 60 --stores sqlite,postgres
     python benchmarks/web_load.py --users 20 --soak-minutes 30 --stores sqlite,postgres
@@ -466,9 +467,10 @@ OPS: dict[str, Op] = {
 }
 
 
-def mix_for(account: Account, fx: Fixture) -> dict[str, int]:
-    """Return the operation weights of a user, without what the desk cannot offer (no brief, no evidence)."""
-    mix = dict(STAFF_MIX if account.role == "staff" else MEMBER_MIX)
+def mix_for(account: Account, fx: Fixture, skip: frozenset[str] = frozenset()) -> dict[str, int]:
+    """Return the operation weights of a user, without what the desk cannot offer (no brief, no evidence)
+    and without the operations named in ``skip``."""
+    mix = {k: w for k, w in (STAFF_MIX if account.role == "staff" else MEMBER_MIX).items() if k not in skip}
     if fx.brief is None:
         for kind in ("render html", "render docx", "render pdf", "download brief"):
             mix.pop(kind, None)
@@ -482,9 +484,11 @@ def mix_for(account: Account, fx: Fixture) -> dict[str, int]:
     return mix
 
 
-async def run_user(u: VUser, fx: Fixture, until: float, stats: Stats, max_ops: int, seed: int) -> None:
+async def run_user(
+    u: VUser, fx: Fixture, until: float, stats: Stats, max_ops: int, seed: int, skip: frozenset[str]
+) -> None:
     rng = random.Random(seed)
-    mix = mix_for(u.account, fx)
+    mix = mix_for(u.account, fx, skip)
     kinds, weights = list(mix), list(mix.values())
     while time.perf_counter() < until and stats.ops < max_ops:
         kind = rng.choices(kinds, weights)[0]
@@ -556,6 +560,7 @@ async def load(
     every: float,
     database_url: str,
     connections: list[int],
+    skip: frozenset[str] = frozenset(),
 ) -> tuple[Stats, float, list[Sample]]:
     """Sign every user in (argon2 is slow on purpose, so not timed), then run them all until time is up."""
     stats = Stats()
@@ -576,7 +581,7 @@ async def load(
         await asyncio.gather(
             sampler(pid, start, until, every, stats, samples),
             *([watch_connections(database_url, until, connections)] if database_url else []),
-            *(run_user(v, fx, until, stats, max_ops, i) for i, v in enumerate(vusers)),
+            *(run_user(v, fx, until, stats, max_ops, i, skip) for i, v in enumerate(vusers)),
         )
         return stats, time.perf_counter() - start, samples
     finally:
@@ -705,7 +710,7 @@ def run_store(store: str, args: argparse.Namespace, tmp: Path) -> Outcome:
         every = args.sample_seconds if args.soak_minutes else min(args.sample_seconds, max(seconds / 4, 1))
         connections: list[int] = []
         stats, elapsed, samples = asyncio.run(
-            load(base, fx, args.users, seconds, args.max_ops, server.pid, every, url, connections)
+            load(base, fx, args.users, seconds, args.max_ops, server.pid, every, url, connections, args.skip)
         )
         server.terminate()
         try:
@@ -758,6 +763,11 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes.")
     parser.add_argument("--max-ops", type=int, default=1_000_000, help="Stop a store's run after this many.")
+    parser.add_argument(
+        "--skip",
+        default="",
+        help=f"Comma-separated operations to leave out of the mix (to find what costs what): {', '.join(OPS)}.",
+    )
     args = parser.parse_args()
     stores = [s.strip() for s in args.stores.split(",") if s.strip()]
     unknown = [s for s in stores if s not in ("sqlite", "postgres")]
@@ -765,6 +775,12 @@ def main() -> None:
         parser.error(f"--stores takes sqlite and/or postgres, not {', '.join(unknown) or 'nothing'}")
     if args.users < 1:
         parser.error("--users must be at least 1")
+    skip = frozenset(k.strip() for k in args.skip.split(",") if k.strip())
+    if skip - set(OPS):
+        parser.error(
+            f"--skip: unknown operation(s) {', '.join(sorted(skip - set(OPS)))}; known: {', '.join(OPS)}"
+        )
+    args.skip = skip
     outcomes: list[Outcome] = []
     with tempfile.TemporaryDirectory(prefix="researchdesk-load-") as tmp:
         for store in stores:
