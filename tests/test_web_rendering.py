@@ -1,4 +1,4 @@
-"""Brief downloads rendered on request wait for a free render slot; the heap is trimmed now and then."""
+"""Brief downloads rendered on request wait for a free render slot."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from researchdesk.brief.render.jsonfmt import brief_to_dict
 from researchdesk.desk import Desk
 from researchdesk.models import Brief, BriefQuote, BriefSource, Role
 from researchdesk.web.config import WebSettings
-from researchdesk.web.heap import release_free_heap_now_and_then
 from researchdesk.web.rendering import render_download
 
 
@@ -43,9 +42,3 @@ def test_render_slots_default_to_the_cpus_and_can_be_set(monkeypatch: pytest.Mon
     assert WebSettings().render_slots >= 1
     monkeypatch.setenv("RESEARCHDESK_WEB_RENDER_SLOTS", "3")
     assert WebSettings().render_slots == 3
-
-
-def test_the_heap_is_trimmed_now_and_then_not_on_every_request() -> None:
-    release_free_heap_now_and_then(every_s=0.0)  # whatever ran before, the clock starts now
-    assert not release_free_heap_now_and_then(every_s=3600.0)
-    assert release_free_heap_now_and_then(every_s=0.0)

@@ -26,7 +26,6 @@ from researchdesk.errors import ResearchDeskError
 from researchdesk.settings import Settings
 from researchdesk.web.config import WebSettings
 from researchdesk.web.deps import NeedsLogin, Principal, WebContext
-from researchdesk.web.heap import limit_arenas, release_free_heap_now_and_then
 from researchdesk.web.jobs import JobQueue
 
 access_log = logging.getLogger("researchdesk.access")
@@ -76,7 +75,6 @@ def create_app(settings: Settings | None = None, web: WebSettings | None = None)
     """Return the web app over the desk of ``settings`` (created if missing)."""
     settings = settings or Settings()
     web = web or WebSettings()
-    limit_arenas()  # before the request threads start; see heap.py
     init_desk(settings).close()
     app = FastAPI(
         title="ResearchDesk",
@@ -188,7 +186,6 @@ def _middleware(app: FastAPI, web: WebSettings) -> None:
             )
         else:
             response = await call_next(request)
-        release_free_heap_now_and_then()
         headers = response.headers
         headers.setdefault("Content-Security-Policy", CSP)
         headers["X-Content-Type-Options"] = "nosniff"
