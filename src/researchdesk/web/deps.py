@@ -32,6 +32,13 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 MAX_ID = 2**63 - 1
 # Rows per page of the request lists (the queue, a member's requests): years of requests stay quick.
 PAGE_SIZE = 50
+
+
+def page_count(rows: int) -> int:
+    """Return how many pages of PAGE_SIZE ``rows`` fill (at least one, so an empty list has a page)."""
+    return max(1, -(-rows // PAGE_SIZE))
+
+
 RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="A row id (a positive integer).")]
 
 

@@ -25,6 +25,7 @@ from researchdesk.web.deps import (
     check_csrf,
     context,
     get_desk,
+    page_count,
     signed_in,
     visible_brief,
     visible_request,
@@ -58,8 +59,9 @@ def my_requests(
     rows = desk.store.requests_of(user.organization_id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     for r in rows:
         r["overdue"] = is_overdue(r)
-    pages = max(1, -(-total // PAGE_SIZE))
-    return render_page(request, "my_requests.html", requests=rows, page=page, pages=pages, total=total)
+    return render_page(
+        request, "my_requests.html", requests=rows, page=page, pages=page_count(total), total=total
+    )
 
 
 @router.get("/requests/new")

@@ -33,6 +33,7 @@ from researchdesk.web.deps import (
     context,
     deliver_once,
     get_desk,
+    page_count,
     staff,
     visible_request,
 )
@@ -66,7 +67,7 @@ def queue(
     for rows in groups.values():
         for r in rows:
             r["overdue"] = is_overdue(r)
-    pages = max(1, -(-counts.get(status, 0) // PAGE_SIZE)) if status else 1
+    pages = page_count(counts.get(status, 0)) if status else 1
     return render_page(
         request,
         "queue.html",
@@ -77,7 +78,6 @@ def queue(
         statuses=STATUSES,
         page=page,
         pages=pages,
-        page_size=PAGE_SIZE,
     )
 
 
