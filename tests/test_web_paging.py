@@ -44,3 +44,4 @@ def test_queue_and_member_lists_are_paged(web: WebDesk) -> None:
     mine = bob.get("/requests").text
     assert _ids(mine) == sorted(filed, reverse=True)[:PAGE_SIZE] and "Page 1 of 2" in mine
     assert _ids(bob.get("/requests?page=2").text) == sorted(filed, reverse=True)[PAGE_SIZE:]
+    assert "past the last page" in bob.get("/requests?page=7").text
