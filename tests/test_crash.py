@@ -87,17 +87,22 @@ def prepare(tmp_path: Path, name: str) -> tuple[Path, Path]:
 
 def test_killed_anywhere_the_desk_stays_consistent_and_the_work_resumes(tmp_path: Path) -> None:
     rng = random.Random(20261128)
-    # How long the whole job takes here, so the kills land inside it (the machine may be slow or busy).
-    started = time.perf_counter()
-    assert run_until_killed(*prepare(tmp_path, "calibrate"), 600)[-1] == "done"
-    duration = time.perf_counter() - started
+    # How long the whole job takes here, so the kills land inside it (the machine may be slow or busy):
+    # the faster of two runs on fresh desks, the job alone (not making its desk).
+    durations = []
+    for name in ("calibrate-1", "calibrate-2"):
+        home, folder = prepare(tmp_path, name)
+        started = time.perf_counter()
+        assert run_until_killed(home, folder, 600)[-1] == "done"
+        durations.append(time.perf_counter() - started)
+    duration = min(durations)
     kills = 0
     for run in range(RUNS):
         home, folder = prepare(tmp_path, str(run))
         acked: list[str] = []
         # Kill at a random moment, twice, then let the work run to the end.
         for _ in range(2):
-            lines = run_until_killed(home, folder, rng.uniform(0.15, 0.9) * duration)
+            lines = run_until_killed(home, folder, rng.uniform(0.1, 0.75) * duration)
             kills += "done" not in lines
             acked += lines
             settings = Settings(home=home, embedder="none")
