@@ -744,6 +744,16 @@ def run_store(store: str, args: argparse.Namespace, tmp: Path) -> Outcome:
             stop_postgres(pg_dir)
 
 
+def operation_names(text: str) -> frozenset[str]:
+    """Return the operations named in a comma-separated list (for --skip); unknown names are an error."""
+    names = frozenset(k.strip() for k in text.split(",") if k.strip())
+    if names - set(OPS):
+        raise argparse.ArgumentTypeError(
+            f"unknown operation(s) {', '.join(sorted(names - set(OPS)))}; known: {', '.join(OPS)}"
+        )
+    return names
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -765,7 +775,8 @@ def main() -> None:
     parser.add_argument("--max-ops", type=int, default=1_000_000, help="Stop a store's run after this many.")
     parser.add_argument(
         "--skip",
-        default="",
+        type=operation_names,
+        default=frozenset(),
         help=f"Comma-separated operations to leave out of the mix (to find what costs what): {', '.join(OPS)}.",
     )
     args = parser.parse_args()
@@ -775,12 +786,6 @@ def main() -> None:
         parser.error(f"--stores takes sqlite and/or postgres, not {', '.join(unknown) or 'nothing'}")
     if args.users < 1:
         parser.error("--users must be at least 1")
-    skip = frozenset(k.strip() for k in args.skip.split(",") if k.strip())
-    if skip - set(OPS):
-        parser.error(
-            f"--skip: unknown operation(s) {', '.join(sorted(skip - set(OPS)))}; known: {', '.join(OPS)}"
-        )
-    args.skip = skip
     outcomes: list[Outcome] = []
     with tempfile.TemporaryDirectory(prefix="researchdesk-load-") as tmp:
         for store in stores:
