@@ -15,7 +15,7 @@ import pytest
 
 from conftest import SAMPLE_LIBRARY
 from researchdesk.desk import Desk, init_desk, open_desk
-from researchdesk.errors import SchemaError, WorkflowError
+from researchdesk.errors import DocumentNotFound, SchemaError, WorkflowError
 from researchdesk.ingest.pipeline import ingest_paths
 from researchdesk.library import check_library
 from researchdesk.models import DocumentMeta, Evidence, Passage, Role, Sentence, SourceType
@@ -248,6 +248,39 @@ def test_request_lists_page_count_and_filter_by_assignee(desk: Desk) -> None:
     org = int(desk.store.request(ids[0])["organization_id"])
     assert desk.store.count_requests_of(org) == 5
     assert [r["id"] for r in desk.store.requests_of(org, limit=2, offset=1)] == sorted(ids, reverse=True)[1:3]
+    assert [r["id"] for r in desk.store.requests_of(org, "scoping")] == [ids[2]]
+    assert desk.store.count_requests_of(org, "received") == 4
+
+
+def test_event_log_pages_and_filters_by_subject(desk: Desk) -> None:
+    rid = _request(desk)
+    for i in range(5):
+        desk.store.update_request(rid, {"context": f"note {i}"}, "staff", f"context {i}")
+    desk.store.log_event(rid, "file", 7, "attached", {"name": "notes.txt"}, "ann")
+    actions = [e["action"] for e in desk.store.events(rid)]
+    assert actions == ["filed", *(f"context {i}" for i in range(5)), "attached"]
+    assert desk.store.count_events(rid) == 7 and desk.store.count_events(rid, ("file",)) == 1
+    assert [e["action"] for e in desk.store.events(rid, limit=2, offset=1)] == actions[1:3]
+    newest = desk.store.events(rid, limit=3, newest_first=True)
+    assert [e["action"] for e in newest] == actions[::-1][:3]
+    assert [e["detail"] for e in desk.store.events(rid, ("file",))] == [{"name": "notes.txt"}]
+    assert desk.store.events(rid, ()) == [] and desk.store.count_events(rid, ()) == 0
+
+
+def test_titles_and_text_spans_are_read_without_the_whole_catalogue(library_desk: Desk) -> None:
+    store = library_desk.store
+    docs = store.documents(with_text=True)
+    first, last = docs[0], docs[-1]
+    titles = store.document_titles([first.id, last.id, 10**9])
+    assert titles == {d.id: d.meta.title or d.file_name for d in (first, last)}
+    assert store.document_titles([]) == {}
+    text = last.text
+    assert store.text_span(last.id, 10, 60) == text[10:60]
+    assert store.text_span(last.id, len(text) - 5, len(text) + 50) == text[-5:]
+    assert store.text_span(last.id, len(text) + 5, len(text) + 50) == ""
+    assert store.text_span(last.id, 30, 30) == "" and store.text_span(last.id, -10, 5) == text[:5]
+    with pytest.raises(DocumentNotFound):
+        store.text_span(10**9, 0, 10)
 
 
 def test_evidence_is_not_duplicated_and_every_change_is_logged(desk: Desk) -> None:

@@ -3,6 +3,7 @@ hostile document text, uploads and background jobs."""
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -272,6 +273,21 @@ def test_request_page_shows_plots_and_scan_log(web: WebDesk, flow: Flow) -> None
     assert EVIDENCE_MAP in page.text and SCAN_FUNNEL in page.text
     assert page.text.count("<svg") == 2 and "passages found" in page.text
     assert "Scan log (run 1" in page.text
+
+
+def test_evidence_cards_show_each_quote_in_its_own_context(web: WebDesk, flow: Flow) -> None:
+    page = flow.staff.get(f"/requests/{flow.a}/evidence").text
+    with web.desk() as desk:
+        items = desk.store.evidence_for(flow.a)
+        texts = {e.document_id: desk.store.get_document(e.document_id).text for e in items}
+    shown = re.findall(r'<p class="in-context">(.*?)<mark class="quote">(.*?)</mark>(.*?)</p>', page, re.S)
+    assert len(shown) == len(items)
+    for e, (before, quote, after) in zip(items, shown, strict=True):
+        text = texts[e.document_id]
+        assert html.unescape(quote) == e.quote == text[e.start : e.end]
+        assert html.unescape(before).removeprefix("…") == text[max(0, e.start - 300) : e.start]
+        assert html.unescape(after).removesuffix("…") == text[e.end : e.end + 300]
+        assert after.endswith("…") == (e.end + 300 < len(text))
 
 
 def test_evidence_review_accept_reject_relabel(web: WebDesk, flow: Flow) -> None:

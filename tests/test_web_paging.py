@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from researchdesk.requests.workflow import set_status
+from researchdesk.web.auth import new_api_token
 from researchdesk.web.deps import PAGE_SIZE
 from test_web_fixtures import WebDesk, client_for, sign_in, web_fixture  # noqa: F401  (the `web` fixture)
 
@@ -45,3 +46,52 @@ def test_queue_and_member_lists_are_paged(web: WebDesk) -> None:
     assert _ids(mine) == sorted(filed, reverse=True)[:PAGE_SIZE] and "Page 1 of 2" in mine
     assert _ids(bob.get("/requests?page=2").text) == sorted(filed, reverse=True)[PAGE_SIZE:]
     assert "past the last page" in bob.get("/requests?page=7").text
+
+
+def _history(html: str) -> list[str]:
+    section = html[html.index('<section id="history">') :]
+    return re.findall(r'<span class="who">[^<]*</span>: ([^<]*)</li>', section)
+
+
+def test_request_history_and_the_api_come_a_page_at_a_time(web: WebDesk) -> None:
+    with web.desk() as desk:
+        hill = int(desk.store.organization("Hill City")["id"])
+        rid = desk.store.add_request(hill, None, "How do towns pay for sidewalks?", "", "", "bob")
+        for i in range(PAGE_SIZE + 10):  # staff's working notes, which members do not see
+            desk.store.log_event(rid, "evidence", i + 1, f"note {i}", {}, "sam")
+        desk.store.log_event(rid, "request", rid, "scoped", {}, "sam")
+        token = new_api_token(desk, "bob@hill.example", "test")
+        staff_token = new_api_token(desk, "staff@desk.example", "test")
+    total = PAGE_SIZE + 12  # filed, the notes, scoped
+
+    staff = client_for(web)
+    sign_in(staff, "staff@desk.example")
+    first = staff.get(f"/requests/{rid}").text
+    assert _history(first)[:2] == ["scoped", f"note {PAGE_SIZE + 9}"] and len(_history(first)) == PAGE_SIZE
+    assert f"{total} events, newest first" in first and f'href="/requests/{rid}?page=2#history"' in first
+    last = _history(staff.get(f"/requests/{rid}?page=2").text)
+    assert last == [f"note {i}" for i in range(10, -1, -1)] + ["filed"]
+    assert "past the last page" in staff.get(f"/requests/{rid}?page=5").text
+
+    bob = client_for(web)
+    sign_in(bob, "bob@hill.example")
+    mine = bob.get(f"/requests/{rid}").text
+    assert _history(mine) == ["scoped", "filed"] and "2 events, newest first" in mine and "page=2" not in mine
+
+    member, staff_api = {"Authorization": f"Bearer {token}"}, {"Authorization": f"Bearer {staff_token}"}
+    seen = web.client.get(f"/api/v1/requests/{rid}", headers=member).json()
+    assert [e["action"] for e in seen["events"]] == ["scoped", "filed"] and seen["events_total"] == 2
+    full = web.client.get(f"/api/v1/requests/{rid}", headers=staff_api).json()
+    assert len(full["events"]) == PAGE_SIZE and full["events_total"] == total
+    page = web.client.get(f"/api/v1/requests/{rid}/events?limit=3&offset=1", headers=staff_api).json()
+    assert [e["action"] for e in page] == ["note 0", "note 1", "note 2"]
+    assert web.client.get(f"/api/v1/requests/{rid}/events?limit=0", headers=staff_api).status_code == 422
+    history = web.client.get(f"/api/v1/requests/{rid}/history", headers=staff_api).json()
+    assert len(history["events"]) == total
+    assert web.client.get(f"/api/v1/requests/{rid}/history", headers=member).status_code == 403
+
+    listed = web.client.get("/api/v1/requests?limit=1", headers=member).json()
+    assert [r["id"] for r in listed] == [
+        max(r["id"] for r in web.client.get("/api/v1/requests", headers=member).json())
+    ]
+    assert web.client.get("/api/v1/requests?limit=1001", headers=member).status_code == 422

@@ -179,7 +179,7 @@ def request_figures(desk: Desk, request_id: int) -> dict[str, str]:
     evidence = desk.store.evidence_for(request_id)
     usable = [e for e in evidence if e.status in (ReviewStatus.ACCEPTED, ReviewStatus.EDITED)]
     shown = usable or [e for e in evidence if e.status == ReviewStatus.SUGGESTED]
-    titles = _titles(desk, {e.document_id for e in shown})
+    titles = desk.store.document_titles({e.document_id for e in shown})
     items = [
         MapItem(titles.get(e.document_id, f"document {e.document_id}"), str(e.role), tuple(e.codes))
         for e in shown
@@ -208,6 +208,3 @@ def brief_figures(desk: Desk, brief: Brief) -> dict[str, str]:
         figures[SCAN_FUNNEL] = scan_funnel(stages)
     return figures
 
-
-def _titles(desk: Desk, ids: set[int]) -> dict[int, str]:
-    return {d.id: d.meta.title or d.file_name for d in desk.store.documents() if d.id in ids}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -199,6 +199,32 @@ class SqliteStore(WorkRows, AccountRows):
         cols = "*" if with_text else "id, " + ", ".join(_DOC_COLUMNS_NO_TEXT)
         rows = self.conn.execute(f"SELECT {cols} FROM documents ORDER BY id").fetchall()
         return [_document(r) for r in rows]
+
+    def document_titles(self, ids: Iterable[int]) -> dict[int, str]:
+        """Return the display title (the title, or else the file name) of each of the given documents
+        that the library holds, without reading the whole catalogue."""
+        wanted, titles = sorted(set(ids)), {}
+        for at in range(0, len(wanted), 500):
+            chunk = wanted[at : at + 500]
+            marks = ", ".join("?" for _ in chunk)
+            for row in self.conn.execute(
+                f"SELECT id, title, file_name FROM documents WHERE id IN ({marks})", chunk
+            ):
+                titles[int(row["id"])] = row["title"] or row["file_name"]
+        return titles
+
+    def text_span(self, document_id: int, start: int, end: int) -> str:
+        """Return characters ``start:end`` of a document's text (empty past its end), read in the
+        database rather than loading the whole text."""
+        start = max(0, start)
+        if end <= start:
+            return ""
+        row = self.conn.execute(
+            "SELECT substr(text, ?, ?) AS span FROM documents WHERE id=?", (start + 1, end - start, document_id)
+        ).fetchone()
+        if row is None:
+            raise DocumentNotFound(document_id)
+        return str(row["span"] or "")
 
     def document_ids(self) -> set[int]:
         return {int(r[0]) for r in self.conn.execute("SELECT id FROM documents")}

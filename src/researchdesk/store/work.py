@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -207,11 +207,35 @@ class WorkRows:
             ),
         )
 
-    def events(self, request_id: int) -> list[dict[str, Any]]:
-        rows = self.conn.execute(
-            "SELECT * FROM events WHERE request_id=? ORDER BY id", (request_id,)
-        ).fetchall()
+    def events(
+        self,
+        request_id: int,
+        subjects: Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        newest_first: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Return a request's event log in order (or newest first), optionally only of some subjects
+        (request, evidence, brief, file), a page at a time with ``limit``."""
+        where, args = self._event_filter(request_id, subjects)
+        sql = f"SELECT * FROM events{where} ORDER BY id{' DESC' if newest_first else ''}"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            args += (limit, offset)
+        rows = self.conn.execute(sql, args).fetchall()
         return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
+
+    def count_events(self, request_id: int, subjects: Sequence[str] | None = None) -> int:
+        """Return how many events a request's log holds (optionally only of some subjects)."""
+        where, args = self._event_filter(request_id, subjects)
+        return int(self.conn.execute(f"SELECT COUNT(*) AS n FROM events{where}", args).fetchone()["n"])
+
+    @staticmethod
+    def _event_filter(request_id: int, subjects: Sequence[str] | None) -> tuple[str, tuple[Any, ...]]:
+        if subjects is None:
+            return " WHERE request_id=?", (request_id,)
+        marks = ", ".join("?" for _ in subjects) or "NULL"
+        return f" WHERE request_id=? AND subject IN ({marks})", (request_id, *subjects)
 
     # --- scan log -------------------------------------------------------------------------------
 

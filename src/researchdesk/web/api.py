@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -18,17 +18,20 @@ from researchdesk.desk import Desk
 from researchdesk.errors import InputError
 from researchdesk.evidence.review import accept, reject, relabel
 from researchdesk.models import Evidence
+from researchdesk.requests.history import request_history
 from researchdesk.requests.plan import ResearchPlan
 from researchdesk.requests.scan import plan_for, save_plan
 from researchdesk.requests.workflow import assign, file_request, set_status
 from researchdesk.web.auth import User
 from researchdesk.web.deps import (
     MAX_ID,
+    PAGE_SIZE,
     RowId,
     attachments,
     check_csrf,
     context,
     deliver_once,
+    event_subjects,
     get_desk,
     signed_in,
     staff,
@@ -143,14 +146,17 @@ def me(user: User = Depends(signed_in)) -> dict[str, Any]:
 
 @router.get("/requests", responses=errors(400))
 def list_requests(
-    status: str = "", user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
+    status: str = "",
+    limit: int = Query(100, ge=1, le=1000, description="How many requests to return."),
+    offset: int = Query(0, ge=0, le=MAX_ID, description="How many to skip (for the next page)."),
+    user: User = Depends(signed_in),
+    desk: Desk = Depends(get_desk),
 ) -> list[dict[str, Any]]:
-    """Requests: all for staff, the organization's own for a member."""
+    """Requests a page at a time: all by due date for staff, the organization's own newest first for a member."""
     if user.is_staff:
-        return desk.store.requests(status or None)
+        return desk.store.requests(status or None, limit=limit, offset=offset)
     assert user.organization_id is not None
-    rows = desk.store.requests_of(user.organization_id)
-    return [r for r in rows if not status or r["status"] == status]
+    return desk.store.requests_of(user.organization_id, status or None, limit=limit, offset=offset)
 
 
 @router.post("/requests", status_code=201, responses=errors(400, 404, 409))
@@ -173,16 +179,47 @@ def new_request(
 def get_request(
     request_id: RowId, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
 ) -> dict[str, Any]:
-    """A request with its history, attachments and visible brief versions."""
+    """A request with its attachments, visible brief versions and its newest events (``events``, newest
+    first; ``events_total`` counts them all, and ``/events`` pages through them)."""
     req = visible_request(desk, user, request_id)
-    events = desk.store.events(request_id)
+    subjects = event_subjects(user)
+    events = desk.store.events(request_id, subjects, limit=PAGE_SIZE, newest_first=True)
     briefs = desk.store.brief_versions(request_id)
     if not user.is_staff:
-        events = [e for e in events if e["subject"] in ("request", "brief", "file")]
         briefs = [b for b in briefs if b["status"] == "delivered"]
         req.pop("plan", None)
     files = [{k: v for k, v in f.items() if k != "digest"} for f in attachments(desk, request_id)]
-    return {**req, "events": events, "briefs": briefs, "files": files}
+    return {
+        **req,
+        "events": events,
+        "events_total": desk.store.count_events(request_id, subjects),
+        "briefs": briefs,
+        "files": files,
+    }
+
+
+@router.get("/requests/{request_id}/events", responses=errors(404))
+def list_events(
+    request_id: RowId,
+    limit: int = Query(100, ge=1, le=1000, description="How many events to return."),
+    offset: int = Query(0, ge=0, le=MAX_ID, description="How many to skip (for the next page)."),
+    user: User = Depends(signed_in),
+    desk: Desk = Depends(get_desk),
+) -> list[dict[str, Any]]:
+    """A request's event log in order, oldest first, a page at a time (a member sees the request's own
+    events, not staff's notes on evidence)."""
+    visible_request(desk, user, request_id)
+    return desk.store.events(request_id, event_subjects(user), limit=limit, offset=offset)
+
+
+@router.get("/requests/{request_id}/history", responses=errors(403, 404))
+def get_history(
+    request_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> dict[str, Any]:
+    """The request's full history for audit: every event, scan, piece of evidence with its changes,
+    and brief version (the same export as ``researchdesk request history``)."""
+    desk.store.request(request_id)
+    return request_history(desk, request_id)
 
 
 @router.post("/requests/{request_id}/status", responses=errors(400, 404, 409))

@@ -39,6 +39,15 @@ def page_count(rows: int) -> int:
     return max(1, -(-rows // PAGE_SIZE))
 
 
+# The event subjects a member sees: the request's own story, not staff's working notes on evidence.
+MEMBER_EVENT_SUBJECTS = ("request", "brief", "file")
+
+
+def event_subjects(user: User) -> tuple[str, ...] | None:
+    """Return the event subjects ``user`` may see in a request's history (None: all of them)."""
+    return None if user.is_staff else MEMBER_EVENT_SUBJECTS
+
+
 RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="A row id (a positive integer).")]
 
 
@@ -217,6 +226,6 @@ def attachments(desk: Desk, request_id: int) -> list[dict[str, Any]]:
     """Return the files attached to a request (kept as 'attached' events with their blob digest)."""
     return [
         {"id": e["id"], **e["detail"], "who": e["who"], "at": e["at"]}
-        for e in desk.store.events(request_id)
-        if e["subject"] == "file" and e["action"] == "attached"
+        for e in desk.store.events(request_id, subjects=("file",))
+        if e["action"] == "attached"
     ]

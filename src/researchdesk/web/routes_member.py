@@ -24,6 +24,7 @@ from researchdesk.web.deps import (
     attachments,
     check_csrf,
     context,
+    event_subjects,
     get_desk,
     page_count,
     signed_in,
@@ -124,19 +125,28 @@ async def new_request(
 
 @router.get("/requests/{request_id}")
 def request_page(
-    request_id: RowId, request: Request, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
+    request_id: RowId,
+    request: Request,
+    page: int = Query(1, ge=1, le=MAX_ID, description="The page of the history, newest first."),
+    user: User = Depends(signed_in),
+    desk: Desk = Depends(get_desk),
 ) -> Response:
     req = visible_request(desk, user, request_id)
     req["overdue"] = is_overdue(req)
-    events = desk.store.events(request_id)
+    subjects = event_subjects(user)
+    total = desk.store.count_events(request_id, subjects)
+    events = desk.store.events(
+        request_id, subjects, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, newest_first=True
+    )
     briefs = desk.store.brief_versions(request_id)
     if not user.is_staff:
         briefs = [b for b in briefs if b["status"] == "delivered"]
-        # Members see the request's own story, not staff's working notes on evidence.
-        events = [e for e in events if e["subject"] in ("request", "brief", "file")]
     values: dict[str, Any] = {
         "req": req,
         "events": events,
+        "events_total": total,
+        "page": page,
+        "pages": page_count(total),
         "briefs": briefs,
         "files": attachments(desk, request_id),
         "formats": FORMATS,

@@ -13,7 +13,7 @@ from researchdesk.brief.render.html import render_html
 from researchdesk.brief.render.jsonfmt import brief_from_dict
 from researchdesk.brief.service import check, draft
 from researchdesk.desk import Desk
-from researchdesk.errors import InputError
+from researchdesk.errors import InputError, NotFound
 from researchdesk.evidence.codebooks import desk_codebooks, load_codebooks
 from researchdesk.evidence.review import ROLES, accept, reject, relabel
 from researchdesk.models import Evidence, ReviewStatus
@@ -170,20 +170,20 @@ def _codes(desk: Desk) -> list[str]:
     return [label for book in books for label in book.labels()]
 
 
-def _in_context(desk: Desk, e: Evidence, cache: dict[int, str]) -> dict[str, str]:
-    """Return the quote with the text around it in its document (before, quote, after)."""
-    if e.document_id not in cache:
-        try:
-            cache[e.document_id] = desk.store.get_document(e.document_id).text
-        except Exception:
-            cache[e.document_id] = ""
-    text = cache[e.document_id]
-    if not text:
+def _in_context(desk: Desk, e: Evidence, margin: int = 300) -> dict[str, str]:
+    """Return the quote with up to ``margin`` characters around it in its document (before, quote,
+    after); only that span is read from the store."""
+    first = max(0, e.start - margin)
+    try:
+        span = desk.store.text_span(e.document_id, first, e.end + margin + 1)
+    except NotFound:
         return {"before": "", "quote": e.quote, "after": ""}
+    quote_at, quote_end = e.start - first, e.end - first
+    after = span[quote_end : quote_end + margin]
     return {
-        "before": ("…" if e.start > 300 else "") + text[max(0, e.start - 300) : e.start],
-        "quote": text[e.start : e.end],
-        "after": text[e.end : e.end + 300] + ("…" if e.end + 300 < len(text) else ""),
+        "before": ("…" if first > 0 else "") + span[:quote_at],
+        "quote": span[quote_at:quote_end],
+        "after": after + ("…" if len(span) > quote_end + margin else ""),
     }
 
 
@@ -197,11 +197,9 @@ def evidence_page(
 ) -> Response:
     req = visible_request(desk, user, request_id)
     items = desk.store.evidence_for(request_id, status=status or None)
-    titles = {d.id: d.meta.title or d.file_name for d in desk.store.documents()}
-    cache: dict[int, str] = {}
+    titles = desk.store.document_titles({e.document_id for e in items})
     cards = [
-        {"e": e, "title": titles.get(e.document_id, "(removed)"), "ctx": _in_context(desk, e, cache)}
-        for e in items
+        {"e": e, "title": titles.get(e.document_id, "(removed)"), "ctx": _in_context(desk, e)} for e in items
     ]
     return render_page(
         request,
