@@ -489,6 +489,8 @@ async def run_user(
 ) -> None:
     rng = random.Random(seed)
     mix = mix_for(u.account, fx, skip)
+    if not mix:  # every operation of this user's role is skipped: the user sits the run out
+        return
     kinds, weights = list(mix), list(mix.values())
     while time.perf_counter() < until and stats.ops < max_ops:
         kind = rng.choices(kinds, weights)[0]

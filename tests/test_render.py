@@ -6,6 +6,9 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
 
 import pytest
@@ -367,6 +370,36 @@ def test_pdf_fetches_nothing(brief: Brief, tmp_path) -> None:  # type: ignore[no
         pdf_module._refusing_fetcher = original  # type: ignore[assignment]
     assert data.startswith(b"%PDF")
     assert seen, "the stylesheet asked for resources; the fetcher must have been consulted (and refused)"
+
+
+def test_pdf_renders_at_once_each_get_their_own_reused_font_configuration(brief: Brief) -> None:
+    """Each WeasyPrint font configuration (a Pango font map, never freed) serves one render at a time and
+    is reused: many renders on three threads make at most three, and every PDF is whole."""
+    from researchdesk.brief.render import pdf as pdf_module
+
+    lent: list[int] = []
+    original = pdf_module._font_config
+
+    @contextmanager
+    def watching() -> Iterator[object]:
+        with original() as config:
+            assert id(config) not in lent, "a font configuration was lent to two renders at once"
+            lent.append(id(config))
+            try:
+                yield config
+            finally:
+                lent.remove(id(config))
+                made.append(config)  # held, so no two configurations can share an id
+
+    made: list[object] = []
+    pdf_module._font_config = watching  # type: ignore[assignment]
+    try:
+        with ThreadPoolExecutor(3) as pool:
+            outputs = list(pool.map(lambda _: render_bytes(brief, "pdf"), range(9)))
+    finally:
+        pdf_module._font_config = original  # type: ignore[assignment]
+    assert all(pdf_text(data)[1] >= 1 for data in outputs)
+    assert len(made) == 9 and 1 <= len({id(c) for c in made}) <= 3
 
 
 # --- JSON ---------------------------------------------------------------------------------------

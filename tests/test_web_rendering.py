@@ -1,16 +1,19 @@
-"""Brief downloads rendered on request wait for a free render slot."""
+"""Brief downloads rendered on request: in worker processes, a slot each, replaced after a quota of renders."""
 
 from __future__ import annotations
 
-import threading
+import os
+import pickle
 
 import pytest
 
+from researchdesk.brief.render import RenderOptions
 from researchdesk.brief.render.jsonfmt import brief_to_dict
 from researchdesk.desk import Desk
+from researchdesk.errors import RenderError
 from researchdesk.models import Brief, BriefQuote, BriefSource, Role
 from researchdesk.web.config import WebSettings
-from researchdesk.web.rendering import render_download
+from researchdesk.web.rendering import RenderPool, render_download
 
 
 def _brief() -> Brief:
@@ -22,20 +25,34 @@ def _brief() -> Brief:
     )  # fmt: skip
 
 
-def test_a_download_waits_for_a_free_render_slot(desk: Desk) -> None:
-    slots = threading.BoundedSemaphore(1)
-    body = brief_to_dict(_brief())
-    out: list[bytes] = []
-    slots.acquire()  # another download is rendering
-    worker = threading.Thread(target=lambda: out.append(render_download(desk, body, 1, "pdf", slots)))
-    worker.start()
-    worker.join(timeout=1.0)
-    assert worker.is_alive() and not out, "the render started without a free slot"
-    slots.release()
-    worker.join(timeout=120)
-    assert out and out[0].startswith(b"%PDF")
-    # The slot was given back: it can be taken again at once.
-    assert slots.acquire(blocking=False)
+def test_downloads_render_in_worker_processes_one_slot_each_replaced_after_its_quota(desk: Desk) -> None:
+    pool = RenderPool(slots=1, renders_per_worker=2)
+    try:
+        assert render_download(desk, brief_to_dict(_brief()), 1, "pdf", pool).startswith(b"%PDF")
+        assert pool.render(_brief(), "md", RenderOptions()).startswith(b"# Title")
+        pids = [pool.run(os.getpid) for _ in range(6)]
+        # One slot: one worker at a time; each serves two calls, then a fresh one takes its place.
+        assert os.getpid() not in pids
+        assert pids[0] == pids[1] and pids[2] == pids[3] and pids[4] == pids[5]
+        assert len(set(pids)) == 3
+    finally:
+        pool.close()
+
+
+def test_a_worker_that_dies_is_a_render_error_and_the_next_render_works() -> None:
+    pool = RenderPool(slots=1)
+    try:
+        with pytest.raises(RenderError, match="worker stopped"):
+            pool.run(os._exit, 3)
+        assert pool.render(_brief(), "md", RenderOptions()).startswith(b"# Title")
+    finally:
+        pool.close()
+
+
+def test_render_errors_cross_the_process_boundary_whole() -> None:
+    again = pickle.loads(pickle.dumps(RenderError("Could not write the brief.", "Check the brief.")))
+    assert isinstance(again, RenderError)
+    assert (again.message, again.hint) == ("Could not write the brief.", "Check the brief.")
 
 
 def test_render_slots_default_to_the_cpus_and_can_be_set(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -76,7 +77,15 @@ def create_app(settings: Settings | None = None, web: WebSettings | None = None)
     settings = settings or Settings()
     web = web or WebSettings()
     init_desk(settings).close()
+    ctx = WebContext(settings=settings, web=web, templates=templates(), jobs=JobQueue(settings, web))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        ctx.renders.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="ResearchDesk",
         version="1",
         description="Requests, library, evidence and briefs of a research service. "
@@ -85,9 +94,7 @@ def create_app(settings: Settings | None = None, web: WebSettings | None = None)
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
-    app.state.ctx = WebContext(
-        settings=settings, web=web, templates=templates(), jobs=JobQueue(settings, web)
-    )
+    app.state.ctx = ctx
 
     from researchdesk.web import api, routes_auth, routes_library, routes_member, routes_staff
 

@@ -23,6 +23,7 @@ from researchdesk.settings import Settings
 from researchdesk.web.auth import Throttle, User, same_token, session_user, token_user
 from researchdesk.web.config import WebSettings
 from researchdesk.web.jobs import JobQueue
+from researchdesk.web.rendering import RenderPool
 
 SESSION_COOKIE = "rd_session"
 LOGIN_CSRF_COOKIE = "rd_login"
@@ -95,17 +96,18 @@ class IndexCache:
 
 @dataclass
 class WebContext:
-    """What every request of one app shares: settings, templates, the job queue, the index cache."""
+    """What every request of one app shares: settings, templates, the job queue, the index cache and
+    the render workers."""
 
     settings: Settings
     web: WebSettings
     templates: Environment
     jobs: JobQueue
     index: IndexCache = field(default_factory=IndexCache)
-    renders: threading.BoundedSemaphore = field(init=False)
+    renders: RenderPool = field(init=False)
 
     def __post_init__(self) -> None:
-        self.renders = threading.BoundedSemaphore(self.web.render_slots)
+        self.renders = RenderPool(self.web.render_slots)
 
     @property
     def throttle(self) -> Throttle:

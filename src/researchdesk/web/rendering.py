@@ -1,29 +1,89 @@
-"""Brief downloads rendered on request, a bounded number at a time.
+"""Brief downloads rendered on request, in worker processes, a bounded number at a time.
 
-A PDF render holds 50–100 MB of layout objects while it runs and keeps a core busy. Rendering every
-download at once (the server's thread pool allows 40) gains nothing on a small machine and lets the
-process grow with the number of simultaneous downloads, so renders take one of
-``RESEARCHDESK_WEB_RENDER_SLOTS`` slots and the others wait their turn.
+A PDF render holds 50–100 MB of layout objects while it runs and keeps a core busy, so renders take
+one of ``RESEARCHDESK_WEB_RENDER_SLOTS`` worker processes and the others wait their turn.
+
+They run outside the server process because the native libraries under the PDF and DOCX renderers do
+not give all their memory back: rendering in the server's threads, it grew by 80–300 KB a download
+and never stopped (``benchmarks/web_load.py --soak-minutes``). A worker is replaced after
+``RENDERS_PER_WORKER`` renders, so whatever a renderer keeps is returned to the system with its
+process, and the server's own memory stays flat however many briefs it serves.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
 
 from researchdesk.brief.figures import brief_figures
-from researchdesk.brief.render import render_bytes
+from researchdesk.brief.render import RenderOptions, render_bytes
 from researchdesk.brief.render.jsonfmt import brief_from_dict
 from researchdesk.desk import Desk
+from researchdesk.errors import RenderError
+from researchdesk.models import Brief
 from researchdesk.web.jobs import brief_options
 
+T = TypeVar("T")
 
-def render_download(
-    desk: Desk, body: dict[str, object], version: int, fmt: str, slots: threading.Semaphore
-) -> bytes:
-    """Return a stored brief version (its JSON ``body``) rendered in ``fmt``, with its figures, within a slot."""
+# A worker's memory grows by at most this many renders' leftovers before a fresh one takes its place;
+# starting a worker costs about a second, one render in a hundred.
+RENDERS_PER_WORKER = 100
+
+
+class RenderPool:
+    """Worker processes that render briefs, ``slots`` at a time; started on the first render."""
+
+    def __init__(self, slots: int, renders_per_worker: int = RENDERS_PER_WORKER) -> None:
+        self.slots = slots
+        self.renders_per_worker = renders_per_worker
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def run(self, fn: Callable[..., T], *args: object) -> T:
+        """Return ``fn(*args)`` computed in a worker, waiting for a free one (``fn`` and its arguments
+        must pickle: a module-level function and plain data)."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.slots,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    max_tasks_per_child=self.renders_per_worker,
+                )
+            future = self._pool.submit(fn, *args)
+        try:
+            return future.result()
+        except BrokenProcessPool as exc:
+            self._discard_broken()
+            raise RenderError(
+                "The render worker stopped before it finished.",
+                "Try the download again; if it keeps failing, the server may be short of memory.",
+            ) from exc
+
+    def render(self, brief: Brief, fmt: str, options: RenderOptions) -> bytes:
+        """Return ``brief`` rendered in ``fmt``."""
+        return self.run(render_bytes, brief, fmt, options)
+
+    def close(self) -> None:
+        """Stop the workers (waiting for renders under way)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _discard_broken(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def render_download(desk: Desk, body: dict[str, object], version: int, fmt: str, pool: RenderPool) -> bytes:
+    """Return a stored brief version (its JSON ``body``) rendered in ``fmt`` with its figures, by ``pool``."""
     brief = brief_from_dict(body)
     brief.version = version
     brief.figures = brief_figures(desk, brief)
-    options = brief_options(desk)
-    with slots:
-        return render_bytes(brief, fmt, options)
+    return pool.render(brief, fmt, brief_options(desk))
