@@ -33,8 +33,8 @@ class WebSettings(BaseSettings):
     render_slots: int = Field(
         default_factory=lambda: max(1, os.cpu_count() or 1),
         ge=1,
-        description="Brief downloads (PDF, DOCX, HTML) rendered at the same time; more wait their turn. "
-        "Defaults to the number of CPUs.",
+        description="Worker processes that render brief downloads (PDF, DOCX, HTML), one download each at a "
+        "time; more wait their turn. Defaults to the number of CPUs.",
     )
     jobs_immediate: bool = Field(
         False, description="Run background jobs inside the web process at once (tests, single-user desks)."
