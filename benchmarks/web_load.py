@@ -17,11 +17,12 @@ bounded time, each user drawing its next operation at random from its role's mix
 Printed per operation kind and overall: count, throughput, p50/p95/p99/max latency, errors by
 status code (with what the server said); the server log's tracebacks and "database is locked"/
 deadlock lines; on PostgreSQL the app's server connections (each second) and the server's
-ERROR/FATAL log lines; the server's resident memory (VmRSS of the uvicorn process tree).
+ERROR/FATAL log lines; the server's resident memory (VmRSS of the uvicorn process tree: the web
+process and its render worker processes, and of the web process alone).
 
 ``--soak-minutes M`` runs the same mix for M minutes per store, sampling that memory every
-``--sample-seconds`` (30), and prints the series (with operations and p95 per window), its
-least-squares slope in MB/hour (over all samples, and under load only: the first sample is the idle
+``--sample-seconds`` (30), and prints the series (with operations and p95 per window), and for the
+tree and the web process alone its least-squares slope in MB/hour (over all samples, and under load only: the first sample is the idle
 server) and the average of the first vs the last 10 % of the samples under load. The full soak is
 30 minutes; it is a manual run, outside ``make test``. ``--skip`` leaves operations out of the mix (e.g.
 the renders), to see what costs what.
@@ -261,6 +262,17 @@ def start_web(home: Path, database_url: str, workers: int, log: Path) -> tuple[s
         time.sleep(0.2)
 
 
+def process_rss_kb(pid: int) -> int:
+    """Return the resident memory (VmRSS) of one process in kB (0 if it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def tree_rss_mb(pid: int) -> float:
     """Return the resident memory (VmRSS) of a process and all its descendants, in MB."""
     children: dict[int, list[int]] = {}
@@ -275,12 +287,7 @@ def tree_rss_mb(pid: int) -> float:
     while todo:
         p = todo.pop()
         todo.extend(children.get(p, []))
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total_kb += int(line.split()[1])
-        except OSError:
-            continue
+        total_kb += process_rss_kb(p)
     return total_kb / 1024
 
 
@@ -511,7 +518,8 @@ async def run_user(
 @dataclass
 class Sample:
     at: float  # seconds since the load started
-    rss_mb: float
+    rss_mb: float  # the server's process tree: the web process and its render workers
+    server_mb: float  # the web process alone
     ops: int  # operations finished in the window before this sample
     p95_ms: float
 
@@ -520,7 +528,7 @@ async def sampler(
     pid: int, start: float, until: float, every: float, stats: Stats, out: list[Sample]
 ) -> None:
     """Sample the server's RSS at the start, every ``every`` seconds, and at the end."""
-    out.append(Sample(0.0, tree_rss_mb(pid), 0, 0.0))
+    out.append(Sample(0.0, tree_rss_mb(pid), process_rss_kb(pid) / 1024, 0, 0.0))
     stats.window.clear()
     while True:
         now = time.perf_counter()
@@ -531,7 +539,11 @@ async def sampler(
         stats.window.clear()
         out.append(
             Sample(
-                time.perf_counter() - start, tree_rss_mb(pid), len(window), pct(window, 95) if window else 0
+                time.perf_counter() - start,
+                tree_rss_mb(pid),
+                process_rss_kb(pid) / 1024,
+                len(window),
+                pct(window, 95) if window else 0,
             )
         )
 
@@ -600,12 +612,12 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
 
 
-def slope_mb_per_hour(samples: list[Sample]) -> float:
-    """Return the least-squares slope of RSS over time, in MB per hour."""
+def slope_mb_per_hour(samples: list[Sample], server_only: bool = False) -> float:
+    """Return the least-squares slope of RSS (the process tree's, or the web process's) over time, in MB/hour."""
     if len(samples) < 2:
         return 0.0
     xs = [s.at / 3600 for s in samples]
-    ys = [s.rss_mb for s in samples]
+    ys = [s.server_mb if server_only else s.rss_mb for s in samples]
     mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
     sxx = sum((x - mx) ** 2 for x in xs)
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx if sxx else 0.0
@@ -676,22 +688,28 @@ def report(o: Outcome, soak: bool) -> None:
         for line, n in o.database_log.most_common(5):
             print(f"      {n} × {line}")
     first, last = o.samples[0], o.samples[-1]
-    print(f"   server RSS: {first.rss_mb:.0f} MB at start of load, {last.rss_mb:.0f} MB at end")
+    print(
+        f"   server RSS (web process and render workers): {first.rss_mb:.0f} MB at start of load, "
+        f"{last.rss_mb:.0f} MB at end; web process alone {first.server_mb:.0f} → {last.server_mb:.0f} MB"
+    )
     if soak:
-        print(f"   {'min':>6}{'RSS MB':>9}{'ops':>7}{'p95 ms':>8}")
+        print(f"   {'min':>6}{'RSS MB':>9}{'web MB':>9}{'ops':>7}{'p95 ms':>8}")
         for x in o.samples:
-            print(f"   {x.at / 60:>6.1f}{x.rss_mb:>9.1f}{x.ops:>7}{x.p95_ms:>8.0f}")
+            print(f"   {x.at / 60:>6.1f}{x.rss_mb:>9.1f}{x.server_mb:>9.1f}{x.ops:>7}{x.p95_ms:>8.0f}")
         # The first sample is taken before any load (the idle server); the 10 % averages are over the
         # samples under load, so warm-up (index, templates, fonts loaded once) is not counted as growth.
         loaded = o.samples[1:] or o.samples
         tenth = max(1, len(loaded) // 10)
-        head = sum(x.rss_mb for x in loaded[:tenth]) / tenth
-        tail = sum(x.rss_mb for x in loaded[-tenth:]) / tenth
-        print(
-            f"   RSS slope {slope_mb_per_hour(o.samples):+.1f} MB/hour over all {len(o.samples)} samples, "
-            f"{slope_mb_per_hour(loaded):+.1f} MB/hour under load (idle start left out); under load, "
-            f"first 10 % average {head:.1f} MB, last 10 % {tail:.1f} MB ({tail - head:+.1f} MB)"
-        )
+        for label, server_only in (("RSS", False), ("web process RSS", True)):
+            values = [x.server_mb if server_only else x.rss_mb for x in loaded]
+            head = sum(values[:tenth]) / tenth
+            tail = sum(values[-tenth:]) / tenth
+            print(
+                f"   {label} slope {slope_mb_per_hour(o.samples, server_only):+.1f} MB/hour over all "
+                f"{len(o.samples)} samples, {slope_mb_per_hour(loaded, server_only):+.1f} MB/hour under load "
+                f"(idle start left out); under load, first 10 % average {head:.1f} MB, last 10 % "
+                f"{tail:.1f} MB ({tail - head:+.1f} MB)"
+            )
 
 
 def run_store(store: str, args: argparse.Namespace, tmp: Path) -> Outcome:
