@@ -30,7 +30,7 @@ from researchdesk.web.jobs import brief_options
 T = TypeVar("T")
 
 # A worker's memory grows by at most this many renders' leftovers before a fresh one takes its place;
-# starting a worker costs about a second, one render in a hundred.
+# starting a worker (a fresh interpreter) takes well under a second here, less than one PDF render.
 RENDERS_PER_WORKER = 100
 
 
