@@ -22,10 +22,10 @@ process and its render worker processes, and of the web process alone).
 
 ``--soak-minutes M`` runs the same mix for M minutes per store, sampling that memory every
 ``--sample-seconds`` (30), and prints the series (with operations and p95 per window), and for the
-tree and the web process alone its least-squares slope in MB/hour (over all samples, and under load only: the first sample is the idle
-server) and the average of the first vs the last 10 % of the samples under load. The full soak is
-30 minutes; it is a manual run, outside ``make test``. ``--skip`` leaves operations out of the mix (e.g.
-the renders), to see what costs what.
+tree and for the web process alone: the least-squares slope in MB/hour (over all samples, and under
+load only: the first sample is the idle server) and the average of the first vs the last 10 % of the
+samples under load. The full soak is 30 minutes; it is a manual run, outside ``make test``.
+``--skip`` leaves operations out of the mix (e.g. the renders), to see what costs what.
 
     python benchmarks/web_load.py --users 20 --seconds 60 --stores sqlite,postgres
     python benchmarks/web_load.py --users 20 --soak-minutes 30 --stores sqlite,postgres
@@ -612,12 +612,11 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
 
 
-def slope_mb_per_hour(samples: list[Sample], server_only: bool = False) -> float:
-    """Return the least-squares slope of RSS (the process tree's, or the web process's) over time, in MB/hour."""
+def slope_mb_per_hour(samples: list[Sample], ys: list[float]) -> float:
+    """Return the least-squares slope over time of ``ys`` (one memory figure per sample), in MB/hour."""
     if len(samples) < 2:
         return 0.0
     xs = [s.at / 3600 for s in samples]
-    ys = [s.server_mb if server_only else s.rss_mb for s in samples]
     mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
     sxx = sum((x - mx) ** 2 for x in xs)
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx if sxx else 0.0
@@ -700,13 +699,16 @@ def report(o: Outcome, soak: bool) -> None:
         # samples under load, so warm-up (index, templates, fonts loaded once) is not counted as growth.
         loaded = o.samples[1:] or o.samples
         tenth = max(1, len(loaded) // 10)
-        for label, server_only in (("RSS", False), ("web process RSS", True)):
-            values = [x.server_mb if server_only else x.rss_mb for x in loaded]
-            head = sum(values[:tenth]) / tenth
-            tail = sum(values[-tenth:]) / tenth
+        for label, values in (
+            ("RSS", [x.rss_mb for x in o.samples]),
+            ("web process RSS", [x.server_mb for x in o.samples]),
+        ):
+            under_load = values[len(o.samples) - len(loaded) :]
+            head = sum(under_load[:tenth]) / tenth
+            tail = sum(under_load[-tenth:]) / tenth
             print(
-                f"   {label} slope {slope_mb_per_hour(o.samples, server_only):+.1f} MB/hour over all "
-                f"{len(o.samples)} samples, {slope_mb_per_hour(loaded, server_only):+.1f} MB/hour under load "
+                f"   {label} slope {slope_mb_per_hour(o.samples, values):+.1f} MB/hour over all "
+                f"{len(o.samples)} samples, {slope_mb_per_hour(loaded, under_load):+.1f} MB/hour under load "
                 f"(idle start left out); under load, first 10 % average {head:.1f} MB, last 10 % "
                 f"{tail:.1f} MB ({tail - head:+.1f} MB)"
             )

@@ -174,9 +174,9 @@ def funnel_stages(scan_log: list[dict[str, Any]], evidence: list[Evidence]) -> l
     ]
 
 
-def request_figures(desk: Desk, request_id: int) -> dict[str, str]:
-    """Return the request page's figures from its current evidence (accepted, or else suggested) and scan log."""
-    evidence = desk.store.evidence_for(request_id)
+def request_figures(desk: Desk, evidence: list[Evidence], log: list[dict[str, Any]]) -> dict[str, str]:
+    """Return the request page's figures from a request's current evidence (accepted, or else suggested)
+    and its scan log (both as the page has already read them)."""
     usable = [e for e in evidence if e.status in (ReviewStatus.ACCEPTED, ReviewStatus.EDITED)]
     shown = usable or [e for e in evidence if e.status == ReviewStatus.SUGGESTED]
     titles = desk.store.document_titles({e.document_id for e in shown})
@@ -186,7 +186,7 @@ def request_figures(desk: Desk, request_id: int) -> dict[str, str]:
     ]
     return {
         EVIDENCE_MAP: evidence_map(items),
-        SCAN_FUNNEL: scan_funnel(funnel_stages(desk.store.scan_log(request_id), evidence)),
+        SCAN_FUNNEL: scan_funnel(funnel_stages(log, evidence)),
     }
 
 

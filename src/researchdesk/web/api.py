@@ -36,6 +36,7 @@ from researchdesk.web.deps import (
     signed_in,
     staff,
     visible_brief,
+    visible_briefs,
     visible_request,
 )
 from researchdesk.web.routes_library import receive_upload, refusal, run_search
@@ -184,16 +185,14 @@ def get_request(
     req = visible_request(desk, user, request_id)
     subjects = event_subjects(user)
     events = desk.store.events(request_id, subjects, limit=PAGE_SIZE, newest_first=True)
-    briefs = desk.store.brief_versions(request_id)
     if not user.is_staff:
-        briefs = [b for b in briefs if b["status"] == "delivered"]
         req.pop("plan", None)
     files = [{k: v for k, v in f.items() if k != "digest"} for f in attachments(desk, request_id)]
     return {
         **req,
         "events": events,
         "events_total": desk.store.count_events(request_id, subjects),
-        "briefs": briefs,
+        "briefs": visible_briefs(desk, user, request_id),
         "files": files,
     }
 

@@ -211,6 +211,12 @@ def visible_brief(desk: Desk, user: User, request_id: int, version: int) -> dict
     return row
 
 
+def visible_briefs(desk: Desk, user: User, request_id: int) -> list[dict[str, Any]]:
+    """Return the brief versions of a visible request that the user may have (members: delivered ones)."""
+    versions = desk.store.brief_versions(request_id)
+    return versions if user.is_staff else [b for b in versions if b["status"] == "delivered"]
+
+
 def deliver_once(desk: Desk, request_id: int, who: str) -> int:
     """Deliver the latest brief; a version already delivered is a WorkflowError (409), not a second archive copy."""
     from researchdesk.brief.service import deliver

@@ -29,6 +29,7 @@ from researchdesk.web.deps import (
     page_count,
     signed_in,
     visible_brief,
+    visible_briefs,
     visible_request,
 )
 from researchdesk.web.jobs import renders_dir
@@ -138,21 +139,19 @@ def request_page(
     events = desk.store.events(
         request_id, subjects, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, newest_first=True
     )
-    briefs = desk.store.brief_versions(request_id)
-    if not user.is_staff:
-        briefs = [b for b in briefs if b["status"] == "delivered"]
     values: dict[str, Any] = {
         "req": req,
         "events": events,
         "events_total": total,
         "page": page,
         "pages": page_count(total),
-        "briefs": briefs,
+        "briefs": visible_briefs(desk, user, request_id),
         "files": attachments(desk, request_id),
         "formats": FORMATS,
     }
     if user.is_staff:
         evidence = desk.store.evidence_for(request_id)
+        log = desk.store.scan_log(request_id)
         counts: dict[str, int] = {}
         for e in evidence:
             counts[str(e.status)] = counts.get(str(e.status), 0) + 1
@@ -161,8 +160,8 @@ def request_page(
             allowed=TRANSITIONS[req["status"]],
             staff_users=[u for u in desk.store.users() if u["role"] in ("staff", "admin") and u["active"]],
             evidence_counts=counts,
-            figures={k: Markup(v) for k, v in request_figures(desk, request_id).items()},
-            scan_log=desk.store.scan_log(request_id),
+            figures={k: Markup(v) for k, v in request_figures(desk, evidence, log).items()},
+            scan_log=log,
             jobs=[j for j in desk.store.jobs(50) if j["args"].get("request_id") == request_id][:5],
         )
     return render_page(request, "request.html", **values)
