@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from researchdesk.desk import init_desk
 from researchdesk.errors import ResearchDeskError
 from researchdesk.settings import Settings
+from researchdesk.web.allocator import limit_arenas
 from researchdesk.web.config import WebSettings
 from researchdesk.web.deps import NeedsLogin, Principal, WebContext
 from researchdesk.web.jobs import JobQueue
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, web: WebSettings | None = None)
     """Return the web app over the desk of ``settings`` (created if missing)."""
     settings = settings or Settings()
     web = web or WebSettings()
+    limit_arenas()  # before the request threads start: see allocator.py
     init_desk(settings).close()
     ctx = WebContext(settings=settings, web=web, templates=templates(), jobs=JobQueue(settings, web))
 
