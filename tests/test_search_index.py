@@ -440,9 +440,30 @@ def test_public_face_is_listed_once_and_importable() -> None:
 def test_minilm_vectors_equal_sentence_transformers(embedder: MiniLMEmbedder) -> None:
     from sentence_transformers import SentenceTransformer
 
-    texts = [p.text for p in ALL[:4]] + ["short query", "word " * 400]  # the last one is truncated
+    texts = [p.text for p in ALL[:4]] + ["short query", ""]
     reference = SentenceTransformer(embedder.model_dir, device="cpu").encode(texts, normalize_embeddings=True)
     ours = embedder.encode(texts, batch_size=4)
     assert ours.dtype == np.float32 and ours.shape == (len(texts), 384)
     np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
     np.testing.assert_allclose(ours, reference, atol=2e-5)
+
+
+def test_minilm_reads_a_long_text_whole_in_windows_that_fit(embedder: MiniLMEmbedder) -> None:
+    from researchdesk.search.embed import _load_transformer
+
+    tokenizer, _model = _load_transformer(embedder.model_dir)
+    head = "Tobacco retail licensing ordinances reduce youth access to flavored cigarettes. " * 25
+    tail = "Rural school districts expanded free breakfast programs for hungry children. " * 25
+    long_text = head + tail
+    ids = tokenizer(long_text, add_special_tokens=False)["input_ids"]
+    windows, owners = embedder._windows(tokenizer, ["short", long_text])
+    # Every window fits the model, they are near equal, and together they hold every token in order.
+    assert owners == [0] + [1] * (len(windows) - 1) and len(windows) >= 3
+    assert all(len(w) <= embedder.max_tokens and w[0] == tokenizer.cls_token_id for w in windows)
+    assert [t for w in windows[1:] for t in w[1:-1]] == ids
+    assert max(map(len, windows[1:])) - min(map(len, windows[1:])) <= 1
+    # The tail counts: the whole text sits nearer its tail than the first 256 tokens alone do.
+    whole, first, end = embedder.encode([long_text, tokenizer.decode(ids[:254]), tail])
+    assert float(whole @ end) > float(first @ end) + 0.1
+    # One text at a time or in a batch with others: the same vector.
+    np.testing.assert_allclose(embedder.encode([long_text])[0], whole, atol=2e-5)

@@ -43,7 +43,11 @@ libc.malloc_stats()
 def _arenas(mode: str, home: Path, **env: str) -> int:
     environ = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"} | env
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, mode, str(home)], env=environ, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", PROBE, mode, str(home)],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     return sum(line.startswith("Arena ") for line in done.stderr.splitlines())

