@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -15,6 +15,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from researchdesk.desk import Desk, open_desk
 from researchdesk.settings import Settings
+
+if TYPE_CHECKING:  # the search stack loads numpy and scipy: only commands that search pay for it
+    from researchdesk.search.index import SearchIndex
 
 app = typer.Typer(
     name="researchdesk",
@@ -84,3 +87,16 @@ def progress_bar(transient: bool = True) -> Progress:
         console=console_err,
         transient=transient,
     )
+
+
+def sync_index_with_progress(desk: Desk) -> SearchIndex:
+    """Return the desk's search index brought up to date, with a progress bar while passages embed."""
+    from researchdesk.search.desk import sync_index
+
+    with progress_bar() as bar:
+        task = bar.add_task("Indexing passages", total=None)
+        return sync_index(
+            desk.store,
+            desk.settings,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )

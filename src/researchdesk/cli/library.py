@@ -8,8 +8,17 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from researchdesk.cli.common import app, console, console_err, desk_of, print_json, progress_bar, settings_of
-from researchdesk.desk import Desk, init_desk
+from researchdesk.cli.common import (
+    app,
+    console,
+    console_err,
+    desk_of,
+    print_json,
+    progress_bar,
+    settings_of,
+    sync_index_with_progress,
+)
+from researchdesk.desk import init_desk
 from researchdesk.ingest.pipeline import IngestReport, ingest_paths
 from researchdesk.library import check_library, edit_document, remove_document
 from researchdesk.models import META_FIELDS
@@ -62,7 +71,7 @@ def ingest(
 
             report = ingest_paths(desk, paths, progress=tick)
         if index:
-            _sync_index(desk)
+            sync_index_with_progress(desk)
     finally:
         desk.close()
     if as_json:
@@ -71,18 +80,6 @@ def ingest(
         _print_report(report)
     if report.failed and not report.added and not report.count("duplicate"):
         raise typer.Exit(1)
-
-
-def _sync_index(desk: Desk) -> None:
-    from researchdesk.search.desk import sync_index
-
-    with progress_bar() as bar:
-        task = bar.add_task("Indexing passages", total=None)
-        sync_index(
-            desk.store,
-            desk.settings,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-        )
 
 
 def _print_report(report: IngestReport) -> None:
@@ -238,7 +235,7 @@ def remove(
         if not yes:
             typer.confirm(f"Remove document {doc.id} ({doc.meta.title[:60]})?", abort=True)
         remove_document(desk, document_id)
-        _sync_index(desk)
+        sync_index_with_progress(desk)
     console.print(f"Removed document {document_id}.")
 
 

@@ -8,10 +8,9 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from researchdesk.cli.common import app, console, console_err, desk_of
+from researchdesk.cli.common import app, console, console_err, desk_of, sync_index_with_progress
 from researchdesk.errors import InputError, ResearchDeskError
 from researchdesk.models import SearchHit
-from researchdesk.search.desk import sync_index
 from researchdesk.search.filters import FILTER_KEYS, parse_filters
 from researchdesk.search.highlight import highlight
 from researchdesk.search.index import MODES
@@ -45,7 +44,7 @@ def search(
             "No query given.", 'Pass a query in quotes, e.g. researchdesk search "coalition funding".'
         )
     with desk_of(ctx) as desk:
-        index = sync_index(desk.store, desk.settings)
+        index = sync_index_with_progress(desk)
         cap = per_document or None
         if queries is not None:
             try:

@@ -40,7 +40,7 @@ MODES = ("hybrid", "lexical", "semantic")
 # A pasted page of text is searched by its most specific terms, not all of them: each term costs a
 # pass over its postings, and common words add only noise.
 MAX_QUERY_TERMS = 64
-# The embedder reads about 256 word pieces; longer query text is cut before encoding.
+# Query text beyond this many characters is not embedded: a passage's worth bounds the work.
 MAX_QUERY_CHARS = 1500
 # How deep each ranked list goes before fusion; deeper when a per-document cap leaves too few hits.
 FUSION_DEPTH = 200
