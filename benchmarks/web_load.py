@@ -9,10 +9,11 @@ separate process on 127.0.0.1, signs every user in through the login form, and r
 bounded time, each user drawing its next operation at random from its role's mix:
 
 - members: their request list, filing a request through the form (CSRF token, sometimes with a
-  small attachment), a request page of their organization, downloading the delivered brief;
+  small attachment), a request page of their organization, downloading the delivered brief (rendered
+  once per format, then kept);
 - staff: search, the queue, a request page, the evidence page, accepting/rejecting a quote through
-  the review form (session + CSRF) or the REST API (bearer token), downloading the brief as
-  HTML, DOCX or PDF (rendered on each request).
+  the review form (session + CSRF) or the REST API (bearer token), downloading a draft of the next
+  version of the brief as HTML, DOCX or PDF (a draft is rendered on each request).
 
 Printed per operation kind and overall: count, throughput, p50/p95/p99/max latency, errors by
 status code (with what the server said); the server log's tracebacks and "database is locked"/
@@ -109,6 +110,7 @@ class Fixture:
     evidence: list[tuple[int, int]]  # (request id, evidence id) open to review
     brief: tuple[int, int] | None  # (request id, version) of a drafted brief
     brief_org: str = ""  # the organization whose members may download it (delivered)
+    draft: tuple[int, int] | None = None  # (request id, version) of a later draft, for staff renders
     notes: list[str] = field(default_factory=list)
 
 
@@ -165,6 +167,7 @@ def build(
         for rid in scanned_ids:
             found[rid] = run_scan(desk, rid, who="load").evidence_ids
         brief: tuple[int, int] | None = None
+        next_draft: tuple[int, int] | None = None
         brief_org = ""
         with_evidence = [rid for rid in scanned_ids if found[rid]]
         if with_evidence:
@@ -174,9 +177,12 @@ def build(
             try:
                 deliver(desk, brief_rid, who="load")
                 brief_org = next(org for org, ids in by_org.items() if brief_rid in ids)
+                redrafted, _ = draft(desk, brief_rid, who="load", auto=True)
+                next_draft = (brief_rid, redrafted.version)
             except ResearchDeskError as exc:
                 notes.append(
-                    f"brief of request {brief_rid} not delivered ({exc.message}): staff-only renders"
+                    f"brief of request {brief_rid} not delivered or not redrafted ({exc.message}): "
+                    "staff render the first version"
                 )
         else:
             notes.append("no scan found evidence: no brief, no reviews")
@@ -185,7 +191,7 @@ def build(
         ]
         if brief is not None and not review_pool:
             notes.append("all evidence went into the brief: no reviews")
-    return Fixture(accounts, by_org, scanned_ids, review_pool, brief, brief_org, notes)
+    return Fixture(accounts, by_org, scanned_ids, review_pool, brief, brief_org, next_draft, notes)
 
 
 # --- servers --------------------------------------------------------------------------------------
@@ -425,15 +431,19 @@ async def op_review_api(u: VUser, fx: Fixture, rng: random.Random) -> tuple[http
 
 def op_render(fmt: str) -> Op:
     async def render(u: VUser, fx: Fixture, rng: random.Random) -> tuple[httpx.Response, int, str]:
-        assert fx.brief is not None
-        rid, version = fx.brief
+        target = fx.draft or fx.brief
+        assert target is not None
+        rid, version = target
         return await u.client.get(f"/requests/{rid}/brief/v{version}.{fmt}"), 200, fmt
 
     return render
 
 
 async def op_download(u: VUser, fx: Fixture, rng: random.Random) -> tuple[httpx.Response, int, str]:
-    return await op_render(rng.choice(FORMATS))(u, fx, rng)
+    assert fx.brief is not None
+    rid, version = fx.brief
+    fmt = rng.choice(FORMATS)
+    return await u.client.get(f"/requests/{rid}/brief/v{version}.{fmt}"), 200, fmt
 
 
 async def op_my_requests(u: VUser, fx: Fixture, rng: random.Random) -> tuple[httpx.Response, int, str]:
@@ -647,7 +657,8 @@ def report(o: Outcome, soak: bool) -> None:
     if fx.brief is not None:
         print(
             f"   desk: brief v{fx.brief[1]} of request {fx.brief[0]}"
-            f"{' (delivered to ' + fx.brief_org + ')' if fx.brief_org else ''}; {len(fx.evidence)} quotes "
+            f"{' (delivered to ' + fx.brief_org + ')' if fx.brief_org else ''}"
+            f"{f', draft v{fx.draft[1]} for staff renders' if fx.draft else ''}; {len(fx.evidence)} quotes "
             f"to review on {len({rid for rid, _ in fx.evidence})} other scanned requests"
         )
     for note in o.fixture.notes:

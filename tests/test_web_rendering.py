@@ -13,7 +13,8 @@ from researchdesk.desk import Desk
 from researchdesk.errors import RenderError
 from researchdesk.models import Brief, BriefQuote, BriefSource, Role
 from researchdesk.web.config import WebSettings
-from researchdesk.web.rendering import RenderPool, render_download
+from researchdesk.web.jobs import brief_file_name, renders_dir
+from researchdesk.web.rendering import RenderPool, brief_bytes, render_download
 
 
 def _brief() -> Brief:
@@ -59,3 +60,28 @@ def test_render_slots_default_to_the_cpus_and_can_be_set(monkeypatch: pytest.Mon
     assert WebSettings().render_slots >= 1
     monkeypatch.setenv("RESEARCHDESK_WEB_RENDER_SLOTS", "3")
     assert WebSettings().render_slots == 3
+
+
+def test_a_delivered_version_is_rendered_once_and_kept_a_draft_every_time(desk: Desk) -> None:
+    pool = RenderPool(slots=1)
+    body = brief_to_dict(_brief())
+    delivered = {"request_id": 7, "version": 2, "status": "delivered", "body": body}
+    draft = {"request_id": 7, "version": 3, "status": "draft", "body": body}
+    kept = renders_dir(desk.settings, 7, 2) / brief_file_name(7, 2, ".html")
+    try:
+        first = brief_bytes(desk, delivered, "html", pool)
+        assert first.startswith(b"<") and kept.read_bytes() == first
+        # The next download is that file, not a new render (a changed file shows it was read).
+        kept.write_bytes(b"<p>as delivered</p>")
+        assert brief_bytes(desk, delivered, "html", pool) == b"<p>as delivered</p>"
+        assert not list(kept.parent.glob(".*.tmp"))
+        # A draft still changes, so nothing is kept for it ...
+        assert brief_bytes(desk, draft, "html", pool).startswith(b"<")
+        assert not renders_dir(desk.settings, 7, 3).exists()
+        # ... unless a render job wrote its files, which are served as they are.
+        job_file = renders_dir(desk.settings, 7, 3) / brief_file_name(7, 3, ".md")
+        job_file.parent.mkdir(parents=True)
+        job_file.write_bytes(b"# rendered by a job")
+        assert brief_bytes(desk, draft, "md", pool) == b"# rendered by a job"
+    finally:
+        pool.close()

@@ -38,8 +38,24 @@ def uploads_dir(settings: Settings) -> Path:
 
 
 def renders_dir(settings: Settings, request_id: int, version: int) -> Path:
-    """Return the folder holding a brief version rendered by a job."""
+    """Return the folder holding the rendered files of a brief version."""
     return settings.home / "renders" / f"request-{request_id}" / f"v{version}"
+
+
+def brief_file_name(request_id: int, version: int, extension: str) -> str:
+    """Return the file name of a rendered brief version (as downloads and render jobs name it)."""
+    return f"brief-request-{request_id}-v{version}{extension}"
+
+
+def write_render(target: Path, data: bytes) -> None:
+    """Write a rendered file whole or not at all (a unique temporary file, then an atomic rename)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def is_stale(job: dict[str, Any], now: datetime | None = None) -> bool:
@@ -186,15 +202,11 @@ def render_brief_files(desk: Desk, request_id: int, version: int, formats: list[
     brief.figures = brief_figures(desk, brief)
     options = brief_options(desk)
     out = renders_dir(desk.settings, request_id, version)
-    out.mkdir(parents=True, exist_ok=True)
     written = []
     for fmt in formats:
         renderer = renderer_for(fmt)
-        data = render_bytes(brief, renderer.format, options)
-        target = out / f"brief-request-{request_id}-v{version}{renderer.extension}"
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(target)
+        target = out / brief_file_name(request_id, version, renderer.extension)
+        write_render(target, render_bytes(brief, renderer.format, options))
         written.append(target)
     return written
 

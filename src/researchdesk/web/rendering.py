@@ -7,27 +7,30 @@ They run outside the server process because the native libraries under the PDF a
 not give all their memory back: rendering in the server's threads, it grew by 80–300 KB a download
 and never stopped (``benchmarks/web_load.py --soak-minutes``). A worker is replaced after
 ``RENDERS_PER_WORKER`` renders, so whatever a renderer keeps is returned to the system with its
-process, and the server's own memory stays flat however many briefs it serves.
+process, and the server's own memory stays flat however many briefs it serves. A delivered version
+is rendered once per format and kept beside the files render jobs write (``brief_bytes``).
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from researchdesk.brief.figures import brief_figures
-from researchdesk.brief.render import RenderOptions, render_bytes
+from researchdesk.brief.render import RenderOptions, render_bytes, renderer_for
 from researchdesk.brief.render.jsonfmt import brief_from_dict
 from researchdesk.desk import Desk
 from researchdesk.errors import RenderError
 from researchdesk.models import Brief
-from researchdesk.web.jobs import brief_options
+from researchdesk.web.jobs import brief_file_name, brief_options, renders_dir, write_render
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # A worker's memory grows by at most this many renders' leftovers before a fresh one takes its place;
 # starting a worker (a fresh interpreter) takes well under a second here, less than one PDF render.
@@ -87,3 +90,27 @@ def render_download(desk: Desk, body: dict[str, object], version: int, fmt: str,
     brief.version = version
     brief.figures = brief_figures(desk, brief)
     return pool.render(brief, fmt, brief_options(desk))
+
+
+def brief_bytes(desk: Desk, row: dict[str, Any], fmt: str, pool: RenderPool) -> bytes:
+    """Return a brief version (a ``store.brief_version`` row) as a file in ``fmt``.
+
+    A file already rendered for the version, by a render job or an earlier download, is served as it
+    is. A delivered version is rendered once and kept: what was delivered does not change, and a PDF
+    takes seconds of a render slot. A draft is rendered on every download, as it stands.
+    """
+    renderer = renderer_for(fmt)
+    request_id, version = int(row["request_id"]), int(row["version"])
+    name = brief_file_name(request_id, version, renderer.extension)
+    path = renders_dir(desk.settings, request_id, version) / name
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    data = render_download(desk, row["body"], version, renderer.format, pool)
+    if row["status"] == "delivered":
+        try:
+            write_render(path, data)
+        except OSError as exc:  # the download is still good; the next one renders again
+            log.warning("Could not keep the rendered brief %s: %s", path, exc)
+    return data

@@ -32,8 +32,8 @@ from researchdesk.web.deps import (
     visible_briefs,
     visible_request,
 )
-from researchdesk.web.jobs import renders_dir
-from researchdesk.web.rendering import render_download
+from researchdesk.web.jobs import brief_file_name
+from researchdesk.web.rendering import brief_bytes
 from researchdesk.web.uploads import Accepted, Rejected, take
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
@@ -191,14 +191,8 @@ def brief_download(
 ) -> Response:
     row = visible_brief(desk, user, request_id, version)
     renderer = renderer_for(fmt)
-    name = f"brief-request-{request_id}-v{version}{renderer.extension}"
-    # A file rendered by a background job is served as it is; otherwise it is rendered now.
-    ready = renders_dir(desk.settings, request_id, version) / name
-    if ready.is_file():
-        data = ready.read_bytes()
-    else:
-        data = render_download(desk, row["body"], version, renderer.format, context(request).renders)
-    return download(data, name, renderer.media_type)
+    data = brief_bytes(desk, row, renderer.format, context(request).renders)
+    return download(data, brief_file_name(request_id, version, renderer.extension), renderer.media_type)
 
 
 def download(data: bytes, name: str, media_type: str) -> Response:
