@@ -429,21 +429,22 @@ async def op_review_api(u: VUser, fx: Fixture, rng: random.Random) -> tuple[http
     return r, 200, ""
 
 
+async def get_brief(u: VUser, target: tuple[int, int] | None, fmt: str) -> tuple[httpx.Response, int, str]:
+    """Download one brief version, (request id, version), in ``fmt``."""
+    assert target is not None
+    rid, version = target
+    return await u.client.get(f"/requests/{rid}/brief/v{version}.{fmt}"), 200, fmt
+
+
 def op_render(fmt: str) -> Op:
     async def render(u: VUser, fx: Fixture, rng: random.Random) -> tuple[httpx.Response, int, str]:
-        target = fx.draft or fx.brief
-        assert target is not None
-        rid, version = target
-        return await u.client.get(f"/requests/{rid}/brief/v{version}.{fmt}"), 200, fmt
+        return await get_brief(u, fx.draft or fx.brief, fmt)  # a draft is rendered on each download
 
     return render
 
 
 async def op_download(u: VUser, fx: Fixture, rng: random.Random) -> tuple[httpx.Response, int, str]:
-    assert fx.brief is not None
-    rid, version = fx.brief
-    fmt = rng.choice(FORMATS)
-    return await u.client.get(f"/requests/{rid}/brief/v{version}.{fmt}"), 200, fmt
+    return await get_brief(u, fx.brief, rng.choice(FORMATS))  # the delivered version
 
 
 async def op_my_requests(u: VUser, fx: Fixture, rng: random.Random) -> tuple[httpx.Response, int, str]:

@@ -22,6 +22,7 @@ from researchdesk.brief.render.jsonfmt import brief_from_dict
 from researchdesk.desk import Desk, open_desk
 from researchdesk.errors import InputError, ResearchDeskError, WorkflowError
 from researchdesk.ingest.pipeline import FileOutcome, ingest_file
+from researchdesk.models import Brief
 from researchdesk.requests.scan import plan_for, run_scan
 from researchdesk.settings import Settings
 from researchdesk.web.config import WebSettings
@@ -190,25 +191,14 @@ def _scan(desk: Desk, args: dict[str, Any], progress: Progress) -> dict[str, Any
     }
 
 
-def render_brief_files(desk: Desk, request_id: int, version: int, formats: list[str]) -> list[Path]:
-    """Render a stored brief version, with its figures, in each format; return the files written."""
+def stored_brief(desk: Desk, body: dict[str, Any], version: int) -> Brief:
+    """Return a stored brief version (its JSON ``body``) ready to render: numbered, with its figures."""
     from researchdesk.brief.figures import brief_figures
 
-    row = desk.store.brief_version(request_id, version)
-    if row is None:
-        raise InputError(f"Request {request_id} has no brief version {version}.", "Draft a brief first.")
-    brief = brief_from_dict(row["body"])
+    brief = brief_from_dict(body)
     brief.version = version
     brief.figures = brief_figures(desk, brief)
-    options = brief_options(desk)
-    out = renders_dir(desk.settings, request_id, version)
-    written = []
-    for fmt in formats:
-        renderer = renderer_for(fmt)
-        target = out / brief_file_name(request_id, version, renderer.extension)
-        write_render(target, render_bytes(brief, renderer.format, options))
-        written.append(target)
-    return written
+    return brief
 
 
 def brief_options(desk: Desk) -> RenderOptions:
@@ -218,14 +208,24 @@ def brief_options(desk: Desk) -> RenderOptions:
 
 
 def _render(desk: Desk, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Render a stored brief version in each format asked for; the files go to its renders folder."""
     request_id, version = int(args["request_id"]), int(args["version"])
     formats = list(args.get("formats") or FORMATS)
+    row = desk.store.brief_version(request_id, version)
+    if row is None:
+        raise InputError(f"Request {request_id} has no brief version {version}.", "Draft a brief first.")
+    brief = stored_brief(desk, row["body"], version)
+    options = brief_options(desk)
+    out = renders_dir(desk.settings, request_id, version)
     files = []
     for i, fmt in enumerate(formats):
         progress(i, len(formats), f"rendering {fmt}")
-        files += render_brief_files(desk, request_id, version, [fmt])
+        renderer = renderer_for(fmt)
+        target = out / brief_file_name(request_id, version, renderer.extension)
+        write_render(target, render_bytes(brief, renderer.format, options))
+        files.append(target.name)
     progress(len(formats), len(formats), "rendered")
-    return {"request_id": request_id, "version": version, "files": [p.name for p in files]}
+    return {"request_id": request_id, "version": version, "files": files}
 
 
 RUNNERS: dict[str, Callable[[Desk, dict[str, Any], Progress], dict[str, Any]]] = {

@@ -21,13 +21,11 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from researchdesk.brief.figures import brief_figures
 from researchdesk.brief.render import RenderOptions, render_bytes, renderer_for
-from researchdesk.brief.render.jsonfmt import brief_from_dict
 from researchdesk.desk import Desk
 from researchdesk.errors import RenderError
 from researchdesk.models import Brief
-from researchdesk.web.jobs import brief_file_name, brief_options, renders_dir, write_render
+from researchdesk.web.jobs import brief_file_name, brief_options, renders_dir, stored_brief, write_render
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -86,10 +84,7 @@ class RenderPool:
 
 def render_download(desk: Desk, body: dict[str, object], version: int, fmt: str, pool: RenderPool) -> bytes:
     """Return a stored brief version (its JSON ``body``) rendered in ``fmt`` with its figures, by ``pool``."""
-    brief = brief_from_dict(body)
-    brief.version = version
-    brief.figures = brief_figures(desk, brief)
-    return pool.render(brief, fmt, brief_options(desk))
+    return pool.render(stored_brief(desk, body, version), fmt, brief_options(desk))
 
 
 def brief_bytes(desk: Desk, row: dict[str, Any], fmt: str, pool: RenderPool) -> bytes:
