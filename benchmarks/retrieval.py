@@ -24,8 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np
 
 from _med import Collection, load_med
-from researchdesk.search import MiniLMEmbedder, SearchIndex
-from researchdesk.search.fusion import reciprocal_rank_fusion
+from researchdesk.search import Embedder, MiniLMEmbedder, SearchIndex
 from researchdesk.search.tokenize import tokenize
 
 Run = dict[int, list[int]]  # query id -> ranked document ids
@@ -62,14 +61,29 @@ def evaluate(run: Run, coll: Collection, qids: Sequence[int]) -> tuple[float, fl
     return tuple(float(np.mean(col)) for col in zip(*rows, strict=True))  # type: ignore[return-value]
 
 
-def desk_run(index: SearchIndex, coll: Collection, mode: str, expand: bool = True, top_k: int = DEPTH) -> Run:
-    """Return the ranked document ids of one ResearchDesk search mode for every query."""
+def desk_run(
+    index: SearchIndex,
+    coll: Collection,
+    mode: str,
+    expand: bool = True,
+    feedback: bool = True,
+    top_k: int = DEPTH,
+    qids: Sequence[int] | None = None,
+) -> Run:
+    """Return the ranked document ids of one ResearchDesk search mode for every query (or ``qids``)."""
     return {
         q: [
             h.document_id
-            for h in index.search(text, top_k=top_k, mode=mode, expand=expand, max_per_document=None).hits
+            for h in index.search(
+                coll.queries[q],
+                top_k=top_k,
+                mode=mode,
+                expand=expand,
+                max_per_document=None,
+                feedback=feedback,
+            ).hits
         ]
-        for q, text in coll.queries.items()
+        for q in (qids if qids is not None else coll.queries)
     }
 
 
@@ -114,32 +128,41 @@ def dense_run(coll: Collection, texts: list[str], doc_ids: list[int]) -> tuple[R
     return run, rate
 
 
+class _CachedEmbedder:
+    """An embedder that encodes each text once (the tuning grid searches the same queries many times)."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.name, self.dim, self._inner = embedder.name, embedder.dim, embedder
+        self._seen: dict[str, np.ndarray] = {}
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._seen]
+        if missing:
+            self._seen.update(zip(missing, self._inner.encode(missing, batch_size=batch_size), strict=True))
+        return np.stack([self._seen[t] for t in texts])
+
+
 def tune(index: SearchIndex, coll: Collection) -> None:
-    """Print the best fusion settings on the dev split (grid over RRF k and the lexical weight)."""
+    """Print the best hybrid settings on the dev split: RRF k, lexical weight and embedding feedback."""
     dev = coll.split("dev")
-    depth = max(200, DEPTH * 5)  # the depth SearchIndex.search fuses at for top_k=100
-    lists: dict[str, Run] = {
-        mode: desk_run(index, coll, mode, top_k=depth) for mode in ("lexical", "semantic")
-    }
+    assert index.embedder is not None
+    index.embedder = _CachedEmbedder(index.embedder)
     rows = []
-    for k, w_lex in itertools.product(
-        (5, 10, 20, 30, 45, 60, 80, 100, 150), (0.3, 0.5, 0.7, 0.85, 1.0, 1.2, 1.5)
+    feedback_grid = [(0, 0.0), *itertools.product((3, 5, 10), (0.5, 1.0, 1.5, 2.0))]
+    for k, w_lex, (passages, weight) in itertools.product(
+        (10, 20, 30, 45, 60), (0.2, 0.3, 0.5, 0.7, 1.0), feedback_grid
     ):
-        run = {
-            q: [
-                d
-                for d, _ in reciprocal_rank_fusion(
-                    [lists["lexical"][q], lists["semantic"][q]], [w_lex, 1.0], k
-                )
-            ][:DEPTH]
-            for q in dev
-        }
-        rows.append((evaluate(run, coll, dev), k, w_lex))
-    rows.sort(key=lambda r: (-r[0][0], -r[0][2], -r[0][1]))
-    print("Fusion grid on the dev split (semantic weight 1.0), best first:")
-    print(f"{'k':>5} {'w_lex':>6} {'nDCG@10':>8} {'R@100':>7} {'MRR':>7}")
-    for (ndcg, rec, mrr), k, w_lex in rows[:12]:
-        print(f"{k:>5} {w_lex:>6} {ndcg:8.4f} {rec:7.4f} {mrr:7.4f}")
+        index.rrf_k, index.lexical_weight = k, w_lex
+        index.feedback_passages, index.feedback_weight = passages, weight
+        run = desk_run(index, coll, "hybrid", qids=dev)
+        rows.append((evaluate(run, coll, dev), k, w_lex, passages, weight))
+    rows.sort(key=lambda r: (-r[0][0], -r[0][1], -r[0][2]))
+    print("Hybrid grid on the dev split (semantic weight 1.0; 0 feedback passages = none), best first:")
+    print(f"{'k':>5} {'w_lex':>6} {'fb':>4} {'fb_w':>5} {'nDCG@10':>8} {'R@100':>7} {'MRR':>7}")
+    for (ndcg, rec, mrr), k, w_lex, passages, weight in rows[:15]:
+        print(f"{k:>5} {w_lex:>6} {passages:>4} {weight:>5} {ndcg:8.4f} {rec:7.4f} {mrr:7.4f}")
+    best_plain = next(r for r in rows if r[3] == 0)
+    print(f"best without feedback: k={best_plain[1]} w_lex={best_plain[2]} nDCG@10 {best_plain[0][0]:.4f}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -174,8 +197,10 @@ def main(argv: list[str] | None = None) -> None:
         ("desk lexical (BM25 + thesaurus)", lambda: desk_run(index, coll, "lexical")),
         ("desk lexical, no expansion", lambda: desk_run(index, coll, "lexical", expand=False)),
         ("desk semantic (MiniLM)", lambda: desk_run(index, coll, "semantic")),
+        ("desk semantic, no feedback", lambda: desk_run(index, coll, "semantic", feedback=False)),
         ("desk hybrid", lambda: desk_run(index, coll, "hybrid")),
         ("desk hybrid, no expansion", lambda: desk_run(index, coll, "hybrid", expand=False)),
+        ("desk hybrid, no feedback", lambda: desk_run(index, coll, "hybrid", feedback=False)),
         ("ref rank-bm25 BM25Okapi", lambda: rank_bm25_run(coll, doc_tokens, doc_ids)),
         ("ref bm25s (lucene)", lambda: bm25s_run(coll, doc_tokens, doc_ids)),
     ]

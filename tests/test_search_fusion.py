@@ -1,4 +1,4 @@
-"""Rank fusion, per-document caps and top-k selection."""
+"""Rank fusion, per-document caps, top-k selection and embedding feedback."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from researchdesk.search.fusion import cap_per_group, reciprocal_rank_fusion, top_indices
+from researchdesk.search.semantic import feedback_pool, feedback_query
 
 
 def test_rrf_sums_weighted_reciprocal_ranks() -> None:
@@ -52,3 +53,25 @@ def test_top_indices_sorts_and_respects_floor_and_infinity() -> None:
     assert top_indices(scores, 10, floor=0.0).tolist() == [1, 3, 5, 2]
     assert top_indices(scores, 10).tolist() == [1, 3, 5, 2, 0]
     assert top_indices(scores, 0).tolist() == []
+
+
+def test_feedback_takes_one_passage_in_a_hundred_up_to_the_limit() -> None:
+    assert feedback_pool(99, 10) == 0  # a small library has no "top" distinct from the whole
+    assert feedback_pool(100, 10) == 1
+    assert feedback_pool(1033, 10) == 10
+    assert feedback_pool(100_000, 10) == 10
+    assert feedback_pool(100_000, 0) == 0
+
+
+def test_feedback_moves_the_query_toward_the_top_passages_at_unit_length() -> None:
+    query = np.array([1.0, 0.0, 0.0], dtype=np.float32)
+    top = np.array([[0.0, 1.0, 0.0], [0.0, 0.6, 0.8]], dtype=np.float32)
+    moved = feedback_query(query, top, 1.0)
+    assert np.linalg.norm(moved) == pytest.approx(1.0, abs=1e-6)
+    centroid = top.mean(axis=0) / np.linalg.norm(top.mean(axis=0))
+    assert moved @ centroid > query @ centroid
+    assert moved @ query > 0  # the query still counts
+    # A heavier weight moves it further; no passages or no weight leave it as it was.
+    assert feedback_query(query, top, 3.0) @ centroid > moved @ centroid
+    assert feedback_query(query, top[:0], 1.0).tolist() == query.tolist()
+    assert feedback_query(query, top, 0.0).tolist() == query.tolist()

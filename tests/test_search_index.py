@@ -13,6 +13,9 @@ import pytest
 from researchdesk.errors import DeskError, QueryError, UnknownChoice
 from researchdesk.models import Document, IndexedPassage
 from researchdesk.search import MiniLMEmbedder, SearchIndex, SearchResults, search, sync_index, tokenize
+from researchdesk.search.filters import Filters
+from researchdesk.search.fusion import FEEDBACK_WEIGHT
+from researchdesk.search.semantic import feedback_query
 from researchdesk.settings import Settings
 
 # (document id, title, source type, date, publisher, container, [(section, page, text), ...])
@@ -467,3 +470,118 @@ def test_minilm_reads_a_long_text_whole_in_windows_that_fit(embedder: MiniLMEmbe
     assert float(whole @ end) > float(first @ end) + 0.1
     # One text at a time or in a batch with others: the same vector.
     np.testing.assert_allclose(embedder.encode([long_text])[0], whole, atol=2e-5)
+
+
+# --- embedding feedback ---------------------------------------------------------------------------
+
+TOPICS = [
+    "flavored tobacco ordinances",
+    "school breakfast programs",
+    "rural broadband grants",
+    "lead pipe replacement",
+    "opioid overdose response",
+    "heat emergency cooling centers",
+    "affordable housing vouchers",
+    "community policing reforms",
+    "stormwater flood control",
+    "public transit fares",
+    "childhood vaccination clinics",
+    "senior fall prevention",
+    "food truck permits",
+    "park maintenance budgets",
+    "library literacy classes",
+    "wildfire smoke alerts",
+    "water fluoridation decisions",
+    "bike lane expansion",
+    "restaurant inspection grades",
+    "homeless shelter capacity",
+    "youth sports concussions",
+    "mosquito abatement spraying",
+    "noise ordinance complaints",
+    "short-term rental rules",
+    "drinking water testing",
+]
+FRAMES = [
+    "The city council debated {} after a long public hearing.",
+    "A county health department evaluated {} over two years.",
+    "Residents asked their commissioners about {} at a town meeting.",
+    "State grants paid for {} in several small towns.",
+    "Staff shortages delayed {} in the largest districts.",
+    "A university team surveyed mayors about {}.",
+    "Local newspapers covered the fight over {} for months.",
+    "The league of cities published guidance on {}.",
+]
+
+
+def many_passages(topics: range = range(len(TOPICS))) -> list[IndexedPassage]:
+    """Return 8 passages on each topic (one document per topic): 200 in all, enough for feedback."""
+    return [
+        IndexedPassage(
+            passage_id=t * len(FRAMES) + f + 1,
+            document_id=t + 1,
+            text=frame.format(TOPICS[t]),
+            section="",
+            page=None,
+            start=0,
+            end=len(frame.format(TOPICS[t])),
+            title=TOPICS[t].capitalize(),
+            date="2024",
+            source_type="report",
+            publisher="",
+            container="",
+            file_name=f"topic{t + 1}.txt",
+        )
+        for t in topics
+        for f, frame in enumerate(FRAMES)
+    ]
+
+
+@pytest.fixture(scope="module")
+def many_index(embedder: MiniLMEmbedder) -> SearchIndex:
+    return SearchIndex.build(many_passages(), embedder)
+
+
+def _cosine_order(index: SearchIndex, vector: np.ndarray, k: int) -> list[int]:
+    assert index.vectors is not None
+    order = np.argsort(-(index.vectors @ vector), kind="stable")[:k]
+    return [index.table.passage(int(r)).passage_id for r in order]
+
+
+def test_semantic_search_searches_again_from_its_top_passages(
+    many_index: SearchIndex, hybrid_index: SearchIndex, embedder: MiniLMEmbedder
+) -> None:
+    query = "rules for selling menthol cigarettes"
+    query_vector = embedder.encode([query])[0]
+    plain = many_index.search(query, mode="semantic", top_k=12, max_per_document=None, feedback=False)
+    assert [h.passage_id for h in plain.hits] == _cosine_order(many_index, query_vector, 12)
+    # 200 passages searched: the top 2 (1 in 100) feed back, and the second pass ranks by the moved query.
+    assert many_index.vectors is not None
+    top = many_index.vectors[[plain.hits[0].passage_id - 1, plain.hits[1].passage_id - 1]]
+    moved = feedback_query(query_vector, top, FEEDBACK_WEIGHT)
+    fed = many_index.search(query, mode="semantic", top_k=12, max_per_document=None)
+    assert [h.passage_id for h in fed.hits] == _cosine_order(many_index, moved, 12)
+    assert [h.semantic_rank for h in fed.hits] == list(range(1, 13))
+    # The passages like the top two rise: all eight on tobacco ordinances lead.
+    assert {h.document_id for h in fed.hits[:8]} == {1}
+    # A library of a dozen passages has no top distinct from the whole: no feedback.
+    small = hybrid_index.search("working with lawmakers", mode="semantic")
+    assert small.hits == hybrid_index.search("working with lawmakers", mode="semantic", feedback=False).hits
+
+
+def test_feedback_under_filters_comes_from_the_allowed_passages_only(
+    many_index: SearchIndex, embedder: MiniLMEmbedder
+) -> None:
+    # The query is about a topic the filter excludes: its passages must not steer the second pass.
+    allowed = range(1, 14)  # topics 2-14: 104 passages, so the top 1 feeds back
+    query = "flavored tobacco ordinances and menthol cigarettes"
+    filtered = many_index.search(
+        query,
+        mode="semantic",
+        top_k=10,
+        max_per_document=None,
+        filters=Filters(document_ids=tuple(t + 1 for t in allowed)),
+    )
+    alone = SearchIndex.build(many_passages(allowed), embedder)
+    expected = alone.search(query, mode="semantic", top_k=10, max_per_document=None)
+    assert [h.passage_id for h in filtered.hits] == [h.passage_id for h in expected.hits]
+    assert all(h.document_id != 1 for h in filtered.hits)

@@ -20,7 +20,7 @@ from researchdesk.ingest.pipeline import ingest_paths
 from researchdesk.library import check_library
 from researchdesk.models import DocumentMeta, Evidence, Passage, Role, Sentence, SourceType
 from researchdesk.requests.workflow import add_member, add_person, file_request, set_status
-from researchdesk.search import Filters
+from researchdesk.search import Filters, SearchIndex, get_embedder
 from researchdesk.search.desk import search, sync_index
 from researchdesk.settings import Settings
 from researchdesk.store import schema
@@ -481,4 +481,11 @@ def test_hybrid_search_fuses_lexical_and_semantic_ranks(tmp_path: Path, store_ur
     assert [h.score for h in results.hits] == sorted((h.score for h in results.hits), reverse=True)
     semantic = index.search("working with lawmakers", mode="semantic", top_k=3)
     assert len(semantic.hits) == 3 and all(h.semantic_rank for h in semantic.hits)
+    # Embedding feedback (the top 1 in 100 of 253 passages) moves the query alike on both stores.
+    assert d.store.count_passages() >= 200
+    embedded = SearchIndex.build(d.store.iter_indexed_passages(), get_embedder("minilm"))
+    for feedback in (True, False):
+        ours = index.search("working with lawmakers", mode="semantic", top_k=8, feedback=feedback)
+        ref = embedded.search("working with lawmakers", mode="semantic", top_k=8, feedback=feedback)
+        assert [h.passage_id for h in ours.hits] == [h.passage_id for h in ref.hits]
     d.close()

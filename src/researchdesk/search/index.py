@@ -22,6 +22,8 @@ from researchdesk.search.embed import Embedder, Progress, encode_in_chunks
 from researchdesk.search.expand import Expansion, expansion_terms, find_expansions
 from researchdesk.search.filters import Filters
 from researchdesk.search.fusion import (
+    FEEDBACK_PASSAGES,
+    FEEDBACK_WEIGHT,
     LEXICAL_WEIGHT,
     RRF_K,
     SEMANTIC_WEIGHT,
@@ -32,7 +34,7 @@ from researchdesk.search.fusion import (
 from researchdesk.search.highlight import matched_words
 from researchdesk.search.lexical import LexicalIndex
 from researchdesk.search.results import SearchResults
-from researchdesk.search.semantic import append_rows, cosine_scores
+from researchdesk.search.semantic import append_rows, cosine_scores, feedback_pool, feedback_query
 from researchdesk.search.tokenize import TOKENIZER_VERSION, tokenize
 
 INDEX_FORMAT = 2
@@ -77,6 +79,8 @@ class SearchIndex:
         rrf_k: float = RRF_K,
         lexical_weight: float = LEXICAL_WEIGHT,
         semantic_weight: float = SEMANTIC_WEIGHT,
+        feedback_passages: int = FEEDBACK_PASSAGES,
+        feedback_weight: float = FEEDBACK_WEIGHT,
     ) -> None:
         self.embedder = embedder
         self.embedder_name = embedder.name if embedder is not None else ""
@@ -90,6 +94,8 @@ class SearchIndex:
         self.rrf_k = rrf_k
         self.lexical_weight = lexical_weight
         self.semantic_weight = semantic_weight
+        self.feedback_passages = feedback_passages
+        self.feedback_weight = feedback_weight
 
     # --- contents -------------------------------------------------------------------------------
 
@@ -294,12 +300,15 @@ class SearchIndex:
         filters: Filters | None = None,
         expand: bool = True,
         max_per_document: int | None = DEFAULT_MAX_PER_DOCUMENT,
+        feedback: bool = True,
     ) -> SearchResults:
         """Return the ``top_k`` passages best matching ``query``, at most ``max_per_document`` per document.
 
         ``mode`` is "hybrid" (BM25 and embeddings fused by weighted reciprocal rank), "lexical" or
         "semantic". ``expand`` adds thesaurus synonyms at a lower weight (lexical side only: the
-        embedding model knows synonyms already).
+        embedding model knows synonyms already). ``feedback`` (semantic and hybrid modes) searches
+        the embeddings twice: the second time with the query vector moved toward the first pass's
+        top passages.
         """
         mode = check_mode(mode)
         text = (query or "").strip()
@@ -365,7 +374,17 @@ class SearchIndex:
             return results
 
         lex_scores = self._lexical_scores(weights, phrases, mask) if used in ("lexical", "hybrid") else None
-        sem_scores = self._semantic_scores(text, mask, notes) if used in ("semantic", "hybrid") else None
+        sem_scores = None
+        if used in ("semantic", "hybrid"):
+            query_vector = self._query_vector(text, notes)
+            sem_scores = self._semantic_scores(query_vector, mask)
+            searched = len(self.table) if mask is None else int(mask.sum())
+            pool = feedback_pool(searched, self.feedback_passages) if feedback else 0
+            if pool:
+                first = self._rank(lex_scores, sem_scores, pool, None)[0]
+                assert self.vectors is not None
+                moved = feedback_query(query_vector, self.vectors[first], self.feedback_weight)
+                sem_scores = self._semantic_scores(moved, mask)
         rows, scores, lex_rank, sem_rank = self._rank(lex_scores, sem_scores, top_k, max_per_document)
         if not rows and used == "lexical":
             notes.append("No passage contains any of the query terms.")
@@ -440,13 +459,17 @@ class SearchIndex:
             scores[~mask] = 0.0
         return scores
 
-    def _semantic_scores(self, text: str, mask: np.ndarray | None, notes: list[str]) -> np.ndarray:
-        """Return cosine similarities to the query, -inf where the filters exclude the passage."""
-        assert self.embedder is not None and self.vectors is not None
+    def _query_vector(self, text: str, notes: list[str]) -> np.ndarray:
+        """Return the query's embedding (of its first MAX_QUERY_CHARS characters, noted when cut)."""
+        assert self.embedder is not None
         if len(text) > MAX_QUERY_CHARS:
             notes.append(f"Only the first {MAX_QUERY_CHARS} characters of the query were embedded.")
             text = text[:MAX_QUERY_CHARS]
-        query_vector = self.embedder.encode([text], batch_size=1)[0]
+        return self.embedder.encode([text], batch_size=1)[0]
+
+    def _semantic_scores(self, query_vector: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+        """Return cosine similarities to the query vector, -inf where the filters exclude the passage."""
+        assert self.vectors is not None
         scores = cosine_scores(self.vectors, query_vector)
         if mask is not None:
             scores = scores.copy()

@@ -27,6 +27,8 @@ from researchdesk.search.embed import Embedder, Progress, get_embedder
 from researchdesk.search.expand import EXPANSION_WEIGHT, Expansion, expansion_terms, find_expansions
 from researchdesk.search.filters import Filters
 from researchdesk.search.fusion import (
+    FEEDBACK_PASSAGES,
+    FEEDBACK_WEIGHT,
     LEXICAL_WEIGHT,
     RRF_K,
     SEMANTIC_WEIGHT,
@@ -37,13 +39,13 @@ from researchdesk.search.highlight import matched_words
 from researchdesk.search.index import (
     DEFAULT_MAX_PER_DOCUMENT,
     FUSION_DEPTH,
-    MAX_QUERY_CHARS,
     MAX_QUERY_TERMS,
     SearchIndex,
     check_mode,
     embedding_text,
 )
 from researchdesk.search.results import SearchResults
+from researchdesk.search.semantic import feedback_pool, feedback_query
 from researchdesk.search.tokenize import tokenize
 from researchdesk.settings import Settings
 
@@ -284,6 +286,7 @@ class PostgresIndex(SearchIndex):
         filters: Filters | None = None,
         expand: bool = True,
         max_per_document: int | None = DEFAULT_MAX_PER_DOCUMENT,
+        feedback: bool = True,
     ) -> SearchResults:
         """Return the ``top_k`` passages best matching ``query`` (same contract as SearchIndex.search)."""
         mode = check_mode(mode)
@@ -352,19 +355,20 @@ class PostgresIndex(SearchIndex):
         rank_q = _or_query(lexemes)
         exp_q = self._expansion_query(expansions, set(lexemes)) if expansions else ""
         depth = max(FUSION_DEPTH, top_k * 5)
+        vector = self._query_vector(text, notes) if used in ("semantic", "hybrid") else None
+        lex = self._lexical(user_q, rank_q, exp_q, allowed, depth) if used in ("lexical", "hybrid") else None
+        if vector is not None and feedback:
+            vector = self._feedback(vector, lex, allowed, depth)
         while True:
-            lex = (
-                self._lexical(user_q, rank_q, exp_q, allowed, depth)
-                if used in ("lexical", "hybrid")
-                else None
-            )
-            sem = self._semantic(text, allowed, depth, notes) if used in ("semantic", "hybrid") else None
+            sem = self._semantic(vector, allowed, depth) if vector is not None else None
             order, score_of, doc_of = _fuse(lex, sem)
             kept = _cap(order, doc_of, max_per_document)
             exhausted = all(r is None or len(r) < depth for r in (lex, sem))
             if len(kept) >= top_k or exhausted or depth >= self._count:
                 break
             depth *= 4
+            if lex is not None:
+                lex = self._lexical(user_q, rank_q, exp_q, allowed, depth)
         if not kept and used == "lexical":
             notes.append("No passage contains any of the query terms.")
         rows = kept[:top_k]
@@ -475,16 +479,36 @@ class PostgresIndex(SearchIndex):
         )
         return [(int(r[0]), int(r[1]), float(r[2])) for r in rows if float(r[2]) > 0]
 
+    def _feedback(
+        self,
+        vector: np.ndarray,
+        lex: list[tuple[int, int, float]] | None,
+        allowed: list[int] | None,
+        depth: int,
+    ) -> np.ndarray:
+        """Return the query vector moved toward the first pass's top passages (SearchIndex's feedback)."""
+        conn = self._pg.raw()
+        searched = self._count
+        if allowed is not None:
+            row = conn.execute("SELECT count(*) FROM passages WHERE document_id = ANY(%s)", (allowed,))
+            searched = int(row.fetchone()[0])
+        pool = feedback_pool(searched, FEEDBACK_PASSAGES)
+        if not pool:
+            return vector
+        top = _fuse(lex, self._semantic(vector, allowed, depth))[0][:pool]
+        assert self.embedder is not None
+        rows = conn.execute(
+            "SELECT embedding::real[] FROM passage_embeddings WHERE model = %s AND passage_id = ANY(%s)",
+            (self.embedder.name, top),
+        ).fetchall()
+        top_vectors = np.array([r[0] for r in rows], dtype=np.float32)
+        return feedback_query(vector, top_vectors.reshape(-1, len(vector)), FEEDBACK_WEIGHT)
+
     def _semantic(
-        self, text: str, allowed: list[int] | None, depth: int, notes: list[str]
+        self, vector: np.ndarray, allowed: list[int] | None, depth: int
     ) -> list[tuple[int, int, float]]:
         """Return (passage id, document id, cosine similarity) of the nearest passages, best first."""
         assert self.embedder is not None
-        if len(text) > MAX_QUERY_CHARS:
-            if not any("were embedded" in n for n in notes):
-                notes.append(f"Only the first {MAX_QUERY_CHARS} characters of the query were embedded.")
-            text = text[:MAX_QUERY_CHARS]
-        vector = self.embedder.encode([text], batch_size=1)[0]
         conn = self._pg.raw()
         _register_vector(conn)
         where = "AND document_id = ANY(%(docs)s)" if allowed is not None else ""
