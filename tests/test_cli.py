@@ -75,6 +75,10 @@ def test_ingest_json_show_check_and_search(tmp_path: Path) -> None:
     assert run("library", "check", home=home).returncode == 0
     hits = json.loads(run("search", "flavored tobacco policies", "--json", home=home).stdout)
     assert hits["hits"][0]["file_name"] == "23_0283.htm"
+    plain = json.loads(
+        run("search", "flavored tobacco policies", "--no-feedback", "--json", home=home).stdout
+    )
+    assert plain["hits"] == hits["hits"]  # lexical only here (no embedder): feedback has nothing to move
     queries = tmp_path / "q.txt"
     queries.write_text("flavored tobacco\n\nstate legislators research\n")
     lines = run("search", "--queries", str(queries), "--json", home=home).stdout.strip().splitlines()

@@ -27,6 +27,11 @@ def search(
         [], "--filter", "-f", help=f"KEY=VALUE, repeatable. Keys: {', '.join(sorted(set(FILTER_KEYS)))}."
     ),
     expand: bool = typer.Option(True, "--expand/--no-expand", help="Add thesaurus synonyms (shown)."),
+    feedback: bool = typer.Option(
+        True,
+        "--feedback/--no-feedback",
+        help="Semantic side: search again from the best first-pass passages (see README, Retrieval).",
+    ),
     per_document: int = typer.Option(3, help="At most this many passages per document (0 = no cap)."),
     queries: Path | None = typer.Option(None, "--queries", help="Run one query per line of this file."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON (one object per query with --queries)."),
@@ -56,14 +61,28 @@ def search(
                     continue
                 try:
                     res = index.search(
-                        line, top_k=top, mode=mode, filters=parsed, expand=expand, max_per_document=cap
+                        line,
+                        top_k=top,
+                        mode=mode,
+                        filters=parsed,
+                        expand=expand,
+                        max_per_document=cap,
+                        feedback=feedback,
                     )
                     print(json.dumps(res.to_dict(), ensure_ascii=False))
                 except ResearchDeskError as exc:
                     print(json.dumps({"query": line, "error": str(exc), "hits": []}, ensure_ascii=False))
             return
         assert query is not None
-        res = index.search(query, top_k=top, mode=mode, filters=parsed, expand=expand, max_per_document=cap)
+        res = index.search(
+            query,
+            top_k=top,
+            mode=mode,
+            filters=parsed,
+            expand=expand,
+            max_per_document=cap,
+            feedback=feedback,
+        )
     if as_json:
         print(json.dumps(res.to_dict(), ensure_ascii=False, indent=2))
         return

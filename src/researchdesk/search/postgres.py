@@ -5,7 +5,8 @@ A, the section heading at B and the passage text at C. A passage matches when a 
 in its own heading or text (``:BC``); the title then adds to its rank at a lower weight, as the
 title field does in the embedded index. Thesaurus expansions are searched as an OR of words and
 phrases (``<->``) at half weight. Semantic: cosine distance over ``passage_embeddings`` (HNSW index,
-iterative scans under filters). The two ranked lists are fused by the same weighted reciprocal rank
+iterative scans under filters), searched a second time with the embedded index's feedback (the query
+vector moved toward the first pass's top passages). The two ranked lists are fused by the same weighted reciprocal rank
 fusion and per-document cap as ``SearchIndex``; filters are the same ``Filters`` (decided in Python
 over the documents' attributes, so both stores accept exactly the same documents).
 
