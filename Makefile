@@ -34,7 +34,7 @@ test: lint browser
 
 bench: $(BIN)/researchdesk
 	$(BIN)/python benchmarks/ingest.py
-	$(BIN)/python benchmarks/retrieval.py
+	$(BIN)/python benchmarks/retrieval.py --resample
 	$(BIN)/python benchmarks/search_speed.py
 	$(BIN)/python benchmarks/evidence.py
 	$(BIN)/python benchmarks/brief.py

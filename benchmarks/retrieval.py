@@ -1,10 +1,11 @@
 """Retrieval quality on the MEDLINE collection: ResearchDesk's lexical, semantic and hybrid search next to
 rank-bm25, bm25s (same tokens) and plain dense all-MiniLM-L6-v2, all in one process.
 
-Usage:  python benchmarks/retrieval.py [--tune]
+Usage:  python benchmarks/retrieval.py [--tune] [--resample]
 
 Queries are split once and for all: odd query ids are the dev split (the only one used for tuning,
 see ``--tune``), even ids the held-out test split. Prints nDCG@10, Recall@100 and MRR per split.
+``--resample`` adds how the same tuning fares over 2,000 random halves of the 30 queries.
 """
 
 from __future__ import annotations
@@ -142,20 +143,42 @@ class _CachedEmbedder:
         return np.stack([self._seen[t] for t in texts])
 
 
+# Settings the tuning grid tries: RRF k, lexical weight, and (feedback passages, feedback weight),
+# where 0 passages = no feedback. At most 1 in 100 searched passages feed back, so 10 is the most
+# that MED's 1,033 abstracts allow.
+GRID = list(
+    itertools.product(
+        (10, 20, 30, 45, 60),
+        (0.2, 0.3, 0.5, 0.7, 1.0),
+        [(0, 0.0), *itertools.product((3, 5, 10), (0.5, 1.0, 1.5, 2.0))],
+    )
+)
+
+
+def hybrid_grid(index: SearchIndex, coll: Collection, qids: Sequence[int]) -> dict[tuple, Run]:
+    """Return the hybrid run of every GRID setting over ``qids`` (each query encoded once)."""
+    assert index.embedder is not None
+    saved = (
+        index.embedder,
+        index.rrf_k,
+        index.lexical_weight,
+        index.feedback_passages,
+        index.feedback_weight,
+    )
+    index.embedder = _CachedEmbedder(index.embedder)
+    runs = {}
+    for k, w_lex, (passages, weight) in GRID:
+        index.rrf_k, index.lexical_weight = k, w_lex
+        index.feedback_passages, index.feedback_weight = passages, weight
+        runs[(k, w_lex, passages, weight)] = desk_run(index, coll, "hybrid", qids=qids)
+    index.embedder, index.rrf_k, index.lexical_weight, index.feedback_passages, index.feedback_weight = saved
+    return runs
+
+
 def tune(index: SearchIndex, coll: Collection) -> None:
     """Print the best hybrid settings on the dev split: RRF k, lexical weight and embedding feedback."""
     dev = coll.split("dev")
-    assert index.embedder is not None
-    index.embedder = _CachedEmbedder(index.embedder)
-    rows = []
-    feedback_grid = [(0, 0.0), *itertools.product((3, 5, 10), (0.5, 1.0, 1.5, 2.0))]
-    for k, w_lex, (passages, weight) in itertools.product(
-        (10, 20, 30, 45, 60), (0.2, 0.3, 0.5, 0.7, 1.0), feedback_grid
-    ):
-        index.rrf_k, index.lexical_weight = k, w_lex
-        index.feedback_passages, index.feedback_weight = passages, weight
-        run = desk_run(index, coll, "hybrid", qids=dev)
-        rows.append((evaluate(run, coll, dev), k, w_lex, passages, weight))
+    rows = [(evaluate(run, coll, dev), *setting) for setting, run in hybrid_grid(index, coll, dev).items()]
     rows.sort(key=lambda r: (-r[0][0], -r[0][1], -r[0][2]))
     print("Hybrid grid on the dev split (semantic weight 1.0; 0 feedback passages = none), best first:")
     print(f"{'k':>5} {'w_lex':>6} {'fb':>4} {'fb_w':>5} {'nDCG@10':>8} {'R@100':>7} {'MRR':>7}")
@@ -165,9 +188,48 @@ def tune(index: SearchIndex, coll: Collection) -> None:
     print(f"best without feedback: k={best_plain[1]} w_lex={best_plain[2]} nDCG@10 {best_plain[0][0]:.4f}")
 
 
+def resample(index: SearchIndex, coll: Collection, dense: Run, splits: int = 2000) -> None:
+    """Print how the tuning procedure fares on many random halves, not just the fixed odd/even split.
+
+    Each split tunes on 15 random queries (best grid setting, and best setting without feedback) and
+    scores the other 15: one fixed split of 15 queries is a small sample.
+    """
+    qids = sorted(coll.queries)
+    runs = hybrid_grid(index, coll, qids)
+    settings = list(runs)
+    scores = np.array([[ndcg_at(runs[s][q], coll.qrels[q]) for q in qids] for s in settings])
+    dense_q = np.array([ndcg_at(dense[q], coll.qrels[q]) for q in qids])
+    plain = np.array([s[2] == 0 for s in settings])
+    rng = np.random.default_rng(0)
+    diffs: dict[str, list[float]] = {"feedback": [], "tuned hybrid": [], "tuned hybrid, no feedback": []}
+    for _ in range(splits):
+        order = rng.permutation(len(qids))
+        dev, test = order[: len(qids) // 2], order[len(qids) // 2 :]
+        best = int(np.argmax(scores[:, dev].mean(axis=1)))
+        best_plain = int(np.flatnonzero(plain)[np.argmax(scores[plain][:, dev].mean(axis=1))])
+        diffs["feedback"].append(scores[best, test].mean() - scores[best_plain, test].mean())
+        diffs["tuned hybrid"].append(scores[best, test].mean() - dense_q[test].mean())
+        diffs["tuned hybrid, no feedback"].append(scores[best_plain, test].mean() - dense_q[test].mean())
+    print(f"{splits} random halves: tune on one half, nDCG@10 on the other")
+    labels = {
+        "feedback": "tuned with feedback minus tuned without",
+        "tuned hybrid": "tuned hybrid minus plain dense",
+        "tuned hybrid, no feedback": "tuned hybrid without feedback minus plain dense",
+    }
+    for key, label in labels.items():
+        d = np.array(diffs[key])
+        print(
+            f"  {label:<48} mean {d.mean():+.4f}  better in {np.mean(d > 0):.0%} of splits  "
+            f"5-95% [{np.percentile(d, 5):+.4f}, {np.percentile(d, 95):+.4f}]"
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tune", action="store_true", help="print the fusion grid on the dev split")
+    parser.add_argument(
+        "--resample", action="store_true", help="also tune and test on 2,000 random halves of the queries"
+    )
     args = parser.parse_args(argv)
 
     coll = load_med()
@@ -248,6 +310,9 @@ def main(argv: list[str] | None = None) -> None:
         f"reference encode of all abstracts {dense_rate:.0f} passages/s; "
         f"index build incl. embedding {build_s:.1f} s for {len(passages)} abstracts."
     )
+    if args.resample:
+        print()
+        resample(index, coll, dense)
 
 
 if __name__ == "__main__":
