@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import typer
@@ -50,7 +51,15 @@ def search(
         )
     with desk_of(ctx) as desk:
         index = sync_index_with_progress(desk)
-        cap = per_document or None
+        run = partial(
+            index.search,
+            top_k=top,
+            mode=mode,
+            filters=parsed,
+            expand=expand,
+            max_per_document=per_document or None,
+            feedback=feedback,
+        )
         if queries is not None:
             try:
                 lines = queries.read_text(encoding="utf-8").splitlines()
@@ -60,29 +69,12 @@ def search(
                 if not line.strip():
                     continue
                 try:
-                    res = index.search(
-                        line,
-                        top_k=top,
-                        mode=mode,
-                        filters=parsed,
-                        expand=expand,
-                        max_per_document=cap,
-                        feedback=feedback,
-                    )
-                    print(json.dumps(res.to_dict(), ensure_ascii=False))
+                    print(json.dumps(run(line).to_dict(), ensure_ascii=False))
                 except ResearchDeskError as exc:
                     print(json.dumps({"query": line, "error": str(exc), "hits": []}, ensure_ascii=False))
             return
         assert query is not None
-        res = index.search(
-            query,
-            top_k=top,
-            mode=mode,
-            filters=parsed,
-            expand=expand,
-            max_per_document=cap,
-            feedback=feedback,
-        )
+        res = run(query)
     if as_json:
         print(json.dumps(res.to_dict(), ensure_ascii=False, indent=2))
         return
