@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from researchdesk.search.fusion import cap_per_group, reciprocal_rank_fusion, top_indices
-from researchdesk.search.semantic import feedback_pool, feedback_query
+from researchdesk.search.semantic import feedback_plan, feedback_query
 
 
 def test_rrf_sums_weighted_reciprocal_ranks() -> None:
@@ -55,12 +55,13 @@ def test_top_indices_sorts_and_respects_floor_and_infinity() -> None:
     assert top_indices(scores, 0).tolist() == []
 
 
-def test_feedback_takes_one_passage_in_a_hundred_up_to_the_limit() -> None:
-    assert feedback_pool(99, 10) == 0  # a small library has no "top" distinct from the whole
-    assert feedback_pool(100, 10) == 1
-    assert feedback_pool(1033, 10) == 10
-    assert feedback_pool(100_000, 10) == 10
-    assert feedback_pool(100_000, 0) == 0
+def test_feedback_takes_one_passage_in_a_hundred_up_to_the_limit_weighted_by_their_share() -> None:
+    assert feedback_plan(99, 10, 1.5) == (0, 0.0)  # a small library has no "top" distinct from the whole
+    assert feedback_plan(100, 10, 1.5) == (1, pytest.approx(0.15))
+    assert feedback_plan(550, 10, 1.5) == (5, pytest.approx(0.75))
+    assert feedback_plan(1033, 10, 1.5) == (10, 1.5)
+    assert feedback_plan(100_000, 10, 1.5) == (10, 1.5)
+    assert feedback_plan(100_000, 0, 1.5) == (0, 0.0)
 
 
 def test_feedback_moves_the_query_toward_the_top_passages_at_unit_length() -> None:

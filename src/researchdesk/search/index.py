@@ -34,7 +34,7 @@ from researchdesk.search.fusion import (
 from researchdesk.search.highlight import matched_words
 from researchdesk.search.lexical import LexicalIndex
 from researchdesk.search.results import SearchResults
-from researchdesk.search.semantic import append_rows, cosine_scores, feedback_pool, feedback_query
+from researchdesk.search.semantic import append_rows, cosine_scores, feedback_plan, feedback_query
 from researchdesk.search.tokenize import TOKENIZER_VERSION, tokenize
 
 INDEX_FORMAT = 2
@@ -379,11 +379,11 @@ class SearchIndex:
             query_vector = self._query_vector(text, notes)
             sem_scores = self._semantic_scores(query_vector, mask)
             searched = len(self.table) if mask is None else int(mask.sum())
-            pool = feedback_pool(searched, self.feedback_passages) if feedback else 0
-            if pool:
+            pool, weight = feedback_plan(searched, self.feedback_passages, self.feedback_weight)
+            if feedback and pool:
                 first = self._rank(lex_scores, sem_scores, pool, None)[0]
                 assert self.vectors is not None
-                moved = feedback_query(query_vector, self.vectors[first], self.feedback_weight)
+                moved = feedback_query(query_vector, self.vectors[first], weight)
                 sem_scores = self._semantic_scores(moved, mask)
         rows, scores, lex_rank, sem_rank = self._rank(lex_scores, sem_scores, top_k, max_per_document)
         if not rows and used == "lexical":

@@ -46,7 +46,7 @@ from researchdesk.search.index import (
     embedding_text,
 )
 from researchdesk.search.results import SearchResults
-from researchdesk.search.semantic import feedback_pool, feedback_query
+from researchdesk.search.semantic import feedback_plan, feedback_query
 from researchdesk.search.tokenize import tokenize
 from researchdesk.settings import Settings
 
@@ -493,7 +493,7 @@ class PostgresIndex(SearchIndex):
         if allowed is not None:
             row = conn.execute("SELECT count(*) FROM passages WHERE document_id = ANY(%s)", (allowed,))
             searched = int(row.fetchone()[0])
-        pool = feedback_pool(searched, FEEDBACK_PASSAGES)
+        pool, weight = feedback_plan(searched, FEEDBACK_PASSAGES, FEEDBACK_WEIGHT)
         if not pool:
             return vector
         top = _fuse(lex, self._semantic(vector, allowed, depth))[0][:pool]
@@ -503,7 +503,7 @@ class PostgresIndex(SearchIndex):
             (self.embedder.name, top),
         ).fetchall()
         top_vectors = np.array([r[0] for r in rows], dtype=np.float32)
-        return feedback_query(vector, top_vectors.reshape(-1, len(vector)), FEEDBACK_WEIGHT)
+        return feedback_query(vector, top_vectors.reshape(-1, len(vector)), weight)
 
     def _semantic(
         self, vector: np.ndarray, allowed: list[int] | None, depth: int
