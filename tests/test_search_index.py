@@ -352,10 +352,22 @@ def test_save_and_load_round_trip_in_plain_files(
     for query, mode in (("tobacco ordinances", "hybrid"), ("lawmakers", "semantic"), ("covid-19", "lexical")):
         assert loaded.search(query, mode=mode).hits == hybrid_index.search(query, mode=mode).hits
     assert loaded.max_passage_id == hybrid_index.max_passage_id
-    # saving again over an existing index replaces it
+    # saving again over an existing index replaces it; the loaded one still reads its (old) texts
     loaded.remove_documents([5])
     loaded.save(tmp_path / "index")
     assert 5 not in SearchIndex.load(tmp_path / "index", embedder).document_ids()
+    assert [loaded.table.passage(r).text for r in range(len(loaded))] == [
+        p.text for p in ALL if p.document_id != 5
+    ]
+    # Texts are read from the file on demand; an index let go closes it.
+    import gc
+    import os
+
+    open_files = len(os.listdir("/proc/self/fd"))
+    for _ in range(30):
+        SearchIndex.load(tmp_path / "index", embedder).search("tobacco", mode="lexical")
+    gc.collect()
+    assert len(os.listdir("/proc/self/fd")) <= open_files
 
 
 def test_load_refuses_missing_foreign_or_other_model_index(

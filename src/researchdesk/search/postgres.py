@@ -6,9 +6,10 @@ in its own heading or text (``:BC``); the title then adds to its rank at a lower
 title field does in the embedded index. Thesaurus expansions are searched as an OR of words and
 phrases (``<->``) at half weight. Semantic: cosine distance over ``passage_embeddings`` (HNSW index,
 iterative scans under filters), searched a second time with the embedded index's feedback (the query
-vector moved toward the first pass's top passages). The two ranked lists are fused by the same weighted reciprocal rank
-fusion and per-document cap as ``SearchIndex``; filters are the same ``Filters`` (decided in Python
-over the documents' attributes, so both stores accept exactly the same documents).
+vector moved toward the first pass's top passages). The two ranked lists are fused by the same
+weighted reciprocal rank fusion and per-document cap as ``SearchIndex``; filters are the same
+``Filters`` (decided in Python over the documents' attributes, so both stores accept exactly the same
+documents).
 
 ``sync_postgres`` brings the derived tables up to date with the store; ``PostgresIndex`` is what
 ``search.desk.sync_index`` returns for a server store.
