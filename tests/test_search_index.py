@@ -565,19 +565,17 @@ def test_semantic_search_searches_again_from_its_top_passages(
     query_vector = embedder.encode([query])[0]
     plain = many_index.search(query, mode="semantic", top_k=8, max_per_document=None, feedback=False)
     assert [h.passage_id for h in plain.hits] == _cosine_order(many_index, query_vector, 8)
-    # 200 passages searched: the top 2 (1 in 100) feed back at 2/10 of the full weight, and the second
-    # pass ranks by the moved query.
-    assert many_index.vectors is not None
-    top = many_index.vectors[[plain.hits[0].passage_id - 1, plain.hits[1].passage_id - 1]]
+    # 200 passages searched: 2 (1 in 100) feed back at 2/10 of the full weight, the best passage of
+    # each of the first two documents, and the second pass ranks by the moved query.
+    best_of_document: dict[int, int] = {}
+    for h in plain.hits:
+        best_of_document.setdefault(h.document_id, h.passage_id)
+    assert len(best_of_document) >= 2 and many_index.vectors is not None
+    top = many_index.vectors[[pid - 1 for pid in list(best_of_document.values())[:2]]]
     moved = feedback_query(query_vector, top, 1.5 * 2 / 10)
     fed = many_index.search(query, mode="semantic", top_k=8, max_per_document=None)
     assert [h.passage_id for h in fed.hits] == _cosine_order(many_index, moved, 8)
     assert [h.semantic_rank for h in fed.hits] == list(range(1, 9))
-    # The second pass leans toward the first pass's best passages, for better or worse: MiniLM puts
-    # "menthol" nearest the lead-pipe passages, and feedback brings more of them up.
-    leading = {plain.hits[0].document_id, plain.hits[1].document_id}
-    shares = [sum(h.document_id in leading for h in r.hits) for r in (plain, fed)]
-    assert shares[1] > shares[0], shares
     # A library of a dozen passages has no top distinct from the whole: no feedback.
     small = hybrid_index.search("working with lawmakers", mode="semantic")
     assert small.hits == hybrid_index.search("working with lawmakers", mode="semantic", feedback=False).hits

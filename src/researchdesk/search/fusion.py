@@ -13,8 +13,9 @@ import numpy as np
 RRF_K = 20.0
 LEXICAL_WEIGHT = 0.3
 # Pseudo-relevance feedback (semantic and hybrid modes): the query vector moves toward the mean
-# vector of the first pass's top passages, then is searched again (semantic.feedback_plan says how
-# many passages and what weight a library of a given size gets; these are the most).
+# vector of the first pass's top passages (one per document), then is searched again
+# (semantic.feedback_plan says how many passages and what weight a library of a given size gets;
+# these are the most).
 FEEDBACK_PASSAGES = 10
 FEEDBACK_WEIGHT = 1.5
 SEMANTIC_WEIGHT = 1.0

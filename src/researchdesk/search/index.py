@@ -307,8 +307,8 @@ class SearchIndex:
         ``mode`` is "hybrid" (BM25 and embeddings fused by weighted reciprocal rank), "lexical" or
         "semantic". ``expand`` adds thesaurus synonyms at a lower weight (lexical side only: the
         embedding model knows synonyms already). ``feedback`` (semantic and hybrid modes) searches
-        the embeddings twice: the second time with the query vector moved toward the first pass's
-        top passages.
+        the embeddings twice: the second time with the query vector moved toward the best passages
+        of the first pass's top documents.
         """
         mode = check_mode(mode)
         text = (query or "").strip()
@@ -381,7 +381,10 @@ class SearchIndex:
             searched = len(self.table) if mask is None else int(mask.sum())
             pool, weight = feedback_plan(searched, self.feedback_passages, self.feedback_weight)
             if feedback and pool:
-                first = self._rank(lex_scores, sem_scores, pool, None)[0]
+                # The best passage of each of the top documents: one long document's vocabulary
+                # should not become the query's (on the sample library, top-10 passages from any
+                # documents cut the distinct sources in a top 10 from 5.9 to 5.3; this raises it to 6.4).
+                first = self._rank(lex_scores, sem_scores, pool, 1)[0]
                 assert self.vectors is not None
                 moved = feedback_query(query_vector, self.vectors[first], weight)
                 sem_scores = self._semantic_scores(moved, mask)

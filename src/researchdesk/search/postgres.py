@@ -488,7 +488,7 @@ class PostgresIndex(SearchIndex):
         allowed: list[int] | None,
         depth: int,
     ) -> np.ndarray:
-        """Return the query vector moved toward the first pass's top passages (SearchIndex's feedback)."""
+        """Return the query vector moved toward the first pass's top documents (SearchIndex's feedback)."""
         conn = self._pg.raw()
         searched = self._count
         if allowed is not None:
@@ -497,7 +497,8 @@ class PostgresIndex(SearchIndex):
         pool, weight = feedback_plan(searched, FEEDBACK_PASSAGES, FEEDBACK_WEIGHT)
         if not pool:
             return vector
-        top = _fuse(lex, self._semantic(vector, allowed, depth))[0][:pool]
+        order, _scores, doc_of = _fuse(lex, self._semantic(vector, allowed, depth))
+        top = _cap(order, doc_of, 1)[:pool]
         assert self.embedder is not None
         rows = conn.execute(
             "SELECT embedding::real[] FROM passage_embeddings WHERE model = %s AND passage_id = ANY(%s)",

@@ -20,9 +20,9 @@ def append_rows(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
 
 
 def feedback_plan(searched: int, most: int, weight: float) -> tuple[int, float]:
-    """Return how many top passages feed back into the query, and at what weight.
+    """Return how many top passages (the best of each top document) feed back, and at what weight.
 
-    The top 1 in 100 of the ``searched`` passages, at most ``most``, at ``weight`` scaled by the share
+    1 in 100 of the ``searched`` passages, at most ``most``, at ``weight`` scaled by the share
     of ``most`` taken. Under 100 passages there is no feedback: the "top" would be much of the library,
     and its mean would pull the query toward whatever is typical. In a small library a few passages
     move the query less than ``most`` would, since one wrong passage weighs more: on MED subsets of
