@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from _timing import time_modes
 from researchdesk.models import IndexedPassage
-from researchdesk.search import Filters, MiniLMEmbedder
+from researchdesk.search import MiniLMEmbedder
 from researchdesk.search.postgres import (
     PostgresIndex,
     build_vector_index,
@@ -138,19 +139,6 @@ def postgres_column(
         embedder = MiniLMEmbedder()
         index = PostgresIndex(store, embedder)
         index.search("warm up the model", top_k=10)
-        filters = Filters(source_types=("journal article", "report"), date_from="2015")
-        for label, mode, flt in (
-            ("lexical", "lexical", None),
-            ("semantic", "semantic", None),
-            ("hybrid", "hybrid", None),
-            ("hybrid + filters", "hybrid", filters),
-        ):
-            times = []
-            for q in queries:
-                t = time.perf_counter()
-                index.search(q, top_k=10, mode=mode, filters=flt)
-                times.append(time.perf_counter() - t)
-            arr = np.array(times) * 1000
-            out[label] = (float(np.percentile(arr, 50)), float(np.percentile(arr, 95)))
+        out.update(time_modes(index, queries))
         store.close()
     return out

@@ -34,8 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np
 
 from _med import load_med
+from _timing import percentiles, time_modes
 from researchdesk.models import IndexedPassage
-from researchdesk.search import Filters, MiniLMEmbedder, SearchIndex
+from researchdesk.search import MiniLMEmbedder, SearchIndex
 from researchdesk.search.tokenize import tokenize
 
 SOURCE_TYPES = ("journal article", "report", "news/web", "case study", "our product")
@@ -55,12 +56,6 @@ def peak_rss_mb() -> float:
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def percentiles(times: list[float]) -> tuple[float, float]:
-    """Return (p50, p95) in milliseconds."""
-    arr = np.array(times) * 1000
-    return float(np.percentile(arr, 50)), float(np.percentile(arr, 95))
 
 
 class ComposedEmbedder:
@@ -136,19 +131,7 @@ def search_process(index_dir: Path, queries: list[str]) -> dict[str, object]:
     load_s = time.perf_counter() - started
     index.search("warm up the model", top_k=10)  # loads MiniLM
     out: dict[str, object] = {"load_s": load_s, "passages": len(index)}
-    filters = Filters(source_types=("journal article", "report"), date_from="2015")
-    for label, mode, flt in (
-        ("lexical", "lexical", None),
-        ("semantic", "semantic", None),
-        ("hybrid", "hybrid", None),
-        ("hybrid + filters", "hybrid", filters),
-    ):
-        times = []
-        for q in queries:
-            t = time.perf_counter()
-            index.search(q, top_k=10, mode=mode, filters=flt)
-            times.append(time.perf_counter() - t)
-        out[label] = percentiles(times)
+    out.update(time_modes(index, queries))
     encode_times = []
     for q in queries:
         t = time.perf_counter()
