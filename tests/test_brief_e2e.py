@@ -58,6 +58,12 @@ def test_scan_logs_every_query_and_suggests_verified_evidence(indexed_desk: Desk
     suggested = indexed_desk.store.evidence_for(first_request)
     assert len(suggested) >= 10
     assert {e.role.value for e in suggested} >= {"barrier", "facilitator"}
+    # Quotes cut by different facets from the same sentences are not suggested twice.
+    by_document: dict[int, list[tuple[int, int]]] = {}
+    for e in suggested:
+        for start, end in by_document.get(e.document_id, []):
+            assert not (e.start < end and start < e.end), (e.quote, e.document_id)
+        by_document.setdefault(e.document_id, []).append((e.start, e.end))
     assert len({e.document_id for e in suggested}) >= 5
     for e in suggested:
         text = indexed_desk.store.get_document(e.document_id).text

@@ -141,19 +141,22 @@ def _on_topic(text: str, topic: set[str]) -> bool:
 def _spread(found: dict[str, list[Evidence]], weight: dict[int, float]) -> list[Evidence]:
     """Return the best suggestions, at most a few per document, so quotes come from many sources.
 
-    A suggestion's worth is its role confidence times how high the searches ranked its passage.
+    A suggestion's worth is its role confidence times how high the searches ranked its passage. Two
+    facets' searches can cut different quotes from the same sentences (one sentence, and it with the
+    next); only the worthier of quotes that share words is kept, so a brief never quotes a sentence twice.
     """
     everything = sorted(
         (e for items in found.values() for e in items),
         key=lambda e: -e.confidence * weight.get(e.passage_id, 0.2),
     )
-    per_doc: dict[int, int] = {}
+    spans: dict[int, list[tuple[int, int]]] = {}
     chosen: list[Evidence] = []
     for ev in everything:
         if len(chosen) >= MAX_SUGGESTIONS:
             break
-        if per_doc.get(ev.document_id, 0) >= PER_DOCUMENT_QUOTES:
+        taken = spans.setdefault(ev.document_id, [])
+        if len(taken) >= PER_DOCUMENT_QUOTES or any(ev.start < end and start < ev.end for start, end in taken):
             continue
-        per_doc[ev.document_id] = per_doc.get(ev.document_id, 0) + 1
+        taken.append((ev.start, ev.end))
         chosen.append(ev)
     return chosen
