@@ -21,8 +21,8 @@ from researchdesk.desk import Desk
 from researchdesk.errors import CheckFailed, RenderError, UnknownChoice, WorkflowError
 from researchdesk.evidence.review import verify_all
 from researchdesk.evidence.verify import verify
-from researchdesk.models import SourceType
-from researchdesk.requests.scan import run_scan
+from researchdesk.models import Evidence, SourceType
+from researchdesk.requests.scan import run_scan, similarity, word_trigrams
 from researchdesk.requests.workflow import add_member, file_request
 
 FIRST = (
@@ -58,12 +58,17 @@ def test_scan_logs_every_query_and_suggests_verified_evidence(indexed_desk: Desk
     suggested = indexed_desk.store.evidence_for(first_request)
     assert len(suggested) >= 10
     assert {e.role.value for e in suggested} >= {"barrier", "facilitator"}
-    # Quotes cut by different facets from the same sentences are not suggested twice.
-    by_document: dict[int, list[tuple[int, int]]] = {}
+    # Quotes cut by different facets from the same sentences, or a finding restated in another
+    # section of the same article, are not suggested twice.
+    by_document: dict[int, list[Evidence]] = {}
     for e in suggested:
-        for start, end in by_document.get(e.document_id, []):
-            assert not (e.start < end and start < e.end), (e.quote, e.document_id)
-        by_document.setdefault(e.document_id, []).append((e.start, e.end))
+        for other in by_document.get(e.document_id, []):
+            assert not (e.start < other.end and other.start < e.end), (e.quote, other.quote)
+            assert similarity(word_trigrams(e.quote), word_trigrams(other.quote)) < 0.5, (
+                e.quote,
+                other.quote,
+            )
+        by_document.setdefault(e.document_id, []).append(e)
     assert len({e.document_id for e in suggested}) >= 5
     for e in suggested:
         text = indexed_desk.store.get_document(e.document_id).text

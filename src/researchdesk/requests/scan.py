@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -28,6 +29,10 @@ FACET_ROLES: dict[str, set[Role]] = {
 PER_DOCUMENT_QUOTES = 4  # suggestions per document, so a brief draws on many sources
 MAX_SUGGESTIONS = 40  # a reviewer reads every suggestion: more would bury the good ones
 MIN_CONFIDENCE = 0.5
+# Articles restate their findings (abstract, summary box, discussion): a quote sharing this share of
+# its word trigrams with one already suggested from the same document says the same thing again.
+REPEAT_SIMILARITY = 0.5
+_WORD = re.compile(r"\w+")
 
 
 @dataclass
@@ -141,22 +146,41 @@ def _on_topic(text: str, topic: set[str]) -> bool:
 def _spread(found: dict[str, list[Evidence]], weight: dict[int, float]) -> list[Evidence]:
     """Return the best suggestions, at most a few per document, so quotes come from many sources.
 
-    A suggestion's worth is its role confidence times how high the searches ranked its passage. Two
-    facets' searches can cut different quotes from the same sentences (one sentence, and it with the
-    next); only the worthier of quotes that share words is kept, so a brief never quotes a sentence twice.
+    A suggestion's worth is its role confidence times how high the searches ranked its passage. Only
+    the worthier of two quotes from one document is kept when their spans overlap (two facets'
+    searches can cut one sentence, and it with the next, from the same passage) or when they say the
+    same thing again (REPEAT_SIMILARITY), so a brief does not quote a finding twice.
     """
     everything = sorted(
         (e for items in found.values() for e in items),
         key=lambda e: -e.confidence * weight.get(e.passage_id, 0.2),
     )
-    spans: dict[int, list[tuple[int, int]]] = {}
+    taken: dict[int, list[tuple[Evidence, set[tuple[str, ...]]]]] = {}
     chosen: list[Evidence] = []
     for ev in everything:
         if len(chosen) >= MAX_SUGGESTIONS:
             break
-        taken = spans.setdefault(ev.document_id, [])
-        if len(taken) >= PER_DOCUMENT_QUOTES or any(ev.start < end and start < ev.end for start, end in taken):
+        same_document = taken.setdefault(ev.document_id, [])
+        grams = word_trigrams(ev.quote)
+        if len(same_document) >= PER_DOCUMENT_QUOTES or any(
+            (ev.start < other.end and other.start < ev.end)
+            or similarity(grams, other_grams) >= REPEAT_SIMILARITY
+            for other, other_grams in same_document
+        ):
             continue
-        taken.append((ev.start, ev.end))
+        same_document.append((ev, grams))
         chosen.append(ev)
     return chosen
+
+
+def word_trigrams(text: str) -> set[tuple[str, ...]]:
+    """Return the text's word trigrams, lower-cased (a short text gives its words as one tuple)."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    if len(words) < 3:
+        return {tuple(words)} if words else set()
+    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+
+
+def similarity(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> float:
+    """Return the Jaccard similarity of two trigram sets (0 when either is empty)."""
+    return len(a & b) / len(a | b) if a and b else 0.0
