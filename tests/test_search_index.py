@@ -370,6 +370,17 @@ def test_save_and_load_round_trip_in_plain_files(
     assert len(os.listdir("/proc/self/fd")) <= open_files
 
 
+def test_a_loaded_index_that_grows_saves_its_old_texts_and_its_new_ones(tmp_path: Path) -> None:
+    SearchIndex.build(make_passages({1, 2, 3}), embedder=None).save(tmp_path / "index")
+    grown = SearchIndex.load(tmp_path / "index")
+    grown.add(make_passages({4, 5}, first_id=50))
+    grown.save(tmp_path / "index")  # old texts are copied from the file being replaced
+    again = SearchIndex.load(tmp_path / "index")
+    expected = [p.text for p in make_passages({1, 2, 3}) + make_passages({4, 5}, first_id=50)]
+    assert [again.table.passage(r).text for r in range(len(again))] == expected
+    assert again.search("hygiene", mode="lexical").hits[0].document_id == 5
+
+
 def test_load_refuses_missing_foreign_or_other_model_index(
     tmp_path: Path, lexical_index: SearchIndex, embedder: MiniLMEmbedder
 ) -> None:

