@@ -236,10 +236,18 @@ def small_libraries(index: SearchIndex, coll: Collection, draws: int = 8) -> Non
         f"  {'abstracts':>9} {'passages fed back':>17} {'none':>7} {'full weight':>11} {'scaled (ours)':>13}"
     )
     rng = np.random.default_rng(5)
-    saved = index.feedback_weight
+    saved = index.embedder, index.feedback_weight
+    assert index.embedder is not None
+    index.embedder = _CachedEmbedder(index.embedder)  # the same 30 queries are encoded once
     for size in (120, 200, 300, 500, 800):
         passages = min(index.feedback_passages, size // 100)
-        scores: dict[str, list[float]] = {"none": [], "full": [], "scaled": []}
+        # feedback_plan scales the weight by passages / feedback_passages; "full" undoes the scaling.
+        weights = {
+            "none": saved[1],
+            "full": saved[1] * index.feedback_passages / passages,
+            "scaled": saved[1],
+        }
+        scores: dict[str, list[float]] = {variant: [] for variant in weights}
         for _ in range(draws):
             subset = set(rng.choice(sorted(coll.documents), size, replace=False).tolist())
             only = Filters(document_ids=tuple(sorted(subset)))
@@ -247,17 +255,15 @@ def small_libraries(index: SearchIndex, coll: Collection, draws: int = 8) -> Non
                 relevant = coll.qrels[q] & subset
                 if not relevant:
                     continue
-                for variant in scores:
-                    # feedback_plan scales the weight by passages / feedback_passages; undo it for "full".
-                    full = saved * index.feedback_passages / passages
-                    index.feedback_weight = full if variant == "full" else saved
+                for variant, weight in weights.items():
+                    index.feedback_weight = weight
                     hits = index.search(
                         text, top_k=10, filters=only, max_per_document=None, feedback=variant != "none"
                     ).hits
                     scores[variant].append(ndcg_at([h.document_id for h in hits], relevant))
-        index.feedback_weight = saved
         none, full, scaled = (float(np.mean(scores[v])) for v in ("none", "full", "scaled"))
         print(f"  {size:>9} {passages:>17} {none:7.4f} {full:11.4f} {scaled:13.4f}")
+    index.embedder, index.feedback_weight = saved
 
 
 def main(argv: list[str] | None = None) -> None:
