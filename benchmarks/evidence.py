@@ -9,6 +9,9 @@ Data (relative to the repository root; none of it is trained on, see data/README
                                                              classifier ran on them: the first held-out figure
   benchmarks/data/evidence_holdout2.csv                      sentences from 4 more articles, by a third reader,
                                                              labelled before any classifier ran on them
+  benchmarks/data/evidence_phrases_dev.csv                   table-style factor phrases by one reader; the
+                                                             phrase lexicon was tuned on them
+  benchmarks/data/evidence_phrases_test.csv                  factor phrases by another reader, measured once
 
 Scores are for three classes, barrier / facilitator / other (every other role, and the authors'
 "Suggestion", counts as other). Run:  .venv/bin/python benchmarks/evidence.py
@@ -122,6 +125,14 @@ def main() -> int:
         (
             "second held-out set (4 more articles, third reader)",
             ROOT / "benchmarks/data/evidence_holdout2.csv",
+        ),
+        (
+            "table-style factor phrases, development (phrase lexicon tuned on them)",
+            ROOT / "benchmarks/data/evidence_phrases_dev.csv",
+        ),
+        (
+            "table-style factor phrases, held out (another reader)",
+            ROOT / "benchmarks/data/evidence_phrases_test.csv",
         ),
     ]
     for name, path in datasets:

@@ -36,7 +36,7 @@ from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
-from researchdesk.evidence.classify import classify_cues, combine, decide, score
+from researchdesk.evidence.classify import combine, decide, score, sentence_cues
 from researchdesk.evidence.model import (
     CLASSES,
     DENSE,
@@ -181,7 +181,7 @@ def _build() -> tuple[np.ndarray, dict[str, object]]:
     y = np.array([CLASSES.index(coarse(r["label"])) for r in rows])
     groups = [r["article_id"] for r in rows]
     x = design(texts)
-    cue_roles = [classify_cues(t).role for t in texts]
+    cue_roles = [sentence_cues(t).role for t in texts]
     cue_f1 = macro_f1(y.tolist(), combined(cue_roles, np.zeros((len(y), 3)), 1.01, 1.01))
     grid = []
     cv_probs = {}

@@ -10,6 +10,9 @@ The classifier is a weighted cue lexicon (``cues.py``) read with a little senten
 * contrast — the clause after "but"/"however" weighs more, an "although"/"despite" clause less;
 * numbers — percentages, "16 of 18", test statistics make a finding a statistic unless a strong cue says more.
 
+A short table item with no clause ("High staff turnover", "Trusted messengers") is a *factor phrase*:
+its polarity decides (``phrases.py``: good and bad things, the words that raise, lower or judge them).
+
 A small trained model (``model.py``: logistic regression over the cue scores and hashed words, weights
 shipped in the package) then settles barrier / facilitator / other: it may promote a sentence the cues
 leave without a role and veto a cue decision it finds unlikely (``combine``). ``classify_cues`` is the
@@ -37,6 +40,7 @@ from researchdesk.evidence.cues import (
     find_cues,
 )
 from researchdesk.evidence.model import default_model
+from researchdesk.evidence.phrases import is_factor_phrase, phrase_role
 from researchdesk.models import Classification, Role
 
 # Scores at or above this make a role a candidate; below it a sentence is context.
@@ -217,6 +221,21 @@ def _cue_reading(stripped: str, context: str) -> tuple[dict[Role, float], list[s
     return own, reasons, Classification(role, confidence, reason)
 
 
+def _factor_reading(stripped: str, cues: Classification) -> Classification | None:
+    """Return the role of a table-style factor phrase ("Lack of trust"), or None for other texts.
+
+    The phrase's polarity (``phrases.py``) decides; where it is neutral, a barrier or facilitator cue
+    does. Neither the sentence model nor the sentence thresholds apply: both were made for sentences.
+    """
+    if not is_factor_phrase(stripped):
+        return None
+    role, value, why = phrase_role(stripped)
+    if role is None:
+        return cues if cues.role in (Role.BARRIER, Role.FACILITATOR) else None
+    confidence = _confidence(abs(value), 0.0)
+    return Classification(role, confidence, f"factor phrase, {role.value}: {', '.join(why[:5])}")
+
+
 def classify_cues(text: str, context: str = "", table_label: str = "") -> Classification:
     """Return the role of ``text`` by the cue lexicon alone, with a confidence and the cue phrases behind it.
 
@@ -226,7 +245,18 @@ def classify_cues(text: str, context: str = "", table_label: str = "") -> Classi
     stripped, early = _early(text, table_label)
     if early is not None:
         return early
-    return _cue_reading(stripped, context)[2]
+    cues = _cue_reading(stripped, context)[2]
+    return _factor_reading(stripped, cues) or cues
+
+
+def sentence_cues(text: str) -> Classification:
+    """Return the cue lexicon's reading of ``text`` as a sentence, without the factor-phrase reading.
+
+    The trained model's thresholds were chosen against this reading (``benchmarks/train_roles.py``):
+    ``classify`` applies the model only where a text is not a factor phrase with a polarity.
+    """
+    stripped, early = _early(text, "")
+    return early if early is not None else _cue_reading(stripped, "")[2]
 
 
 def combine(cue_role: Role, p: Mapping[str, float], promote: float, veto: float) -> Role | None:
@@ -258,6 +288,9 @@ def classify(text: str, context: str = "", table_label: str = "") -> Classificat
     own, reasons, cues = _cue_reading(stripped, context)
     if len(stripped) > LONG_TEXT:
         return cues  # not a quote; the cue reading already says so and caps the confidence
+    factor = _factor_reading(stripped, cues)
+    if factor is not None:
+        return factor
     model = default_model()
     p = model.predict_proba(stripped, own, decide(own)[0])
     shown = f"model: p(barrier)={p['barrier']:.2f}, p(facilitator)={p['facilitator']:.2f}"

@@ -1,0 +1,109 @@
+"""Factor phrases (table items): their shape, their compositional polarity and how classify uses them."""
+
+from __future__ import annotations
+
+import pytest
+
+from researchdesk.evidence import classify
+from researchdesk.evidence.classify import classify_cues
+from researchdesk.evidence.phrases import is_factor_phrase, is_suggestion, phrase_role, polarity
+from researchdesk.models import Role
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["High staff turnover", "Lack of trust.", "Dedicated IT support", "Champion left the agency", "Stigma"],
+)
+def test_table_items_are_factor_phrases(text: str) -> None:
+    assert is_factor_phrase(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Staff turnover was high in the first year.",  # an auxiliary makes a clause
+        "We could not find a venue",  # a subject
+        "Recruitment by trusted individuals in their communities motivated participants to enroll.",
+        "Median household income, $",  # a table stub
+        "Age, mean (SD), y",
+        "Why did the coalition stall?",
+        "Funding was cut. Staff left.",
+        "",
+    ],
+)
+def test_sentences_and_stubs_are_not_factor_phrases(text: str) -> None:
+    assert not is_factor_phrase(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "role"),
+    [
+        # A lowerer turns the noun it modifies, whichever way the noun points.
+        ("Low cost", Role.FACILITATOR),
+        ("High costs", Role.BARRIER),
+        ("Low trust among residents", Role.BARRIER),
+        ("High trust among residents", Role.FACILITATOR),
+        ("Reduced stigma", Role.FACILITATOR),
+        ("Overcoming language barriers", Role.FACILITATOR),
+        # A judging word says which way it went.
+        ("Manageable caseloads", Role.FACILITATOR),
+        ("Unsupportive leadership", Role.BARRIER),
+        # A verb after a good thing can take it away.
+        ("Funding ended", Role.BARRIER),
+        ("Key champion left the organization", Role.BARRIER),
+        # The head of a compound or of a complement decides.
+        ("Staff shortages", Role.BARRIER),
+        ("Barriers to engagement", Role.BARRIER),
+        ("Lack of support from leadership", Role.BARRIER),
+        # Modifiers that stand alone.
+        ("Inconsistent enforcement", Role.BARRIER),
+        ("Dedicated project coordinator", Role.FACILITATOR),
+    ],
+)
+def test_polarity_is_compositional(text: str, role: Role) -> None:
+    found, value, reasons = phrase_role(text)
+    assert found is role, (value, reasons)
+    assert reasons
+
+
+def test_a_leaning_noun_alone_decides_nothing() -> None:
+    assert phrase_role("Monthly coalition meetings")[0] is None
+    assert phrase_role("Participant characteristics") == (None, 0.0, [])
+    assert polarity("Adequate funding")[0] >= 1.0  # modified, the same noun is a clear factor
+
+
+def test_a_phrase_that_starts_with_a_verb_is_a_suggestion() -> None:
+    assert is_suggestion("Offer classes in the evening")
+    assert phrase_role("Provide technical assistance to small retailers")[0] is Role.RECOMMENDATION
+    assert not is_suggestion("Support from elected officials")  # "support" is the noun here
+    assert phrase_role("Support from elected officials")[0] is Role.FACILITATOR
+
+
+@pytest.mark.parametrize(
+    ("text", "role"),
+    [
+        ("Competing priorities", Role.BARRIER),
+        ("Poor communication between agencies", Role.BARRIER),
+        ("Trusted community messengers", Role.FACILITATOR),
+        ("Peer support", Role.FACILITATOR),
+        ("Offer classes in the evening", Role.RECOMMENDATION),
+        ("Participant characteristics", Role.CONTEXT),
+    ],
+)
+def test_classify_reads_table_items_as_factors(text: str, role: Role) -> None:
+    for result in (classify(text), classify_cues(text)):
+        assert result.role is role, result.reason
+        assert 0.0 <= result.confidence <= 1.0
+
+
+def test_factor_reading_says_why() -> None:
+    result = classify("Lack of broadband in rural areas")
+    assert result.role is Role.BARRIER
+    assert result.reason.startswith("factor phrase") and "lack" in result.reason
+
+
+def test_sentences_do_not_take_the_factor_reading() -> None:
+    sentence = "Staff turnover was high, and the coalition met less often in the second year."
+    assert not classify(sentence).reason.startswith("factor phrase")
+    # A table label still decides over the phrase's own polarity.
+    assert classify("Low cost", table_label="Barriers").role is Role.BARRIER
