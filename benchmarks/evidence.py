@@ -1,7 +1,7 @@
 """Print role-classification quality and speed: the classifier (cue lexicon + trained model), the cue
 lexicon alone and a keyword-only baseline, run in the same process on the same sentences.
 
-Data (relative to the repository root; none of it is trained on, see data/README.md):
+Data (relative to the repository root; see data/README.md for how each set was made and used):
   ../shared/data/labels/pcd2024_barrier_facilitator_dev.csv  22 author-labelled table statements
   benchmarks/data/evidence_dev.csv                           hand-labelled sentences the lexicon was tuned on
   benchmarks/data/evidence_test.csv                          sentences from other articles, labelled after a freeze
@@ -9,9 +9,9 @@ Data (relative to the repository root; none of it is trained on, see data/README
                                                              classifier ran on them: the first held-out figure
   benchmarks/data/evidence_holdout2.csv                      sentences from 4 more articles, by a third reader,
                                                              labelled before any classifier ran on them
-  benchmarks/data/evidence_phrases_dev.csv                   table-style factor phrases by one reader; the
-                                                             phrase lexicon was tuned on them
-  benchmarks/data/evidence_phrases_test.csv                  factor phrases by another reader, measured once
+  benchmarks/data/evidence_phrases_dev.csv                   table-style factor phrases by one reader: the phrase
+                                                             lexicon was tuned and the phrase head trained on them
+  benchmarks/data/evidence_phrases_test.csv                  factor phrases by another reader, never trained on
 
 Scores are for three classes, barrier / facilitator / other (every other role, and the authors'
 "Suggestion", counts as other). Run:  .venv/bin/python benchmarks/evidence.py

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+import numpy as np
 import pytest
 
-from researchdesk.evidence import classify
+from researchdesk.evidence import classify, classify_many, phrase_model
 from researchdesk.evidence.classify import classify_cues
 from researchdesk.evidence.phrases import is_factor_phrase, is_suggestion, phrase_role, polarity
 from researchdesk.models import Role
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(
@@ -107,3 +113,43 @@ def test_sentences_do_not_take_the_factor_reading() -> None:
     assert not classify(sentence).reason.startswith("factor phrase")
     # A table label still decides over the phrase's own polarity.
     assert classify("Low cost", table_label="Barriers").role is Role.BARRIER
+
+
+def test_the_phrase_head_reads_what_the_lexicon_leaves_neutral() -> None:
+    text = "Dependence on volunteer drivers"
+    assert phrase_role(text)[0] is None  # no word of the lexicon decides it
+    result = classify(text)
+    assert result.reason.startswith("factor phrase") and "phrase model" in result.reason, result.reason
+    assert result.role in (Role.BARRIER, Role.FACILITATOR, Role.CONTEXT)
+    # One batch or one at a time, the same reading; the lexicon alone does not use the head.
+    assert classify_many(["Lack of trust", text, "Stigma"])[1] == result
+    assert "phrase model" not in classify_cues(text).reason
+
+
+def test_without_an_embedder_the_lexicon_reads_phrases_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RESEARCHDESK_EMBEDDER", "none")
+    phrase_model._embedder.cache_clear()
+    try:
+        assert phrase_model.phrase_probabilities(["Dependence on volunteer drivers"]) is None
+        result = classify("Dependence on volunteer drivers")
+        assert "phrase model" not in result.reason
+        assert classify("High staff turnover").role is Role.BARRIER
+    finally:
+        monkeypatch.delenv("RESEARCHDESK_EMBEDDER")
+        phrase_model._embedder.cache_clear()
+
+
+def test_training_script_rebuilds_the_shipped_head() -> None:
+    pytest.importorskip("sklearn")
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import train_phrases
+    finally:
+        sys.path.pop(0)
+    matrix, meta = train_phrases.build()
+    shipped = phrase_model.default_head()
+    # Embeddings may differ in the last float bits between machines; the weights agree far closer.
+    assert np.allclose(matrix[:-1], shipped.weights, atol=1e-3)
+    assert np.allclose(matrix[-1], shipped.bias, atol=1e-3)
+    assert meta["threshold"] == shipped.threshold and meta["C"] == shipped.meta["C"]
+    assert meta["training"] == shipped.meta["training"]

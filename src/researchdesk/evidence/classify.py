@@ -26,6 +26,8 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 
+import numpy as np
+
 from researchdesk.evidence.cues import (
     CONCESSIVE,
     CONTRAST_AFTER,
@@ -40,6 +42,7 @@ from researchdesk.evidence.cues import (
     find_cues,
 )
 from researchdesk.evidence.model import default_model
+from researchdesk.evidence.phrase_model import default_head, phrase_probabilities
 from researchdesk.evidence.phrases import is_factor_phrase, phrase_role
 from researchdesk.models import Classification, Role
 
@@ -221,19 +224,35 @@ def _cue_reading(stripped: str, context: str) -> tuple[dict[Role, float], list[s
     return own, reasons, Classification(role, confidence, reason)
 
 
-def _factor_reading(stripped: str, cues: Classification) -> Classification | None:
+def _factor_reading(
+    stripped: str, cues: Classification, head: bool = False, row: np.ndarray | None = None
+) -> Classification | None:
     """Return the role of a table-style factor phrase ("Lack of trust"), or None for other texts.
 
     The phrase's polarity (``phrases.py``) decides; where it is neutral, a barrier or facilitator cue
-    does. Neither the sentence model nor the sentence thresholds apply: both were made for sentences.
+    does, and then (with ``head``) the phrase head over the phrase's embedding (``phrase_model.py``;
+    ``row`` is its probabilities when already computed). The sentence model does not apply.
     """
     if not is_factor_phrase(stripped):
         return None
     role, value, why = phrase_role(stripped)
-    if role is None:
-        return cues if cues.role in (Role.BARRIER, Role.FACILITATOR) else None
-    confidence = _confidence(abs(value), 0.0)
-    return Classification(role, confidence, f"factor phrase, {role.value}: {', '.join(why[:5])}")
+    if role is not None:
+        confidence = _confidence(abs(value), 0.0)
+        return Classification(role, confidence, f"factor phrase, {role.value}: {', '.join(why[:5])}")
+    if cues.role in (Role.BARRIER, Role.FACILITATOR) or not head or stripped.endswith("."):
+        return cues if cues.role in (Role.BARRIER, Role.FACILITATOR) else None  # see needs_phrase_head
+    if row is None:
+        probs = phrase_probabilities([stripped])
+        if probs is None:
+            return None
+        row = probs[0]
+    shown = f"phrase model: p(barrier)={row[0]:.2f}, p(facilitator)={row[1]:.2f}"
+    decided = default_head().decide(row)
+    if decided == "other":
+        return Classification(cues.role, cues.confidence, f"factor phrase, no role; {shown}")
+    return Classification(
+        Role(decided), round(min(0.9, float(max(row[:2]))), 3), f"factor phrase, {decided} by the {shown}"
+    )
 
 
 def classify_cues(text: str, context: str = "", table_label: str = "") -> Classification:
@@ -247,6 +266,18 @@ def classify_cues(text: str, context: str = "", table_label: str = "") -> Classi
         return early
     cues = _cue_reading(stripped, context)[2]
     return _factor_reading(stripped, cues) or cues
+
+
+def needs_phrase_head(text: str) -> bool:
+    """Return True for a table item that neither the phrase lexicon nor a cue gives a role to.
+
+    Those are what the phrase head reads; an item ending with a full stop is not one of them: table
+    cells seldom end with a stop, short sentences and captions do ("Smoking.").
+    """
+    stripped = text.strip()
+    if not is_factor_phrase(stripped) or stripped.endswith(".") or phrase_role(stripped)[0] is not None:
+        return False
+    return sentence_cues(stripped).role not in (Role.BARRIER, Role.FACILITATOR)
 
 
 def sentence_cues(text: str) -> Classification:
@@ -282,13 +313,17 @@ def classify(text: str, context: str = "", table_label: str = "") -> Classificat
     table's label for the row, e.g. "Barriers") decides when it names a role. Empty, non-English and
     non-text input gives role ``context`` with low confidence, never an exception.
     """
+    return _classify(text, context, table_label)
+
+
+def _classify(text: str, context: str, table_label: str, row: np.ndarray | None = None) -> Classification:
     stripped, early = _early(text, table_label)
     if early is not None:
         return early
     own, reasons, cues = _cue_reading(stripped, context)
     if len(stripped) > LONG_TEXT:
         return cues  # not a quote; the cue reading already says so and caps the confidence
-    factor = _factor_reading(stripped, cues)
+    factor = _factor_reading(stripped, cues, head=True, row=row)
     if factor is not None:
         return factor
     model = default_model()
@@ -346,5 +381,12 @@ def decide(scores: dict[Role, float]) -> tuple[Role, str]:
 
 
 def classify_many(texts: Iterable[str]) -> list[Classification]:
-    """Return one classification per text, in order; a bad text gives role context, never an error."""
-    return [classify(text) for text in texts]
+    """Return one classification per text, in order; a bad text gives role context, never an error.
+
+    The table items the phrase lexicon leaves neutral are embedded in one batch.
+    """
+    items = list(texts)
+    neutral = [i for i, t in enumerate(items) if isinstance(t, str) and needs_phrase_head(t)]
+    probs = phrase_probabilities([items[i].strip() for i in neutral]) if neutral else None
+    rows = dict(zip(neutral, probs, strict=True)) if probs is not None else {}
+    return [_classify(text, "", "", rows.get(i)) for i, text in enumerate(items)]

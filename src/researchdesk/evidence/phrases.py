@@ -159,7 +159,7 @@ def is_factor_phrase(text: str) -> bool:
     """Return True for a short text shaped like a table's item ("Lack of trust", "Funding ended")."""
     stripped = text.strip()
     words = _WORD.findall(stripped.lower())
-    if not words or len(words) > MAX_WORDS or stripped.endswith("?"):
+    if not words or len(words) > MAX_WORDS or stripped.endswith(("?", ":")):
         return False
     if stripped.endswith("."):
         # Table items rarely end with a full stop; beyond a few words one usually closes a sentence.
@@ -201,7 +201,7 @@ def polarity(text: str) -> tuple[float, list[str]]:
         if i in used:
             continue
         own = GOOD_WORDS.get(word, 0.0) - BAD_WORDS.get(word, 0.0)
-        if not own and word in LOWERERS:
+        if not own and word in LOWERERS and word != "no":
             own = -1.0
         elif not own and word in GOOD_RAISERS:
             own = 1.0
