@@ -3,12 +3,13 @@
 Reads   benchmarks/data/evidence_phrases_train.csv   (training only; see data/README.md)
 Writes  src/researchdesk/evidence/model/phrase_head.npy and phrase_head.json
 
-Nothing evaluated is trained on: the phrase development and held-out sets
-(benchmarks/data/evidence_phrases_dev.csv, evidence_phrases_test.csv) are read only to drop training
-items that nearly repeat one of them. The regularisation strength and the threshold are chosen by
-cross-validation grouped by reader on the training phrases alone, scoring what ``classify`` does: the
-head reads only the items the lexicon leaves neutral (``needs_phrase_head``), classify the rest. scikit-learn (the `dev` extra) is
-needed here, never at run time.
+The training file holds three readers' phrases (A, B, and C, which is also the development set
+evidence_phrases_dev.csv). The held-out set (evidence_phrases_test.csv) is never trained on: it is
+read only to drop training items that share half their words with one of its items. The
+regularisation strength and the threshold are chosen by cross-validation that leaves one reader out,
+on the training phrases alone, scoring what ``classify`` does: the head reads only the items that
+nothing else gives a role (``needs_phrase_head``). scikit-learn (the `dev` extra) is needed here, never
+at run time.
 
 Run:   .venv/bin/python benchmarks/train_phrases.py            rebuild and write the head
        .venv/bin/python benchmarks/train_phrases.py --check    rebuild in memory, compare with the shipped files
@@ -21,7 +22,6 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import csv
 import hashlib
 import json
 import sys
@@ -35,6 +35,7 @@ from threadpoolctl import threadpool_limits
 from researchdesk.evidence.classify import classify, needs_phrase_head
 from researchdesk.evidence.phrase_model import CLASSES, FORMAT, META_FILE, WEIGHTS_FILE, PhraseHead, load_head
 from researchdesk.search.embed import MiniLMEmbedder
+from train_roles import coarse, macro_f1, read_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN = ROOT / "benchmarks/data/evidence_phrases_train.csv"
@@ -43,16 +44,6 @@ OUT = ROOT / "src/researchdesk/evidence/model"
 C_GRID = (0.3, 1.0, 3.0, 10.0)
 THRESHOLDS = (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
 OVERLAP = 0.5
-
-
-def coarse(label: str) -> str:
-    label = label.strip().lower()
-    return label if label in ("barrier", "facilitator") else "other"
-
-
-def read_rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
 
 
 def _words(text: str) -> set[str]:
@@ -70,17 +61,7 @@ def drop_overlaps(rows: list[dict[str, str]], evaluation: list[str]) -> tuple[li
     return kept, len(rows) - len(kept)
 
 
-def macro_f1(gold: list[int], pred: list[int]) -> float:
-    f1s = []
-    for k in range(len(CLASSES)):
-        tp = sum(1 for g, p in zip(gold, pred, strict=True) if g == k and p == k)
-        fp = sum(1 for g, p in zip(gold, pred, strict=True) if g != k and p == k)
-        fn = sum(1 for g, p in zip(gold, pred, strict=True) if g == k and p != k)
-        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    return sum(f1s) / len(f1s)
-
-
-def lexicon_class(text: str) -> int | None:
+def class_without_head(text: str) -> int | None:
     """Return the class ``classify`` gives without the head (None for the items it leaves to the head)."""
     if needs_phrase_head(text):
         return None
@@ -92,11 +73,12 @@ def fit(x: np.ndarray, y: np.ndarray, c: float) -> LogisticRegression:
     return LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(x, y)
 
 
-def pipeline(lexicon: list[int | None], probs: np.ndarray, threshold: float) -> list[int]:
+def pipeline(without_head: list[int | None], probs: np.ndarray, threshold: float) -> list[int]:
+    """Return the classes ``classify`` gives: the head's decision where it is asked, else the rest's."""
     out = []
-    for lex, row in zip(lexicon, probs, strict=True):
-        if lex is not None:
-            out.append(lex)
+    for known, row in zip(without_head, probs, strict=True):
+        if known is not None:
+            out.append(known)
             continue
         best = int(np.argmax(row[:2]))
         out.append(best if row[best] >= threshold else CLASSES.index("other"))
@@ -117,7 +99,7 @@ def _build() -> tuple[np.ndarray, dict[str, object]]:
     groups = [r["reader"] for r in rows]
     embedder = MiniLMEmbedder()
     x = embedder.encode(texts).astype(np.float64)
-    lexicon = [lexicon_class(t) for t in texts]
+    without_head = [class_without_head(t) for t in texts]
     scores = []
     for c in C_GRID:
         probs = np.zeros((len(y), len(CLASSES)))
@@ -126,11 +108,11 @@ def _build() -> tuple[np.ndarray, dict[str, object]]:
             model = fit(x[~test], y[~test], c)
             probs[test] = model.predict_proba(x[test])
         for threshold in THRESHOLDS:
-            pred = pipeline(lexicon, probs, threshold)
+            pred = pipeline(without_head, probs, threshold)
             scores.append((round(macro_f1(y.tolist(), pred), 4), c, threshold))
     # On a tie the smaller C, then the higher threshold (fewer phrases moved off "other").
     best_f1, best_c, best_threshold = max(scores, key=lambda s: (s[0], -s[1], s[2]))
-    lexicon_only = macro_f1(y.tolist(), [k if k is not None else CLASSES.index("other") for k in lexicon])
+    head_off = macro_f1(y.tolist(), [k if k is not None else CLASSES.index("other") for k in without_head])
     model = fit(x, y, best_c)
     matrix = np.vstack([model.coef_.T, model.intercept_[None, :]]).astype(np.float32)
     meta: dict[str, object] = {
@@ -148,8 +130,8 @@ def _build() -> tuple[np.ndarray, dict[str, object]]:
             "readers": sorted(set(groups)),
         },
         "cross_validated_macro_f1_by_reader": {
-            "lexicon alone": round(lexicon_only, 4),
-            "lexicon and head": {f"C={c} threshold={t}": f1 for f1, c, t in scores},
+            "without the head": round(head_off, 4),
+            "with the head": {f"C={c} threshold={t}": f1 for f1, c, t in scores},
             "chosen": best_f1,
         },
     }
