@@ -156,6 +156,19 @@ def test_table_row_without_role_label_uses_text() -> None:
     assert len(found) == 1 and found[0].role is Role.BARRIER and found[0].label == ""
 
 
+@pytest.mark.parametrize(
+    ("theme", "role"),
+    [("Trusted community messengers", Role.FACILITATOR), ("Low reimbursement rates", Role.BARRIER)],
+)
+def test_table_row_theme_read_as_a_factor_phrase_gives_the_role(theme: str, role: Role) -> None:
+    row = f"{theme} | Staff at the three clinics described how this worked in the first year of the program."
+    text = "T\n\n" + row
+    found = candidates(_passage(text, row, kind=BlockKind.TABLE_ROW, label="Theme"), [], text)
+    assert [(e.role, e.label) for e in found] == [(role, theme)]
+    assert found[0].reason.startswith("row theme: factor phrase")
+    assert found[0].quote == text[found[0].start : found[0].end]
+
+
 def test_table_row_of_numbers_gives_nothing() -> None:
     row = "Alpine County | NA | 738.33 | D | NA"
     text = "T\n\n" + row

@@ -306,16 +306,14 @@ def _table_candidates(
             continue
         start, end = cells[index]
         classification = classify(cell, context=theme, table_label=passage.label)
-        if label_role is None and theme:
-            # The theme cell often names the role ("Lack of staff nutrition knowledge").
-            themed = classify(f"{theme}. {cell}")
-            if themed.role in (Role.BARRIER, Role.FACILITATOR) and classification.role not in (
-                Role.BARRIER,
-                Role.FACILITATOR,
-            ):
-                classification = Classification(
-                    themed.role, themed.confidence, f"with row theme: {themed.reason}"
-                )
+        if label_role is None and theme and classification.role not in (Role.BARRIER, Role.FACILITATOR):
+            # The theme cell often names the role: as a factor phrase ("Trusted community messengers",
+            # "Lack of staff nutrition knowledge") or read together with the cell.
+            for probe, how in ((theme, "row theme"), (f"{theme}. {cell}", "with row theme")):
+                themed = classify(probe)
+                if themed.role in (Role.BARRIER, Role.FACILITATOR):
+                    classification = Classification(themed.role, themed.confidence, f"{how}: {themed.reason}")
+                    break
         _, matched = _relevance(f"{theme} {cell}", terms)
         if (terms or wanted) and not matched and classification.role not in wanted:
             continue
