@@ -194,7 +194,10 @@ def classify_(
     ),
     as_json: bool = typer.Option(True, "--json/--text", help="One JSON object per line (default)."),
 ) -> None:
-    """Classify texts, one per line: {"text", "role", "confidence", "codes"} per line. Bad lines never stop the batch."""
+    """Classify texts, one per line: {"text", "role", "confidence", "codes"} per line. Bad lines never stop the batch.
+
+    Sentences are read by the cue lexicon and the sentence model; short table items ("High staff turnover", "Trusted messengers") by their polarity, and where no word decides, by the phrase model. The "reason" field says which.
+    """
     from researchdesk.evidence.codebooks import builtin_codebooks, load_codebook, suggest_codes
 
     books = [load_codebook(name) for name in builtin_codebooks()]
