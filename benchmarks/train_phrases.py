@@ -33,7 +33,15 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from researchdesk.evidence.classify import classify, needs_phrase_head
-from researchdesk.evidence.phrase_model import CLASSES, FORMAT, META_FILE, WEIGHTS_FILE, PhraseHead, load_head
+from researchdesk.evidence.phrase_model import (
+    CLASSES,
+    EXAMPLES_FILE,
+    FORMAT,
+    META_FILE,
+    WEIGHTS_FILE,
+    PhraseHead,
+    load_head,
+)
 from researchdesk.search.embed import MiniLMEmbedder
 from train_roles import coarse, macro_f1, read_rows
 
@@ -85,13 +93,14 @@ def pipeline(without_head: list[int | None], probs: np.ndarray, threshold: float
     return out
 
 
-def build() -> tuple[np.ndarray, dict[str, object]]:
-    """Return the head's matrix (weights with the bias as last row) and its JSON description."""
+def build() -> tuple[np.ndarray, dict[str, object], np.ndarray]:
+    """Return the head's matrix (weights with the bias as last row), its JSON description and the
+    training phrases' vectors (float16, in the order of ``meta["examples"]``)."""
     with threadpool_limits(limits=1):
         return _build()
 
 
-def _build() -> tuple[np.ndarray, dict[str, object]]:
+def _build() -> tuple[np.ndarray, dict[str, object], np.ndarray]:
     evaluation = [r["text"] for path in EVALUATION for r in read_rows(path)]
     rows, dropped = drop_overlaps(read_rows(TRAIN), evaluation)
     texts = [r["text"] for r in rows]
@@ -134,12 +143,13 @@ def _build() -> tuple[np.ndarray, dict[str, object]]:
             "with the head": {f"C={c} threshold={t}": f1 for f1, c, t in scores},
             "chosen": best_f1,
         },
+        "examples": [{"text": t, "label": CLASSES[k]} for t, k in zip(texts, y.tolist(), strict=True)],
     }
-    return matrix, meta
+    return matrix, meta, x.astype(np.float16)
 
 
 def main() -> int:
-    matrix, meta = build()
+    matrix, meta, examples = build()
     if "--check" in sys.argv:
         shipped = load_head()
         same = np.allclose(matrix[:-1], shipped.weights, atol=1e-4) and np.allclose(
@@ -149,6 +159,7 @@ def main() -> int:
         return 0 if same else 1
     OUT.mkdir(parents=True, exist_ok=True)
     np.save(OUT / WEIGHTS_FILE, matrix)
+    np.save(OUT / EXAMPLES_FILE, examples)
     (OUT / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     head = load_head(OUT)
     assert isinstance(head, PhraseHead)

@@ -120,6 +120,7 @@ def test_the_phrase_head_reads_what_the_lexicon_leaves_neutral() -> None:
     assert phrase_role(text)[0] is None  # no word of the lexicon decides it
     result = classify(text)
     assert result.reason.startswith("factor phrase") and "phrase model" in result.reason, result.reason
+    assert "nearest labelled example" in result.reason  # the training phrase behind the decision
     assert result.role in (Role.BARRIER, Role.FACILITATOR, Role.CONTEXT)
     # One batch or one at a time, the same reading; the lexicon alone does not use the head.
     assert classify_many(["Lack of trust", text, "Stigma"])[1] == result
@@ -130,7 +131,7 @@ def test_without_an_embedder_the_lexicon_reads_phrases_alone(monkeypatch: pytest
     monkeypatch.setenv("RESEARCHDESK_EMBEDDER", "none")
     phrase_model._embedder.cache_clear()
     try:
-        assert phrase_model.phrase_probabilities(["Dependence on volunteer drivers"]) is None
+        assert phrase_model.phrase_vectors(["Dependence on volunteer drivers"]) is None
         result = classify("Dependence on volunteer drivers")
         assert "phrase model" not in result.reason
         assert classify("High staff turnover").role is Role.BARRIER
@@ -146,10 +147,12 @@ def test_training_script_rebuilds_the_shipped_head() -> None:
         import train_phrases
     finally:
         sys.path.pop(0)
-    matrix, meta = train_phrases.build()
+    matrix, meta, examples = train_phrases.build()
     shipped = phrase_model.default_head()
     # Embeddings may differ in the last float bits between machines; the weights agree far closer.
     assert np.allclose(matrix[:-1], shipped.weights, atol=1e-3)
     assert np.allclose(matrix[-1], shipped.bias, atol=1e-3)
     assert meta["threshold"] == shipped.threshold and meta["C"] == shipped.meta["C"]
     assert meta["training"] == shipped.meta["training"]
+    assert meta["examples"] == shipped.meta["examples"]
+    assert np.allclose(examples.astype(np.float32), shipped.examples, atol=1e-2)

@@ -42,7 +42,7 @@ from researchdesk.evidence.cues import (
     find_cues,
 )
 from researchdesk.evidence.model import default_model
-from researchdesk.evidence.phrase_model import default_head, phrase_probabilities
+from researchdesk.evidence.phrase_model import default_head, phrase_vectors
 from researchdesk.evidence.phrases import is_factor_phrase, phrase_role
 from researchdesk.models import Classification, Role
 
@@ -225,13 +225,13 @@ def _cue_reading(stripped: str, context: str) -> tuple[dict[Role, float], list[s
 
 
 def _factor_reading(
-    stripped: str, cues: Classification, head: bool = False, row: np.ndarray | None = None
+    stripped: str, cues: Classification, head: bool = False, vector: np.ndarray | None = None
 ) -> Classification | None:
     """Return the role of a table-style factor phrase ("Lack of trust"), or None for other texts.
 
     The phrase's polarity (``phrases.py``) decides; where it is neutral, a barrier or facilitator cue
     does, and then (with ``head``) the phrase head over the phrase's embedding (``phrase_model.py``;
-    ``row`` is its probabilities when already computed). The sentence model does not apply.
+    ``vector`` when already computed). The sentence model does not apply.
     """
     if not is_factor_phrase(stripped):
         return None
@@ -241,13 +241,19 @@ def _factor_reading(
         return Classification(role, confidence, f"factor phrase, {role.value}: {', '.join(why[:5])}")
     if cues.role in (Role.BARRIER, Role.FACILITATOR) or not head or stripped.endswith("."):
         return cues if cues.role in (Role.BARRIER, Role.FACILITATOR) else None  # see needs_phrase_head
-    if row is None:
-        probs = phrase_probabilities([stripped])
-        if probs is None:
+    if vector is None:
+        vectors = phrase_vectors([stripped])
+        if vectors is None:
             return None
-        row = probs[0]
-    shown = f"phrase model: p(barrier)={row[0]:.2f}, p(facilitator)={row[1]:.2f}"
-    decided = default_head().decide(row)
+        vector = vectors[0]
+    model = default_head()
+    row = model.probabilities(vector[None, :])[0]
+    example, label = model.nearest(vector)
+    shown = (
+        f"phrase model: p(barrier)={row[0]:.2f}, p(facilitator)={row[1]:.2f}; "
+        f"nearest labelled example: {example!r} ({label})"
+    )
+    decided = model.decide(row)
     if decided == "other":
         return Classification(cues.role, cues.confidence, f"factor phrase, no role; {shown}")
     return Classification(
@@ -316,14 +322,14 @@ def classify(text: str, context: str = "", table_label: str = "") -> Classificat
     return _classify(text, context, table_label)
 
 
-def _classify(text: str, context: str, table_label: str, row: np.ndarray | None = None) -> Classification:
+def _classify(text: str, context: str, table_label: str, vector: np.ndarray | None = None) -> Classification:
     stripped, early = _early(text, table_label)
     if early is not None:
         return early
     own, reasons, cues = _cue_reading(stripped, context)
     if len(stripped) > LONG_TEXT:
         return cues  # not a quote; the cue reading already says so and caps the confidence
-    factor = _factor_reading(stripped, cues, head=True, row=row)
+    factor = _factor_reading(stripped, cues, head=True, vector=vector)
     if factor is not None:
         return factor
     model = default_model()
@@ -387,6 +393,6 @@ def classify_many(texts: Iterable[str]) -> list[Classification]:
     """
     items = list(texts)
     neutral = [i for i, t in enumerate(items) if isinstance(t, str) and needs_phrase_head(t)]
-    probs = phrase_probabilities([items[i].strip() for i in neutral]) if neutral else None
-    rows = dict(zip(neutral, probs, strict=True)) if probs is not None else {}
-    return [_classify(text, "", "", rows.get(i)) for i, text in enumerate(items)]
+    found = phrase_vectors([items[i].strip() for i in neutral]) if neutral else None
+    vectors = dict(zip(neutral, found, strict=True)) if found is not None else {}
+    return [_classify(text, "", "", vectors.get(i)) for i, text in enumerate(items)]

@@ -4,7 +4,9 @@ Many table items carry their role in their meaning only ("Reliance on a single g
 services", "Night-shift workers"). For those, a logistic regression over the item's MiniLM embedding
 (the search embedder, so nothing new is installed or downloaded) decides. Its weights (384 x 3 and a
 bias) ship in ``model/phrase_head.npy``; ``benchmarks/train_phrases.py`` rebuilds them from the
-training phrases and chose its threshold by cross-validation on them alone.
+training phrases and chose its threshold by cross-validation on them alone. The training phrases' own
+vectors ship too (``model/phrase_examples.npy``, float16), so a decision names the nearest labelled
+example behind it.
 
 Without an embedder (``RESEARCHDESK_EMBEDDER=none``, or the model package missing) the head is off and
 the lexicon reads every phrase alone.
@@ -28,6 +30,7 @@ CLASSES = ("barrier", "facilitator", "other")
 FORMAT = "researchdesk-phrase-head-1"
 WEIGHTS_FILE = "phrase_head.npy"
 META_FILE = "phrase_head.json"
+EXAMPLES_FILE = "phrase_examples.npy"
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class PhraseHead:
     threshold: float
     embedder: str
     meta: dict[str, Any]
+    examples: np.ndarray  # one unit vector per training phrase (meta["examples"] holds text and label)
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
         """Return p(barrier), p(facilitator), p(other) per row of ``vectors``."""
@@ -47,6 +51,12 @@ class PhraseHead:
         logits -= logits.max(axis=1, keepdims=True)
         e = np.exp(logits)
         return np.asarray(e / e.sum(axis=1, keepdims=True))
+
+    def nearest(self, vector: np.ndarray) -> tuple[str, str]:
+        """Return the text and label of the training phrase nearest to ``vector``."""
+        best = int(np.argmax(self.examples @ vector.astype(np.float32)))
+        example = self.meta["examples"][best]
+        return str(example["text"]), str(example["label"])
 
     def decide(self, row: np.ndarray) -> str:
         """Return barrier / facilitator / other for one row of probabilities."""
@@ -64,12 +74,18 @@ def load_head(directory: Path | None = None) -> PhraseHead:
     try:
         meta = json.loads((where / META_FILE).read_text(encoding="utf-8"))
         matrix = np.load(where / WEIGHTS_FILE)
+        examples = np.load(where / EXAMPLES_FILE).astype(np.float32)
     except (OSError, ValueError) as exc:
         raise ConfigError(
             f"The phrase head in {where} cannot be read ({exc}).",
             "Reinstall ResearchDesk, or rebuild it with `python benchmarks/train_phrases.py`.",
         ) from exc
-    if meta.get("format") != FORMAT or matrix.ndim != 2 or matrix.shape[1] != len(CLASSES):
+    if (
+        meta.get("format") != FORMAT
+        or matrix.ndim != 2
+        or matrix.shape[1] != len(CLASSES)
+        or examples.shape != (len(meta.get("examples", [])), matrix.shape[0] - 1)
+    ):
         raise ConfigError(
             f"The phrase head in {where} is not in the format {FORMAT}.",
             "Rebuild it with `python benchmarks/train_phrases.py`.",
@@ -80,6 +96,7 @@ def load_head(directory: Path | None = None) -> PhraseHead:
         threshold=float(meta["threshold"]),
         embedder=str(meta["embedder"]),
         meta=meta,
+        examples=examples,
     )
 
 
@@ -100,13 +117,12 @@ def default_head() -> PhraseHead:
     return load_head()
 
 
-def phrase_probabilities(texts: list[str]) -> np.ndarray | None:
-    """Return p(barrier, facilitator, other) per text, or None when no embedder is available."""
+def phrase_vectors(texts: list[str]) -> np.ndarray | None:
+    """Return the head's input vectors of ``texts``, or None when no embedder is available."""
     embedder = _embedder()
     if embedder is None or not texts:
         return None
     try:
-        vectors = embedder.encode(texts)
+        return embedder.encode(texts)
     except ConfigError:
         return None
-    return default_head().probabilities(vectors)
