@@ -14,10 +14,11 @@ A short table item with no clause ("High staff turnover", "Trusted messengers") 
 its polarity decides (``phrases.py``: good and bad things, the words that raise, lower or judge them).
 
 A small trained model (``model.py``: logistic regression over the cue scores and hashed words, weights
-shipped in the package) then settles barrier / facilitator / other: it may promote a sentence the cues
-leave without a role and veto a cue decision it finds unlikely (``combine``). ``classify_cues`` is the
-lexicon alone. Both are pure Python, regular expressions and NumPy: thousands of sentences per second, no
-download.
+shipped in the package) then settles barrier / facilitator / other for sentences: it may promote a
+sentence the cues leave without a role and veto a cue decision it finds unlikely (``combine``). Table
+items no word decides go to the phrase head (``phrase_model.py``: the search's MiniLM embedding and a
+shipped logistic regression). ``classify_cues`` is the two lexicons alone. Sentences need only Python,
+regular expressions and NumPy (thousands per second); nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -262,9 +263,9 @@ def _factor_reading(
 
 
 def classify_cues(text: str, context: str = "", table_label: str = "") -> Classification:
-    """Return the role of ``text`` by the cue lexicon alone, with a confidence and the cue phrases behind it.
+    """Return the role of ``text`` by the lexicons alone, with a confidence and the cue phrases behind it.
 
-    This is the classifier without the trained model, kept callable so ``benchmarks/evidence.py`` can
+    This is the classifier without the trained models (sentence model and phrase head), kept callable so ``benchmarks/evidence.py`` can
     compare the two. Arguments and bad-input handling are those of ``classify``.
     """
     stripped, early = _early(text, table_label)

@@ -201,7 +201,7 @@ def polarity(text: str) -> tuple[float, list[str]]:
         if i in used:
             continue
         own = GOOD_WORDS.get(word, 0.0) - BAD_WORDS.get(word, 0.0)
-        if not own and word in LOWERERS and word != "no":
+        if not own and word in LOWERERS and word != "no":  # a bare "no" is common ("yes or no")
             own = -1.0
         elif not own and word in GOOD_RAISERS:
             own = 1.0
