@@ -127,7 +127,7 @@ def main() -> int:
             ROOT / "benchmarks/data/evidence_holdout2.csv",
         ),
         (
-            "table-style factor phrases, development (phrase lexicon tuned on them)",
+            "table-style factor phrases, development (lexicon tuned and phrase head trained on them)",
             ROOT / "benchmarks/data/evidence_phrases_dev.csv",
         ),
         (

@@ -9,8 +9,14 @@ import numpy as np
 import pytest
 
 from researchdesk.evidence import classify, classify_many, phrase_model
-from researchdesk.evidence.classify import classify_cues
-from researchdesk.evidence.phrases import is_factor_phrase, is_suggestion, phrase_role, polarity
+from researchdesk.evidence.classify import classify_cues, needs_phrase_head
+from researchdesk.evidence.phrases import (
+    is_factor_phrase,
+    is_suggestion,
+    is_table_clause,
+    phrase_role,
+    polarity,
+)
 from researchdesk.models import Role
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -156,3 +162,33 @@ def test_training_script_rebuilds_the_shipped_head() -> None:
     assert meta["training"] == shipped.meta["training"]
     assert meta["examples"] == shipped.meta["examples"]
     assert np.allclose(examples.astype(np.float32), shipped.examples, atol=1e-2)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Staff are stretched thin", True),
+        ("“We never knew who to call”", True),
+        ("Staff are stretched thin.", False),  # a full stop makes it a sentence
+        ("[A text version of this figure is available.]", False),
+        ("High staff turnover", False),  # a factor phrase, read by its polarity
+        ("Only 2 of 9 sites reported monthly", False),  # numbers make a finding, not an item
+        (
+            "Staff were stretched thin across the three rural counties in the first two years of the grant while the coalition was still hiring",
+            False,
+        ),
+    ],
+)
+def test_table_clauses(text: str, expected: bool) -> None:
+    assert is_table_clause(text) is expected
+
+
+def test_a_table_clause_goes_to_the_head_only_when_the_sentence_reading_finds_no_role() -> None:
+    assert not needs_phrase_head("Partners could not agree on shared goals")  # 'could not': a cue decides
+    assert classify("Partners could not agree on shared goals").role is Role.BARRIER
+    assert needs_phrase_head("Staff are stretched thin")
+    result = classify("Staff are stretched thin")
+    assert result.reason.startswith("table item") and "nearest labelled example" in result.reason
+    assert classify_many(["Staff are stretched thin"])[0] == result
+    # The same words as a sentence keep the sentence reading.
+    assert not classify("Staff are stretched thin.").reason.startswith("table item")

@@ -44,7 +44,7 @@ from researchdesk.evidence.cues import (
 )
 from researchdesk.evidence.model import default_model
 from researchdesk.evidence.phrase_model import default_head, phrase_vectors
-from researchdesk.evidence.phrases import is_factor_phrase, phrase_role
+from researchdesk.evidence.phrases import is_factor_phrase, is_table_clause, phrase_role
 from researchdesk.models import Classification, Role
 
 # Scores at or above this make a role a candidate; below it a sentence is context.
@@ -231,8 +231,7 @@ def _factor_reading(
     """Return the role of a table-style factor phrase ("Lack of trust"), or None for other texts.
 
     The phrase's polarity (``phrases.py``) decides; where it is neutral, a barrier or facilitator cue
-    does, and then (with ``head``) the phrase head over the phrase's embedding (``phrase_model.py``;
-    ``vector`` when already computed). The sentence model does not apply.
+    does, and then (with ``head``) the phrase head (``_head_reading``). The sentence model does not apply.
     """
     if not is_factor_phrase(stripped):
         return None
@@ -242,6 +241,14 @@ def _factor_reading(
         return Classification(role, confidence, f"factor phrase, {role.value}: {', '.join(why[:5])}")
     if cues.role in (Role.BARRIER, Role.FACILITATOR) or not head or stripped.endswith("."):
         return cues if cues.role in (Role.BARRIER, Role.FACILITATOR) else None  # see needs_phrase_head
+    return _head_reading(stripped, cues, "factor phrase", vector)
+
+
+def _head_reading(
+    stripped: str, otherwise: Classification, kind: str, vector: np.ndarray | None
+) -> Classification | None:
+    """Return the phrase head's reading of a table item (``otherwise``'s role when it finds none), or
+    None when no embedder is available. ``vector`` is the item's embedding when already computed."""
     if vector is None:
         vectors = phrase_vectors([stripped])
         if vectors is None:
@@ -256,9 +263,9 @@ def _factor_reading(
     )
     decided = model.decide(row)
     if decided == "other":
-        return Classification(cues.role, cues.confidence, f"factor phrase, no role; {shown}")
+        return Classification(otherwise.role, otherwise.confidence, f"{kind}, no role; {shown}")
     return Classification(
-        Role(decided), round(min(0.9, float(max(row[:2]))), 3), f"factor phrase, {decided} by the {shown}"
+        Role(decided), round(min(0.9, float(max(row[:2]))), 3), f"{kind}, {decided} by the {shown}"
     )
 
 
@@ -276,12 +283,16 @@ def classify_cues(text: str, context: str = "", table_label: str = "") -> Classi
 
 
 def needs_phrase_head(text: str) -> bool:
-    """Return True for a table item that neither the phrase lexicon nor a cue gives a role to.
+    """Return True for a table item that nothing but the phrase head gives a role to.
 
-    Those are what the phrase head reads; an item ending with a full stop is not one of them: table
-    cells seldom end with a stop, short sentences and captions do ("Smoking.").
+    That is a factor phrase neither the phrase lexicon nor a cue decides, or a short clause written as
+    a table item ("Staff are stretched thin", no full stop) that the sentence reading calls neither
+    barrier nor facilitator. An item ending with a full stop is not one of them: table cells seldom end
+    with a stop, short sentences and captions do ("Smoking.").
     """
     stripped = text.strip()
+    if is_table_clause(stripped):
+        return _classify(stripped, "", "", head=False).role not in (Role.BARRIER, Role.FACILITATOR)
     if not is_factor_phrase(stripped) or stripped.endswith(".") or phrase_role(stripped)[0] is not None:
         return False
     return sentence_cues(stripped).role not in (Role.BARRIER, Role.FACILITATOR)
@@ -323,16 +334,28 @@ def classify(text: str, context: str = "", table_label: str = "") -> Classificat
     return _classify(text, context, table_label)
 
 
-def _classify(text: str, context: str, table_label: str, vector: np.ndarray | None = None) -> Classification:
+def _classify(
+    text: str, context: str, table_label: str, vector: np.ndarray | None = None, head: bool = True
+) -> Classification:
     stripped, early = _early(text, table_label)
     if early is not None:
         return early
     own, reasons, cues = _cue_reading(stripped, context)
     if len(stripped) > LONG_TEXT:
         return cues  # not a quote; the cue reading already says so and caps the confidence
-    factor = _factor_reading(stripped, cues, head=True, vector=vector)
+    factor = _factor_reading(stripped, cues, head=head, vector=vector)
     if factor is not None:
         return factor
+    sentence = _sentence_reading(stripped, own, reasons, cues)
+    if head and sentence.role not in (Role.BARRIER, Role.FACILITATOR) and is_table_clause(stripped):
+        return _head_reading(stripped, sentence, "table item", vector) or sentence
+    return sentence
+
+
+def _sentence_reading(
+    stripped: str, own: dict[Role, float], reasons: list[str], cues: Classification
+) -> Classification:
+    """Return the cues and the sentence model's reading together (``combine``)."""
     model = default_model()
     p = model.predict_proba(stripped, own, decide(own)[0])
     shown = f"model: p(barrier)={p['barrier']:.2f}, p(facilitator)={p['facilitator']:.2f}"

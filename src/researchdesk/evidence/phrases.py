@@ -26,6 +26,7 @@ import re
 from researchdesk.models import Role
 
 MAX_WORDS = 14
+CLAUSE_MAX_WORDS = 20
 SHORT_WITH_STOP = 5
 # How far back (in words) a raiser or lowerer reaches to the noun it modifies; how far on a verb.
 REACH = 4
@@ -40,6 +41,7 @@ _CLAUSE = re.compile(
     r"may|might|must|shall|i|we|they|he|she|you|it|there|this|these|those|because|if|when)\b",
     re.IGNORECASE,
 )
+_SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-Z]")
 _ACRONYM = re.compile(r"\b[A-Z]{2,}s?\b")  # "IT support", "IS staff": not pronouns or verbs
 _TABLE_STUB = re.compile(r"[%$=]|\bno\.\s|\bn\s*\(|\(\s*n\s*=|\bmean\b|\bmedian\b|\bsd\b|\d", re.IGNORECASE)
 _CULTURALLY = re.compile(r"\bculturally (appropriate|relevant|tailored|responsive|specific)\b", re.IGNORECASE)
@@ -170,6 +172,21 @@ def is_factor_phrase(text: str) -> bool:
         return False
     # A second sentence inside makes it prose, not a factor.
     return "." not in stripped
+
+
+def is_table_clause(text: str) -> bool:
+    """Return True for a short clause written as a table item: no full stop, not a factor phrase.
+
+    "Staff are stretched thin", "We never knew who to call": a subject and a verb, but set down as an
+    item. Bracketed notes ("[A text version of this figure is available.]") are not items.
+    """
+    stripped = text.strip().strip("\"“”'‘’").strip()
+    words = _WORD.findall(stripped.lower())
+    if not words or len(words) > CLAUSE_MAX_WORDS or stripped.startswith(("[", "(")):
+        return False
+    if stripped.endswith((".", "?", "!", ":", ";", "]", ")")) or _SENTENCE_BREAK.search(stripped):
+        return False
+    return not is_factor_phrase(stripped) and not _TABLE_STUB.search(stripped)
 
 
 def is_suggestion(text: str) -> bool:
