@@ -121,6 +121,21 @@ def test_boilerplate_between_sentences_becomes_an_ellipsis() -> None:
         assert verify(ev.quote, ev.start, ev.end, text, pieces=ev.pieces).status == "exact"
 
 
+def test_titles_and_references_are_not_quoted() -> None:
+    body = (
+        "Rural Health Disparities: Contemporary Solutions for Persistent Rural Public Health Challenges. "
+        "Schulze MB, Martínez-González MA, Fung TT, Lichtenstein AH, Forouhi NG. "
+        "Rural health departments faced persistent challenges in recruiting staff for the program."
+    )
+    text = "T\n\n" + body
+    passage = _passage(text, body)
+    found = candidates(passage, _sentences(text, passage.start, passage.end), text)
+    assert [ev.quote for ev in found] == [
+        "Rural health departments faced persistent challenges in recruiting staff for the program."
+    ]
+    assert found[0].role is Role.BARRIER
+
+
 def test_cell_spans() -> None:
     row = "Stakeholder engagement |  Building partnerships with administrators. | "
     spans = cell_spans(row, 100)

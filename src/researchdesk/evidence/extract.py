@@ -51,6 +51,11 @@ _REFERENCE = re.compile(
     r"\bAccessed\b|\bRetrieved from\b|"
     r"\b\d{4};\s?\d+\(\d+\):|\bPMID\b|\bPublished \w+ \d{1,2}, \d{4}",
 )
+# A sentence is a title when at least this share of its words of 4+ letters (and 4 or more) are capitalised.
+_TITLE_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+TITLE_MIN_LETTERS = 4
+TITLE_MIN_WORDS = 4
+TITLE_SHARE = 0.8
 _BOILERPLATE = re.compile(
     r"^\s*(?:Figure|Fig\.|Table|Appendix|Exhibit|Chart)\s*[A-Z]?\d*[.:]?\s*$|"
     r"text (?:version|description) of this (?:figure|table)|^\s*(?:Top|Return to your place in the text)\s*$|"
@@ -80,6 +85,19 @@ class _Window:
 def is_noise(sentence: str) -> bool:
     """Return True for text not worth quoting alone: references, URLs, figure/table boilerplate."""
     return bool(_URL.search(sentence) or _REFERENCE.search(sentence) or _BOILERPLATE.search(sentence))
+
+
+def is_title(sentence: str) -> bool:
+    """Return True for a line of mostly capitalised words: a title, heading, affiliation or reference.
+
+    "Rural Health Disparities: Contemporary Solutions for Persistent Rural Public Health Challenges."
+    names a topic; it reports no finding, so it is not quoted as evidence. Table cells are exempt
+    (their themes are often written in title case).
+    """
+    words = [w for w in _TITLE_WORD.findall(sentence) if len(w) >= TITLE_MIN_LETTERS]
+    if len(words) < TITLE_MIN_WORDS:
+        return False
+    return sum(w[0].isupper() for w in words) / len(words) >= TITLE_SHARE
 
 
 def is_fragment(sentence: str) -> bool:
@@ -163,7 +181,7 @@ def candidates(
             e -= 1
         if e > s:
             trimmed.append((s, e))
-    noise = [is_noise(text[s:e]) for s, e in trimmed]
+    noise = [is_noise(text[s:e]) or is_title(text[s:e]) for s, e in trimmed]
     windows: list[_Window] = []
     for i in range(len(trimmed)):
         if noise[i]:
