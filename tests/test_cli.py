@@ -131,3 +131,16 @@ def test_classify_reads_lines_and_never_stops_on_a_bad_one() -> None:
     assert rows[0]["role"] == "barrier" and rows[2]["role"] == "facilitator"
     assert rows[1]["error"] == "empty line"
     assert all({"text", "role", "confidence", "codes"} <= set(r) for r in rows)
+
+
+def test_classify_keeps_the_order_of_a_file_read_in_batches(tmp_path: Path) -> None:
+    texts = [f"Lack of funding delayed site {i}." if i % 3 else "High staff turnover" for i in range(300)]
+    texts[150] = ""
+    source = tmp_path / "lines.txt"
+    source.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    out = run("evidence", "classify", str(source))
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["text"] for r in rows] == texts  # 300 lines: more than one batch
+    assert rows[150]["error"] == "empty line"
+    assert all(r["role"] == "barrier" for i, r in enumerate(rows) if i != 150)

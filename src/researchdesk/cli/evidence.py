@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import typer
 from rich.markup import escape
@@ -12,7 +13,8 @@ from rich.markup import escape
 from researchdesk.cli.common import app, console, console_err, desk_of, print_json
 from researchdesk.errors import InputError
 from researchdesk.evidence.agreement import agreement
-from researchdesk.evidence.classify import classify
+from researchdesk.evidence.classify import classify_many
+from researchdesk.evidence.codebooks import Codebook, builtin_codebooks, load_codebook, suggest_codes
 from researchdesk.evidence.review import ROLES, accept, record_label, reject, relabel, verify_all
 from researchdesk.requests.scan import run_scan
 
@@ -20,6 +22,7 @@ evidence_app = typer.Typer(help="Evidence: suggested quotes, their review, verif
 app.add_typer(evidence_app, name="evidence")
 
 MAX_LINE = 20_000  # characters of one line `classify` reads; longer lines are cut (and say so)
+CLASSIFY_BATCH = 256  # lines classified together when reading a file or a pipe
 
 
 @evidence_app.command("extract")
@@ -198,14 +201,32 @@ def classify_(
 
     Sentences are read by the cue lexicon and the sentence model; short table items ("High staff turnover", "Trusted messengers") by their polarity, and where no word decides, by the phrase model. The "reason" field says which.
     """
-    from researchdesk.evidence.codebooks import builtin_codebooks, load_codebook, suggest_codes
-
     books = [load_codebook(name) for name in builtin_codebooks()]
-    stream = (
-        sys.stdin if source is None or str(source) == "-" else source.open(encoding="utf-8", errors="replace")
-    )
+    if source is None or str(source) == "-":
+        _classify_stream(sys.stdin, books, as_json)
+    else:
+        with source.open(encoding="utf-8", errors="replace") as stream:
+            _classify_stream(stream, books, as_json)
+
+
+def _classify_stream(stream: TextIO, books: list[Codebook], as_json: bool) -> None:
+    # Lines typed at a terminal are answered one by one; a file or a pipe is read in batches, so the
+    # table items among them are embedded together (see classify_many).
+    batch = 1 if stream.isatty() else CLASSIFY_BATCH
+    lines: list[str] = []
     for raw in stream:
-        text = raw.rstrip("\n")
+        lines.append(raw.rstrip("\n"))
+        if len(lines) >= batch:
+            _classify_lines(lines, books, as_json)
+            lines = []
+    _classify_lines(lines, books, as_json)
+
+
+def _classify_lines(lines: list[str], books: list[Codebook], as_json: bool) -> None:
+    """Print one classification per line, in order; an empty line gets an error object, never a stop."""
+    texts = [line[:MAX_LINE] for line in lines if line.strip()]
+    results = iter(classify_many(texts))
+    for text in lines:
         if not text.strip():
             print(
                 json.dumps(
@@ -213,10 +234,7 @@ def classify_(
                 )
             )
             continue
-        note = ""
-        if len(text) > MAX_LINE:
-            note = f"line cut to its first {MAX_LINE} characters"
-        c = classify(text[:MAX_LINE])
+        c = next(results)
         out = {
             "text": text,
             "role": str(c.role),
@@ -224,9 +242,9 @@ def classify_(
             "codes": suggest_codes(text[:MAX_LINE], books),
             "reason": c.reason,
         }
-        if note:
-            out["note"] = note
+        if len(text) > MAX_LINE:
+            out["note"] = f"line cut to its first {MAX_LINE} characters"
         if as_json:
-            print(json.dumps(out, ensure_ascii=False))
+            print(json.dumps(out, ensure_ascii=False), flush=True)
         else:
             console.print(f"{out['role']:15} {out['confidence']:.2f}  {escape(text[:100])}")
