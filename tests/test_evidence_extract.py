@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from researchdesk.evidence import candidates, cell_spans, is_noise, join_pieces, verify
+from researchdesk.evidence.extract import is_title
 from researchdesk.models import BlockKind, Passage, Role
 
 SHARED = Path(
@@ -134,6 +135,10 @@ def test_titles_and_references_are_not_quoted() -> None:
         "Rural health departments faced persistent challenges in recruiting staff for the program."
     ]
     assert found[0].role is Role.BARRIER
+    # Many capitalised names, but a lower-case verb: prose, not a title.
+    assert not is_title(
+        "The Los Angeles County Department of Public Health Nutrition and Physical Activity Program funded it."
+    )
 
 
 def test_cell_spans() -> None:

@@ -51,11 +51,16 @@ _REFERENCE = re.compile(
     r"\bAccessed\b|\bRetrieved from\b|"
     r"\b\d{4};\s?\d+\(\d+\):|\bPMID\b|\bPublished \w+ \d{1,2}, \d{4}",
 )
-# A sentence is a title when at least this share of its words of 4+ letters (and 4 or more) are capitalised.
+# A sentence is a title when at least this share of its words of 4+ letters (and 4 or more) are
+# capitalised and it has no lower-case word of 5+ letters but these (a verb or noun makes it prose).
 _TITLE_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 TITLE_MIN_LETTERS = 4
 TITLE_MIN_WORDS = 4
 TITLE_SHARE = 0.8
+_TITLE_LOWER = re.compile(
+    r"about|above|after|among|before|below|between|during|under|until|within|without|across|against|"
+    r"along|around|through|towards?|versus|where|while|which|their|there|these|those|other"
+)
 _BOILERPLATE = re.compile(
     r"^\s*(?:Figure|Fig\.|Table|Appendix|Exhibit|Chart)\s*[A-Z]?\d*[.:]?\s*$|"
     r"text (?:version|description) of this (?:figure|table)|^\s*(?:Top|Return to your place in the text)\s*$|"
@@ -95,9 +100,9 @@ def is_title(sentence: str) -> bool:
     (their themes are often written in title case).
     """
     words = [w for w in _TITLE_WORD.findall(sentence) if len(w) >= TITLE_MIN_LETTERS]
-    if len(words) < TITLE_MIN_WORDS:
+    if len(words) < TITLE_MIN_WORDS or sum(w[0].isupper() for w in words) / len(words) < TITLE_SHARE:
         return False
-    return sum(w[0].isupper() for w in words) / len(words) >= TITLE_SHARE
+    return not any(w[0].islower() and len(w) >= 5 and not _TITLE_LOWER.fullmatch(w.lower()) for w in words)
 
 
 def is_fragment(sentence: str) -> bool:
