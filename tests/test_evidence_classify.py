@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import time
+from pathlib import Path
 
 import pytest
 
@@ -167,3 +169,23 @@ def test_throughput_target() -> None:
     classify_many(sentences)
     rate = len(sentences) / (time.perf_counter() - started)
     assert rate >= 1000, f"{rate:.0f} sentences/s"
+
+
+def test_a_text_of_several_sentences_is_read_sentence_by_sentence() -> None:
+    # An interview quote the article's authors list as a barrier: read whole, its other three
+    # sentences dilute the one that states it.
+    path = Path(__file__).resolve().parents[1] / "../shared/data/labels/pcd2024_barrier_facilitator_dev.csv"
+    if not path.exists():
+        pytest.skip("shared data not present")
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = {r["theme"]: r for r in csv.DictReader(handle)}
+    quote = rows["Initial feelings about the program/barrier to enrollment"]
+    assert quote["label"] == "Barrier"
+    result = classify(quote["text"])
+    assert result.role is Role.BARRIER
+    assert result.reason.startswith("sentence 1 of 4:")
+    # No sentence with a role: the whole text is read as one.
+    neutral = classify(
+        "The program started in 2019 in three counties. It served about 400 families each year."
+    )
+    assert neutral.role is not Role.BARRIER and not neutral.reason.startswith("sentence")

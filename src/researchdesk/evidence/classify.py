@@ -45,6 +45,7 @@ from researchdesk.evidence.cues import (
 from researchdesk.evidence.model import default_model
 from researchdesk.evidence.phrase_model import default_head, phrase_vectors
 from researchdesk.evidence.phrases import is_factor_phrase, is_table_clause, phrase_role
+from researchdesk.ingest.segment import sentence_spans
 from researchdesk.models import Classification, Role
 
 # Scores at or above this make a role a candidate; below it a sentence is context.
@@ -347,9 +348,30 @@ def _classify(
     if factor is not None:
         return factor
     sentence = _sentence_reading(stripped, own, reasons, cues)
-    if head and sentence.role not in (Role.BARRIER, Role.FACILITATOR) and is_table_clause(stripped):
+    if sentence.role in (Role.BARRIER, Role.FACILITATOR):
+        return sentence
+    if head and is_table_clause(stripped):
         return _head_reading(stripped, sentence, "table item", vector) or sentence
-    return sentence
+    return _by_sentence(stripped, context, head) or sentence
+
+
+def _by_sentence(stripped: str, context: str, head: bool) -> Classification | None:
+    """Return the strongest barrier or facilitator reading among the sentences of a text of several.
+
+    The sentence model and the cue thresholds were made for one sentence. Read whole, a quote of
+    several can dilute the one sentence that states a barrier ("The program started in 2019. I couldn't
+    commit to leaving the house."); ``classify`` asks this when the whole reading finds no barrier or
+    facilitator. None for a single sentence, or when no sentence is a barrier or facilitator.
+    """
+    spans = sentence_spans(stripped)
+    if len(spans) < 2:
+        return None
+    readings = [_classify(stripped[s:e], context, "", head=head) for s, e in spans]
+    found = [(i, c) for i, c in enumerate(readings) if c.role in (Role.BARRIER, Role.FACILITATOR)]
+    if not found:
+        return None
+    i, best = max(found, key=lambda item: item[1].confidence)
+    return Classification(best.role, best.confidence, f"sentence {i + 1} of {len(spans)}: {best.reason}")
 
 
 def _sentence_reading(
