@@ -338,6 +338,11 @@ def classify(text: str, context: str = "", table_label: str = "") -> Classificat
 def _classify(
     text: str, context: str, table_label: str, vector: np.ndarray | None = None, head: bool = True
 ) -> Classification:
+    """Read ``text`` in this order: a table label, empty or non-English input; a factor phrase (its
+    polarity, a cue, then the phrase head); a sentence (cues and model); then, when that finds no
+    barrier or facilitator, a table clause by the phrase head or a text of several sentences sentence
+    by sentence. ``head=False`` leaves the phrase head out; ``vector`` is the text's embedding if known.
+    """
     stripped, early = _early(text, table_label)
     if early is not None:
         return early
