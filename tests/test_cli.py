@@ -95,6 +95,7 @@ def test_ingest_json_show_check_and_search(tmp_path: Path) -> None:
         (["library", "show", "999"], "not in the library"),
         (["request", "show", "42"], "does not exist"),
         (["brief", "render", "1", "--format", "odt"], "does not exist"),
+        (["evidence", "classify", "no-such-file.txt"], "Cannot read no-such-file.txt"),
     ],
 )
 def test_errors_are_clear_and_exit_non_zero(tmp_path: Path, args: list[str], message: str) -> None:

@@ -204,9 +204,16 @@ def classify_(
     books = [load_codebook(name) for name in builtin_codebooks()]
     if source is None or str(source) == "-":
         _classify_stream(sys.stdin, books, as_json)
-    else:
-        with source.open(encoding="utf-8", errors="replace") as stream:
-            _classify_stream(stream, books, as_json)
+        return
+    try:
+        stream = source.open(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise InputError(
+            f"Cannot read {source}: {exc.strerror}.",
+            "Give a text file with one text per line, or '-' for stdin.",
+        ) from exc
+    with stream:
+        _classify_stream(stream, books, as_json)
 
 
 def _classify_stream(stream: TextIO, books: list[Codebook], as_json: bool) -> None:
