@@ -29,8 +29,6 @@ from researchdesk.search.embed import Embedder, Progress, get_embedder
 from researchdesk.search.expand import EXPANSION_WEIGHT, Expansion, expansion_terms, find_expansions
 from researchdesk.search.filters import Filters
 from researchdesk.search.fusion import (
-    FEEDBACK_PASSAGES,
-    FEEDBACK_WEIGHT,
     LEXICAL_WEIGHT,
     RRF_K,
     SEMANTIC_WEIGHT,
@@ -494,7 +492,7 @@ class PostgresIndex(SearchIndex):
         if allowed is not None:
             row = conn.execute("SELECT count(*) FROM passages WHERE document_id = ANY(%s)", (allowed,))
             searched = int(row.fetchone()[0])
-        pool, weight = feedback_plan(searched, FEEDBACK_PASSAGES, FEEDBACK_WEIGHT)
+        pool, weight = feedback_plan(searched, self.feedback_passages, self.feedback_weight)
         if not pool:
             return vector
         order, _scores, doc_of = _fuse(lex, self._semantic(vector, allowed, depth))
