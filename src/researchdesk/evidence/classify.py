@@ -44,7 +44,7 @@ from researchdesk.evidence.cues import (
 )
 from researchdesk.evidence.model import default_model
 from researchdesk.evidence.phrase_model import default_head, phrase_vectors
-from researchdesk.evidence.phrases import is_factor_phrase, is_table_clause, phrase_role
+from researchdesk.evidence.phrases import is_factor_phrase, is_table_clause, is_table_item, phrase_role
 from researchdesk.ingest.segment import sentence_spans
 from researchdesk.models import Classification, Role
 
@@ -240,8 +240,8 @@ def _factor_reading(
     if role is not None:
         confidence = _confidence(abs(value), 0.0)
         return Classification(role, confidence, f"factor phrase, {role.value}: {', '.join(why[:5])}")
-    if cues.role in (Role.BARRIER, Role.FACILITATOR) or not head or stripped.endswith("."):
-        return cues if cues.role in (Role.BARRIER, Role.FACILITATOR) else None  # see needs_phrase_head
+    if cues.role in (Role.BARRIER, Role.FACILITATOR) or not head or not is_table_item(stripped):
+        return cues if cues.role in (Role.BARRIER, Role.FACILITATOR) else None
     return _head_reading(stripped, cues, "factor phrase", vector)
 
 
@@ -286,15 +286,16 @@ def classify_cues(text: str, context: str = "", table_label: str = "") -> Classi
 def needs_phrase_head(text: str) -> bool:
     """Return True for a table item that nothing but the phrase head gives a role to.
 
-    That is a factor phrase neither the phrase lexicon nor a cue decides, or a short clause written as
-    a table item ("Staff are stretched thin", no full stop) that the sentence reading calls neither
-    barrier nor facilitator. An item ending with a full stop is not one of them: table cells seldom end
-    with a stop, short sentences and captions do ("Smoking.").
+    That is a table item (``phrases.is_table_item``): a factor phrase neither the phrase lexicon nor a
+    cue decides, or a short clause ("Staff are stretched thin") that the sentence reading calls neither
+    barrier nor facilitator.
     """
     stripped = text.strip()
+    if not is_table_item(stripped):
+        return False
     if is_table_clause(stripped):
         return _classify(stripped, "", "", head=False).role not in (Role.BARRIER, Role.FACILITATOR)
-    if not is_factor_phrase(stripped) or stripped.endswith(".") or phrase_role(stripped)[0] is not None:
+    if phrase_role(stripped)[0] is not None:
         return False
     return sentence_cues(stripped).role not in (Role.BARRIER, Role.FACILITATOR)
 

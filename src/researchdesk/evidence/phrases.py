@@ -189,6 +189,13 @@ def is_table_clause(text: str) -> bool:
     return not is_factor_phrase(stripped) and not _TABLE_STUB.search(stripped)
 
 
+def is_table_item(text: str) -> bool:
+    """Return True for a text the phrase head may read: a factor phrase or a table clause, with no
+    final full stop (table cells seldom end with one; captions and short sentences do: "Smoking.")."""
+    stripped = text.strip()
+    return (is_factor_phrase(stripped) and not stripped.endswith(".")) or is_table_clause(stripped)
+
+
 def is_suggestion(text: str) -> bool:
     """Return True when the phrase starts with a bare verb ("Offer classes in the evening")."""
     words = _WORD.findall(text.lower())
