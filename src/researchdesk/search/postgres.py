@@ -29,9 +29,6 @@ from researchdesk.search.embed import Embedder, Progress, get_embedder
 from researchdesk.search.expand import EXPANSION_WEIGHT, Expansion, expansion_terms, find_expansions
 from researchdesk.search.filters import Filters
 from researchdesk.search.fusion import (
-    LEXICAL_WEIGHT,
-    RRF_K,
-    SEMANTIC_WEIGHT,
     cap_per_group,
     reciprocal_rank_fusion,
 )
@@ -361,7 +358,7 @@ class PostgresIndex(SearchIndex):
             vector = self._feedback(vector, lex, allowed, depth)
         while True:
             sem = self._semantic(vector, allowed, depth) if vector is not None else None
-            order, score_of, doc_of = _fuse(lex, sem)
+            order, score_of, doc_of = self._fuse(lex, sem)
             kept = _cap(order, doc_of, max_per_document)
             exhausted = all(r is None or len(r) < depth for r in (lex, sem))
             if len(kept) >= top_k or exhausted or depth >= self._count:
@@ -479,6 +476,23 @@ class PostgresIndex(SearchIndex):
         )
         return [(int(r[0]), int(r[1]), float(r[2])) for r in rows if float(r[2]) > 0]
 
+    def _fuse(
+        self, lex: list[tuple[int, int, float]] | None, sem: list[tuple[int, int, float]] | None
+    ) -> tuple[list[int], dict[int, float], dict[int, int]]:
+        """Return passage ids in fused order, their scores, and each one's document (the index's fusion
+        settings, as ``SearchIndex`` uses them)."""
+        doc_of = {pid: did for ranked in (lex or [], sem or []) for pid, did, _s in ranked}
+        if lex is not None and sem is not None:
+            fused = reciprocal_rank_fusion(
+                [[p for p, _d, _s in lex], [p for p, _d, _s in sem]],
+                [self.lexical_weight, self.semantic_weight],
+                self.rrf_k,
+            )
+            return [p for p, _ in fused], dict(fused), doc_of
+        ranked = lex if lex is not None else sem
+        assert ranked is not None
+        return [p for p, _d, _s in ranked], {p: s for p, _d, s in ranked}, doc_of
+
     def _feedback(
         self,
         vector: np.ndarray,
@@ -495,7 +509,7 @@ class PostgresIndex(SearchIndex):
         pool, weight = feedback_plan(searched, self.feedback_passages, self.feedback_weight)
         if not pool:
             return vector
-        order, _scores, doc_of = _fuse(lex, self._semantic(vector, allowed, depth))
+        order, _scores, doc_of = self._fuse(lex, self._semantic(vector, allowed, depth))
         top = _cap(order, doc_of, 1)[:pool]
         assert self.embedder is not None
         rows = conn.execute(
@@ -569,21 +583,6 @@ def _unrestrict(tsquery_text: str) -> str:
     import re
 
     return re.sub(r"('(?:[^']|'')*'):BC", r"\1", tsquery_text)
-
-
-def _fuse(
-    lex: list[tuple[int, int, float]] | None, sem: list[tuple[int, int, float]] | None
-) -> tuple[list[int], dict[int, float], dict[int, int]]:
-    """Return passage ids in fused order, their scores, and each one's document."""
-    doc_of = {pid: did for ranked in (lex or [], sem or []) for pid, did, _s in ranked}
-    if lex is not None and sem is not None:
-        fused = reciprocal_rank_fusion(
-            [[p for p, _d, _s in lex], [p for p, _d, _s in sem]], [LEXICAL_WEIGHT, SEMANTIC_WEIGHT], RRF_K
-        )
-        return [p for p, _ in fused], dict(fused), doc_of
-    ranked = lex if lex is not None else sem
-    assert ranked is not None
-    return [p for p, _d, _s in ranked], {p: s for p, _d, s in ranked}, doc_of
 
 
 def _cap(order: list[int], doc_of: dict[int, int], cap: int | None) -> list[int]:
