@@ -42,7 +42,6 @@ REQUEST_SETS = {
     "heldout": ROOT / "benchmarks" / "data" / "requests" / "heldout.json",
 }
 JUDGMENTS = ROOT / "benchmarks" / "data" / "brief_judgments"
-HEADINGS = {"barrier": "Barriers", "facilitator": "Facilitators"}
 
 
 @dataclass
@@ -82,6 +81,7 @@ def load_requests(names: list[str]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def draft_all(desk_dir: Path, requests: list[tuple[str, dict[str, Any]]]) -> list[DraftedBrief]:
+    from researchdesk.brief.render.layout import heading_of
     from researchdesk.brief.service import draft
     from researchdesk.desk import open_desk
     from researchdesk.errors import ResearchDeskError
@@ -116,7 +116,7 @@ def draft_all(desk_dir: Path, requests: list[tuple[str, dict[str, Any]]]) -> lis
                         quote_id(req["id"], q.text),
                         files.get(source.document_id, ""),
                         source.title,
-                        HEADINGS.get(str(q.role), str(q.role).capitalize()),
+                        heading_of(q.role) or "Findings (no heading)",
                         q.location,
                         q.text,
                     )

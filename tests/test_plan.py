@@ -23,8 +23,13 @@ def test_demo_prompt_plan() -> None:
     prior = plan.facets[0]
     assert prior.filters == {"our_products": "only"}
     assert all(f.filters == {"our_products": "exclude"} for f in plan.facets[1:])
+    # The subject is kept apart from the facets: no facet word stands in a subject.
+    assert any("tobacco" in s for s in plan.subjects) and any("nutrition" in s for s in plan.subjects)
+    assert not any(w in " ".join(plan.subjects) for w in ("barrier", "facilitator", "products", "case"))
     for f in plan.facets:
-        assert f.queries and all("tobacco" in q or "chronic" in q for q in f.queries)
+        # The first query searches the whole subject; the others one part of it each.
+        assert "tobacco" in f.queries[0] and "nutrition" in f.queries[0]
+        assert all(any(s in q for s in plan.subjects) or "cross-sector" in q for q in f.queries)
 
 
 def test_environmental_scan_prompt() -> None:

@@ -300,6 +300,9 @@ class Brief:
     summary_support: list[list[str]] = field(default_factory=list)
     # The facets the scan found nothing for, said plainly in the summary.
     not_found: list[str] = field(default_factory=list)
+    # What the member asks about, as the scan read the library, and the subjects it holds nothing on.
+    subjects: list[str] = field(default_factory=list)
+    missing_subjects: list[str] = field(default_factory=list)
 
 
 @dataclass

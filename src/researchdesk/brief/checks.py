@@ -9,9 +9,13 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from researchdesk.brief.render.layout import heading_of
 from researchdesk.desk import Desk
+from researchdesk.evidence.findings import QUOTABLE, Part, not_a_finding, passage_part
 from researchdesk.evidence.verify import verify
-from researchdesk.models import Brief
+from researchdesk.models import Brief, BriefQuote
+from researchdesk.requests.plan import asks_for_prior_products
+from researchdesk.requests.reading import last_reading
 
 PROMISES = re.compile(
     r"next steps?|recommend|follow-up|we (?:will|can) (?:also )?(?:help|provide|offer)", re.IGNORECASE
@@ -168,8 +172,95 @@ def check_brief(desk: Desk, brief: Brief) -> CheckReport:
     _check_sources(brief, report)
     _check_sections(brief, report)
     _check_summary_topics(desk, brief, report)
+    _check_substance(desk, brief, report)
     _check_boilerplate(desk, brief, report)
     return report
+
+
+# A summary paragraph that says a heading has nothing, while the brief quotes under that heading.
+_NONE_UNDER = {
+    "Facilitators": re.compile(r"none of the quoted sources names a facilitator", re.I),
+    "Barriers": re.compile(r"none of the quoted sources names a barrier", re.I),
+}
+_ANSWERS_PRIOR = re.compile(r"have we produced anything on this\?", re.I)
+
+
+def _check_substance(desk: Desk, brief: Brief, report: CheckReport) -> None:
+    """What a brief says, not only its shape: findings only, on the subject, a summary that answers."""
+    pairs = _quote_passages(desk, brief)
+    passages = desk.store.passages_by_id([passage_id for passage_id, _ in pairs])
+    for passage_id, q in pairs:
+        p = passages.get(passage_id)
+        if p is None:
+            continue
+        part = passage_part(p.section, p.kind, p.text)
+        if part not in QUOTABLE and part is not Part.BACKGROUND:
+            report.errors.append(
+                f"Quote {q.evidence_id} comes from the source's {part} (“{p.section.split(' › ')[-1][:40]}”), "
+                "which reports no finding; reject it (`researchdesk evidence reject "
+                f"{q.evidence_id}`) and draft again."
+            )
+        elif why := not_a_finding(q.text):
+            report.warnings.append(f"Quote {q.evidence_id} reads as {why}, not a finding: “{q.text[:60]}…”.")
+    reading = last_reading(desk, brief.request_id)
+    if reading:
+        on_subject = {d for r in reading for d in r["documents"]}
+        for source in brief.sources:
+            if source.document_id not in on_subject:
+                report.warnings.append(
+                    f"Source “{source.title[:60]}” is not about the request's subject as the scan read the library "
+                    f"({'; '.join(brief.subjects) or 'no subject'}); keep it only if it belongs."
+                )
+    headings = {heading_of(q.role) for s in brief.sources for q in s.quotes}
+    support = brief.summary_support if len(brief.summary_support) == len(brief.summary) else []
+    for i, paragraph in enumerate(brief.summary, start=1):
+        for heading, says_none in _NONE_UNDER.items():
+            if says_none.search(paragraph) and heading in headings:
+                report.errors.append(
+                    f"Summary paragraph {i} says no source names one of the {heading.lower()}, but the brief "
+                    f"quotes {heading.lower()}; the summary contradicts the Background Research. Draft again."
+                )
+        if support and not support[i - 1]:
+            report.errors.append(
+                f"Summary paragraph {i} rests on no evidence, scan or request; rewrite or remove it."
+            )
+    if asks_for_prior_products(brief.prompt) and not any(_ANSWERS_PRIOR.search(p) for p in brief.summary):
+        report.errors.append(
+            "The member asks whether the service has produced anything on this, and the summary does not answer."
+        )
+    if brief.sources and not any(
+        p.startswith(("What helps", "What gets in the way", "What the sources found")) for p in brief.summary
+    ):
+        report.warnings.append(
+            "The summary names no finding: it should say what helps and what gets in the way."
+        )
+    _check_reuse(desk, brief, report)
+
+
+def _quote_passages(desk: Desk, brief: Brief) -> list[tuple[int, BriefQuote]]:
+    """Return (passage id, quote) for every quote of the brief whose evidence the request holds."""
+    evidence = {e.id: e for e in desk.store.evidence_for(brief.request_id)}
+    return [
+        (evidence[q.evidence_id].passage_id, q)
+        for s in brief.sources
+        for q in s.quotes
+        if q.evidence_id in evidence
+    ]
+
+
+def _check_reuse(desk: Desk, brief: Brief, report: CheckReport) -> None:
+    """Warn of a quote already delivered in a brief on another subject (the same empty quote everywhere)."""
+    texts = {q.text for s in brief.sources for q in s.quotes}
+    if not texts:
+        return
+    mine = {d for r in last_reading(desk, brief.request_id) for d in r["documents"]}
+    for other in desk.store.evidence_by_quotes(texts, exclude_request=brief.request_id):
+        theirs = {d for r in last_reading(desk, int(other["request_id"])) for d in r["documents"]}
+        if mine and theirs and not mine & theirs:
+            report.warnings.append(
+                f"Quote “{other['quote'][:60]}…” was also used for request {other['request_id']}, on another "
+                "subject; a quote that fits unrelated requests may say little about this one."
+            )
 
 
 def _check_quotes(desk: Desk, brief: Brief, report: CheckReport) -> None:
@@ -229,7 +320,7 @@ def _check_sections(brief: Brief, report: CheckReport) -> None:
         report.errors.append("The Request Prompt is empty.")
     if not [p for p in brief.summary if p.strip()]:
         report.errors.append("The Summary of Findings is empty.")
-    if not brief.sources:
+    if not brief.sources and not brief.missing_subjects:
         report.errors.append(
             "The brief quotes no source (no accepted evidence). Accept evidence with `researchdesk evidence accept` "
             "or draft with --auto-accept, then draft again."

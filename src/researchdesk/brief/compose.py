@@ -10,8 +10,11 @@ from collections import Counter, defaultdict
 from datetime import date
 from typing import Any
 
+from researchdesk.brief.answer import main_factors, summarize
 from researchdesk.brief.citations import CitationItem, format_each, format_references, resolve_style
 from researchdesk.desk import Desk
+from researchdesk.evidence.findings import Part, not_a_finding, section_part
+from researchdesk.ingest.segment import sentence_spans
 from researchdesk.models import (
     Brief,
     BriefQuote,
@@ -23,7 +26,7 @@ from researchdesk.models import (
     Role,
     SourceType,
 )
-from researchdesk.requests.plan import asks_for_prior_products
+from researchdesk.requests.reading import last_reading
 from researchdesk.requests.scan import plan_for
 
 ROLE_ORDER = (
@@ -77,17 +80,18 @@ def compose_brief(
     sources = _sources(evidence, docs, places, style or settings.csl_style)
     quoted = {s.document_id for s in sources}
     prior = _prior_products(desk, scan, request_id)
-    further = _further_reading(desk, scan, quoted | {p.document_id for p in prior})
+    reading = last_reading(desk, request_id)
+    on_subject = list(dict.fromkeys(d for r in reading for d in r["documents"]))
+    further = _further_reading(desk, scan, quoted | {p.document_id for p in prior}, on_subject)
     topic = plan.topic or request["prompt"][:80]
     not_found = _not_found(scan, evidence, plan)
-    summary, support = _summary(request, scan, evidence, sources, prior, not_found, docs)
-    steps = _next_steps(topic, evidence, sources, further, not_found, docs)
-    if steps:
-        summary.append(
-            f"The Next Steps section below recommends {len(steps)} concrete follow-up actions, and the research "
-            "service is glad to help with any of them."
-        )
-        support.append(["scan", "request"])
+    subjects = [r["subject"] for r in reading] or list(plan.subjects)
+    missing = [r["subject"] for r in reading if not r["documents"]]
+    run = f"scan:{scan[0]['run']}" if scan else "scan:0"
+    summary, support = summarize(
+        request["prompt"], subjects, missing, evidence, docs, prior, _scan_note(scan), run
+    )
+    steps = _next_steps(evidence, sources, further, missing, docs)
     references = (
         format_references([_citation_item(docs[s.document_id]) for s in sources], style or settings.csl_style)
         if sources
@@ -115,6 +119,8 @@ def compose_brief(
         topic=topic,
         summary_support=support,
         not_found=not_found,
+        subjects=subjects,
+        missing_subjects=missing,
     )
     return brief
 
@@ -186,6 +192,18 @@ def _sources(
     return sources
 
 
+def about(desk: Desk, doc: Document) -> str:
+    """Return one line on what a document is about: its abstract's finding, else its opening sentence."""
+    passages = desk.store.passages(doc.id)
+    abstract = [p for p in passages if p.section.split(" › ")[0].strip().lower() in ("abstract", "summary")]
+    findings = [p for p in abstract if section_part(p.section, p.kind) is Part.FINDINGS]
+    text = doc.meta.abstract or " ".join(p.text for p in (findings or abstract or passages[:1]))
+    first = next((s for s in sentence_texts(text) if len(s.split()) >= 6 and not not_a_finding(s)), "")
+    if not first:
+        return ""
+    return first if len(first) <= 220 else first[:220].rsplit(" ", 1)[0] + "…"
+
+
 def _prior_products(desk: Desk, scan: list[dict[str, Any]], request_id: int) -> list[RelatedItem]:
     ids: list[int] = []
     for entry in scan:
@@ -213,15 +231,22 @@ def _prior_products(desk: Desk, scan: list[dict[str, Any]], request_id: int) -> 
     return items
 
 
-def _further_reading(desk: Desk, scan: list[dict[str, Any]], exclude: set[int]) -> list[RelatedItem]:
+def _further_reading(
+    desk: Desk, scan: list[dict[str, Any]], exclude: set[int], on_subject: list[int]
+) -> list[RelatedItem]:
+    """Return the sources on the subject that the brief does not quote, each with a line on what it is about.
+
+    The documents the scan read as on the subject come first (best first), then those its searches
+    ranked; a scan from before subjects were read contributes its searches' documents only.
+    """
     counts: Counter[int] = Counter()
-    facets: dict[int, set[str]] = defaultdict(set)
+    for rank, doc_id in enumerate(on_subject):
+        counts[doc_id] += 100 - rank
     for entry in scan:
         if entry["facet"] == "prior products":
             continue
         for rank, doc_id in enumerate(entry["documents"]):
             counts[doc_id] += max(1, 10 - rank)
-            facets[doc_id].add(entry["facet"])
     present = desk.store.document_ids()
     items = []
     for doc_id, _ in counts.most_common():
@@ -230,16 +255,7 @@ def _further_reading(desk: Desk, scan: list[dict[str, Any]], exclude: set[int]) 
         doc = desk.store.get_document(doc_id)
         m = doc.meta
         link = m.url or (f"https://doi.org/{m.doi}" if m.doi else "")
-        items.append(
-            RelatedItem(
-                doc_id,
-                m.title,
-                m.container or m.publisher,
-                m.date,
-                link,
-                "Matched the scan for " + ", ".join(sorted(facets[doc_id])),
-            )
-        )
+        items.append(RelatedItem(doc_id, m.title, m.container or m.publisher, m.date, link, about(desk, doc)))
         if len(items) >= FURTHER_READING:
             break
     return items
@@ -251,149 +267,62 @@ def _not_found(scan: list[dict[str, Any]], evidence: list[Evidence], plan: Any) 
     return [f for f in facets if f not in roles_found]
 
 
-def _themes(
-    evidence: list[Evidence], role: Role, docs: dict[int, Document]
-) -> list[tuple[str, list[int], list[int]]]:
-    """Return (theme, evidence ids, document ids) for a role, most supported first."""
-    groups: dict[str, list[Evidence]] = defaultdict(list)
-    for e in evidence:
-        if e.role is not role:
-            continue
-        theme = (e.codes[0].split(": ", 1)[-1] if e.codes else "") or e.label
-        if theme:  # uncoded quotes still appear under their source; only named themes are summarised
-            groups[theme].append(e)
-    ranked = sorted(groups.items(), key=lambda kv: (-len({e.document_id for e in kv[1]}), -len(kv[1]), kv[0]))
-    return [
-        (t, [e.id for e in items], list(dict.fromkeys(e.document_id for e in items))) for t, items in ranked
-    ]
-
-
-def _short(doc: Document) -> str:
-    title = doc.meta.title or doc.file_name
-    return f"“{title[:70].rsplit(' ', 1)[0]}…”" if len(title) > 70 else f"“{title}”"
-
-
-def _summary(
-    request: dict[str, Any],
-    scan: list[dict[str, Any]],
-    evidence: list[Evidence],
-    sources: list[BriefSource],
-    prior: list[RelatedItem],
-    not_found: list[str],
-    docs: dict[int, Document],
-) -> tuple[list[str], list[list[str]]]:
-    paragraphs: list[str] = []
-    support: list[list[str]] = []
-    run = f"scan:{scan[0]['run']}" if scan else "scan:0"
-    scanned = {d for entry in scan for d in entry["documents"]}
-    facets = list(dict.fromkeys(e["facet"] for e in scan))
-    if scan:
-        paragraphs.append(
-            f"We scanned the service's library with {len(scan)} searches covering {', '.join(facets)}. "
-            f"They matched {sum(e['passages'] for e in scan)} passages in {len(scanned)} sources; "
-            f"{sum(len(s.quotes) for s in sources)} quotes from {len(sources)} sources are quoted in this brief."
-        )
-    else:
-        paragraphs.append(
-            "The library has not been scanned for this request yet, so this brief holds no findings."
-        )
-    support.append([run])
-    if asks_for_prior_products(request["prompt"]) or prior:
-        if prior:
-            titles = "; ".join(f"“{p.title}”" for p in prior[:3])
-            paragraphs.append(
-                f"You asked whether we have produced anything on this before: yes, {len(prior)} of the service's "
-                f"earlier products relate to this request ({titles}); see “You may also be interested in”."
-            )
-        else:
-            paragraphs.append(
-                "You asked whether we have produced anything on this before: the service's library holds no "
-                "earlier brief or product on this topic, so this brief is the first."
-            )
-        support.append([run, "request"])
-    if not evidence:
-        paragraphs.append(
-            "No evidence has been accepted for this request yet, so the brief has no findings to report; "
-            "review the suggested quotes (researchdesk evidence list) or draft with --auto-accept."
-        )
-        support.append(["request"])
-        return paragraphs, support
-    for role in (Role.FACILITATOR, Role.BARRIER):
-        themes = _themes(evidence, role, docs)
-        count = sum(1 for e in evidence if e.role is role)
-        if not themes:
-            if count:
-                paragraphs.append(
-                    f"The sources give {count} {ROLE_PLURAL[role]}, quoted under each source below."
-                )
-                support.append([f"evidence:{e.id}" for e in evidence if e.role is role])
-            continue
-        parts = []
-        ids: list[str] = []
-        for theme, ev_ids, doc_ids in themes[:3]:
-            names = ", ".join(_short(docs[d]) for d in doc_ids[:2])
-            parts.append(
-                f"{theme.lower()} ({len(doc_ids)} source{'s' if len(doc_ids) > 1 else ''}, e.g. {names})"
-            )
-            ids.extend(f"evidence:{i}" for i in ev_ids)
-        count = sum(1 for e in evidence if e.role is role)
-        paragraphs.append(
-            f"The {count} {ROLE_PLURAL[role]} quoted most often concern " + "; ".join(parts) + "."
-        )
-        support.append(ids)
-    others = Counter(e.role for e in evidence if e.role not in (Role.FACILITATOR, Role.BARRIER))
-    if others:
-        listed = ", ".join(f"{n} {ROLE_PLURAL[r] if n > 1 else str(r)}" for r, n in others.most_common())
-        paragraphs.append(f"The sources also offer {listed}, quoted under each source below.")
-        support.append([f"evidence:{e.id}" for e in evidence if e.role in others])
-    if not_found:
-        paragraphs.append(
-            "The scan found no quotable evidence for: "
-            + ", ".join(not_found)
-            + ". The library may not cover "
-            "these aspects; they are listed as gaps in the Next Steps."
-        )
-        support.append([run])
-    return paragraphs, support
+def _scan_note(scan: list[dict[str, Any]]) -> str:
+    if not scan:
+        return "The library has not been scanned for this request yet."
+    facets = [f for f in dict.fromkeys(e["facet"] for e in scan) if f != "prior products"]
+    return (
+        f"We scanned the service's library for {', '.join(facets) or 'the subject'} ({len(scan)} searches)."
+    )
 
 
 def _next_steps(
-    topic: str,
     evidence: list[Evidence],
     sources: list[BriefSource],
     further: list[RelatedItem],
-    not_found: list[str],
+    missing: list[str],
     docs: dict[int, Document],
 ) -> list[str]:
     steps: list[str] = []
+    for subject in missing:
+        steps.append(
+            f"Search beyond the library for {subject}: peer-reviewed databases (PubMed, Google Scholar), the "
+            "practice literature of national associations, and peer jurisdictions; the research service can "
+            "run that search on request."
+        )
     if not evidence:
+        if not missing:
+            steps.append("Review the suggested quotes for this request, then draft the brief again.")
         return steps
-    barriers = _themes(evidence, Role.BARRIER, docs)
-    facilitators = _themes(evidence, Role.FACILITATOR, docs)
+    barriers = main_factors(evidence, "Barriers")
+    facilitators = main_factors(evidence, "Facilitators")
     if barriers:
         steps.append(
-            f"Use the barriers quoted above — starting with {barriers[0][0].lower()} — as a checklist when "
-            "planning the initiative, and name for each who on the team will address it."
+            f"Plan for the barriers the sources report, starting with {barriers[0].name}: name who on your team "
+            "will address each, and how."
         )
     if facilitators:
-        top = docs[facilitators[0][2][0]]
+        doc = docs[facilitators[0].document_ids[0]]
         steps.append(
-            f"Contact the authors of {_short(top)} to learn how they put {facilitators[0][0].lower()} into practice."
+            f"Build on what helped elsewhere — {facilitators[0].name} — and ask the authors of “{doc.meta.title or doc.file_name}” "
+            "how they put it into practice."
         )
+    if sources:
+        richest = max(sources, key=lambda s: len(s.quotes))
+        steps.append(f"Read “{richest.title}” in full: it is the source most quoted in this brief.")
     if further:
         steps.append(
-            f"Read the {len(further)} sources under Further Reading: the scan matched them, but no quote was "
-            "taken from them yet."
-        )
-    if not_found:
-        steps.append(
-            "Fill the gaps the library could not answer (" + ", ".join(not_found) + ") with a search of "
-            "external databases or peer members; the research service can run it on request."
+            f"Read the {len(further)} sources under Further Reading: they are on this subject but not quoted here."
         )
     steps.append(
         "Ask the research service for a follow-up consultation to adapt these findings to your jurisdiction."
     )
     return steps
+
+
+def sentence_texts(text: str) -> list[str]:
+    """Return the sentences of a text."""
+    return [text[a:b] for a, b in sentence_spans(text)]
 
 
 def _title_case(text: str) -> str:

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from researchdesk.cli.common import app, console, desk_of, print_json
 from researchdesk.errors import InputError
-from researchdesk.requests.plan import ResearchPlan
+from researchdesk.requests.plan import ResearchPlan, with_subjects
 from researchdesk.requests.scan import plan_for, run_scan, save_plan
 from researchdesk.requests.workflow import (
     ORG_KINDS,
@@ -167,9 +167,19 @@ def request_plan(
     edit: Path | None = typer.Option(
         None, "--set", help="Replace the plan with this JSON file (edit the --json output)."
     ),
+    subject: list[str] = typer.Option(
+        [],
+        "--subject",
+        help="What the member asks about, apart from the facets (repeat for two subjects), e.g. "
+        '--subject "heat-health action plans". Rewrites the queries.',
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Show the research plan (topic, domain, facets, queries); --set FILE replaces it."""
+    """Show the research plan (subjects, topic, domain, facets, queries); --subject or --set FILE edits it.
+
+    The subjects decide which sources enter the brief: a document enters when it is, as a whole, about
+    one of them, not when it shares the prompt's generic words ("barriers", "policy").
+    """
     with desk_of(ctx) as desk:
         if edit is not None:
             try:
@@ -180,10 +190,14 @@ def request_plan(
                     "Give a JSON file like `request plan N --json` prints.",
                 ) from exc
             save_plan(desk, request_id, ResearchPlan.from_dict(data), "staff")
+        if subject:
+            save_plan(desk, request_id, with_subjects(plan_for(desk, request_id), subject), "staff")
         plan = plan_for(desk, request_id)
     if as_json:
         print_json(plan.to_dict())
         return
+    subjects = "; ".join(plan.subjects) if plan.subjects else "[red]none: name one with --subject[/]"
+    console.print(f"[bold]Subjects:[/] {escape(subjects) if plan.subjects else subjects}")
     console.print(f"[bold]Topic:[/] {escape(plan.topic)}\n[bold]Domain:[/] {plan.domain}")
     for f in plan.facets:
         console.print(f"[bold]{f.facet}[/] {escape(json.dumps(f.filters))}")
@@ -236,8 +250,15 @@ def scan(
         return
     console.print(
         f"Scan run {result.run}: {result.queries} queries, {result.passages} passages, "
-        f"{len(result.documents)} sources, {len(result.evidence_ids)} quotes suggested."
+        f"{len(result.documents)} sources on the subject, {len(result.evidence_ids)} quotes suggested."
     )
+    for reading in result.subjects:
+        held = (
+            f"{len(reading['documents'])} sources"
+            if reading["documents"]
+            else "[yellow]nothing in the library[/]"
+        )
+        console.print(f"  subject {escape(reading['subject'])!s}: {held} (best match {reading['best']:.2f})")
     for entry in log:
         console.print(f"  {entry['facet']:15} {entry['passages']:3} passages  {escape(entry['query'])}")
     if result.prior_products:

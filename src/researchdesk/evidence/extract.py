@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from researchdesk.evidence.classify import classify, role_from_label
 from researchdesk.evidence.codebooks import Codebook, load_codebook, suggest_codes
+from researchdesk.evidence.findings import QUOTABLE, Part, not_a_finding, passage_part
 from researchdesk.evidence.verify import join_pieces
 from researchdesk.models import BlockKind, Classification, Evidence, Passage, Role
 
@@ -159,18 +160,30 @@ def candidates(
     query_terms: list[str] | None = None,
     max_sentences: int = 3,
     codebooks: Sequence[Codebook] | None = None,
+    table_caption: str = "",
 ) -> list[Evidence]:
     """Return quote candidates from ``passage``, best first, as unsaved Evidence with located offsets.
 
     ``sentences`` are the (start, end) document offsets of the passage's sentences and ``text`` the
     whole document text. Spans never overlap; each is one sentence or up to ``max_sentences`` adjacent
     ones. With a facet or query terms, only spans that match a term or the facet's role are returned.
+
+    Only findings are quoted (``findings.py``): nothing from a document's furniture, methods, aims or
+    limitations, no question and no sentence about the paper itself; background sections give
+    definitions and figures only. The document's own coding comes first: a table row under a
+    "Barriers" label (or in a table captioned ``table_caption`` "Barriers to …") and text under a
+    "Challenges" or "Facilitators" heading take that role, whatever their words, unless the sentence
+    plainly says the opposite.
     """
     books = list(codebooks) if codebooks is not None else _default_codebooks()
     terms = _term_set(query_terms or [])
     context = text[passage.start : passage.end]
+    part = passage_part(passage.section, passage.kind, context)
+    if part not in QUOTABLE and part is not Part.BACKGROUND:
+        return []  # furniture, methods, aims and limitations report no findings
     if passage.kind == BlockKind.TABLE_ROW:
-        return _table_candidates(passage, text, facet, terms, books)
+        return _table_candidates(passage, text, facet, terms, books, table_caption)
+    heading = own_role(passage, table_caption)
 
     spans = sorted(
         (max(s, passage.start), min(e, passage.end))
@@ -186,7 +199,7 @@ def candidates(
             e -= 1
         if e > s:
             trimmed.append((s, e))
-    noise = [is_noise(text[s:e]) or is_title(text[s:e]) for s, e in trimmed]
+    noise = [is_noise(text[s:e]) or is_title(text[s:e]) or bool(not_a_finding(text[s:e])) for s, e in trimmed]
     windows: list[_Window] = []
     for i in range(len(trimmed)):
         if noise[i]:
@@ -204,10 +217,48 @@ def candidates(
             window = _make_window(pieces, text, context, facet, terms, skip=True)
             if window is not None:
                 windows.append(window)
+    for w in windows:
+        if heading is not None:
+            w.classification = _headed(w.classification, heading, passage.section)
+            w.score += 0.5
+    if part is Part.BACKGROUND:
+        windows = [w for w in windows if w.classification.role in (Role.DEFINITION, Role.STATISTIC)]
     chosen = _select(
         windows, require_match=bool(terms or FACET_ROLES.get(facet.strip().lower())), facet=facet
     )
     return [_to_evidence(w, passage, text, context, facet, books) for w in chosen]
+
+
+# A sentence under a role heading keeps its own reading when it plainly says the opposite.
+OPPOSITE_CONFIDENCE = 0.8
+_OPPOSITE = {Role.BARRIER: Role.FACILITATOR, Role.FACILITATOR: Role.BARRIER}
+
+
+def own_role(passage: Passage, table_caption: str = "") -> Role | None:
+    """Return the role the document's own coding gives a passage, or None.
+
+    A table row takes its label's role ("Barriers", "Challenges", "Facilitator"), else its caption's
+    when the caption names one role ("Table 2. Barriers to …"); other text takes the role its nearest
+    heading names ("Lessons learned: challenges", "Facilitators"). A label naming both names none.
+    """
+    if passage.kind == BlockKind.TABLE_ROW:
+        return role_from_label(passage.label) or (role_from_label(table_caption) if table_caption else None)
+    headings = [h for h in passage.section.split(" › ") if h.strip()]
+    if not headings:
+        return None
+    # "Lessons learned: challenges" names its role after the colon.
+    head, _, tail = headings[-1].rpartition(":")
+    return (role_from_label(tail) if head else None) or role_from_label(headings[-1])
+
+
+def _headed(c: Classification, role: Role, section: str) -> Classification:
+    """Return the classification a role heading gives a quote (its own reading when plainly opposite)."""
+    if c.role is _OPPOSITE.get(role) and c.confidence >= OPPOSITE_CONFIDENCE:
+        return c
+    heading = section.split(" › ")[-1]
+    return Classification(
+        role, max(0.9, c.confidence), f"under the document's heading “{heading}”; {c.reason}"
+    )
 
 
 def _make_window(
@@ -304,7 +355,12 @@ def _is_content_cell(cell: str) -> bool:
 
 
 def _table_candidates(
-    passage: Passage, text: str, facet: str, terms: dict[str, str], books: Sequence[Codebook]
+    passage: Passage,
+    text: str,
+    facet: str,
+    terms: dict[str, str],
+    books: Sequence[Codebook],
+    caption: str = "",
 ) -> list[Evidence]:
     row = text[passage.start : passage.end]
     cells = cell_spans(row, passage.start)
@@ -320,7 +376,10 @@ def _table_candidates(
         if len(first) <= 90 and len(_WORD.findall(first)) <= 12 and longest_rest > len(first):
             theme = first.strip().rstrip(":")
             body = body[1:]
-    label_role = role_from_label(passage.label)
+    label_role = own_role(passage, caption)
+    table_label = (
+        passage.label if role_from_label(passage.label) else (caption if label_role else passage.label)
+    )
     wanted = FACET_ROLES.get(facet.strip().lower(), ())
     out: list[Evidence] = []
     for index in body:
@@ -328,7 +387,7 @@ def _table_candidates(
         if not _is_content_cell(cell):
             continue
         start, end = cells[index]
-        classification = classify(cell, context=theme, table_label=passage.label)
+        classification = classify(cell, context=theme, table_label=table_label)
         if label_role is None and theme and classification.role not in (Role.BARRIER, Role.FACILITATOR):
             # The theme cell often names the role: as a factor phrase ("Trusted community messengers",
             # "Lack of staff nutrition knowledge") or read together with the cell.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from researchdesk.desk import Desk
 from researchdesk.evidence.extract import candidates
-from researchdesk.models import Document, Evidence, SearchHit
+from researchdesk.models import BlockKind, Document, Evidence, Passage, SearchHit
 
 
 def harvest(
@@ -16,19 +16,57 @@ def harvest(
 ) -> list[Evidence]:
     """Return quote candidates from the passages of ``hits``, in hit order."""
     store = desk.store
-    docs = documents if documents is not None else {}
     passages = store.passages_by_id([h.passage_id for h in hits])
+    return harvest_passages(
+        desk,
+        [passages[h.passage_id] for h in hits if h.passage_id in passages],
+        facet,
+        query_terms,
+        documents,
+    )
+
+
+def harvest_passages(
+    desk: Desk,
+    passages: list[Passage],
+    facet: str = "",
+    query_terms: list[str] | None = None,
+    documents: dict[int, Document] | None = None,
+    captions: dict[int, dict[int, str]] | None = None,
+) -> list[Evidence]:
+    """Return quote candidates from ``passages``, in order (``documents`` and ``captions`` are caches)."""
+    store = desk.store
+    docs = documents if documents is not None else {}
+    captions = captions if captions is not None else {}
     found: list[Evidence] = []
-    for hit in hits:
-        passage = passages.get(hit.passage_id)
-        if passage is None:
-            continue
+    for passage in passages:
         doc = docs.get(passage.document_id)
         if doc is None:
             doc = docs[passage.document_id] = store.get_document(passage.document_id)
+        caption = ""
+        if passage.kind == BlockKind.TABLE_ROW:
+            if doc.id not in captions:
+                captions[doc.id] = table_captions(store.passages(doc.id))
+            caption = captions[doc.id].get(passage.seq, "")
         spans = [(s.start, s.end) for s in store.sentences(doc.id, passage.seq)]
-        found.extend(candidates(passage, spans, doc.text, facet=facet, query_terms=query_terms))
+        found.extend(
+            candidates(passage, spans, doc.text, facet=facet, query_terms=query_terms, table_caption=caption)
+        )
     return found
+
+
+def table_captions(passages: list[Passage]) -> dict[int, str]:
+    """Return table row seq → the caption of its table (the nearest caption before it)."""
+    out: dict[int, str] = {}
+    caption = ""
+    for p in sorted(passages, key=lambda p: p.seq):
+        if p.kind == BlockKind.CAPTION:
+            caption = p.text
+        elif p.kind == BlockKind.TABLE_ROW:
+            out[p.seq] = caption
+        elif p.kind != BlockKind.TABLE_ROW and not p.section.lower().startswith("table"):
+            caption = ""  # body text between tables: the next rows belong to another table
+    return out
 
 
 def extract_for_query(desk: Desk, query: str, top_k: int = 25, who: str = "staff") -> list[Evidence]:

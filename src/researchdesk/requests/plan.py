@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from researchdesk.errors import UnknownChoice
+from researchdesk.requests.subject import derive_subjects
 
 FACETS: dict[str, str] = {
     "prior products": "What the service has produced before on this topic",
@@ -46,6 +47,9 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
         r"lessons? learn",
         r"best practice",
         r"helps?\b",
+        r"\bwork(?:s|ed)?\b",
+        r"succe(?:ed|ss)",
+        r"effective",
     ),
     "examples": (
         r"example",
@@ -55,7 +59,18 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
         r"who (?:has|have)",
     ),
     "definitions": (r"defin", r"what is (?:a|an|the)\b", r"what (?:does|do) .* mean", r"framework"),
-    "statistics": (r"\bdata\b", r"statistic", r"how many", r"prevalence", r"\brates?\b", r"numbers"),
+    "statistics": (
+        r"\bdata\b",
+        r"statistic",
+        r"how many",
+        r"prevalence",
+        r"\brates?\b",
+        r"numbers",
+        r"\bcosts?\b",
+        r"\bafford",
+        r"savings",
+        r"return on investment",
+    ),
     "research gaps": (r"\bgaps?\b", r"what is (?:not )?known", r"evidence base"),
     "recommendations": (
         r"recommend",
@@ -256,10 +271,18 @@ class FacetPlan:
 
 @dataclass
 class ResearchPlan:
+    """What the scan looks for: the subjects (what the member asks about), the facets and their queries.
+
+    ``subjects`` are kept apart from the facets: a source enters the brief because the document as a
+    whole is about a subject, never because it shares facet words ("barriers", "policy"). An empty
+    list means the prompt names no subject, and the scan waits for staff to name one.
+    """
+
     topic: str
     domain: str
     facets: list[FacetPlan]
     keywords: list[str]
+    subjects: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -270,9 +293,12 @@ class ResearchPlan:
         for f in facets:
             if f.facet not in FACETS:
                 raise UnknownChoice("facet", f.facet, FACETS)
-        return ResearchPlan(
-            data.get("topic", ""), data.get("domain", ""), facets, list(data.get("keywords", []))
-        )
+        keywords = list(data.get("keywords", []))
+        if "subjects" in data:
+            subjects = [" ".join(str(s).split()) for s in data["subjects"] if str(s).strip()]
+        else:  # a plan saved before subjects were kept: its keywords name the subject
+            subjects = [" ".join(keywords)] if keywords else []
+        return ResearchPlan(data.get("topic", ""), data.get("domain", ""), facets, keywords, subjects)
 
 
 def derive_plan(prompt: str, context: str = "") -> ResearchPlan:
@@ -290,7 +316,24 @@ def derive_plan(prompt: str, context: str = "") -> ResearchPlan:
         for w in _keywords(" ".join(s for s in _sentences(text) if s != topic_sentence))
         if w not in keywords
     ]
-    core = " ".join(keywords)
+    subjects = derive_subjects(text)
+    return plan_with_subjects(
+        subjects, facets, topic, _domain(lowered + " " + context.lower()), keywords, setting
+    )
+
+
+def plan_with_subjects(
+    subjects: list[str],
+    facets: list[str],
+    topic: str = "",
+    domain: str = "local government",
+    keywords: list[str] | None = None,
+    setting: list[str] | None = None,
+) -> ResearchPlan:
+    """Return a plan whose queries search each subject for each facet (the prompt's setting words too)."""
+    keywords = list(keywords or [])
+    setting = list(setting or [])
+    core = " ".join(subjects) or " ".join(keywords)
     plans: list[FacetPlan] = []
     ordered = ["prior products"] + [f for f in FACETS if f != "prior products"]
     for facet in ordered:
@@ -300,13 +343,35 @@ def derive_plan(prompt: str, context: str = "") -> ResearchPlan:
             # Every request searches the service's own products first (they are few and precious).
             plans.append(FacetPlan(facet, [core], {"our_products": "only"}))
             continue
-        queries = [f"{core} {_FACET_TERMS[facet]}".strip()]
+        # The whole subject first, then each part of a prompt with several (each may hold its own sources).
+        parts = [core] + (subjects if len(subjects) > 1 else [])
+        queries = [f"{subject} {_FACET_TERMS[facet]}".strip() for subject in parts]
         if setting and facet in ("barriers", "facilitators", "examples"):
             queries.append(f"{' '.join(setting[:6])} {_FACET_TERMS[facet]}".strip())
-        plans.append(FacetPlan(facet, queries, {"our_products": "exclude"}))
+        plans.append(FacetPlan(facet, list(dict.fromkeys(queries)), {"our_products": "exclude"}))
     return ResearchPlan(
-        topic=topic, domain=_domain(lowered + " " + context.lower()), facets=plans, keywords=keywords
+        topic=topic or (subjects[0] if subjects else ""),
+        domain=domain,
+        facets=plans,
+        keywords=keywords,
+        subjects=list(subjects),
     )
+
+
+def with_subjects(plan: ResearchPlan, subjects: list[str]) -> ResearchPlan:
+    """Return the plan with its subjects replaced and every facet's queries rewritten for them.
+
+    The facets, their filters, the topic and the domain stay as they are.
+    """
+    cleaned = [" ".join(s.split()) for s in subjects if s.strip()]
+    fresh = plan_with_subjects(
+        cleaned, [f.facet for f in plan.facets], plan.topic, plan.domain, plan.keywords
+    )
+    filters = {f.facet: f.filters for f in plan.facets}
+    for f in fresh.facets:
+        f.filters = filters.get(f.facet, f.filters)
+    fresh.facets = [f for f in fresh.facets if f.facet in filters]
+    return fresh
 
 
 def asks_for_prior_products(prompt: str) -> bool:

@@ -5,29 +5,53 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from researchdesk.desk import Desk
-from researchdesk.evidence.harvest import harvest
-from researchdesk.models import Document, Evidence, Role
+from researchdesk.errors import InputError
+from researchdesk.evidence.extract import own_role
+from researchdesk.evidence.findings import PART_WEIGHT, Part, passage_part
+from researchdesk.evidence.harvest import harvest, harvest_passages, table_captions
+from researchdesk.models import Document, Evidence, Passage, Role, SourceType
+from researchdesk.requests.aboutness import Aboutness, lexical_profiles, read_subjects
 from researchdesk.requests.plan import ResearchPlan, derive_plan
 from researchdesk.requests.workflow import advance_to
 from researchdesk.search.desk import sync_index
+from researchdesk.search.embed import Embedder
 from researchdesk.search.filters import Filters
-from researchdesk.search.tokenize import tokenize
+from researchdesk.search.profiles import load_profiles
 
 # The roles a facet's quotes may carry. A barrier found while looking for facilitators is still
 # a barrier, so every facet accepts the two main roles; context alone is never suggested.
+# Recommendations of what to do are facilitators in the service's grouping. A finding without a
+# direction (context) from an on-subject document's results is still worth showing, after the rest.
 FACET_ROLES: dict[str, set[Role]] = {
-    "barriers": {Role.BARRIER, Role.FACILITATOR},
-    "facilitators": {Role.FACILITATOR, Role.BARRIER},
-    "examples": {Role.EXAMPLE, Role.FACILITATOR, Role.BARRIER},
+    "barriers": {Role.BARRIER, Role.FACILITATOR, Role.CONTEXT},
+    "facilitators": {Role.FACILITATOR, Role.BARRIER, Role.RECOMMENDATION, Role.CONTEXT},
+    "examples": {Role.EXAMPLE, Role.FACILITATOR, Role.BARRIER, Role.CONTEXT},
     "definitions": {Role.DEFINITION},
     "statistics": {Role.STATISTIC},
     "research gaps": {Role.RESEARCH_GAP},
     "recommendations": {Role.RECOMMENDATION, Role.FACILITATOR},
 }
-PER_DOCUMENT_QUOTES = 4  # suggestions per document, so a brief draws on many sources
-MAX_SUGGESTIONS = 40  # a reviewer reads every suggestion: more would bury the good ones
+PER_DOCUMENT_QUOTES = 5  # suggestions per document, so a brief draws on many sources
+MAX_SUGGESTIONS = 30  # a reviewer reads every suggestion: more would bury the good ones
+PER_DOCUMENT_ROLE = 3  # of one role from one document: a long table does not crowd out the rest
+PER_DOCUMENT_CONTEXT = 2
+# What a role is worth when suggestions are ranked: the answers to "what helps, what hinders" first.
+ROLE_WEIGHT: dict[Role, float] = {
+    Role.BARRIER: 1.0,
+    Role.FACILITATOR: 1.0,
+    Role.RECOMMENDATION: 0.9,
+    Role.EXAMPLE: 0.7,
+    Role.STATISTIC: 0.7,
+    Role.DEFINITION: 0.6,
+    Role.RESEARCH_GAP: 0.6,
+    Role.CONTEXT: 0.45,
+}
+# An undirected finding is suggested only from a passage the searches ranked this high (1.0 = first).
+CONTEXT_MIN_WEIGHT = 0.5
+OWN_CODING_WEIGHT = 1.5  # the authors' own "Barriers" table or "Challenges" heading outranks any classifier
 MIN_CONFIDENCE = 0.5
 # Articles restate their findings (abstract, summary box, discussion): a quote sharing this share of
 # its word trigrams with one already suggested from the same document says the same thing again.
@@ -45,6 +69,8 @@ class ScanResult:
     prior_products: list[int] = field(default_factory=list)
     evidence_ids: list[int] = field(default_factory=list)
     not_found: list[str] = field(default_factory=list)  # facets that yielded no evidence
+    subjects: list[dict[str, Any]] = field(default_factory=list)  # each subject, its best match, its sources
+    missing_subjects: list[str] = field(default_factory=list)  # subjects the library holds nothing on
 
 
 def plan_for(desk: Desk, request_id: int, who: str = "staff") -> ResearchPlan:
@@ -69,55 +95,118 @@ def run_scan(
     top_k: int = 25,
     progress: Callable[[str], None] | None = None,
 ) -> ScanResult:
-    """Run every query of the plan, log it, and store suggested evidence; return what was found."""
+    """Run every query of the plan over the documents on its subject, log it, and store suggested evidence.
+
+    First the library is read as a whole: which documents are about the plan's subjects
+    (``aboutness.py``); only they are searched for the facets, and the scan log records each subject,
+    its best match and its sources. The document's own coding (tables and headings that name barriers,
+    challenges, facilitators or lessons) is harvested from every on-subject document, whatever the
+    searches rank. A plan with no subject is refused: a brief of everything answers nothing.
+    """
     plan = plan_for(desk, request_id, who)
+    if not plan.subjects:
+        raise InputError(
+            f"The plan of request {request_id} names no subject: the prompt asks about barriers or "
+            "facilitators, but not of what.",
+            f'Name what the member asks about: `researchdesk request plan {request_id} --subject "heat-health '
+            'action plans"` (or on the plan page), then scan again.',
+        )
     if desk.store.request(request_id)["status"] in ("received", "scoping"):
         advance_to(desk, request_id, "researching", who)
     index = sync_index(desk.store, desk.settings)
     store = desk.store
     result = ScanResult(request_id, store.next_scan_run(request_id))
-    best: dict[int, float] = {}
+    about, prior = read_library(desk, plan, index.embedder)
+    on_subject = about.on_subject()
+    result.subjects = about.to_dict()["subjects"]
+    result.missing_subjects = about.missing()
     found: dict[str, list[Evidence]] = {f.facet: [] for f in plan.facets}
     docs: dict[int, Document] = {}
+    captions: dict[int, dict[int, str]] = {}
     seen_spans: set[tuple[int, int, int]] = set()
-    query_terms = plan.keywords
-    topic = set(tokenize(" ".join(plan.keywords)))
+    query_terms = plan.subjects
     weight: dict[int, float] = {}  # passage id → how high the searches ranked it (1.0 = first)
+    coded: set[int] = set()  # passages the document's own coding labels
+
+    def keep(ev: Evidence, facet: str) -> None:
+        key = (ev.document_id, ev.start, ev.end)
+        if (
+            key in seen_spans
+            or ev.role not in FACET_ROLES.get(facet, set())
+            or ev.confidence < MIN_CONFIDENCE
+        ):
+            return
+        seen_spans.add(key)
+        ev.request_id = request_id
+        ev.facet = facet
+        found[facet].append(ev)
+
     for facet in plan.facets:
         for query in facet.queries:
             if progress:
                 progress(f"{facet.facet}: {query}")
-            res = index.search(
-                query, top_k=top_k, mode="hybrid", filters=Filters(**facet.filters), max_per_document=3
-            )
+            if facet.facet == "prior products":
+                ids = sorted(prior.on_subject(), key=lambda d: -prior.on_subject()[d])
+                store.add_scan_entry(
+                    request_id, result.run, facet.facet, query, facet.filters, "subject", len(ids), ids
+                )
+                result.queries += 1
+                result.prior_products.extend(d for d in ids if d not in result.prior_products)
+                continue
+            if not on_subject:
+                store.add_scan_entry(
+                    request_id, result.run, facet.facet, query, facet.filters, "subject", 0, []
+                )
+                result.queries += 1
+                continue
+            filters = Filters(**{**facet.filters, "document_ids": sorted(on_subject)})
+            res = index.search(query, top_k=top_k, mode="hybrid", filters=filters, max_per_document=3)
             doc_ids = list(dict.fromkeys(h.document_id for h in res.hits))
             store.add_scan_entry(
                 request_id, result.run, facet.facet, query, facet.filters, res.mode, len(res.hits), doc_ids
             )
             result.queries += 1
             result.passages += len(res.hits)
-            if facet.facet == "prior products":
-                result.prior_products.extend(d for d in doc_ids if d not in result.prior_products)
-                continue
             for hit in res.hits:
-                best[hit.document_id] = max(best.get(hit.document_id, 0.0), hit.score)
                 weight[hit.passage_id] = max(
                     weight.get(hit.passage_id, 0.0), 1.0 / (1.0 + (hit.rank - 1) / 5)
                 )
-            on_topic = [h for h in res.hits if _on_topic(h.text, topic)]
-            for ev in harvest(desk, on_topic, facet=facet.facet, query_terms=query_terms, documents=docs):
-                key = (ev.document_id, ev.start, ev.end)
-                if key in seen_spans or ev.role not in FACET_ROLES.get(facet.facet, set()):
-                    continue
-                if ev.confidence < MIN_CONFIDENCE:
-                    continue
-                seen_spans.add(key)
-                ev.request_id = request_id
-                ev.facet = facet.facet
-                found[facet.facet].append(ev)
-    chosen = _spread(found, weight)
+            for ev in harvest(desk, res.hits, facet=facet.facet, query_terms=query_terms, documents=docs):
+                keep(ev, facet.facet)
+    # The document's own coding: every row and paragraph its authors filed under a role.
+    wanted = {f.facet for f in plan.facets} & {"barriers", "facilitators", "recommendations"}
+    if wanted and on_subject:
+        own = [p for d in on_subject for p in own_coded(store.passages(d), captions.setdefault(d, {}))]
+        coded = {p.id for p in own}
+        facet_of = {
+            Role.BARRIER: "barriers",
+            Role.FACILITATOR: "facilitators",
+            Role.RECOMMENDATION: "recommendations",
+        }
+        for ev in harvest_passages(desk, own, documents=docs, captions=captions):
+            facet = facet_of.get(ev.role, "")
+            if facet in found:
+                keep(ev, facet)
+            elif ev.role is Role.RECOMMENDATION and "facilitators" in found:
+                keep(ev, "facilitators")
+    parts = {
+        p.id: passage_part(p.section, p.kind, p.text)
+        for p in store.passages_by_id([e.passage_id for items in found.values() for e in items]).values()
+    }
+    best = max(on_subject.values(), default=1.0)
+
+    def worth(ev: Evidence) -> float:
+        searched = weight.get(ev.passage_id, 0.2)
+        if ev.passage_id in coded:
+            searched = max(searched, 1.0) * OWN_CODING_WEIGHT
+        part = PART_WEIGHT.get(parts.get(ev.passage_id, Part.OTHER), 0.5)
+        confidence = ev.confidence if ev.role is not Role.CONTEXT else 1.0
+        subject = on_subject.get(ev.document_id, 0.0) / best
+        return confidence * ROLE_WEIGHT.get(ev.role, 0.5) * searched * part * subject
+
+    chosen = _spread(found, worth)
     result.evidence_ids = store.add_evidence(chosen, who)
-    result.documents = sorted(best, key=lambda d: -best[d])
+    result.documents = sorted(on_subject, key=lambda d: -on_subject[d])
     result.not_found = [f for f, items in found.items() if not items and f != "prior products"]
     store.log_event(
         request_id,
@@ -129,32 +218,46 @@ def run_scan(
             "passages": result.passages,
             "evidence": len(result.evidence_ids),
             "not_found": result.not_found,
+            "subjects": result.subjects,
         },
         who,
     )
     return result
 
 
-def _on_topic(text: str, topic: set[str]) -> bool:
-    """Return True when a passage names enough of the request's topic words (facet words do not count)."""
-    if not topic:
-        return True
-    shared = topic.intersection(tokenize(text))
-    return len(shared) >= min(2, len(topic))
+def read_library(desk: Desk, plan: ResearchPlan, embedder: Embedder | None) -> tuple[Aboutness, Aboutness]:
+    """Return how the library's sources, and the service's own products, stand to the plan's subjects."""
+    profiles = load_profiles(desk.store, embedder, desk.settings.home / "profiles") if embedder else None
+    documents = desk.store.documents()
+    products = {d.id for d in documents if d.meta.source_type is SourceType.OUR_PRODUCT}
+    sources = {d.id for d in documents} - products
+    if profiles is None:
+        lexical = lexical_profiles(desk.store)
+        return (
+            read_subjects(plan.subjects, lexical, None, sources),
+            read_subjects(plan.subjects, lexical, None, products),
+        )
+    return (
+        read_subjects(plan.subjects, profiles, embedder, sources),
+        read_subjects(plan.subjects, profiles, embedder, products),
+    )
 
 
-def _spread(found: dict[str, list[Evidence]], weight: dict[int, float]) -> list[Evidence]:
-    """Return the best suggestions, at most a few per document, so quotes come from many sources.
+def own_coded(passages: list[Passage], captions: dict[int, str]) -> list[Passage]:
+    """Return the passages a document's own coding files under a role (tables, role headings)."""
+    if not captions:
+        captions.update(table_captions(passages))
+    return [p for p in passages if own_role(p, captions.get(p.seq, "")) is not None]
 
-    A suggestion's worth is its role confidence times how high the searches ranked its passage. Only
-    the worthier of two quotes from one document is kept when their spans overlap (two facets'
+
+def _spread(found: dict[str, list[Evidence]], worth: Callable[[Evidence], float]) -> list[Evidence]:
+    """Return the best suggestions, at most a few per document and role, so quotes come from many sources.
+
+    Only the worthier of two quotes from one document is kept when their spans overlap (two facets'
     searches can cut one sentence, and it with the next, from the same passage) or when they say the
     same thing again (REPEAT_SIMILARITY), so a brief does not quote a finding twice.
     """
-    everything = sorted(
-        (e for items in found.values() for e in items),
-        key=lambda e: -e.confidence * weight.get(e.passage_id, 0.2),
-    )
+    everything = sorted((e for items in found.values() for e in items), key=lambda e: -worth(e))
     taken: dict[int, list[tuple[Evidence, set[tuple[str, ...]]]]] = {}
     chosen: list[Evidence] = []
     for ev in everything:
@@ -162,10 +265,15 @@ def _spread(found: dict[str, list[Evidence]], weight: dict[int, float]) -> list[
             break
         same_document = taken.setdefault(ev.document_id, [])
         grams = word_trigrams(ev.quote)
-        if len(same_document) >= PER_DOCUMENT_QUOTES or any(
-            (ev.start < other.end and other.start < ev.end)
-            or similarity(grams, other_grams) >= REPEAT_SIMILARITY
-            for other, other_grams in same_document
+        if (
+            len(same_document) >= PER_DOCUMENT_QUOTES
+            or sum(other.role is ev.role for other, _ in same_document)
+            >= (PER_DOCUMENT_CONTEXT if ev.role is Role.CONTEXT else PER_DOCUMENT_ROLE)
+            or any(
+                (ev.start < other.end and other.start < ev.end)
+                or similarity(grams, other_grams) >= REPEAT_SIMILARITY
+                for other, other_grams in same_document
+            )
         ):
             continue
         same_document.append((ev, grams))

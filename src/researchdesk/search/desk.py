@@ -61,11 +61,37 @@ def sync_index(store: PassageSource, settings: Settings, progress: Progress | No
         rewritten = {p.document_id for p in new} & index.document_ids()
         if rewritten:
             index.remove_documents(rewritten)
-        index.add(new, progress=progress, batch_size=settings.embed_batch_size)
-        changed = True
+        # Saved every CHECKPOINT_PASSAGES (whole documents): embedding a large library is resumed, not
+        # restarted, after a crash; the next sync adds the passages beyond the saved ones.
+        done = 0
+        for batch in _whole_documents(new, CHECKPOINT_PASSAGES):
+            step = _offset(progress, done, len(new)) if progress is not None else None
+            index.add(batch, progress=step, batch_size=settings.embed_batch_size)
+            done += len(batch)
+            index.save(directory)
+        changed = False
     if changed:
         index.save(directory)
     return index
+
+
+CHECKPOINT_PASSAGES = 2048
+
+
+def _whole_documents(passages: list[IndexedPassage], size: int) -> Iterator[list[IndexedPassage]]:
+    """Yield runs of about ``size`` passages, cut only between documents."""
+    batch: list[IndexedPassage] = []
+    for p in passages:
+        if len(batch) >= size and batch[-1].document_id != p.document_id:
+            yield batch
+            batch = []
+        batch.append(p)
+    if batch:
+        yield batch
+
+
+def _offset(progress: Progress, done: int, total: int) -> Progress:
+    return lambda d, _t: progress(done + d, total)
 
 
 def search(

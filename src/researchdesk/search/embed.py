@@ -137,6 +137,18 @@ class MiniLMEmbedder:
         return windows, owners
 
 
+# How a passage is read for its vector: its document's title and section heading path before its own
+# words ("Title › Results › Barriers to participation. <text>"), so that a passage carries its
+# document's subject into search. Part of the name its vectors are kept under: when the reading
+# changes, both stores embed the library again (resumably) without reading its files again.
+PASSAGE_READING = "titled"
+
+
+def passage_space(embedder: Embedder) -> str:
+    """Return the name passage vectors are kept under: the model's and the way passages are read."""
+    return f"{embedder.name}+{PASSAGE_READING}"
+
+
 # Built-in embedders by the name `settings.embedder` uses; "none" means lexical search only.
 EMBEDDERS: dict[str, Callable[[], Embedder] | None] = {
     "minilm": MiniLMEmbedder,

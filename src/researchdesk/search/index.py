@@ -18,7 +18,7 @@ import numpy as np
 from researchdesk.errors import DeskError, QueryError, UnknownChoice
 from researchdesk.models import IndexedPassage, SearchHit
 from researchdesk.search.catalog import DocumentInfo, PassageTable
-from researchdesk.search.embed import Embedder, Progress, encode_in_chunks
+from researchdesk.search.embed import Embedder, Progress, encode_in_chunks, passage_space
 from researchdesk.search.expand import Expansion, expansion_terms, find_expansions
 from researchdesk.search.filters import Filters
 from researchdesk.search.fusion import (
@@ -62,11 +62,16 @@ def check_mode(mode: str) -> str:
 
 
 def embedding_text(passage: IndexedPassage) -> str:
-    """Return the text embedded for a passage: its section heading (when it adds one) and its text."""
-    section = passage.section.strip()
-    if section and not passage.text.startswith(section):
-        return f"{section}. {passage.text}"
-    return passage.text
+    """Return the text embedded for a passage: its document's title and heading path, then its text.
+
+    "Barriers to Heat-Health Action Plans › Results › Staffing. Two of the five cities …": a passage's
+    own words rarely name its subject; its title and headings do. Parts the text already starts with
+    are not repeated. The stored passage and every offset stay as they are: this is only what is read.
+    """
+    context = [passage.title.strip()] if passage.title.strip() else []
+    context += [h.strip() for h in passage.section.split(" › ") if h.strip()]
+    head = " › ".join(c for c in context if not passage.text.startswith(c))
+    return f"{head}. {passage.text}" if head else passage.text
 
 
 class SearchIndex:
@@ -83,7 +88,7 @@ class SearchIndex:
         feedback_weight: float = FEEDBACK_WEIGHT,
     ) -> None:
         self.embedder = embedder
-        self.embedder_name = embedder.name if embedder is not None else ""
+        self.embedder_name = passage_space(embedder) if embedder is not None else ""
         self.table = PassageTable()
         self.lexical = LexicalIndex()
         self.vectors: np.ndarray | None = (
@@ -263,10 +268,10 @@ class SearchIndex:
                 "Rebuild it from the library.",
             )
         saved_embedder = meta.get("embedder", "")
-        if embedder is not None and saved_embedder != embedder.name:
+        if embedder is not None and saved_embedder != passage_space(embedder):
             raise DeskError(
                 f"The search index in {directory} holds embeddings of {saved_embedder or 'no model'!r}, "
-                f"not {embedder.name!r}.",
+                f"not {passage_space(embedder)!r}.",
                 "Rebuild it to embed the library with the configured model.",
             )
         index = cls(embedder)

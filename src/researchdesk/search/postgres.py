@@ -25,7 +25,7 @@ import numpy as np
 from researchdesk.errors import ConfigError, QueryError
 from researchdesk.models import IndexedPassage, SearchHit
 from researchdesk.search.catalog import DocumentInfo
-from researchdesk.search.embed import Embedder, Progress, get_embedder
+from researchdesk.search.embed import Embedder, Progress, get_embedder, passage_space
 from researchdesk.search.expand import EXPANSION_WEIGHT, Expansion, expansion_terms, find_expansions
 from researchdesk.search.filters import Filters
 from researchdesk.search.fusion import (
@@ -139,7 +139,7 @@ def refresh_lexeme_stats(store: Any) -> int:
 def _sync_embeddings(store: Any, embedder: Embedder, batch_size: int, progress: Progress | None) -> None:
     conn = _raw(store)
     _register_vector(conn)
-    conn.execute("DELETE FROM passage_embeddings WHERE model <> %s", (embedder.name,))
+    conn.execute("DELETE FROM passage_embeddings WHERE model <> %s", (passage_space(embedder),))
     missing = conn.execute(
         """SELECT count(*) FROM passages p
            WHERE NOT EXISTS (SELECT 1 FROM passage_embeddings e WHERE e.passage_id = p.id)"""
@@ -156,7 +156,8 @@ def _sync_embeddings(store: Any, embedder: Embedder, batch_size: int, progress: 
     after = 0
     while True:
         rows = conn.execute(
-            """SELECT p.id, p.document_id, p.text, p.section FROM passages p
+            """SELECT p.id, p.document_id, p.text, p.section, d.title FROM passages p
+               JOIN documents d ON d.id = p.document_id
                WHERE p.id > %s AND NOT EXISTS (SELECT 1 FROM passage_embeddings e WHERE e.passage_id = p.id)
                ORDER BY p.id LIMIT %s""",
             (after, EMBED_CHUNK),
@@ -165,7 +166,7 @@ def _sync_embeddings(store: Any, embedder: Embedder, batch_size: int, progress: 
             break
         texts = [embedding_text(_bare_passage(r)) for r in rows]
         vectors = embedder.encode(texts, batch_size=batch_size)
-        write_embeddings(store, [(int(r[0]), int(r[1])) for r in rows], vectors, embedder.name)
+        write_embeddings(store, [(int(r[0]), int(r[1])) for r in rows], vectors, passage_space(embedder))
         after = int(rows[-1][0])
         done += len(rows)
         if progress is not None:
@@ -183,7 +184,7 @@ def _bare_passage(row: Sequence[Any]) -> IndexedPassage:
         page=None,
         start=0,
         end=0,
-        title="",
+        title=row[4] if len(row) > 4 else "",
         date="",
         source_type="",
         publisher="",
@@ -242,7 +243,7 @@ class PostgresIndex(SearchIndex):
         if embedder is not None:
             vectors = int(
                 conn.execute(
-                    "SELECT count(*) FROM passage_embeddings WHERE model = %s", (embedder.name,)
+                    "SELECT count(*) FROM passage_embeddings WHERE model = %s", (passage_space(embedder),)
                 ).fetchone()[0]
             )
         self._ready = embedder is not None and self._count > 0 and vectors == self._count
@@ -514,7 +515,7 @@ class PostgresIndex(SearchIndex):
         assert self.embedder is not None
         rows = conn.execute(
             "SELECT embedding::real[] FROM passage_embeddings WHERE model = %s AND passage_id = ANY(%s)",
-            (self.embedder.name, top),
+            (passage_space(self.embedder), top),
         ).fetchall()
         top_vectors = np.array([r[0] for r in rows], dtype=np.float32)
         return feedback_query(vector, top_vectors.reshape(-1, len(vector)), weight)
@@ -537,7 +538,7 @@ class PostgresIndex(SearchIndex):
                     WHERE model = %(m)s {where} ORDER BY embedding <=> %(v)s LIMIT %(k)s""",
                 {
                     "v": np.asarray(vector, dtype=np.float32),
-                    "m": self.embedder.name,
+                    "m": passage_space(self.embedder),
                     "docs": allowed,
                     "k": depth,
                 },

@@ -253,13 +253,13 @@ def _carry_embeddings(
     report: CopyReport,
 ) -> int:
     """Move passage embeddings to where the target keeps them; return how many were moved."""
-    from researchdesk.search.embed import get_embedder
+    from researchdesk.search.embed import get_embedder, passage_space
 
     embedder = get_embedder(embedder_name)
     if embedder is None:
         return 0
     if isinstance(dst, PostgresStore) and not isinstance(src, PostgresStore) and src_loc.home is not None:
-        return _index_to_postgres(src_loc.home / "index", dst, embedder.name, report)
+        return _index_to_postgres(src_loc.home / "index", dst, passage_space(embedder), report)
     if isinstance(src, PostgresStore) and not isinstance(dst, PostgresStore) and dst_loc.home is not None:
         return _postgres_to_index(src, dst, dst_loc.home / "index", embedder, report)
     return 0
@@ -300,11 +300,13 @@ def _postgres_to_index(
 ) -> int:
     import numpy as np
 
+    from researchdesk.search.embed import passage_space
     from researchdesk.search.index import SearchIndex, embedding_text
 
     raw = src.pg.raw()
     rows = raw.execute(
-        "SELECT passage_id, embedding::text FROM passage_embeddings WHERE model = %s", (embedder.name,)
+        "SELECT passage_id, embedding::text FROM passage_embeddings WHERE model = %s",
+        (passage_space(embedder),),
     ).fetchall()
     if not rows:
         report.notes.append("The source database holds no embeddings; they will be computed on first search.")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -339,6 +339,23 @@ class WorkRows:
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = self.conn.execute(f"SELECT * FROM evidence {where} ORDER BY id", args).fetchall()
         return [_evidence(r) for r in rows]
+
+    def evidence_by_quotes(
+        self, quotes: Iterable[str], exclude_request: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Return (request_id, quote) of accepted or edited evidence of other requests with one of these texts."""
+        wanted = sorted(set(quotes))
+        out: list[dict[str, Any]] = []
+        for at in range(0, len(wanted), 200):
+            chunk = wanted[at : at + 200]
+            marks = ", ".join("?" for _ in chunk)
+            rows = self.conn.execute(
+                f"SELECT DISTINCT request_id, quote FROM evidence WHERE quote IN ({marks}) "
+                "AND status IN ('accepted', 'edited') AND request_id IS NOT NULL AND request_id <> ?",
+                (*chunk, -1 if exclude_request is None else exclude_request),
+            ).fetchall()
+            out.extend({"request_id": int(r[0]), "quote": r[1]} for r in rows)
+        return out
 
     def update_evidence(self, evidence_id: int, changes: dict[str, Any], who: str, action: str) -> Evidence:
         """Change evidence fields; every change is kept in the event log with old and new values."""

@@ -26,16 +26,25 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("references", "References"),
 )
 
-# Quote groups inside a source block: unlabelled context/definition first, then labelled groups.
+# Quote groups inside a source block, as the service groups them: unlabelled context/definition first;
+# Barriers = what hinders, gaps in the evidence included; Facilitators = what helps, recommendations
+# of what to do included; examples and figures without a direction in groups of their own.
 ROLE_GROUPS: tuple[tuple[tuple[Role, ...], str], ...] = (
     ((Role.CONTEXT, Role.DEFINITION), ""),
-    ((Role.BARRIER,), "Barriers"),
-    ((Role.FACILITATOR,), "Facilitators"),
+    ((Role.BARRIER, Role.RESEARCH_GAP), "Barriers"),
+    ((Role.FACILITATOR, Role.RECOMMENDATION), "Facilitators"),
     ((Role.EXAMPLE,), "Examples"),
     ((Role.STATISTIC,), "Statistics"),
-    ((Role.RESEARCH_GAP,), "Research gaps"),
-    ((Role.RECOMMENDATION,), "Recommendations"),
 )
+
+
+def heading_of(role: Role | str) -> str:
+    """Return the brief heading a quote of this role is filed under ("" for unlabelled context)."""
+    for roles, heading in ROLE_GROUPS:
+        if role in roles:
+            return heading
+    return ""
+
 
 _MONTHS = (
     "January",

@@ -61,6 +61,13 @@ class HtmlReader:
         if not meta.title:
             h1 = next((b.text for b in blocks if b.kind is BlockKind.HEADING and b.level == 1), "")
             meta.title = h1
+        if len(meta.authors) <= 1:
+            # Some pages' metadata name only the first author; the printed byline names them all.
+            named = next((byline_authors(b.text) for b in blocks[:12] if is_byline(b.text)), [])
+            if len(named) > len(meta.authors) and (
+                not meta.authors or _same_person(meta.authors[0], named[0])
+            ):
+                meta.authors = named
         if not blocks:
             raise EmptyFile(
                 path,
@@ -276,8 +283,10 @@ def _block(node: LexborNode) -> Block | None:
     if not text:
         return None
     heading = _HEADING.match(node.tag or "")
-    if heading:
+    if heading and not is_byline(text):
         return Block(text=text, kind=BlockKind.HEADING, level=int(heading.group(1)))
+    if heading:
+        return Block(text=text)  # an author line set as a heading is not a section of the document
     if _linky(node, text):
         return None
     if node.tag == "li":
@@ -288,6 +297,39 @@ def _block(node: LexborNode) -> Block | None:
     if node.tag == "figcaption":
         return Block(text=text, kind=BlockKind.CAPTION)
     return Block(text=text)
+
+
+# "Jane Doe, PhD, MPH1; John Roe, MS2 (View author affiliations)": a byline, not a heading.
+_DEGREE = (
+    r"(?:PhD|MD|MPH|DrPH|MSPH|MHS|MS|MSc|MA|MBA|MPA|MPP|MSW|MSN|BS|BA|BSN|RN|PharmD|DDS|DMD|ScD|"
+    r"MBChB|DPT|PT|JD|EdD|CHES|RD|LDN|MHA|FAPTA|DHSc)"
+)
+_AFFILIATION_MARK = re.compile(r"[\d,*†‡§]+$")
+
+
+def is_byline(text: str) -> bool:
+    """Return True for an author line ("Jane Doe, PhD, MPH1; John Roe, MS2 (View author affiliations)")."""
+    if "View author affiliations" in text:
+        return True
+    parts = [p for p in text.split(";") if p.strip()]
+    with_degree = sum(bool(re.search(rf",\s*{_DEGREE}\b", p)) for p in parts)
+    return len(text) < 1500 and with_degree >= 1 and with_degree >= 0.6 * len(parts)
+
+
+def byline_authors(text: str) -> list[str]:
+    """Return the names of an author line, in order, without degrees or affiliation marks."""
+    text = text.replace("(View author affiliations)", "")
+    names = []
+    for part in text.split(";"):
+        name = part.split(",")[0].strip()
+        name = _AFFILIATION_MARK.sub("", name).strip()
+        if name and len(name.split()) >= 2 and not re.fullmatch(_DEGREE, name):
+            names.append(name)
+    return names
+
+
+def _same_person(a: str, b: str) -> bool:
+    return a.split()[-1].lower() == b.split()[-1].lower() if a.split() and b.split() else False
 
 
 def _all_bold(node: LexborNode, text: str) -> bool:

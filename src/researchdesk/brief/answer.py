@@ -1,0 +1,297 @@
+"""The Summary of Findings: the member's questions answered first, in plain words, from the evidence.
+
+A summary answers before it counts. For each question of the prompt it gives the direct answer
+("Have we produced anything on this?" — yes, with the titles, or no), then the main barriers and the
+main facilitators, each named from the evidence itself — the authors' own table theme when the
+quote has one, else the factor the quote states ("lack of staff nutrition knowledge", "strong
+partnerships with county administrators") — with its sources cited, then what the library does not
+cover. Codebook labels stay tags on the quotes; they are never offered as findings.
+
+Every paragraph carries what it rests on ("evidence:<id>", "scan:<run>", "request"), so the checks
+can refuse a paragraph with no support.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from researchdesk.brief.render.layout import heading_of
+from researchdesk.evidence.cues import find_cues
+from researchdesk.models import Document, Evidence, RelatedItem, Role
+from researchdesk.requests.plan import asks_for_prior_products
+
+MAX_FACTORS = 4  # per heading in the summary: the main ones, not all
+FACTOR_WORDS = 14  # a factor named from a sentence is cut to this many words at a clause boundary
+
+_QUESTION = re.compile(r"[^.?!]*\?")
+_HELPS = re.compile(
+    r"\b(?:help|helps|helped|work|works|worked|succeed|success|facilitat|enabl|made .* work|what works|"
+    r"best practice|lessons?|strateg|how (?:can|could|should|do) we|reduce them|approach)",
+    re.I,
+)
+_HINDERS = re.compile(
+    r"\b(?:barrier|challeng|obstacle|hinder|get in the way|gets in the way|got in the way|problems?|"
+    r"risks?|difficult|why do|go without|goes without|went wrong|run into|ran into)",
+    re.I,
+)
+_COSTS = re.compile(r"\b(?:cost|costs|afford|savings|price|spend|return on investment|worth)", re.I)
+# "Barriers included cost, distance, and mistrust." / "Challenges were X and Y."
+_LISTED = re.compile(
+    r"\b(?:barriers?|challenges?|obstacles?|facilitators?|enablers?|success factors|strategies|lessons)\s+"
+    r"(?:to [^,.;]{0,60}?\s+)?(?:included|include|were|was|are|is|such as|like|identified (?:were|included))\s+"
+    r"(?P<what>[^.;]{8,160})",
+    re.I,
+)
+# "Lack of staff nutrition knowledge was a barrier." / "Strong partnerships facilitated adoption."
+_SUBJECT_OF = re.compile(
+    r"^(?:however,?\s+|in addition,?\s+|also,?\s+|first,?\s+|second,?\s+|third,?\s+|finally,?\s+|lastly,?\s+)?"
+    r"(?P<what>[^,;:.]{6,110}?)\s+(?:was|were|is|are|has been|have been|served as|proved)\s+"
+    r"(?:a |an |the |one of the )?(?:\w+\s+){0,2}(?:barriers?|challenges?|obstacles?|facilitators?|enablers?|"
+    r"keys?|critical|essential|instrumental|important|crucial|helpful|vital|limiting)\b",
+    re.I,
+)
+_AGENT = re.compile(
+    r"^(?:however,?\s+|in addition,?\s+|also,?\s+)?(?P<what>[^,;:.]{6,90}?)\s+"
+    r"(?:helped|facilitated|enabled|supported|fostered|contributed to|made it (?:easier|possible)|"
+    r"hindered|limited|impeded|prevented|hampered|complicated|slowed|delayed)\b",
+    re.I,
+)
+_LACK = re.compile(
+    r"\b(?P<what>(?:a |the )?(?:lack|shortage|absence|loss) of [^,;.]{3,70}|(?:limited|insufficient|inadequate|"
+    r"competing) [a-z][^,;.]{3,60})",
+    re.I,
+)
+_CLAUSE_END = re.compile(r"[,;:.](?:\s|$)")
+_CITATION_MARK = re.compile(r"\s*\((?:\d+(?:[–,-]\d+)*,?\s?)+\)|\s*\[\d+(?:[–,-]\d+)*\]")
+_LEAD = re.compile(
+    r"^(?:however|in addition|additionally|also|moreover|furthermore|first|second|third|finally|lastly)\s*,?\s+",
+    re.I,
+)
+
+
+@dataclass
+class Factor:
+    """A barrier or facilitator named in plain words, with the quotes and sources behind it."""
+
+    name: str
+    evidence_ids: list[int]
+    document_ids: list[int]
+
+
+def factor_name(ev: Evidence) -> str:
+    """Return the factor a quote names: the authors' theme label, or the factor its words state."""
+    if ev.label and len(ev.label.split()) <= 12:
+        return ev.label.strip().rstrip(".:")
+    text = _CITATION_MARK.sub("", ev.quote).strip()
+    first = re.split(r"(?<=[.!?])\s+", text)[0]
+    for pattern in (_LISTED, _SUBJECT_OF, _AGENT):
+        m = pattern.search(first)
+        if m:
+            return _clip(m.group("what"))
+    m = _LACK.search(first)
+    if m and ev.role is Role.BARRIER:
+        return _clip(m.group("what"))
+    return _clip(_LEAD.sub("", _telling_clause(first, ev.role)), quote=True)
+
+
+_CLAUSES = re.compile(
+    r"[,;:]\s+(?:but\s+|and\s+|while\s+|although\s+|whereas\s+|because\s+)?|\s+(?:but|because|whereas)\s+"
+)
+_SIDE = {Role.RESEARCH_GAP: Role.BARRIER, Role.RECOMMENDATION: Role.FACILITATOR}
+
+
+def _telling_clause(sentence: str, role: Role) -> str:
+    """Return the clause of a sentence whose cues say most for the quote's role (the first on a tie)."""
+    clauses = [c for c in _CLAUSES.split(sentence) if c and len(c.split()) >= 3]
+    if len(clauses) < 2:
+        return sentence
+    side = _SIDE.get(role, role)
+
+    def says(clause: str) -> float:
+        return sum(cue.weight for _, _, cue in find_cues(clause) if _SIDE.get(cue.role, cue.role) is side)
+
+    best = max(range(len(clauses)), key=lambda i: (says(clauses[i]), -i))
+    return clauses[best] if says(clauses[best]) > 0 else sentence
+
+
+def _clip(text: str, quote: bool = False) -> str:
+    """Return a short phrase: the text up to its first clause boundary, at most FACTOR_WORDS words."""
+    text = " ".join(text.split()).strip(" ,;:.")
+    end = _CLAUSE_END.search(text)
+    if end and len(text[: end.start()].split()) >= 3:
+        text = text[: end.start()]
+    words = text.split()
+    cut = len(words) > FACTOR_WORDS
+    text = " ".join(words[:FACTOR_WORDS])
+    if quote:
+        return f"“{text}{'…' if cut else ''}”"
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+def main_factors(evidence: list[Evidence], heading: str) -> list[Factor]:
+    """Return the main factors under a brief heading ("Barriers" / "Facilitators"), best supported first.
+
+    Quotes naming the same factor (the same words, or the same table theme) are counted once with all
+    their sources; factors with more sources come first, then the authors' own themes.
+    """
+    groups: dict[str, list[Evidence]] = defaultdict(list)
+    names: dict[str, str] = {}
+    for ev in evidence:
+        if heading_of(ev.role) != heading:
+            continue
+        name = factor_name(ev)
+        key = re.sub(r"\W+", " ", name.lower()).strip()
+        names.setdefault(key, name)
+        groups[key].append(ev)
+    ranked = sorted(
+        groups.items(),
+        key=lambda kv: (
+            -len({e.document_id for e in kv[1]}),
+            -sum(bool(e.label) for e in kv[1]),
+            -max(e.confidence for e in kv[1]),
+        ),
+    )
+    return [
+        Factor(names[k], [e.id for e in items], list(dict.fromkeys(e.document_id for e in items)))
+        for k, items in ranked
+    ]
+
+
+def cite(doc: Document) -> str:
+    """Return a short in-text citation: "Wood et al., 2024", or a short title when no author is known."""
+    year = doc.meta.date[:4]
+    if doc.meta.authors:
+        surname = doc.meta.authors[0].split()[-1] if doc.meta.authors[0].split() else doc.meta.authors[0]
+        who = surname + (
+            " et al."
+            if len(doc.meta.authors) > 2
+            else f" and {doc.meta.authors[1].split()[-1]}"
+            if len(doc.meta.authors) == 2
+            else ""
+        )
+        return f"{who}, {year}" if year else who
+    title = doc.meta.title or doc.file_name
+    short = title if len(title) <= 50 else title[:50].rsplit(" ", 1)[0] + "…"
+    return f"“{short}”{', ' + year if year else ''}"
+
+
+def _listing(factors: list[Factor], docs: dict[int, Document]) -> str:
+    parts = [f"{f.name} ({'; '.join(cite(docs[d]) for d in f.document_ids[:2])})" for f in factors]
+    if len(parts) > 1:
+        return "; ".join(parts[:-1]) + "; and " + parts[-1]
+    return parts[0]
+
+
+def questions(prompt: str) -> list[str]:
+    """Return the prompt's questions (a prompt with none is one question)."""
+    found = [q.strip() for q in _QUESTION.findall(" ".join(prompt.split())) if q.strip()]
+    return found or [" ".join(prompt.split())]
+
+
+def summarize(
+    prompt: str,
+    subjects: list[str],
+    missing_subjects: list[str],
+    evidence: list[Evidence],
+    docs: dict[int, Document],
+    prior: list[RelatedItem],
+    scan_note: str,
+    run: str,
+) -> tuple[list[str], list[list[str]]]:
+    """Return the summary paragraphs and what each rests on."""
+    paragraphs: list[str] = []
+    support: list[list[str]] = []
+    asked = questions(prompt)
+    wants_help = any(_HELPS.search(q) for q in asked)
+    wants_hinder = any(_HINDERS.search(q) for q in asked)
+    wants_costs = any(_COSTS.search(q) for q in asked)
+    subject = "; ".join(subjects) or "this subject"
+
+    if asks_for_prior_products(prompt):
+        if prior:
+            titles = "; ".join(f"“{p.title}”" for p in prior[:3])
+            paragraphs.append(
+                f"Have we produced anything on this? Yes: {len(prior)} of the service's earlier products "
+                f"are on this subject ({titles}); see “You may also be interested in”."
+            )
+        else:
+            paragraphs.append(
+                f"Have we produced anything on this? No: the service has not delivered a brief or product on "
+                f"{subject} before, so this brief is the first."
+            )
+        support.append([run, "request"])
+
+    if not evidence:
+        if missing_subjects and len(missing_subjects) == len(subjects):
+            paragraphs.append(
+                f"The library holds nothing on {'; '.join(missing_subjects)}: none of its articles, reports or "
+                "earlier briefs is about it, so this brief quotes no source rather than quote ones on other "
+                "subjects. The Next Steps say where to look instead."
+            )
+        else:
+            paragraphs.append(
+                "No evidence has been accepted for this request yet, so the brief reports no findings; review "
+                "the suggested quotes, then draft again."
+            )
+        support.append([run])
+        return paragraphs, support
+
+    cited = {d for d in (e.document_id for e in evidence)}
+    facilitators = main_factors(evidence, "Facilitators")
+    barriers = main_factors(evidence, "Barriers")
+    if facilitators:
+        lead = (
+            "What helps"
+            if wants_help or not wants_hinder
+            else "What helps, though you asked mainly about obstacles"
+        )
+        chosen = facilitators[:MAX_FACTORS]
+        paragraphs.append(f"{lead}: the sources point to {_listing(chosen, docs)}.")
+        support.append([f"evidence:{i}" for f in chosen for i in f.evidence_ids])
+    elif wants_help:
+        paragraphs.append(f"What helps: none of the quoted sources names a facilitator of {subject}.")
+        support.append([run])
+    if barriers:
+        chosen = barriers[:MAX_FACTORS]
+        paragraphs.append(f"What gets in the way: the sources report {_listing(chosen, docs)}.")
+        support.append([f"evidence:{i}" for f in chosen for i in f.evidence_ids])
+    elif wants_hinder:
+        paragraphs.append(f"What gets in the way: none of the quoted sources names a barrier to {subject}.")
+        support.append([run])
+    if wants_costs:
+        costly = [
+            e for e in evidence if re.search(r"\$\s?\d|\bcost|\bsaving|\bdollar|\bROI\b", e.quote, re.I)
+        ]
+        if costly:
+            picks = costly[:3]
+            named = "; ".join(f"{_clip(e.quote, quote=True)} ({cite(docs[e.document_id])})" for e in picks)
+            paragraphs.append(f"On costs: {named}.")
+            support.append([f"evidence:{e.id}" for e in picks])
+        else:
+            paragraphs.append("On costs: none of the quoted sources reports what such work costs.")
+            support.append([run])
+    others = [e for e in evidence if heading_of(e.role) not in ("Barriers", "Facilitators")]
+    if others and not (facilitators or barriers):
+        picks = sorted(others, key=lambda e: -e.confidence)[:3]
+        named = "; ".join(f"{_clip(e.quote, quote=True)} ({cite(docs[e.document_id])})" for e in picks)
+        paragraphs.append(f"What the sources found: {named}.")
+        support.append([f"evidence:{e.id}" for e in picks])
+
+    gaps = []
+    if missing_subjects:
+        gaps.append(f"the library holds nothing on {'; '.join(missing_subjects)}")
+    if wants_help and not facilitators:
+        gaps.append("what helps")
+    if wants_hinder and not barriers:
+        gaps.append("what gets in the way")
+    if gaps:
+        paragraphs.append("Not covered: " + "; ".join(gaps) + ". The Next Steps say where to look.")
+        support.append([run])
+    paragraphs.append(
+        f"{scan_note} The brief quotes {len(evidence)} passages from {len(cited)} "
+        f"source{'s' if len(cited) != 1 else ''} on {subject}, verbatim, under Background Research."
+    )
+    support.append([run])
+    return paragraphs, support

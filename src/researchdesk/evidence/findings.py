@@ -1,0 +1,234 @@
+"""Which parts of a document report findings, and which sentences are findings at all.
+
+A brief quotes what a source found, learned or recommends: its results, discussion, lessons, the
+authors' summary boxes and its tables. It never quotes a source's furniture (acknowledgments, funding,
+author information, references), its methods or instruments, its limitations, or the statement of
+its aims; nor a question, nor a sentence about the paper itself ("This work advances the
+understanding of ..."). The rules read the document's own section headings (the heading path
+"Results › Lessons learned: challenges") and the sentence's first words; they are written for
+research articles, reports and case studies in general, not for one journal.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from researchdesk.models import BlockKind
+
+
+class Part(StrEnum):
+    """The kind of part of a document a passage stands in."""
+
+    FINDINGS = "findings"  # results, discussion, conclusions, lessons, implications, summary boxes
+    TABLE = "table"  # a table's rows (the authors' own tabulation)
+    ABSTRACT = "abstract"  # an abstract without sub-headings: findings and aims mixed
+    BACKGROUND = "background"  # introduction, background, context
+    AIMS = "aims"  # objective, purpose, aims
+    METHODS = "methods"  # methods, data, measures, analysis, instruments, interview guides
+    LIMITATIONS = "limitations"
+    FURNITURE = "furniture"  # acknowledgments, funding, authors, references, disclosures, calls for papers
+    OTHER = "other"  # a heading that says nothing of its kind ("Intervention Approach", "Action")
+
+
+# Headings, most specific first; the deepest heading of a path that names a kind decides.
+_HEADING_PARTS: list[tuple[Part, re.Pattern[str]]] = [
+    (
+        Part.FURNITURE,
+        re.compile(
+            r"acknowledg|^references?$|bibliograph|works cited|author(?:s'?)? (?:information|affiliations|"
+            r"contributions?)|about the authors?|corresponding author|^funding|financial support|"
+            r"conflicts? of interest|competing interests|disclosures?|disclaimer|suggested citation|"
+            r"^footnotes?$|^notes?$|calls? for papers|^collections?$|committee$|^related (?:articles|pages)|"
+            r"article metrics|^copyright|^keywords?$|^abbreviations?$|supplementa",
+            re.I,
+        ),
+    ),
+    (Part.LIMITATIONS, re.compile(r"limitations?\b|strengths and weaknesses", re.I)),
+    (
+        Part.FINDINGS,
+        re.compile(
+            r"result|finding|discussion|conclu|lessons?|implication|recommend|barrier|facilitat|challeng|"
+            r"enabler|success|what (?:is|was) added|what (?:are|were) the implications|highlights?|"
+            r"^summary|key (?:points|messages|takeaways)|takeaways?|outcomes?|impact|next steps|"
+            r"future (?:direction|action|consideration)|^action\b|practice",
+            re.I,
+        ),
+    ),
+    (
+        Part.METHODS,
+        re.compile(
+            r"method|^data\b|data (?:sources?|collection|analysis)|materials|study (?:design|population|setting|"
+            r"sample)|^design|^setting|^participants|^sample|^measures?\b|^variables|measurement|analys[ie]s|"
+            r"statistic|procedure|instrument|interview (?:guide|protocol|questions)|questionnaire|survey "
+            r"(?:design|instrument)|recruit|ethic|approval|risk of bias|search strategy|eligibility|"
+            r"inclusion criteria|^evaluation (?:approach|design)|development process|^sources\b",
+            re.I,
+        ),
+    ),
+    (
+        Part.AIMS,
+        re.compile(
+            r"^(?:objectives?|purpose|aims?|goals?|purpose and objectives|research questions?)\b", re.I
+        ),
+    ),
+    (
+        Part.BACKGROUND,
+        re.compile(r"^(?:introduction|background|context|overview|rationale|historical context)\b", re.I),
+    ),
+    (Part.ABSTRACT, re.compile(r"^(?:abstract|summary)$", re.I)),
+]
+
+# The parts a quote may come from; background gives definitions and figures only.
+QUOTABLE: frozenset[Part] = frozenset({Part.FINDINGS, Part.TABLE, Part.ABSTRACT, Part.OTHER})
+# How much a part adds to (or takes from) a quote's worth when suggestions are ranked.
+PART_WEIGHT: dict[Part, float] = {
+    Part.TABLE: 1.15,
+    Part.FINDINGS: 1.1,
+    Part.ABSTRACT: 0.9,
+    Part.OTHER: 0.85,
+    Part.BACKGROUND: 0.5,
+}
+
+# A paragraph that opens by announcing the study's limitations is about them throughout.
+_LIMITATIONS_OPENING = re.compile(
+    r"^\s*(?:(?:this|our|the (?:present|current))\s+(?:study|analysis|evaluation|review|report|project|work|"
+    r"research|assessment)\s+(?:has|had|is subject to|was subject to)\s+(?:\w+\s+){0,3}limitations?|"
+    r"(?:several|some|a few|a number of|there (?:are|were) (?:\w+\s+){0,2})\s*limitations?|"
+    r"limitations?\s+(?:of|to)\s+(?:this|our)|(?:our|this) (?:study|analysis)'?s? limitations?|"
+    r"(?:strengths and )?limitations\b)",
+    re.I,
+)
+# Sentences that are not findings, by their opening or shape.
+_NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "a caption",
+        re.compile(r"^\s*(?:Figure|Fig\.|Table|Exhibit|Box|Appendix)\s+[A-Z]?\d+[A-Za-z]?\.?\s", re.I),
+    ),
+    (
+        "a statement of aims",
+        re.compile(
+            r"^\s*(?:the|our|this)\s+(?:\w+\s+){0,3}(?:aims?|objectives?|purposes?|goals?)\s+(?:of|was|were|is|are)\b|"
+            r"^\s*(?:we|the authors|this (?:study|article|paper|report|analysis|evaluation|essay))\s+"
+            r"(?:aimed|aims|sought|seeks|set out|intended|intend|wanted)\b|"
+            r"^\s*(?:in|with)\s+this\s+(?:study|article|paper|report|essay|analysis|evaluation|commentary)\b.{0,40}\b"
+            r"(?:we|the authors)\s+(?:describe|examine|explore|assess|present|report|discuss|propose|evaluate)|"
+            r"^\s*(?:this|the present|our)\s+(?:study|article|paper|report|essay|analysis|evaluation|commentary)\s+"
+            r"(?:describes|examines|explores|assesses|presents|reports on|discusses|evaluates|investigates|"
+            r"examined|explored|assessed|evaluated|investigated|sought|aimed)\b|"
+            r"^\s*(?:to (?:our|the authors') knowledge|we hypothesi[sz]ed)",
+            re.I,
+        ),
+    ),
+    (
+        "a description of the methods",
+        re.compile(
+            r"^\s*(?:we|the (?:research |study |evaluation )?team|researchers|the authors|investigators|interviewers)\s+"
+            r"(?:then\s+|also\s+|first\s+)?(?:conducted|interviewed|surveyed|recruited|used|analy[sz]ed|collected|"
+            r"abstracted|calculated|estimated|performed|coded|reviewed|searched|included|excluded|adapted|"
+            r"compared|administered|applied|fitted|fit|ran|obtained|measured|assessed|selected|stratified|"
+            r"adjusted|weighted|transcribed|audio-recorded|recorded|categori[sz]ed|linked|merged|defined|asked)\b|"
+            r"^\s*(?:data|interviews|surveys|focus groups|participants|respondents|transcripts|analyses|"
+            r"models|records)\s+(?:were|was)\s+(?:\w+ly\s+)?(?:collected|conducted|recruited|analy[sz]ed|coded|"
+            r"transcribed|obtained|drawn|abstracted|asked|interviewed|invited|selected|excluded|included|"
+            r"performed|used|weighted|stratified|adjusted|fitted|recorded|audio-recorded|gathered)\b|"
+            r"^\s*(?:informed consent|institutional review board|the (?:\w+ )?irb\b)|"
+            r"\b(?:was|were) (?:used|performed|conducted) to (?:assess|estimate|examine|analy[sz]e|calculate|"
+            r"test|compare|identify|determine)\b",
+            re.I,
+        ),
+    ),
+    (
+        "about the paper itself",
+        re.compile(
+            r"^\s*(?:this|our|the present|these)\s+(?:work|study|article|paper|report|analysis|research|"
+            r"evaluation|findings|results|essay|framework|tool|model)\s+(?:\w+\s+){0,2}(?:advances?|contributes?|"
+            r"adds?|fills?|extends?|builds? on|(?:can|could|may|might|will|should)\s+(?:help|be used|inform|guide|"
+            r"serve|support|provide|contribute|assist|aid|benefit))\b|"
+            r"\b(?:advances?|deepens?|expands?|broadens?) (?:the |our )?(?:understanding|knowledge|literature)\b|"
+            r"\bcontributes? to (?:the |a |our )?(?:growing )?(?:literature|body of (?:evidence|knowledge|"
+            r"research)|evidence base)\b|"
+            r"^\s*(?:future|further|more|additional)\s+(?:research|studies|work|evaluation|investigation)s?\s+"
+            r"(?:is|are|will be|would be|should|could|may|might|can)\b",
+            re.I,
+        ),
+    ),
+    (
+        "a limitation of the study",
+        re.compile(
+            r"^\s*(?:first|second|third|fourth|finally|another|a (?:further|second|third|final|key|main|"
+            r"major|notable) )?,?\s*(?:limitation|weakness)|\blimitations? (?:of|to) (?:this|our|the (?:present|"
+            r"current)) (?:study|analysis|evaluation|review)\b|\b(?:this|our) (?:study|analysis|evaluation|"
+            r"review|sample) (?:has|had|is subject to|was subject to) (?:\w+\s+){0,3}limitations?\b|"
+            r"\b(?:may|might) not be generali[sz]able\b|\bgenerali[sz]ability\b|\bself-reported?\b.{0,60}\b"
+            r"(?:bias|subject to)\b|\bsocial desirability\b|\brecall bias\b|\bselection bias\b|"
+            r"\bcannot (?:establish|infer|determine) causa|\bcross-sectional (?:design|nature)\b|"
+            r"\b(?:restrict|limit)(?:s|ed|ing)? (?:our|the) ability\b|\bwe (?:controlled|adjusted) for\b|"
+            r"\b(?:data ?set|data|survey|sample) (?:did|does) not (?:have|include|capture|allow)\b|"
+            r"\b(?:we|the authors) (?:were|was) (?:not able|unable) to\b",
+            re.I,
+        ),
+    ),
+    (
+        "furniture (thanks, funding, disclosures)",
+        re.compile(
+            r"^\s*(?:we|the authors)\s+(?:thank|acknowledge|are grateful|gratefully)\b|\bfunded by\b|"
+            r"\b(?:grant|award|cooperative agreement) (?:no\.?|number|#)|\bsupported (?:in part )?by (?:grant|"
+            r"funding|the national|a grant|an award)\b|\bconflicts? of interest\b|\bno (?:potential )?"
+            r"(?:conflicts|competing)\b|\bthe (?:findings|opinions|views) (?:and conclusions )?(?:in|expressed in)"
+            r" this (?:report|article|paper) are those of the authors\b|\bdo not necessarily (?:represent|"
+            r"reflect)\b|\bcorresponding author\b|\bsuggested citation\b|\bno copyrighted material\b",
+            re.I,
+        ),
+    ),
+]
+
+
+def heading_part(heading: str) -> Part | None:
+    """Return the part one heading names ("Lessons learned: challenges" → findings), or None."""
+    text = heading.strip().rstrip(":.").strip()
+    for part, pattern in _HEADING_PARTS:
+        if pattern.search(text):
+            return part
+    return None
+
+
+def section_part(section: str, kind: BlockKind | str = BlockKind.PARAGRAPH) -> Part:
+    """Return the part of a document a passage with this heading path and block kind stands in.
+
+    The deepest heading that names a kind decides ("Methods › Interview guide" is methods, "Results ›
+    Barriers" findings), except that furniture and limitations anywhere up the path win ("References ›
+    ..." stays references). Table rows are the authors' tabulation unless a furniture heading holds
+    them; a path that names nothing is OTHER.
+    """
+    headings = [h for h in section.split(" › ") if h.strip()]
+    parts = [heading_part(h) for h in headings]
+    if Part.FURNITURE in parts:
+        return Part.FURNITURE
+    if str(kind) == str(BlockKind.TABLE_ROW):
+        return Part.TABLE
+    if Part.LIMITATIONS in parts:
+        return Part.LIMITATIONS
+    for part in reversed(parts):
+        if part is not None:
+            return part
+    return Part.OTHER
+
+
+def passage_part(section: str, kind: BlockKind | str, text: str) -> Part:
+    """Return the part of a passage, reading its opening too (a paragraph announcing limitations)."""
+    part = section_part(section, kind)
+    if part in (Part.FINDINGS, Part.OTHER, Part.ABSTRACT) and _LIMITATIONS_OPENING.match(text):
+        return Part.LIMITATIONS
+    return part
+
+
+def not_a_finding(sentence: str) -> str:
+    """Return why a sentence is not a finding (a question, an aim, a method, ...), or "" when it may be one."""
+    text = sentence.strip()
+    if text.endswith("?") or text.rstrip("”\"’'").endswith("?"):
+        return "a question"
+    for why, pattern in _NOT_FINDING:
+        if pattern.search(text):
+            return why
+    return ""

@@ -1,0 +1,173 @@
+"""Which documents are about a request's subject, read from each document as a whole.
+
+Every document has a profile vector (its title and abstract, ``search/profiles.py``); every subject
+of the plan is embedded with the same model. A document is on the subject when its profile is close
+to the subject both absolutely (ON_SUBJECT) and against the library's best match (within MARGIN of
+it): a library with one article on the subject quotes that article, not the ten that share its
+generic words. A subject whose best match stays under ON_SUBJECT is one the library does not hold,
+and the brief says so.
+
+A plan's subjects come from the prompt's words (``requests/subject.py``). The whole prompt's subject
+is read first; a part of it ("tobacco", "nutrition policies") becomes a subject of its own only when
+the library tells it apart: its best document is not among the whole subject's and matches it
+clearly (SEPARATE). So "toddlers and preschoolers" stays one subject and "tobacco and nutrition
+policies" becomes two, each with its own sources.
+
+The thresholds are cosine similarities of all-MiniLM-L6-v2 vectors, chosen on the development
+requests (``../shared/data/requests/dev-requests.json``) and reported on held-out ones
+(``benchmarks/brief_quality.py``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from researchdesk.search.embed import Embedder
+from researchdesk.search.profiles import Profiles, ProfileSource, profile_text
+from researchdesk.search.tokenize import tokenize
+
+ON_SUBJECT = 0.47
+MARGIN = 0.2
+SEPARATE = 0.5
+MAX_SOURCES = 8  # per subject: a brief's background research, not a bibliography
+# The subject's words found in a document's title and abstract (weighted by how rare they are in the
+# library's profiles, a title word twice) add to the similarity at this weight.
+LEXICAL_WEIGHT = 0.25
+LEXICAL_ONLY = 0.3  # without an embedding model: the share of the subject's words a document must hold
+
+
+@dataclass
+class SubjectReading:
+    """One subject as the library reads it: its best documents and whether the library holds it."""
+
+    subject: str
+    best: float
+    documents: dict[int, float] = field(default_factory=dict)  # on-subject document → similarity
+
+    @property
+    def held(self) -> bool:
+        return bool(self.documents)
+
+
+@dataclass
+class Aboutness:
+    """Every subject's reading and every document's similarity to its closest subject."""
+
+    readings: list[SubjectReading]
+    scores: dict[int, float]
+
+    def on_subject(self) -> dict[int, float]:
+        """Return the documents on any subject, with their similarity (the best over subjects)."""
+        out: dict[int, float] = {}
+        for r in self.readings:
+            for doc, s in r.documents.items():
+                out[doc] = max(out.get(doc, 0.0), s)
+        return out
+
+    def missing(self) -> list[str]:
+        """Return the subjects the library holds nothing on."""
+        return [r.subject for r in self.readings if not r.held]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "subjects": [
+                {
+                    "subject": r.subject,
+                    "best": round(r.best, 3),
+                    "documents": sorted(r.documents, key=lambda d: -r.documents[d]),
+                }
+                for r in self.readings
+            ]
+        }
+
+
+def read_subjects(
+    subjects: list[str],
+    profiles: Profiles,
+    embedder: Embedder | None,
+    candidates: set[int] | None = None,
+) -> Aboutness:
+    """Return how the library's documents (``candidates``, default all) stand to the plan's subjects.
+
+    Without an embedding model (``RESEARCHDESK_EMBEDDER=none``) only the words count: a document is
+    on the subject when its title and abstract hold LEXICAL_ONLY of the subject's (rarity-weighted)
+    words.
+    """
+    rows = [i for i, d in enumerate(profiles.document_ids) if candidates is None or d in candidates]
+    ids = [profiles.document_ids[i] for i in rows]
+    wanted = [s for s in (" ".join(x.split()) for x in subjects) if s]
+    if not wanted or not ids:
+        return Aboutness([SubjectReading(s, 0.0) for s in wanted], {})
+    texts = [" ".join(wanted)] + (wanted if len(wanted) > 1 else [])
+    df = profiles.document_frequency()
+    n = len(profiles.document_ids)
+    titles = [profiles.title_tokens[i] for i in rows]
+    bodies = [profiles.tokens[i] for i in rows]
+    lexical = np.stack([_lexical(t, titles, bodies, df, n) for t in texts], axis=1)
+    if embedder is None:
+        return _decide(texts, lexical, ids, LEXICAL_ONLY, LEXICAL_ONLY)
+    sims = profiles.vectors[rows] @ embedder.encode(texts, batch_size=len(texts)).T  # documents × texts
+    return _decide(texts, sims + LEXICAL_WEIGHT * lexical, ids, ON_SUBJECT, SEPARATE)
+
+
+def _decide(texts: list[str], sims: np.ndarray, ids: list[int], floor: float, separate: float) -> Aboutness:
+    """Return the readings of the whole subject (column 0) and of the parts the library tells apart."""
+    whole = _reading(texts[0], sims[:, 0], ids, floor)
+    readings = [whole]
+    for j, part in enumerate(texts[1:], start=1):
+        col = sims[:, j]
+        top = int(np.argmax(col))
+        # A part is a subject of its own when it finds a document of its own, clearly, that still
+        # belongs to the request as a whole.
+        if ids[top] in whole.documents or col[top] < separate or sims[top, 0] < floor:
+            continue
+        readings.append(_reading(part, col, ids, floor))
+    if len(readings) > 1 and whole.documents:
+        # The whole prompt read as one subject keeps only what no part claims more clearly.
+        claimed = {d for r in readings[1:] for d in r.documents}
+        whole.documents = {d: s for d, s in whole.documents.items() if d not in claimed}
+        if not whole.documents:
+            readings = readings[1:]
+    scores = {d: float(sims[i].max()) for i, d in enumerate(ids)}
+    return Aboutness(readings, scores)
+
+
+def _lexical(
+    text: str, titles: list[frozenset[str]], bodies: list[frozenset[str]], df: dict[str, int], n: int
+) -> np.ndarray:
+    """Return, per document, the rarity-weighted share of the text's words in its title (x2) and profile."""
+    terms = set(tokenize(text))
+    if not terms:
+        return np.zeros(len(titles), dtype=np.float32)
+    idf = {t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in terms}
+    total = 2 * sum(idf.values()) or 1.0
+    return np.array(
+        [
+            sum(idf[t] * (2 if t in title else 1 if t in body else 0) for t in terms) / total
+            for title, body in zip(titles, bodies, strict=True)
+        ],
+        dtype=np.float32,
+    )
+
+
+def _reading(subject: str, col: np.ndarray, ids: list[int], floor: float) -> SubjectReading:
+    best = float(col.max()) if col.size else 0.0
+    floor = max(floor, best - MARGIN)
+    order = np.argsort(-col, kind="stable")[:MAX_SOURCES]
+    docs = {ids[i]: float(col[i]) for i in order if col[i] >= floor}
+    return SubjectReading(subject, best, docs)
+
+
+def lexical_profiles(store: ProfileSource) -> Profiles:
+    """Return word-only profiles (no vectors) of every document, for a desk without an embedding model."""
+    docs = store.documents()
+    texts = [profile_text(d, store.passages(d.id)) for d in docs]
+    return Profiles(
+        [d.id for d in docs],
+        np.zeros((len(docs), 0), dtype=np.float32),
+        [frozenset(tokenize(d.meta.title or d.file_name)) for d in docs],
+        [frozenset(tokenize(t)) for t in texts],
+    )

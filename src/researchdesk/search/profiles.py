@@ -1,0 +1,133 @@
+"""Document profiles: one vector per document for what the document as a whole is about.
+
+A passage says what it says; whether its document is *about* a request's subject is read from the
+document's title and abstract (or, without an abstract, its title and opening text), embedded once
+per document with the search's embedder. The vectors are kept in ``<home>/profiles/`` (plain
+``.npy`` and JSON, beside the index, on either store) and brought up to date when a document is
+added, changed or removed; a document changed since its profile was made gets a new one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from researchdesk.models import Document, Passage
+from researchdesk.search.embed import Embedder, Progress, encode_in_chunks
+from researchdesk.search.tokenize import tokenize
+
+PROFILE_FORMAT = 2
+PROFILE_CHARS = 1600  # title and abstract fit; MiniLM reads long texts in windows
+_ABSTRACT = ("abstract", "summary")
+
+
+class ProfileSource(Protocol):
+    """What profiles need from a store."""
+
+    def documents(self) -> list[Document]: ...
+
+    def passages(self, document_id: int) -> list[Passage]: ...
+
+
+@dataclass
+class Profiles:
+    """Unit vectors, one row per document id, and each profile's title and text tokens."""
+
+    document_ids: list[int]
+    vectors: np.ndarray
+    title_tokens: list[frozenset[str]]
+    tokens: list[frozenset[str]]
+
+    def document_frequency(self) -> Counter[str]:
+        """Return token → number of profiles that hold it."""
+        df: Counter[str] = Counter()
+        for t in self.tokens:
+            df.update(t)
+        return df
+
+
+def profile_text(doc: Document, passages: list[Passage]) -> str:
+    """Return the text that stands for a whole document: its title and abstract (or opening text)."""
+    abstract = doc.meta.abstract.strip()
+    if not abstract:
+        parts = [p.text for p in passages if p.section.split(" › ")[0].strip().lower() in _ABSTRACT]
+        abstract = " ".join(parts)
+    if not abstract:
+        body = [p.text for p in passages if str(p.kind) != "table row" and len(p.text) > 120]
+        abstract = " ".join(body[:3])
+    title = doc.meta.title or doc.file_name
+    return f"{title}. {abstract}"[:PROFILE_CHARS]
+
+
+def load_profiles(
+    store: ProfileSource,
+    embedder: Embedder,
+    directory: Path,
+    progress: Progress | None = None,
+    on_save: Callable[[], None] | None = None,
+) -> Profiles:
+    """Return the profiles of every document of the store, embedding those missing or out of date."""
+    path = Path(directory) / "profiles.npz"
+    known: dict[int, tuple[str, np.ndarray, str, str]] = {}
+    if path.exists():
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                if int(saved["format"]) == PROFILE_FORMAT and str(saved["embedder"]) == embedder.name:
+                    rows = zip(
+                        saved["ids"],
+                        saved["stamps"],
+                        saved["vectors"],
+                        saved["titles"],
+                        saved["texts"],
+                        strict=True,
+                    )
+                    for doc_id, stamp, vector, title, text in rows:
+                        known[int(doc_id)] = (str(stamp), vector, str(title), str(text))
+        except (OSError, ValueError, KeyError):
+            known = {}  # derived data: a damaged cache is rebuilt
+    docs = store.documents()
+    missing = [d for d in docs if d.id not in known or known[d.id][0] != _stamp(d)]
+    if missing:
+        texts = [profile_text(d, store.passages(d.id)) for d in missing]
+        fresh = encode_in_chunks(embedder, texts, progress=progress)
+        for d, text, v in zip(missing, texts, fresh, strict=True):
+            title = " ".join(sorted(set(tokenize(d.meta.title or d.file_name))))
+            known[d.id] = (_stamp(d), v, title, " ".join(sorted(set(tokenize(text)))))
+    ids = [d.id for d in docs]
+    matrix = (
+        np.stack([known[i][1] for i in ids]).astype(np.float32)
+        if ids
+        else np.zeros((0, embedder.dim), dtype=np.float32)
+    )
+    if missing or len(known) != len(ids):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name("profiles.tmp.npz")
+        with tmp.open("wb") as fh:
+            np.savez(
+                fh,
+                format=np.array(PROFILE_FORMAT),
+                embedder=np.array(embedder.name),
+                ids=np.array(ids, dtype=np.int64),
+                stamps=np.array([_stamp(d) for d in docs], dtype=str),
+                vectors=matrix,
+                titles=np.array([known[i][2] for i in ids], dtype=str),
+                texts=np.array([known[i][3] for i in ids], dtype=str),
+            )
+        tmp.replace(path)  # one file, replaced whole: a crash leaves the old cache or the new one
+        if on_save is not None:
+            on_save()
+    return Profiles(
+        ids,
+        matrix,
+        [frozenset(known[i][2].split()) for i in ids],
+        [frozenset(known[i][3].split()) for i in ids],
+    )
+
+
+def _stamp(doc: Document) -> str:
+    return f"{doc.content_hash}|{doc.updated_at}|{doc.meta.title}"

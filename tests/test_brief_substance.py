@@ -1,0 +1,179 @@
+"""What a brief says: the subject apart from the facets, findings only, the document's own coding, a
+summary that answers. Pure rules first, then whole requests on the real sample library."""
+
+from __future__ import annotations
+
+import pytest
+
+from researchdesk.brief.answer import factor_name, questions
+from researchdesk.brief.render.layout import heading_of
+from researchdesk.evidence.extract import own_role
+from researchdesk.evidence.findings import Part, not_a_finding, passage_part, section_part
+from researchdesk.ingest.readers.html import byline_authors, is_byline
+from researchdesk.models import BlockKind, Evidence, IndexedPassage, Passage, Role
+from researchdesk.requests.plan import derive_plan, with_subjects
+from researchdesk.requests.subject import derive_subjects
+from researchdesk.search.index import embedding_text
+
+
+def test_the_subject_is_kept_apart_from_facets_and_asking() -> None:
+    menthol = derive_subjects(
+        "We want to run a community campaign about menthol cigarettes with our Black residents. "
+        "What made such campaigns work, and what challenges did they run into?"
+    )
+    assert any("menthol cigarettes" in s for s in menthol)
+    assert not any(w in " ".join(menthol).lower() for w in ("challenges", "work", "want"))
+    assert (
+        derive_subjects("What are the barriers and facilitators, and what has worked in other places?") == []
+    )
+    assert derive_subjects("What are the barriers to community engagement in public health policy?") == []
+    two = derive_subjects("What helps local tobacco and nutrition policies get adopted?")
+    assert len(two) == 2 and "tobacco" in two[0] and "nutrition" in two[1]
+
+
+def test_a_plan_without_a_subject_is_named_by_staff() -> None:
+    plan = derive_plan("What are the barriers and facilitators?")
+    assert plan.subjects == []
+    named = with_subjects(plan, ["heat-health action plans"])
+    assert named.subjects == ["heat-health action plans"]
+    assert [f.facet for f in named.facets] == [f.facet for f in plan.facets]
+    assert all("heat-health action plans" in q for f in named.facets for q in f.queries)
+
+
+@pytest.mark.parametrize(
+    ("section", "kind", "part"),
+    [
+        ("Results › Lessons learned: challenges", BlockKind.PARAGRAPH, Part.FINDINGS),
+        ("Discussion", BlockKind.PARAGRAPH, Part.FINDINGS),
+        ("Acknowledgments", BlockKind.PARAGRAPH, Part.FURNITURE),
+        ("References", BlockKind.LIST_ITEM, Part.FURNITURE),
+        ("Author Information", BlockKind.PARAGRAPH, Part.FURNITURE),
+        ("Methods › Interview guide", BlockKind.PARAGRAPH, Part.METHODS),
+        ("Abstract › Evaluation Methods", BlockKind.PARAGRAPH, Part.METHODS),
+        ("Abstract › Purpose and Objectives", BlockKind.PARAGRAPH, Part.AIMS),
+        ("Discussion › Limitations", BlockKind.PARAGRAPH, Part.LIMITATIONS),
+        ("Introduction", BlockKind.PARAGRAPH, Part.BACKGROUND),
+        ("Tables", BlockKind.TABLE_ROW, Part.TABLE),
+        ("Intervention Approach", BlockKind.PARAGRAPH, Part.OTHER),
+    ],
+)
+def test_the_part_of_a_document_is_read_from_its_headings(section: str, kind: BlockKind, part: Part) -> None:
+    assert section_part(section, kind) is part
+
+
+def test_a_paragraph_announcing_limitations_is_about_them() -> None:
+    text = "This study has several limitations. First, the sample was small."
+    assert passage_part("Discussion", BlockKind.PARAGRAPH, text) is Part.LIMITATIONS
+    assert passage_part("Discussion", BlockKind.PARAGRAPH, "Trust mattered most.") is Part.FINDINGS
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "What helped your coalition pass the policy?",
+        "The primary objective of our evaluation was to determine the facilitators and barriers.",
+        "We interviewed 24 program directors between March and June.",
+        "This work advances the understanding of cross-sector collaboration.",
+        "These findings can help guide efforts to reduce tobacco use.",
+        "This study has several limitations.",
+        "The authors thank the county departments for their cooperation.",
+        "Figure 2. Timeline of the campaign.",
+    ],
+)
+def test_sentences_that_are_not_findings(sentence: str) -> None:
+    assert not_a_finding(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Coalitions that engaged youth were more likely to pass policies.",
+        "We identified three barriers: cost, time and trust.",
+        "Our findings suggest that trusted messengers mattered most.",
+        "Limited staff capacity slowed implementation in smaller departments.",
+    ],
+)
+def test_findings_are_findings(sentence: str) -> None:
+    assert not_a_finding(sentence) == ""
+
+
+def _passage(section: str = "", kind: BlockKind = BlockKind.PARAGRAPH, label: str = "") -> Passage:
+    return Passage(document_id=1, seq=1, start=0, end=1, text="x", section=section, kind=kind, label=label)
+
+
+def test_the_documents_own_coding_names_the_role() -> None:
+    assert own_role(_passage("Results › Lessons learned: challenges")) is Role.BARRIER
+    assert own_role(_passage("Results › Lessons learned: facilitators")) is Role.FACILITATOR
+    assert own_role(_passage("Results › Barriers and facilitators")) is None
+    assert own_role(_passage("Discussion")) is None
+    row = _passage("Tables", BlockKind.TABLE_ROW, label="Facilitator")
+    assert own_role(row) is Role.FACILITATOR
+    unlabelled = _passage("Tables", BlockKind.TABLE_ROW, label="Theme")
+    assert own_role(unlabelled, "Table 2. Barriers to Implementing the Program") is Role.BARRIER
+    assert own_role(unlabelled, "Table 1. Characteristics of Participants") is None
+
+
+def test_the_service_grouping() -> None:
+    assert heading_of(Role.RECOMMENDATION) == heading_of(Role.FACILITATOR) == "Facilitators"
+    assert heading_of(Role.RESEARCH_GAP) == heading_of(Role.BARRIER) == "Barriers"
+    assert heading_of(Role.CONTEXT) == ""
+
+
+def _evidence(quote: str, role: Role, label: str = "") -> Evidence:
+    return Evidence(1, 1, 0, len(quote), quote, role, 0.9, "", label=label)
+
+
+def test_factors_are_named_from_the_evidence() -> None:
+    assert factor_name(
+        _evidence("Smaller vendors have less capacity.", Role.BARRIER, "Capacity of vendors")
+    ) == ("Capacity of vendors")
+    listed = factor_name(
+        _evidence("Barriers included cost, distance, and mistrust of clinics.", Role.BARRIER)
+    )
+    assert listed == "cost, distance, and mistrust of clinics"
+    lack = factor_name(_evidence("Lack of staff nutrition knowledge was a major barrier (12).", Role.BARRIER))
+    assert lack.lower().startswith("lack of staff nutrition knowledge")
+    helped = factor_name(
+        _evidence("Strong partnerships with county administrators facilitated adoption.", Role.FACILITATOR)
+    )
+    assert helped.lower().startswith("strong partnerships with county administrators")
+
+
+def test_questions_of_a_prompt() -> None:
+    assert questions("We run a clinic. What helps? What gets in the way?") == [
+        "What helps?",
+        "What gets in the way?",
+    ]
+    assert questions("Tell us about menthol campaigns.") == ["Tell us about menthol campaigns."]
+
+
+def test_an_author_line_is_not_a_heading() -> None:
+    line = "Michelle Wood, DrPH, MPP1; Brenda Robles, PhD, MPH2; Tony Kuo, MD, MSHS4,5 (View author affiliations)"
+    assert is_byline(line)
+    assert byline_authors(line) == ["Michelle Wood", "Brenda Robles", "Tony Kuo"]
+    assert not is_byline("Lessons learned: challenges")
+    assert not is_byline("Results; discussion")
+
+
+def test_a_passage_is_embedded_with_its_title_and_headings() -> None:
+    p = IndexedPassage(
+        1,
+        1,
+        "Two of five cities lacked staff.",
+        "Results › Staffing",
+        None,
+        0,
+        10,
+        "Barriers to Heat-Health Action Plans",
+        "2024",
+        "journal article",
+        "",
+        "",
+        "a.pdf",
+    )
+    assert (
+        embedding_text(p)
+        == "Barriers to Heat-Health Action Plans › Results › Staffing. Two of five cities lacked staff."
+    )
+    bare = IndexedPassage(2, 1, "Text.", "", None, 0, 5, "", "", "", "", "", "b.txt")
+    assert embedding_text(bare) == "Text."
