@@ -207,3 +207,4 @@ def brief_figures(desk: Desk, brief: Brief) -> dict[str, str]:
         ]
         figures[SCAN_FUNNEL] = scan_funnel(stages)
     return figures
+

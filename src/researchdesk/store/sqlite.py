@@ -220,8 +220,7 @@ class SqliteStore(WorkRows, AccountRows):
         if end <= start:
             return ""
         row = self.conn.execute(
-            "SELECT substr(text, ?, ?) AS span FROM documents WHERE id=?",
-            (start + 1, end - start, document_id),
+            "SELECT substr(text, ?, ?) AS span FROM documents WHERE id=?", (start + 1, end - start, document_id)
         ).fetchone()
         if row is None:
             raise DocumentNotFound(document_id)

@@ -134,7 +134,7 @@ def looks_like_text(head: bytes) -> bool:
             text = head.decode("utf-8")
         except UnicodeDecodeError as exc:
             # A multi-byte character cut by the 8 KiB head is still text.
-            text = head[: exc.start].decode("utf-8") if exc.start >= len(head) - 3 else head.decode("latin-1")
+            text = head[:exc.start].decode("utf-8") if exc.start >= len(head) - 3 else head.decode("latin-1")
     if not text:
         return True
     return len(_CONTROL.findall(text)) <= max(1, len(text) // 200)
@@ -147,32 +147,9 @@ _HYPHENS = "-\u2010\u00ad\x02"
 # Left parts that usually form real compounds ("cross-sector", "well-being"): keep the hyphen.
 _COMPOUND_PREFIXES = frozenset(
     {
-        "cross",
-        "self",
-        "well",
-        "non",
-        "multi",
-        "all",
-        "half",
-        "low",
-        "high",
-        "long",
-        "short",
-        "full",
-        "part",
-        "state",
-        "evidence",
-        "community",
-        "place",
-        "data",
-        "time",
-        "decision",
-        "policy",
-        "health",
-        "school",
-        "family",
-        "county",
-        "city",
+        "cross", "self", "well", "non", "multi", "all", "half", "low", "high", "long", "short", "full",
+        "part", "state", "evidence", "community", "place", "data", "time", "decision", "policy",
+        "health", "school", "family", "county", "city",
     }
 )
 _WORD = re.compile(r"[^\W\d_]+(?:[-\u2010][^\W\d_]+)*")
