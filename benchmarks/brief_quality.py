@@ -14,7 +14,8 @@ brief with every suggestion accepted (``brief draft --auto-accept``), and prints
   readers' agreement on keep/drop (Cohen's kappa). A quote is known by a hash of its request and text,
   so judgments carry over between runs for quotes that did not change; the share judged is printed.
 
-``--packets DIR`` writes what a reader sees, one Markdown file per request: the request, the summary,
+``--report FILE`` scores a run saved earlier with ``--json`` (the runs the README quotes are in
+``benchmarks/data/brief_runs/``). ``--packets DIR`` writes what a reader sees, one Markdown file per request: the request, the summary,
 and the numbered quotes with their source title and heading, nothing of the code or the scores.
 
     python benchmarks/brief_quality.py --desk demo-desk [--packets out/packets] [--json out.json]
@@ -29,7 +30,6 @@ import os
 import shutil
 import tempfile
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,11 @@ class DraftedBrief:
 def quote_id(request_id: str, text: str) -> str:
     """Return the stable id of a drafted quote: its request and its words."""
     return hashlib.sha1(f"{request_id}\n{' '.join(text.split())}".encode()).hexdigest()[:10]
+
+
+def summary_id(request_id: str, summary: list[str], refused: str = "") -> str:
+    """Return the stable id of a drafted summary (or of the desk's refusal): its request and its words."""
+    return "summary-" + quote_id(request_id, "\n".join(summary) + refused)
 
 
 def load_requests(names: list[str]) -> list[tuple[str, dict[str, Any]]]:
@@ -133,7 +138,7 @@ def write_packets(briefs: list[DraftedBrief], directory: Path) -> None:
         lines = [f"# Request {b.request['id']}", "", f"> {b.request['prompt']}", ""]
         if b.refused:
             lines += ["## The desk did not draft a brief", "", b.refused, ""]
-        lines += ["## Summary of findings", ""]
+        lines += [f"## Summary of findings ({summary_id(b.request['id'], b.summary, b.refused)})", ""]
         lines += [f"- {p}" for p in b.summary] + ["", "## Drafted quotes", ""]
         for q in b.quotes:
             lines += [
@@ -159,7 +164,7 @@ def load_judgments() -> dict[str, dict[tuple[str, str], dict[str, Any]]]:
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 j = json.loads(line)
-                table[(j["request"], j.get("quote", "summary"))] = j
+                table[(j["request"], j["quote"])] = j
         readers[path.stem] = table
     return readers
 
@@ -208,7 +213,8 @@ def report(briefs: list[DraftedBrief]) -> dict[str, Any]:
         for reader, table in readers.items():
             judged = [(b, q, table[(b.request["id"], q.qid)]) for b in group for q in b.quotes if (b.request["id"], q.qid) in table]
             kept = [j for _, _, j in judged if j["keep"]]
-            summaries = [table[(b.request["id"], "summary")]["score"] for b in group if (b.request["id"], "summary") in table]
+            keys = [(b.request["id"], summary_id(b.request["id"], b.summary, b.refused)) for b in group]
+            summaries = [table[k]["score"] for k in keys if k in table]
             per_reader[reader] = {
                 "judged": _share(len(judged), row["quotes"]),
                 "keep": _share(len(kept), len(judged)),
@@ -248,7 +254,13 @@ def main() -> None:
     parser.add_argument("--sets", default="dev,heldout", help="Request sets: dev, heldout or paths (comma-separated).")
     parser.add_argument("--packets", type=Path, help="Write the blind readers' packets into this folder.")
     parser.add_argument("--json", type=Path, help="Write the drafted briefs and the figures as JSON.")
+    parser.add_argument(
+        "--report", type=Path, help="Only score drafts saved earlier with --json (e.g. benchmarks/data/brief_runs/*.json)."
+    )
     args = parser.parse_args()
+    if args.report:
+        print_report(report(saved_briefs(args.report)))
+        return
     requests = load_requests([s for s in args.sets.split(",") if s])
     with tempfile.TemporaryDirectory() as tmp:
         desk_dir = Path(tmp) / "desk"
@@ -278,6 +290,17 @@ def main() -> None:
             ],
         }
         args.json.write_text(json.dumps(payload, indent=1), encoding="utf-8")
+
+
+def saved_briefs(path: Path) -> list[DraftedBrief]:
+    """Return the drafted briefs of a run saved with --json."""
+    out = []
+    for b in json.loads(path.read_text(encoding="utf-8"))["briefs"]:
+        drafted = DraftedBrief(b["set"], b["request"], b["summary"], refused=b.get("refused", ""))
+        drafted.quotes = [DraftedQuote(**q) for q in b["quotes"]]
+        drafted.next_steps, drafted.further = b.get("next_steps", []), b.get("further", [])
+        out.append(drafted)
+    return out
 
 
 def build_desk(desk_dir: Path) -> None:

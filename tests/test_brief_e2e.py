@@ -18,7 +18,8 @@ from researchdesk.brief.figures import EVIDENCE_MAP, SCAN_FUNNEL
 from researchdesk.brief.render import render
 from researchdesk.brief.service import deliver, draft, latest, render_files
 from researchdesk.desk import Desk
-from researchdesk.errors import CheckFailed, RenderError, UnknownChoice, WorkflowError
+from researchdesk.errors import CheckFailed, InputError, RenderError, UnknownChoice, WorkflowError
+from researchdesk.evidence.findings import QUOTABLE, passage_part
 from researchdesk.evidence.review import verify_all
 from researchdesk.evidence.verify import verify
 from researchdesk.models import Evidence, SourceType
@@ -54,7 +55,8 @@ def test_scan_logs_every_query_and_suggests_verified_evidence(indexed_desk: Desk
     log = indexed_desk.store.scan_log(first_request)
     facets = [e["facet"] for e in log]
     assert facets[0] == "prior products" and {"barriers", "facilitators"} <= set(facets)
-    assert all(e["query"] and e["mode"] in ("hybrid", "lexical") for e in log)
+    # The service's own products are read by subject (mode "subject"), the library searched for each facet.
+    assert all(e["query"] and e["mode"] in ("hybrid", "lexical", "subject") for e in log)
     suggested = indexed_desk.store.evidence_for(first_request)
     assert len(suggested) >= 10
     assert {e.role.value for e in suggested} >= {"barrier", "facilitator"}
@@ -127,7 +129,7 @@ def test_draft_check_render_deliver_and_the_prior_product_loop(
     brief2, report2 = draft(indexed_desk, second, who="tester", auto=True)
     assert report2.ok, report2.errors
     assert doc_id in [p.document_id for p in brief2.related_products]
-    assert "yes" in " ".join(brief2.summary)
+    assert "have we produced anything on this? yes" in " ".join(brief2.summary).lower()
 
 
 def test_checks_catch_the_failures_of_hand_made_briefs(indexed_desk: Desk, member: str) -> None:
@@ -159,7 +161,7 @@ def test_checks_catch_the_failures_of_hand_made_briefs(indexed_desk: Desk, membe
 def test_a_draft_without_accepted_evidence_says_so_and_cannot_be_delivered(
     indexed_desk: Desk, member: str, tmp_path: Path
 ) -> None:
-    rid = file_request(indexed_desk, member, "What are the barriers to composting programs in small towns?")
+    rid = file_request(indexed_desk, member, "What gets in the way of mailed colorectal cancer screening outreach?")
     run_scan(indexed_desk, rid, who="tester")
     brief, report = draft(indexed_desk, rid, who="tester")
     assert not report.ok
@@ -190,3 +192,51 @@ def test_another_citation_style(indexed_desk: Desk, first_request: int) -> None:
     out = io.BytesIO()
     render(ieee, "md", out)
     assert b"References" in out.getvalue()
+
+
+def test_a_brief_quotes_sources_on_the_subject_and_findings_only(indexed_desk: Desk, member: str) -> None:
+    prompt = (
+        "We want to run a community campaign about menthol cigarettes with our Black residents. What made "
+        "such campaigns work, and what challenges did they run into?"
+    )
+    rid = file_request(indexed_desk, member, prompt)
+    result = run_scan(indexed_desk, rid, who="tester")
+    brief, report = draft(indexed_desk, rid, who="tester", auto=True)
+    assert report.ok, report.errors
+    files = {indexed_desk.store.get_document(s.document_id).file_name for s in brief.sources}
+    # Both menthol-campaign evaluations are quoted; nothing off the subject is.
+    assert {"23_0282.htm", "23_0237.htm"} <= files
+    on_subject = {d for r in result.subjects for d in r["documents"]}
+    assert {s.document_id for s in brief.sources} <= on_subject
+    evidence = {e.id: e for e in indexed_desk.store.evidence_for(rid)}
+    quoted = [evidence[q.evidence_id] for s in brief.sources for q in s.quotes]
+    passages = indexed_desk.store.passages_by_id([e.passage_id for e in quoted])
+    assert all(passage_part(p.section, p.kind, p.text) in QUOTABLE for p in passages.values())
+    summary = " ".join(brief.summary)
+    assert summary.startswith("What helps") and "What gets in the way" in summary
+
+
+def test_a_subject_the_library_does_not_hold_gets_a_short_brief_that_says_so(
+    indexed_desk: Desk, member: str
+) -> None:
+    rid = file_request(
+        indexed_desk,
+        member,
+        "Our county is thinking about naloxone vending machines in libraries and bus stations to cut opioid "
+        "overdose deaths. What has worked elsewhere?",
+    )
+    result = run_scan(indexed_desk, rid, who="tester")
+    assert result.missing_subjects and not result.evidence_ids
+    brief, report = draft(indexed_desk, rid, who="tester", auto=True)
+    assert report.ok, report.errors
+    assert not brief.sources and not brief.further_reading
+    assert "The library holds nothing on" in " ".join(brief.summary)
+    assert any("Search beyond the library" in s for s in brief.next_steps)
+
+
+def test_a_prompt_with_no_subject_asks_staff_to_name_it(indexed_desk: Desk, member: str) -> None:
+    rid = file_request(indexed_desk, member, "What are the barriers and facilitators, and what has worked?")
+    with pytest.raises(InputError, match="names no subject") as caught:
+        run_scan(indexed_desk, rid, who="tester")
+    assert "--subject" in caught.value.hint
+    assert indexed_desk.store.evidence_for(rid) == []

@@ -439,6 +439,37 @@ def test_sync_index_adds_removes_and_replaces_documents(tmp_path: Path) -> None:
     assert search(store, settings, "legislators", mode="lexical").hits == []
 
 
+def test_sync_index_resumes_after_a_crash_from_its_last_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import researchdesk.search.desk as desk_binding
+
+    settings = Settings(home=tmp_path / "desk", embedder="none")
+    store = ListStore(ALL)
+    monkeypatch.setattr(desk_binding, "CHECKPOINT_PASSAGES", 2)  # a checkpoint after every document or two
+    real_add = SearchIndex.add
+    calls = {"n": 0}
+
+    def crash_on_third(self: SearchIndex, passages: object, **kwargs: object) -> int:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt  # the process dies part way through indexing
+        return real_add(self, passages, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SearchIndex, "add", crash_on_third)
+    with pytest.raises(KeyboardInterrupt):
+        sync_index(store, settings)
+    saved = SearchIndex.load(settings.index_dir)
+    assert 0 < len(saved) < len(ALL)  # what was done before the crash is kept
+    kept = set(saved.table.passage_id.tolist())
+    monkeypatch.setattr(SearchIndex, "add", real_add)
+    resumed: list[int] = []
+    index = sync_index(store, settings, progress=lambda done, total: resumed.append(total))
+    assert sorted(index.table.passage_id.tolist()) == sorted(p.passage_id for p in ALL)
+    assert kept <= set(index.table.passage_id.tolist())
+    assert resumed and max(resumed) == len(ALL) - len(kept)  # only the rest was indexed again
+
+
 def test_desk_search_uses_settings_for_embedder_and_expansion(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path / "desk", embedder="minilm", expand_queries=False)
     store = ListStore(ALL)

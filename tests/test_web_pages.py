@@ -265,6 +265,16 @@ def test_plan_editor_saves_queries_and_filters(web: WebDesk, flow: Flow) -> None
         f"/requests/{flow.b}/plan", data={**form, "filters_barriers": "date_from=last year"}
     )
     assert bad.status_code == 400 and "not a date" in bad.text
+    # Naming the subject rewrites the queries for it; the facets and their filters stay.
+    assert 'name="subjects"' in page.text
+    r = flow.staff.post(f"/requests/{flow.b}/plan", data={**form, "subjects": "smoke-free housing\n"})
+    assert r.status_code == 200
+    with web.desk() as desk:
+        plan = desk.store.request(flow.b)["plan"]
+    assert plan["subjects"] == ["smoke-free housing"]
+    facets = {f["facet"]: f for f in plan["facets"]}
+    assert all("smoke-free housing" in q for q in facets["barriers"]["queries"])
+    assert facets["barriers"]["filters"] == {"source_types": ["journal article"], "date_from": "2020"}
 
 
 def test_request_page_shows_plots_and_scan_log(web: WebDesk, flow: Flow) -> None:

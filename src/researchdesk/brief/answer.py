@@ -21,8 +21,10 @@ from researchdesk.brief.render.layout import heading_of
 from researchdesk.evidence.cues import find_cues
 from researchdesk.models import Document, Evidence, RelatedItem, Role
 from researchdesk.requests.plan import asks_for_prior_products
+from researchdesk.requests.subject import ASKING, WEAK
 
-MAX_FACTORS = 4  # per heading in the summary: the main ones, not all
+MAX_FACTORS = 3  # per heading in the summary: the main ones, not all
+SENTENCE_WORDS = 24  # a quote's first sentence this short is named whole
 FACTOR_WORDS = 14  # a factor named from a sentence is cut to this many words at a clause boundary
 
 _QUESTION = re.compile(r"[^.?!]*\?")
@@ -58,11 +60,18 @@ _AGENT = re.compile(
     r"hindered|limited|impeded|prevented|hampered|complicated|slowed|delayed)\b",
     re.I,
 )
+_VERB = (
+    r"(?:is|are|was|were|limits?|limited|hinder\w*|prevent\w*|imped\w*|made|makes?|has|have|had|can|could|may|"
+    r"might|will|would|led|leads?|meant|means|affect\w*|reduc\w*|creat\w*|pose[sd]?|remain\w*|contribut\w*)"
+)
+# "lack of X", "limited X" (attributive, not "data are limited in …"), up to the verb that follows.
 _LACK = re.compile(
-    r"\b(?P<what>(?:a |the )?(?:lack|shortage|absence|loss) of [^,;.]{3,70}|(?:limited|insufficient|inadequate|"
-    r"competing) [a-z][^,;.]{3,60})",
+    rf"\b(?P<what>(?:lack|shortage|absence|loss) of "
+    rf"(?:(?!\b{_VERB}\b)[^,;.]){{3,70}}|(?:limited|insufficient|inadequate|competing) (?:(?!\b{_VERB}\b)[^,;.]){{3,60}})",
     re.I,
 )
+_ASIDE = re.compile(r"\s*\([^()]*\)")
+_PREDICATIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|remain(?:s|ed)?|seem(?:s|ed)?)\s+$", re.I)
 _CLAUSE_END = re.compile(r"[,;:.](?:\s|$)")
 _CITATION_MARK = re.compile(r"\s*\((?:\d+(?:[–,-]\d+)*,?\s?)+\)|\s*\[\d+(?:[–,-]\d+)*\]")
 _LEAD = re.compile(
@@ -84,16 +93,19 @@ def factor_name(ev: Evidence) -> str:
     """Return the factor a quote names: the authors' theme label, or the factor its words state."""
     if ev.label and len(ev.label.split()) <= 12:
         return ev.label.strip().rstrip(".:")
-    text = _CITATION_MARK.sub("", ev.quote).strip()
+    text = _ASIDE.sub("", _CITATION_MARK.sub("", ev.quote)).strip()
     first = re.split(r"(?<=[.!?])\s+", text)[0]
     for pattern in (_LISTED, _SUBJECT_OF, _AGENT):
         m = pattern.search(first)
         if m:
             return _clip(m.group("what"))
     m = _LACK.search(first)
-    if m and ev.role is Role.BARRIER:
+    if m and ev.role is Role.BARRIER and not _PREDICATIVE.search(first[: m.start()]):
         return _clip(m.group("what"))
-    return _clip(_LEAD.sub("", _telling_clause(first, ev.role)), quote=True)
+    clause = _LEAD.sub("", _telling_clause(first, ev.role))
+    if clause == _LEAD.sub("", first) and len(first.split()) <= SENTENCE_WORDS:
+        return f"“{_LEAD.sub('', first).rstrip('.')}”"  # a short sentence is named whole, not cut
+    return _clip(clause, quote=True)
 
 
 _CLAUSES = re.compile(
@@ -118,7 +130,7 @@ def _telling_clause(sentence: str, role: Role) -> str:
 
 def _clip(text: str, quote: bool = False) -> str:
     """Return a short phrase: the text up to its first clause boundary, at most FACTOR_WORDS words."""
-    text = " ".join(text.split()).strip(" ,;:.")
+    text = " ".join(_ASIDE.sub("", text).split()).strip(" ,;:.")
     end = _CLAUSE_END.search(text)
     if end and len(text[: end.start()].split()) >= 3:
         text = text[: end.start()]
@@ -199,8 +211,9 @@ def summarize(
     prior: list[RelatedItem],
     scan_note: str,
     run: str,
+    held: int = 0,
 ) -> tuple[list[str], list[list[str]]]:
-    """Return the summary paragraphs and what each rests on."""
+    """Return the summary paragraphs and what each rests on (``held``: the library's sources on the subject)."""
     paragraphs: list[str] = []
     support: list[list[str]] = []
     asked = questions(prompt)
@@ -239,6 +252,7 @@ def summarize(
         return paragraphs, support
 
     cited = {d for d in (e.document_id for e in evidence)}
+    held_count = max(len(cited), held)
     facilitators = main_factors(evidence, "Facilitators")
     barriers = main_factors(evidence, "Barriers")
     if facilitators:
@@ -272,12 +286,19 @@ def summarize(
         else:
             paragraphs.append("On costs: none of the quoted sources reports what such work costs.")
             support.append([run])
-    others = [e for e in evidence if heading_of(e.role) not in ("Barriers", "Facilitators")]
-    if others and not (facilitators or barriers):
-        picks = sorted(others, key=lambda e: -e.confidence)[:3]
-        named = "; ".join(f"{_clip(e.quote, quote=True)} ({cite(docs[e.document_id])})" for e in picks)
-        paragraphs.append(f"What the sources found: {named}.")
-        support.append([f"evidence:{e.id}" for e in picks])
+    for question in asked:
+        if _HELPS.search(question) or _HINDERS.search(question) or _COSTS.search(question):
+            continue
+        if asks_for_prior_products(question):
+            continue
+        picks = answering(question, subjects, evidence)
+        if picks:
+            named = "; ".join(f"{_sentence(e.quote)} ({cite(docs[e.document_id])})" for e in picks)
+            paragraphs.append(f"On “{question}”: {named}.")
+            support.append([f"evidence:{e.id}" for e in picks])
+        else:
+            paragraphs.append(f"On “{question}”: none of the quoted sources answers this directly.")
+            support.append([run])
 
     gaps = []
     if missing_subjects:
@@ -286,12 +307,58 @@ def summarize(
         gaps.append("what helps")
     if wants_hinder and not barriers:
         gaps.append("what gets in the way")
-    if gaps:
-        paragraphs.append("Not covered: " + "; ".join(gaps) + ". The Next Steps say where to look.")
-        support.append([run])
-    paragraphs.append(
-        f"{scan_note} The brief quotes {len(evidence)} passages from {len(cited)} "
-        f"source{'s' if len(cited) != 1 else ''} on {subject}, verbatim, under Background Research."
+    held = f"{held_count} source{'s' if held_count != 1 else ''}" if held_count else "no source"
+    coverage = (
+        f"What the library covers: it holds {held} on {subject}; {len(cited)} "
+        f"{'is' if len(cited) == 1 else 'are'} quoted under Background Research"
+        + (", the rest listed under Further Reading" if held_count > len(cited) else "")
+        + "."
     )
+    if gaps:
+        coverage += " Not covered: " + "; ".join(gaps) + "."
+    paragraphs.append(f"{coverage} {scan_note}")
     support.append([run])
     return paragraphs, support
+
+
+def answering(question: str, subjects: list[str], evidence: list[Evidence], most: int = 2) -> list[Evidence]:
+    """Return the quotes that answer a question best: those sharing most of its own words (not the subject's)."""
+    words = {w for w in _words(question) if w not in _words(" ".join(subjects))}
+    if not words:
+        return []
+    scored = [(len(words & _words(e.quote)), e) for e in evidence]
+    scored = [(n, e) for n, e in scored if n]
+    scored.sort(key=lambda ne: (-ne[0], -ne[1].confidence))
+    return [e for _, e in scored[:most]]
+
+
+_STEM_END = re.compile(r"(?:ing|ed|es|s)$")
+
+
+def _words(text: str) -> set[str]:
+    return {
+        _STEM_END.sub("", w) if len(w) > 4 else w
+        for w in (m.lower() for m in re.findall(r"[A-Za-z][A-Za-z-]{2,}", text))
+        if w not in ASKING and w not in WEAK
+    }
+
+
+def _sentence(quote: str) -> str:
+    """Return a quote's first sentence in quotation marks (cut at SENTENCE_WORDS * 2 words)."""
+    first = re.split(r"(?<=[.!?])\s+", _CITATION_MARK.sub("", quote).strip())[0]
+    words = first.split()
+    return f"“{' '.join(words[: SENTENCE_WORDS * 2])}{'…' if len(words) > SENTENCE_WORDS * 2 else ''}”"
+
+
+# The words the summary's own sentences use; the checks do not count them as topics of the brief.
+TEMPLATE_WORDS = frozenset(
+    re.findall(
+        r"\S+",
+        """have produced anything this yes earlier products subject delivered brief product before first library
+    holds nothing none articles reports briefs about quotes source sources rather than quote ones other subjects
+    next steps where look instead evidence accepted request yet findings review suggested quotes then draft again
+    what helps though asked mainly about obstacles point gets way report names facilitator barrier costs such
+    work answers directly covers quoted under background research rest listed further reading covered
+    scanned service's searches""",
+    )
+)

@@ -9,6 +9,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from researchdesk.brief.answer import TEMPLATE_WORDS
 from researchdesk.brief.render.layout import heading_of
 from researchdesk.desk import Desk
 from researchdesk.evidence.findings import QUOTABLE, Part, not_a_finding, passage_part
@@ -357,7 +358,7 @@ def _vocabulary(desk: Desk, brief: Brief) -> set[str]:
     request = desk.store.request(brief.request_id)
     texts.append(request.get("context") or "")
     for source in brief.sources:
-        texts.extend([source.title, source.container, source.publisher])
+        texts.extend([source.title, source.container, source.publisher, *source.authors])
         texts.extend(q.text for q in source.quotes)
         texts.extend(q.label for q in source.quotes)
         texts.extend(c for q in source.quotes for c in q.codes)
@@ -366,7 +367,7 @@ def _vocabulary(desk: Desk, brief: Brief) -> set[str]:
     for entry in desk.store.scan_log(brief.request_id):
         texts.append(entry["query"])
     vocab = {_stem(w) for t in texts for w in _WORD.findall(t or "")}
-    return vocab | {_stem(w) for w in _TEMPLATE_WORDS}
+    return vocab | {_stem(w) for w in _TEMPLATE_WORDS | TEMPLATE_WORDS}
 
 
 def _check_summary_topics(desk: Desk, brief: Brief, report: CheckReport) -> None:

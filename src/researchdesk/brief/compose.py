@@ -89,9 +89,15 @@ def compose_brief(
     missing = [r["subject"] for r in reading if not r["documents"]]
     run = f"scan:{scan[0]['run']}" if scan else "scan:0"
     summary, support = summarize(
-        request["prompt"], subjects, missing, evidence, docs, prior, _scan_note(scan), run
+        request["prompt"], subjects, missing, evidence, docs, prior, _scan_note(scan), run, len(on_subject)
     )
     steps = _next_steps(evidence, sources, further, missing, docs)
+    if steps:
+        summary.append(
+            f"Next steps: the section below proposes {len(steps)} follow-up actions, and the research service is "
+            "glad to help with any of them."
+        )
+        support.append([run, "request"])
     references = (
         format_references([_citation_item(docs[s.document_id]) for s in sources], style or settings.csl_style)
         if sources

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from researchdesk.evidence.classify import classify, role_from_label
 from researchdesk.evidence.codebooks import Codebook, load_codebook, suggest_codes
@@ -22,7 +23,7 @@ from researchdesk.models import BlockKind, Classification, Evidence, Passage, Ro
 MIN_CHARS = 40  # a standalone quote shorter than this is a fragment
 MIN_WORDS = 6
 MAX_CHARS = 900  # longer spans are not quote-sized
-CELL_MIN_WORDS = 3
+UNCODED_CELL_MIN_WORDS = 6  # a cell is quoted only as a phrase or sentence, never as a bare label
 CELL_SEPARATOR = " | "
 
 # The roles each facet of a research plan is after.
@@ -86,6 +87,12 @@ class _Window:
     score: float
     classification: Classification
     matched: list[str]
+
+
+@lru_cache(maxsize=16384)
+def _classified(text: str, context: str, table_label: str) -> Classification:
+    """Return ``classify`` of a text in its context, once: a scan cuts the same passages for every facet."""
+    return classify(text, context=context, table_label=table_label)
 
 
 def is_noise(sentence: str) -> bool:
@@ -200,9 +207,11 @@ def candidates(
         if e > s:
             trimmed.append((s, e))
     noise = [is_noise(text[s:e]) or is_title(text[s:e]) or bool(not_a_finding(text[s:e])) for s, e in trimmed]
+    # A window may not open on a sentence that points back to one it leaves out.
+    opens = [not _POINTS_BACK.match(text[s:e]) for s, e in trimmed]
     windows: list[_Window] = []
     for i in range(len(trimmed)):
-        if noise[i]:
+        if noise[i] or not opens[i]:
             continue
         for size in range(1, max(1, max_sentences) + 1):
             j = i + size - 1
@@ -222,12 +231,29 @@ def candidates(
             w.classification = _headed(w.classification, heading, passage.section)
             w.score += 0.5
     if part is Part.BACKGROUND:
-        windows = [w for w in windows if w.classification.role in (Role.DEFINITION, Role.STATISTIC)]
+        windows = [w for w in windows if w.classification.role is Role.DEFINITION]
+    for w in windows:
+        if w.classification.role in (Role.BARRIER, Role.CONTEXT, Role.STATISTIC) and heading is None:
+            first = text[w.pieces[0][0] if w.pieces else w.start : w.end]
+            if _PRESCRIBES.search(first) and w.classification.confidence < OPPOSITE_CONFIDENCE:
+                # "Tailored interventions are warranted …": what to do is a recommendation (Facilitators).
+                c = w.classification
+                w.classification = Classification(Role.RECOMMENDATION, max(c.confidence, 0.6), f"prescribes an action; {c.reason}")
     chosen = _select(
         windows, require_match=bool(terms or FACET_ROLES.get(facet.strip().lower())), facet=facet
     )
     return [_to_evidence(w, passage, text, context, facet, books) for w in chosen]
 
+
+# A sentence that says what should be done is a recommendation, whatever barrier words it names.
+_PRESCRIBES = re.compile(
+    r"\b(?:should|ought to|needs? to|must|(?:is|are) (?:needed|warranted|recommended|required) (?:to|for)\b|"
+    r"(?:is|are) warranted\b|will (?:require|need)|it is (?:important|essential|critical|necessary|vital) to|"
+    r"we recommend|recommendations? (?:include|are))",
+    re.I,
+)
+# A sentence opening by pointing back ("This approach …", "These challenges …") is quoted with the one before.
+_POINTS_BACK = re.compile(r"^\s*(?:This|These|That|Those|It|They|Such)\b")
 
 # A sentence under a role heading keeps its own reading when it plainly says the opposite.
 OPPOSITE_CONFIDENCE = 0.8
@@ -274,7 +300,7 @@ def _make_window(
     if len(quote) > MAX_CHARS or is_fragment(quote):
         return None
     first = text[pieces[0][0] : pieces[0][1]]
-    classification = classify(quote, context=context)
+    classification = _classified(quote, context, "")
     relevance, matched = _relevance(quote, terms)
     score = 2.0 * relevance + _facet_bonus(classification.role, facet) + 0.3 * classification.confidence
     if _CONTINUATION.match(first):
@@ -350,8 +376,17 @@ def cell_spans(row: str, offset: int = 0) -> list[tuple[int, int]]:
 
 
 def _is_content_cell(cell: str) -> bool:
+    """Return True for a cell worth quoting: a phrase or sentence, even under the authors' own role label
+    (a bare category such as "Spinal cord injury" or "Hassle of screening" says nothing quoted alone)."""
     words = _WORD.findall(cell)
-    return len(words) >= CELL_MIN_WORDS and not is_noise(cell)
+    return len(words) >= UNCODED_CELL_MIN_WORDS and not is_noise(cell) and not not_a_finding(cell)
+
+
+# A table about the people studied (their characteristics) reports the sample, not findings.
+_SAMPLE_TABLE = re.compile(
+    r"\b(?:characteristics|demographics?|sociodemographic|descriptive statistics|sample|participants|respondents)\b",
+    re.I,
+)
 
 
 def _table_candidates(
@@ -387,12 +422,12 @@ def _table_candidates(
         if not _is_content_cell(cell):
             continue
         start, end = cells[index]
-        classification = classify(cell, context=theme, table_label=table_label)
+        classification = _classified(cell, theme, table_label)
         if label_role is None and theme and classification.role not in (Role.BARRIER, Role.FACILITATOR):
             # The theme cell often names the role: as a factor phrase ("Trusted community messengers",
             # "Lack of staff nutrition knowledge") or read together with the cell.
             for probe, how in ((theme, "row theme"), (f"{theme}. {cell}", "with row theme")):
-                themed = classify(probe)
+                themed = _classified(probe, "", "")
                 if themed.role in (Role.BARRIER, Role.FACILITATOR):
                     classification = Classification(themed.role, themed.confidence, f"{how}: {themed.reason}")
                     break

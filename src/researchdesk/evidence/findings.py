@@ -44,7 +44,7 @@ _HEADING_PARTS: list[tuple[Part, re.Pattern[str]]] = [
             re.I,
         ),
     ),
-    (Part.LIMITATIONS, re.compile(r"limitations?\b|strengths and weaknesses", re.I)),
+    (Part.LIMITATIONS, re.compile(r"limitations?\b|strengths and weaknesses|^strengths?\b", re.I)),
     (
         Part.FINDINGS,
         re.compile(
@@ -148,8 +148,15 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"\b(?:advances?|deepens?|expands?|broadens?) (?:the |our )?(?:understanding|knowledge|literature)\b|"
             r"\bcontributes? to (?:the |a |our )?(?:growing )?(?:literature|body of (?:evidence|knowledge|"
             r"research)|evidence base)\b|"
-            r"^\s*(?:future|further|more|additional)\s+(?:research|studies|work|evaluation|investigation)s?\s+"
-            r"(?:is|are|will be|would be|should|could|may|might|can)\b",
+            r"^\s*(?:future|further|more|additional)\s+(?:research|studies|work|evaluation|investigation)s?\b"
+            r".{0,120}?\b(?:is|are|will be|would be|should|could|may|might|can)\b|"
+            r"^\s*(?:our|this|the present|these) (?:study|study's|study’s|findings|results|analysis|work|data)\s+"
+            r"(?:\w+\s+){0,3}(?:highlights?|underscores?|emphasi[sz]es|demonstrates?|illustrates?|reinforces?|"
+            r"points? to|speaks? to) (?:the )?(?:importance|need|value|potential)\b|"
+            r"^\s*(?:the )?(?:results|findings) (?:highlight|underscore|emphasi[sz]e|demonstrate) the "
+            r"(?:importance|need|value)\b|\b(?:results|findings) (?:can|could|may|will) (?:help|inform|guide|assist)\b|"
+            r"\b(?:in|of|from) this (?:collection|issue|special issue|supplement|series)\b|"
+            r"^\s*this (?:comprehensive |holistic |integrated )?approach (?:ensures|will ensure|can ensure)\b",
             re.I,
         ),
     ),
@@ -166,6 +173,30 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"\b(?:restrict|limit)(?:s|ed|ing)? (?:our|the) ability\b|\bwe (?:controlled|adjusted) for\b|"
             r"\b(?:data ?set|data|survey|sample) (?:did|does) not (?:have|include|capture|allow)\b|"
             r"\b(?:we|the authors) (?:were|was) (?:not able|unable) to\b",
+            re.I,
+        ),
+    ),
+    (
+        "the study's own strengths or novelty",
+        re.compile(
+            r"\b(?:a |one |another |the )?(?:key |major |main |notable |particular )?strengths? of (?:this|our|the "
+            r"(?:present|current)) (?:study|analysis|evaluation|review|work|approach)\b|^\s*(?:this|our) (?:study|"
+            r"analysis|evaluation|work) (?:is|was) (?:the first|one of the first|among the first|unique|novel)\b|"
+            r"^\s*to (?:our|the authors') knowledge\b",
+            re.I,
+        ),
+    ),
+    (
+        "a description of the sample",
+        re.compile(
+            r"\b(?:mean|median|average) age\b|^\s*(?:our|the) (?:study |analytic |final )?(?:population|sample|"
+            r"cohort)\b|\b(?:race|ethnicity|sex|gender) was (?:identified|reported|recorded|self-reported)\b|"
+            r"^\s*(?:comparison|control|intervention) group (?:respondents|participants|members)\b|^\s*(?:of (?:the|all) )?(?:\d[\d,.]*%? (?:\([^)]*\) )?(?:of (?:the )?)?)?"
+            r"(?:study )?(?:participants|respondents|interviewees|the sample|the cohort)\b[^.]{0,80}\b(?:were|was)\s+"
+            r"(?:female|male|women|men|white|black|hispanic|latin[oa]|asian|aged|married|employed|insured|recruited|"
+            r"enrolled|between)\b|^\s*(?:most|(?:the majority|more than half|half|nearly \w+) of)\s+(?:the )?(?:study )?"
+            r"(?:participants|respondents|interviewees)\s+(?:were|was)\s+(?:female|male|women|men|white|black|"
+            r"hispanic|aged|married|employed)\b",
             re.I,
         ),
     ),

@@ -26,9 +26,9 @@ from researchdesk.search.profiles import load_profiles
 # Recommendations of what to do are facilitators in the service's grouping. A finding without a
 # direction (context) from an on-subject document's results is still worth showing, after the rest.
 FACET_ROLES: dict[str, set[Role]] = {
-    "barriers": {Role.BARRIER, Role.FACILITATOR, Role.CONTEXT},
+    "barriers": {Role.BARRIER, Role.FACILITATOR, Role.RECOMMENDATION, Role.CONTEXT},
     "facilitators": {Role.FACILITATOR, Role.BARRIER, Role.RECOMMENDATION, Role.CONTEXT},
-    "examples": {Role.EXAMPLE, Role.FACILITATOR, Role.BARRIER, Role.CONTEXT},
+    "examples": {Role.EXAMPLE, Role.FACILITATOR, Role.BARRIER, Role.RECOMMENDATION, Role.CONTEXT},
     "definitions": {Role.DEFINITION},
     "statistics": {Role.STATISTIC},
     "research gaps": {Role.RESEARCH_GAP},
@@ -38,13 +38,14 @@ PER_DOCUMENT_QUOTES = 5  # suggestions per document, so a brief draws on many so
 MAX_SUGGESTIONS = 30  # a reviewer reads every suggestion: more would bury the good ones
 PER_DOCUMENT_ROLE = 3  # of one role from one document: a long table does not crowd out the rest
 PER_DOCUMENT_CONTEXT = 2
+PER_DOCUMENT_STATISTICS = 1  # figures answer "what does it cost / how many", one per source is plenty
 # What a role is worth when suggestions are ranked: the answers to "what helps, what hinders" first.
 ROLE_WEIGHT: dict[Role, float] = {
     Role.BARRIER: 1.0,
     Role.FACILITATOR: 1.0,
     Role.RECOMMENDATION: 0.9,
     Role.EXAMPLE: 0.7,
-    Role.STATISTIC: 0.7,
+    Role.STATISTIC: 0.5,
     Role.DEFINITION: 0.6,
     Role.RESEARCH_GAP: 0.6,
     Role.CONTEXT: 0.45,
@@ -55,7 +56,7 @@ OWN_CODING_WEIGHT = 1.5  # the authors' own "Barriers" table or "Challenges" hea
 MIN_CONFIDENCE = 0.5
 # Articles restate their findings (abstract, summary box, discussion): a quote sharing this share of
 # its word trigrams with one already suggested from the same document says the same thing again.
-REPEAT_SIMILARITY = 0.5
+REPEAT_SIMILARITY = 0.4
 _WORD = re.compile(r"\w+")
 
 
@@ -160,7 +161,9 @@ def run_scan(
                 result.queries += 1
                 continue
             filters = Filters(**{**facet.filters, "document_ids": sorted(on_subject)})
-            res = index.search(query, top_k=top_k, mode="hybrid", filters=filters, max_per_document=3)
+            # Few sources on the subject are read deeper: the cap spreads results, it should not starve them.
+            cap = max(3, top_k // len(on_subject))
+            res = index.search(query, top_k=top_k, mode="hybrid", filters=filters, max_per_document=cap)
             doc_ids = list(dict.fromkeys(h.document_id for h in res.hits))
             store.add_scan_entry(
                 request_id, result.run, facet.facet, query, facet.filters, res.mode, len(res.hits), doc_ids
@@ -250,6 +253,9 @@ def own_coded(passages: list[Passage], captions: dict[int, str]) -> list[Passage
     return [p for p in passages if own_role(p, captions.get(p.seq, "")) is not None]
 
 
+_PER_ROLE = {Role.CONTEXT: PER_DOCUMENT_CONTEXT, Role.STATISTIC: PER_DOCUMENT_STATISTICS}
+
+
 def _spread(found: dict[str, list[Evidence]], worth: Callable[[Evidence], float]) -> list[Evidence]:
     """Return the best suggestions, at most a few per document and role, so quotes come from many sources.
 
@@ -268,7 +274,7 @@ def _spread(found: dict[str, list[Evidence]], worth: Callable[[Evidence], float]
         if (
             len(same_document) >= PER_DOCUMENT_QUOTES
             or sum(other.role is ev.role for other, _ in same_document)
-            >= (PER_DOCUMENT_CONTEXT if ev.role is Role.CONTEXT else PER_DOCUMENT_ROLE)
+            >= _PER_ROLE.get(ev.role, PER_DOCUMENT_ROLE)
             or any(
                 (ev.start < other.end and other.start < ev.end)
                 or similarity(grams, other_grams) >= REPEAT_SIMILARITY

