@@ -25,20 +25,21 @@ from researchdesk.requests.subject import ASKING, WEAK
 
 MAX_FACTORS = 3  # per heading in the summary: the main ones, not all
 SENTENCE_WORDS = 24  # a quote's first sentence this short is named whole
+CLAUSE_WORDS = 6  # a longer one is cut at its first clause boundary when the clause has this many words
 FACTOR_WORDS = 14  # a factor named from a sentence is cut to this many words at a clause boundary
 
 _QUESTION = re.compile(r"[^.?!]*\?")
 _HELPS = re.compile(
-    r"\b(?:help|helps|helped|work|works|worked|succeed|success|facilitat|enabl|made .* work|what works|"
-    r"best practice|lessons?|strateg|how (?:can|could|should|do) we|reduce them|approach)",
+    r"\b(?:help|helps|helped|work|works|worked|succe\w*|facilitat\w*|enabl\w*|made .* work|what works|"
+    r"best practice|lessons?|strateg\w*|how (?:can|could|should|do) we|reduce them|approach\w*)\b",
     re.I,
 )
 _HINDERS = re.compile(
     r"\b(?:barrier|challeng|obstacle|hinder|get in the way|gets in the way|got in the way|problems?|"
-    r"risks?|difficult|why do|go without|goes without|went wrong|run into|ran into)",
+    r"risks?|difficult\w*|why do|go without|goes without|went wrong|run into|ran into)",
     re.I,
 )
-_COSTS = re.compile(r"\b(?:cost|costs|afford|savings|price|spend|return on investment|worth)", re.I)
+_COSTS = re.compile(r"\b(?:cost|costs|afford\w*|savings|price|spend|return on investment|worth)\b", re.I)
 # "Barriers included cost, distance, and mistrust." / "Challenges were X and Y."
 _LISTED = re.compile(
     r"\b(?:barriers?|challenges?|obstacles?|facilitators?|enablers?|success factors|strategies|lessons)\s+"
@@ -72,6 +73,7 @@ _LACK = re.compile(
 )
 _ASIDE = re.compile(r"\s*\([^()]*\)")
 _PREDICATIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|remain(?:s|ed)?|seem(?:s|ed)?)\s+$", re.I)
+_DECIDE = re.compile(r"^\s*(?:should|would it|is it worth|do we need to|must) ", re.I)
 _CLAUSE_END = re.compile(r"[,;:.](?:\s|$)")
 _CITATION_MARK = re.compile(r"\s*\((?:\d+(?:[–,-]\d+)*,?\s?)+\)|\s*\[\d+(?:[–,-]\d+)*\]")
 _LEAD = re.compile(
@@ -132,7 +134,7 @@ def _clip(text: str, quote: bool = False) -> str:
     """Return a short phrase: the text up to its first clause boundary, at most FACTOR_WORDS words."""
     text = " ".join(_ASIDE.sub("", text).split()).strip(" ,;:.")
     end = _CLAUSE_END.search(text)
-    if end and len(text[: end.start()].split()) >= 3:
+    if end and len(text[: end.start()].split()) >= CLAUSE_WORDS:
         text = text[: end.start()]
     words = text.split()
     cut = len(words) > FACTOR_WORDS
@@ -291,6 +293,17 @@ def summarize(
             continue
         if asks_for_prior_products(question):
             continue
+        if _DECIDE.match(question):
+            # "Should we fund …?" is the member's decision; the brief gives what the sources found.
+            picks = sorted(
+                (e for e in evidence if e.role in (Role.STATISTIC, Role.CONTEXT, Role.FACILITATOR, Role.EXAMPLE)),
+                key=lambda e: -e.confidence,
+            )[:2]
+            if picks:
+                named = "; ".join(f"{_sentence(e.quote)} ({cite(docs[e.document_id])})" for e in picks)
+                paragraphs.append(f"On “{question}”: the decision is yours; what the sources found: {named}.")
+                support.append([f"evidence:{e.id}" for e in picks])
+                continue
         picks = answering(question, subjects, evidence)
         if picks:
             named = "; ".join(f"{_sentence(e.quote)} ({cite(docs[e.document_id])})" for e in picks)
@@ -357,7 +370,7 @@ TEMPLATE_WORDS = frozenset(
         """have produced anything this yes earlier products subject delivered brief product before first library
     holds nothing none articles reports briefs about quotes source sources rather than quote ones other subjects
     next steps where look instead evidence accepted request yet findings review suggested quotes then draft again
-    what helps though asked mainly about obstacles point gets way report names facilitator barrier costs such
+    what helps though asked decision yours found mainly about obstacles point gets way report names facilitator barrier costs such
     work answers directly covers quoted under background research rest listed further reading covered
     scanned service's searches""",
     )
