@@ -3,8 +3,11 @@ summary that answers. Pure rules first, then whole requests on the real sample l
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from conftest import make_desk
 from researchdesk.brief.answer import factor_name, questions
 from researchdesk.brief.render.layout import heading_of
 from researchdesk.evidence.extract import own_role
@@ -177,3 +180,65 @@ def test_a_passage_is_embedded_with_its_title_and_headings() -> None:
     )
     bare = IndexedPassage(2, 1, "Text.", "", None, 0, 5, "", "", "", "", "", "b.txt")
     assert embedding_text(bare) == "Text."
+
+
+RECORDS = """TY  - JOUR
+TI  - Naloxone vending machines in public libraries: a county pilot
+AU  - Rivera, Ana
+AU  - Chen, Li
+T2  - Journal of Public Health Management and Practice
+PY  - 2023
+DO  - 10.1000/naloxone.2023.1
+AB  - Naloxone vending machines placed in six county libraries gave out 1,240 kits in their first year. Staff at small branches reported that restocking the machines every week was a barrier they could not meet without help. Partnerships with harm reduction organizations helped keep the machines supplied and trained library staff.
+ER  -
+
+TY  - JOUR
+TI  - School gardens and fruit and vegetable intake among elementary students
+AU  - Okafor, Grace
+T2  - Journal of School Health
+PY  - 2022
+DO  - 10.1000/gardens.2022.7
+AB  - Students in schools with gardens ate more vegetables at lunch. Teachers reported that summer maintenance of the gardens was difficult.
+ER  -
+
+TY  - JOUR
+TI  - Protected bike lanes and cycling to work in mid-sized cities
+AU  - Berg, Lars
+T2  - Transport Policy
+PY  - 2021
+DO  - 10.1000/bikes.2021.3
+AB  - Protected bike lanes raised commuter cycling by a fifth. Opposition from business owners slowed approval of new lanes.
+ER  -
+"""
+
+
+def test_a_record_with_only_its_abstract_is_quoted_on_its_subject(tmp_path: Path) -> None:
+    """A reference imported from a reference manager competes for the brief like a full text (and a
+    desk without an embedding model reads the subject from words alone)."""
+    from researchdesk.brief.service import draft
+    from researchdesk.ingest.pipeline import ingest_paths
+    from researchdesk.requests.scan import run_scan
+    from researchdesk.requests.workflow import add_member, file_request
+
+    desk = make_desk(tmp_path / "desk", embedder="none")
+    path = tmp_path / "refs.ris"
+    path.write_text(RECORDS, encoding="utf-8")
+    ingest_paths(desk, [path])
+    add_member(desk, "Harbor County", "county")
+    rid = file_request(
+        desk,
+        "Harbor County",
+        "What helped counties run naloxone vending machines in libraries, and what got in the way?",
+    )
+    run_scan(desk, rid)
+    brief, report = draft(desk, rid, auto=True)
+    assert report.ok, report.errors
+    assert [s.title for s in brief.sources] == [
+        "Naloxone vending machines in public libraries: a county pilot"
+    ]
+    quotes = brief.sources[0].quotes
+    assert {q.location for q in quotes} == {"Abstract"}
+    roles = {heading_of(q.role) for q in quotes}
+    assert {"Barriers", "Facilitators"} <= roles
+    assert len(brief.sources[0].authors) == 2
+    desk.close()

@@ -49,7 +49,9 @@ def _abstract_blocks(abstract: str) -> list[Block]:
     paragraphs = [clean_text(p) for p in re.split(r"\n\s*\n", abstract) if p.strip()]
     if not paragraphs:
         return []
-    return [Block("Abstract", BlockKind.HEADING, level=1)] + [Block(p) for p in paragraphs]
+    # Level 2: a leading level-1 heading would be read as the document's title, and the abstract's
+    # passages must stand under "Abstract" (their quotes are located there; it is a part that reports findings).
+    return [Block("Abstract", BlockKind.HEADING, level=2)] + [Block(p) for p in paragraphs]
 
 
 def _file_path(value: str) -> str:
