@@ -9,7 +9,8 @@ brief with every suggestion accepted (``brief draft --auto-accept``), and prints
 * on-subject source share: quoted sources among the request's must and relevant articles;
 * for requests the library does not cover (no must, no relevant): the sources the brief quotes
   anyway (should be none);
-* from the blind readers' judgments (``benchmarks/data/brief_judgments/<reader>.jsonl``): keep rate,
+* from the blind readers' judgments (``benchmarks/data/brief_judgments/<round>/<reader>.jsonl``, the
+  final round by default; ``GUIDE.md`` is what the readers were told): keep rate,
   on-subject rate, finding rate, heading accuracy among kept quotes, the summary score (0-2), and the
   readers' agreement on keep/drop (Cohen's kappa). A quote is known by a hash of its request and text,
   so judgments carry over between runs for quotes that did not change; the share judged is printed.
@@ -41,7 +42,7 @@ REQUEST_SETS = {
     "dev": SHARED / "requests" / "dev-requests.json",
     "heldout": ROOT / "benchmarks" / "data" / "requests" / "heldout.json",
 }
-JUDGMENTS = ROOT / "benchmarks" / "data" / "brief_judgments"
+JUDGMENTS = ROOT / "benchmarks" / "data" / "brief_judgments" / "round3-final"
 
 
 @dataclass
@@ -154,12 +155,12 @@ def write_packets(briefs: list[DraftedBrief], directory: Path) -> None:
         (directory / f"{b.request['id']}.md").write_text("\n".join(lines), encoding="utf-8")
 
 
-def load_judgments() -> dict[str, dict[tuple[str, str], dict[str, Any]]]:
-    """Return reader → (request id, quote id or "summary") → judgment."""
+def load_judgments(directory: Path = JUDGMENTS) -> dict[str, dict[tuple[str, str], dict[str, Any]]]:
+    """Return reader → (request id, quote or summary id) → judgment, from one round's folder."""
     readers: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
-    if not JUDGMENTS.exists():
+    if not directory.exists():
         return readers
-    for path in sorted(JUDGMENTS.glob("*.jsonl")):
+    for path in sorted(directory.glob("*.jsonl")):
         table: dict[tuple[str, str], dict[str, Any]] = {}
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
@@ -185,8 +186,8 @@ def _share(part: int, whole: int) -> str:
     return f"{part / whole:.0%} ({part}/{whole})" if whole else "–"
 
 
-def report(briefs: list[DraftedBrief]) -> dict[str, Any]:
-    readers = load_judgments()
+def report(briefs: list[DraftedBrief], judgments: Path = JUDGMENTS) -> dict[str, Any]:
+    readers = load_judgments(judgments)
     figures: dict[str, Any] = {}
     for set_name in dict.fromkeys(b.set_name for b in briefs):
         group = [b for b in briefs if b.set_name == set_name]
@@ -257,9 +258,12 @@ def main() -> None:
     parser.add_argument(
         "--report", type=Path, help="Only score drafts saved earlier with --json (e.g. benchmarks/data/brief_runs/*.json)."
     )
+    parser.add_argument(
+        "--judgments", type=Path, default=JUDGMENTS, help="The folder of the readers' judgments (one round)."
+    )
     args = parser.parse_args()
     if args.report:
-        print_report(report(saved_briefs(args.report)))
+        print_report(report(saved_briefs(args.report), args.judgments))
         return
     requests = load_requests([s for s in args.sets.split(",") if s])
     with tempfile.TemporaryDirectory() as tmp:
@@ -271,7 +275,7 @@ def main() -> None:
         briefs = draft_all(desk_dir, requests)
     if args.packets:
         write_packets(briefs, args.packets)
-    figures = report(briefs)
+    figures = report(briefs, args.judgments)
     print_report(figures)
     if args.json:
         payload = {

@@ -320,9 +320,9 @@ def summarize(
         gaps.append("what helps")
     if wants_hinder and not barriers:
         gaps.append("what gets in the way")
-    held = f"{held_count} source{'s' if held_count != 1 else ''}" if held_count else "no source"
+    holds = f"{held_count} source{'s' if held_count != 1 else ''}" if held_count else "no source"
     coverage = (
-        f"What the library covers: it holds {held} on {subject}; {len(cited)} "
+        f"What the library covers: it holds {holds} on {subject}; {len(cited)} "
         f"{'is' if len(cited) == 1 else 'are'} quoted under Background Research"
         + (", the rest listed under Further Reading" if held_count > len(cited) else "")
         + "."

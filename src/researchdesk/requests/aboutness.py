@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -71,7 +72,11 @@ class Aboutness:
         """Return the subjects the library holds nothing on."""
         return [r.subject for r in self.readings if not r.held]
 
-    def to_dict(self) -> dict[str, object]:
+    def readings_dicts(self) -> list[dict[str, Any]]:
+        """Return each subject's reading as plain data: subject, best match, documents best first."""
+        return self.to_dict()["subjects"]
+
+    def to_dict(self) -> dict[str, list[dict[str, Any]]]:
         return {
             "subjects": [
                 {

@@ -119,7 +119,7 @@ def run_scan(
     result = ScanResult(request_id, store.next_scan_run(request_id))
     about, prior = read_library(desk, plan, index.embedder)
     on_subject = about.on_subject()
-    result.subjects = about.to_dict()["subjects"]
+    result.subjects = about.readings_dicts()
     result.missing_subjects = about.missing()
     found: dict[str, list[Evidence]] = {f.facet: [] for f in plan.facets}
     docs: dict[int, Document] = {}
@@ -187,9 +187,9 @@ def run_scan(
             Role.RECOMMENDATION: "recommendations",
         }
         for ev in harvest_passages(desk, own, documents=docs, captions=captions):
-            facet = facet_of.get(ev.role, "")
-            if facet in found:
-                keep(ev, facet)
+            named = facet_of.get(ev.role, "")
+            if named in found:
+                keep(ev, named)
             elif ev.role is Role.RECOMMENDATION and "facilitators" in found:
                 keep(ev, "facilitators")
     parts = {
