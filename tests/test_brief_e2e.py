@@ -212,8 +212,10 @@ def test_a_brief_quotes_sources_on_the_subject_and_findings_only(indexed_desk: D
     quoted = [evidence[q.evidence_id] for s in brief.sources for q in s.quotes]
     passages = indexed_desk.store.passages_by_id([e.passage_id for e in quoted])
     assert all(passage_part(p.section, p.kind, p.text) in QUOTABLE for p in passages.values())
-    summary = " ".join(brief.summary)
-    assert summary.startswith("What helps") and "What gets in the way" in summary
+    # The summary answers: the sources' central results, then what helps and what gets in the way.
+    assert brief.summary[0].startswith("Main findings: ")
+    assert any(p.startswith("What helps: ") for p in brief.summary)
+    assert any(p.startswith("What gets in the way: ") for p in brief.summary)
 
 
 def test_a_subject_the_library_does_not_hold_gets_a_short_brief_that_says_so(

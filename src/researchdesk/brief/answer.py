@@ -18,13 +18,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from researchdesk.brief.render.layout import heading_of
-from researchdesk.evidence.cues import find_cues
 from researchdesk.models import Document, Evidence, RelatedItem, Role
 from researchdesk.requests.plan import asks_for_prior_products
 from researchdesk.requests.subject import ASKING, WEAK
 
 MAX_FACTORS = 3  # per heading in the summary: the main ones, not all
 SENTENCE_WORDS = 24  # a quote's first sentence this short is named whole
+MIN_FACTOR_WORDS = 3  # a shorter phrase ("lack of local") names nothing; the sentence does
 CLAUSE_WORDS = 6  # a longer one is cut at its first clause boundary when the clause has this many words
 FACTOR_WORDS = 14  # a factor named from a sentence is cut to this many words at a clause boundary
 
@@ -93,41 +93,24 @@ class Factor:
 
 def factor_name(ev: Evidence) -> str:
     """Return the factor a quote names: the authors' theme label, or the factor its words state."""
-    if ev.label and len(ev.label.split()) <= 12:
+    if ev.label and len(ev.label.split()) <= 12 and len(re.findall(r"[A-Za-z]{2,}", ev.label)) >= 2:
         return ev.label.strip().rstrip(".:")
     text = _ASIDE.sub("", _CITATION_MARK.sub("", ev.quote)).strip()
     first = re.split(r"(?<=[.!?])\s+", text)[0]
     for pattern in (_LISTED, _SUBJECT_OF, _AGENT):
         m = pattern.search(first)
-        if m:
+        if m and len(_clip(m.group("what")).split()) >= MIN_FACTOR_WORDS:
             return _clip(m.group("what"))
     m = _LACK.search(first)
-    if m and ev.role is Role.BARRIER and not _PREDICATIVE.search(first[: m.start()]):
+    if (
+        m
+        and ev.role is Role.BARRIER
+        and not _PREDICATIVE.search(first[: m.start()])
+        and len(_clip(m.group("what")).split()) >= MIN_FACTOR_WORDS
+    ):
         return _clip(m.group("what"))
-    clause = _LEAD.sub("", _telling_clause(first, ev.role))
-    if clause == _LEAD.sub("", first) and len(first.split()) <= SENTENCE_WORDS:
-        return f"“{_LEAD.sub('', first).rstrip('.')}”"  # a short sentence is named whole, not cut
-    return _clip(clause, quote=True)
-
-
-_CLAUSES = re.compile(
-    r"[,;:]\s+(?:but\s+|and\s+|while\s+|although\s+|whereas\s+|because\s+)?|\s+(?:but|because|whereas)\s+"
-)
-_SIDE = {Role.RESEARCH_GAP: Role.BARRIER, Role.RECOMMENDATION: Role.FACILITATOR}
-
-
-def _telling_clause(sentence: str, role: Role) -> str:
-    """Return the clause of a sentence whose cues say most for the quote's role (the first on a tie)."""
-    clauses = [c for c in _CLAUSES.split(sentence) if c and len(c.split()) >= 3]
-    if len(clauses) < 2:
-        return sentence
-    side = _SIDE.get(role, role)
-
-    def says(clause: str) -> float:
-        return sum(cue.weight for _, _, cue in find_cues(clause) if _SIDE.get(cue.role, cue.role) is side)
-
-    best = max(range(len(clauses)), key=lambda i: (says(clauses[i]), -i))
-    return clauses[best] if says(clauses[best]) > 0 else sentence
+    # No phrase names the factor: the source's own sentence does, whole (readers drop cut-off fragments).
+    return _sentence(first).replace(".”", "”")
 
 
 def _clip(text: str, quote: bool = False) -> str:
@@ -214,8 +197,14 @@ def summarize(
     scan_note: str,
     run: str,
     held: int = 0,
+    central: list[int] | None = None,
 ) -> tuple[list[str], list[list[str]]]:
-    """Return the summary paragraphs and what each rests on (``held``: the library's sources on the subject)."""
+    """Return the summary paragraphs and what each rests on.
+
+    ``held`` is how many sources the library holds on the subject, ``central`` the evidence that states a
+    source's central result (its abstract's results or conclusions), the sources most about the subject
+    first.
+    """
     paragraphs: list[str] = []
     support: list[list[str]] = []
     asked = questions(prompt)
@@ -255,6 +244,11 @@ def summarize(
 
     cited = {d for d in (e.document_id for e in evidence)}
     held_count = max(len(cited), held)
+    main = _central_findings(evidence, central or [])
+    if main:
+        named = "; ".join(f"{cite(docs[e.document_id])} found {_sentence(e.quote)}" for e in main)
+        paragraphs.append(f"Main findings: {named}.")
+        support.append([f"evidence:{e.id}" for e in main])
     facilitators = main_factors(evidence, "Facilitators")
     barriers = main_factors(evidence, "Barriers")
     if facilitators:
@@ -293,17 +287,15 @@ def summarize(
             continue
         if asks_for_prior_products(question):
             continue
-        if _DECIDE.match(question):
-            # "Should we fund …?" is the member's decision; the brief gives what the sources found.
-            picks = sorted(
-                (e for e in evidence if e.role in (Role.STATISTIC, Role.CONTEXT, Role.FACILITATOR, Role.EXAMPLE)),
-                key=lambda e: -e.confidence,
-            )[:2]
-            if picks:
-                named = "; ".join(f"{_sentence(e.quote)} ({cite(docs[e.document_id])})" for e in picks)
-                paragraphs.append(f"On “{question}”: the decision is yours; what the sources found: {named}.")
-                support.append([f"evidence:{e.id}" for e in picks])
-                continue
+        if _DECIDE.match(question) and main:
+            # "Should we fund …?" is the member's decision; the sources' central results are what it rests on.
+            first_result = main[0]
+            paragraphs.append(
+                f"On “{question}”: the decision is yours; the source most on the subject, {cite(docs[first_result.document_id])}, "
+                f"found {_sentence(first_result.quote)}."
+            )
+            support.append([f"evidence:{first_result.id}"])
+            continue
         picks = answering(question, subjects, evidence)
         if picks:
             named = "; ".join(f"{_sentence(e.quote)} ({cite(docs[e.document_id])})" for e in picks)
@@ -332,6 +324,16 @@ def summarize(
     paragraphs.append(f"{coverage} {scan_note}")
     support.append([run])
     return paragraphs, support
+
+
+def _central_findings(evidence: list[Evidence], central: list[int], most: int = 3) -> list[Evidence]:
+    """Return one central result per source (its first quoted abstract finding), in ``central``'s order."""
+    by_id = {e.id: e for e in evidence}
+    out: dict[int, Evidence] = {}
+    for i in central:
+        if i in by_id:
+            out.setdefault(by_id[i].document_id, by_id[i])
+    return list(out.values())[:most]
 
 
 def answering(question: str, subjects: list[str], evidence: list[Evidence], most: int = 2) -> list[Evidence]:
@@ -370,7 +372,7 @@ TEMPLATE_WORDS = frozenset(
         """have produced anything this yes earlier products subject delivered brief product before first library
     holds nothing none articles reports briefs about quotes source sources rather than quote ones other subjects
     next steps where look instead evidence accepted request yet findings review suggested quotes then draft again
-    what helps though asked decision yours found mainly about obstacles point gets way report names facilitator barrier costs such
+    what helps though asked decision yours found main speaks most mainly about obstacles point gets way report names facilitator barrier costs such
     work answers directly covers quoted under background research rest listed further reading covered
     scanned service's searches""",
     )

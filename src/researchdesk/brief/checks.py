@@ -230,7 +230,7 @@ def _check_substance(desk: Desk, brief: Brief, report: CheckReport) -> None:
             "The member asks whether the service has produced anything on this, and the summary does not answer."
         )
     if brief.sources and not any(
-        p.startswith(("What helps", "What gets in the way", "What the sources found")) for p in brief.summary
+        p.startswith(("Main findings", "What helps", "What gets in the way")) for p in brief.summary
     ):
         report.warnings.append(
             "The summary names no finding: it should say what helps and what gets in the way."

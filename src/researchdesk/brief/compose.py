@@ -27,7 +27,7 @@ from researchdesk.models import (
     SourceType,
 )
 from researchdesk.requests.reading import last_reading
-from researchdesk.requests.scan import plan_for
+from researchdesk.requests.scan import is_abstract_finding, plan_for
 
 ROLE_ORDER = (
     Role.CONTEXT,
@@ -88,8 +88,24 @@ def compose_brief(
     subjects = [r["subject"] for r in reading] or list(plan.subjects)
     missing = [r["subject"] for r in reading if not r["documents"]]
     run = f"scan:{scan[0]['run']}" if scan else "scan:0"
+    # Each source's central results, the sources most about the subject first.
+    rank = {d: i for i, d in enumerate(on_subject)}
+    central = [
+        e.id
+        for e in sorted(evidence, key=lambda e: (rank.get(e.document_id, len(rank)), e.start))
+        if e.passage_id in passages and is_abstract_finding(passages[e.passage_id])
+    ]
     summary, support = summarize(
-        request["prompt"], subjects, missing, evidence, docs, prior, _scan_note(scan), run, len(on_subject)
+        request["prompt"],
+        subjects,
+        missing,
+        evidence,
+        docs,
+        prior,
+        _scan_note(scan),
+        run,
+        len(on_subject),
+        central,
     )
     steps = _next_steps(evidence, sources, further, missing, docs)
     if steps:

@@ -26,7 +26,8 @@ FACETS: dict[str, str] = {
 # Prompt cues that call for a facet.
 _FACET_CUES: dict[str, tuple[str, ...]] = {
     "prior products": (
-        r"have we (?:produced|done|published|written|prepared)",
+        r"have (?:we|you) (?:produced|done|published|written|prepared)",
+        r"what do you have on",
         r"\bour (?:prior |previous )?(?:products|briefs|reports)",
         r"anything (?:we|you) (?:have|did)",
         r"previous(?:ly)? (?:produced|prepared)",

@@ -24,7 +24,7 @@ from researchdesk.search.profiles import load_profiles
 # The roles a facet's quotes may carry. A barrier found while looking for facilitators is still
 # a barrier, so every facet accepts the two main roles; context alone is never suggested.
 # Recommendations of what to do are facilitators in the service's grouping. A finding without a
-# direction (context) from an on-subject document's results is still worth showing, after the rest.
+# direction (context) is shown only as a source's central result (its abstract's results or conclusions).
 FACET_ROLES: dict[str, set[Role]] = {
     "barriers": {Role.BARRIER, Role.FACILITATOR, Role.RECOMMENDATION, Role.CONTEXT},
     "facilitators": {Role.FACILITATOR, Role.BARRIER, Role.RECOMMENDATION, Role.CONTEXT},
@@ -50,9 +50,8 @@ ROLE_WEIGHT: dict[Role, float] = {
     Role.RESEARCH_GAP: 0.6,
     Role.CONTEXT: 0.45,
 }
-# An undirected finding is suggested only from a passage the searches ranked this high (1.0 = first).
-CONTEXT_MIN_WEIGHT = 0.5
 OWN_CODING_WEIGHT = 1.5  # the authors' own "Barriers" table or "Challenges" heading outranks any classifier
+CENTRAL_WEIGHT = 1.3  # an abstract's results and conclusions: the source's central finding, ranked first
 MIN_CONFIDENCE = 0.5
 # Articles restate their findings (abstract, summary box, discussion): a quote sharing this share of
 # its word trigrams with one already suggested from the same document says the same thing again.
@@ -129,13 +128,15 @@ def run_scan(
     weight: dict[int, float] = {}  # passage id → how high the searches ranked it (1.0 = first)
     coded: set[int] = set()  # passages the document's own coding labels
 
-    def keep(ev: Evidence, facet: str) -> None:
+    def keep(ev: Evidence, facet: str, is_central: bool = False) -> None:
         key = (ev.document_id, ev.start, ev.end)
-        if (
-            key in seen_spans
-            or ev.role not in FACET_ROLES.get(facet, set())
-            or ev.confidence < MIN_CONFIDENCE
-        ):
+        if key in seen_spans or ev.role not in FACET_ROLES.get(facet, set()):
+            return
+        if ev.role is Role.CONTEXT:
+            # A finding without a direction is shown only as a source's central result.
+            if not is_central:
+                return
+        elif ev.confidence < MIN_CONFIDENCE:
             return
         seen_spans.add(key)
         ev.request_id = request_id
@@ -192,6 +193,17 @@ def run_scan(
                 keep(ev, named)
             elif ev.role is Role.RECOMMENDATION and "facilitators" in found:
                 keep(ev, "facilitators")
+    # Each source's central finding: its abstract's results and conclusions, whatever the searches ranked.
+    central: set[int] = set()
+    homes = [f for f in ("facilitators", "barriers", "examples", "statistics") if f in found]
+    for d in on_subject:
+        summary = [p for p in store.passages(d) if is_abstract_finding(p)]
+        central.update(p.id for p in summary)
+        for ev in harvest_passages(desk, summary, documents=docs, captions=captions):
+            home = next((f for f in homes if ev.role in FACET_ROLES[f]), "")
+            if home:
+                weight[ev.passage_id] = max(weight.get(ev.passage_id, 0.0), CENTRAL_WEIGHT)
+                keep(ev, home, is_central=True)
     parts = {
         p.id: passage_part(p.section, p.kind, p.text)
         for p in store.passages_by_id([e.passage_id for items in found.values() for e in items]).values()
@@ -243,6 +255,16 @@ def read_library(desk: Desk, plan: ResearchPlan, embedder: Embedder | None) -> t
     return (
         read_subjects(plan.subjects, profiles, embedder, sources),
         read_subjects(plan.subjects, profiles, embedder, products),
+    )
+
+
+def is_abstract_finding(passage: Passage) -> bool:
+    """Return True for a passage of an abstract's results or conclusions (the authors' own summary)."""
+    headings = [h.strip().lower() for h in passage.section.split(" › ") if h.strip()]
+    return (
+        len(headings) >= 2
+        and headings[0] in ("abstract", "summary")
+        and passage_part(passage.section, passage.kind, passage.text) is Part.FINDINGS
     )
 
 
