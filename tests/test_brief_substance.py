@@ -81,6 +81,10 @@ def test_a_paragraph_announcing_limitations_is_about_them() -> None:
         "This study has several limitations.",
         "The authors thank the county departments for their cooperation.",
         "Figure 2. Timeline of the campaign.",
+        "Because of the nature of the registry, implementation presents challenges.",
+        "Addressing these challenges head-on will be essential for leveraging AI.",
+        "Most participants were female (63%).",
+        "A key strength of this study is its large sample.",
     ],
 )
 def test_sentences_that_are_not_findings(sentence: str) -> None:
@@ -94,6 +98,7 @@ def test_sentences_that_are_not_findings(sentence: str) -> None:
         "We identified three barriers: cost, time and trust.",
         "Our findings suggest that trusted messengers mattered most.",
         "Limited staff capacity slowed implementation in smaller departments.",
+        "Staff turnover presented challenges for the coalition in every county.",
     ],
 )
 def test_findings_are_findings(sentence: str) -> None:

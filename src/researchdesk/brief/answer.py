@@ -23,6 +23,7 @@ from researchdesk.requests.plan import asks_for_prior_products
 from researchdesk.requests.subject import ASKING, WEAK
 
 MAX_FACTORS = 3  # per heading in the summary: the main ones, not all
+THIN = 2  # a library holding this few sources on the subject says so
 SENTENCE_WORDS = 24  # a quote's first sentence this short is named whole
 MIN_FACTOR_WORDS = 3  # a shorter phrase ("lack of local") names nothing; the sentence does
 CLAUSE_WORDS = 6  # a longer one is cut at its first clause boundary when the clause has this many words
@@ -319,6 +320,11 @@ def summarize(
         + (", the rest listed under Further Reading" if held_count > len(cited) else "")
         + "."
     )
+    if held_count <= THIN:
+        gaps.append(
+            f"the library holds {'only one source' if held_count == 1 else f'only {held_count} sources'} on this "
+            "subject, so the evidence here is thin: look beyond it before deciding"
+        )
     if gaps:
         coverage += " Not covered: " + "; ".join(gaps) + "."
     paragraphs.append(f"{coverage} {scan_note}")
@@ -372,7 +378,7 @@ TEMPLATE_WORDS = frozenset(
         """have produced anything this yes earlier products subject delivered brief product before first library
     holds nothing none articles reports briefs about quotes source sources rather than quote ones other subjects
     next steps where look instead evidence accepted request yet findings review suggested quotes then draft again
-    what helps though asked decision yours found main speaks most mainly about obstacles point gets way report names facilitator barrier costs such
+    what helps though asked decision yours found main speaks most only thin beyond deciding mainly about obstacles point gets way report names facilitator barrier costs such
     work answers directly covers quoted under background research rest listed further reading covered
     scanned service's searches""",
     )

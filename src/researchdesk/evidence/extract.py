@@ -188,6 +188,8 @@ def candidates(
     part = passage_part(passage.section, passage.kind, context)
     if part not in QUOTABLE and part is not Part.BACKGROUND:
         return []  # furniture, methods, aims and limitations report no findings
+    if passage.kind == BlockKind.CAPTION:
+        return []  # a figure's or table's caption names what it shows; it reports nothing
     if passage.kind == BlockKind.TABLE_ROW:
         return _table_candidates(passage, text, facet, terms, books, table_caption)
     heading = own_role(passage, table_caption)
@@ -378,10 +380,11 @@ def cell_spans(row: str, offset: int = 0) -> list[tuple[int, int]]:
 def _is_content_cell(cell: str) -> bool:
     """Return True for a cell worth quoting: a phrase or sentence, even under the authors' own role label
     (a bare category such as "Spinal cord injury" or "Hassle of screening" says nothing quoted alone)."""
-    words = _WORD.findall(cell)
+    words = _WORD.findall(_PARENTHESES.sub("", cell))  # "(eg, swimming, walking)" lists, it does not state
     return len(words) >= UNCODED_CELL_MIN_WORDS and not is_noise(cell) and not not_a_finding(cell)
 
 
+_PARENTHESES = re.compile(r"\([^()]*\)")
 # A table about the people studied (their characteristics) reports the sample, not findings.
 _SAMPLE_TABLE = re.compile(
     r"\b(?:characteristics|demographics?|sociodemographic|descriptive statistics|sample|participants|respondents)\b",

@@ -177,6 +177,17 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
+        "a statement that names no factor",
+        re.compile(
+            r"\b(?:present|presents|presented|pose|poses|posed|face|faces|faced|encounter|encountered|emerge|emerges|"
+            r"emerged|exist|exists|existed|remain|remains|remained)\s+(?:several |many |some |significant |notable |"
+            r"unique |numerous |multiple |additional |important )?(?:challenges|barriers|obstacles)\s*\.?\s*$|"
+            r"^\s*(?:addressing|overcoming|tackling|meeting|navigating) (?:these|those|such|the|this) (?:challenges?|"
+            r"barriers?|obstacles?)\b",
+            re.I,
+        ),
+    ),
+    (
         "the study's own strengths or novelty",
         re.compile(
             r"\b(?:a |one |another |the )?(?:key |major |main |notable |particular )?strengths? of (?:this|our|the "

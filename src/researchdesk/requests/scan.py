@@ -35,6 +35,8 @@ FACET_ROLES: dict[str, set[Role]] = {
     "recommendations": {Role.RECOMMENDATION, Role.FACILITATOR},
 }
 PER_DOCUMENT_QUOTES = 5  # suggestions per document, so a brief draws on many sources
+PER_EDGE_DOCUMENT_QUOTES = 2  # from a source more than EDGE_MARGIN below the subject's best match
+EDGE_MARGIN = 0.1
 MAX_SUGGESTIONS = 30  # a reviewer reads every suggestion: more would bury the good ones
 PER_DOCUMENT_ROLE = 3  # of one role from one document: a long table does not crowd out the rest
 PER_DOCUMENT_CONTEXT = 2
@@ -219,7 +221,12 @@ def run_scan(
         subject = on_subject.get(ev.document_id, 0.0) / best
         return confidence * ROLE_WEIGHT.get(ev.role, 0.5) * searched * part * subject
 
-    chosen = _spread(found, worth)
+    def quota(document_id: int) -> int:
+        # Sources nearer the edge of the subject give fewer quotes than those squarely on it.
+        close = on_subject.get(document_id, 0.0) >= best - EDGE_MARGIN
+        return PER_DOCUMENT_QUOTES if close else PER_EDGE_DOCUMENT_QUOTES
+
+    chosen = _spread(found, worth, quota)
     result.evidence_ids = store.add_evidence(chosen, who)
     result.documents = sorted(on_subject, key=lambda d: -on_subject[d])
     result.not_found = [f for f, items in found.items() if not items and f != "prior products"]
@@ -278,7 +285,9 @@ def own_coded(passages: list[Passage], captions: dict[int, str]) -> list[Passage
 _PER_ROLE = {Role.CONTEXT: PER_DOCUMENT_CONTEXT, Role.STATISTIC: PER_DOCUMENT_STATISTICS}
 
 
-def _spread(found: dict[str, list[Evidence]], worth: Callable[[Evidence], float]) -> list[Evidence]:
+def _spread(
+    found: dict[str, list[Evidence]], worth: Callable[[Evidence], float], quota: Callable[[int], int]
+) -> list[Evidence]:
     """Return the best suggestions, at most a few per document and role, so quotes come from many sources.
 
     Only the worthier of two quotes from one document is kept when their spans overlap (two facets'
@@ -294,7 +303,7 @@ def _spread(found: dict[str, list[Evidence]], worth: Callable[[Evidence], float]
         same_document = taken.setdefault(ev.document_id, [])
         grams = word_trigrams(ev.quote)
         if (
-            len(same_document) >= PER_DOCUMENT_QUOTES
+            len(same_document) >= quota(ev.document_id)
             or sum(other.role is ev.role for other, _ in same_document)
             >= _PER_ROLE.get(ev.role, PER_DOCUMENT_ROLE)
             or any(
