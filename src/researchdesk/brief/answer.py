@@ -223,8 +223,8 @@ def summarize(
             )
         else:
             paragraphs.append(
-                f"Have we produced anything on this? No: the service has not delivered a brief or product on "
-                f"{subject} before, so this brief is the first."
+                "Have we produced anything on this? No: the service has not delivered a brief or product on "
+                "this subject before, so this brief is the first."
             )
         support.append([run, "request"])
 
@@ -262,14 +262,14 @@ def summarize(
         paragraphs.append(f"{lead}: the sources point to {_listing(chosen, docs)}.")
         support.append([f"evidence:{i}" for f in chosen for i in f.evidence_ids])
     elif wants_help:
-        paragraphs.append(f"What helps: none of the quoted sources names a facilitator of {subject}.")
+        paragraphs.append("What helps: none of the quoted sources names a facilitator.")
         support.append([run])
     if barriers:
         chosen = barriers[:MAX_FACTORS]
         paragraphs.append(f"What gets in the way: the sources report {_listing(chosen, docs)}.")
         support.append([f"evidence:{i}" for f in chosen for i in f.evidence_ids])
     elif wants_hinder:
-        paragraphs.append(f"What gets in the way: none of the quoted sources names a barrier to {subject}.")
+        paragraphs.append("What gets in the way: none of the quoted sources names a barrier.")
         support.append([run])
     if wants_costs:
         costly = [
@@ -315,7 +315,7 @@ def summarize(
         gaps.append("what gets in the way")
     holds = f"{held_count} source{'s' if held_count != 1 else ''}" if held_count else "no source"
     coverage = (
-        f"What the library covers: it holds {holds} on {subject}; {len(cited)} "
+        f"What the library covers: it holds {holds} on this subject ({subject}); {len(cited)} "
         f"{'is' if len(cited) == 1 else 'are'} quoted under Background Research"
         + (", the rest listed under Further Reading" if held_count > len(cited) else "")
         + "."
