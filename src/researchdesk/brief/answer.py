@@ -252,25 +252,22 @@ def summarize(
         support.append([f"evidence:{e.id}" for e in main])
     facilitators = main_factors(evidence, "Facilitators")
     barriers = main_factors(evidence, "Barriers")
-    if facilitators:
-        lead = (
-            "What helps"
-            if wants_help or not wants_hinder
-            else "What helps, though you asked mainly about obstacles"
-        )
-        chosen = facilitators[:MAX_FACTORS]
-        paragraphs.append(f"{lead}: the sources point to {_listing(chosen, docs)}.")
-        support.append([f"evidence:{i}" for f in chosen for i in f.evidence_ids])
-    elif wants_help:
-        paragraphs.append("What helps: none of the quoted sources names a facilitator.")
-        support.append([run])
-    if barriers:
-        chosen = barriers[:MAX_FACTORS]
-        paragraphs.append(f"What gets in the way: the sources report {_listing(chosen, docs)}.")
-        support.append([f"evidence:{i}" for f in chosen for i in f.evidence_ids])
-    elif wants_hinder:
-        paragraphs.append("What gets in the way: none of the quoted sources names a barrier.")
-        support.append([run])
+    helps_lead = (
+        "What helps"
+        if wants_help or not wants_hinder
+        else "What helps, though you asked mainly about obstacles"
+    )
+    for factors, lead, verb, asked_for, kind in (
+        (facilitators, helps_lead, "the sources point to", wants_help, "facilitator"),
+        (barriers, "What gets in the way", "the sources report", wants_hinder, "barrier"),
+    ):
+        if factors:
+            chosen = factors[:MAX_FACTORS]
+            paragraphs.append(f"{lead}: {verb} {_listing(chosen, docs)}.")
+            support.append([f"evidence:{i}" for f in chosen for i in f.evidence_ids])
+        elif asked_for:
+            paragraphs.append(f"{lead.split(',')[0]}: none of the quoted sources names a {kind}.")
+            support.append([run])
     if wants_costs:
         costly = [
             e for e in evidence if re.search(r"\$\s?\d|\bcost|\bsaving|\bdollar|\bROI\b", e.quote, re.I)
