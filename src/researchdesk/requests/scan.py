@@ -14,12 +14,14 @@ from researchdesk.evidence.findings import PART_WEIGHT, Part, passage_part
 from researchdesk.evidence.harvest import harvest, harvest_passages, table_captions
 from researchdesk.models import Document, Evidence, Passage, Role, SourceType
 from researchdesk.requests.aboutness import Aboutness, lexical_profiles, read_subjects
-from researchdesk.requests.plan import ResearchPlan, derive_plan
+from researchdesk.requests.plan import FacetPlan, ResearchPlan, derive_plan
 from researchdesk.requests.workflow import advance_to
 from researchdesk.search.desk import sync_index
 from researchdesk.search.embed import Embedder
 from researchdesk.search.filters import Filters
+from researchdesk.search.index import SearchIndex
 from researchdesk.search.profiles import load_profiles
+from researchdesk.search.results import SearchResults
 
 # The roles a facet's quotes may carry. A barrier found while looking for facilitators is still
 # a barrier, so every facet accepts the two main roles; context alone is never suggested.
@@ -122,114 +124,41 @@ def run_scan(
     on_subject = about.on_subject()
     result.subjects = about.readings_dicts()
     result.missing_subjects = about.missing()
-    found: dict[str, list[Evidence]] = {f.facet: [] for f in plan.facets}
-    docs: dict[int, Document] = {}
-    captions: dict[int, dict[int, str]] = {}
-    seen_spans: set[tuple[int, int, int]] = set()
-    query_terms = plan.subjects
-    weight: dict[int, float] = {}  # passage id → how high the searches ranked it (1.0 = first)
-    coded: set[int] = set()  # passages the document's own coding labels
-
-    def keep(ev: Evidence, facet: str, is_central: bool = False) -> None:
-        key = (ev.document_id, ev.start, ev.end)
-        if key in seen_spans or ev.role not in FACET_ROLES.get(facet, set()):
-            return
-        if ev.role is Role.CONTEXT:
-            # A finding without a direction is shown only as a source's central result.
-            if not is_central:
-                return
-        elif ev.confidence < MIN_CONFIDENCE:
-            return
-        seen_spans.add(key)
-        ev.request_id = request_id
-        ev.facet = facet
-        found[facet].append(ev)
-
+    picks = _Harvest(desk, request_id, plan, on_subject)
     for facet in plan.facets:
         for query in facet.queries:
             if progress:
                 progress(f"{facet.facet}: {query}")
+            result.queries += 1
             if facet.facet == "prior products":
                 ids = sorted(prior.on_subject(), key=lambda d: -prior.on_subject()[d])
                 store.add_scan_entry(
                     request_id, result.run, facet.facet, query, facet.filters, "subject", len(ids), ids
                 )
-                result.queries += 1
                 result.prior_products.extend(d for d in ids if d not in result.prior_products)
-                continue
-            if not on_subject:
+            elif not on_subject:
                 store.add_scan_entry(
                     request_id, result.run, facet.facet, query, facet.filters, "subject", 0, []
                 )
-                result.queries += 1
-                continue
-            filters = Filters(**{**facet.filters, "document_ids": sorted(on_subject)})
-            # Few sources on the subject are read deeper: the cap spreads results, it should not starve them.
-            cap = max(3, top_k // len(on_subject))
-            res = index.search(query, top_k=top_k, mode="hybrid", filters=filters, max_per_document=cap)
-            doc_ids = list(dict.fromkeys(h.document_id for h in res.hits))
-            store.add_scan_entry(
-                request_id, result.run, facet.facet, query, facet.filters, res.mode, len(res.hits), doc_ids
-            )
-            result.queries += 1
-            result.passages += len(res.hits)
-            for hit in res.hits:
-                weight[hit.passage_id] = max(
-                    weight.get(hit.passage_id, 0.0), 1.0 / (1.0 + (hit.rank - 1) / 5)
+            else:
+                found = picks.search(index, facet, query, top_k)
+                doc_ids = list(dict.fromkeys(h.document_id for h in found.hits))
+                store.add_scan_entry(
+                    request_id,
+                    result.run,
+                    facet.facet,
+                    query,
+                    facet.filters,
+                    found.mode,
+                    len(found.hits),
+                    doc_ids,
                 )
-            for ev in harvest(desk, res.hits, facet=facet.facet, query_terms=query_terms, documents=docs):
-                keep(ev, facet.facet)
-    # The document's own coding: every row and paragraph its authors filed under a role.
-    wanted = {f.facet for f in plan.facets} & {"barriers", "facilitators", "recommendations"}
-    if wanted and on_subject:
-        own = [p for d in on_subject for p in own_coded(store.passages(d), captions.setdefault(d, {}))]
-        coded = {p.id for p in own}
-        facet_of = {
-            Role.BARRIER: "barriers",
-            Role.FACILITATOR: "facilitators",
-            Role.RECOMMENDATION: "recommendations",
-        }
-        for ev in harvest_passages(desk, own, documents=docs, captions=captions):
-            named = facet_of.get(ev.role, "")
-            if named in found:
-                keep(ev, named)
-            elif ev.role is Role.RECOMMENDATION and "facilitators" in found:
-                keep(ev, "facilitators")
-    # Each source's central finding: its abstract's results and conclusions, whatever the searches ranked.
-    central: set[int] = set()
-    homes = [f for f in ("facilitators", "barriers", "examples", "statistics") if f in found]
-    for d in on_subject:
-        summary = [p for p in store.passages(d) if is_abstract_finding(p)]
-        central.update(p.id for p in summary)
-        for ev in harvest_passages(desk, summary, documents=docs, captions=captions):
-            home = next((f for f in homes if ev.role in FACET_ROLES[f]), "")
-            if home:
-                weight[ev.passage_id] = max(weight.get(ev.passage_id, 0.0), CENTRAL_WEIGHT)
-                keep(ev, home, is_central=True)
-    parts = {
-        p.id: passage_part(p.section, p.kind, p.text)
-        for p in store.passages_by_id([e.passage_id for items in found.values() for e in items]).values()
-    }
-    best = max(on_subject.values(), default=1.0)
-
-    def worth(ev: Evidence) -> float:
-        searched = weight.get(ev.passage_id, 0.2)
-        if ev.passage_id in coded:
-            searched = max(searched, 1.0) * OWN_CODING_WEIGHT
-        part = PART_WEIGHT.get(parts.get(ev.passage_id, Part.OTHER), 0.5)
-        confidence = ev.confidence if ev.role is not Role.CONTEXT else 1.0
-        subject = on_subject.get(ev.document_id, 0.0) / best
-        return confidence * ROLE_WEIGHT.get(ev.role, 0.5) * searched * part * subject
-
-    def quota(document_id: int) -> int:
-        # Sources nearer the edge of the subject give fewer quotes than those squarely on it.
-        close = on_subject.get(document_id, 0.0) >= best - EDGE_MARGIN
-        return PER_DOCUMENT_QUOTES if close else PER_EDGE_DOCUMENT_QUOTES
-
-    chosen = _spread(found, worth, quota)
-    result.evidence_ids = store.add_evidence(chosen, who)
+                result.passages += len(found.hits)
+    picks.own_coding()
+    picks.central_results()
+    result.evidence_ids = store.add_evidence(picks.choose(), who)
     result.documents = sorted(on_subject, key=lambda d: -on_subject[d])
-    result.not_found = [f for f, items in found.items() if not items and f != "prior products"]
+    result.not_found = [f for f, items in picks.found.items() if not items and f != "prior products"]
     store.log_event(
         request_id,
         "scan",
@@ -245,6 +174,112 @@ def run_scan(
         who,
     )
     return result
+
+
+class _Harvest:
+    """The candidate quotes of one scan, from the on-subject documents, and the choice among them.
+
+    Three ways in: the facets' searches (``search``), the document's own coding (``own_coding``) and
+    each source's central result (``central_results``); ``choose`` ranks them all by worth (role
+    confidence x how high the searches ranked the passage x the part of the document x how squarely
+    the source is on the subject) and spreads them over the sources.
+    """
+
+    def __init__(self, desk: Desk, request_id: int, plan: ResearchPlan, on_subject: dict[int, float]) -> None:
+        self.desk, self.request_id, self.plan, self.on_subject = desk, request_id, plan, on_subject
+        self.found: dict[str, list[Evidence]] = {f.facet: [] for f in plan.facets}
+        self.seen: set[tuple[int, int, int]] = set()
+        self.weight: dict[int, float] = {}  # passage id → how high the searches ranked it (1.0 = first)
+        self.coded: set[int] = set()  # passages the document's own coding labels
+        self.docs: dict[int, Document] = {}
+        self.captions: dict[int, dict[int, str]] = {}
+
+    def keep(self, ev: Evidence, facet: str, is_central: bool = False) -> None:
+        """Keep a candidate for a facet that accepts its role (a context quote only as a central result)."""
+        key = (ev.document_id, ev.start, ev.end)
+        if key in self.seen or ev.role not in FACET_ROLES.get(facet, set()):
+            return
+        if ev.role is Role.CONTEXT:
+            if not is_central:
+                return
+        elif ev.confidence < MIN_CONFIDENCE:
+            return
+        self.seen.add(key)
+        ev.request_id = self.request_id
+        ev.facet = facet
+        self.found[facet].append(ev)
+
+    def search(self, index: SearchIndex, facet: FacetPlan, query: str, top_k: int) -> SearchResults:
+        """Search the on-subject documents for one query of a facet, keep its candidates, return the results."""
+        filters = Filters(**{**facet.filters, "document_ids": sorted(self.on_subject)})
+        # Few sources on the subject are read deeper: the cap spreads results, it should not starve them.
+        cap = max(3, top_k // len(self.on_subject))
+        results = index.search(query, top_k=top_k, mode="hybrid", filters=filters, max_per_document=cap)
+        hits = results.hits
+        for hit in hits:
+            self.weight[hit.passage_id] = max(
+                self.weight.get(hit.passage_id, 0.0), 1.0 / (1.0 + (hit.rank - 1) / 5)
+            )
+        for ev in harvest(
+            self.desk, hits, facet=facet.facet, query_terms=self.plan.subjects, documents=self.docs
+        ):
+            self.keep(ev, facet.facet)
+        return results
+
+    def own_coding(self) -> None:
+        """Keep every row and paragraph the on-subject documents' authors filed under a role."""
+        if not {f for f in self.found} & {"barriers", "facilitators", "recommendations"}:
+            return
+        store = self.desk.store
+        own = [
+            p for d in self.on_subject for p in own_coded(store.passages(d), self.captions.setdefault(d, {}))
+        ]
+        self.coded = {p.id for p in own}
+        facet_of = {
+            Role.BARRIER: "barriers",
+            Role.FACILITATOR: "facilitators",
+            Role.RECOMMENDATION: "recommendations",
+        }
+        for ev in harvest_passages(self.desk, own, documents=self.docs, captions=self.captions):
+            named = facet_of.get(ev.role, "")
+            if named in self.found:
+                self.keep(ev, named)
+            elif ev.role is Role.RECOMMENDATION and "facilitators" in self.found:
+                self.keep(ev, "facilitators")
+
+    def central_results(self) -> None:
+        """Keep each source's central finding: its abstract's results and conclusions, whatever was searched."""
+        homes = [f for f in ("facilitators", "barriers", "examples", "statistics") if f in self.found]
+        for d in self.on_subject:
+            summary = [p for p in self.desk.store.passages(d) if is_abstract_finding(p)]
+            for ev in harvest_passages(self.desk, summary, documents=self.docs, captions=self.captions):
+                home = next((f for f in homes if ev.role in FACET_ROLES[f]), "")
+                if home:
+                    self.weight[ev.passage_id] = max(self.weight.get(ev.passage_id, 0.0), CENTRAL_WEIGHT)
+                    self.keep(ev, home, is_central=True)
+
+    def choose(self) -> list[Evidence]:
+        """Return the suggestions, best first, spread over the sources."""
+        everything = [e for items in self.found.values() for e in items]
+        passages = self.desk.store.passages_by_id([e.passage_id for e in everything])
+        parts = {p.id: passage_part(p.section, p.kind, p.text) for p in passages.values()}
+        best = max(self.on_subject.values(), default=1.0)
+
+        def worth(ev: Evidence) -> float:
+            searched = self.weight.get(ev.passage_id, 0.2)
+            if ev.passage_id in self.coded:
+                searched = max(searched, 1.0) * OWN_CODING_WEIGHT
+            part = PART_WEIGHT.get(parts.get(ev.passage_id, Part.OTHER), 0.5)
+            confidence = ev.confidence if ev.role is not Role.CONTEXT else 1.0
+            subject = self.on_subject.get(ev.document_id, 0.0) / best
+            return confidence * ROLE_WEIGHT.get(ev.role, 0.5) * searched * part * subject
+
+        def quota(document_id: int) -> int:
+            # Sources nearer the edge of the subject give fewer quotes than those squarely on it.
+            close = self.on_subject.get(document_id, 0.0) >= best - EDGE_MARGIN
+            return PER_DOCUMENT_QUOTES if close else PER_EDGE_DOCUMENT_QUOTES
+
+        return _spread(self.found, worth, quota)
 
 
 def read_library(desk: Desk, plan: ResearchPlan, embedder: Embedder | None) -> tuple[Aboutness, Aboutness]:
