@@ -16,6 +16,7 @@ from researchdesk.ingest.readers import docx as docx_reader
 from researchdesk.ingest.readers import pdf as pdf_reader
 from researchdesk.ingest.readers import records, text
 from researchdesk.ingest.readers.text import join_lines
+from researchdesk.ingest.titles import reads_as_title
 from researchdesk.models import BlockKind, SourceType
 from researchdesk.settings import Settings
 
@@ -30,8 +31,18 @@ def settings(tmp_path: Path) -> Settings:
 # Distinct paragraphs (so no line repeats by chance) full of long words the typesetter must hyphenate,
 # and real compounds ("cross-sector") that must keep their hyphen.
 TOPICS = [
-    "transportation", "homelessness", "broadband", "stormwater", "procurement", "immunization",
-    "libraries", "wildfire", "childcare", "redistricting", "composting", "telehealth",
+    "transportation",
+    "homelessness",
+    "broadband",
+    "stormwater",
+    "procurement",
+    "immunization",
+    "libraries",
+    "wildfire",
+    "childcare",
+    "redistricting",
+    "composting",
+    "telehealth",
 ]
 PARAGRAPHS = [
     f"Paragraph {n} considers {topic}: cross-sector collaboration between municipal departments, "
@@ -609,3 +620,61 @@ def test_record_sniffers_judge_content() -> None:
     assert not records.RIS_READER.sniff(b"Type  - of thing", ".ris")
     assert not records.CSL_JSON_READER.sniff(b'{"name": "package", "version": "1"}', ".json")
     assert not text.TEXT_READER.sniff(b"PK\x03\x04\x14\x00\x00\x00\x08\x00word/", ".txt")
+
+
+# --- one rule for titles across readers -----------------------------------------------------------
+
+QUESTION = "What is prediabetes?"
+ANSWER = (
+    "Prediabetes is a condition in which blood sugar is higher than normal but not yet high enough to be "
+    "type 2 diabetes. Lifestyle change programs lower the risk."
+)
+
+
+def _as_format(fmt: str, tmp_path: Path) -> tuple[Path, bytes]:
+    """Return a file of the given format whose first line is the question and whose text is the answer."""
+    if fmt == "text (blank line)":
+        return tmp_path / "a.txt", f"{QUESTION}\n\n{ANSWER}\n".encode()
+    if fmt == "text (no blank line)":
+        return tmp_path / "b.txt", f"{QUESTION}\n{ANSWER}\n".encode()
+    if fmt == "markdown":
+        return tmp_path / "c.md", f"{QUESTION}\n\n{ANSWER}\n".encode()
+    if fmt == "html":
+        return tmp_path / "d.html", f"<html><body><h1>{QUESTION}</h1><p>{ANSWER}</p></body></html>".encode()
+    if fmt == "docx":
+        import docx
+
+        document = docx.Document()
+        document.add_paragraph(QUESTION)
+        document.add_paragraph(ANSWER)
+        out = io.BytesIO()
+        document.save(out)
+        return tmp_path / "e.docx", out.getvalue()
+    html = f"""<html><head><style>h1 {{ font-size: 18pt }} p {{ font-size: 9pt }}</style></head>
+    <body><h1>{QUESTION}</h1><p>{ANSWER}</p><p>{ANSWER}</p></body></html>"""
+    path = _write_pdf(tmp_path / "f.pdf", html)
+    return path, path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "fmt", ["text (blank line)", "text (no blank line)", "markdown", "html", "docx", "pdf"]
+)
+def test_a_first_line_that_reads_as_a_title_is_the_title_in_every_format(
+    fmt: str, tmp_path: Path, settings: Settings
+) -> None:
+    from researchdesk.ingest.readers import reader_for
+
+    path, data = _as_format(fmt, tmp_path)
+    if fmt != "pdf":
+        path.write_bytes(data)
+    result = reader_for(path, data).read(path, data, settings)
+    assert result.meta.title == QUESTION, fmt
+    assert "Prediabetes is a condition" in " ".join(b.text for b in result.blocks)
+
+
+def test_a_wrapped_first_line_is_not_a_title(tmp_path: Path, settings: Settings) -> None:
+    wrapped = "This report describes how the county health\ndepartment changed its food contracts.\n"
+    result = text.TEXT_READER.read(tmp_path / "w.txt", wrapped.encode(), settings)
+    assert result.meta.title == ""
+    for line in ("Results.", "https://example.org/report", "Jane Doe, PhD, MPH; John Roe, MS", "12/03/2024"):
+        assert not reads_as_title(line), line

@@ -18,6 +18,7 @@ from typing import Any
 
 from researchdesk.errors import CorruptFile, EmptyFile, TooLarge
 from researchdesk.ingest.metadata import clean_text, guess_language, normalize_date
+from researchdesk.ingest.titles import reads_as_title
 from researchdesk.models import Block, BlockKind, DocumentMeta, ReadResult
 from researchdesk.settings import Settings
 
@@ -329,6 +330,11 @@ def _meta(document: Any, blocks: list[Block], path: Path) -> DocumentMeta:
             if _style_name(p).lower() == "title" and clean_text(p.text)
         ]
         title = styled[0] if styled else ""
+    if not title:
+        # The same rule as every reader: a first paragraph that reads as a title and heads more text.
+        first = next((b for b in blocks if b.text.strip()), None)
+        if first is not None and len(blocks) > 1 and "\n" not in first.text and reads_as_title(first.text):
+            title = clean_text(first.text)
     author_value = props.author or ""
     created = props.created
     date = ""

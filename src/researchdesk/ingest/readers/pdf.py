@@ -25,6 +25,7 @@ from typing import Any
 from researchdesk.errors import CorruptFile, EmptyFile, EncryptedFile, ReadError
 from researchdesk.ingest.metadata import clean_text, guess_language, normalize_date, normalize_doi
 from researchdesk.ingest.readers.text import join_lines, vocabulary
+from researchdesk.ingest.titles import reads_as_title
 from researchdesk.models import Block, BlockKind, DocumentMeta, ReadResult
 from researchdesk.settings import Settings
 
@@ -367,8 +368,7 @@ def _title_from_first_page(blocks: list[tuple[Block, list[_Line]]], layout: _Lay
         return ""
     for block, lines in first_page:
         if block.kind is BlockKind.HEADING and lines[0].size == largest:
-            words = len(block.text.split())
-            return block.text if 2 <= words <= 40 else ""
+            return block.text if len(block.text.split()) >= 2 and reads_as_title(block.text) else ""
     return ""
 
 

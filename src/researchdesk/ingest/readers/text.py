@@ -16,6 +16,7 @@ import yaml
 
 from researchdesk.errors import CorruptFile, EmptyFile
 from researchdesk.ingest.metadata import guess_language, normalize_date
+from researchdesk.ingest.titles import reads_as_title, stands_apart
 from researchdesk.models import Block, BlockKind, DocumentMeta, ReadResult
 from researchdesk.settings import Settings
 
@@ -276,11 +277,6 @@ def _text_blocks(chunk: list[str], page: int | None, vocab: set[str]) -> list[Bl
     return blocks
 
 
-def _is_title_line(line: str) -> bool:
-    words = line.split()
-    return 1 <= len(words) <= 25 and len(line) <= 200 and not line.rstrip().endswith((".", ",", ";", ":"))
-
-
 class TextReader:
     """Plain text: paragraphs split by blank lines, bullet lines as list items, form feeds as pages."""
 
@@ -292,7 +288,7 @@ class TextReader:
         return looks_like_text(head)
 
     def read(self, path: Path, data: bytes, settings: Settings) -> ReadResult:
-        """Return the text's blocks; a short first line followed by a blank line becomes the title."""
+        """Return the text's blocks; a first line that reads as a title becomes the title."""
         text, encoding = decode_text(data, path)
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         if not text.strip():
@@ -305,10 +301,19 @@ class TextReader:
         for number, page_text in enumerate(pages, start=1):
             page = number if paginated else None
             for chunk in _chunks(page_text):
-                if not blocks and not title and len(chunk) == 1 and _is_title_line(chunk[0]):
+                # One rule for titles (ingest/titles.py): a first line that reads as a title and stands
+                # apart, by a blank line or as a question or a capitalised line before a new sentence.
+                if (
+                    not blocks
+                    and not title
+                    and reads_as_title(chunk[0])
+                    and (len(chunk) == 1 or stands_apart(chunk[0], chunk[1]))
+                ):
                     title = " ".join(chunk[0].split())
                     blocks.append(Block(title, BlockKind.HEADING, page=page, level=1))
-                    continue
+                    chunk = chunk[1:]
+                    if not chunk:
+                        continue
                 blocks.extend(_text_blocks(chunk, page, vocab))
         if not blocks:
             raise _empty(path, "text")
@@ -426,6 +431,10 @@ class MarkdownReader:
                 title = first_h1.text
             elif blocks[0].kind is BlockKind.HEADING:
                 title = blocks[0].text
+            elif len(blocks) > 1 and "\n" not in blocks[0].text and reads_as_title(blocks[0].text):
+                # The same rule as plain text: a first line that reads as a title, set apart.
+                title = blocks[0].text
+                blocks[0].kind, blocks[0].level = BlockKind.HEADING, 1
         date_value = front.get("date", "")
         meta = DocumentMeta(
             title=title,

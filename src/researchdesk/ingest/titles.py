@@ -1,0 +1,51 @@
+"""One rule for titles, whatever the format: a first line that reads as a title is the title.
+
+A document's own metadata comes first where a format has it (a page's ``citation_title``, a PDF's
+Info title, a Word file's core properties, Markdown front matter or first ``#`` heading). Without it,
+every reader asks the same question of the document's first line: does it read as a title? It does
+when it is short (at most TITLE_WORDS words and TITLE_CHARS characters), holds words, does not end
+like a sentence or a clause (".", ",", ";", ":"; a question mark is fine: "What is prediabetes?"
+heads many answer pages), and is not a date, a link or a byline, and when it stands apart from the
+text after it (a blank line, a line break before a new sentence, a heading style, a larger font).
+"""
+
+from __future__ import annotations
+
+import re
+
+TITLE_WORDS = 30
+TITLE_CHARS = 250
+_WORDS = re.compile(r"[^\W\d_]{2,}")
+_NOT_A_TITLE = re.compile(
+    r"https?://|www\.|@|^\s*(?:page\s+)?\d+\s*$|^\s*(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2})\s*$|"
+    r"^\s*(?:by|from|to|date|subject|re)\s*:",
+    re.IGNORECASE,
+)
+_BYLINE = re.compile(r",\s*(?:PhD|MD|MPH|DrPH|MS|MSc|MA|BS|BA|RN|MBA|JD)\b")
+
+
+def reads_as_title(line: str) -> bool:
+    """Return True when a line reads as a title: short, worded, not ending a sentence or clause."""
+    text = " ".join(line.split())
+    if not text or len(text) > TITLE_CHARS or len(text.split()) > TITLE_WORDS:
+        return False
+    if len(_WORDS.findall(text)) < 1 or _NOT_A_TITLE.search(text) or _BYLINE.search(text):
+        return False
+    return not text.endswith((".", ",", ";", ":"))
+
+
+def stands_apart(line: str, following: str) -> bool:
+    """Return True when a title line is set apart from the line that follows it without a blank line.
+
+    A question ("What is prediabetes?") or a line whose words are mostly capitalised ("Barriers to
+    Heat-Health Action Plans") ends before a next line that opens a new sentence; an ordinary line
+    wrapped mid-sentence ("This report describes how the") does not.
+    """
+    text = " ".join(line.split())
+    nxt = following.lstrip()
+    if not nxt or not (nxt[0].isupper() or nxt[0].isdigit() or nxt[0] in "\"“'‘("):
+        return False
+    if text.endswith("?"):
+        return True
+    words = [w for w in _WORDS.findall(text) if len(w) > 3]
+    return bool(words) and sum(w[0].isupper() for w in words) / len(words) >= 0.8
