@@ -247,3 +247,17 @@ def test_a_record_with_only_its_abstract_is_quoted_on_its_subject(tmp_path: Path
     assert {"Barriers", "Facilitators"} <= roles
     assert len(brief.sources[0].authors) == 2
     desk.close()
+
+
+def test_a_table_cell_is_quoted_as_a_statement_not_a_category() -> None:
+    from researchdesk.evidence.extract import _is_content_cell
+
+    assert _is_content_cell("Smaller vendors have less capacity to implement nutrition standards")
+    assert _is_content_cell("Building partnerships with county administrators and contract managers.")
+    assert not _is_content_cell("Group exercise classes or programs, in general")
+    assert not _is_content_cell("Specific forms of physical activity (eg, swimming, walking, dancing)")
+
+
+def test_a_summary_box_on_what_is_known_is_background() -> None:
+    assert section_part("What is already known on this topic?") is Part.BACKGROUND
+    assert section_part("What is added by this report?") is Part.FINDINGS

@@ -235,7 +235,7 @@ def candidates(
     if part is Part.BACKGROUND:
         windows = [w for w in windows if w.classification.role is Role.DEFINITION]
     for w in windows:
-        if w.classification.role in (Role.BARRIER, Role.CONTEXT, Role.STATISTIC) and heading is None:
+        if w.classification.role in (Role.BARRIER, Role.CONTEXT, Role.STATISTIC) and heading in (None, Role.BARRIER):
             first = text[w.pieces[0][0] if w.pieces else w.start : w.end]
             if _PRESCRIBES.search(first) and w.classification.confidence < OPPOSITE_CONFIDENCE:
                 # "Tailored interventions are warranted …": what to do is a recommendation (Facilitators).
@@ -381,10 +381,21 @@ def _is_content_cell(cell: str) -> bool:
     """Return True for a cell worth quoting: a phrase or sentence, even under the authors' own role label
     (a bare category such as "Spinal cord injury" or "Hassle of screening" says nothing quoted alone)."""
     words = _WORD.findall(_PARENTHESES.sub("", cell))  # "(eg, swimming, walking)" lists, it does not state
-    return len(words) >= UNCODED_CELL_MIN_WORDS and not is_noise(cell) and not not_a_finding(cell)
+    if len(words) < UNCODED_CELL_MIN_WORDS or is_noise(cell) or not_a_finding(cell):
+        return False
+    # A short cell states something only with a verb ("Smaller vendors have less capacity", "Building
+    # partnerships …"); without one it is a category ("Group exercise classes or programs, in general").
+    return len(words) >= STATEMENT_WORDS or bool(_VERBISH.search(cell))
 
 
 _PARENTHESES = re.compile(r"\([^()]*\)")
+STATEMENT_WORDS = 10
+_VERBISH = re.compile(
+    r"\b(?:is|are|was|were|be|been|has|have|had|do|does|did|can|could|should|would|will|may|might|must|"
+    r"needs?|lacks?|makes?|made|takes?|took|gives?|gave|helps?|leads?|led|\w{3,}ed)\b|"
+    r"^\s*\w{3,}ing\b",  # an item that opens with a verb's -ing form names an action ("Building partnerships …")
+    re.I,
+)
 # A table about the people studied (their characteristics) reports the sample, not findings.
 _SAMPLE_TABLE = re.compile(
     r"\b(?:characteristics|demographics?|sociodemographic|descriptive statistics|sample|participants|respondents)\b",

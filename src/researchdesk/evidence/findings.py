@@ -74,7 +74,11 @@ _HEADING_PARTS: list[tuple[Part, re.Pattern[str]]] = [
     ),
     (
         Part.BACKGROUND,
-        re.compile(r"^(?:introduction|background|context|overview|rationale|historical context)\b", re.I),
+        re.compile(
+            r"^(?:introduction|background|context|overview|rationale|historical context)\b|"
+            r"what is (?:already )?known",  # a summary box's "What is already known on this topic?"
+            re.I,
+        ),
     ),
     (Part.ABSTRACT, re.compile(r"^(?:abstract|summary)$", re.I)),
 ]

@@ -248,9 +248,13 @@ class _Harvest:
                 self.keep(ev, "facilitators")
 
     def central_results(self) -> None:
-        """Keep each source's central finding: its abstract's results and conclusions, whatever was searched."""
+        """Keep the central finding of each source squarely on the subject: its abstract's results and
+        conclusions, whatever was searched."""
         homes = [f for f in ("facilitators", "barriers", "examples", "statistics") if f in self.found]
-        for d in self.on_subject:
+        best = max(self.on_subject.values(), default=0.0)
+        # Only sources squarely on the subject: an edge source's headline result is usually about its own
+        # question (a national trend), not the member's.
+        for d in (d for d, s in self.on_subject.items() if s >= best - EDGE_MARGIN):
             summary = [p for p in self.desk.store.passages(d) if is_abstract_finding(p)]
             for ev in harvest_passages(self.desk, summary, documents=self.docs, captions=self.captions):
                 home = next((f for f in homes if ev.role in FACET_ROLES[f]), "")
