@@ -42,7 +42,7 @@ REQUEST_SETS = {
     "dev": SHARED / "requests" / "dev-requests.json",
     "heldout": ROOT / "benchmarks" / "data" / "requests" / "heldout.json",
 }
-JUDGMENTS = ROOT / "benchmarks" / "data" / "brief_judgments" / "round5-final"
+JUDGMENTS = ROOT / "benchmarks" / "data" / "brief_judgments" / "round6-final"
 
 
 @dataclass
