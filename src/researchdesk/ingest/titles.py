@@ -1,4 +1,5 @@
-"""One rule for titles, whatever the format: a first line that reads as a title is the title.
+"""One rule for titles, whatever the format: a first line that reads as a title is the title; and what an
+author line (a byline) looks like, which is never a title nor a section heading.
 
 A document's own metadata comes first where a format has it (a page's ``citation_title``, a PDF's
 Info title, a Word file's core properties, Markdown front matter or first ``#`` heading). Without it,
@@ -21,7 +22,6 @@ _NOT_A_TITLE = re.compile(
     r"^\s*(?:by|from|to|date|subject|re)\s*:",
     re.IGNORECASE,
 )
-_BYLINE = re.compile(r",\s*(?:PhD|MD|MPH|DrPH|MS|MSc|MA|BS|BA|RN|MBA|JD)\b")
 
 
 def reads_as_title(line: str) -> bool:
@@ -29,7 +29,7 @@ def reads_as_title(line: str) -> bool:
     text = " ".join(line.split())
     if not text or len(text) > TITLE_CHARS or len(text.split()) > TITLE_WORDS:
         return False
-    if len(_WORDS.findall(text)) < 1 or _NOT_A_TITLE.search(text) or _BYLINE.search(text):
+    if len(_WORDS.findall(text)) < 1 or _NOT_A_TITLE.search(text) or is_byline(text):
         return False
     return not text.endswith((".", ",", ";", ":"))
 
@@ -49,3 +49,32 @@ def stands_apart(line: str, following: str) -> bool:
         return True
     words = [w for w in _WORDS.findall(text) if len(w) > 3]
     return bool(words) and sum(w[0].isupper() for w in words) / len(words) >= 0.8
+
+
+# "Jane Doe, PhD, MPH1; John Roe, MS2 (View author affiliations)": a byline, not a heading.
+_DEGREE = (
+    r"(?:PhD|MD|MPH|DrPH|MSPH|MHS|MS|MSc|MA|MBA|MPA|MPP|MSW|MSN|BS|BA|BSN|RN|PharmD|DDS|DMD|ScD|"
+    r"MBChB|DPT|PT|JD|EdD|CHES|RD|LDN|MHA|FAPTA|DHSc)"
+)
+_AFFILIATION_MARK = re.compile(r"[\d,*†‡§]+$")
+
+
+def is_byline(text: str) -> bool:
+    """Return True for an author line ("Jane Doe, PhD, MPH1; John Roe, MS2 (View author affiliations)")."""
+    if "View author affiliations" in text:
+        return True
+    parts = [p for p in text.split(";") if p.strip()]
+    with_degree = sum(bool(re.search(rf",\s*{_DEGREE}\b", p)) for p in parts)
+    return len(text) < 1500 and with_degree >= 1 and with_degree >= 0.6 * len(parts)
+
+
+def byline_authors(text: str) -> list[str]:
+    """Return the names of an author line, in order, without degrees or affiliation marks."""
+    text = text.replace("(View author affiliations)", "")
+    names = []
+    for part in text.split(";"):
+        name = part.split(",")[0].strip()
+        name = _AFFILIATION_MARK.sub("", name).strip()
+        if name and len(name.split()) >= 2 and not re.fullmatch(_DEGREE, name):
+            names.append(name)
+    return names

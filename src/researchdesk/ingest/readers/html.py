@@ -16,6 +16,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from researchdesk.errors import EmptyFile
 from researchdesk.ingest.metadata import clean_text, guess_language, normalize_date, normalize_doi
 from researchdesk.ingest.readers.text import decode_text
+from researchdesk.ingest.titles import byline_authors, is_byline
 from researchdesk.models import Block, BlockKind, DocumentMeta, ReadResult, SourceType
 from researchdesk.settings import Settings
 
@@ -297,35 +298,6 @@ def _block(node: LexborNode) -> Block | None:
     if node.tag == "figcaption":
         return Block(text=text, kind=BlockKind.CAPTION)
     return Block(text=text)
-
-
-# "Jane Doe, PhD, MPH1; John Roe, MS2 (View author affiliations)": a byline, not a heading.
-_DEGREE = (
-    r"(?:PhD|MD|MPH|DrPH|MSPH|MHS|MS|MSc|MA|MBA|MPA|MPP|MSW|MSN|BS|BA|BSN|RN|PharmD|DDS|DMD|ScD|"
-    r"MBChB|DPT|PT|JD|EdD|CHES|RD|LDN|MHA|FAPTA|DHSc)"
-)
-_AFFILIATION_MARK = re.compile(r"[\d,*†‡§]+$")
-
-
-def is_byline(text: str) -> bool:
-    """Return True for an author line ("Jane Doe, PhD, MPH1; John Roe, MS2 (View author affiliations)")."""
-    if "View author affiliations" in text:
-        return True
-    parts = [p for p in text.split(";") if p.strip()]
-    with_degree = sum(bool(re.search(rf",\s*{_DEGREE}\b", p)) for p in parts)
-    return len(text) < 1500 and with_degree >= 1 and with_degree >= 0.6 * len(parts)
-
-
-def byline_authors(text: str) -> list[str]:
-    """Return the names of an author line, in order, without degrees or affiliation marks."""
-    text = text.replace("(View author affiliations)", "")
-    names = []
-    for part in text.split(";"):
-        name = part.split(",")[0].strip()
-        name = _AFFILIATION_MARK.sub("", name).strip()
-        if name and len(name.split()) >= 2 and not re.fullmatch(_DEGREE, name):
-            names.append(name)
-    return names
 
 
 def _same_person(a: str, b: str) -> bool:
