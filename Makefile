@@ -39,6 +39,8 @@ bench: $(BIN)/researchdesk build/static-minilm
 	$(BIN)/python benchmarks/search_speed.py
 	$(BIN)/python benchmarks/evidence.py
 	$(BIN)/python benchmarks/brief.py
+	$(BIN)/python benchmarks/brief_quality.py
+	$(BIN)/python benchmarks/retrieval_titled.py
 	$(BIN)/python benchmarks/web_load.py --users 50 --seconds 60
 
 # The static (model2vec) embedding model that benchmarks/static_embeddings.py weighs against MiniLM.
