@@ -1,11 +1,13 @@
 """The Summary of Findings: the member's questions answered first, in plain words, from the evidence.
 
-A summary answers before it counts. For each question of the prompt it gives the direct answer
-("Have we produced anything on this?" — yes, with the titles, or no), then the main barriers and the
-main facilitators, each named from the evidence itself — the authors' own table theme when the
-quote has one, else the factor the quote states ("lack of staff nutrition knowledge", "strong
-partnerships with county administrators") — with its sources cited, then what the library does not
-cover. Codebook labels stay tags on the quotes; they are never offered as findings.
+A summary answers before it counts, in this order: "Have we produced anything on this?" when the
+member asks (yes, with the titles, or no); the main findings, one central result for each of the
+sources most on the subject; what helps and what gets in the way, each factor named from the evidence
+itself — the authors' own table theme when the quote has one, else the factor the quote states ("lack
+of staff nutrition knowledge", "strong partnerships with county administrators"), else the quote's own
+first sentence — with its sources cited; costs when asked; each other question, from the quotes that
+share its words ("should we …?" from the central result of the source most on the subject); and what
+the library covers and does not. Codebook labels stay tags on the quotes; they are never findings.
 
 Every paragraph carries what it rests on ("evidence:<id>", "scan:<run>", "request"), so the checks
 can refuse a paragraph with no support.
@@ -24,7 +26,7 @@ from researchdesk.requests.subject import ASKING, WEAK
 
 MAX_FACTORS = 3  # per heading in the summary: the main ones, not all
 THIN = 2  # a library holding this few sources on the subject says so
-SENTENCE_WORDS = 24  # a quote's first sentence this short is named whole
+SENTENCE_WORDS = 24  # a sentence quoted in the summary is cut after twice this many words
 MIN_FACTOR_WORDS = 3  # a shorter phrase ("lack of local") names nothing; the sentence does
 CLAUSE_WORDS = 6  # a longer one is cut at its first clause boundary when the clause has this many words
 FACTOR_WORDS = 14  # a factor named from a sentence is cut to this many words at a clause boundary
