@@ -55,10 +55,9 @@ class SubjectReading:
 
 @dataclass
 class Aboutness:
-    """Every subject's reading and every document's similarity to its closest subject."""
+    """Every subject's reading of the library."""
 
     readings: list[SubjectReading]
-    scores: dict[int, float]
 
     def on_subject(self) -> dict[int, float]:
         """Return the documents on any subject, with their similarity (the best over subjects)."""
@@ -74,19 +73,14 @@ class Aboutness:
 
     def readings_dicts(self) -> list[dict[str, Any]]:
         """Return each subject's reading as plain data: subject, best match, documents best first."""
-        return self.to_dict()["subjects"]
-
-    def to_dict(self) -> dict[str, list[dict[str, Any]]]:
-        return {
-            "subjects": [
-                {
-                    "subject": r.subject,
-                    "best": round(r.best, 3),
-                    "documents": sorted(r.documents, key=lambda d: -r.documents[d]),
-                }
-                for r in self.readings
-            ]
-        }
+        return [
+            {
+                "subject": r.subject,
+                "best": round(r.best, 3),
+                "documents": sorted(r.documents, key=lambda d: -r.documents[d]),
+            }
+            for r in self.readings
+        ]
 
 
 def read_subjects(
@@ -105,7 +99,7 @@ def read_subjects(
     ids = [profiles.document_ids[i] for i in rows]
     wanted = [s for s in (" ".join(x.split()) for x in subjects) if s]
     if not wanted or not ids:
-        return Aboutness([SubjectReading(s, 0.0) for s in wanted], {})
+        return Aboutness([SubjectReading(s, 0.0) for s in wanted])
     texts = [" ".join(wanted)] + (wanted if len(wanted) > 1 else [])
     df = profiles.document_frequency()
     n = len(profiles.document_ids)
@@ -136,8 +130,7 @@ def _decide(texts: list[str], sims: np.ndarray, ids: list[int], floor: float, se
         whole.documents = {d: s for d, s in whole.documents.items() if d not in claimed}
         if not whole.documents:
             readings = readings[1:]
-    scores = {d: float(sims[i].max()) for i, d in enumerate(ids)}
-    return Aboutness(readings, scores)
+    return Aboutness(readings)
 
 
 def _lexical(
