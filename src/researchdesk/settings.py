@@ -65,6 +65,10 @@ class Settings(BaseSettings):
         return self.home / "index"
 
     @property
+    def profiles_dir(self) -> Path:
+        return self.home / "profiles"
+
+    @property
     def backups_dir(self) -> Path:
         return self.home / "backups"
 

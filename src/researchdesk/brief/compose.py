@@ -28,6 +28,7 @@ from researchdesk.models import (
 )
 from researchdesk.requests.reading import last_reading
 from researchdesk.requests.scan import is_abstract_finding, plan_for
+from researchdesk.search.profiles import in_abstract
 
 ROLE_ORDER = (
     Role.CONTEXT,
@@ -217,7 +218,7 @@ def _sources(
 def about(desk: Desk, doc: Document) -> str:
     """Return one line on what a document is about: its abstract's finding, else its opening sentence."""
     passages = desk.store.passages(doc.id)
-    abstract = [p for p in passages if p.section.split(" › ")[0].strip().lower() in ("abstract", "summary")]
+    abstract = [p for p in passages if in_abstract(p.section)]
     findings = [p for p in abstract if section_part(p.section, p.kind) is Part.FINDINGS]
     text = doc.meta.abstract or " ".join(p.text for p in (findings or abstract or passages[:1]))
     first = next((s for s in sentence_texts(text) if len(s.split()) >= 6 and not not_a_finding(s)), "")

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from researchdesk.search.embed import Embedder
-from researchdesk.search.profiles import Profiles, ProfileSource, profile_text
+from researchdesk.search.profiles import Profiles
 from researchdesk.search.tokenize import tokenize
 
 ON_SUBJECT = 0.47
@@ -157,15 +157,3 @@ def _reading(subject: str, col: np.ndarray, ids: list[int], floor: float) -> Sub
     order = np.argsort(-col, kind="stable")[:MAX_SOURCES]
     docs = {ids[i]: float(col[i]) for i in order if col[i] >= floor}
     return SubjectReading(subject, best, docs)
-
-
-def lexical_profiles(store: ProfileSource) -> Profiles:
-    """Return word-only profiles (no vectors) of every document, for a desk without an embedding model."""
-    docs = store.documents()
-    texts = [profile_text(d, store.passages(d.id)) for d in docs]
-    return Profiles(
-        [d.id for d in docs],
-        np.zeros((len(docs), 0), dtype=np.float32),
-        [frozenset(tokenize(d.meta.title or d.file_name)) for d in docs],
-        [frozenset(tokenize(t)) for t in texts],
-    )

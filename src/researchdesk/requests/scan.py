@@ -13,14 +13,14 @@ from researchdesk.evidence.extract import own_role
 from researchdesk.evidence.findings import PART_WEIGHT, Part, passage_part
 from researchdesk.evidence.harvest import harvest, harvest_passages, table_captions
 from researchdesk.models import Document, Evidence, Passage, Role, SourceType
-from researchdesk.requests.aboutness import Aboutness, lexical_profiles, read_subjects
+from researchdesk.requests.aboutness import Aboutness, read_subjects
 from researchdesk.requests.plan import FacetPlan, ResearchPlan, derive_plan
 from researchdesk.requests.workflow import advance_to
 from researchdesk.search.desk import sync_index
 from researchdesk.search.embed import Embedder
 from researchdesk.search.filters import Filters
 from researchdesk.search.index import SearchIndex
-from researchdesk.search.profiles import load_profiles
+from researchdesk.search.profiles import in_abstract, load_profiles
 from researchdesk.search.results import SearchResults
 
 # The roles a facet's quotes may carry. A barrier found while looking for facilitators is still
@@ -288,16 +288,9 @@ class _Harvest:
 
 def read_library(desk: Desk, plan: ResearchPlan, embedder: Embedder | None) -> tuple[Aboutness, Aboutness]:
     """Return how the library's sources, and the service's own products, stand to the plan's subjects."""
-    profiles = load_profiles(desk.store, embedder, desk.settings.home / "profiles") if embedder else None
-    documents = desk.store.documents()
-    products = {d.id for d in documents if d.meta.source_type is SourceType.OUR_PRODUCT}
-    sources = {d.id for d in documents} - products
-    if profiles is None:
-        lexical = lexical_profiles(desk.store)
-        return (
-            read_subjects(plan.subjects, lexical, None, sources),
-            read_subjects(plan.subjects, lexical, None, products),
-        )
+    profiles = load_profiles(desk.store, embedder, desk.settings.profiles_dir)  # made by sync_index
+    products = {d.id for d in desk.store.documents() if d.meta.source_type is SourceType.OUR_PRODUCT}
+    sources = set(profiles.document_ids) - products
     return (
         read_subjects(plan.subjects, profiles, embedder, sources),
         read_subjects(plan.subjects, profiles, embedder, products),
@@ -306,10 +299,9 @@ def read_library(desk: Desk, plan: ResearchPlan, embedder: Embedder | None) -> t
 
 def is_abstract_finding(passage: Passage) -> bool:
     """Return True for a passage of an abstract's results or conclusions (the authors' own summary)."""
-    headings = [h.strip().lower() for h in passage.section.split(" › ") if h.strip()]
     return (
-        len(headings) >= 2
-        and headings[0] in ("abstract", "summary")
+        in_abstract(passage.section)
+        and " › " in passage.section
         and passage_part(passage.section, passage.kind, passage.text) is Part.FINDINGS
     )
 

@@ -6,23 +6,26 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from researchdesk.errors import DeskError
-from researchdesk.models import Document, IndexedPassage
+from researchdesk.models import Document, IndexedPassage, Passage
 from researchdesk.search.catalog import DocumentInfo
 from researchdesk.search.embed import Progress, get_embedder
 from researchdesk.search.filters import Filters
 from researchdesk.search.index import DEFAULT_MAX_PER_DOCUMENT, SearchIndex
+from researchdesk.search.profiles import load_profiles
 from researchdesk.search.results import SearchResults
 from researchdesk.settings import Settings
 
 
 class PassageSource(Protocol):
-    """What the index needs from a store: its passages in id order and its document ids."""
+    """What the index needs from a store: its passages in id order, its documents and their passages."""
 
     def iter_indexed_passages(self, after_passage_id: int = 0) -> Iterator[IndexedPassage]: ...
 
     def document_ids(self) -> set[int]: ...
 
     def documents(self) -> list[Document]: ...
+
+    def passages(self, document_id: int) -> list[Passage]: ...
 
 
 def sync_index(store: PassageSource, settings: Settings, progress: Progress | None = None) -> SearchIndex:
@@ -39,7 +42,9 @@ def sync_index(store: PassageSource, settings: Settings, progress: Progress | No
     if getattr(store, "dialect", "sqlite") == "postgresql":
         from researchdesk.search.postgres import sync_postgres
 
-        return sync_postgres(store, settings, progress)
+        server_index = sync_postgres(store, settings, progress)
+        load_profiles(store, server_index.embedder, settings.profiles_dir, progress)
+        return server_index
     embedder = get_embedder(settings.embedder)
     directory = settings.index_dir
     changed = False
@@ -72,6 +77,8 @@ def sync_index(store: PassageSource, settings: Settings, progress: Progress | No
         changed = False
     if changed:
         index.save(directory)
+    # Each document's profile (what the scan reads to decide what a document is about) keeps step too.
+    load_profiles(store, embedder, settings.profiles_dir, progress)
     return index
 
 

@@ -2,15 +2,16 @@
 
 A passage says what it says; whether its document is *about* a request's subject is read from the
 document's title and abstract (or, without an abstract, its title and opening text), embedded once
-per document with the search's embedder. The vectors are kept in ``<home>/profiles/`` (plain
-``.npy`` and JSON, beside the index, on either store) and brought up to date when a document is
-added, changed or removed; a document changed since its profile was made gets a new one.
+per document with the search's embedder, with its words beside it. They are kept in
+``<home>/profiles/profiles.npz`` (plain arrays, beside the index, on either store) and brought up to
+date with the index (``search/desk.sync_index``, under its progress bar) when a document is added,
+changed or removed; a document changed since its profile was made gets a new one. Without an
+embedding model the profiles hold the words alone.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -24,6 +25,11 @@ from researchdesk.search.tokenize import tokenize
 PROFILE_FORMAT = 2
 PROFILE_CHARS = 1600  # title and abstract fit; MiniLM reads long texts in windows
 _ABSTRACT = ("abstract", "summary")
+
+
+def in_abstract(section: str) -> bool:
+    """Return True when a heading path stands under a document's abstract ("Abstract › Results")."""
+    return section.split(" › ")[0].strip().lower() in _ABSTRACT
 
 
 class ProfileSource(Protocol):
@@ -55,7 +61,7 @@ def profile_text(doc: Document, passages: list[Passage]) -> str:
     """Return the text that stands for a whole document: its title and abstract (or opening text)."""
     abstract = doc.meta.abstract.strip()
     if not abstract:
-        parts = [p.text for p in passages if p.section.split(" › ")[0].strip().lower() in _ABSTRACT]
+        parts = [p.text for p in passages if in_abstract(p.section)]
         abstract = " ".join(parts)
     if not abstract:
         body = [p.text for p in passages if str(p.kind) != "table row" and len(p.text) > 120]
@@ -65,19 +71,20 @@ def profile_text(doc: Document, passages: list[Passage]) -> str:
 
 
 def load_profiles(
-    store: ProfileSource,
-    embedder: Embedder,
-    directory: Path,
-    progress: Progress | None = None,
-    on_save: Callable[[], None] | None = None,
+    store: ProfileSource, embedder: Embedder | None, directory: Path, progress: Progress | None = None
 ) -> Profiles:
-    """Return the profiles of every document of the store, embedding those missing or out of date."""
+    """Return the profiles of every document of the store, making those missing or out of date.
+
+    With no embedder (``RESEARCHDESK_EMBEDDER=none``) the profiles hold words only (no vectors).
+    """
     path = Path(directory) / "profiles.npz"
+    space = embedder.name if embedder is not None else ""
+    dim = embedder.dim if embedder is not None else 0
     known: dict[int, tuple[str, np.ndarray, str, str]] = {}
     if path.exists():
         try:
             with np.load(path, allow_pickle=False) as saved:
-                if int(saved["format"]) == PROFILE_FORMAT and str(saved["embedder"]) == embedder.name:
+                if int(saved["format"]) == PROFILE_FORMAT and str(saved["embedder"]) == space:
                     rows = zip(
                         saved["ids"],
                         saved["stamps"],
@@ -94,7 +101,11 @@ def load_profiles(
     missing = [d for d in docs if d.id not in known or known[d.id][0] != _stamp(d)]
     if missing:
         texts = [profile_text(d, store.passages(d.id)) for d in missing]
-        fresh = encode_in_chunks(embedder, texts, progress=progress)
+        fresh = (
+            encode_in_chunks(embedder, texts, progress=progress)
+            if embedder is not None
+            else np.zeros((len(texts), 0), dtype=np.float32)
+        )
         for d, text, v in zip(missing, texts, fresh, strict=True):
             title = " ".join(sorted(set(tokenize(d.meta.title or d.file_name))))
             known[d.id] = (_stamp(d), v, title, " ".join(sorted(set(tokenize(text)))))
@@ -102,7 +113,7 @@ def load_profiles(
     matrix = (
         np.stack([known[i][1] for i in ids]).astype(np.float32)
         if ids
-        else np.zeros((0, embedder.dim), dtype=np.float32)
+        else np.zeros((0, dim), dtype=np.float32)
     )
     if missing or len(known) != len(ids):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -111,7 +122,7 @@ def load_profiles(
             np.savez(
                 fh,
                 format=np.array(PROFILE_FORMAT),
-                embedder=np.array(embedder.name),
+                embedder=np.array(space),
                 ids=np.array(ids, dtype=np.int64),
                 stamps=np.array([_stamp(d) for d in docs], dtype=str),
                 vectors=matrix,
@@ -119,8 +130,6 @@ def load_profiles(
                 texts=np.array([known[i][3] for i in ids], dtype=str),
             )
         tmp.replace(path)  # one file, replaced whole: a crash leaves the old cache or the new one
-        if on_save is not None:
-            on_save()
     return Profiles(
         ids,
         matrix,
