@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from researchdesk.brief.render.layout import heading_of
 from researchdesk.models import Document, Evidence, RelatedItem, Role
-from researchdesk.requests.plan import asks_for_prior_products
+from researchdesk.requests.plan import asks_about, asks_for_prior_products
 from researchdesk.requests.subject import ASKING, WEAK
 
 MAX_FACTORS = 3  # per heading in the summary: the main ones, not all
@@ -32,15 +32,11 @@ CLAUSE_WORDS = 6  # a longer one is cut at its first clause boundary when the cl
 FACTOR_WORDS = 14  # a factor named from a sentence is cut to this many words at a clause boundary
 
 _QUESTION = re.compile(r"[^.?!]*\?")
-_HELPS = re.compile(
-    r"\b(?:help|helps|helped|work|works|worked|succe\w*|facilitat\w*|enabl\w*|made .* work|what works|"
-    r"best practice|lessons?|strateg\w*|how (?:can|could|should|do) we|reduce them|approach\w*)\b",
-    re.I,
-)
-_HINDERS = re.compile(
-    r"\b(?:barrier|challeng|obstacle|hinder|get in the way|gets in the way|got in the way|problems?|"
-    r"risks?|difficult\w*|why do|go without|goes without|went wrong|run into|ran into)",
-    re.I,
+# A question asks what helps or what hinders by the plan's facet cues, and by a few words members use
+# in questions ("what helped", "what problems came up", "who goes without").
+_MORE_HELPS = re.compile(r"\b(?:helped|lessons?|approach\w*|reduce them)\b", re.I)
+_MORE_HINDERS = re.compile(
+    r"\b(?:problems?|risks?|difficult\w*|why do|go(?:es)? without|went wrong|r[au]n into)\b", re.I
 )
 _COSTS = re.compile(r"\b(?:cost|costs|afford\w*|savings|price|spend|return on investment|worth)\b", re.I)
 # "Barriers included cost, distance, and mistrust." / "Challenges were X and Y."
@@ -211,8 +207,8 @@ def summarize(
     paragraphs: list[str] = []
     support: list[list[str]] = []
     asked = questions(prompt)
-    wants_help = any(_HELPS.search(q) for q in asked)
-    wants_hinder = any(_HINDERS.search(q) for q in asked)
+    wants_help = any(_asks_help(q) for q in asked)
+    wants_hinder = any(_asks_hinder(q) for q in asked)
     wants_costs = any(_COSTS.search(q) for q in asked)
     subject = "; ".join(subjects) or "this subject"
 
@@ -283,7 +279,7 @@ def summarize(
             paragraphs.append("On costs: none of the quoted sources reports what such work costs.")
             support.append([run])
     for question in asked:
-        if _HELPS.search(question) or _HINDERS.search(question) or _COSTS.search(question):
+        if _asks_help(question) or _asks_hinder(question) or _COSTS.search(question):
             continue
         if asks_for_prior_products(question):
             continue
@@ -329,6 +325,14 @@ def summarize(
     paragraphs.append(f"{coverage} {scan_note}")
     support.append([run])
     return paragraphs, support
+
+
+def _asks_help(question: str) -> bool:
+    return asks_about(question, "facilitators", "recommendations") or bool(_MORE_HELPS.search(question))
+
+
+def _asks_hinder(question: str) -> bool:
+    return asks_about(question, "barriers") or bool(_MORE_HINDERS.search(question))
 
 
 def _central_findings(evidence: list[Evidence], central: list[int], most: int = 3) -> list[Evidence]:

@@ -375,9 +375,15 @@ def with_subjects(plan: ResearchPlan, subjects: list[str]) -> ResearchPlan:
     return fresh
 
 
+def asks_about(text: str, *facets: str) -> bool:
+    """Return True when the text calls for any of the facets (by the plan's own cues)."""
+    lowered = text.lower()
+    return any(re.search(c, lowered) for f in facets for c in _FACET_CUES[f])
+
+
 def asks_for_prior_products(prompt: str) -> bool:
     """Return True when the member asks whether the service has produced anything."""
-    return any(re.search(c, prompt.lower()) for c in _FACET_CUES["prior products"])
+    return asks_about(prompt, "prior products")
 
 
 def _sentences(text: str) -> list[str]:
