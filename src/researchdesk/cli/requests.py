@@ -240,7 +240,12 @@ def scan(
     who: str = typer.Option("staff", help="Who runs the scan."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Run the request's research plan over the library and suggest evidence for review."""
+    """Run the request's research plan over the library and suggest evidence for review.
+
+    The library is first read for the plan's subjects: only documents that are, as a whole, about a
+    subject are searched, and the output says how many each subject has (or that the library holds
+    nothing on it). A plan with no subject is refused: name one with `request plan N --subject …`.
+    """
     with desk_of(ctx) as desk:
         with console.status("Scanning the library…"):
             result = run_scan(desk, request_id, who=who, top_k=top)
@@ -260,7 +265,9 @@ def scan(
         )
         console.print(f"  subject {escape(reading['subject'])!s}: {held} (best match {reading['best']:.2f})")
     for entry in log:
-        console.print(f"  {entry['facet']:15} {entry['passages']:3} passages  {escape(entry['query'])}")
+        # Prior products are read by subject (a count of documents); the facets are searched (passages).
+        unit = "documents" if entry["mode"] == "subject" else "passages"
+        console.print(f"  {entry['facet']:15} {entry['passages']:3} {unit:9} {escape(entry['query'])}")
     if result.prior_products:
         console.print(f"Prior products found: {result.prior_products}")
     if result.not_found:
