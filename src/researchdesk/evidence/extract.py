@@ -23,7 +23,7 @@ from researchdesk.models import BlockKind, Classification, Evidence, Passage, Ro
 MIN_CHARS = 40  # a standalone quote shorter than this is a fragment
 MIN_WORDS = 6
 MAX_CHARS = 900  # longer spans are not quote-sized
-UNCODED_CELL_MIN_WORDS = 6  # a cell is quoted only as a phrase or sentence, never as a bare label
+CELL_MIN_WORDS = 6  # a cell is quoted only as a phrase or sentence, never as a bare label
 CELL_SEPARATOR = " | "
 
 # The roles each facet of a research plan is after.
@@ -177,7 +177,7 @@ def candidates(
 
     Only findings are quoted (``findings.py``): nothing from a document's furniture, methods, aims or
     limitations, no question and no sentence about the paper itself; background sections give
-    definitions and figures only. The document's own coding comes first: a table row under a
+    definitions only. A sentence that prescribes what to do is a recommendation. The document's own coding comes first: a table row under a
     "Barriers" label (or in a table captioned ``table_caption`` "Barriers to …") and text under a
     "Challenges" or "Facilitators" heading take that role, whatever their words, unless the sentence
     plainly says the opposite.
@@ -232,15 +232,12 @@ def candidates(
         if heading is not None:
             w.classification = _headed(w.classification, heading, passage.section)
             w.score += 0.5
+        if heading in (None, Role.BARRIER):
+            w.classification = _prescribed(
+                w.classification, text[w.pieces[0][0] if w.pieces else w.start : w.end]
+            )
     if part is Part.BACKGROUND:
         windows = [w for w in windows if w.classification.role is Role.DEFINITION]
-    for w in windows:
-        if w.classification.role in (Role.BARRIER, Role.CONTEXT, Role.STATISTIC) and heading in (None, Role.BARRIER):
-            first = text[w.pieces[0][0] if w.pieces else w.start : w.end]
-            if _PRESCRIBES.search(first) and w.classification.confidence < OPPOSITE_CONFIDENCE:
-                # "Tailored interventions are warranted …": what to do is a recommendation (Facilitators).
-                c = w.classification
-                w.classification = Classification(Role.RECOMMENDATION, max(c.confidence, 0.6), f"prescribes an action; {c.reason}")
     chosen = _select(
         windows, require_match=bool(terms or FACET_ROLES.get(facet.strip().lower())), facet=facet
     )
@@ -277,6 +274,20 @@ def own_role(passage: Passage, table_caption: str = "") -> Role | None:
     # "Lessons learned: challenges" names its role after the colon.
     head, _, tail = headings[-1].rpartition(":")
     return (role_from_label(tail) if head else None) or role_from_label(headings[-1])
+
+
+def _prescribed(c: Classification, text: str) -> Classification:
+    """Return a recommendation for text that prescribes what to do ("… are warranted"), unless its reading
+    is a confident other direction; Facilitators is where the service files what to do."""
+    if (
+        c.role in (Role.BARRIER, Role.CONTEXT, Role.STATISTIC)
+        and c.confidence < OPPOSITE_CONFIDENCE
+        and _PRESCRIBES.search(text)
+    ):
+        return Classification(
+            Role.RECOMMENDATION, max(c.confidence, 0.6), f"prescribes an action; {c.reason}"
+        )
+    return c
 
 
 def _headed(c: Classification, role: Role, section: str) -> Classification:
@@ -381,7 +392,7 @@ def _is_content_cell(cell: str) -> bool:
     """Return True for a cell worth quoting: a phrase or sentence, even under the authors' own role label
     (a bare category such as "Spinal cord injury" or "Hassle of screening" says nothing quoted alone)."""
     words = _WORD.findall(_PARENTHESES.sub("", cell))  # "(eg, swimming, walking)" lists, it does not state
-    if len(words) < UNCODED_CELL_MIN_WORDS or is_noise(cell) or not_a_finding(cell):
+    if len(words) < CELL_MIN_WORDS or is_noise(cell) or not_a_finding(cell):
         return False
     # A short cell states something only with a verb ("Smaller vendors have less capacity", "Building
     # partnerships …"); without one it is a category ("Group exercise classes or programs, in general").

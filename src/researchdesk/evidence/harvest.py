@@ -64,7 +64,7 @@ def table_captions(passages: list[Passage]) -> dict[int, str]:
             caption = p.text
         elif p.kind == BlockKind.TABLE_ROW:
             out[p.seq] = caption
-        elif p.kind != BlockKind.TABLE_ROW and not p.section.lower().startswith("table"):
+        elif not p.section.lower().startswith("table"):
             caption = ""  # body text between tables: the next rows belong to another table
     return out
 
