@@ -22,7 +22,7 @@ from researchdesk.errors import CheckFailed, InputError, RenderError, UnknownCho
 from researchdesk.evidence.findings import QUOTABLE, passage_part
 from researchdesk.evidence.review import verify_all
 from researchdesk.evidence.verify import verify
-from researchdesk.models import Evidence, SourceType
+from researchdesk.models import Evidence, ReviewStatus, Role, SourceType
 from researchdesk.requests.scan import run_scan, similarity, word_trigrams
 from researchdesk.requests.workflow import add_member, file_request
 
@@ -161,7 +161,9 @@ def test_checks_catch_the_failures_of_hand_made_briefs(indexed_desk: Desk, membe
 def test_a_draft_without_accepted_evidence_says_so_and_cannot_be_delivered(
     indexed_desk: Desk, member: str, tmp_path: Path
 ) -> None:
-    rid = file_request(indexed_desk, member, "What gets in the way of mailed colorectal cancer screening outreach?")
+    rid = file_request(
+        indexed_desk, member, "What gets in the way of mailed colorectal cancer screening outreach?"
+    )
     run_scan(indexed_desk, rid, who="tester")
     brief, report = draft(indexed_desk, rid, who="tester")
     assert not report.ok
@@ -242,3 +244,61 @@ def test_a_prompt_with_no_subject_asks_staff_to_name_it(indexed_desk: Desk, memb
         run_scan(indexed_desk, rid, who="tester")
     assert "--subject" in caught.value.hint
     assert indexed_desk.store.evidence_for(rid) == []
+
+
+def test_checks_catch_substance(indexed_desk: Desk, member: str) -> None:
+    """A quote from a part that reports no finding, a summary that contradicts the quotes, a paragraph
+    resting on nothing, and a quote already used for a request on another subject are caught."""
+    from researchdesk.evidence.review import accept
+
+    store = indexed_desk.store
+    menthol = file_request(
+        indexed_desk,
+        member,
+        "What made community campaigns about menthol cigarettes work, and what got in the way?",
+    )
+    run_scan(indexed_desk, menthol, who="tester")
+    # Staff accept a sentence from an article's Acknowledgments by hand.
+    doc = next(d for d in store.documents() if d.file_name == "23_0282.htm")
+    thanks = next(p for p in store.passages(doc.id) if p.section.startswith("Acknowledgments"))
+    text = store.get_document(doc.id).text
+    (eid,) = store.add_evidence(
+        [
+            Evidence(
+                doc.id,
+                thanks.id,
+                thanks.start,
+                thanks.end,
+                text[thanks.start : thanks.end],
+                Role.FACILITATOR,
+                0.9,
+                "by hand",
+                request_id=menthol,
+            )
+        ],
+        "tester",
+    )
+    accept(indexed_desk, eid, "tester")
+    brief, report = draft(indexed_desk, menthol, who="tester", auto=True)
+    assert any(f"Quote {eid} comes from the source's furniture" in e for e in report.errors)
+
+    contradicting = replace(brief, summary=["What helps: none of the quoted sources names a facilitator."])
+    assert any(
+        "contradicts the Background Research" in e for e in check_brief(indexed_desk, contradicting).errors
+    )
+    unsupported = replace(brief, summary_support=[[] for _ in brief.summary])
+    assert any("rests on no evidence" in e for e in check_brief(indexed_desk, unsupported).errors)
+
+    # The same quote, accepted for a request on another subject, is flagged there.
+    screening = file_request(
+        indexed_desk, member, "What gets in the way of colorectal cancer screening outreach?"
+    )
+    run_scan(indexed_desk, screening, who="tester")
+    quote = next(q for s in brief.sources for q in s.quotes if q.evidence_id != eid)
+    original = store.evidence(quote.evidence_id)
+    (reused,) = store.add_evidence(
+        [replace(original, id=0, request_id=screening, status=ReviewStatus.SUGGESTED)], "tester"
+    )
+    accept(indexed_desk, reused, "tester")
+    _, screening_report = draft(indexed_desk, screening, who="tester", auto=True)
+    assert any(f"also used for request {menthol}, on another subject" in w for w in screening_report.warnings)

@@ -235,7 +235,7 @@ def _check_substance(desk: Desk, brief: Brief, report: CheckReport) -> None:
         report.warnings.append(
             "The summary names no finding: it should say what helps and what gets in the way."
         )
-    _check_reuse(desk, brief, report)
+    _check_reuse(desk, brief, report, {d for r in reading for d in r["documents"]})
 
 
 def _quote_passages(desk: Desk, brief: Brief) -> list[tuple[int, BriefQuote]]:
@@ -249,17 +249,23 @@ def _quote_passages(desk: Desk, brief: Brief) -> list[tuple[int, BriefQuote]]:
     ]
 
 
-def _check_reuse(desk: Desk, brief: Brief, report: CheckReport) -> None:
-    """Warn of a quote already delivered in a brief on another subject (the same empty quote everywhere)."""
+def _check_reuse(desk: Desk, brief: Brief, report: CheckReport, mine: set[int]) -> None:
+    """Warn of a quote already used for a request on another subject (the same empty quote everywhere).
+
+    ``mine`` are the documents the scan read as on this request's subject; another request is on
+    another subject when its scan shares none of them.
+    """
     texts = {q.text for s in brief.sources for q in s.quotes}
-    if not texts:
+    if not texts or not mine:
         return
-    mine = {d for r in last_reading(desk, brief.request_id) for d in r["documents"]}
+    theirs: dict[int, set[int]] = {}  # each other request's reading, read once
     for other in desk.store.evidence_by_quotes(texts, exclude_request=brief.request_id):
-        theirs = {d for r in last_reading(desk, int(other["request_id"])) for d in r["documents"]}
-        if mine and theirs and not mine & theirs:
+        rid = int(other["request_id"])
+        if rid not in theirs:
+            theirs[rid] = {d for r in last_reading(desk, rid) for d in r["documents"]}
+        if theirs[rid] and not mine & theirs[rid]:
             report.warnings.append(
-                f"Quote “{other['quote'][:60]}…” was also used for request {other['request_id']}, on another "
+                f"Quote “{other['quote'][:60]}…” was also used for request {rid}, on another "
                 "subject; a quote that fits unrelated requests may say little about this one."
             )
 

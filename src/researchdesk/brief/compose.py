@@ -103,10 +103,10 @@ def compose_brief(
         evidence,
         docs,
         prior,
-        _scan_note(scan),
-        run,
-        len(on_subject),
-        central,
+        scan_note=_scan_note(scan),
+        run=run,
+        held=len(on_subject),
+        central=central,
     )
     steps = _next_steps(evidence, sources, further, missing, docs)
     if steps:
@@ -215,7 +215,7 @@ def _sources(
     return sources
 
 
-def about(desk: Desk, doc: Document) -> str:
+def _about_line(desk: Desk, doc: Document) -> str:
     """Return one line on what a document is about: its abstract's finding, else its opening sentence."""
     passages = desk.store.passages(doc.id)
     abstract = [p for p in passages if in_abstract(p.section)]
@@ -278,7 +278,7 @@ def _further_reading(
         doc = desk.store.get_document(doc_id)
         m = doc.meta
         link = m.url or (f"https://doi.org/{m.doi}" if m.doi else "")
-        items.append(RelatedItem(doc_id, m.title, m.container or m.publisher, m.date, link, about(desk, doc)))
+        items.append(RelatedItem(doc_id, m.title, m.container or m.publisher, m.date, link, _about_line(desk, doc)))
         if len(items) >= FURTHER_READING:
             break
     return items
