@@ -196,8 +196,8 @@ def request_plan(
     if as_json:
         print_json(plan.to_dict())
         return
-    subjects = "; ".join(plan.subjects) if plan.subjects else "[red]none: name one with --subject[/]"
-    console.print(f"[bold]Subjects:[/] {escape(subjects) if plan.subjects else subjects}")
+    subjects = escape("; ".join(plan.subjects)) if plan.subjects else "[red]none: name one with --subject[/]"
+    console.print(f"[bold]Subjects:[/] {subjects}")
     console.print(f"[bold]Topic:[/] {escape(plan.topic)}\n[bold]Domain:[/] {plan.domain}")
     for f in plan.facets:
         console.print(f"[bold]{f.facet}[/] {escape(json.dumps(f.filters))}")

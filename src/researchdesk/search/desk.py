@@ -74,8 +74,7 @@ def sync_index(store: PassageSource, settings: Settings, progress: Progress | No
             index.add(batch, progress=step, batch_size=settings.embed_batch_size)
             done += len(batch)
             index.save(directory)
-        changed = False
-    if changed:
+    elif changed:
         index.save(directory)
     # Each document's profile (what the scan reads to decide what a document is about) keeps step too.
     load_profiles(store, embedder, settings.profiles_dir, progress)
