@@ -97,6 +97,7 @@ def draft_all(desk_dir: Path, requests: list[tuple[str, dict[str, Any]]]) -> lis
 
     desk = open_desk(Settings(home=desk_dir))
     out = []
+    files = {d.id: d.file_name for d in desk.store.documents()}
     for set_name, req in requests:
         try:
             desk.store.organization(req["org"])
@@ -114,7 +115,6 @@ def draft_all(desk_dir: Path, requests: list[tuple[str, dict[str, Any]]]) -> lis
         drafted = DraftedBrief(set_name, req, list(brief.summary), seconds=seconds)
         drafted.next_steps = list(brief.next_steps)
         drafted.further = [f"{r.title} — {r.note}" for r in brief.further_reading]
-        files = {d.id: d.file_name for d in desk.store.documents()}
         for source in brief.sources:
             for q in source.quotes:
                 drafted.quotes.append(

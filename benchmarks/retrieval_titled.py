@@ -32,7 +32,7 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -120,16 +120,13 @@ def request_sets(desk_dir: Path) -> None:
     embedder = MiniLMEmbedder()
     titled = SearchIndex.load(desk.settings.index_dir, embedder)
     t0 = time.perf_counter()
-    before = SearchIndex(embedder)
-    before.table, before.lexical = titled.table, titled.lexical
+    # The same passages read as before titles were: no title in what is embedded (embedding_text then
+    # gives heading path and text, as it used to); titles are put back as the lexical field they were.
     rows = [titled.table.passage(i) for i in range(len(titled.table))]
-    texts = [
-        f"{p.section}. {p.text}" if p.section and not p.text.startswith(p.section) else p.text for p in rows
-    ]
-    before.vectors = embedder.encode(texts, batch_size=64)
-    before._derive_titles()
+    before = SearchIndex.build([replace(p, title="") for p in rows], embedder)
+    before.refresh_documents(titled.table.documents.values())
     print(f"Embedded {len(rows)} passages as before titles were read ({time.perf_counter() - t0:.0f} s).")
-    profiles = load_profiles(desk.store, embedder, desk.settings.home / "profiles")
+    profiles = load_profiles(desk.store, embedder, desk.settings.profiles_dir)
     docs = [d for d in desk.store.documents() if str(d.meta.source_type) != "our product"]
     files = {d.id: d.file_name for d in docs}
     full = [desk.store.get_document(d.id) for d in docs]
@@ -250,8 +247,7 @@ def main() -> None:
         titled = SearchIndex.build(passages(s), embedder)
         # The same records embedded as before titles were read: the vectors of the text alone.
         untitled = SearchIndex.build(passages(s, titled=False), embedder)
-        untitled.table.documents = titled.table.documents  # titles still matched as a lexical field
-        untitled._derive_titles()
+        untitled.refresh_documents(titled.table.documents.values())  # titles still matched as a lexical field
         for mode in ("lexical", "semantic", "hybrid"):
             table[f"desk {mode}"][name] = scores(desk_ranking(titled, s.query, mode), s.relevant)
         for mode in ("semantic", "hybrid"):
