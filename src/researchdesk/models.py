@@ -215,6 +215,36 @@ class Evidence:
     id: int = 0
 
 
+class Decision(StrEnum):
+    """What a reviewer decided about a suggested quote: keep it in the brief, or drop it."""
+
+    KEPT = "kept"
+    DROPPED = "dropped"
+
+
+@dataclass
+class ReviewLabel:
+    """One review decision kept as a training label: who decided what about which quote, and when.
+
+    ``origin`` is ``review`` (a decision on the desk), ``resolution`` (staff settling a disagreement;
+    it outranks every other label of the quote) or ``import`` (from a label file). A later decision
+    by the same reviewer, or an undo, makes the earlier label inactive; it stays in the table.
+    """
+
+    document_id: int
+    quote: str
+    reviewer: str
+    decision: Decision
+    role: Role
+    subject: str = ""
+    evidence_id: int | None = None
+    request_id: int | None = None
+    origin: str = "review"
+    active: bool = True
+    at: str = ""
+    id: int = 0
+
+
 @dataclass
 class Classification:
     role: Role

@@ -1,4 +1,10 @@
-"""Human review of suggested evidence: accept, reject, relabel, edit, with history; re-verification."""
+"""Human review of suggested evidence: accept, reject, relabel, undo, with history; re-verification.
+
+Every human decision is also kept as a review label (``store.review_labels``): the quote, its document
+and request, who decided, what (kept or dropped) and under which heading. The desk model
+(``evidence/learning.py``) learns from those labels. An unattended auto-accept is not a decision and
+leaves no label.
+"""
 
 from __future__ import annotations
 
@@ -7,29 +13,95 @@ from dataclasses import dataclass
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError, UnknownChoice
 from researchdesk.evidence.verify import verify
-from researchdesk.models import Evidence, ReviewStatus, Role
+from researchdesk.models import Decision, Evidence, ReviewLabel, ReviewStatus, Role
 from researchdesk.store.sqlite import now
 
 ROLES = tuple(r.value for r in Role)
 
 
 def accept(desk: Desk, evidence_id: int, reviewer: str) -> Evidence:
-    """Mark evidence accepted by ``reviewer``."""
-    return desk.store.update_evidence(
+    """Mark evidence accepted by ``reviewer``; the decision is kept as a label (kept, under its heading)."""
+    evidence = desk.store.update_evidence(
         evidence_id,
         {"status": str(ReviewStatus.ACCEPTED), "reviewer": reviewer, "reviewed_at": now()},
         reviewer,
         "accepted",
     )
+    _label(desk, evidence, reviewer, Decision.KEPT)
+    return evidence
 
 
 def reject(desk: Desk, evidence_id: int, reviewer: str) -> Evidence:
-    """Mark evidence rejected by ``reviewer``; it stays stored but never reaches a brief."""
-    return desk.store.update_evidence(
+    """Mark evidence rejected by ``reviewer``; it stays stored but never reaches a brief (label: dropped)."""
+    evidence = desk.store.update_evidence(
         evidence_id,
         {"status": str(ReviewStatus.REJECTED), "reviewer": reviewer, "reviewed_at": now()},
         reviewer,
         "rejected",
+    )
+    _label(desk, evidence, reviewer, Decision.DROPPED)
+    return evidence
+
+
+def undo(desk: Desk, evidence_id: int, reviewer: str) -> Evidence:
+    """Return reviewed evidence to the suggestions; the reviewer's label is withdrawn (kept in history)."""
+    evidence = desk.store.evidence(evidence_id)
+    if evidence.status is ReviewStatus.SUGGESTED:
+        raise InputError(
+            f"Evidence {evidence_id} has not been reviewed yet; there is nothing to undo.",
+            "Accept, reject or relabel it first.",
+        )
+    desk.store.withdraw_review_label(evidence_id, reviewer)
+    return desk.store.update_evidence(
+        evidence_id,
+        {"status": str(ReviewStatus.SUGGESTED), "reviewer": "", "reviewed_at": ""},
+        reviewer,
+        "undone",
+    )
+
+
+def resolve(desk: Desk, evidence_id: int, reviewer: str, decision: Decision, role: str | None = None) -> Evidence:
+    """Settle reviewers' disagreement on a quote: this label outranks every other label of it.
+
+    The evidence takes the resolved status (accepted or rejected) and, when given, the resolved role.
+    """
+    if role is not None and role not in ROLES:
+        raise UnknownChoice("role", role, ROLES)
+    status = ReviewStatus.ACCEPTED if decision is Decision.KEPT else ReviewStatus.REJECTED
+    changes: dict[str, object] = {"status": str(status), "reviewer": reviewer, "reviewed_at": now()}
+    if role is not None:
+        changes["role"] = role
+    evidence = desk.store.update_evidence(evidence_id, changes, reviewer, "resolved")
+    _label(desk, evidence, reviewer, decision, origin="resolution")
+    return evidence
+
+
+def request_subject(desk: Desk, request_id: int | None) -> str:
+    """Return the subjects of a request's plan as one line (what a label was decided against)."""
+    if request_id is None:
+        return ""
+    plan = desk.store.request(request_id).get("plan") or {}
+    subjects = plan.get("subjects") if isinstance(plan, dict) else None
+    if subjects:
+        return "; ".join(str(s) for s in subjects)
+    return " ".join(str(k) for k in plan.get("keywords", [])) if isinstance(plan, dict) else ""
+
+
+def _label(desk: Desk, evidence: Evidence, reviewer: str, decision: Decision, origin: str = "review") -> None:
+    desk.store.add_review_labels(
+        [
+            ReviewLabel(
+                document_id=evidence.document_id,
+                quote=evidence.quote,
+                reviewer=reviewer,
+                decision=decision,
+                role=evidence.role,
+                subject=request_subject(desk, evidence.request_id),
+                evidence_id=evidence.id,
+                request_id=evidence.request_id,
+                origin=origin,
+            )
+        ]
     )
 
 
@@ -60,7 +132,9 @@ def relabel(
     if not changes:
         raise InputError("Nothing to change.", "Pass --role, --code or --label.")
     changes.update({"status": str(ReviewStatus.EDITED), "reviewer": reviewer, "reviewed_at": now()})
-    return desk.store.update_evidence(evidence_id, changes, reviewer, "relabelled")
+    evidence = desk.store.update_evidence(evidence_id, changes, reviewer, "relabelled")
+    _label(desk, evidence, reviewer, Decision.KEPT)
+    return evidence
 
 
 def record_label(desk: Desk, evidence_id: int, reviewer: str, role: str) -> None:

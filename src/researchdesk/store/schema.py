@@ -216,6 +216,25 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at TEXT NOT NULL
     );
     """,
+    # 4: review decisions kept as labels, the desk model's training data
+    """
+    CREATE TABLE review_labels (
+        id INTEGER PRIMARY KEY,
+        evidence_id INTEGER REFERENCES evidence(id) ON DELETE SET NULL,
+        request_id INTEGER,
+        document_id INTEGER NOT NULL,
+        quote TEXT NOT NULL,
+        subject TEXT NOT NULL DEFAULT '',
+        reviewer TEXT NOT NULL,
+        decision TEXT NOT NULL,
+        role TEXT NOT NULL,
+        origin TEXT NOT NULL DEFAULT 'review',
+        active INTEGER NOT NULL DEFAULT 1,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX review_labels_evidence ON review_labels(evidence_id, reviewer);
+    CREATE INDEX review_labels_active ON review_labels(active, id);
+    """,
 )
 
 LATEST = len(MIGRATIONS)

@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from researchdesk.errors import EvidenceNotFound, MemberNotFound, RequestNotFound, WorkflowError
-from researchdesk.models import Evidence, ReviewStatus, Role
+from researchdesk.models import Decision, Evidence, ReviewLabel, ReviewStatus, Role
 
 
 def _now() -> str:
@@ -387,6 +387,72 @@ class WorkRows:
             "SELECT evidence_id, role FROM evidence_labels WHERE reviewer=?", (reviewer,)
         )
         return {int(r[0]): str(r[1]) for r in rows}
+
+    # --- review labels ---------------------------------------------------------------------------
+
+    def add_review_labels(self, labels: Sequence[ReviewLabel]) -> list[int]:
+        """Store labels in one transaction; each replaces its reviewer's active label of the same evidence."""
+        ids: list[int] = []
+        with self.transaction() as conn:
+            for label in labels:
+                if label.evidence_id is not None:
+                    conn.execute(
+                        "UPDATE review_labels SET active=0 WHERE evidence_id=? AND reviewer=? AND active=1",
+                        (label.evidence_id, label.reviewer),
+                    )
+                cur = conn.execute(
+                    """INSERT INTO review_labels (evidence_id, request_id, document_id, quote, subject, reviewer,
+                       decision, role, origin, active, at) VALUES (?,?,?,?,?,?,?,?,?,1,?)""",
+                    (
+                        label.evidence_id,
+                        label.request_id,
+                        label.document_id,
+                        label.quote,
+                        label.subject,
+                        label.reviewer,
+                        str(label.decision),
+                        str(label.role),
+                        label.origin,
+                        label.at or _now(),
+                    ),
+                )
+                ids.append(int(cur.lastrowid or 0))
+        return ids
+
+    def withdraw_review_label(self, evidence_id: int, reviewer: str) -> int:
+        """Make the reviewer's active label of this evidence inactive (an undo); return how many changed."""
+        cur = self.conn.execute(
+            "UPDATE review_labels SET active=0 WHERE evidence_id=? AND reviewer=? AND active=1",
+            (evidence_id, reviewer),
+        )
+        return int(cur.rowcount or 0)
+
+    def review_labels(self, active_only: bool = True) -> list[ReviewLabel]:
+        """Return the review labels in the order they were made (only the active ones by default)."""
+        where = "WHERE active=1 " if active_only else ""
+        rows = self.conn.execute(f"SELECT * FROM review_labels {where}ORDER BY id").fetchall()
+        return [
+            ReviewLabel(
+                document_id=int(r["document_id"]),
+                quote=r["quote"],
+                reviewer=r["reviewer"],
+                decision=Decision(r["decision"]),
+                role=Role(r["role"]),
+                subject=r["subject"],
+                evidence_id=r["evidence_id"],
+                request_id=r["request_id"],
+                origin=r["origin"],
+                active=bool(r["active"]),
+                at=r["at"],
+                id=int(r["id"]),
+            )
+            for r in rows
+        ]
+
+    def review_label_stamp(self) -> str:
+        """Return a short fingerprint that changes whenever a label is added, withdrawn or replaced."""
+        row = self.conn.execute("SELECT count(*), coalesce(max(id), 0), coalesce(sum(active), 0) FROM review_labels").fetchone()
+        return f"{int(row[0])}:{int(row[1])}:{int(row[2])}"
 
     # --- briefs ---------------------------------------------------------------------------------
 
