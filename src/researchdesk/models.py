@@ -35,6 +35,25 @@ class Role(StrEnum):
     CONTEXT = "context"
 
 
+# How a brief groups quotes, the service's way: what hinders (gaps in the evidence included), what
+# helps (associations with success and recommendations included), then the groups without a direction.
+ROLE_GROUPS: tuple[tuple[tuple[Role, ...], str], ...] = (
+    ((Role.CONTEXT, Role.DEFINITION), ""),
+    ((Role.BARRIER, Role.RESEARCH_GAP), "Barriers"),
+    ((Role.FACILITATOR, Role.RECOMMENDATION), "Facilitators"),
+    ((Role.EXAMPLE,), "Examples"),
+    ((Role.STATISTIC,), "Statistics"),
+)
+
+
+def heading_of(role: Role | str) -> str:
+    """Return the brief heading a quote of this role is filed under ("" for unlabelled context)."""
+    for roles, heading in ROLE_GROUPS:
+        if role in roles:
+            return heading
+    return ""
+
+
 class ReviewStatus(StrEnum):
     SUGGESTED = "suggested"
     ACCEPTED = "accepted"
@@ -236,6 +255,7 @@ class ReviewLabel:
     reviewer: str
     decision: Decision
     role: Role
+    suggested: Role | None = None  # the role the desk suggested before review (None: same as ``role``)
     subject: str = ""
     evidence_id: int | None = None
     request_id: int | None = None

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
         return self.home / "profiles"
 
     @property
+    def model_dir(self) -> Path:
+        """The desk model learned from review decisions (rebuilt from the labels whenever they change)."""
+        return self.home / "model"
+
+    @property
     def backups_dir(self) -> Path:
         return self.home / "backups"
 

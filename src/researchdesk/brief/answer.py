@@ -19,8 +19,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from researchdesk.brief.render.layout import heading_of
-from researchdesk.models import Document, Evidence, RelatedItem, Role
+from researchdesk.models import Document, Evidence, RelatedItem, Role, heading_of
 from researchdesk.requests.plan import asks_about, asks_for_prior_products
 from researchdesk.requests.subject import ASKING, WEAK
 

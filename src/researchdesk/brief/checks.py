@@ -10,11 +10,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from researchdesk.brief.answer import TEMPLATE_WORDS
-from researchdesk.brief.render.layout import heading_of
 from researchdesk.desk import Desk
 from researchdesk.evidence.findings import QUOTABLE, Part, not_a_finding, passage_part
 from researchdesk.evidence.verify import verify
-from researchdesk.models import Brief, BriefQuote
+from researchdesk.models import Brief, BriefQuote, heading_of
 from researchdesk.requests.plan import asks_for_prior_products
 from researchdesk.requests.reading import last_reading
 

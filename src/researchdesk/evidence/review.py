@@ -87,6 +87,15 @@ def request_subject(desk: Desk, request_id: int | None) -> str:
     return " ".join(str(k) for k in plan.get("keywords", [])) if isinstance(plan, dict) else ""
 
 
+def suggested_role(desk: Desk, evidence: Evidence) -> Role:
+    """Return the role the desk suggested for this evidence, before any reviewer changed it."""
+    for event in desk.store.evidence_history(evidence.id):
+        change = event["detail"].get("role") if isinstance(event["detail"], dict) else None
+        if isinstance(change, dict) and change.get("old") in ROLES:
+            return Role(change["old"])
+    return evidence.role
+
+
 def _label(desk: Desk, evidence: Evidence, reviewer: str, decision: Decision, origin: str = "review") -> None:
     desk.store.add_review_labels(
         [
@@ -96,6 +105,7 @@ def _label(desk: Desk, evidence: Evidence, reviewer: str, decision: Decision, or
                 reviewer=reviewer,
                 decision=decision,
                 role=evidence.role,
+                suggested=suggested_role(desk, evidence),
                 subject=request_subject(desk, evidence.request_id),
                 evidence_id=evidence.id,
                 request_id=evidence.request_id,

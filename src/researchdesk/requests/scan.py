@@ -9,10 +9,11 @@ from typing import Any
 
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError
+from researchdesk.evidence.desk_model import Learned, learned
 from researchdesk.evidence.extract import own_role
 from researchdesk.evidence.findings import PART_WEIGHT, Part, passage_part
 from researchdesk.evidence.harvest import harvest, harvest_passages, table_captions
-from researchdesk.models import Document, Evidence, Passage, Role, SourceType
+from researchdesk.models import Document, Evidence, Passage, Role, SourceType, heading_of
 from researchdesk.requests.aboutness import Aboutness, read_subjects
 from researchdesk.requests.plan import FacetPlan, ResearchPlan, derive_plan
 from researchdesk.requests.workflow import advance_to
@@ -60,6 +61,10 @@ MIN_CONFIDENCE = 0.5
 # Articles restate their findings (abstract, summary box, discussion): a quote sharing this share of
 # its word trigrams with one already suggested from the same document says the same thing again.
 REPEAT_SIMILARITY = 0.4
+# The desk model (learned from this desk's review decisions): a suggestion a reviewer would very
+# likely drop is not shown, once the model has learned from enough decisions to say so.
+HIDE_BELOW = 0.15
+HIDE_AFTER_EXAMPLES = 30
 _WORD = re.compile(r"\w+")
 
 
@@ -75,6 +80,9 @@ class ScanResult:
     not_found: list[str] = field(default_factory=list)  # facets that yielded no evidence
     subjects: list[dict[str, Any]] = field(default_factory=list)  # each subject, its best match, its sources
     missing_subjects: list[str] = field(default_factory=list)  # subjects the library holds nothing on
+    learned_from: int = 0  # reviewed quotes the desk model learned from (0: the shipped behaviour)
+    hidden: int = 0  # suggestions the desk model left out (a reviewer would very likely drop them)
+    relabelled: int = 0  # suggestions the desk model filed under another heading
 
 
 def plan_for(desk: Desk, request_id: int, who: str = "staff") -> ResearchPlan:
@@ -156,7 +164,10 @@ def run_scan(
                 result.passages += len(found.hits)
     picks.own_coding()
     picks.central_results()
-    result.evidence_ids = store.add_evidence(picks.choose(), who)
+    taught = learned(desk, index.embedder)
+    result.evidence_ids = store.add_evidence(picks.choose(taught), who)
+    result.learned_from = len(taught.model.examples) if taught.model else 0
+    result.hidden, result.relabelled = picks.hidden, picks.relabelled
     result.documents = sorted(on_subject, key=lambda d: -on_subject[d])
     result.not_found = [f for f, items in picks.found.items() if not items and f != "prior products"]
     store.log_event(
@@ -170,6 +181,9 @@ def run_scan(
             "evidence": len(result.evidence_ids),
             "not_found": result.not_found,
             "subjects": result.subjects,
+            "learned_from": result.learned_from,
+            "hidden": result.hidden,
+            "relabelled": result.relabelled,
         },
         who,
     )
@@ -193,6 +207,7 @@ class _Harvest:
         self.coded: set[int] = set()  # passages the document's own coding labels
         self.docs: dict[int, Document] = {}
         self.captions: dict[int, dict[int, str]] = {}
+        self.hidden = self.relabelled = 0
 
     def keep(self, ev: Evidence, facet: str, is_central: bool = False) -> None:
         """Keep a candidate for a facet that accepts its role (a context quote only as a central result)."""
@@ -262,8 +277,49 @@ class _Harvest:
                     self.weight[ev.passage_id] = max(self.weight.get(ev.passage_id, 0.0), CENTRAL_WEIGHT)
                     self.keep(ev, home, is_central=True)
 
-    def choose(self) -> list[Evidence]:
-        """Return the suggestions, best first, spread over the sources."""
+    def learn(self, taught: Learned) -> dict[tuple[int, int, int], float]:
+        """Read every candidate with the desk model; return each one's keep factor (1.0 = no change).
+
+        A candidate the reviewers' decisions say belongs under another heading is moved there (its
+        reason names the reviewed quote it is like); one they would very likely drop is left out.
+        """
+        model = taught.model
+        if model is None:
+            return {}
+        items = [(facet, ev) for facet, evs in self.found.items() for ev in evs]
+        subject = "; ".join(self.plan.subjects)
+        readings = model.read(
+            [ev.quote for _, ev in items], subject, [ev.role for _, ev in items], taught.vectors
+        )
+        may_hide = len(model.examples) >= HIDE_AFTER_EXAMPLES
+        factor: dict[tuple[int, int, int], float] = {}
+        for (facet, ev), reading in zip(items, readings, strict=True):
+            if may_hide and reading.keep_p < HIDE_BELOW:
+                self.found[facet].remove(ev)
+                self.hidden += 1
+                continue
+            if reading.role is not ev.role:
+                home = (
+                    facet
+                    if reading.role in FACET_ROLES[facet]
+                    else next((f for f in self.found if reading.role in FACET_ROLES.get(f, set())), "")
+                )
+                if home:
+                    ev.reason = f"filed under {heading_of(reading.role) or reading.role} by this desk's reviews; {ev.reason}"
+                    ev.role, ev.confidence = reading.role, max(reading.role_p, MIN_CONFIDENCE)
+                    if home != facet:
+                        self.found[facet].remove(ev)
+                        self.found[home].append(ev)
+                        ev.facet = home
+                    self.relabelled += 1
+            if reading.like:
+                ev.reason = f"{ev.reason}; {reading.like}" if ev.reason else reading.like
+            factor[(ev.document_id, ev.start, ev.end)] = 2.0 * reading.keep_p
+        return factor
+
+    def choose(self, taught: Learned | None = None) -> list[Evidence]:
+        """Return the suggestions, best first, spread over the sources (and read by the desk model)."""
+        keep_factor = self.learn(taught) if taught is not None else {}
         everything = [e for items in self.found.values() for e in items]
         passages = self.desk.store.passages_by_id([e.passage_id for e in everything])
         parts = {p.id: passage_part(p.section, p.kind, p.text) for p in passages.values()}
@@ -276,7 +332,8 @@ class _Harvest:
             part = PART_WEIGHT.get(parts.get(ev.passage_id, Part.OTHER), 0.5)
             confidence = ev.confidence if ev.role is not Role.CONTEXT else 1.0
             subject = self.on_subject.get(ev.document_id, 0.0) / best
-            return confidence * ROLE_WEIGHT.get(ev.role, 0.5) * searched * part * subject
+            learned = keep_factor.get((ev.document_id, ev.start, ev.end), 1.0)
+            return confidence * ROLE_WEIGHT.get(ev.role, 0.5) * searched * part * subject * learned
 
         def quota(document_id: int) -> int:
             # Sources nearer the edge of the subject give fewer quotes than those squarely on it.

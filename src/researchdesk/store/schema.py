@@ -228,6 +228,7 @@ MIGRATIONS: tuple[str, ...] = (
         reviewer TEXT NOT NULL,
         decision TEXT NOT NULL,
         role TEXT NOT NULL,
+        suggested TEXT NOT NULL DEFAULT '',
         origin TEXT NOT NULL DEFAULT 'review',
         active INTEGER NOT NULL DEFAULT 1,
         at TEXT NOT NULL

@@ -402,7 +402,7 @@ class WorkRows:
                     )
                 cur = conn.execute(
                     """INSERT INTO review_labels (evidence_id, request_id, document_id, quote, subject, reviewer,
-                       decision, role, origin, active, at) VALUES (?,?,?,?,?,?,?,?,?,1,?)""",
+                       decision, role, suggested, origin, active, at) VALUES (?,?,?,?,?,?,?,?,?,?,1,?)""",
                     (
                         label.evidence_id,
                         label.request_id,
@@ -412,6 +412,7 @@ class WorkRows:
                         label.reviewer,
                         str(label.decision),
                         str(label.role),
+                        str(label.suggested or label.role),
                         label.origin,
                         label.at or _now(),
                     ),
@@ -438,6 +439,7 @@ class WorkRows:
                 reviewer=r["reviewer"],
                 decision=Decision(r["decision"]),
                 role=Role(r["role"]),
+                suggested=Role(r["suggested"] or r["role"]),
                 subject=r["subject"],
                 evidence_id=r["evidence_id"],
                 request_id=r["request_id"],
@@ -451,7 +453,9 @@ class WorkRows:
 
     def review_label_stamp(self) -> str:
         """Return a short fingerprint that changes whenever a label is added, withdrawn or replaced."""
-        row = self.conn.execute("SELECT count(*), coalesce(max(id), 0), coalesce(sum(active), 0) FROM review_labels").fetchone()
+        row = self.conn.execute(
+            "SELECT count(*), coalesce(max(id), 0), coalesce(sum(active), 0) FROM review_labels"
+        ).fetchone()
         return f"{int(row[0])}:{int(row[1])}:{int(row[2])}"
 
     # --- briefs ---------------------------------------------------------------------------------

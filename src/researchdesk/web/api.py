@@ -295,26 +295,36 @@ def list_evidence(
 
 @router.post("/evidence/{evidence_id}/accept", responses=errors(404, 409))
 def accept_evidence(
-    evidence_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+    request: Request, evidence_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)
 ) -> dict[str, Any]:
     """Accept a quote."""
-    return _evidence(accept(desk, evidence_id, user.label))
+    reviewed = accept(desk, evidence_id, user.label)
+    context(request).jobs.submit_once(desk, "learn", {}, user.label)
+    return _evidence(reviewed)
 
 
 @router.post("/evidence/{evidence_id}/reject", responses=errors(404, 409))
 def reject_evidence(
-    evidence_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+    request: Request, evidence_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)
 ) -> dict[str, Any]:
     """Reject a quote."""
-    return _evidence(reject(desk, evidence_id, user.label))
+    reviewed = reject(desk, evidence_id, user.label)
+    context(request).jobs.submit_once(desk, "learn", {}, user.label)
+    return _evidence(reviewed)
 
 
 @router.post("/evidence/{evidence_id}/relabel", responses=errors(400, 404, 409))
 def relabel_evidence(
-    evidence_id: RowId, body: Relabel, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+    request: Request,
+    evidence_id: RowId,
+    body: Relabel,
+    user: User = Depends(staff),
+    desk: Desk = Depends(get_desk),
 ) -> dict[str, Any]:
     """Change a quote's role, codes or label."""
-    return _evidence(relabel(desk, evidence_id, user.label, body.role, body.codes, body.label))
+    reviewed = relabel(desk, evidence_id, user.label, body.role, body.codes, body.label)
+    context(request).jobs.submit_once(desk, "learn", {}, user.label)
+    return _evidence(reviewed)
 
 
 @router.post("/requests/{request_id}/brief", status_code=201, responses=errors(404, 409))

@@ -21,13 +21,14 @@ from researchdesk.brief.render import FORMATS, RenderOptions, render_bytes, rend
 from researchdesk.brief.render.jsonfmt import brief_from_dict
 from researchdesk.desk import Desk, open_desk
 from researchdesk.errors import InputError, ResearchDeskError, WorkflowError
+from researchdesk.evidence import desk_model
 from researchdesk.ingest.pipeline import FileOutcome, ingest_file
 from researchdesk.models import Brief
 from researchdesk.requests.scan import plan_for, run_scan
 from researchdesk.settings import Settings
 from researchdesk.web.config import WebSettings
 
-KINDS = ("ingest", "scan", "render")
+KINDS = ("ingest", "scan", "render", "learn")
 RETRYABLE = ("failed",)
 # A job still "running" this long after its last progress lost its worker (killed, machine restarted).
 STALE_AFTER = timedelta(minutes=15)
@@ -94,6 +95,16 @@ class JobQueue:
         desk.store.add_job(job_id, kind, args, who)
         self._task(job_id)
         return job_id
+
+    def submit_once(self, desk: Desk, kind: str, args: dict[str, Any], who: str) -> str:
+        """Queue a job unless one of the same kind and arguments already waits; return its id.
+
+        Review decisions come in quick succession: one waiting "learn" job learns from them all.
+        """
+        for job in desk.store.jobs(limit=50):
+            if job["kind"] == kind and job["status"] == "queued" and job["args"] == args:
+                return str(job["id"])
+        return self.submit(desk, kind, args, who)
 
     def retry(self, desk: Desk, job_id: str) -> None:
         """Queue a failed job again from the start."""
@@ -191,6 +202,16 @@ def _scan(desk: Desk, args: dict[str, Any], progress: Progress) -> dict[str, Any
     }
 
 
+def _learn(desk: Desk, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Retrain the desk model from the review labels (after review decisions on the web)."""
+    progress(0, 1, "learning from review decisions")
+    status = desk_model.retrain(
+        desk, progress=lambda done, total: progress(done, total, "reading reviewed quotes")
+    )
+    progress(1, 1, "learned")
+    return status.to_dict()
+
+
 def stored_brief(desk: Desk, body: dict[str, Any], version: int) -> Brief:
     """Return a stored brief version (its JSON ``body``) ready to render: numbered, with its figures."""
     from researchdesk.brief.figures import brief_figures
@@ -232,4 +253,5 @@ RUNNERS: dict[str, Callable[[Desk, dict[str, Any], Progress], dict[str, Any]]] =
     "ingest": _ingest,
     "scan": _scan,
     "render": _render,
+    "learn": _learn,
 }

@@ -223,6 +223,7 @@ def evidence_page(
 
 @router.post("/evidence/{evidence_id}/{action}")
 def evidence_action(
+    request: Request,
     evidence_id: RowId,
     action: str,
     role: str = Form(""),
@@ -249,6 +250,7 @@ def evidence_action(
         )
     else:
         raise InputError(f"Unknown evidence action {action!r}.", "Use accept, reject or relabel.")
+    context(request).jobs.submit_once(desk, "learn", {}, user.label)  # the desk model learns from it
     target = (
         back_to
         if back_to.startswith(f"/requests/{e.request_id}/evidence")

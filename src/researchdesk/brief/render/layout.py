@@ -13,7 +13,7 @@ from urllib.parse import quote as url_quote
 from urllib.parse import urlsplit
 
 from researchdesk.brief.render.markup import Run, parse_inline, runs_to_text
-from researchdesk.models import Brief, BriefQuote, BriefSource, RelatedItem, Role
+from researchdesk.models import ROLE_GROUPS, Brief, BriefQuote, BriefSource, RelatedItem, Role
 
 # (key, heading) in the order of the service's template.
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -25,26 +25,6 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("related_products", "You may also be interested in"),
     ("references", "References"),
 )
-
-# Quote groups inside a source block, as the service groups them: unlabelled context/definition first;
-# Barriers = what hinders, gaps in the evidence included; Facilitators = what helps, recommendations
-# of what to do included; examples and figures without a direction in groups of their own.
-ROLE_GROUPS: tuple[tuple[tuple[Role, ...], str], ...] = (
-    ((Role.CONTEXT, Role.DEFINITION), ""),
-    ((Role.BARRIER, Role.RESEARCH_GAP), "Barriers"),
-    ((Role.FACILITATOR, Role.RECOMMENDATION), "Facilitators"),
-    ((Role.EXAMPLE,), "Examples"),
-    ((Role.STATISTIC,), "Statistics"),
-)
-
-
-def heading_of(role: Role | str) -> str:
-    """Return the brief heading a quote of this role is filed under ("" for unlabelled context)."""
-    for roles, heading in ROLE_GROUPS:
-        if role in roles:
-            return heading
-    return ""
-
 
 _MONTHS = (
     "January",

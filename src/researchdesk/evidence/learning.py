@@ -1,0 +1,546 @@
+"""The desk model: what this desk's reviewers taught it, on top of what ships.
+
+Every review decision is a label (``store.review_labels``). Two heads learn from them, per desk:
+
+- **role**: which heading a quote belongs under. Its prior is the role the desk suggested (the shipped
+  classifier and the document's own coding); the head learns corrections from the quote's meaning
+  (MiniLM vector), its words and the suggested role.
+- **keep**: whether a suggestion is worth showing at all (kept vs dropped: off the subject, not a
+  finding, filler). It reads the quote's vector, how close the quote stands to the request's subject,
+  its words and its role.
+
+Both are logistic regressions whose weights are pulled towards zero (L2): with a handful of labels
+they barely move, so the shipped behaviour stays the prior; with hundreds they carry the service's own
+sense of what belongs in a brief. Training takes well under a second for a thousand labels (the
+quotes' vectors are cached in ``<home>/model/``), so the desk retrains whenever its labels changed:
+at the next scan (CLI) or in the jobs worker after a review decision (web). The model file records the
+labels' fingerprint; after ``db copy`` or a restore the model is rebuilt from the labels, never trusted
+as an opaque copy. ``reset`` returns to the shipped behaviour until new labels arrive or ``retrain``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize
+
+from researchdesk.errors import ConfigError
+from researchdesk.evidence.agreement import cohens_kappa
+from researchdesk.evidence.model import tokens
+from researchdesk.models import Decision, ReviewLabel, Role, heading_of
+from researchdesk.search.embed import Embedder
+from researchdesk.search.tokenize import tokenize
+
+FORMAT = "researchdesk-desk-model/1"
+ROLES: tuple[Role, ...] = tuple(Role)
+WORD_BUCKETS = 1 << 11
+PRIOR_SHARE = 0.7  # the shipped prior: the suggested role is this likely, the others share the rest
+L2_ROLE = 2.0  # how hard the role head's weights are pulled to zero (the prior)
+L2_KEEP = 2.0
+MIN_LABELS = 5  # fewer labels than this: the shipped behaviour, unchanged
+SWAY = 0.6  # cosine (MiniLM) above which a reviewed quote is named as the example a suggestion is like
+SWAY_WORDS = 0.45  # the same on hashed words, for a desk without an embedder
+FOLDS = 5
+MODEL_FILE = "desk-model.npz"
+META_FILE = "desk-model.json"
+VECTORS_FILE = "quote-vectors.npz"
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled quote as the model learns from it (the deciding label of that quote)."""
+
+    text: str
+    subject: str
+    suggested: Role
+    role: Role
+    kept: bool
+    document_id: int
+    label_id: int
+    evidence_id: int | None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the desk model makes of one suggestion: its role, how likely a reviewer keeps it, and why."""
+
+    role: Role
+    role_p: float
+    keep_p: float
+    like: str = ""  # "like quote #412 you filed under Barriers", when a reviewed quote stands close
+
+
+@dataclass
+class ModelStatus:
+    """What ``evidence model status`` shows."""
+
+    state: str  # "shipped" (no labels yet), "learned", "stale" (labels changed since), "reset"
+    labels: int = 0
+    active_labels: int = 0
+    examples: int = 0
+    reviewers: int = 0
+    disagreements: int = 0
+    kappa: float | None = None
+    trained_at: str = ""
+    trained_on: int = 0
+    held_back: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "labels": self.labels,
+            "active_labels": self.active_labels,
+            "examples": self.examples,
+            "reviewers": self.reviewers,
+            "disagreements": self.disagreements,
+            "kappa": self.kappa,
+            "trained_at": self.trained_at,
+            "trained_on": self.trained_on,
+            "held_back": self.held_back,
+        }
+
+
+# --- from labels to examples ----------------------------------------------------------------------
+
+
+def _quote_key(document_id: int, quote: str) -> tuple[int, str]:
+    return document_id, " ".join(quote.split()).lower()
+
+
+def training_examples(labels: Sequence[ReviewLabel]) -> list[Example]:
+    """Return one example per labelled quote: staff's resolution if any, else the latest decision.
+
+    Two reviewers who disagree both keep their labels (the agreement shows in the status); the later
+    decision trains unless staff resolved the quote.
+    """
+    deciding: dict[tuple[int, str], ReviewLabel] = {}
+    for label in sorted((lab for lab in labels if lab.active), key=lambda lab: lab.id):
+        key = _quote_key(label.document_id, label.quote)
+        held = deciding.get(key)
+        if held is not None and held.origin == "resolution" and label.origin != "resolution":
+            continue
+        deciding[key] = label
+    return [
+        Example(
+            text=lab.quote,
+            subject=lab.subject,
+            suggested=lab.suggested or lab.role,
+            role=lab.role,
+            kept=lab.decision is Decision.KEPT,
+            document_id=lab.document_id,
+            label_id=lab.id,
+            evidence_id=lab.evidence_id,
+        )
+        for lab in sorted(deciding.values(), key=lambda lab: lab.id)
+    ]
+
+
+def reviewer_agreement(labels: Sequence[ReviewLabel]) -> tuple[int, int, float | None]:
+    """Return (quotes two reviewers decided, of them disagreements, Cohen's kappa on kept/dropped)."""
+    by_quote: dict[tuple[int, str], dict[str, str]] = {}
+    for label in sorted(
+        (lab for lab in labels if lab.active and lab.origin != "resolution"), key=lambda x: x.id
+    ):
+        by_quote.setdefault(_quote_key(label.document_id, label.quote), {})[label.reviewer] = str(
+            label.decision
+        )
+    pairs = [list(d.values())[:2] for d in by_quote.values() if len(d) >= 2]
+    if not pairs:
+        return 0, 0, None
+    first, second = [p[0] for p in pairs], [p[1] for p in pairs]
+    disagreements = sum(a != b for a, b in pairs)
+    return len(pairs), disagreements, cohens_kappa(first, second)
+
+
+# --- features --------------------------------------------------------------------------------------
+
+
+class QuoteVectors:
+    """MiniLM vectors of quotes and subjects, cached on disk by text so a retrain never re-embeds."""
+
+    def __init__(self, embedder: Embedder | None, folder: Path | None) -> None:
+        self.embedder = embedder
+        self.path = folder / VECTORS_FILE if folder is not None else None
+        self._cache: dict[str, np.ndarray] = {}
+        self._dirty = False
+        if self.path is not None and self.path.exists() and embedder is not None:
+            try:
+                with np.load(self.path, allow_pickle=False) as data:
+                    if str(data["space"]) == embedder.name:
+                        keys, vectors = data["keys"], data["vectors"]
+                        self._cache = {str(k): vectors[i] for i, k in enumerate(keys)}
+            except (OSError, ValueError, KeyError):
+                self._cache = {}  # a damaged cache is only a cache: the vectors are made again
+
+    @property
+    def dim(self) -> int:
+        return self.embedder.dim if self.embedder is not None else 0
+
+    def of(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        """Return one unit vector per text (an n x 0 array without an embedder)."""
+        if self.embedder is None:
+            return np.zeros((len(texts), 0), dtype=np.float32)
+        keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
+        missing = list(dict.fromkeys(k for k in keys if k not in self._cache))
+        if missing:
+            text_of = dict(zip(keys, texts, strict=True))
+            done = 0
+            for lo in range(0, len(missing), 256):
+                chunk = missing[lo : lo + 256]
+                vectors = self.embedder.encode([text_of[k] for k in chunk])
+                self._cache.update(zip(chunk, vectors, strict=True))
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, len(missing))
+            self._dirty = True
+        return (
+            np.vstack([self._cache[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, self.dim))
+        )
+
+    def save(self) -> None:
+        if not self._dirty or self.path is None or self.embedder is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        keys = sorted(self._cache)
+        tmp = self.path.with_suffix(".tmp.npz")
+        np.savez(
+            tmp,
+            space=np.array(self.embedder.name),
+            keys=np.array(keys),
+            vectors=np.vstack([self._cache[k] for k in keys]),
+        )
+        tmp.replace(self.path)
+        self._dirty = False
+
+
+def _bucket(gram: str) -> int:
+    return zlib.crc32(gram.encode("utf-8")) % WORD_BUCKETS
+
+
+def word_vector(text: str) -> np.ndarray:
+    """Return the quote's words and word pairs (negation marked) hashed into a unit vector."""
+    words = tokens(text)
+    out = np.zeros(WORD_BUCKETS, dtype=np.float32)
+    for gram in {f"w:{w}" for w in words} | {f"b:{a} {b}" for a, b in itertools.pairwise(words)}:
+        out[_bucket(gram)] = 1.0
+    norm = float(np.linalg.norm(out))
+    return out / norm if norm else out
+
+
+def _subject_share(text: str, subject: str) -> float:
+    wanted = set(tokenize(subject))
+    if not wanted:
+        return 0.0
+    return len(wanted & set(tokenize(text))) / len(wanted)
+
+
+def features(
+    texts: Sequence[str], subjects: Sequence[str], suggested: Sequence[Role], vectors: QuoteVectors
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (the feature matrix, the vectors used to name the closest reviewed quote).
+
+    Columns: the quote's MiniLM vector, its cosine to the subject, the share of the subject's words it
+    says, its hashed words, the suggested role (one-hot) and its length.
+    """
+    n = len(texts)
+    quote_vecs = vectors.of(texts)
+    subject_cos = np.zeros((n, 1), dtype=np.float32)
+    if vectors.dim:
+        distinct = sorted(set(subjects))
+        subject_vecs = dict(zip(distinct, vectors.of(distinct), strict=True))
+        subject_cos[:, 0] = [
+            float(quote_vecs[i] @ subject_vecs[s]) if s.strip() else 0.0 for i, s in enumerate(subjects)
+        ]
+    share = np.array([[_subject_share(t, s)] for t, s in zip(texts, subjects, strict=True)], dtype=np.float32)
+    words = np.vstack([word_vector(t) for t in texts]) if n else np.zeros((0, WORD_BUCKETS), dtype=np.float32)
+    roles = np.zeros((n, len(ROLES)), dtype=np.float32)
+    for i, role in enumerate(suggested):
+        roles[i, ROLES.index(role)] = 1.0
+    length = np.array([[math.log1p(len(t.split())) / 4.0] for t in texts], dtype=np.float32)
+    matrix = np.hstack([quote_vecs, subject_cos, share, words, roles, length]).astype(np.float64)
+    sway = quote_vecs if vectors.dim else words
+    return matrix, sway
+
+
+def _prior_logits(suggested: Sequence[Role]) -> np.ndarray:
+    other = (1.0 - PRIOR_SHARE) / (len(ROLES) - 1)
+    out = np.full((len(suggested), len(ROLES)), math.log(other))
+    for i, role in enumerate(suggested):
+        out[i, ROLES.index(role)] = math.log(PRIOR_SHARE)
+    return out
+
+
+# --- the two heads -------------------------------------------------------------------------------
+
+
+def _fit_softmax(x: np.ndarray, y: np.ndarray, offset: np.ndarray, l2: float) -> np.ndarray:
+    """Return weights (features + 1 bias) x classes of a softmax regression over ``offset`` logits."""
+    n, d = x.shape
+    k = offset.shape[1]
+    xb = np.hstack([x, np.ones((n, 1))])
+    onehot = np.zeros((n, k))
+    onehot[np.arange(n), y] = 1.0
+
+    def loss(flat: np.ndarray) -> tuple[float, np.ndarray]:
+        w = flat.reshape(d + 1, k)
+        logits = offset + xb @ w
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        p /= p.sum(axis=1, keepdims=True)
+        value = -float(np.sum(onehot * np.log(np.clip(p, 1e-12, None)))) + 0.5 * l2 * float(np.sum(w * w))
+        grad = xb.T @ (p - onehot) + l2 * w
+        return value, grad.ravel()
+
+    found = minimize(loss, np.zeros((d + 1) * k), jac=True, method="L-BFGS-B", options={"maxiter": 200})
+    return np.asarray(found.x).reshape(d + 1, k)
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+@dataclass
+class DeskModel:
+    """The two learned heads and the reviewed quotes they learned from (to name the closest)."""
+
+    role_w: np.ndarray  # (features + 1) x roles
+    keep_w: np.ndarray  # (features + 1) x 2 (dropped, kept)
+    sway: np.ndarray  # reviewed quotes' vectors, one row per example
+    examples: list[Example]
+    meta: dict[str, Any]
+
+    def predict(self, x: np.ndarray, suggested: Sequence[Role]) -> tuple[np.ndarray, np.ndarray]:
+        """Return (role probabilities n x roles, keep probabilities n) for a feature matrix."""
+        xb = np.hstack([x, np.ones((x.shape[0], 1))])
+        roles = _softmax(_prior_logits(suggested) + xb @ self.role_w)
+        keep = _softmax(xb @ self.keep_w)[:, 1]
+        return roles, keep
+
+    def read(
+        self, texts: Sequence[str], subject: str, suggested: Sequence[Role], vectors: QuoteVectors
+    ) -> list[Reading]:
+        """Return the model's reading of each suggestion (``suggested`` = the scan's roles)."""
+        if not texts:
+            return []
+        x, sway = features(texts, [subject] * len(texts), suggested, vectors)
+        roles, keep = self.predict(x, suggested)
+        out = []
+        for i in range(len(texts)):
+            best = int(np.argmax(roles[i]))
+            role = ROLES[best]
+            out.append(
+                Reading(
+                    role, float(roles[i, best]), float(keep[i]), self._like(sway[i], role, keep[i] >= 0.5)
+                )
+            )
+        return out
+
+    def _like(self, vector: np.ndarray, role: Role, kept: bool) -> str:
+        """Name the closest reviewed quote that decided the same way (role and kept/dropped)."""
+        if not len(self.examples) or not vector.any():
+            return ""
+        sims = self.sway @ vector
+        threshold = SWAY if self.meta.get("embedded") else SWAY_WORDS
+        for i in np.argsort(-sims):
+            if sims[i] < threshold:
+                return ""
+            example = self.examples[int(i)]
+            if example.kept != kept or (kept and heading_of(example.role) != heading_of(role)):
+                continue
+            name = (
+                f"quote #{example.evidence_id}"
+                if example.evidence_id
+                else f"imported label {example.label_id}"
+            )
+            if not kept:
+                return f"like {name} you dropped"
+            heading = heading_of(example.role)
+            return (
+                f"like {name} you filed under {heading}"
+                if heading
+                else f"like {name} you kept as {example.role}"
+            )
+        return ""
+
+
+def train(
+    examples: Sequence[Example], vectors: QuoteVectors, meta: dict[str, Any] | None = None
+) -> DeskModel:
+    """Fit both heads on the examples; a head with too little to learn from stays at the prior."""
+    x, sway = features(
+        [e.text for e in examples], [e.subject for e in examples], [e.suggested for e in examples], vectors
+    )
+    return _fit(list(examples), x, sway, dict(meta or {}))
+
+
+def _fit(examples: list[Example], x: np.ndarray, sway: np.ndarray, meta: dict[str, Any]) -> DeskModel:
+    d = x.shape[1]
+    role_w = np.zeros((d + 1, len(ROLES)))
+    keep_w = np.zeros((d + 1, 2))
+    if len(examples) >= MIN_LABELS:
+        y_role = np.array([ROLES.index(e.role) for e in examples])
+        role_w = _fit_softmax(x, y_role, _prior_logits([e.suggested for e in examples]), L2_ROLE)
+        y_keep = np.array([1 if e.kept else 0 for e in examples])
+        keep_w = _fit_softmax(x, y_keep, np.zeros((len(examples), 2)), L2_KEEP)
+    meta = {
+        **meta,
+        "format": FORMAT,
+        "features": d,
+        "examples": len(examples),
+        "embedded": bool(vectors_dim(x)),
+    }
+    return DeskModel(role_w, keep_w, sway.astype(np.float32), examples, meta)
+
+
+def vectors_dim(x: np.ndarray) -> int:
+    """Return how many leading columns of a feature matrix are the MiniLM vector (0 without one)."""
+    return max(0, x.shape[1] - (2 + WORD_BUCKETS + len(ROLES) + 1))
+
+
+def held_back_scores(examples: Sequence[Example], vectors: QuoteVectors) -> dict[str, Any]:
+    """Return accuracy on labels held back by document (k-fold), next to the shipped behaviour's.
+
+    Role accuracy compares the heading (Barriers, Facilitators, ...), as a brief files quotes; the
+    shipped behaviour is the suggested role. Keep accuracy is compared with keeping everything.
+    """
+    docs = sorted({e.document_id for e in examples})
+    if len(examples) < 2 * MIN_LABELS or len(docs) < 2:
+        return {}
+    x, sway = features(
+        [e.text for e in examples], [e.subject for e in examples], [e.suggested for e in examples], vectors
+    )
+    folds = min(FOLDS, len(docs))
+    fold_of = {d: zlib.crc32(str(d).encode()) % folds for d in docs}
+    role_hits = prior_hits = keep_hits = kept_hits = tested = 0
+    for fold in range(folds):
+        test = [i for i, e in enumerate(examples) if fold_of[e.document_id] == fold]
+        train_ix = [i for i, e in enumerate(examples) if fold_of[e.document_id] != fold]
+        if not test or len(train_ix) < MIN_LABELS:
+            continue
+        model = _fit([examples[i] for i in train_ix], x[train_ix], sway[train_ix], {})
+        roles, keep = model.predict(x[test], [examples[i].suggested for i in test])
+        for row, i in enumerate(test):
+            e = examples[i]
+            role_hits += heading_of(ROLES[int(np.argmax(roles[row]))]) == heading_of(e.role)
+            prior_hits += heading_of(e.suggested) == heading_of(e.role)
+            keep_hits += (keep[row] >= 0.5) == e.kept
+            kept_hits += e.kept
+            tested += 1
+    if not tested:
+        return {}
+    return {
+        "tested": tested,
+        "folds": folds,
+        "heading_accuracy": round(role_hits / tested, 3),
+        "heading_accuracy_shipped": round(prior_hits / tested, 3),
+        "keep_accuracy": round(keep_hits / tested, 3),
+        "keep_accuracy_keep_all": round(kept_hits / tested, 3),
+    }
+
+
+# --- on disk --------------------------------------------------------------------------------------
+
+
+def save_model(model: DeskModel, folder: Path) -> None:
+    """Write the model (weights and the examples it learned from) and its description, atomically."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / (MODEL_FILE + ".tmp.npz")
+    np.savez(
+        tmp,
+        role_w=model.role_w,
+        keep_w=model.keep_w,
+        sway=model.sway,
+        label_ids=np.array([e.label_id for e in model.examples], dtype=np.int64),
+    )
+    tmp.replace(folder / MODEL_FILE)
+    (folder / META_FILE).write_text(json.dumps(model.meta, indent=1), encoding="utf-8")
+
+
+def load_meta(folder: Path) -> dict[str, Any]:
+    """Return the saved model's description ({} when there is none or it cannot be read)."""
+    try:
+        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) and meta.get("format") == FORMAT else {}
+
+
+def load_model(folder: Path, examples: Sequence[Example]) -> DeskModel | None:
+    """Return the saved model, or None when it is missing, damaged or was made from other labels."""
+    meta = load_meta(folder)
+    if not meta or meta.get("state") == "reset":
+        return None
+    try:
+        with np.load(folder / MODEL_FILE, allow_pickle=False) as data:
+            role_w, keep_w, sway, label_ids = data["role_w"], data["keep_w"], data["sway"], data["label_ids"]
+    except (OSError, ValueError, KeyError):
+        return None
+    by_id = {e.label_id: e for e in examples}
+    if any(int(i) not in by_id for i in label_ids):
+        return None
+    return DeskModel(role_w, keep_w, sway, [by_id[int(i)] for i in label_ids], meta)
+
+
+def write_reset(folder: Path, stamp: str) -> None:
+    """Return the desk to the shipped behaviour until its labels change or it is retrained."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / MODEL_FILE).unlink(missing_ok=True)
+    (folder / META_FILE).write_text(
+        json.dumps({"format": FORMAT, "state": "reset", "stamp": stamp, "at": _now()}, indent=1),
+        encoding="utf-8",
+    )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def describe(meta: dict[str, Any], stamp: str, labels: Sequence[ReviewLabel]) -> ModelStatus:
+    """Return the status of a model described by ``meta`` against the desk's labels now."""
+    active = [lab for lab in labels if lab.active]
+    pairs, disagreements, kappa = reviewer_agreement(labels)
+    examples = training_examples(labels)
+    if not meta:
+        state = "shipped" if not active else "stale"
+    elif meta.get("state") == "reset":
+        state = "reset" if meta.get("stamp") == stamp else "stale"
+    else:
+        state = "learned" if meta.get("stamp") == stamp else "stale"
+    del pairs
+    return ModelStatus(
+        state=state,
+        labels=len(labels),
+        active_labels=len(active),
+        examples=len(examples),
+        reviewers=len({lab.reviewer for lab in active}),
+        disagreements=disagreements,
+        kappa=None if kappa is None else round(kappa, 3),
+        trained_at=str(meta.get("at", "")) if meta.get("state") != "reset" else "",
+        trained_on=int(meta.get("examples", 0)) if meta.get("state") != "reset" else 0,
+        held_back=dict(meta.get("held_back", {})) if meta.get("state") != "reset" else {},
+    )
+
+
+def check_folder(folder: Path) -> None:
+    """Raise ConfigError when the model folder cannot be written."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot write the desk model in {folder}: {exc.strerror}.",
+            "Check the desk folder's permissions.",
+        ) from exc
