@@ -87,10 +87,10 @@ def load_requests(names: list[str]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def draft_all(desk_dir: Path, requests: list[tuple[str, dict[str, Any]]]) -> list[DraftedBrief]:
-    from researchdesk.brief.render.layout import heading_of
     from researchdesk.brief.service import draft
     from researchdesk.desk import open_desk
     from researchdesk.errors import ResearchDeskError
+    from researchdesk.models import heading_of
     from researchdesk.requests.scan import run_scan
     from researchdesk.requests.workflow import add_member, file_request
     from researchdesk.settings import Settings

@@ -9,11 +9,10 @@ import pytest
 
 from conftest import make_desk
 from researchdesk.brief.answer import factor_name, questions
-from researchdesk.brief.render.layout import heading_of
 from researchdesk.evidence.extract import own_role
 from researchdesk.evidence.findings import Part, not_a_finding, passage_part, section_part
 from researchdesk.ingest.titles import byline_authors, is_byline
-from researchdesk.models import BlockKind, Evidence, IndexedPassage, Passage, Role
+from researchdesk.models import BlockKind, Evidence, IndexedPassage, Passage, Role, heading_of
 from researchdesk.requests.plan import derive_plan, with_subjects
 from researchdesk.requests.subject import derive_subjects
 from researchdesk.search.index import embedding_text

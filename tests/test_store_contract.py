@@ -6,6 +6,7 @@ a desk opened with it, through the same functions the CLI and web app call.
 
 from __future__ import annotations
 
+import io
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -15,10 +16,13 @@ import pytest
 
 from conftest import SAMPLE_LIBRARY
 from researchdesk.desk import Desk, init_desk, open_desk
-from researchdesk.errors import DocumentNotFound, SchemaError, WorkflowError
+from researchdesk.errors import DocumentNotFound, InputError, SchemaError, WorkflowError
+from researchdesk.evidence import desk_model
+from researchdesk.evidence.learning import training_examples
+from researchdesk.evidence.review import accept, reject, relabel, resolve, undo
 from researchdesk.ingest.pipeline import ingest_paths
 from researchdesk.library import check_library
-from researchdesk.models import DocumentMeta, Evidence, Passage, Role, Sentence, SourceType
+from researchdesk.models import Decision, DocumentMeta, Evidence, Passage, Role, Sentence, SourceType
 from researchdesk.requests.workflow import add_member, add_person, file_request, set_status
 from researchdesk.search import Filters, SearchIndex, get_embedder
 from researchdesk.search.desk import search, sync_index
@@ -489,3 +493,101 @@ def test_hybrid_search_fuses_lexical_and_semantic_ranks(tmp_path: Path, store_ur
         ref = embedded.search("working with lawmakers", mode="semantic", top_k=8, feedback=feedback)
         assert [h.passage_id for h in ours.hits] == [h.passage_id for h in ref.hits]
     d.close()
+
+
+def _reviewed_desk(desk: Desk) -> tuple[int, list[int]]:
+    """A request whose suggestions a reviewer decided: a finding kept from every document, the
+    document's bare opening line dropped; return (request id, evidence ids in pairs)."""
+    rid = _request(desk)
+    ids: list[int] = []
+    for n in range(1, 13):
+        doc = _synthetic_document(desk, n)
+        pid = desk.store.passages(doc)[0].id
+        opening = f"Document {n}."
+        finding = "Local health departments built coalitions."
+        start = len(opening) + 1
+        ids += desk.store.add_evidence(
+            [
+                _evidence(doc, pid, rid, 0, len(opening), opening),
+                _evidence(doc, pid, rid, start, start + len(finding), finding),
+            ],
+            "scan",
+        )
+    for dropped, kept in zip(ids[::2], ids[1::2], strict=True):
+        reject(desk, dropped, "ann")
+        relabel(desk, kept, "ann", role="facilitator")
+    return rid, ids
+
+
+def test_review_decisions_are_labels_the_desk_model_learns_from(desk: Desk) -> None:
+    rid, ids = _reviewed_desk(desk)
+    labels = desk.store.review_labels()
+    assert len(labels) == 24 and {lab.reviewer for lab in labels} == {"ann"}
+    kept = next(lab for lab in labels if lab.evidence_id == ids[1])
+    assert (kept.decision, kept.role, kept.suggested, kept.request_id) == (
+        Decision.KEPT,
+        Role.FACILITATOR,
+        Role.BARRIER,  # what the desk had suggested, before the reviewer moved it
+        rid,
+    )
+    # A later decision replaces the reviewer's label; an undo withdraws it; history keeps both.
+    accept(desk, ids[0], "ann")
+    undo(desk, ids[2], "ann")
+    active = {lab.evidence_id: lab for lab in desk.store.review_labels()}
+    assert active[ids[0]].decision is Decision.KEPT and ids[2] not in active
+    assert len(desk.store.review_labels(active_only=False)) == 25
+    assert str(desk.store.evidence(ids[2]).status) == "suggested"
+    reject(desk, ids[0], "ann")  # back as it was
+    # A second reviewer disagrees on one quote: both labels stay, the agreement shows, the later trains.
+    accept(desk, ids[4], "bo")
+    status = desk_model.status(desk)
+    assert status.state == "stale" and status.reviewers == 2 and status.disagreements == 1
+    status = desk_model.retrain(desk)
+    assert status.state == "learned" and status.trained_on == 23 and status.held_back["tested"] > 0
+    taught = desk_model.learned(desk)
+    assert taught.model is not None and not taught.retrained
+    readings = taught.model.read(
+        ["Document 99.", "Local health departments built coalitions."],
+        "",
+        [Role.BARRIER, Role.BARRIER],
+        taught.vectors,
+    )
+    assert readings[0].keep_p < 0.5 < readings[1].keep_p
+    assert readings[1].role is Role.FACILITATOR and "you filed under Facilitators" in readings[1].like
+    # Staff settle the disagreement: the resolution outranks both reviewers.
+    resolve(desk, ids[4], "lead", Decision.DROPPED)
+    examples = training_examples(desk.store.review_labels())
+    assert [e.kept for e in examples if e.evidence_id == ids[4]] == [False]
+    # Reset returns to the shipped behaviour until the labels change.
+    assert desk_model.reset(desk).state == "reset"
+    assert desk_model.learned(desk).model is None
+
+
+def test_labels_travel_as_csv_and_a_bad_file_imports_nothing(desk: Desk, tmp_path: Path) -> None:
+    _reviewed_desk(desk)
+    out = io.StringIO()
+    assert desk_model.export_labels(desk, out) == 24
+    other = init_desk(settings_for(tmp_path / "other", ""))
+    try:
+        for n in range(1, 13):
+            _synthetic_document(other, n)
+        assert desk_model.import_labels(other, io.StringIO(out.getvalue())) == 24
+        assert desk_model.import_labels(other, io.StringIO(out.getvalue())) == 0  # already held
+        assert desk_model.retrain(other).trained_on == 24
+        header, *rows = out.getvalue().splitlines()
+        bad_files = {
+            "unknown columns colour": "\n".join([header + ",colour", *(r + ",red" for r in rows)]),
+            "line 3: unknown heading 'Obstacles'": "\n".join(
+                [header, rows[0], rows[1].replace(",facilitator,Facilitators,", ",Obstacles,,"), *rows[2:]]
+            ),
+            "line 2: the document 'Not here' is not in": "\n".join(
+                [header, rows[0].replace("Synthetic report 1", "Not here").replace("hash-1", "hash-x")]
+            ),
+        }
+        before = len(other.store.review_labels(active_only=False))
+        for problem, text in bad_files.items():
+            with pytest.raises(InputError, match=problem):
+                desk_model.import_labels(other, io.StringIO(text))
+        assert len(other.store.review_labels(active_only=False)) == before
+    finally:
+        other.close()

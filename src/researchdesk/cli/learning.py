@@ -76,9 +76,10 @@ def _print_status(status: ModelStatus) -> None:
     held = status.held_back
     if held:
         console.print(
-            f"On {held['tested']} labels held back by document ({held['folds']} folds): "
+            f"On {held['tested']} labels held back by {held.get('held_back_by', 'document')} ({held['folds']} folds): "
             f"heading accuracy {held['heading_accuracy']:.0%} (shipped {held['heading_accuracy_shipped']:.0%}), "
-            f"keep/drop accuracy {held['keep_accuracy']:.0%} (keeping everything {held['keep_accuracy_keep_all']:.0%})."
+            f"keep/drop accuracy {held['keep_accuracy']:.0%} (keeping everything {held['keep_accuracy_keep_all']:.0%}), "
+            f"keepers ranked first with AUC {held['keep_auc']:.2f} (0.5 = chance)."
         )
     elif status.trained_at:
         console.print("[dim]Too few labels (or documents) yet to measure it on held-back labels.[/]")

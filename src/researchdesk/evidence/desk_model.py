@@ -21,7 +21,6 @@ from researchdesk.evidence.learning import (
     QuoteVectors,
     check_folder,
     describe,
-    held_back_scores,
     load_meta,
     load_model,
     save_model,
@@ -94,8 +93,7 @@ def retrain(desk: Desk, embedder: Embedder | None = None, progress: Progress | N
     vectors = QuoteVectors(_embedder(desk, embedder), folder)
     vectors.of([e.text for e in examples] + sorted({e.subject for e in examples}), progress)
     started = time.perf_counter()
-    scores = held_back_scores(examples, vectors)
-    model = train(examples, vectors, {"stamp": stamp, "held_back": scores, "state": "learned"})
+    model = train(examples, vectors, {"stamp": stamp, "state": "learned"})
     model.meta["at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     model.meta["seconds"] = round(time.perf_counter() - started, 3)
     save_model(model, folder)
@@ -216,11 +214,16 @@ def import_labels(desk: Desk, source: TextIO, name: str = "labels.csv") -> int:
         decision = _DECISIONS.get(row["decision"].lower())
         if decision is None:
             raise InputError(f"{where}: unknown decision {row['decision']!r}.", "Use kept or dropped.")
-        role = _role(row["role"]) or _role(row.get("heading", ""))
+        choices = ", ".join([r.value for r in Role] + [h for _, h in ROLE_GROUPS if h])
+        given = row["role"] or row.get("heading", "")
+        role = _role(given)
         if role is None:
-            choices = ", ".join([r.value for r in Role] + [h for _, h in ROLE_GROUPS if h])
-            raise InputError(f"{where}: unknown heading {row['role']!r}.", f"Use one of: {choices}.")
-        suggested = _role(row.get("suggested", "")) or role
+            raise InputError(f"{where}: unknown heading {given!r}.", f"Use one of: {choices}.")
+        suggested = _role(row.get("suggested") or given)
+        if suggested is None:
+            raise InputError(
+                f"{where}: unknown suggested heading {row['suggested']!r}.", f"Use one of: {choices}."
+            )
         if not row["quote"] or not row["reviewer"]:
             raise InputError(
                 f"{where}: the quote and the reviewer must not be empty.", "Fill them in or drop the line."

@@ -37,7 +37,7 @@ from scipy.optimize import minimize
 from researchdesk.errors import ConfigError
 from researchdesk.evidence.agreement import cohens_kappa
 from researchdesk.evidence.model import tokens
-from researchdesk.models import Decision, ReviewLabel, Role, heading_of
+from researchdesk.models import ROLE_GROUPS, Decision, ReviewLabel, Role, heading_of
 from researchdesk.search.embed import Embedder
 from researchdesk.search.tokenize import tokenize
 
@@ -45,12 +45,13 @@ FORMAT = "researchdesk-desk-model/1"
 ROLES: tuple[Role, ...] = tuple(Role)
 WORD_BUCKETS = 1 << 11
 PRIOR_SHARE = 0.7  # the shipped prior: the suggested role is this likely, the others share the rest
-L2_ROLE = 2.0  # how hard the role head's weights are pulled to zero (the prior)
-L2_KEEP = 2.0
+L2_ROLE = 5.0  # how hard the role head's weights are pulled to zero (the prior)
+L2_KEEP = 5.0
 MIN_LABELS = 5  # fewer labels than this: the shipped behaviour, unchanged
 SWAY = 0.6  # cosine (MiniLM) above which a reviewed quote is named as the example a suggestion is like
 SWAY_WORDS = 0.45  # the same on hashed words, for a desk without an embedder
-FOLDS = 5
+FOLDS = 3
+KEEP_AUC_TO_USE = 0.6  # the keep head orders suggestions only once it ranks held-back keepers this well
 MODEL_FILE = "desk-model.npz"
 META_FILE = "desk-model.json"
 VECTORS_FILE = "quote-vectors.npz"
@@ -70,6 +71,7 @@ class Example:
     document_id: int
     label_id: int
     evidence_id: int | None
+    request_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,7 @@ def training_examples(labels: Sequence[ReviewLabel]) -> list[Example]:
             document_id=lab.document_id,
             label_id=lab.id,
             evidence_id=lab.evidence_id,
+            request_id=lab.request_id,
         )
         for lab in sorted(deciding.values(), key=lambda lab: lab.id)
     ]
@@ -251,34 +254,56 @@ def features(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return (the feature matrix, the vectors used to name the closest reviewed quote).
 
-    Columns: the quote's MiniLM vector, its cosine to the subject, the share of the subject's words it
-    says, its hashed words, the suggested role (one-hot) and its length.
+    Columns: the quote's meaning (its MiniLM vector; its hashed words on a desk without an embedder),
+    its cosine to the subject, the share of the subject's words it says, the suggested role (one-hot)
+    and its length.
     """
     n = len(texts)
-    quote_vecs = vectors.of(texts)
-    subject_cos = np.zeros((n, 1), dtype=np.float32)
     if vectors.dim:
+        meaning = vectors.of(texts)
+        subject_cos = np.zeros((n, 1), dtype=np.float32)
         distinct = sorted(set(subjects))
         subject_vecs = dict(zip(distinct, vectors.of(distinct), strict=True))
         subject_cos[:, 0] = [
-            float(quote_vecs[i] @ subject_vecs[s]) if s.strip() else 0.0 for i, s in enumerate(subjects)
+            float(meaning[i] @ subject_vecs[s]) if s.strip() else 0.0 for i, s in enumerate(subjects)
         ]
+    else:
+        meaning = np.vstack([word_vector(t) for t in texts]) if n else np.zeros((0, WORD_BUCKETS), np.float32)
+        subject_cos = np.zeros((n, 1), dtype=np.float32)
     share = np.array([[_subject_share(t, s)] for t, s in zip(texts, subjects, strict=True)], dtype=np.float32)
-    words = np.vstack([word_vector(t) for t in texts]) if n else np.zeros((0, WORD_BUCKETS), dtype=np.float32)
     roles = np.zeros((n, len(ROLES)), dtype=np.float32)
     for i, role in enumerate(suggested):
         roles[i, ROLES.index(role)] = 1.0
     length = np.array([[math.log1p(len(t.split())) / 4.0] for t in texts], dtype=np.float32)
-    matrix = np.hstack([quote_vecs, subject_cos, share, words, roles, length]).astype(np.float64)
-    sway = quote_vecs if vectors.dim else words
-    return matrix, sway
+    matrix = np.hstack([meaning, subject_cos, share, roles, length]).astype(np.float64)
+    return matrix, meaning.astype(np.float32)
+
+
+# The role head decides the heading a quote is filed under (as a brief groups quotes); within a
+# heading the suggested role stays, a quote moved to another heading takes that heading's first role.
+GROUPS: tuple[tuple[Role, ...], ...] = tuple(roles for roles, _ in ROLE_GROUPS)
+
+
+def group_of(role: Role) -> int:
+    """Return the index of the heading group ``role`` belongs to (``GROUPS``)."""
+    return next(i for i, roles in enumerate(GROUPS) if role in roles)
+
+
+def _content(x: np.ndarray) -> np.ndarray:
+    """Return the feature columns the role head reads: all but the suggested role (one-hot).
+
+    The suggested role enters the role head only as its prior; given as a feature too, a few
+    documents whose quotes were mostly misfiled would teach a blanket rule ("facilitators are
+    context") that does not carry over to other documents.
+    """
+    return np.hstack([x[:, : -len(ROLES) - 1], x[:, -1:]])
 
 
 def _prior_logits(suggested: Sequence[Role]) -> np.ndarray:
-    other = (1.0 - PRIOR_SHARE) / (len(ROLES) - 1)
-    out = np.full((len(suggested), len(ROLES)), math.log(other))
+    other = (1.0 - PRIOR_SHARE) / (len(GROUPS) - 1)
+    out = np.full((len(suggested), len(GROUPS)), math.log(other))
     for i, role in enumerate(suggested):
-        out[i, ROLES.index(role)] = math.log(PRIOR_SHARE)
+        out[i, group_of(role)] = math.log(PRIOR_SHARE)
     return out
 
 
@@ -303,7 +328,9 @@ def _fit_softmax(x: np.ndarray, y: np.ndarray, offset: np.ndarray, l2: float) ->
         grad = xb.T @ (p - onehot) + l2 * w
         return value, grad.ravel()
 
-    found = minimize(loss, np.zeros((d + 1) * k), jac=True, method="L-BFGS-B", options={"maxiter": 200})
+    found = minimize(
+        loss, np.zeros((d + 1) * k), jac=True, method="L-BFGS-B", options={"maxiter": 100, "gtol": 1e-4}
+    )
     return np.asarray(found.x).reshape(d + 1, k)
 
 
@@ -315,42 +342,56 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 
 @dataclass
 class DeskModel:
-    """The two learned heads and the reviewed quotes they learned from (to name the closest)."""
+    """The two learned heads and the reviewed quotes they learned from (to name the closest).
 
-    role_w: np.ndarray  # (features + 1) x roles
+    ``meta["use_role"]`` and ``meta["use_keep"]`` say whether each head beat the shipped behaviour on
+    labels held back by document when it was trained; a head that did not (too few labels, or labels
+    that do not carry over to unseen documents) leaves suggestions as the shipped model made them.
+    """
+
+    role_w: np.ndarray  # (features + 1) x heading groups
     keep_w: np.ndarray  # (features + 1) x 2 (dropped, kept)
     sway: np.ndarray  # reviewed quotes' vectors, one row per example
     examples: list[Example]
     meta: dict[str, Any]
 
     def predict(self, x: np.ndarray, suggested: Sequence[Role]) -> tuple[np.ndarray, np.ndarray]:
-        """Return (role probabilities n x roles, keep probabilities n) for a feature matrix."""
+        """Return (heading-group probabilities n x groups, keep probabilities n) for a feature matrix."""
         xb = np.hstack([x, np.ones((x.shape[0], 1))])
-        roles = _softmax(_prior_logits(suggested) + xb @ self.role_w)
+        groups = _softmax(_prior_logits(suggested) + np.hstack([_content(x), xb[:, -1:]]) @ self.role_w)
         keep = _softmax(xb @ self.keep_w)[:, 1]
-        return roles, keep
+        return groups, keep
 
     def read(
         self, texts: Sequence[str], subject: str, suggested: Sequence[Role], vectors: QuoteVectors
     ) -> list[Reading]:
-        """Return the model's reading of each suggestion (``suggested`` = the scan's roles)."""
+        """Return the model's reading of each suggestion (``suggested`` = the scan's roles).
+
+        A head that did not prove itself on held-back labels gives the shipped answer (the suggested
+        role, keep probability 0.5).
+        """
         if not texts:
             return []
         x, sway = features(texts, [subject] * len(texts), suggested, vectors)
-        roles, keep = self.predict(x, suggested)
+        return self.readings(x, sway, suggested)
+
+    def readings(self, x: np.ndarray, sway: np.ndarray, suggested: Sequence[Role]) -> list[Reading]:
+        """Return the readings of suggestions whose feature rows (``features``) are already made."""
+        groups, keep = self.predict(x, suggested)
+        use_role, use_keep = bool(self.meta.get("use_role")), bool(self.meta.get("use_keep"))
         out = []
-        for i in range(len(texts)):
-            best = int(np.argmax(roles[i]))
-            role = ROLES[best]
-            out.append(
-                Reading(
-                    role, float(roles[i, best]), float(keep[i]), self._like(sway[i], role, keep[i] >= 0.5)
-                )
-            )
+        for i, given in enumerate(suggested):
+            role, role_p = given, float(groups[i, group_of(given)])
+            best = int(np.argmax(groups[i]))
+            if use_role and best != group_of(given):
+                role, role_p = GROUPS[best][0], float(groups[i, best])
+            keep_p = float(keep[i]) if use_keep else 0.5
+            like = self._like(sway[i], role, keep_p >= 0.5) if (use_keep or role is not given) else ""
+            out.append(Reading(role, role_p, keep_p, like))
         return out
 
     def _like(self, vector: np.ndarray, role: Role, kept: bool) -> str:
-        """Name the closest reviewed quote that decided the same way (role and kept/dropped)."""
+        """Name the closest reviewed quote that decided the same way (heading and kept/dropped)."""
         if not len(self.examples) or not vector.any():
             return ""
         sims = self.sway @ vector
@@ -380,75 +421,103 @@ class DeskModel:
 def train(
     examples: Sequence[Example], vectors: QuoteVectors, meta: dict[str, Any] | None = None
 ) -> DeskModel:
-    """Fit both heads on the examples; a head with too little to learn from stays at the prior."""
+    """Fit both heads on the examples, measure them on held-back labels, and switch on those that help."""
     x, sway = features(
         [e.text for e in examples], [e.subject for e in examples], [e.suggested for e in examples], vectors
     )
-    return _fit(list(examples), x, sway, dict(meta or {}))
+    scores = held_back_scores(list(examples), x, sway)
+    meta = {
+        **(meta or {}),
+        "held_back": scores,
+        "use_role": bool(scores) and scores["heading_accuracy"] > scores["heading_accuracy_shipped"],
+        "use_keep": bool(scores) and scores["keep_auc"] >= KEEP_AUC_TO_USE,
+    }
+    return fit(list(examples), x, sway, meta)
 
 
-def _fit(examples: list[Example], x: np.ndarray, sway: np.ndarray, meta: dict[str, Any]) -> DeskModel:
+def fit(examples: list[Example], x: np.ndarray, sway: np.ndarray, meta: dict[str, Any]) -> DeskModel:
+    """Fit both heads on examples whose feature rows (``features``) are already made."""
     d = x.shape[1]
-    role_w = np.zeros((d + 1, len(ROLES)))
+    role_w = np.zeros((d - len(ROLES) + 1, len(GROUPS)))
     keep_w = np.zeros((d + 1, 2))
     if len(examples) >= MIN_LABELS:
-        y_role = np.array([ROLES.index(e.role) for e in examples])
-        role_w = _fit_softmax(x, y_role, _prior_logits([e.suggested for e in examples]), L2_ROLE)
+        y_role = np.array([group_of(e.role) for e in examples])
+        role_w = _fit_softmax(_content(x), y_role, _prior_logits([e.suggested for e in examples]), L2_ROLE)
         y_keep = np.array([1 if e.kept else 0 for e in examples])
-        keep_w = _fit_softmax(x, y_keep, np.zeros((len(examples), 2)), L2_KEEP)
+        if 0 < y_keep.sum() < len(y_keep):
+            keep_w = _fit_softmax(x, y_keep, np.zeros((len(examples), 2)), L2_KEEP)
     meta = {
+        "use_role": True,
+        "use_keep": True,
         **meta,
         "format": FORMAT,
         "features": d,
         "examples": len(examples),
-        "embedded": bool(vectors_dim(x)),
+        "embedded": d != WORD_BUCKETS + 3 + len(ROLES),
     }
     return DeskModel(role_w, keep_w, sway.astype(np.float32), examples, meta)
 
 
-def vectors_dim(x: np.ndarray) -> int:
-    """Return how many leading columns of a feature matrix are the MiniLM vector (0 without one)."""
-    return max(0, x.shape[1] - (2 + WORD_BUCKETS + len(ROLES) + 1))
+def auc(scores: Sequence[float], positive: Sequence[bool]) -> float:
+    """Return the probability that a random positive scores above a random negative (0.5: no better than chance)."""
+    pos = [s for s, p in zip(scores, positive, strict=True) if p]
+    neg = [s for s, p in zip(scores, positive, strict=True) if not p]
+    if not pos or not neg:
+        return 0.5
+    ranks = np.argsort(np.argsort(np.array(list(pos) + list(neg)), kind="stable"), kind="stable") + 1.0
+    return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
 
 
-def held_back_scores(examples: Sequence[Example], vectors: QuoteVectors) -> dict[str, Any]:
-    """Return accuracy on labels held back by document (k-fold), next to the shipped behaviour's.
+def held_back_scores(examples: list[Example], x: np.ndarray, sway: np.ndarray) -> dict[str, Any]:
+    """Return how the heads do on held-back labels (k-fold), next to the shipped behaviour.
 
-    Role accuracy compares the heading (Barriers, Facilitators, ...), as a brief files quotes; the
-    shipped behaviour is the suggested role. Keep accuracy is compared with keeping everything.
+    Heading accuracy compares the heading (Barriers, Facilitators, ...) as a brief files quotes; the
+    shipped behaviour is the suggested heading. Keep/drop is measured by accuracy (next to keeping
+    everything) and by AUC (how well it orders keepers first; 0.5 = no better than chance).
     """
-    docs = sorted({e.document_id for e in examples})
-    if len(examples) < 2 * MIN_LABELS or len(docs) < 2:
+    # A desk meets its library again in new requests: labels are held back a request at a time (by
+    # document when they come from fewer than two requests, e.g. an imported file).
+    requests = {e.request_id for e in examples if e.request_id is not None}
+    by_request = len(requests) >= 2 and all(e.request_id is not None for e in examples)
+    groups = sorted({(e.request_id if by_request else e.document_id) or 0 for e in examples})
+    if len(examples) < 2 * MIN_LABELS or len(groups) < 2:
         return {}
-    x, sway = features(
-        [e.text for e in examples], [e.subject for e in examples], [e.suggested for e in examples], vectors
-    )
-    folds = min(FOLDS, len(docs))
-    fold_of = {d: zlib.crc32(str(d).encode()) % folds for d in docs}
-    role_hits = prior_hits = keep_hits = kept_hits = tested = 0
+    folds = min(FOLDS, len(groups))
+    fold_of = {g: zlib.crc32(str(g).encode()) % folds for g in groups}
+
+    def group(e: Example) -> int:
+        return (e.request_id if by_request else e.document_id) or 0
+
+    role_hits = prior_hits = keep_hits = kept_hits = 0
+    keep_scores: list[float] = []
+    kept_truth: list[bool] = []
     for fold in range(folds):
-        test = [i for i, e in enumerate(examples) if fold_of[e.document_id] == fold]
-        train_ix = [i for i, e in enumerate(examples) if fold_of[e.document_id] != fold]
+        test = [i for i, e in enumerate(examples) if fold_of[group(e)] == fold]
+        train_ix = [i for i, e in enumerate(examples) if fold_of[group(e)] != fold]
         if not test or len(train_ix) < MIN_LABELS:
             continue
-        model = _fit([examples[i] for i in train_ix], x[train_ix], sway[train_ix], {})
-        roles, keep = model.predict(x[test], [examples[i].suggested for i in test])
+        model = fit([examples[i] for i in train_ix], x[train_ix], sway[train_ix], {})
+        groups, keep = model.predict(x[test], [examples[i].suggested for i in test])
         for row, i in enumerate(test):
             e = examples[i]
-            role_hits += heading_of(ROLES[int(np.argmax(roles[row]))]) == heading_of(e.role)
-            prior_hits += heading_of(e.suggested) == heading_of(e.role)
+            role_hits += int(np.argmax(groups[row])) == group_of(e.role)
+            prior_hits += group_of(e.suggested) == group_of(e.role)
             keep_hits += (keep[row] >= 0.5) == e.kept
             kept_hits += e.kept
-            tested += 1
+            keep_scores.append(float(keep[row]))
+            kept_truth.append(e.kept)
+    tested = len(kept_truth)
     if not tested:
         return {}
     return {
         "tested": tested,
         "folds": folds,
+        "held_back_by": "request" if by_request else "document",
         "heading_accuracy": round(role_hits / tested, 3),
         "heading_accuracy_shipped": round(prior_hits / tested, 3),
         "keep_accuracy": round(keep_hits / tested, 3),
         "keep_accuracy_keep_all": round(kept_hits / tested, 3),
+        "keep_auc": round(auc(keep_scores, kept_truth), 3),
     }
 
 
