@@ -497,10 +497,10 @@ def held_back_scores(examples: list[Example], x: np.ndarray, sway: np.ndarray) -
         if not test or len(train_ix) < MIN_LABELS:
             continue
         model = fit([examples[i] for i in train_ix], x[train_ix], sway[train_ix], {})
-        groups, keep = model.predict(x[test], [examples[i].suggested for i in test])
+        heading_p, keep = model.predict(x[test], [examples[i].suggested for i in test])
         for row, i in enumerate(test):
             e = examples[i]
-            role_hits += int(np.argmax(groups[row])) == group_of(e.role)
+            role_hits += int(np.argmax(heading_p[row])) == group_of(e.role)
             prior_hits += group_of(e.suggested) == group_of(e.role)
             keep_hits += (keep[row] >= 0.5) == e.kept
             kept_hits += e.kept
