@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 from scipy.optimize import minimize
+from threadpoolctl import threadpool_limits
 
 from researchdesk.errors import ConfigError
 from researchdesk.evidence.agreement import cohens_kappa
@@ -328,9 +329,11 @@ def _fit_softmax(x: np.ndarray, y: np.ndarray, offset: np.ndarray, l2: float) ->
         grad = xb.T @ (p - onehot) + l2 * w
         return value, grad.ravel()
 
-    found = minimize(
-        loss, np.zeros((d + 1) * k), jac=True, method="L-BFGS-B", options={"maxiter": 100, "gtol": 1e-4}
-    )
+    # Small matrices: one BLAS thread is many times faster than several contending for the cores.
+    with threadpool_limits(limits=1, user_api="blas"):
+        found = minimize(
+            loss, np.zeros((d + 1) * k), jac=True, method="L-BFGS-B", options={"maxiter": 100, "gtol": 1e-4}
+        )
     return np.asarray(found.x).reshape(d + 1, k)
 
 
