@@ -7,6 +7,7 @@ a desk opened with it, through the same functions the CLI and web app call.
 from __future__ import annotations
 
 import io
+import shutil
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -554,6 +555,10 @@ def test_review_decisions_are_labels_the_desk_model_learns_from(desk: Desk) -> N
     )
     assert readings[0].keep_p < 0.5 < readings[1].keep_p
     assert readings[1].role is Role.FACILITATOR and "you filed under Facilitators" in readings[1].like
+    # A desk copied to another store or restored arrives without its model: it is rebuilt from the labels.
+    shutil.rmtree(desk.settings.model_dir)
+    again = desk_model.learned(desk)
+    assert again.retrained and again.model is not None and len(again.model.examples) == 23
     # Staff settle the disagreement: the resolution outranks both reviewers.
     resolve(desk, ids[4], "lead", Decision.DROPPED)
     examples = training_examples(desk.store.review_labels())
