@@ -51,6 +51,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import MultinomialNB
+from threadpoolctl import threadpool_limits
 
 from researchdesk.evidence import learning
 from researchdesk.evidence.classify import classify_many
@@ -453,6 +454,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5, help="Seeds for the baselines' random prior knowledge.")
     parser.add_argument("--json", type=Path, help="Also write the figures to this file.")
     args = parser.parse_args()
+    # Small fits, many of them: one BLAS thread each is far faster than threads contending for 2 cores.
+    threadpool_limits(limits=1, user_api="blas")
     vectors = QuoteVectors(MiniLMEmbedder(), CACHE)
     report: dict[str, object] = {}
     if args.part in ("quotes", "all"):
