@@ -112,6 +112,11 @@ def desk_keep(x: np.ndarray, labelled: list[int], kept: list[bool]) -> np.ndarra
     return keep
 
 
+def _alone(p: np.ndarray | None, prior: np.ndarray) -> np.ndarray | None:
+    """Undo ``active_order``'s prior weighting: rank by the learned probability alone."""
+    return None if p is None else p / prior
+
+
 def active_order(
     n: int,
     prior: np.ndarray,
@@ -173,9 +178,10 @@ def run_screening(vectors: QuoteVectors, n_seeds: int) -> list[dict[str, object]
         started = time.perf_counter()
         x, _ = features(s.texts, [s.title] * len(s.texts), [Role.CONTEXT] * len(s.texts), vectors)
         vectors.save()
-        cosine = x[:, vectors.dim]
-        prior = np.clip(cosine, 0.01, None)
-        desk = active_order(len(s.texts), prior, s.included, lambda lab, kept, x=x: desk_keep(x, lab, kept))
+        prior = np.clip(x[:, learning.subject_column(vectors)].toarray().ravel(), 0.01, None)
+        # Closeness to the review's title until both kinds of decision are in; then the learned
+        # probability of inclusion (which reads that closeness as one of its features).
+        desk = active_order(len(s.texts), prior, s.included, lambda lab, kept, x=x, prior=prior: _alone(desk_keep(x, lab, kept), prior))
         desk_question_only = list(np.argsort(-prior, kind="stable"))
         result: dict[str, object] = {
             "set": s.name,

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
 
@@ -47,7 +48,7 @@ ROLES: tuple[Role, ...] = tuple(Role)
 WORD_BUCKETS = 1 << 11
 PRIOR_SHARE = 0.7  # the shipped prior: the suggested role is this likely, the others share the rest
 L2_ROLE = 5.0  # how hard the role head's weights are pulled to zero (the prior)
-L2_KEEP = 5.0
+L2_KEEP = 1.0
 MIN_LABELS = 5  # fewer labels than this: the shipped behaviour, unchanged
 SWAY = 0.6  # cosine (MiniLM) above which a reviewed quote is named as the example a suggestion is like
 SWAY_WORDS = 0.45  # the same on hashed words, for a desk without an embedder
@@ -252,32 +253,45 @@ def _subject_share(text: str, subject: str) -> float:
 
 def features(
     texts: Sequence[str], subjects: Sequence[str], suggested: Sequence[Role], vectors: QuoteVectors
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[sparse.csr_matrix, np.ndarray]:
     """Return (the feature matrix, the vectors used to name the closest reviewed quote).
 
-    Columns: the quote's meaning (its MiniLM vector; its hashed words on a desk without an embedder),
-    its cosine to the subject, the share of the subject's words it says, the suggested role (one-hot)
-    and its length.
+    Columns: the quote's meaning (its MiniLM vector, when the desk has an embedder), its words and
+    word pairs (hashed), its cosine to the subject, the share of the subject's words it says, its length,
+    and last the suggested role (one-hot).
     """
     n = len(texts)
+    words = np.vstack([word_vector(t) for t in texts]) if n else np.zeros((0, WORD_BUCKETS), np.float32)
+    subject_cos = np.zeros((n, 1), dtype=np.float32)
     if vectors.dim:
         meaning = vectors.of(texts)
-        subject_cos = np.zeros((n, 1), dtype=np.float32)
         distinct = sorted(set(subjects))
         subject_vecs = dict(zip(distinct, vectors.of(distinct), strict=True))
         subject_cos[:, 0] = [
             float(meaning[i] @ subject_vecs[s]) if s.strip() else 0.0 for i, s in enumerate(subjects)
         ]
     else:
-        meaning = np.vstack([word_vector(t) for t in texts]) if n else np.zeros((0, WORD_BUCKETS), np.float32)
-        subject_cos = np.zeros((n, 1), dtype=np.float32)
+        meaning = np.zeros((n, 0), dtype=np.float32)
     share = np.array([[_subject_share(t, s)] for t, s in zip(texts, subjects, strict=True)], dtype=np.float32)
+    length = np.array([[math.log1p(len(t.split())) / 4.0] for t in texts], dtype=np.float32)
     roles = np.zeros((n, len(ROLES)), dtype=np.float32)
     for i, role in enumerate(suggested):
         roles[i, ROLES.index(role)] = 1.0
-    length = np.array([[math.log1p(len(t.split())) / 4.0] for t in texts], dtype=np.float32)
-    matrix = np.hstack([meaning, subject_cos, share, roles, length]).astype(np.float64)
-    return matrix, meaning.astype(np.float32)
+    # Sparse: the hashed words are a few dozen of WORD_BUCKETS columns, and fitting stays fast.
+    matrix = sparse.hstack(
+        [
+            sparse.csr_matrix(meaning, dtype=np.float64),
+            sparse.csr_matrix(words, dtype=np.float64),
+            sparse.csr_matrix(np.hstack([subject_cos, share, length, roles]), dtype=np.float64),
+        ],
+        format="csr",
+    )
+    return matrix, (meaning if vectors.dim else words).astype(np.float32)
+
+
+def subject_column(vectors: QuoteVectors) -> int:
+    """Return the column of ``features`` that holds the cosine to the subject."""
+    return vectors.dim + WORD_BUCKETS
 
 
 # The role head decides the heading a quote is filed under (as a brief groups quotes); within a
@@ -290,14 +304,14 @@ def group_of(role: Role) -> int:
     return next(i for i, roles in enumerate(GROUPS) if role in roles)
 
 
-def _content(x: np.ndarray) -> np.ndarray:
-    """Return the feature columns the role head reads: all but the suggested role (one-hot).
+def _content(x: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Return the feature columns the role head reads: all but the suggested role (one-hot, last).
 
     The suggested role enters the role head only as its prior; given as a feature too, a few
     documents whose quotes were mostly misfiled would teach a blanket rule ("facilitators are
     context") that does not carry over to other documents.
     """
-    return np.hstack([x[:, : -len(ROLES) - 1], x[:, -1:]])
+    return x[:, : -len(ROLES)]
 
 
 def _prior_logits(suggested: Sequence[Role]) -> np.ndarray:
@@ -311,11 +325,21 @@ def _prior_logits(suggested: Sequence[Role]) -> np.ndarray:
 # --- the two heads -------------------------------------------------------------------------------
 
 
-def _fit_softmax(x: np.ndarray, y: np.ndarray, offset: np.ndarray, l2: float) -> np.ndarray:
-    """Return weights (features + 1 bias) x classes of a softmax regression over ``offset`` logits."""
+def _with_bias(x: sparse.csr_matrix) -> sparse.csr_matrix:
+    return sparse.hstack([x, np.ones((x.shape[0], 1))], format="csr")
+
+
+def _fit_softmax(
+    x: sparse.csr_matrix, y: np.ndarray, offset: np.ndarray, l2: float, start: np.ndarray | None = None
+) -> np.ndarray:
+    """Return weights (features + 1 bias) x classes of a softmax regression over ``offset`` logits.
+
+    ``start`` (weights of the same shape) warm-starts the fit: a held-back fold starts from the model
+    fitted on all labels and needs few steps.
+    """
     n, d = x.shape
     k = offset.shape[1]
-    xb = np.hstack([x, np.ones((n, 1))])
+    xb = _with_bias(x)
     onehot = np.zeros((n, k))
     onehot[np.arange(n), y] = 1.0
 
@@ -332,7 +356,11 @@ def _fit_softmax(x: np.ndarray, y: np.ndarray, offset: np.ndarray, l2: float) ->
     # Small matrices: one BLAS thread is many times faster than several contending for the cores.
     with threadpool_limits(limits=1, user_api="blas"):
         found = minimize(
-            loss, np.zeros((d + 1) * k), jac=True, method="L-BFGS-B", options={"maxiter": 100, "gtol": 1e-4}
+            loss,
+            np.zeros((d + 1) * k) if start is None else start.ravel(),
+            jac=True,
+            method="L-BFGS-B",
+            options={"maxiter": 100, "gtol": 1e-4},
         )
     return np.asarray(found.x).reshape(d + 1, k)
 
@@ -358,11 +386,10 @@ class DeskModel:
     examples: list[Example]
     meta: dict[str, Any]
 
-    def predict(self, x: np.ndarray, suggested: Sequence[Role]) -> tuple[np.ndarray, np.ndarray]:
+    def predict(self, x: sparse.csr_matrix, suggested: Sequence[Role]) -> tuple[np.ndarray, np.ndarray]:
         """Return (heading-group probabilities n x groups, keep probabilities n) for a feature matrix."""
-        xb = np.hstack([x, np.ones((x.shape[0], 1))])
-        groups = _softmax(_prior_logits(suggested) + np.hstack([_content(x), xb[:, -1:]]) @ self.role_w)
-        keep = _softmax(xb @ self.keep_w)[:, 1]
+        groups = _softmax(_prior_logits(suggested) + _with_bias(_content(x)) @ self.role_w)
+        keep = _softmax(_with_bias(x) @ self.keep_w)[:, 1]
         return groups, keep
 
     def read(
@@ -378,7 +405,7 @@ class DeskModel:
         x, sway = features(texts, [subject] * len(texts), suggested, vectors)
         return self.readings(x, sway, suggested)
 
-    def readings(self, x: np.ndarray, sway: np.ndarray, suggested: Sequence[Role]) -> list[Reading]:
+    def readings(self, x: sparse.csr_matrix, sway: np.ndarray, suggested: Sequence[Role]) -> list[Reading]:
         """Return the readings of suggestions whose feature rows (``features``) are already made."""
         groups, keep = self.predict(x, suggested)
         use_role, use_keep = bool(self.meta.get("use_role")), bool(self.meta.get("use_keep"))
@@ -428,27 +455,43 @@ def train(
     x, sway = features(
         [e.text for e in examples], [e.subject for e in examples], [e.suggested for e in examples], vectors
     )
-    scores = held_back_scores(list(examples), x, sway)
-    meta = {
-        **(meta or {}),
-        "held_back": scores,
-        "use_role": bool(scores) and scores["heading_accuracy"] > scores["heading_accuracy_shipped"],
-        "use_keep": bool(scores) and scores["keep_auc"] >= KEEP_AUC_TO_USE,
-    }
-    return fit(list(examples), x, sway, meta)
+    model = fit(list(examples), x, sway, dict(meta or {}))
+    scores = held_back_scores(list(examples), x, sway, start=model)
+    model.meta.update(
+        {
+            "held_back": scores,
+            "use_role": bool(scores) and scores["heading_accuracy"] > scores["heading_accuracy_shipped"],
+            "use_keep": bool(scores) and scores["keep_auc"] >= KEEP_AUC_TO_USE,
+        }
+    )
+    return model
 
 
-def fit(examples: list[Example], x: np.ndarray, sway: np.ndarray, meta: dict[str, Any]) -> DeskModel:
-    """Fit both heads on examples whose feature rows (``features``) are already made."""
+def fit(
+    examples: list[Example],
+    x: sparse.csr_matrix,
+    sway: np.ndarray,
+    meta: dict[str, Any],
+    start: DeskModel | None = None,
+) -> DeskModel:
+    """Fit both heads on examples whose feature rows (``features``) are already made (warm from ``start``)."""
     d = x.shape[1]
     role_w = np.zeros((d - len(ROLES) + 1, len(GROUPS)))
     keep_w = np.zeros((d + 1, 2))
     if len(examples) >= MIN_LABELS:
         y_role = np.array([group_of(e.role) for e in examples])
-        role_w = _fit_softmax(_content(x), y_role, _prior_logits([e.suggested for e in examples]), L2_ROLE)
+        role_w = _fit_softmax(
+            _content(x),
+            y_role,
+            _prior_logits([e.suggested for e in examples]),
+            L2_ROLE,
+            start.role_w if start is not None else None,
+        )
         y_keep = np.array([1 if e.kept else 0 for e in examples])
         if 0 < y_keep.sum() < len(y_keep):
-            keep_w = _fit_softmax(x, y_keep, np.zeros((len(examples), 2)), L2_KEEP)
+            keep_w = _fit_softmax(
+                x, y_keep, np.zeros((len(examples), 2)), L2_KEEP, start.keep_w if start is not None else None
+            )
     meta = {
         "use_role": True,
         "use_keep": True,
@@ -456,7 +499,7 @@ def fit(examples: list[Example], x: np.ndarray, sway: np.ndarray, meta: dict[str
         "format": FORMAT,
         "features": d,
         "examples": len(examples),
-        "embedded": d != WORD_BUCKETS + 3 + len(ROLES),
+        "embedded": d > WORD_BUCKETS + 3 + len(ROLES),
     }
     return DeskModel(role_w, keep_w, sway.astype(np.float32), examples, meta)
 
@@ -471,7 +514,9 @@ def auc(scores: Sequence[float], positive: Sequence[bool]) -> float:
     return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
 
 
-def held_back_scores(examples: list[Example], x: np.ndarray, sway: np.ndarray) -> dict[str, Any]:
+def held_back_scores(
+    examples: list[Example], x: sparse.csr_matrix, sway: np.ndarray, start: DeskModel | None = None
+) -> dict[str, Any]:
     """Return how the heads do on held-back labels (k-fold), next to the shipped behaviour.
 
     Heading accuracy compares the heading (Barriers, Facilitators, ...) as a brief files quotes; the
@@ -499,7 +544,7 @@ def held_back_scores(examples: list[Example], x: np.ndarray, sway: np.ndarray) -
         train_ix = [i for i, e in enumerate(examples) if fold_of[group(e)] != fold]
         if not test or len(train_ix) < MIN_LABELS:
             continue
-        model = fit([examples[i] for i in train_ix], x[train_ix], sway[train_ix], {})
+        model = fit([examples[i] for i in train_ix], x[train_ix], sway[train_ix], {}, start)
         heading_p, keep = model.predict(x[test], [examples[i].suggested for i in test])
         for row, i in enumerate(test):
             e = examples[i]
