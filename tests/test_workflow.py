@@ -91,6 +91,8 @@ def test_bad_requests_are_refused_clearly(member_desk: Desk) -> None:
         set_status(member_desk, file_request(member_desk, "City of Springfield", PROMPT), "finished", "lee")
     with pytest.raises(UnknownChoice):
         add_member(member_desk, "Somewhere", "village")
+    with pytest.raises(InputError, match="already registered"):
+        add_member(member_desk, "city of springfield", "city")  # names are unique whatever their case
     assert member_desk.store.requests() and all(
         r["organization"] == "City of Springfield" for r in member_desk.store.requests()
     )
