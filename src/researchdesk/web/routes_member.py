@@ -14,12 +14,15 @@ from researchdesk.brief.figures import request_figures
 from researchdesk.brief.render import FORMATS, renderer_for
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError, NotFound
+from researchdesk.requests.limits import limit_of
 from researchdesk.requests.workflow import STATUSES, TRANSITIONS, file_request
 from researchdesk.web.app import render_page
 from researchdesk.web.auth import User
 from researchdesk.web.deps import (
     MAX_ID,
     PAGE_SIZE,
+    NeedsLogin,
+    Principal,
     RowId,
     attachments,
     check_csrf,
@@ -66,12 +69,41 @@ def my_requests(
     )
 
 
+def _caller(request: Request) -> User:
+    who: Principal | None = getattr(request.state, "principal", None)
+    if who is None:
+        raise NeedsLogin()
+    return who.user
+
+
+def request_form_response(
+    request: Request,
+    desk: Desk,
+    form: dict[str, str],
+    problems: list[str] | None = None,
+    notice: str = "",
+    status_code: int = 200,
+) -> Response:
+    """Return the request form, filled in with ``form`` (what was typed), its problems and a notice."""
+    user = _caller(request)
+    orgs = desk.store.organizations() if user.is_staff else []
+    return render_page(
+        request,
+        "request_new.html",
+        status_code=status_code,
+        organizations=orgs,
+        form=form,
+        problems=problems or [],
+        notice=notice,
+        limits={k: limit_of(k) for k in ("prompt", "context")},
+    )
+
+
 @router.get("/requests/new")
 def new_request_page(
     request: Request, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
 ) -> Response:
-    orgs = desk.store.organizations() if user.is_staff else []
-    return render_page(request, "request_new.html", organizations=orgs, form={}, problems=[])
+    return request_form_response(request, desk, {})
 
 
 @router.post("/requests/new")
@@ -106,11 +138,8 @@ async def new_request(
         except (InputError, NotFound) as exc:
             problems.append(str(exc))
     if problems:
-        orgs = desk.store.organizations() if user.is_staff else []
         values = {"prompt": prompt, "context": extra, "due": due, "organization": org_name}
-        return render_page(
-            request, "request_new.html", status_code=400, organizations=orgs, form=values, problems=problems
-        )
+        return request_form_response(request, desk, values, problems, status_code=400)
     for got in taken:
         digest = desk.blobs.put(got.data)
         desk.store.log_event(
@@ -132,6 +161,20 @@ def request_page(
     user: User = Depends(signed_in),
     desk: Desk = Depends(get_desk),
 ) -> Response:
+    return request_page_response(request, desk, request_id, page)
+
+
+def request_page_response(
+    request: Request,
+    desk: Desk,
+    request_id: int,
+    page: int = 1,
+    draft: dict[str, str] | None = None,
+    notice: str = "",
+    status_code: int = 200,
+) -> Response:
+    """Return a request's page for the caller; ``draft`` fills the message form (text kept from a lost send)."""
+    user = _caller(request)
     req = visible_request(desk, user, request_id)
     req["overdue"] = is_overdue(req)
     subjects = event_subjects(user)
@@ -148,6 +191,8 @@ def request_page(
         "briefs": visible_briefs(desk, user, request_id),
         "files": attachments(desk, request_id),
         "formats": FORMATS,
+        "draft": draft or {},
+        "notice": notice,
     }
     if user.is_staff:
         evidence = desk.store.evidence_for(request_id)
@@ -164,7 +209,7 @@ def request_page(
             scan_log=log,
             jobs=[j for j in desk.store.jobs(50) if j["args"].get("request_id") == request_id][:5],
         )
-    return render_page(request, "request.html", **values)
+    return render_page(request, "request.html", status_code=status_code, **values)
 
 
 @router.get("/requests/{request_id}/files/{file_id}")
