@@ -211,7 +211,7 @@ def test_assign_and_status_change_with_conflict(web: WebDesk, flow: Flow) -> Non
     r = flow.staff.post(
         f"/requests/{rid}/assign", data={"csrf": flow.staff_csrf, "assignee": "staff@desk.example"}
     )
-    assert r.status_code == 200 and "assigned to staff@desk.example" in r.text
+    assert r.status_code == 200 and "assigned the request to staff@desk.example" in r.text
     assert (
         flow.staff.post(
             f"/requests/{rid}/assign", data={"csrf": flow.staff_csrf, "assignee": "ann@lakeside.example"}
@@ -230,7 +230,7 @@ def test_assign_and_status_change_with_conflict(web: WebDesk, flow: Flow) -> Non
         f"/requests/{rid}/status",
         data={"csrf": flow.staff_csrf, "status": "scoping", "version": str(version)},
     )
-    assert ok.status_code == 200 and "status received → scoping" in ok.text
+    assert ok.status_code == 200 and "moved the request from received to scoping" in ok.text
     bad = flow.staff.post(
         f"/requests/{rid}/status",
         data={"csrf": flow.staff_csrf, "status": "delivered", "version": str(version + 1)},

@@ -75,6 +75,8 @@ STAFF_ROUTES = {
     ("POST", "/requests/{request_id}/scan"),
     ("GET", "/requests/{request_id}/evidence"),
     ("POST", "/evidence/{evidence_id}/{action}"),
+    ("POST", "/requests/{request_id}/evidence/bulk"),
+    ("POST", "/requests/{request_id}/evidence/undo"),
     ("GET", "/requests/{request_id}/brief"),
     ("GET", "/requests/{request_id}/brief/v{version}/preview"),
     ("POST", "/requests/{request_id}/brief/{action}"),

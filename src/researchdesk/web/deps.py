@@ -41,7 +41,7 @@ def page_count(rows: int) -> int:
 
 
 # The event subjects a member sees: the request's own story, not staff's working notes on evidence.
-MEMBER_EVENT_SUBJECTS = ("request", "brief", "file")
+MEMBER_EVENT_SUBJECTS = ("request", "brief", "file", "message")
 
 
 def event_subjects(user: User) -> tuple[str, ...] | None:

@@ -27,7 +27,6 @@ from researchdesk.web.deps import (
     attachments,
     check_csrf,
     context,
-    event_subjects,
     get_desk,
     page_count,
     signed_in,
@@ -35,6 +34,7 @@ from researchdesk.web.deps import (
     visible_briefs,
     visible_request,
 )
+from researchdesk.web.history import describe, visible_events
 from researchdesk.web.jobs import brief_file_name
 from researchdesk.web.rendering import brief_bytes
 from researchdesk.web.uploads import Accepted, Rejected, take
@@ -177,11 +177,11 @@ def request_page_response(
     user = _caller(request)
     req = visible_request(desk, user, request_id)
     req["overdue"] = is_overdue(req)
-    subjects = event_subjects(user)
-    total = desk.store.count_events(request_id, subjects)
-    events = desk.store.events(
-        request_id, subjects, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, newest_first=True
-    )
+    total, events = visible_events(desk, user.is_staff, request_id, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    quoted = {int(e["subject_id"]) for e in events if e["subject"] == "evidence" and e["subject_id"]}
+    quotes = {q.id: q for q in desk.store.evidence_for(request_id) if q.id in quoted} if quoted else {}
+    for event in events:
+        event["text"] = describe(event, quotes)
     values: dict[str, Any] = {
         "req": req,
         "events": events,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from researchdesk.brief.figures import brief_figures
 from researchdesk.brief.render import FORMATS
@@ -16,12 +16,13 @@ from researchdesk.desk import Desk
 from researchdesk.errors import InputError, NotFound
 from researchdesk.evidence.codebooks import desk_codebooks, load_codebooks
 from researchdesk.evidence.review import ROLES, accept, reject, relabel
-from researchdesk.models import Evidence, ReviewStatus
+from researchdesk.models import Evidence
 from researchdesk.requests.plan import FACETS, FacetPlan, ResearchPlan, with_subjects
 from researchdesk.requests.scan import plan_for, save_plan
 from researchdesk.requests.workflow import STATUSES, assign, set_status
 from researchdesk.search.filters import parse_filters
-from researchdesk.web.app import PREVIEW_CSP, render_page
+from researchdesk.web import review
+from researchdesk.web.app import PREVIEW_CSP, render_page, wants_json
 from researchdesk.web.auth import ROLES as USER_ROLES
 from researchdesk.web.auth import User, create_user
 from researchdesk.web.deps import (
@@ -149,7 +150,11 @@ async def plan_save(
         else before
     )
     plan = ResearchPlan(
-        str(form.get("topic") or "").strip(), str(form.get("domain") or "").strip(), facets, keywords, subjects
+        str(form.get("topic") or "").strip(),
+        str(form.get("domain") or "").strip(),
+        facets,
+        keywords,
+        subjects,
     )
     if subjects != before:
         plan = with_subjects(plan, subjects)  # the queries follow the subjects staff named
@@ -200,25 +205,69 @@ def evidence_page(
     request_id: RowId,
     request: Request,
     status: str = "",
+    role: str = "",
+    source: str = "",
+    facet: str = "",
+    page: int = Query(1, ge=1, le=MAX_ID),
     user: User = Depends(staff),
     desk: Desk = Depends(get_desk),
 ) -> Response:
+    """The review page: filters, progress, a page of cards, bulk decisions and undo."""
     req = visible_request(desk, user, request_id)
-    items = desk.store.evidence_for(request_id, status=status or None)
-    titles = desk.store.document_titles({e.document_id for e in items})
+    chosen = review.filters_of(status, role, source, facet)
+    everything = desk.store.evidence_for(request_id)
+    titles = desk.store.document_titles({e.document_id for e in everything})
+    shown = [e for e in everything if chosen.keeps(e)]
+    pages = max(1, -(-len(shown) // review.PAGE_SIZE))
+    on_page = shown[(page - 1) * review.PAGE_SIZE : page * review.PAGE_SIZE]
+    passages = desk.store.passages_by_id([e.passage_id for e in on_page])
     cards = [
-        {"e": e, "title": titles.get(e.document_id, "(removed)"), "ctx": _in_context(desk, e)} for e in items
+        {
+            "e": e,
+            "title": titles.get(e.document_id, "(removed)"),
+            "ctx": _in_context(desk, e),
+            "why": review.plain_why(e),
+            "where": review.where_from(passages.get(e.passage_id)),
+        }
+        for e in on_page
     ]
     return render_page(
         request,
         "evidence.html",
         req=req,
         cards=cards,
-        status=status,
+        filters=chosen,
+        choices=review.choices(everything, titles),
+        progress=review.progress(everything),
+        shown_progress=review.progress(shown),
+        shown_total=len(shown),
+        page=page,
+        pages=pages,
         roles=ROLES,
-        statuses=[s.value for s in ReviewStatus],
         codes=_codes(desk),
+        can_undo=bool(review.last_decision(desk, request_id, user.label)),
     )
+
+
+def _decided(
+    request: Request, desk: Desk, request_id: int, changed: list[Evidence], target: str, who: str
+) -> Response:
+    """Answer a decision: JSON for the page's script (no page load), else back to the card on its page."""
+    if wants_json(request):
+        return JSONResponse(
+            {
+                "changed": [review.card_state(e) for e in changed],
+                "progress": review.progress(desk.store.evidence_for(request_id)),
+                "can_undo": bool(review.last_decision(desk, request_id, who)),
+            }
+        )
+    anchor = f"#ev-{changed[0].id}" if changed else ""
+    return back(f"{target}{anchor}")
+
+
+def _review_page(back_to: str, request_id: int) -> str:
+    own = f"/requests/{request_id}/evidence"
+    return back_to if back_to == own or back_to.startswith(own + "?") else own
 
 
 @router.post("/evidence/{evidence_id}/{action}")
@@ -235,12 +284,12 @@ def evidence_action(
 ) -> Response:
     e = desk.store.evidence(evidence_id)
     if action == "accept":
-        accept(desk, evidence_id, user.label)
+        changed = accept(desk, evidence_id, user.label)
     elif action == "reject":
-        reject(desk, evidence_id, user.label)
+        changed = reject(desk, evidence_id, user.label)
     elif action == "relabel":
         code_list = [c.strip() for c in codes.replace("\n", ";").split(";") if c.strip()]
-        relabel(
+        changed = relabel(
             desk,
             evidence_id,
             user.label,
@@ -251,12 +300,43 @@ def evidence_action(
     else:
         raise InputError(f"Unknown evidence action {action!r}.", "Use accept, reject or relabel.")
     context(request).jobs.submit_once(desk, "learn", {}, user.label)  # the desk model learns from it
-    target = (
-        back_to
-        if back_to.startswith(f"/requests/{e.request_id}/evidence")
-        else f"/requests/{e.request_id}/evidence"
-    )
-    return back(f"{target}#ev-{evidence_id}")
+    assert e.request_id is not None
+    return _decided(request, desk, e.request_id, [changed], _review_page(back_to, e.request_id), user.label)
+
+
+@router.post("/requests/{request_id}/evidence/bulk")
+async def evidence_bulk(
+    request_id: RowId, request: Request, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> Response:
+    """Accept or reject every ticked quote at once."""
+    visible_request(desk, user, request_id)
+    form = await request.form()
+    raw = [str(v) for v in form.getlist("ids")]
+    bad = [v for v in raw if not v.isdigit() or int(v) > MAX_ID]
+    if bad:
+        raise InputError(
+            f"{', '.join(map(repr, bad))} is not an evidence number.", "Tick quotes on the page."
+        )
+    action = str(form.get("bulk") or "")
+    changed = review.decide_many(desk, request_id, [int(v) for v in raw], action, user.label)
+    context(request).jobs.submit_once(desk, "learn", {}, user.label)
+    target = _review_page(str(form.get("back_to") or ""), request_id)
+    return _decided(request, desk, request_id, changed, target, user.label)
+
+
+@router.post("/requests/{request_id}/evidence/undo")
+def evidence_undo(
+    request_id: RowId,
+    request: Request,
+    back_to: str = Form(""),
+    user: User = Depends(staff),
+    desk: Desk = Depends(get_desk),
+) -> Response:
+    """Undo the signed-in reviewer's latest decision on this request (a bulk decision as a whole)."""
+    visible_request(desk, user, request_id)
+    changed = review.undo_last(desk, request_id, user.label)
+    context(request).jobs.submit_once(desk, "learn", {}, user.label)  # a withdrawn label is learnt too
+    return _decided(request, desk, request_id, changed, _review_page(back_to, request_id), user.label)
 
 
 # --- the brief ------------------------------------------------------------------------------------
