@@ -120,6 +120,8 @@ def test_member_downloads_the_delivered_brief_in_every_format(web: WebDesk, flow
     html = flow.ann.get(f"/requests/{flow.a}/brief/v1.html")
     assert html.headers["content-disposition"].startswith("attachment;")
     assert "Appendix" in html.text and "evidence-map" in html.text and "scan-funnel" in html.text
+    # Markdown and JSON are not offered to members, but their links still work (scripts may keep them).
+    assert f"/requests/{flow.a}/brief/v1.md" not in page.text
     for fmt, magic in (("md", b"#"), ("docx", b"PK"), ("json", b"{")):
         r = flow.ann.get(f"/requests/{flow.a}/brief/v1.{fmt}")
         assert r.status_code == 200 and r.content.lstrip().startswith(magic), fmt

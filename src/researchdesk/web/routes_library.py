@@ -141,6 +141,28 @@ def run_search(ctx: WebContext, desk: Desk, q: str, mode: str, specs: list[str],
         )
 
 
+# A search page lists documents, each with its best passages (at most 3: the index's cap per document).
+SEARCH_DOCUMENTS = 10
+SEARCH_PASSAGES = 40
+
+
+@dataclass
+class DocumentHits:
+    """One document of a search page and its best passages, best first."""
+
+    first: SearchHit
+    passages: list[tuple[SearchHit, list[tuple[str, bool]]]]
+
+
+def by_document(hits: list[tuple[SearchHit, list[tuple[str, bool]]]]) -> list[DocumentHits]:
+    """Return passage hits grouped by document, documents in the order of their best passage."""
+    groups: dict[int, DocumentHits] = {}
+    for hit, runs in hits:
+        group = groups.setdefault(hit.document_id, DocumentHits(hit, []))
+        group.passages.append((hit, runs))
+    return list(groups.values())
+
+
 @router.get("/search")
 def search_page(
     request: Request,
@@ -162,11 +184,13 @@ def search_page(
         "our_products": our_products,
     }
     results: SearchResults | None = None
-    hits: list[tuple[SearchHit, list[tuple[str, bool]]]] = []
+    groups: list[DocumentHits] = []
     if q.strip():
         specs = [f"{k}={v}" for k, v in given.items() if v.strip()]
-        results = run_search(context(request), desk, q, mode, specs, 20)
-        hits = [(h, marked(h.text, [*h.matched_terms, *results.terms])) for h in results.hits]
+        results = run_search(context(request), desk, q, mode, specs, SEARCH_PASSAGES)
+        groups = by_document([(h, marked(h.text, [*h.matched_terms, *results.terms])) for h in results.hits])[
+            :SEARCH_DOCUMENTS
+        ]
     return render_page(
         request,
         "search.html",
@@ -176,7 +200,8 @@ def search_page(
         given=given,
         source_types=[t.value for t in SourceType],
         results=results,
-        hits=hits,
+        groups=groups,
+        passages=sum(len(g.passages) for g in groups),
     )
 
 

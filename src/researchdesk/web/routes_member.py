@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -41,6 +42,15 @@ from researchdesk.web.uploads import Accepted, Rejected, take
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 CLOSED = ("delivered", "closed", "declined")
+# The formats a member opens (Markdown and JSON are for staff and scripts: the API still serves them).
+MEMBER_FORMATS = ("pdf", "docx", "html")
+FORMAT_NAMES = {
+    "pdf": "PDF",
+    "docx": "Word (DOCX)",
+    "html": "Web page (HTML)",
+    "md": "Markdown",
+    "json": "JSON",
+}
 
 
 def is_overdue(req: dict[str, object], today: date | None = None) -> bool:
@@ -191,15 +201,23 @@ def request_page_response(
         "briefs": visible_briefs(desk, user, request_id),
         "files": attachments(desk, request_id),
         "formats": FORMATS,
+        "member_formats": MEMBER_FORMATS,
+        "format_names": FORMAT_NAMES,
         "draft": draft or {},
         "notice": notice,
     }
     if user.is_staff:
         evidence = desk.store.evidence_for(request_id)
         log = desk.store.scan_log(request_id)
-        counts: dict[str, int] = {}
-        for e in evidence:
-            counts[str(e.status)] = counts.get(str(e.status), 0) + 1
+        # The same counts as the scan funnel: accepted includes edited quotes (both reach the brief).
+        by_status = Counter(str(e.status) for e in evidence)
+        counts = {
+            "total": len(evidence),
+            "accepted": by_status["accepted"] + by_status["edited"],
+            "edited": by_status["edited"],
+            "rejected": by_status["rejected"],
+            "open": by_status["suggested"],
+        }
         values.update(
             statuses=STATUSES,
             allowed=TRANSITIONS[req["status"]],
