@@ -162,9 +162,10 @@ def list_requests(
 
 @router.post("/requests", status_code=201, responses=errors(400, 404, 409))
 def new_request(
-    body: NewRequest, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
+    body: NewRequest, request: Request, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
 ) -> dict[str, Any]:
-    """File a request (a member files for their own organization)."""
+    """File a request (a member files for their own organization); the member is sent the confirmation with
+    the expected date, and staff a notice, as when filing on the page."""
     if user.is_staff:
         if not body.organization:
             raise InputError("Staff must name the organization filing the request.", "Set `organization`.")
@@ -173,6 +174,9 @@ def new_request(
         rid = file_request(
             desk, str(user.organization), body.prompt, user.email, body.context, body.due, who=user.label
         )
+    from researchdesk.web.routes_member import confirm_filing
+
+    confirm_filing(request, desk, rid, user.label)
     return desk.store.request(rid)
 
 

@@ -18,7 +18,7 @@ def member_sees(event: dict[str, Any]) -> bool:
     """Return True for an event that tells a member where their request stands."""
     subject, action = event["subject"], str(event["action"])
     if subject == "request":
-        return action in MEMBER_REQUEST_ACTIONS or action.startswith("status ")
+        return action in MEMBER_REQUEST_ACTIONS or action.startswith(("status ", "due date moved"))
     if subject == "brief":
         return action == "delivered"
     return subject in MEMBER_SUBJECTS
@@ -71,13 +71,22 @@ def describe(event: dict[str, Any], quotes: dict[int, Evidence]) -> str:
             status = detail.get("status", {}).get("new") if isinstance(detail.get("status"), dict) else None
             return f"undid the decision on {what}" + (f" (back to {status})" if status else "")
         return f"{action} {what}"
+    if subject == "brief" and action == "cover note saved":
+        return "saved the cover note"
     if subject == "brief":
         version = detail.get("version", event.get("subject_id"))
         return f"{action} brief version {version}"
     if subject == "file":
         return f"attached {detail.get('name', 'a file')}"
     if subject == "message":
-        return str(detail.get("summary") or action)
+        said = short_quote(str(detail.get("body", "")), 100)
+        return {
+            "confirmation": "confirmed receipt with the expected date",
+            "question": f"asked a question: “{said}”",
+            "answer": f"answered: “{said}”",
+            "cover note": f"delivered with a note: “{said}”",
+        }.get(action, f"wrote: “{said}”")
+
     return action
 
 

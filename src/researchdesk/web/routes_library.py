@@ -12,7 +12,9 @@ from starlette.datastructures import UploadFile
 
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError
-from researchdesk.models import SearchHit, SourceType
+from researchdesk.library import edit_document
+from researchdesk.models import META_FIELDS, SearchHit, SourceType
+from researchdesk.requests.limits import check_length
 from researchdesk.search.filters import parse_filters
 from researchdesk.search.highlight import highlight
 from researchdesk.search.index import MODES
@@ -218,8 +220,42 @@ def document_page(
     terms = q.split() if q else []
     shown = [(p, marked(p.text, terms) if terms else [(p.text, False)]) for p in passages]
     return render_page(
-        request, "document.html", doc=doc, passages=shown, edits=desk.store.document_edits(document_id), q=q
+        request,
+        "document.html",
+        doc=doc,
+        passages=shown,
+        edits=desk.store.document_edits(document_id),
+        q=q,
+        fields=[(name, _meta_text(getattr(doc.meta, name))) for name in META_FIELDS],
+        source_types=[t.value for t in SourceType],
     )
+
+
+@router.post("/documents/{document_id}/metadata")
+async def document_metadata(
+    document_id: RowId, request: Request, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> Response:
+    """Correct a document's metadata from its page; each changed field is kept in its edit history."""
+    doc = desk.store.get_document(document_id)
+    form = await request.form()
+    current = {name: _meta_text(getattr(doc.meta, name)) for name in META_FIELDS}
+    changes = {
+        name: str(form.get(name) or "")
+        for name in META_FIELDS
+        if name in form and str(form.get(name) or "").strip() != current[name]
+    }
+    if not changes:
+        raise InputError("Nothing was changed.", "Correct a field, then save.")
+    for name, value in changes.items():
+        check_length("summary" if name == "abstract" else "metadata", value)
+    edit_document(desk, document_id, changes, user.label)
+    return RedirectResponse(f"/documents/{document_id}#metadata", status_code=303)
+
+
+def _meta_text(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return "; ".join(str(v) for v in value)
+    return str(value.value if hasattr(value, "value") else value or "")
 
 
 @router.get("/documents/{document_id}/original")

@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from starlette.datastructures import UploadFile
@@ -15,7 +15,11 @@ from researchdesk.brief.figures import request_figures
 from researchdesk.brief.render import FORMATS, renderer_for
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError, NotFound
+from researchdesk.notify import KINDS as NOTICE_KINDS
+from researchdesk.notify import choices_of, set_choices
+from researchdesk.requests import thread
 from researchdesk.requests.limits import limit_of
+from researchdesk.requests.thread import expected_date
 from researchdesk.requests.workflow import STATUSES, TRANSITIONS, file_request
 from researchdesk.web.app import render_page
 from researchdesk.web.auth import User
@@ -37,6 +41,7 @@ from researchdesk.web.deps import (
 )
 from researchdesk.web.history import describe, visible_events
 from researchdesk.web.jobs import brief_file_name
+from researchdesk.web.notices import short, tell
 from researchdesk.web.rendering import brief_bytes
 from researchdesk.web.uploads import Accepted, Rejected, take
 
@@ -150,6 +155,7 @@ async def new_request(
     if problems:
         values = {"prompt": prompt, "context": extra, "due": due, "organization": org_name}
         return request_form_response(request, desk, values, problems, status_code=400)
+    confirm_filing(request, desk, rid, user.label)
     for got in taken:
         digest = desk.blobs.put(got.data)
         desk.store.log_event(
@@ -161,6 +167,83 @@ async def new_request(
             user.label,
         )
     return RedirectResponse(f"/requests/{rid}", status_code=303)
+
+
+def confirm_filing(request: Request, desk: Desk, request_id: int, who: str) -> None:
+    """Tell the member their request arrived and when to expect the brief; tell staff there is a new one."""
+    req = desk.store.request(request_id)
+    expected = expected_date(req, desk.settings.turnaround_days)
+    body = (
+        f"We received your request on {str(req['created_at'])[:10]} and expect to deliver the brief by "
+        f"{expected}. If we need to know more, we will ask here; the date then waits for your answer."
+    )
+    thread.post(desk, request_id, body, desk.settings.service_name, by_staff=True, kind="confirmation")
+    tell(
+        request,
+        desk,
+        request_id,
+        "confirmation",
+        f"Request {request_id} received: expected by {expected}",
+        f"{body}\n\nYour question: “{short(req['prompt'], 600)}”",
+        who,
+    )
+    tell(
+        request,
+        desk,
+        request_id,
+        "new request",
+        f"New request {request_id} from {req['organization']}",
+        f"{req['organization']} filed request {request_id} (due {req['due'] or 'not set'}):\n\n{short(req['prompt'], 2000)}",
+        who,
+    )
+
+
+@router.post("/requests/{request_id}/messages")
+def send_message(
+    request_id: RowId,
+    request: Request,
+    message: str = Form(""),
+    question: bool = Form(False),
+    user: User = Depends(signed_in),
+    desk: Desk = Depends(get_desk),
+) -> Response:
+    """Add a message to the request's thread (staff may ask a clarifying question); tell the other side."""
+    req = visible_request(desk, user, request_id)
+    kind = "question" if question and user.is_staff else "message"
+    try:
+        sent = thread.post(desk, request_id, message, user.label, by_staff=user.is_staff, kind=kind)
+    except InputError as exc:
+        return request_page_response(
+            request, desk, request_id, draft={"message": message}, notice=str(exc), status_code=exc.status
+        )
+    if user.is_staff:
+        label = "A question" if sent["kind"] == "question" else "A message"
+        tell(
+            request,
+            desk,
+            request_id,
+            "question",
+            f"{label} about your request {request_id}",
+            f"{user.name or 'The research staff'} wrote about your request “{short(req['prompt'], 120)}”:\n\n"
+            f"{sent['body']}"
+            + (
+                "\n\nPlease answer on the request's page; the due date waits for your answer."
+                if sent["kind"] == "question"
+                else ""
+            ),
+            user.label,
+        )
+    else:
+        tell(
+            request,
+            desk,
+            request_id,
+            "answer",
+            f"{'An answer' if sent['kind'] == 'answer' else 'A message'} from {req['organization']} on request {request_id}",
+            f"{user.name or user.email} ({req['organization']}) wrote:\n\n{sent['body']}",
+            user.label,
+        )
+    return RedirectResponse(f"/requests/{request_id}#thread", status_code=303)
 
 
 @router.get("/requests/{request_id}")
@@ -205,6 +288,10 @@ def request_page_response(
         "format_names": FORMAT_NAMES,
         "draft": draft or {},
         "notice": notice,
+        "messages": thread.messages(desk, request_id),
+        "waiting_question": thread.open_question(desk, request_id),
+        "expected": expected_date(req, desk.settings.turnaround_days, thread.paused_days(desk, request_id)),
+        "message_limit": limit_of("message"),
     }
     if user.is_staff:
         evidence = desk.store.evidence_for(request_id)
@@ -228,6 +315,30 @@ def request_page_response(
             jobs=[j for j in desk.store.jobs(50) if j["args"].get("request_id") == request_id][:5],
         )
     return render_page(request, "request.html", status_code=status_code, **values)
+
+
+@router.get("/account/notifications")
+def notifications_page(
+    request: Request, user: User = Depends(signed_in), desk: Desk = Depends(get_desk), saved: bool = False
+) -> Response:
+    """Which e-mails the signed-in person gets (those of their role)."""
+    role = "staff" if user.is_staff else "member"
+    kinds = [(k, text) for k, (side, text) in NOTICE_KINDS.items() if side == role]
+    return render_page(
+        request, "notifications.html", kinds=kinds, chosen=choices_of(desk, user.id), saved=saved
+    )
+
+
+@router.post("/account/notifications")
+async def notifications_save(
+    request: Request, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
+) -> Response:
+    form = await request.form()
+    wanted = [str(k) for k in form.getlist("kinds")]
+    role = "staff" if user.is_staff else "member"
+    others = [k for k in choices_of(desk, user.id) if NOTICE_KINDS.get(k, ("", ""))[0] != role]
+    set_choices(desk, user.id, [*wanted, *others], user.label)
+    return RedirectResponse("/account/notifications?saved=true", status_code=303)
 
 
 @router.get("/requests/{request_id}/files/{file_id}")

@@ -212,7 +212,10 @@ function setupJob() {
 
 function setupConfirm() {
   document.querySelectorAll("form[data-confirm]").forEach((f) =>
-    f.addEventListener("submit", (e) => { if (!window.confirm(f.dataset.confirm)) e.preventDefault(); }));
+    f.addEventListener("submit", (e) => {
+      if (e.submitter && e.submitter.hasAttribute("formaction")) return; // a side button (save), not the action
+      if (!window.confirm(f.dataset.confirm)) e.preventDefault();
+    }));
 }
 
 document.addEventListener("DOMContentLoaded", () => { setupReview(); setupUpload(); setupJob(); setupConfirm(); });
