@@ -49,10 +49,11 @@ class Served:
     request_id: int
 
 
-def serve(settings: Settings) -> Iterator[str]:
-    """Serve the desk of ``settings`` on 127.0.0.1 from a background thread; yield its base URL."""
+def serve(settings: Settings, port: int = 0) -> Iterator[str]:
+    """Serve the desk of ``settings`` on 127.0.0.1 (``port``, or a free one) from a background thread; yield
+    its base URL."""
     app = create_app(settings, WebSettings(jobs_immediate=True, cookie_secure=False))
-    port = _free_port()
+    port = port or _free_port()
     srv = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
     )
