@@ -297,3 +297,20 @@ def test_staff_correct_a_documents_metadata_on_its_page(scene: Scene) -> None:
     assert bad.status_code == 400 and "is not a date" in bad.text
     member = scene.ann.post(f"/documents/{doc.id}/metadata", data={"csrf": scene.ann_csrf, "date": "2020"})
     assert member.status_code == 403
+
+
+def test_overdue_requests_are_noticed_once_a_day(tmp_path: Path) -> None:
+    from researchdesk.notify import notify_overdue
+
+    settings, _ = build_desk(tmp_path / "desk", ("23_0283.htm",))
+    with open_desk(settings) as desk:
+        late = file_request(desk, "Lakeside County", PROMPT, "ann@lakeside.example", due="2099-01-10")
+        file_request(desk, "Lakeside County", PROMPT, "ann@lakeside.example", due="2099-03-01")
+        assert notify_overdue(desk, today="2099-02-01") == [late]
+        assert notify_overdue(desk, today="2099-02-01") == []  # once a day
+        assert notify_overdue(desk, today="2099-02-02") == [late]
+    mails = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in waiting(settings)]
+    overdue = [m for m in mails if str(m["X-ResearchDesk-Kind"]) == "overdue"]
+    # unassigned: every staff user (staff and admin), on each of the two days
+    assert sorted(str(m["To"]) for m in overdue) == sorted(["admin@desk.example", "staff@desk.example"] * 2)
+    assert all(f"Request {late} is overdue" in str(m["Subject"]) for m in overdue)

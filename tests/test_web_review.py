@@ -178,3 +178,21 @@ def test_plain_why_reads_the_reason_in_words() -> None:
     table = Evidence(1, 1, 0, 10, "x", Role.FACILITATOR, 0.9, "table label 'Facilitators'")
     assert "table labels it “Facilitators”" in review.plain_why(table)
     assert ReviewStatus.SUGGESTED.value == "suggested"
+
+
+def test_undo_on_the_page_withdraws_the_review_label(scene: Scene) -> None:
+    open_ids = [i for i in scene.evidence() if scene.status(i) == "suggested"]
+    assert open_ids
+    eid = open_ids[0]
+
+    def labelled() -> set[int | None]:
+        with scene.web.desk() as desk:
+            return {
+                lb.evidence_id for lb in desk.store.review_labels() if lb.reviewer == "staff@desk.example"
+            }
+
+    scene.staff.post(f"/evidence/{eid}/reject", data={"csrf": scene.csrf}, headers=JSON)
+    assert eid in labelled()
+    r = scene.staff.post(f"/requests/{scene.rid}/evidence/undo", data={"csrf": scene.csrf}, headers=JSON)
+    assert r.json()["changed"][0]["id"] == eid and scene.status(eid) == "suggested"
+    assert eid not in labelled()

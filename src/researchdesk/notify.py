@@ -208,3 +208,33 @@ def _attempt_failed(path: Path, failed_dir: Path, reason: str, report: SendRepor
     else:
         status.write_text(json.dumps(tries))
         report.waiting.append(path.name)
+
+
+OPEN_STATUSES = ("received", "scoping", "researching", "drafting", "in review")
+OVERDUE_NOTICE = "overdue notice"
+
+
+def notify_overdue(desk: Desk, today: str = "") -> list[int]:
+    """Write an overdue notice (to the assignee, else all staff) for each open request past its due date that
+    has had none today; return the requests noticed. Run it daily (``researchdesk mail overdue``)."""
+    from datetime import date
+
+    day = today or date.today().isoformat()
+    noticed = []
+    for req in desk.store.requests():
+        if req["status"] not in OPEN_STATUSES or not req["due"] or str(req["due"]) >= day:
+            continue
+        rid = int(req["id"])
+        sent = [e for e in desk.store.events(rid, subjects=("request",)) if e["action"] == OVERDUE_NOTICE]
+        if any(str(e["detail"].get("day")) == day for e in sent):
+            continue
+        notify(
+            desk,
+            rid,
+            "overdue",
+            f"Request {rid} is overdue (due {req['due']})",
+            f"Request {rid} from {req['organization']} was due on {req['due']} and is {req['status']}.",
+        )
+        desk.store.log_event(rid, "request", rid, OVERDUE_NOTICE, {"day": day, "due": req["due"]}, "desk")
+        noticed.append(rid)
+    return noticed

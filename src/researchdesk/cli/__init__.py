@@ -18,6 +18,7 @@ from researchdesk.cli import demo as _demo  # noqa: F401  isort: skip
 from researchdesk.cli import evidence as _evidence  # noqa: F401  isort: skip
 from researchdesk.cli import learning as _learning  # noqa: F401  isort: skip
 from researchdesk.cli import library as _library  # noqa: F401  isort: skip
+from researchdesk.cli import mail as _mail  # noqa: F401  isort: skip
 from researchdesk.cli import requests as _requests  # noqa: F401  isort: skip
 from researchdesk.cli import search as _search  # noqa: F401  isort: skip
 from researchdesk.cli import users as _users  # noqa: F401  isort: skip
