@@ -139,7 +139,9 @@ def main() -> None:
     log = AccessLog()
     logging.getLogger("researchdesk.access").addHandler(log)
     logging.getLogger("researchdesk.access").setLevel(logging.INFO)
-    app = create_app(settings, WebSettings(jobs_immediate=True, cookie_secure=False))
+    # As on a served desk: the desk model's learn job that each decision queues runs in the worker, not
+    # in the page's request (no worker runs here; the queue keeps one waiting job).
+    app = create_app(settings, WebSettings(jobs_immediate=False, cookie_secure=False))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         sock_port = s.getsockname()[1]

@@ -154,7 +154,7 @@ def _run(browser: object, base: str, shots: Path, tmp_path: Path) -> None:
     staff.goto(f"{base}/requests/{request_id}")
     assert staff.locator("svg.evidence-map").count() == 1 and staff.locator("svg.scan-funnel").count() == 1
     staff.screenshot(path=str(shots / "05-staff-request-page.png"), full_page=True)
-    staff.click("text=Brief")
+    staff.click("nav.tabs a[href$='/brief']")
     staff.click("#draft")
     staff.wait_for_selector("#check-report")
     assert "all checks pass" in staff.inner_text("#check-report"), staff.inner_text("#check-report")
