@@ -314,3 +314,26 @@ def test_overdue_requests_are_noticed_once_a_day(tmp_path: Path) -> None:
     # unassigned: every staff user (staff and admin), on each of the two days
     assert sorted(str(m["To"]) for m in overdue) == sorted(["admin@desk.example", "staff@desk.example"] * 2)
     assert all(f"Request {late} is overdue" in str(m["Subject"]) for m in overdue)
+
+
+def test_a_message_carries_attachments(scene: Scene) -> None:
+    rid = _file(scene)
+    r = scene.ann.post(
+        f"/requests/{rid}/messages",
+        data={"csrf": scene.ann_csrf, "message": "Our board's notes are attached."},
+        files=[
+            ("attachments", ("board notes.txt", b"The board asked about licensing fees.\n", "text/plain"))
+        ],
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    page = scene.staff.get(f"/requests/{rid}").text
+    link = re.search(rf'Attached: <a href="(/requests/{rid}/files/\d+)">board notes.txt</a>', page)
+    assert link, "the message does not show its file"
+    assert scene.staff.get(link.group(1)).content == b"The board asked about licensing fees.\n"
+    bad = scene.ann.post(
+        f"/requests/{rid}/messages",
+        data={"csrf": scene.ann_csrf, "message": "And the minutes."},
+        files=[("attachments", ("minutes.pdf", b"not a pdf at all", "application/pdf"))],
+    )
+    assert bad.status_code == 400 and "minutes.pdf" in bad.text and "And the minutes." in bad.text

@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from starlette.datastructures import UploadFile
@@ -199,22 +199,52 @@ def confirm_filing(request: Request, desk: Desk, request_id: int, who: str) -> N
 
 
 @router.post("/requests/{request_id}/messages")
-def send_message(
+async def send_message(
     request_id: RowId,
     request: Request,
-    message: str = Form(""),
-    question: bool = Form(False),
     user: User = Depends(signed_in),
     desk: Desk = Depends(get_desk),
 ) -> Response:
-    """Add a message to the request's thread (staff may ask a clarifying question); tell the other side."""
+    """Add a message (with any attached files) to the request's thread (staff may ask a clarifying
+    question); tell the other side."""
     req = visible_request(desk, user, request_id)
-    kind = "question" if question and user.is_staff else "message"
+    ctx = context(request)
+    form = await request.form()
+    message = str(form.get("message") or "")
+    kind = "question" if form.get("question") and user.is_staff else "message"
+    files = [f for f in form.getlist("attachments") if isinstance(f, UploadFile) and f.filename]
+    problems: list[str] = []
+    if len(files) > ctx.web.max_attachments:
+        problems.append(f"At most {ctx.web.max_attachments} files per message; you sent {len(files)}.")
+    taken: list[Accepted] = []
+    for f in files[: ctx.web.max_attachments]:
+        got = await take(f, ctx.web.max_upload_bytes)
+        if isinstance(got, Rejected):
+            problems.append(f"{got.name}: {got.reason}. {got.hint}".strip())
+        else:
+            taken.append(got)
     try:
+        if problems:
+            raise InputError(" ".join(problems), "Attach the files again (the text is kept), then send.")
         sent = thread.post(desk, request_id, message, user.label, by_staff=user.is_staff, kind=kind)
     except InputError as exc:
         return request_page_response(
             request, desk, request_id, draft={"message": message}, notice=str(exc), status_code=exc.status
+        )
+    for got in taken:
+        desk.store.log_event(
+            request_id,
+            "file",
+            None,
+            "attached",
+            {
+                "name": got.name,
+                "digest": desk.blobs.put(got.data),
+                "size": len(got.data),
+                "format": got.format,
+                "message": sent["id"],
+            },
+            user.label,
         )
     if user.is_staff:
         label = "A question" if sent["kind"] == "question" else "A message"
