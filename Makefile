@@ -42,6 +42,7 @@ bench: $(BIN)/researchdesk build/static-minilm
 	$(BIN)/python benchmarks/brief_quality.py
 	$(BIN)/python benchmarks/retrieval_titled.py
 	$(BIN)/python benchmarks/web_load.py --users 50 --seconds 60
+	$(BIN)/python benchmarks/review_speed.py
 
 # The static (model2vec) embedding model that benchmarks/static_embeddings.py weighs against MiniLM.
 # Distilling needs torch and an older transformers, so it runs in a scratch environment of its own.

@@ -104,3 +104,21 @@ def test_figures_land_in_the_html_brief_appendix() -> None:
     page = render_html(brief)
     appendix = page[page.index('id="appendix"') :]
     assert "<svg" in appendix and "Evidence map" in appendix and "Resources" in appendix
+
+
+def test_evidence_map_fits_its_last_column_label_and_its_legend() -> None:
+    import math
+
+    for themes in (1, 3, 10):
+        items = [
+            MapItem("Source A", "barrier", (f"Theme number {t} with a long name: x",)) for t in range(themes)
+        ]
+        root = ET.fromstring(evidence_map(items))
+        width = float(root.get("width") or 0)
+        for text in root.iter(f"{SVG}text"):
+            x, chars = float(text.get("x") or 0), len(text.text or "")
+            # 12px sans-serif runs about 7px a character; a turned label reaches cos(35°) of that to the right
+            reach = chars * 7 * (math.cos(math.radians(35)) if text.get("transform") else 1)
+            assert x + reach <= width, (themes, text.text, x + reach, width)
+        legend = " ".join(t.text or "" for t in root.iter(f"{SVG}text"))
+        assert "barriers" in legend and "facilitators" in legend and "both" in legend

@@ -81,7 +81,8 @@ def test_token_flow_from_request_to_delivered_brief(web: WebDesk) -> None:
     assert c.get(f"/api/v1/requests/{rid}/brief/v{version}.pdf", headers=bob).status_code == 404
     seen = c.get(f"/api/v1/requests/{rid}", headers=ann).json()
     assert seen["status"] == "delivered" and "plan" not in seen
-    assert all(e["subject"] in ("request", "brief", "file") for e in seen["events"])
+    assert all(e["subject"] in ("request", "brief", "file", "message") for e in seen["events"])
+    assert "confirmation" in {e["action"] for e in seen["events"]}  # filed by API, confirmed all the same
 
 
 def test_api_status_conflicts_and_errors_are_json(web: WebDesk) -> None:

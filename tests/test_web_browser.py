@@ -130,16 +130,19 @@ def _run(browser: object, base: str, shots: Path, tmp_path: Path) -> None:
     cards = staff.locator("article.evidence")
     assert cards.count() >= 4
     staff.screenshot(path=str(shots / "04-evidence-review.png"), full_page=False)
-    # Keyboard review: a accepts the current quote (the page reloads on it), j moves on.
+    # Keyboard review: a accepts the current quote without a page load and focus moves to the next open
+    # one; j skips a quote.
     accepted = 0
     for _ in range(min(6, cards.count())):
-        role = staff.locator("article.evidence.current .role").inner_text().lower()
-        if role in ("barrier", "facilitator"):
+        current = staff.locator("article.evidence.current")
+        eid = current.get_attribute("data-evidence")
+        role = (current.locator(".role").text_content() or "").lower()
+        if role in ("barrier", "facilitator") and "st-suggested" in (current.get_attribute("class") or ""):
             staff.keyboard.press("a")
-            staff.wait_for_load_state()
-            staff.wait_for_selector("article.evidence.current.st-accepted")
+            staff.wait_for_selector(f"#ev-{eid}.st-accepted")
             accepted += 1
-        staff.keyboard.press("j")
+        else:
+            staff.keyboard.press("j")
     assert accepted >= 2, "too few barrier/facilitator quotes to review"
     # Relabel the first quote: e opens the form, a short label is set, the role kept.
     staff.locator("article.evidence").first.focus()
@@ -147,12 +150,11 @@ def _run(browser: object, base: str, shots: Path, tmp_path: Path) -> None:
     form = staff.locator("article.evidence.current form[data-action='relabel']")
     form.locator("input[name='label']").fill("Funding")
     form.locator("button[type='submit']").click()
-    staff.wait_for_load_state()
-    assert "Funding" in staff.locator("article.evidence.current .label").inner_text()
+    staff.wait_for_selector("article.evidence.current .label:has-text('Funding')")
     staff.goto(f"{base}/requests/{request_id}")
     assert staff.locator("svg.evidence-map").count() == 1 and staff.locator("svg.scan-funnel").count() == 1
     staff.screenshot(path=str(shots / "05-staff-request-page.png"), full_page=True)
-    staff.click("text=Brief")
+    staff.click("nav.tabs a[href$='/brief']")
     staff.click("#draft")
     staff.wait_for_selector("#check-report")
     assert "all checks pass" in staff.inner_text("#check-report"), staff.inner_text("#check-report")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from researchdesk.requests.workflow import set_status
@@ -48,9 +49,9 @@ def test_queue_and_member_lists_are_paged(web: WebDesk) -> None:
     assert "past the last page" in bob.get("/requests?page=7").text
 
 
-def _history(html: str) -> list[str]:
-    section = html[html.index('<section id="history">') :]
-    return re.findall(r'<span class="who">[^<]*</span>: ([^<]*)</li>', section)
+def _history(page: str) -> list[str]:
+    section = page[page.index('<section id="history">') :]
+    return [html.unescape(t) for t in re.findall(r'<span class="who">[^<]*</span> ([^<]*)</li>', section)]
 
 
 def test_request_history_and_the_api_come_a_page_at_a_time(web: WebDesk) -> None:
@@ -59,28 +60,36 @@ def test_request_history_and_the_api_come_a_page_at_a_time(web: WebDesk) -> None
         rid = desk.store.add_request(hill, None, "How do towns pay for sidewalks?", "", "", "bob")
         for i in range(PAGE_SIZE + 10):  # staff's working notes, which members do not see
             desk.store.log_event(rid, "evidence", i + 1, f"note {i}", {}, "sam")
-        desk.store.log_event(rid, "request", rid, "scoped", {}, "sam")
+        desk.store.log_event(rid, "request", rid, "status received → scoping", {}, "sam")
+        desk.store.log_event(rid, "request", rid, "plan derived", {}, "demo")  # a working step: staff only
         token = new_api_token(desk, "bob@hill.example", "test")
         staff_token = new_api_token(desk, "staff@desk.example", "test")
-    total = PAGE_SIZE + 12  # filed, the notes, scoped
+    total = PAGE_SIZE + 13  # filed, the notes, scoped, the plan
 
     staff = client_for(web)
     sign_in(staff, "staff@desk.example")
     first = staff.get(f"/requests/{rid}").text
-    assert _history(first)[:2] == ["scoped", f"note {PAGE_SIZE + 9}"] and len(_history(first)) == PAGE_SIZE
+    assert _history(first)[:3] == [
+        "drew up the research plan from the question",
+        "moved the request from received to scoping",
+        f"note {PAGE_SIZE + 9} quote {PAGE_SIZE + 10}",
+    ]
+    assert len(_history(first)) == PAGE_SIZE
     assert f"{total} events, newest first" in first and f'href="/requests/{rid}?page=2#history"' in first
     last = _history(staff.get(f"/requests/{rid}?page=2").text)
-    assert last == [f"note {i}" for i in range(10, -1, -1)] + ["filed"]
+    assert last == [f"note {i} quote {i + 1}" for i in range(11, -1, -1)] + ["filed the request"]
     assert "past the last page" in staff.get(f"/requests/{rid}?page=5").text
 
     bob = client_for(web)
     sign_in(bob, "bob@hill.example")
     mine = bob.get(f"/requests/{rid}").text
-    assert _history(mine) == ["scoped", "filed"] and "2 events, newest first" in mine and "page=2" not in mine
+    assert _history(mine) == ["moved the request from received to scoping", "filed the request"]
+    assert "2 events, newest first" in mine and "page=2" not in mine
 
     member, staff_api = {"Authorization": f"Bearer {token}"}, {"Authorization": f"Bearer {staff_token}"}
     seen = web.client.get(f"/api/v1/requests/{rid}", headers=member).json()
-    assert [e["action"] for e in seen["events"]] == ["scoped", "filed"] and seen["events_total"] == 2
+    assert [e["action"] for e in seen["events"]] == ["status received → scoping", "filed"]
+    assert seen["events_total"] == 2
     full = web.client.get(f"/api/v1/requests/{rid}", headers=staff_api).json()
     assert len(full["events"]) == PAGE_SIZE and full["events_total"] == total
     page = web.client.get(f"/api/v1/requests/{rid}/events?limit=3&offset=1", headers=staff_api).json()

@@ -57,6 +57,9 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/requests"): "signed-in",
     ("POST", "/api/v1/requests"): "signed-in",
     ("GET", "/requests/{request_id}"): "own",
+    ("POST", "/requests/{request_id}/messages"): "own",
+    ("GET", "/account/notifications"): "signed-in",
+    ("POST", "/account/notifications"): "signed-in",
     ("GET", "/requests/{request_id}/files/{file_id}"): "own",
     ("GET", "/requests/{request_id}/brief/v{version:int}.{fmt}"): "own",
     ("GET", "/api/v1/requests/{request_id}"): "own",
@@ -75,6 +78,8 @@ STAFF_ROUTES = {
     ("POST", "/requests/{request_id}/scan"),
     ("GET", "/requests/{request_id}/evidence"),
     ("POST", "/evidence/{evidence_id}/{action}"),
+    ("POST", "/requests/{request_id}/evidence/bulk"),
+    ("POST", "/requests/{request_id}/evidence/undo"),
     ("GET", "/requests/{request_id}/brief"),
     ("GET", "/requests/{request_id}/brief/v{version}/preview"),
     ("POST", "/requests/{request_id}/brief/{action}"),
@@ -86,6 +91,7 @@ STAFF_ROUTES = {
     ("GET", "/search"),
     ("GET", "/documents/{document_id}"),
     ("GET", "/documents/{document_id}/original"),
+    ("POST", "/documents/{document_id}/metadata"),
     ("GET", "/api/v1/requests/{request_id}/plan"),
     ("PUT", "/api/v1/requests/{request_id}/plan"),
     ("POST", "/api/v1/requests/{request_id}/status"),
@@ -284,7 +290,10 @@ def test_another_organization_reaches_nothing_on_any_route(scene: Scene) -> None
         if rule == "own":
             # The owner's organization reaches the same URL: the 404 above is the organization rule.
             mine = _call(scene.ann, method, url, csrf=scene.ann_csrf)
-            assert mine.status_code == 200, (method, path, mine.status_code)
+            if method == "GET":
+                assert mine.status_code == 200, (method, path, mine.status_code)
+            else:  # reached the handler (an empty message is refused there, so request a stays as it was)
+                assert mine.status_code not in (403, 404), (method, path, mine.status_code)
         if rule == "admin":
             staff = _call(scene.staff, method, url, csrf=scene.staff_csrf)
             assert staff.status_code == 403, (method, path)

@@ -51,6 +51,26 @@ class Settings(BaseSettings):
         default_factory=lambda: ["collaboration-factors", "cfir-2009"],
         description="Codebooks used to suggest themes (built-in names or YAML files in <home>/codebooks).",
     )
+    turnaround_days: int = Field(
+        10,
+        ge=1,
+        description="Days the service needs for a request with no due date (the expected date told to members).",
+    )
+    smtp_host: str = Field(
+        "", description="SMTP server that sends notification e-mail; empty = e-mail waits in <home>/outbox."
+    )
+    smtp_port: int = Field(25, description="Port of the SMTP server (587 with STARTTLS, 465 with TLS).")
+    smtp_username: str = Field("", description="SMTP user name (empty: no sign-in).")
+    smtp_password: str = Field("", description="SMTP password.")
+    smtp_security: str = Field("none", description="SMTP connection security: none, starttls or tls.")
+    mail_from: str = Field("research-desk@localhost", description="Sender address of notification e-mail.")
+    site_url: str = Field(
+        "http://127.0.0.1:8000", description="Address of the web app, for links in notification e-mail."
+    )
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.home / "outbox"
 
     @property
     def db_path(self) -> Path:

@@ -21,6 +21,9 @@ BARRIER_RGB = (196, 60, 57)
 FACILITATOR_RGB = (46, 125, 94)
 OTHER_RGB = (110, 120, 140)
 EVIDENCE_MAP = "Evidence map: sources × themes"
+# How far a column label (22 characters at 12px, turned 35°) reaches right of its column's centre, plus a margin.
+HEADER_REACH = 150
+LEGEND_WIDTH = 640
 SCAN_FUNNEL = "Scan funnel: found → screened → quoted"
 
 
@@ -74,7 +77,8 @@ def evidence_map(items: Iterable[MapItem], max_sources: int = 20, max_themes: in
     sources = [s for s, _ in per_source.most_common(max_sources)]
     themes = [t for t, _ in per_theme.most_common(max_themes)]
     label_w, cell_w, cell_h, head_h = 300, 86, 26, 96
-    width = label_w + cell_w * len(themes) + 20
+    # The last column's label leans right past its cell: leave room for it, and for the legend's line.
+    width = max(label_w + cell_w * len(themes) + HEADER_REACH, LEGEND_WIDTH)
     height = head_h + cell_h * len(sources) + 46
     peak = max((sum(c.values()) for c in cells.values()), default=1)
     out = [
@@ -110,12 +114,15 @@ def evidence_map(items: Iterable[MapItem], max_sources: int = 20, max_themes: in
             )
     legend_y = head_h + len(sources) * cell_h + 22
     out.append(
-        f'<rect x="4" y="{legend_y - 11}" width="14" height="14" fill="{_mix(1, 0, 1, 1)}"/>'
-        f'<text x="24" y="{legend_y}" fill="#222">barriers</text>'
-        f'<rect x="104" y="{legend_y - 11}" width="14" height="14" fill="{_mix(0, 1, 1, 1)}"/>'
-        f'<text x="124" y="{legend_y}" fill="#222">facilitators</text>'
-        f'<rect x="224" y="{legend_y - 11}" width="14" height="14" fill="{_mix(0, 0, 1, 1)}"/>'
-        f'<text x="244" y="{legend_y}" fill="#222">other roles (darker = more quotes)</text>'
+        f'<text x="4" y="{legend_y}" fill="#222">Colour:</text>'
+        f'<rect x="56" y="{legend_y - 11}" width="14" height="14" fill="{_mix(1, 0, 1, 1)}"/>'
+        f'<text x="76" y="{legend_y}" fill="#222">barriers</text>'
+        f'<rect x="140" y="{legend_y - 11}" width="14" height="14" fill="{_mix(1, 1, 2, 2)}"/>'
+        f'<text x="160" y="{legend_y}" fill="#222">both</text>'
+        f'<rect x="200" y="{legend_y - 11}" width="14" height="14" fill="{_mix(0, 1, 1, 1)}"/>'
+        f'<text x="220" y="{legend_y}" fill="#222">facilitators</text>'
+        f'<rect x="300" y="{legend_y - 11}" width="14" height="14" fill="{_mix(0, 0, 1, 1)}"/>'
+        f'<text x="320" y="{legend_y}" fill="#222">other roles · number = quotes, darker = more</text>'
     )
     out.append("</svg>")
     return "".join(out)
@@ -207,4 +214,3 @@ def brief_figures(desk: Desk, brief: Brief) -> dict[str, str]:
         ]
         figures[SCAN_FUNNEL] = scan_funnel(stages)
     return figures
-

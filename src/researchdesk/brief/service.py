@@ -25,6 +25,7 @@ from researchdesk.models import (
     DocumentMeta,
     SourceType,
 )
+from researchdesk.requests.limits import check_length
 from researchdesk.requests.workflow import advance_to
 from researchdesk.store.blobs import content_hash
 
@@ -195,3 +196,47 @@ def brief_blocks(brief: Brief) -> list[Block]:
 
 
 __all__ = ["FORMATS", "brief_from_dict", "check", "deliver", "draft", "latest", "render_files"]
+
+
+def revise(
+    desk: Desk,
+    request_id: int,
+    who: str,
+    summary: list[str] | None = None,
+    next_steps: list[str] | None = None,
+) -> tuple[Brief, CheckReport]:
+    """Store staff's edit of the latest brief's summary or next steps as a new version, checked again.
+
+    A paragraph kept word for word keeps what it rests on; an edited or new one rests on the editor's
+    word ("edited:<who>"), and the checks read it like any other (foreign topics, contradictions).
+    """
+    brief = latest(desk, request_id)
+    if desk.store.latest_brief(request_id)["status"] == "delivered":  # type: ignore[index]
+        raise WorkflowError(
+            f"Version {brief.version} of the brief of request {request_id} is delivered and stays as sent.",
+            "Draft a new version to correct it, then edit that.",
+        )
+    changed = False
+    if summary is not None:
+        paragraphs = [" ".join(p.split()) for p in summary if p.strip()]
+        for p in paragraphs:
+            check_length("summary", p)
+        if not paragraphs:
+            raise InputError("The summary is empty.", "Write at least one paragraph.")
+        if paragraphs != brief.summary:
+            support = dict(zip(brief.summary, brief.summary_support, strict=False))
+            brief.summary_support = [support.get(p) or [f"edited:{who}"] for p in paragraphs]
+            brief.summary = paragraphs
+            changed = True
+    if next_steps is not None:
+        steps = [" ".join(s.split()) for s in next_steps if s.strip()]
+        for s in steps:
+            check_length("next_steps", s)
+        if steps != brief.next_steps:
+            brief.next_steps = steps
+            changed = True
+    if not changed:
+        raise InputError("Nothing was changed.", "Edit the summary or the next steps, then save.")
+    report = check_brief(desk, brief)
+    brief.version = desk.store.add_brief(request_id, brief_to_dict(brief), report.to_dict(), who)
+    return brief, report

@@ -7,6 +7,7 @@ from typing import Any
 
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError, UnknownChoice, WorkflowError
+from researchdesk.requests.limits import check_length
 
 ORG_KINDS = ("city", "county", "state agency", "other")
 PERSON_ROLES = ("member", "staff", "admin")
@@ -75,6 +76,8 @@ def file_request(
         )
     if not prompt.strip():
         raise InputError("The request prompt is empty.", "Write the member's question, in their own words.")
+    check_length("prompt", prompt)
+    check_length("context", context)
     if due:
         try:
             due_date = date.fromisoformat(due)
@@ -102,6 +105,7 @@ def set_status(
     """Move a request to ``status`` if the workflow allows it; return the request's new version."""
     if status not in STATUSES:
         raise UnknownChoice("status", status, STATUSES)
+    check_length("reason", reason)
     current = desk.store.request(request_id)["status"]
     allowed = TRANSITIONS[current]
     if status not in allowed:

@@ -31,7 +31,6 @@ from researchdesk.web.deps import (
     check_csrf,
     context,
     deliver_once,
-    event_subjects,
     get_desk,
     signed_in,
     staff,
@@ -39,6 +38,7 @@ from researchdesk.web.deps import (
     visible_briefs,
     visible_request,
 )
+from researchdesk.web.history import visible_events
 from researchdesk.web.routes_library import receive_upload, refusal, run_search
 from researchdesk.web.routes_member import brief_download
 
@@ -162,9 +162,10 @@ def list_requests(
 
 @router.post("/requests", status_code=201, responses=errors(400, 404, 409))
 def new_request(
-    body: NewRequest, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
+    body: NewRequest, request: Request, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
 ) -> dict[str, Any]:
-    """File a request (a member files for their own organization)."""
+    """File a request (a member files for their own organization); the member is sent the confirmation with
+    the expected date, and staff a notice, as when filing on the page."""
     if user.is_staff:
         if not body.organization:
             raise InputError("Staff must name the organization filing the request.", "Set `organization`.")
@@ -173,6 +174,9 @@ def new_request(
         rid = file_request(
             desk, str(user.organization), body.prompt, user.email, body.context, body.due, who=user.label
         )
+    from researchdesk.web.routes_member import confirm_filing
+
+    confirm_filing(request, desk, rid, user.label)
     return desk.store.request(rid)
 
 
@@ -183,15 +187,14 @@ def get_request(
     """A request with its attachments, visible brief versions and its newest events (``events``, newest
     first; ``events_total`` counts them all, and ``/events`` pages through them)."""
     req = visible_request(desk, user, request_id)
-    subjects = event_subjects(user)
-    events = desk.store.events(request_id, subjects, limit=PAGE_SIZE, newest_first=True)
+    total, events = visible_events(desk, user.is_staff, request_id, PAGE_SIZE)
     if not user.is_staff:
         req.pop("plan", None)
     files = [{k: v for k, v in f.items() if k != "digest"} for f in attachments(desk, request_id)]
     return {
         **req,
         "events": events,
-        "events_total": desk.store.count_events(request_id, subjects),
+        "events_total": total,
         "briefs": visible_briefs(desk, user, request_id),
         "files": files,
     }
@@ -206,9 +209,9 @@ def list_events(
     desk: Desk = Depends(get_desk),
 ) -> list[dict[str, Any]]:
     """A request's event log in order, oldest first, a page at a time (a member sees the request's own
-    events, not staff's notes on evidence)."""
+    story: filed, status changes, files, messages and delivery; not staff's working steps)."""
     visible_request(desk, user, request_id)
-    return desk.store.events(request_id, event_subjects(user), limit=limit, offset=offset)
+    return visible_events(desk, user.is_staff, request_id, limit, offset, newest_first=False)[1]
 
 
 @router.get("/requests/{request_id}/history", responses=errors(403, 404))

@@ -140,26 +140,83 @@ def app_from_env() -> FastAPI:
     return create_app(Settings(), WebSettings())
 
 
+# What a member is told to do instead of a hint meant for staff at the command line.
+MEMBER_HINTS = {
+    404: "Check the address, or open My requests to find your organization's requests.",
+    409: "Reload the request's page to see where it stands, or write to the research staff.",
+}
+MEMBER_HINT = "Check what you entered and try again; if it keeps happening, write to the research staff."
+
+
+def in_members_words(exc: ResearchDeskError, user: Any) -> ResearchDeskError:
+    """Return the error as a member should read it: no command-line advice for people without one."""
+    if user is not None and user.is_staff:
+        return exc
+    if "researchdesk " not in exc.hint and "`" not in exc.hint and "--" not in exc.hint:
+        return exc
+    plain = ResearchDeskError(exc.message, MEMBER_HINTS.get(exc.status, MEMBER_HINT))
+    plain.status = exc.status
+    return plain
+
+
 def _handlers(app: FastAPI) -> None:
+    from researchdesk.web import forms
+    from researchdesk.web.deps import CsrfFailed
+
     @app.exception_handler(ResearchDeskError)
     async def desk_error(request: Request, exc: ResearchDeskError) -> Response:
+        who: Principal | None = getattr(request.state, "principal", None)
         if isinstance(exc, NeedsLogin) and not wants_json(request):
+            kept = await forms.typed_fields(request)
+            if kept:  # the session ended while a form was being filled in: sign in here, keep the text
+                from researchdesk.web.routes_auth import sign_in_again
+
+                return sign_in_again(request, forms.form_page(request), kept)
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             from urllib.parse import quote
 
             return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+        if isinstance(exc, CsrfFailed) and who is not None and forms.wants_page(request):
+            return await _stale_form(request, exc)
         if wants_json(request):
             return JSONResponse(
                 {"error": type(exc).__name__, "message": exc.message, "hint": exc.hint, "status": exc.status},
                 status_code=exc.status,
             )
-        return render_page(request, "error.html", status_code=exc.status, error=exc)
+        shown = in_members_words(exc, who.user if who else None)
+        return render_page(request, "error.html", status_code=exc.status, error=shown)
+
+    async def _stale_form(request: Request, exc: ResearchDeskError) -> Response:
+        """Open the form's page again with what was typed and a fresh token; nothing was done."""
+        from researchdesk.desk import open_desk
+
+        page = forms.form_page(request)
+        kept = await forms.typed_fields(request)
+        notice = (
+            "This form's security token was out of date (the form was opened before your last sign-in, "
+            "or in another window), so it was not sent. What you typed is below: check it and send it again."
+        )
+        if kept:
+            with open_desk(request.app.state.ctx.settings) as desk:
+                response = forms.reopen(request, desk, page, kept, notice, exc.status)
+            if response.status_code != 303:
+                return response
+        return render_page(request, "error.html", status_code=exc.status, error=exc, again=page)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        if errors and all(e.get("loc", ("",))[0] == "path" for e in errors):
+            # /requests/abc names nothing: that is a missing page, not a form to correct
+            bad = ", ".join(repr(e.get("input")) for e in errors)
+            missing = ResearchDeskError(
+                f"There is no page at {request.url.path}: {bad} is not a number the desk gives out.",
+                "Open the page from a link (requests, documents and evidence are numbered 1, 2, 3 ...).",
+            )
+            missing.status = 404
+            return await desk_error(request, missing)
         problems = [
-            f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'input'}: {e.get('msg', '')}"
-            for e in exc.errors()
+            f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'input'}: {e.get('msg', '')}" for e in errors
         ]
         error = ResearchDeskError(
             "The input is not valid: " + "; ".join(problems) + ".", "Correct it and try again."

@@ -41,7 +41,7 @@ def page_count(rows: int) -> int:
 
 
 # The event subjects a member sees: the request's own story, not staff's working notes on evidence.
-MEMBER_EVENT_SUBJECTS = ("request", "brief", "file")
+MEMBER_EVENT_SUBJECTS = ("request", "brief", "file", "message")
 
 
 def event_subjects(user: User) -> tuple[str, ...] | None:
@@ -71,8 +71,9 @@ class CsrfFailed(ResearchDeskError):
 
     def __init__(self) -> None:
         super().__init__(
-            "The form's security token is missing or out of date.",
-            "Reload the page and submit again (signing in again starts a new token).",
+            "The form's security token is missing or out of date, so nothing was done.",
+            "Open the page again from its link (not the browser's reload, which sends the old token again) "
+            "and send the form from there.",
         )
 
 

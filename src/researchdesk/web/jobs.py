@@ -28,7 +28,7 @@ from researchdesk.requests.scan import plan_for, run_scan
 from researchdesk.settings import Settings
 from researchdesk.web.config import WebSettings
 
-KINDS = ("ingest", "scan", "render", "learn")
+KINDS = ("ingest", "scan", "render", "learn", "mail")
 RETRYABLE = ("failed",)
 # A job still "running" this long after its last progress lost its worker (killed, machine restarted).
 STALE_AFTER = timedelta(minutes=15)
@@ -249,9 +249,24 @@ def _render(desk: Desk, args: dict[str, Any], progress: Progress) -> dict[str, A
     return {"request_id": request_id, "version": version, "files": files}
 
 
+def _mail(desk: Desk, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Send what waits in the outbox; a message the server refuses stays there and fails the job (retry)."""
+    from researchdesk.notify import send_outbox
+
+    report = send_outbox(desk.settings)
+    progress(len(report.sent), len(report.sent) + len(report.waiting), "sent")
+    if report.errors:
+        raise ResearchDeskError(
+            f"{len(report.errors)} e-mail(s) could not be sent: {report.errors[0]}",
+            "They stay in the outbox; check the SMTP settings and retry the job.",
+        )
+    return {"sent": len(report.sent), "waiting": len(report.waiting), "failed": len(report.failed)}
+
+
 RUNNERS: dict[str, Callable[[Desk, dict[str, Any], Progress], dict[str, Any]]] = {
     "ingest": _ingest,
     "scan": _scan,
     "render": _render,
     "learn": _learn,
+    "mail": _mail,
 }

@@ -22,6 +22,7 @@ from researchdesk.web.deps import (
     get_desk,
     principal,
 )
+from researchdesk.web.forms import decode_kept, encode_kept, reopen
 
 router = APIRouter(include_in_schema=False)
 
@@ -55,6 +56,31 @@ def login_page(request: Request, next: str = "/", who: Principal | None = Depend
     return response
 
 
+SIGNED_OUT = (
+    "Your session ended before the form was sent, so it was not sent. Sign in again: what you typed "
+    "is kept and comes back filled in (files must be attached again)."
+)
+
+
+def sign_in_again(request: Request, next: str, kept: dict[str, str]) -> Response:
+    """Return the sign-in page for a form sent after the session ended, carrying what was typed."""
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
+    carried = encode_kept(kept)
+    notice = SIGNED_OUT if carried else SIGNED_OUT.split(" Sign in again")[0] + ". Sign in again."
+    response = render_page(
+        request,
+        "login.html",
+        status_code=401,
+        next=safe_next(next),
+        login_csrf=token,
+        error=None,
+        kept=carried,
+        notice=notice,
+    )
+    _login_cookie(request, response, token)
+    return response
+
+
 @router.post("/login")
 def login(
     request: Request,
@@ -62,12 +88,28 @@ def login(
     password: str = Form(...),
     csrf: str = Form(""),
     next: str = Form("/"),
+    kept: str = Form(""),
     desk: Desk = Depends(get_desk),
 ) -> Response:
     ctx = context(request)
     # Sign-in has no session yet: its CSRF token is a double-submit cookie.
     if not same_token(csrf, request.cookies.get(LOGIN_CSRF_COOKIE, "")):
-        raise CsrfFailed()
+        # The sign-in form itself went stale (its cookie expired): a fresh form, the email kept.
+        token = secrets.token_urlsafe(24)
+        stale = CsrfFailed()
+        stale.hint = "Enter your password again and sign in."
+        response = render_page(
+            request,
+            "login.html",
+            status_code=stale.status,
+            next=safe_next(next),
+            login_csrf=token,
+            error=stale,
+            email=email,
+            kept=kept,
+        )
+        _login_cookie(request, response, token)
+        return response
     address = request.client.host if request.client else ""
     try:
         user = authenticate(desk, email, password, address, ctx.throttle)
@@ -80,14 +122,28 @@ def login(
             login_csrf=csrf,
             error=exc,
             email=email,
+            kept=kept,
         )
         return response
     # A session id sent before sign-in is dropped, never promoted: a new id at every sign-in.
     end_session(desk, request.cookies.get(SESSION_COOKIE, ""))
     session = start_session(desk, user, ctx.web.session_hours)
-    done: Response = RedirectResponse(
-        safe_next(next) if next != "/" else ("/queue" if user.is_staff else "/requests"), 303
-    )
+    typed = decode_kept(kept)
+    done: Response
+    if typed:  # back to the form, filled in with what was typed before the session ended
+        request.state.principal = Principal(user, "session", session.csrf)
+        done = reopen(
+            request,
+            desk,
+            safe_next(next),
+            typed,
+            "You are signed in again. Check what you typed and send it.",
+            200,
+        )
+    else:
+        done = RedirectResponse(
+            safe_next(next) if next != "/" else ("/queue" if user.is_staff else "/requests"), 303
+        )
     done.set_cookie(
         SESSION_COOKIE,
         session.id,

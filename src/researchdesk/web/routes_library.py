@@ -12,7 +12,9 @@ from starlette.datastructures import UploadFile
 
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError
-from researchdesk.models import SearchHit, SourceType
+from researchdesk.library import edit_document
+from researchdesk.models import META_FIELDS, SearchHit, SourceType
+from researchdesk.requests.limits import check_length
 from researchdesk.search.filters import parse_filters
 from researchdesk.search.highlight import highlight
 from researchdesk.search.index import MODES
@@ -141,6 +143,28 @@ def run_search(ctx: WebContext, desk: Desk, q: str, mode: str, specs: list[str],
         )
 
 
+# A search page lists documents, each with its best passages (at most 3: the index's cap per document).
+SEARCH_DOCUMENTS = 10
+SEARCH_PASSAGES = 40
+
+
+@dataclass
+class DocumentHits:
+    """One document of a search page and its best passages, best first."""
+
+    first: SearchHit
+    passages: list[tuple[SearchHit, list[tuple[str, bool]]]]
+
+
+def by_document(hits: list[tuple[SearchHit, list[tuple[str, bool]]]]) -> list[DocumentHits]:
+    """Return passage hits grouped by document, documents in the order of their best passage."""
+    groups: dict[int, DocumentHits] = {}
+    for hit, runs in hits:
+        group = groups.setdefault(hit.document_id, DocumentHits(hit, []))
+        group.passages.append((hit, runs))
+    return list(groups.values())
+
+
 @router.get("/search")
 def search_page(
     request: Request,
@@ -162,11 +186,13 @@ def search_page(
         "our_products": our_products,
     }
     results: SearchResults | None = None
-    hits: list[tuple[SearchHit, list[tuple[str, bool]]]] = []
+    groups: list[DocumentHits] = []
     if q.strip():
         specs = [f"{k}={v}" for k, v in given.items() if v.strip()]
-        results = run_search(context(request), desk, q, mode, specs, 20)
-        hits = [(h, marked(h.text, [*h.matched_terms, *results.terms])) for h in results.hits]
+        results = run_search(context(request), desk, q, mode, specs, SEARCH_PASSAGES)
+        groups = by_document([(h, marked(h.text, [*h.matched_terms, *results.terms])) for h in results.hits])[
+            :SEARCH_DOCUMENTS
+        ]
     return render_page(
         request,
         "search.html",
@@ -176,7 +202,8 @@ def search_page(
         given=given,
         source_types=[t.value for t in SourceType],
         results=results,
-        hits=hits,
+        groups=groups,
+        passages=sum(len(g.passages) for g in groups),
     )
 
 
@@ -193,8 +220,42 @@ def document_page(
     terms = q.split() if q else []
     shown = [(p, marked(p.text, terms) if terms else [(p.text, False)]) for p in passages]
     return render_page(
-        request, "document.html", doc=doc, passages=shown, edits=desk.store.document_edits(document_id), q=q
+        request,
+        "document.html",
+        doc=doc,
+        passages=shown,
+        edits=desk.store.document_edits(document_id),
+        q=q,
+        fields=[(name, _meta_text(getattr(doc.meta, name))) for name in META_FIELDS],
+        source_types=[t.value for t in SourceType],
     )
+
+
+@router.post("/documents/{document_id}/metadata")
+async def document_metadata(
+    document_id: RowId, request: Request, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> Response:
+    """Correct a document's metadata from its page; each changed field is kept in its edit history."""
+    doc = desk.store.get_document(document_id)
+    form = await request.form()
+    current = {name: _meta_text(getattr(doc.meta, name)) for name in META_FIELDS}
+    changes = {
+        name: str(form.get(name) or "")
+        for name in META_FIELDS
+        if name in form and str(form.get(name) or "").strip() != current[name]
+    }
+    if not changes:
+        raise InputError("Nothing was changed.", "Correct a field, then save.")
+    for name, value in changes.items():
+        check_length("summary" if name == "abstract" else "metadata", value)
+    edit_document(desk, document_id, changes, user.label)
+    return RedirectResponse(f"/documents/{document_id}#metadata", status_code=303)
+
+
+def _meta_text(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return "; ".join(str(v) for v in value)
+    return str(value.value if hasattr(value, "value") else value or "")
 
 
 @router.get("/documents/{document_id}/original")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -14,17 +15,23 @@ from researchdesk.brief.figures import request_figures
 from researchdesk.brief.render import FORMATS, renderer_for
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError, NotFound
+from researchdesk.notify import KINDS as NOTICE_KINDS
+from researchdesk.notify import choices_of, set_choices
+from researchdesk.requests import thread
+from researchdesk.requests.limits import limit_of
+from researchdesk.requests.thread import expected_date
 from researchdesk.requests.workflow import STATUSES, TRANSITIONS, file_request
 from researchdesk.web.app import render_page
 from researchdesk.web.auth import User
 from researchdesk.web.deps import (
     MAX_ID,
     PAGE_SIZE,
+    NeedsLogin,
+    Principal,
     RowId,
     attachments,
     check_csrf,
     context,
-    event_subjects,
     get_desk,
     page_count,
     signed_in,
@@ -32,12 +39,23 @@ from researchdesk.web.deps import (
     visible_briefs,
     visible_request,
 )
+from researchdesk.web.history import describe, visible_events
 from researchdesk.web.jobs import brief_file_name
+from researchdesk.web.notices import short, tell
 from researchdesk.web.rendering import brief_bytes
 from researchdesk.web.uploads import Accepted, Rejected, take
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 CLOSED = ("delivered", "closed", "declined")
+# The formats a member opens (Markdown and JSON are for staff and scripts: the API still serves them).
+MEMBER_FORMATS = ("pdf", "docx", "html")
+FORMAT_NAMES = {
+    "pdf": "PDF",
+    "docx": "Word (DOCX)",
+    "html": "Web page (HTML)",
+    "md": "Markdown",
+    "json": "JSON",
+}
 
 
 def is_overdue(req: dict[str, object], today: date | None = None) -> bool:
@@ -66,12 +84,41 @@ def my_requests(
     )
 
 
+def _caller(request: Request) -> User:
+    who: Principal | None = getattr(request.state, "principal", None)
+    if who is None:
+        raise NeedsLogin()
+    return who.user
+
+
+def request_form_response(
+    request: Request,
+    desk: Desk,
+    form: dict[str, str],
+    problems: list[str] | None = None,
+    notice: str = "",
+    status_code: int = 200,
+) -> Response:
+    """Return the request form, filled in with ``form`` (what was typed), its problems and a notice."""
+    user = _caller(request)
+    orgs = desk.store.organizations() if user.is_staff else []
+    return render_page(
+        request,
+        "request_new.html",
+        status_code=status_code,
+        organizations=orgs,
+        form=form,
+        problems=problems or [],
+        notice=notice,
+        limits={k: limit_of(k) for k in ("prompt", "context")},
+    )
+
+
 @router.get("/requests/new")
 def new_request_page(
     request: Request, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
 ) -> Response:
-    orgs = desk.store.organizations() if user.is_staff else []
-    return render_page(request, "request_new.html", organizations=orgs, form={}, problems=[])
+    return request_form_response(request, desk, {})
 
 
 @router.post("/requests/new")
@@ -106,11 +153,9 @@ async def new_request(
         except (InputError, NotFound) as exc:
             problems.append(str(exc))
     if problems:
-        orgs = desk.store.organizations() if user.is_staff else []
         values = {"prompt": prompt, "context": extra, "due": due, "organization": org_name}
-        return render_page(
-            request, "request_new.html", status_code=400, organizations=orgs, form=values, problems=problems
-        )
+        return request_form_response(request, desk, values, problems, status_code=400)
+    confirm_filing(request, desk, rid, user.label)
     for got in taken:
         digest = desk.blobs.put(got.data)
         desk.store.log_event(
@@ -124,6 +169,113 @@ async def new_request(
     return RedirectResponse(f"/requests/{rid}", status_code=303)
 
 
+def confirm_filing(request: Request, desk: Desk, request_id: int, who: str) -> None:
+    """Tell the member their request arrived and when to expect the brief; tell staff there is a new one."""
+    req = desk.store.request(request_id)
+    expected = expected_date(req, desk.settings.turnaround_days)
+    body = (
+        f"We received your request on {str(req['created_at'])[:10]} and expect to deliver the brief by "
+        f"{expected}. If we need to know more, we will ask here; the date then waits for your answer."
+    )
+    thread.post(desk, request_id, body, desk.settings.service_name, by_staff=True, kind="confirmation")
+    tell(
+        request,
+        desk,
+        request_id,
+        "confirmation",
+        f"Request {request_id} received: expected by {expected}",
+        f"{body}\n\nYour question: “{short(req['prompt'], 600)}”",
+        who,
+    )
+    tell(
+        request,
+        desk,
+        request_id,
+        "new request",
+        f"New request {request_id} from {req['organization']}",
+        f"{req['organization']} filed request {request_id} (due {req['due'] or 'not set'}):\n\n{short(req['prompt'], 2000)}",
+        who,
+    )
+
+
+@router.post("/requests/{request_id}/messages")
+async def send_message(
+    request_id: RowId,
+    request: Request,
+    user: User = Depends(signed_in),
+    desk: Desk = Depends(get_desk),
+) -> Response:
+    """Add a message (with any attached files) to the request's thread (staff may ask a clarifying
+    question); tell the other side."""
+    req = visible_request(desk, user, request_id)
+    ctx = context(request)
+    form = await request.form()
+    message = str(form.get("message") or "")
+    kind = "question" if form.get("question") and user.is_staff else "message"
+    files = [f for f in form.getlist("attachments") if isinstance(f, UploadFile) and f.filename]
+    problems: list[str] = []
+    if len(files) > ctx.web.max_attachments:
+        problems.append(f"At most {ctx.web.max_attachments} files per message; you sent {len(files)}.")
+    taken: list[Accepted] = []
+    for f in files[: ctx.web.max_attachments]:
+        got = await take(f, ctx.web.max_upload_bytes)
+        if isinstance(got, Rejected):
+            problems.append(f"{got.name}: {got.reason}. {got.hint}".strip())
+        else:
+            taken.append(got)
+    try:
+        if problems:
+            raise InputError(" ".join(problems), "Attach the files again (the text is kept), then send.")
+        sent = thread.post(desk, request_id, message, user.label, by_staff=user.is_staff, kind=kind)
+    except InputError as exc:
+        return request_page_response(
+            request, desk, request_id, draft={"message": message}, notice=str(exc), status_code=exc.status
+        )
+    for got in taken:
+        desk.store.log_event(
+            request_id,
+            "file",
+            None,
+            "attached",
+            {
+                "name": got.name,
+                "digest": desk.blobs.put(got.data),
+                "size": len(got.data),
+                "format": got.format,
+                "message": sent["id"],
+            },
+            user.label,
+        )
+    if user.is_staff:
+        label = "A question" if sent["kind"] == "question" else "A message"
+        tell(
+            request,
+            desk,
+            request_id,
+            "question",
+            f"{label} about your request {request_id}",
+            f"{user.name or 'The research staff'} wrote about your request “{short(req['prompt'], 120)}”:\n\n"
+            f"{sent['body']}"
+            + (
+                "\n\nPlease answer on the request's page; the due date waits for your answer."
+                if sent["kind"] == "question"
+                else ""
+            ),
+            user.label,
+        )
+    else:
+        tell(
+            request,
+            desk,
+            request_id,
+            "answer",
+            f"{'An answer' if sent['kind'] == 'answer' else 'A message'} from {req['organization']} on request {request_id}",
+            f"{user.name or user.email} ({req['organization']}) wrote:\n\n{sent['body']}",
+            user.label,
+        )
+    return RedirectResponse(f"/requests/{request_id}#thread", status_code=303)
+
+
 @router.get("/requests/{request_id}")
 def request_page(
     request_id: RowId,
@@ -132,13 +284,27 @@ def request_page(
     user: User = Depends(signed_in),
     desk: Desk = Depends(get_desk),
 ) -> Response:
+    return request_page_response(request, desk, request_id, page)
+
+
+def request_page_response(
+    request: Request,
+    desk: Desk,
+    request_id: int,
+    page: int = 1,
+    draft: dict[str, str] | None = None,
+    notice: str = "",
+    status_code: int = 200,
+) -> Response:
+    """Return a request's page for the caller; ``draft`` fills the message form (text kept from a lost send)."""
+    user = _caller(request)
     req = visible_request(desk, user, request_id)
     req["overdue"] = is_overdue(req)
-    subjects = event_subjects(user)
-    total = desk.store.count_events(request_id, subjects)
-    events = desk.store.events(
-        request_id, subjects, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, newest_first=True
-    )
+    total, events = visible_events(desk, user.is_staff, request_id, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    quoted = {int(e["subject_id"]) for e in events if e["subject"] == "evidence" and e["subject_id"]}
+    quotes = {q.id: q for q in desk.store.evidence_for(request_id) if q.id in quoted} if quoted else {}
+    for event in events:
+        event["text"] = describe(event, quotes)
     values: dict[str, Any] = {
         "req": req,
         "events": events,
@@ -148,13 +314,27 @@ def request_page(
         "briefs": visible_briefs(desk, user, request_id),
         "files": attachments(desk, request_id),
         "formats": FORMATS,
+        "member_formats": MEMBER_FORMATS,
+        "format_names": FORMAT_NAMES,
+        "draft": draft or {},
+        "notice": notice,
+        "messages": thread.messages(desk, request_id),
+        "waiting_question": thread.open_question(desk, request_id),
+        "expected": expected_date(req, desk.settings.turnaround_days, thread.paused_days(desk, request_id)),
+        "message_limit": limit_of("message"),
     }
     if user.is_staff:
         evidence = desk.store.evidence_for(request_id)
         log = desk.store.scan_log(request_id)
-        counts: dict[str, int] = {}
-        for e in evidence:
-            counts[str(e.status)] = counts.get(str(e.status), 0) + 1
+        # The same counts as the scan funnel: accepted includes edited quotes (both reach the brief).
+        by_status = Counter(str(e.status) for e in evidence)
+        counts = {
+            "total": len(evidence),
+            "accepted": by_status["accepted"] + by_status["edited"],
+            "edited": by_status["edited"],
+            "rejected": by_status["rejected"],
+            "open": by_status["suggested"],
+        }
         values.update(
             statuses=STATUSES,
             allowed=TRANSITIONS[req["status"]],
@@ -164,7 +344,31 @@ def request_page(
             scan_log=log,
             jobs=[j for j in desk.store.jobs(50) if j["args"].get("request_id") == request_id][:5],
         )
-    return render_page(request, "request.html", **values)
+    return render_page(request, "request.html", status_code=status_code, **values)
+
+
+@router.get("/account/notifications")
+def notifications_page(
+    request: Request, user: User = Depends(signed_in), desk: Desk = Depends(get_desk), saved: bool = False
+) -> Response:
+    """Which e-mails the signed-in person gets (those of their role)."""
+    role = "staff" if user.is_staff else "member"
+    kinds = [(k, text) for k, (side, text) in NOTICE_KINDS.items() if side == role]
+    return render_page(
+        request, "notifications.html", kinds=kinds, chosen=choices_of(desk, user.id), saved=saved
+    )
+
+
+@router.post("/account/notifications")
+async def notifications_save(
+    request: Request, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
+) -> Response:
+    form = await request.form()
+    wanted = [str(k) for k in form.getlist("kinds")]
+    role = "staff" if user.is_staff else "member"
+    others = [k for k in choices_of(desk, user.id) if NOTICE_KINDS.get(k, ("", ""))[0] != role]
+    set_choices(desk, user.id, [*wanted, *others], user.label)
+    return RedirectResponse("/account/notifications?saved=true", status_code=303)
 
 
 @router.get("/requests/{request_id}/files/{file_id}")

@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 import json
+import re
+from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from researchdesk.brief.figures import brief_figures
 from researchdesk.brief.render import FORMATS
 from researchdesk.brief.render.html import render_html
 from researchdesk.brief.render.jsonfmt import brief_from_dict
-from researchdesk.brief.service import check, draft
+from researchdesk.brief.service import check, draft, revise
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError, NotFound
 from researchdesk.evidence.codebooks import desk_codebooks, load_codebooks
 from researchdesk.evidence.review import ROLES, accept, reject, relabel
-from researchdesk.models import Evidence, ReviewStatus
+from researchdesk.models import Evidence
+from researchdesk.requests.limits import check_length, limit_of
 from researchdesk.requests.plan import FACETS, FacetPlan, ResearchPlan, with_subjects
 from researchdesk.requests.scan import plan_for, save_plan
+from researchdesk.requests.thread import post
 from researchdesk.requests.workflow import STATUSES, assign, set_status
 from researchdesk.search.filters import parse_filters
-from researchdesk.web.app import PREVIEW_CSP, render_page
+from researchdesk.web import review
+from researchdesk.web.app import PREVIEW_CSP, render_page, wants_json
 from researchdesk.web.auth import ROLES as USER_ROLES
 from researchdesk.web.auth import User, create_user
 from researchdesk.web.deps import (
@@ -38,7 +43,8 @@ from researchdesk.web.deps import (
     visible_request,
 )
 from researchdesk.web.jobs import brief_options
-from researchdesk.web.routes_member import is_overdue
+from researchdesk.web.notices import tell
+from researchdesk.web.routes_member import FORMAT_NAMES, MEMBER_FORMATS, is_overdue
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
@@ -149,7 +155,11 @@ async def plan_save(
         else before
     )
     plan = ResearchPlan(
-        str(form.get("topic") or "").strip(), str(form.get("domain") or "").strip(), facets, keywords, subjects
+        str(form.get("topic") or "").strip(),
+        str(form.get("domain") or "").strip(),
+        facets,
+        keywords,
+        subjects,
     )
     if subjects != before:
         plan = with_subjects(plan, subjects)  # the queries follow the subjects staff named
@@ -200,25 +210,69 @@ def evidence_page(
     request_id: RowId,
     request: Request,
     status: str = "",
+    role: str = "",
+    source: str = "",
+    facet: str = "",
+    page: int = Query(1, ge=1, le=MAX_ID),
     user: User = Depends(staff),
     desk: Desk = Depends(get_desk),
 ) -> Response:
+    """The review page: filters, progress, a page of cards, bulk decisions and undo."""
     req = visible_request(desk, user, request_id)
-    items = desk.store.evidence_for(request_id, status=status or None)
-    titles = desk.store.document_titles({e.document_id for e in items})
+    chosen = review.filters_of(status, role, source, facet)
+    everything = desk.store.evidence_for(request_id)
+    titles = desk.store.document_titles({e.document_id for e in everything})
+    shown = [e for e in everything if chosen.keeps(e)]
+    pages = max(1, -(-len(shown) // review.PAGE_SIZE))
+    on_page = shown[(page - 1) * review.PAGE_SIZE : page * review.PAGE_SIZE]
+    passages = desk.store.passages_by_id([e.passage_id for e in on_page])
     cards = [
-        {"e": e, "title": titles.get(e.document_id, "(removed)"), "ctx": _in_context(desk, e)} for e in items
+        {
+            "e": e,
+            "title": titles.get(e.document_id, "(removed)"),
+            "ctx": _in_context(desk, e),
+            "why": review.plain_why(e),
+            "where": review.where_from(passages.get(e.passage_id)),
+        }
+        for e in on_page
     ]
     return render_page(
         request,
         "evidence.html",
         req=req,
         cards=cards,
-        status=status,
+        filters=chosen,
+        choices=review.choices(everything, titles),
+        progress=review.progress(everything),
+        shown_progress=review.progress(shown),
+        shown_total=len(shown),
+        page=page,
+        pages=pages,
         roles=ROLES,
-        statuses=[s.value for s in ReviewStatus],
         codes=_codes(desk),
+        can_undo=bool(review.last_decision(desk, request_id, user.label)),
     )
+
+
+def _decided(
+    request: Request, desk: Desk, request_id: int, changed: list[Evidence], target: str, who: str
+) -> Response:
+    """Answer a decision: JSON for the page's script (no page load), else back to the card on its page."""
+    if wants_json(request):
+        return JSONResponse(
+            {
+                "changed": [review.card_state(e) for e in changed],
+                "progress": review.progress(desk.store.evidence_for(request_id)),
+                "can_undo": bool(review.last_decision(desk, request_id, who)),
+            }
+        )
+    anchor = f"#ev-{changed[0].id}" if changed else ""
+    return back(f"{target}{anchor}")
+
+
+def _review_page(back_to: str, request_id: int) -> str:
+    own = f"/requests/{request_id}/evidence"
+    return back_to if back_to == own or back_to.startswith(own + "?") else own
 
 
 @router.post("/evidence/{evidence_id}/{action}")
@@ -235,12 +289,12 @@ def evidence_action(
 ) -> Response:
     e = desk.store.evidence(evidence_id)
     if action == "accept":
-        accept(desk, evidence_id, user.label)
+        changed = accept(desk, evidence_id, user.label)
     elif action == "reject":
-        reject(desk, evidence_id, user.label)
+        changed = reject(desk, evidence_id, user.label)
     elif action == "relabel":
         code_list = [c.strip() for c in codes.replace("\n", ";").split(";") if c.strip()]
-        relabel(
+        changed = relabel(
             desk,
             evidence_id,
             user.label,
@@ -251,25 +305,85 @@ def evidence_action(
     else:
         raise InputError(f"Unknown evidence action {action!r}.", "Use accept, reject or relabel.")
     context(request).jobs.submit_once(desk, "learn", {}, user.label)  # the desk model learns from it
-    target = (
-        back_to
-        if back_to.startswith(f"/requests/{e.request_id}/evidence")
-        else f"/requests/{e.request_id}/evidence"
-    )
-    return back(f"{target}#ev-{evidence_id}")
+    assert e.request_id is not None
+    return _decided(request, desk, e.request_id, [changed], _review_page(back_to, e.request_id), user.label)
+
+
+@router.post("/requests/{request_id}/evidence/bulk")
+async def evidence_bulk(
+    request_id: RowId, request: Request, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+) -> Response:
+    """Accept or reject every ticked quote at once."""
+    visible_request(desk, user, request_id)
+    form = await request.form()
+    raw = [str(v) for v in form.getlist("ids")]
+    bad = [v for v in raw if not v.isdigit() or int(v) > MAX_ID]
+    if bad:
+        raise InputError(
+            f"{', '.join(map(repr, bad))} is not an evidence number.", "Tick quotes on the page."
+        )
+    action = str(form.get("bulk") or "")
+    changed = review.decide_many(desk, request_id, [int(v) for v in raw], action, user.label)
+    context(request).jobs.submit_once(desk, "learn", {}, user.label)
+    target = _review_page(str(form.get("back_to") or ""), request_id)
+    return _decided(request, desk, request_id, changed, target, user.label)
+
+
+@router.post("/requests/{request_id}/evidence/undo")
+def evidence_undo(
+    request_id: RowId,
+    request: Request,
+    back_to: str = Form(""),
+    user: User = Depends(staff),
+    desk: Desk = Depends(get_desk),
+) -> Response:
+    """Undo the signed-in reviewer's latest decision on this request (a bulk decision as a whole)."""
+    visible_request(desk, user, request_id)
+    changed = review.undo_last(desk, request_id, user.label)
+    context(request).jobs.submit_once(desk, "learn", {}, user.label)  # a withdrawn label is learnt too
+    return _decided(request, desk, request_id, changed, _review_page(back_to, request_id), user.label)
 
 
 # --- the brief ------------------------------------------------------------------------------------
 
 
+def cover_note_of(desk: Desk, req: dict[str, Any], latest: dict[str, Any] | None) -> str:
+    """Return the cover note staff last saved for a request, or a first draft of one."""
+    saved = [
+        e for e in desk.store.events(req["id"], subjects=("brief",)) if e["action"] == "cover note saved"
+    ]
+    if saved:
+        return str(saved[-1]["detail"].get("text", ""))
+    sources = len(latest["body"].get("sources", [])) if latest else 0
+    greeting = f"Dear {req['requester']}," if req.get("requester") else "Hello,"
+    return (
+        f"{greeting}\n\nThe research brief on your question is ready: it draws on {sources} "
+        f"source{'' if sources == 1 else 's'} from our library, each quoted word for word with its page or link. "
+        "If you would like us to look further, reply on the request's page; we are glad to help.\n\n"
+        f"{desk.settings.service_name}"
+    )
+
+
 @router.get("/requests/{request_id}/brief")
 def brief_page(
-    request_id: RowId, request: Request, user: User = Depends(staff), desk: Desk = Depends(get_desk)
+    request_id: RowId,
+    request: Request,
+    user: User = Depends(staff),
+    desk: Desk = Depends(get_desk),
 ) -> Response:
     req = visible_request(desk, user, request_id)
     versions = desk.store.brief_versions(request_id)
-    latest = versions[0] if versions else None
-    return render_page(request, "brief.html", req=req, latest=latest, versions=versions, formats=FORMATS)
+    latest = desk.store.latest_brief(request_id)  # with its body: the edit form shows its text
+    return render_page(
+        request,
+        "brief.html",
+        req=req,
+        latest=latest,
+        versions=versions,
+        formats=FORMATS,
+        cover_note=cover_note_of(desk, req, latest),
+        limits={k: limit_of(k) for k in ("summary", "next_steps", "cover_note")},
+    )
 
 
 @router.get("/requests/{request_id}/brief/v{version}/preview")
@@ -292,16 +406,33 @@ def brief_action(
     request_id: RowId,
     action: str,
     request: Request,
+    summary: str | None = Form(None),
+    next_steps: str | None = Form(None),
+    cover_note: str | None = Form(None),
     user: User = Depends(staff),
     desk: Desk = Depends(get_desk),
 ) -> Response:
-    desk.store.request(request_id)
+    req = desk.store.request(request_id)
     if action == "draft":
         draft(desk, request_id, who=user.label)
     elif action == "check":
         check(desk, request_id)
+    elif action == "edit":
+        paragraphs = [p for p in re.split(r"\n\s*\n", summary or "")] if summary is not None else None
+        steps = (next_steps or "").splitlines() if next_steps is not None else None
+        revise(desk, request_id, user.label, summary=paragraphs, next_steps=steps)
+    elif action == "cover-note":
+        _save_cover_note(desk, request_id, cover_note or "", user.label)
     elif action == "deliver":
+        note = (
+            cover_note
+            if cover_note is not None
+            else cover_note_of(desk, req, desk.store.latest_brief(request_id))
+        )
+        if cover_note is not None:
+            _save_cover_note(desk, request_id, note, user.label)
         deliver_once(desk, request_id, user.label)
+        _tell_delivery(request, desk, request_id, note, user.label)
     elif action == "render":
         versions = desk.store.brief_versions(request_id)
         if not versions:
@@ -310,8 +441,37 @@ def brief_action(
         job_id = context(request).jobs.submit(desk, "render", args, user.label)
         return back(f"/jobs/{job_id}")
     else:
-        raise InputError(f"Unknown brief action {action!r}.", "Use draft, check, deliver or render.")
+        raise InputError(
+            f"Unknown brief action {action!r}.", "Use draft, check, edit, cover-note, deliver or render."
+        )
     return back(f"/requests/{request_id}/brief")
+
+
+def _save_cover_note(desk: Desk, request_id: int, text: str, who: str) -> None:
+    note = text.strip()
+    if not note:
+        raise InputError("The cover note is empty.", "Write a few lines to the member, or keep the draft.")
+    check_length("cover_note", note)
+    desk.store.log_event(request_id, "brief", None, "cover note saved", {"text": note}, who)
+
+
+def _tell_delivery(request: Request, desk: Desk, request_id: int, note: str, who: str) -> None:
+    """Put the cover note in the thread and e-mail the member the note with the brief's links."""
+    version = desk.store.brief_versions(request_id)[0]["version"]
+    post(desk, request_id, note, who, by_staff=True, kind="cover note")
+    site = desk.settings.site_url.rstrip("/")
+    links = "\n".join(
+        f"  {FORMAT_NAMES[f]}: {site}/requests/{request_id}/brief/v{version}.{f}" for f in MEMBER_FORMATS
+    )
+    tell(
+        request,
+        desk,
+        request_id,
+        "delivery",
+        f"Your research brief for request {request_id} is ready",
+        f"{note}\n\nDownload the brief:\n{links}",
+        who,
+    )
 
 
 # --- jobs -----------------------------------------------------------------------------------------
