@@ -196,3 +196,31 @@ def test_undo_on_the_page_withdraws_the_review_label(scene: Scene) -> None:
     r = scene.staff.post(f"/requests/{scene.rid}/evidence/undo", data={"csrf": scene.csrf}, headers=JSON)
     assert r.json()["changed"][0]["id"] == eid and scene.status(eid) == "suggested"
     assert eid not in labelled()
+
+
+def test_undo_of_a_changed_mind_puts_the_earlier_label_back(scene: Scene) -> None:
+    eid = next(i for i in scene.evidence() if scene.status(i) == "suggested")
+
+    def decision() -> str | None:
+        with scene.web.desk() as desk:
+            found = [
+                str(lb.decision)
+                for lb in desk.store.review_labels()
+                if lb.evidence_id == eid and lb.reviewer == "staff@desk.example"
+            ]
+        return found[0] if found else None
+
+    scene.staff.post(f"/evidence/{eid}/accept", data={"csrf": scene.csrf}, headers=JSON)
+    scene.staff.post(f"/evidence/{eid}/reject", data={"csrf": scene.csrf}, headers=JSON)
+    assert decision() == "dropped"
+    scene.staff.post(f"/requests/{scene.rid}/evidence/undo", data={"csrf": scene.csrf}, headers=JSON)
+    assert scene.status(eid) == "accepted" and decision() == "kept"
+
+
+def test_plain_why_names_the_reviewed_quote_that_swayed_it() -> None:
+    from researchdesk.models import Evidence, Role
+
+    reason = "filed under Facilitators by this desk's reviews; no strong role cue; like quote #412 you filed under Facilitators"
+    why = review.plain_why(Evidence(1, 1, 0, 10, "x", Role.FACILITATOR, 0.8, reason))
+    assert "your earlier reviews filed quotes like it here" in why
+    assert "Your reviews: it is like quote #412 you filed under Facilitators." in why

@@ -76,6 +76,15 @@ def resolve(desk: Desk, evidence_id: int, reviewer: str, decision: Decision, rol
     return evidence
 
 
+def record_decision(desk: Desk, evidence: Evidence, reviewer: str) -> None:
+    """Label evidence as its review status stands (after an undo put an earlier decision back)."""
+    if evidence.status is ReviewStatus.SUGGESTED:
+        desk.store.withdraw_review_label(evidence.id, reviewer)
+        return
+    kept = evidence.status in (ReviewStatus.ACCEPTED, ReviewStatus.EDITED)
+    _label(desk, evidence, reviewer, Decision.KEPT if kept else Decision.DROPPED)
+
+
 def request_subject(desk: Desk, request_id: int | None) -> str:
     """Return the subjects of a request's plan as one line (what a label was decided against)."""
     if request_id is None:

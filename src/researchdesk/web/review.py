@@ -11,7 +11,7 @@ from typing import Any
 
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError, UnknownChoice, WorkflowError
-from researchdesk.evidence.review import ROLES, accept, reject, undo
+from researchdesk.evidence.review import ROLES, accept, record_decision, reject, undo
 from researchdesk.models import Evidence, Passage, ReviewStatus
 
 # Cards per page: a screen or two of decisions, so a page loads fast and nothing scrolls for ever.
@@ -19,6 +19,8 @@ PAGE_SIZE = 25
 DECISIONS = ("accepted", "rejected", "relabelled")
 BULK_ACTIONS = {"accept": accept, "reject": reject}
 # Fields a decision changes; undo puts their old values back.
+# The desk model names the reviewed quote a suggestion is like ("like quote #412 you filed under ...").
+LEARNED = re.compile(r"(like (?:quote #\d+|imported label \d+) you (?:filed under [A-Za-z]+|dropped|kept as [a-z ]+))")
 DECIDED_FIELDS = ("status", "reviewer", "reviewed_at", "role", "codes", "label")
 UNDONE = "undone"
 CUE = re.compile(r"\b([a-z][a-z ]*?): '([^']+)'")
@@ -127,9 +129,14 @@ def plain_why(e: Evidence) -> str:
         reasons.append(f"its wording reads as {named} to the sentence model (no single telling word)")
     if "names both roles" in e.reason:
         reasons.append("it names both barriers and facilitators, so it is read as background")
+    if "by this desk's reviews" in e.reason:
+        reasons.insert(0, "your earlier reviews filed quotes like it here")
     if not reasons:
         reasons.append("no word in it points to a barrier or a facilitator")
     sentence = f"Suggested as {named}: " + "; ".join(reasons) + "."
+    taught = LEARNED.search(e.reason)
+    if taught:
+        sentence += f" Your reviews: it is {taught.group(1)}."
     matched = MATCHES.search(e.reason)
     if matched:
         sentence += (
@@ -217,7 +224,9 @@ def undo_last(desk: Desk, request_id: int, who: str) -> list[Evidence]:
                 desk.store.update_evidence(eid, old, who, "restored")
             restored.append(desk.store.evidence(eid))
             continue
-        restored.append(desk.store.update_evidence(eid, old, who, UNDONE))
+        back = desk.store.update_evidence(eid, old, who, UNDONE)
+        record_decision(desk, back, who)  # the label follows the decision put back
+        restored.append(back)
     return restored
 
 
