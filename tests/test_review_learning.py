@@ -36,8 +36,11 @@ NEW = "Our council is weighing a tobacco retailer license. What helped other pla
 @pytest.fixture
 def own_desk(indexed_desk: Desk, tmp_path: Path) -> Iterator[Desk]:
     home = tmp_path / "desk"
-    shutil.copytree(indexed_desk.home, home)
+    # The library and its index, without the decisions other tests made on the shared desk.
+    shutil.copytree(indexed_desk.home, home, ignore=shutil.ignore_patterns("model"))
     desk = open_desk(indexed_desk.settings.model_copy(update={"home": home}))
+    with desk.store.transaction() as conn:
+        conn.execute("DELETE FROM review_labels")
     add_member(desk, "Town of Example", "city")
     yield desk
     desk.close()
@@ -55,7 +58,7 @@ def _scan(desk: Desk, prompt: str) -> list[int]:
 def test_what_reviewers_decide_reorders_the_next_scan(own_desk: Desk) -> None:
     desk = own_desk
     # A reviewer who keeps what helps and drops the rest, over three requests.
-    reviewed = len(desk.store.review_labels())  # labels the session's sample desk already held
+    reviewed = 0
     for prompt in TAUGHT:
         for evidence_id in _scan(desk, prompt):
             ev = desk.store.evidence(evidence_id)
@@ -64,10 +67,9 @@ def test_what_reviewers_decide_reorders_the_next_scan(own_desk: Desk) -> None:
     assert reviewed >= 20
     taught = _scan(desk, NEW)
     scan = desk.store.events(desk.store.evidence(taught[0]).request_id or 0)[-1]
-    # One example per reviewed quote (a quote reviewed on the shared desk before counts once).
-    assert scan["detail"]["learned_from"] == len(training_examples(desk.store.review_labels()))
+    assert scan["detail"]["learned_from"] == len(training_examples(desk.store.review_labels())) == reviewed
     status = desk_model.status(desk)
-    assert status.state == "learned" and status.held_back["keep_auc"] > 0.6
+    assert status.state == "learned" and status.held_back.get("keep_auc", 0) > 0.6, status
     # The same request on the shipped model, for comparison.
     desk_model.reset(desk)
     shipped = _scan(desk, NEW)
