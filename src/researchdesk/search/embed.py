@@ -102,15 +102,9 @@ class MiniLMEmbedder:
         windows, owners = self._windows(tokenizer, unique)
         sums = np.zeros((len(unique), self.dim), dtype=np.float64)
         counts = np.zeros(len(unique), dtype=np.float64)
-        run = self._runner(len(unique))
-        for batch in self._batches(windows, batch_size):
-            width = len(windows[batch[0]])
-            ids = np.full((len(batch), width), tokenizer.pad_token_id, dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.int64)
-            for row, i in enumerate(batch):
-                ids[row, : len(windows[i])] = windows[i]
-                mask[row, : len(windows[i])] = 1
-            token_sums = run(ids, mask)
+        batches = list(self._batches(windows, batch_size))
+        padded = (_pad([windows[i] for i in batch], tokenizer.pad_token_id) for batch in batches)
+        for batch, token_sums in zip(batches, self._run(padded, len(unique)), strict=True):
             for row, i in enumerate(batch):
                 sums[owners[i]] += token_sums[row]
                 counts[owners[i]] += len(windows[i])
@@ -125,8 +119,8 @@ class MiniLMEmbedder:
     def _tokenizer(self) -> Any:
         return _load_transformer(self.model_dir)[0]
 
-    def _runner(self, texts: int) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
-        """Return a function giving each window's sum of token vectors (rows x 384) from ids and mask."""
+    def _run(self, batches: Iterator[tuple[np.ndarray, np.ndarray]], texts: int) -> Iterator[np.ndarray]:
+        """Yield each batch's sums of token vectors (rows x 384), from its padded ids and mask, in order."""
         import torch
 
         _tokenizer, model = _load_transformer(self.model_dir)
@@ -134,14 +128,11 @@ class MiniLMEmbedder:
         # (measured here: 51 ms with 1 thread, 313 ms with 2 on a loaded 2-CPU machine); batches use all.
         if "OMP_NUM_THREADS" not in os.environ:
             torch.set_num_threads(_threads(texts))
-
-        def run(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        for ids, mask in batches:
             t_ids, t_mask = torch.from_numpy(ids), torch.from_numpy(mask)
             with torch.inference_mode():
                 hidden = model(input_ids=t_ids, attention_mask=t_mask, token_type_ids=torch.zeros_like(t_ids))
-                return (hidden.last_hidden_state * t_mask.unsqueeze(-1)).sum(dim=1).numpy()
-
-        return run
+                yield (hidden.last_hidden_state * t_mask.unsqueeze(-1)).sum(dim=1).numpy()
 
     def _batches(self, windows: list[list[int]], batch_size: int) -> Iterator[list[int]]:
         """Yield batches of window numbers, longest windows first, each of about ``batch_tokens`` tokens."""
@@ -170,6 +161,17 @@ class MiniLMEmbedder:
 
 def _threads(texts: int) -> int:
     return 1 if texts <= 2 else _cpu_count()
+
+
+def _pad(windows: list[list[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the windows as one int64 array padded to the longest, and its attention mask."""
+    width = max(map(len, windows))
+    ids = np.full((len(windows), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(windows), width), dtype=np.int64)
+    for row, window in enumerate(windows):
+        ids[row, : len(window)] = window
+        mask[row, : len(window)] = 1
+    return ids, mask
 
 
 @lru_cache(maxsize=4)
@@ -204,6 +206,11 @@ class OnnxMiniLMEmbedder(MiniLMEmbedder):
     an index made by either serves both. The int8 model's vectors are close but not equal (0.997 mean
     cosine on the sample library, ``benchmarks/embed_speed.py``), so they are a space of their own.
     PyTorch is not imported, except once to export the model (``search/minilm_onnx.py``).
+
+    An int8 model runs one window at a time: ONNX Runtime scales the activations of a whole batch at
+    once, so in a batch a text's vector would depend on the texts beside it (by up to 0.016 per
+    coordinate, measured); alone, each window gets its own scale, a text always the same vector, and
+    nothing is padded. The windows run side by side, one thread each.
     """
 
     def __init__(self, variant: str = "int8") -> None:
@@ -217,6 +224,7 @@ class OnnxMiniLMEmbedder(MiniLMEmbedder):
         self.variant = variant
         if variant != "fp32":
             self.name = f"{MiniLMEmbedder.name}/onnx-{variant}"
+            self.batch_tokens = 1
         try:
             import onnxruntime  # noqa: F401
         except ImportError as exc:
@@ -228,12 +236,26 @@ class OnnxMiniLMEmbedder(MiniLMEmbedder):
     def _tokenizer(self) -> Any:
         return _load_tokenizer(self.model_dir)
 
-    def _runner(self, texts: int) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    def _run(self, batches: Iterator[tuple[np.ndarray, np.ndarray]], texts: int) -> Iterator[np.ndarray]:
+        from concurrent.futures import ThreadPoolExecutor
+
         from researchdesk.search import minilm_onnx
 
-        path = minilm_onnx.model_file(self.model_dir, self.variant)
-        session = minilm_onnx.session(str(path), _threads(texts))
-        return lambda ids, mask: minilm_onnx.token_sums(session, ids, mask)
+        session = minilm_onnx.session(str(minilm_onnx.model_file(self.model_dir, self.variant)), 1)
+        workers = _threads(texts)
+        if workers == 1:
+            yield from (minilm_onnx.token_sums(session, ids, mask) for ids, mask in batches)
+            return
+        # Small batches run best on one thread each, side by side (ONNX Runtime lets go of the GIL);
+        # at most a few batches wait ahead, so memory stays flat however many texts there are.
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            pending = []
+            for ids, mask in batches:
+                pending.append(pool.submit(minilm_onnx.token_sums, session, ids, mask))
+                if len(pending) > 4 * workers:
+                    yield pending.pop(0).result()
+            for future in pending:
+                yield future.result()
 
 
 # How a passage is read for its vector: its document's title and section heading path before its own
