@@ -44,7 +44,8 @@ class Settings(BaseSettings):
         ),
     )
     embed_batch_size: int = Field(
-        64, description="Most text windows encoded per batch when embedding (a batch also holds at most about 2,048 tokens)."
+        64,
+        description="Most text windows encoded per batch when embedding (a batch also holds at most about 2,048 tokens).",
     )
     expand_queries: bool = Field(True, description="Expand queries with the built-in thesaurus.")
     service_name: str = Field("Research Service", description="Name of the research service on briefs.")

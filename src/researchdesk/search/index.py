@@ -211,15 +211,13 @@ class SearchIndex:
         found: dict[int, np.ndarray] = dict(known_vectors)
         if self.vectors is not None and len(self.keys):
             wanted = np.isin(self.keys, keys)
-            for row in np.flatnonzero(wanted):
-                found.setdefault(int(self.keys[row]), self.vectors[row])
+            for hit in np.flatnonzero(wanted):
+                found.setdefault(int(self.keys[hit]), self.vectors[hit])
         todo: dict[int, str] = {}
         for p, key in zip(new, keys.tolist(), strict=True):
             if key not in found and key not in todo:
                 todo[key] = embedding_text(p)
-        fresh = encode_in_chunks(
-            self.embedder, list(todo.values()), batch_size=batch_size, progress=progress
-        )
+        fresh = encode_in_chunks(self.embedder, list(todo.values()), batch_size=batch_size, progress=progress)
         found.update(zip(todo, fresh, strict=True))
         if progress is not None and not todo:
             progress(len(new), len(new))
