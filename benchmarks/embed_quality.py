@@ -1,6 +1,7 @@
 """Retrieval quality of each way to run MiniLM, in one run: does a faster embedder find the same things?
 
 Usage:  python benchmarks/embed_quality.py [--embedders minilm,minilm-int8,minilm-int8-all] [--desk DIR]
+                                           [--parts med,synergy]
 
 For every embedder, the same indexes are built and searched as in ``benchmarks/retrieval.py`` (MED,
 1,033 abstracts, 30 queries: dev = odd ids, held-out test = even ids) and
@@ -12,7 +13,9 @@ feed-forward outputs too), for comparison with the shipped int8 recipe.
 
 ``--desk DIR`` (a desk built from the sample library) adds the member requests: the desk's passages
 embedded by each embedder, searched with the requests' subjects (graded nDCG@10 of documents ranked
-by their best passage, as in ``retrieval_titled.py --desk``).
+by their best passage, as in ``retrieval_titled.py --desk``). Repeated, ``--desk`` names copies of the
+same desk whose indexes were embedded by other embedders: each embedder searches the one holding its
+vectors instead of embedding the passages again.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np
 
 from _med import load_med, shared_data
+from researchdesk.errors import DeskError
 from researchdesk.search.embed import Embedder, OnnxMiniLMEmbedder, get_embedder
 from researchdesk.search.index import SearchIndex
 from retrieval import desk_run, ndcg_at
@@ -75,14 +79,27 @@ def synergy_scores(embedder: Embedder, names: list[str]) -> tuple[dict[str, floa
     return out, np.vstack(vectors)
 
 
-def request_scores(embedder: Embedder, desk_dir: Path) -> tuple[dict[str, float], np.ndarray]:
-    """Return graded nDCG@10 of the member requests over the sample desk's passages, and the vectors."""
+def request_scores(embedder: Embedder, desks: list[Path]) -> tuple[dict[str, float], np.ndarray]:
+    """Return graded nDCG@10 of the member requests over the sample desk's passages, and the vectors.
+
+    The first of ``desks`` whose saved index holds this embedder's vectors is searched as it is;
+    otherwise the first desk's passages are embedded here.
+    """
     from researchdesk.desk import open_desk
     from researchdesk.requests.subject import derive_subjects
     from researchdesk.settings import Settings
 
-    desk = open_desk(Settings(home=desk_dir, embedder="none"))
-    index = SearchIndex.build(desk.store.iter_indexed_passages(), embedder)
+    for desk_dir in desks:
+        try:
+            index = SearchIndex.load(desk_dir / "index", embedder)
+        except DeskError:
+            continue
+        desk = open_desk(Settings(home=desk_dir, embedder="none"))
+        break
+    else:
+        desk = open_desk(Settings(home=desks[0], embedder="none"))
+        index = SearchIndex.build(desk.store.iter_indexed_passages(), embedder)
+    order = np.argsort(index.table.passage_id)  # rows in passage order, whichever desk they come from
     files = {d.id: d.file_name for d in desk.store.documents() if str(d.meta.source_type) != "our product"}
     sets = {
         "dev requests": shared_data() / "requests" / "dev-requests.json",
@@ -100,7 +117,7 @@ def request_scores(embedder: Embedder, desk_dir: Path) -> tuple[dict[str, float]
                 values.append(_graded([files[h.document_id] for h in hits if h.document_id in files], gains))
             out[f"{label} {mode}"] = float(np.mean(values))
     assert index.vectors is not None
-    return out, index.vectors
+    return out, index.vectors[order]
 
 
 def main() -> None:
@@ -113,6 +130,7 @@ def main() -> None:
     parser.add_argument(
         "--desk", type=Path, help="a desk built from the sample library: adds the member requests"
     )
+    parser.add_argument("--parts", default="med,synergy", help="'med', 'synergy', both (default) or ''")
     args = parser.parse_args()
     names = [n for n in args.embedders.split(",") if n]
     sets = sorted(p.name.removesuffix(".review.json") for p in SYNERGY.glob("*.review.json"))
@@ -121,7 +139,11 @@ def main() -> None:
     for name in names:
         embedder = make_embedder(name)
         started = time.perf_counter()
-        parts = [("MED", med_scores(embedder)), ("SYNERGY", synergy_scores(embedder, sets))]
+        parts = []
+        if "med" in args.parts:
+            parts.append(("MED", med_scores(embedder)))
+        if "synergy" in args.parts:
+            parts.append(("SYNERGY", synergy_scores(embedder, sets)))
         if args.desk:
             parts.append(("requests", request_scores(embedder, args.desk)))
         table[name] = {k: v for _label, (scores, _vecs) in parts for k, v in scores.items()}
