@@ -13,7 +13,9 @@ per matrix), activations per tensor at run time, on the weight matrices of every
 feed-forward output (``output.dense``), whose input (the GELU activations, 1,536 wide, with rare
 large values) loses most from one scale per tensor. Measured on 300 passages of the sample library:
 quantizing every weight matrix gave 0.9937 mean cosine to the fp32 vectors; leaving the feed-forward
-output in fp32 gives 0.9970, for about a fifth of the speed gained.
+output in fp32 gives 0.9970, for about a third more CPU time than int8 everywhere (single-thread
+trials). Even so, int8 loses some retrieval quality (``benchmarks/embed_quality.py``), so it is a
+setting, not the default.
 """
 
 from __future__ import annotations
