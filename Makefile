@@ -35,6 +35,8 @@ test: lint browser
 bench: $(BIN)/researchdesk build/static-minilm
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/retrieval.py --resample
+	$(BIN)/python benchmarks/embed_speed.py
+	$(BIN)/python benchmarks/embed_quality.py
 	$(BIN)/python benchmarks/static_embeddings.py --model build/static-minilm
 	$(BIN)/python benchmarks/search_speed.py
 	$(BIN)/python benchmarks/evidence.py

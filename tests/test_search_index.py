@@ -339,6 +339,7 @@ def test_save_and_load_round_trip_in_plain_files(
     names = sorted(p.name for p in (tmp_path / "index").iterdir())
     assert names == [
         "documents.json",
+        "embedding_keys.npy",
         "embeddings.npy",
         "lexical_counts.npz",
         "lexical_terms.json",

@@ -36,10 +36,18 @@ class Settings(BaseSettings):
         2048, description="Memory one file's reader may use (the reader runs in its own process)."
     )
     embedder: str = Field(
-        "minilm",
-        description="Sentence-embedding model for semantic search: 'minilm' (all-MiniLM-L6-v2) or 'none'.",
+        "minilm-onnx",
+        description=(
+            "Sentence-embedding model for semantic search, all-MiniLM-L6-v2 run one of three ways: "
+            "'minilm-onnx' (ONNX Runtime, fp32; the default: the same vectors as 'minilm', faster), "
+            "'minilm' (PyTorch, fp32), 'minilm-int8' (ONNX Runtime, int8 weights: faster still, "
+            "slightly lower retrieval quality, see the README); or 'none' (lexical only)."
+        ),
     )
-    embed_batch_size: int = Field(64, description="Passages encoded per batch when embedding.")
+    embed_batch_size: int = Field(
+        64,
+        description="Most text windows encoded per batch when embedding (a batch also holds at most about 2,048 tokens).",
+    )
     expand_queries: bool = Field(True, description="Expand queries with the built-in thesaurus.")
     service_name: str = Field("Research Service", description="Name of the research service on briefs.")
     service_paragraph: str = Field(

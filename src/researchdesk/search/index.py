@@ -1,16 +1,19 @@
 """The search index: passages, their BM25 term counts and embeddings, kept in memory and in plain files.
 
 An index directory holds ``meta.json``, ``passages.npy`` / ``passages_text.bin`` /
-``passages_text_offsets.npy`` / ``passages.json`` / ``documents.json`` (the passages), ``lexical_terms.json`` / ``lexical_counts.npz`` (term counts) and ``embeddings.npy``
-(unit vectors, one row per passage, absent when the embedder is "none"). No pickles anywhere.
+``passages_text_offsets.npy`` / ``passages.json`` / ``documents.json`` (the passages), ``lexical_terms.json`` / ``lexical_counts.npz`` (term counts), ``embeddings.npy``
+(unit vectors, one row per passage, absent when the embedder is "none") and ``embedding_keys.npy``
+(a 64-bit hash of the text each vector was made from, so that no text is embedded twice). No pickles
+anywhere.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +77,15 @@ def embedding_text(passage: IndexedPassage) -> str:
     return f"{head}. {passage.text}" if head else passage.text
 
 
+def embedding_key(text: str) -> int:
+    """Return a 64-bit hash of a text that is embedded: equal texts, equal keys (and vectors)."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def _keys_of(texts: Iterable[str]) -> np.ndarray:
+    return np.fromiter((embedding_key(t) for t in texts), dtype=np.uint64)
+
+
 class SearchIndex:
     """Hybrid (BM25 + embedding) search over passages, updatable in place and saved as plain files."""
 
@@ -96,6 +108,7 @@ class SearchIndex:
         )
         self._titles = LexicalIndex()
         self._title_row = np.zeros(0, dtype=np.int64)  # passage row -> row of its document's title
+        self.keys = np.zeros(0, dtype=np.uint64)  # passage row -> embedding_key of its embedding_text
         self.rrf_k = rrf_k
         self.lexical_weight = lexical_weight
         self.semantic_weight = semantic_weight
@@ -145,11 +158,15 @@ class SearchIndex:
         passages: Iterable[IndexedPassage],
         progress: Progress | None = None,
         batch_size: int = 64,
+        known_vectors: Mapping[int, np.ndarray] | None = None,
     ) -> int:
         """Append passages not yet in the index and return how many were added.
 
         Passages whose id is already indexed are skipped, so adding is idempotent. Only the new
-        passages are tokenized and embedded; BM25 weights are re-derived from stored counts.
+        passages are tokenized and embedded; BM25 weights are re-derived from stored counts. No text
+        is embedded twice: a passage whose embedded text (``embedding_text``) is already in the index,
+        appears twice among the new ones, or is in ``known_vectors`` (by ``embedding_key``; e.g. the
+        old passages of a document read again) takes that vector.
         """
         known = set(self.table.passage_id.tolist())
         new: list[IndexedPassage] = []
@@ -162,11 +179,10 @@ class SearchIndex:
             if progress is not None:
                 progress(0, 0)
             return 0
+        keys = _keys_of(embedding_text(p) for p in new)
         vectors = None
         if self.embedder is not None:
-            vectors = encode_in_chunks(
-                self.embedder, [embedding_text(p) for p in new], batch_size=batch_size, progress=progress
-            )
+            vectors = self._vectors_for(new, keys, batch_size, progress, known_vectors or {})
         elif self.vectors is not None:
             # Vectors from an embedder that is no longer configured cannot cover the new passages.
             self.vectors = None
@@ -174,12 +190,49 @@ class SearchIndex:
         # A passage is indexed under its text and its section heading; titles are a field of their own.
         self.lexical.append([tokenize(p.text) + tokenize(p.section) for p in new])
         self.table.append(new)
+        self.keys = np.concatenate([self.keys, keys])
         self._derive_titles()
         if vectors is not None and self.vectors is not None:
             self.vectors = append_rows(self.vectors, vectors)
         if progress is not None and self.embedder is None:
             progress(total, total)
         return total
+
+    def _vectors_for(
+        self,
+        new: list[IndexedPassage],
+        keys: np.ndarray,
+        batch_size: int,
+        progress: Progress | None,
+        known_vectors: Mapping[int, np.ndarray],
+    ) -> np.ndarray:
+        """Return the vectors of ``new`` passages, embedding only the texts with no vector yet."""
+        assert self.embedder is not None
+        found: dict[int, np.ndarray] = dict(known_vectors)
+        if self.vectors is not None and len(self.keys):
+            wanted = np.isin(self.keys, keys)
+            for hit in np.flatnonzero(wanted):
+                found.setdefault(int(self.keys[hit]), self.vectors[hit])
+        todo: dict[int, str] = {}
+        for p, key in zip(new, keys.tolist(), strict=True):
+            if key not in found and key not in todo:
+                todo[key] = embedding_text(p)
+        fresh = encode_in_chunks(self.embedder, list(todo.values()), batch_size=batch_size, progress=progress)
+        found.update(zip(todo, fresh, strict=True))
+        if progress is not None and not todo:
+            progress(len(new), len(new))
+        out = np.empty((len(new), self.embedder.dim), dtype=np.float32)
+        for row, key in enumerate(keys.tolist()):
+            out[row] = found[key]
+        return out
+
+    def vectors_of(self, document_ids: Iterable[int]) -> dict[int, np.ndarray]:
+        """Return the vectors of the given documents' passages by ``embedding_key`` (for ``add``)."""
+        if self.vectors is None or not self.semantic_ready:
+            return {}
+        ids = np.fromiter((int(d) for d in document_ids), dtype=np.int64)
+        rows = np.flatnonzero(np.isin(self.table.document_id, ids))
+        return {int(self.keys[r]): self.vectors[r].copy() for r in rows}
 
     def remove_documents(self, document_ids: Iterable[int]) -> int:
         """Remove every passage of the given documents and return how many passages went."""
@@ -192,6 +245,7 @@ class SearchIndex:
             keep = ~drop
             self.table.keep(keep)
             self.lexical.keep(keep)
+            self.keys = self.keys[keep]
             self._derive_titles()
             if self.vectors is not None:
                 self.vectors = np.ascontiguousarray(self.vectors[keep])
@@ -228,6 +282,7 @@ class SearchIndex:
         tmp.mkdir()
         self.table.save(tmp)
         self.lexical.save(tmp)
+        np.save(tmp / "embedding_keys.npy", self.keys, allow_pickle=False)
         if self.vectors is not None:
             np.save(tmp / "embeddings.npy", self.vectors, allow_pickle=False)
         meta = {
@@ -284,11 +339,17 @@ class SearchIndex:
                 if saved_embedder and vectors_path.exists()
                 else None
             )
+            keys_path = directory / "embedding_keys.npy"
+            index.keys = (
+                np.load(keys_path, allow_pickle=False).astype(np.uint64, copy=False)
+                if keys_path.exists()  # an index saved before keys were kept: made from its passages
+                else _keys_of(embedding_text(index.table.passage(r)) for r in range(len(index.table)))
+            )
         except (OSError, ValueError, KeyError) as exc:
             raise DeskError(f"The search index in {directory} is damaged: {exc}.", "Rebuild it.") from exc
         index.embedder_name = saved_embedder if index.vectors is not None else ""
         index._derive_titles()
-        rows = {len(index.table), len(index.lexical)}
+        rows = {len(index.table), len(index.lexical), len(index.keys)}
         if index.vectors is not None:
             rows.add(index.vectors.shape[0])
         if len(rows) != 1:

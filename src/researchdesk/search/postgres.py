@@ -17,7 +17,7 @@ documents).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -267,7 +267,11 @@ class PostgresIndex(SearchIndex):
         return self._ready
 
     def add(
-        self, passages: Iterable[IndexedPassage], progress: Progress | None = None, batch_size: int = 64
+        self,
+        passages: Iterable[IndexedPassage],
+        progress: Progress | None = None,
+        batch_size: int = 64,
+        known_vectors: Mapping[int, np.ndarray] | None = None,
     ) -> int:
         raise NotImplementedError("The server store's index follows the store: call sync_index.")
 
