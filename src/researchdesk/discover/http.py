@@ -151,7 +151,12 @@ class PoliteClient:
                 f"{service} answered HTTP {answer.status} to {answer.url}.",
                 "Check the query; try again later if the service is having trouble.",
             )
-        return answer.json()
+        try:
+            return answer.json()
+        except BadResponse:
+            # A truncated or garbled answer is never kept: the next try asks the service again.
+            self._cache_path(service, _cache_key(_with_params(url, params or {}))).unlink(missing_ok=True)
+            raise
 
     # --- the network ------------------------------------------------------------------------------
 
