@@ -42,8 +42,9 @@ def search(client: PoliteClient, query: str, limit: int = 25) -> list[Candidate]
             if cand is not None:
                 cand.ranks[SERVICE] = len(found) + 1
                 found.append(cand)
-        count = int((data.get("meta") or {}).get("count") or 0)
-        if not results or page * per_page >= count:
+        meta = data.get("meta") or {}
+        count = int(meta.get("count") or 0)
+        if not results or page * int(meta.get("per_page") or per_page) >= count:
             break
         page += 1
     return found
