@@ -8,7 +8,7 @@ OUT ?= out
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test lint bench fuzz clean browser
+.PHONY: demo test lint bench fuzz clean browser ocr
 
 $(BIN)/researchdesk: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,13 @@ browser:
 	@test -x $(CHROMIUM) || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
 
-test: lint browser
+# Scanned pages are read by Debian's Tesseract OCR; install it once when it is missing (root or sudo).
+TESSERACT ?= /usr/bin/tesseract
+ocr:
+	@test -x $(TESSERACT) || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq tesseract-ocr tesseract-ocr-eng; }
+
+test: lint browser ocr
 	$(BIN)/python -m pytest -q
 
 bench: $(BIN)/researchdesk build/static-minilm
