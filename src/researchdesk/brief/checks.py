@@ -291,7 +291,7 @@ def _check_retractions(desk: Desk, brief: Brief, report: CheckReport) -> None:
         report.errors.append(
             f"“{source.title[:60]}” (document {source.document_id}) is flagged as retracted or withdrawn ({said}); "
             "its quotes cannot be delivered. Remove them, or record why they stand with "
-            f"`researchdesk discover allow-retracted {source.document_id} --reason \"...\"`."
+            f'`researchdesk retractions allow {source.document_id} --reason "..."`.'
         )
 
 
