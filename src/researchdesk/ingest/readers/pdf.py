@@ -15,10 +15,12 @@ from __future__ import annotations
 import ctypes
 import io
 import itertools
+import os
 import re
 import statistics
 import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -560,23 +562,33 @@ def _ocr_blank_pages(
             "Install it (`make ocr`, or `apt-get install tesseract-ocr`) and ingest the file again.",
         )
     scale = ocr.DPI / 72
+    with _PDFIUM_LOCK:
+        document = pdfium.PdfDocument(data)
+
+    def read_page(index: int) -> tuple[int, float, ocr.OcrPage]:
+        with _PDFIUM_LOCK:  # PDFium is not thread-safe: one page is rendered at a time
+            page = document[index]
+            try:
+                height = page.get_height()
+                image = page.render(scale=scale, grayscale=True).to_pil()
+            finally:
+                page.close()
+        buffer = io.BytesIO()
+        image.save(buffer, format="PPM")  # uncompressed: Tesseract reads it at once, nothing to encode
+        return index, height, ocr.ocr_image(buffer.getvalue(), settings.ocr_language, path)
+
+    # Tesseract reads one page per core, each single-threaded (its own threads only contend on few cores);
+    # pages are rendered as they are needed, so a long scan never holds more than a few images.
+    workers = max(1, min(len(blank), os.cpu_count() or 1))
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            read = list(pool.map(read_page, blank))
+    finally:
+        with _PDFIUM_LOCK:
+            document.close()
     confidences: dict[str, float] = {}
     unreadable: list[int] = []
-    for index in blank:
-        with _PDFIUM_LOCK:
-            document = pdfium.PdfDocument(data)
-            try:
-                page = document[index]
-                try:
-                    height = page.get_height()
-                    image = page.render(scale=scale, grayscale=True).to_pil()
-                finally:
-                    page.close()
-            finally:
-                document.close()
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG")
-        result = ocr.ocr_image(buffer.getvalue(), settings.ocr_language, path)
+    for index, height, result in read:
         if result.confidence < ocr.MIN_PAGE_CONFIDENCE or not result.words:
             unreadable.append(index + 1)
             continue
