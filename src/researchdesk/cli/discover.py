@@ -63,7 +63,9 @@ def discover_command(
     finally:
         desk.close()
     if as_json:
-        print_json({**result.summary(), "candidates": result.candidates})
+        # The services' raw records stay in the desk (they become a document's original file), not on screen.
+        shown = [{k: v for k, v in vars(c).items() if k != "records"} for c in result.candidates]
+        print_json({**result.summary(), "candidates": shown})
         return
     for name, problem in result.errors.items():
         console_err.print(f"[yellow]{escape(name)}:[/] {escape(problem)}")

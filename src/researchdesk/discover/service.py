@@ -120,7 +120,9 @@ def save_candidates(desk: Desk, result: DiscoverResult) -> None:
     """Write the last discovery's candidates (numbered from 1) for ``bring_in`` to pick from."""
     path = candidates_path(desk)
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"query": result.query, "candidates": [asdict(c) for c in result.candidates]}
+    # Shallow on purpose: asdict would deep-copy every raw record (most of a discovery's time).
+    rows = [{**vars(c), "notices": [vars(n) for n in c.notices]} for c in result.candidates]
+    data = {"query": result.query, "candidates": rows}
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     tmp.replace(path)
