@@ -38,8 +38,10 @@ ocr:
 test: lint browser ocr
 	$(BIN)/python -m pytest -q
 
-bench: $(BIN)/researchdesk build/static-minilm
+bench: $(BIN)/researchdesk build/static-minilm ocr
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/ocr.py
+	$(BIN)/python benchmarks/discover.py
 	$(BIN)/python benchmarks/retrieval.py --resample
 	$(BIN)/python benchmarks/static_embeddings.py --model build/static-minilm
 	$(BIN)/python benchmarks/search_speed.py

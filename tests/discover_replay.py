@@ -25,7 +25,9 @@ def recorded(name: str) -> dict[str, Any]:
 
 def response(fixture: dict[str, Any], body: str | None = None) -> httpx.Response:
     headers = {"content-type": fixture.get("content_type") or "application/json"}
-    return httpx.Response(fixture["status"], headers=headers, content=(fixture["body"] if body is None else body).encode())
+    return httpx.Response(
+        fixture["status"], headers=headers, content=(fixture["body"] if body is None else body).encode()
+    )
 
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -89,7 +91,11 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     def guarded(self: socket.socket, address: Any) -> Any:
         host = address[0] if isinstance(address, tuple) else str(address)
-        if isinstance(host, str) and not (host.startswith("127.") or host in ("::1", "localhost")) and self.family != socket.AF_UNIX:
+        if (
+            isinstance(host, str)
+            and not (host.startswith("127.") or host in ("::1", "localhost"))
+            and self.family != socket.AF_UNIX
+        ):
             pytest.fail(f"a test opened a network connection to {address}")
         return real(self, address)
 

@@ -9,12 +9,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from discover_replay import Replay, donners_search, no_network, recorded  # noqa: F401
 
+from discover_replay import Replay, donners_search, no_network, recorded  # noqa: F401
 from researchdesk.desk import Desk
 from researchdesk.discover import bring_in, discover, load_candidates
 from researchdesk.discover.candidates import Candidate
 from researchdesk.discover.http import PoliteClient
+from researchdesk.discover.service import lookup_doi
+from researchdesk.errors import InputError
 from researchdesk.ingest.pipeline import ingest_file
 
 pytestmark = pytest.mark.usefixtures("no_network")
@@ -33,7 +35,9 @@ def _record_file(tmp_path: Path, title: str, doi: str) -> Path:
     return path
 
 
-def test_a_subject_the_library_lacks_gives_on_subject_candidates_deduplicated(desk: Desk, tmp_path: Path) -> None:
+def test_a_subject_the_library_lacks_gives_on_subject_candidates_deduplicated(
+    desk: Desk, tmp_path: Path
+) -> None:
     replay = Replay()
     replay.add("https://api.openalex.org/works", donners_search())
     held_title = "Factor VIII–Mimetic Function of Humanized Bispecific Antibody in Hemophilia A"
@@ -99,7 +103,9 @@ def _article_pdf(title: str) -> bytes:
         for i in range(12)
     )
     out = io.BytesIO()
-    HTML(string=f"<html><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>").write_pdf(out)
+    HTML(
+        string=f"<html><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>"
+    ).write_pdf(out)
     return out.getvalue()
 
 
@@ -142,7 +148,9 @@ def test_a_login_page_that_claims_open_access_is_refused_and_the_record_kept(des
         "<html><head><title>Sign in</title></head><body><form><input type='password' name='pw'>"
         "<p>Log in to continue reading.</p></form></body></html>"
     )
-    replay.add(url, lambda _r: httpx.Response(200, headers={"content-type": "text/html"}, content=login.encode()))
+    replay.add(
+        url, lambda _r: httpx.Response(200, headers={"content-type": "text/html"}, content=login.encode())
+    )
     with online(desk, replay) as http:
         outcome = bring_in(desk, _open_candidate(url), client=http)
     assert outcome.status == "added" and outcome.full_text == "refused"
@@ -152,11 +160,37 @@ def test_a_login_page_that_claims_open_access_is_refused_and_the_record_kept(des
 
 
 def test_a_batch_goes_on_past_a_bad_candidate(desk: Desk) -> None:
-    empty = Candidate(title="A work with nothing to quote at all", doi="10.9999/nothing", services=["crossref"])
+    empty = Candidate(
+        title="A work with nothing to quote at all", doi="10.9999/nothing", services=["crossref"]
+    )
     good = Candidate(
-        title="Something with an abstract to quote", abstract="It found things.", doi="10.9999/x", services=["crossref"]
+        title="Something with an abstract to quote",
+        abstract="It found things.",
+        doi="10.9999/x",
+        services=["crossref"],
     )
     outcomes = [bring_in(desk, c, client=PoliteClient(desk.settings)) for c in (empty, good)]
     assert [o.status for o in outcomes] == ["failed", "added"]
     assert "nothing to quote" in outcomes[0].reason and outcomes[0].hint
     assert desk.store.find_duplicate("", "10.9999/nothing", "") is None
+
+
+def test_a_doi_neither_service_knows_is_none_and_a_non_doi_is_refused(desk: Desk) -> None:
+    replay = Replay()
+    replay.add("https://api.crossref.org/works/10.1371/notarealdoi", recorded("crossref_work_not_found"))
+    replay.add(
+        "https://api.openalex.org/works/https://doi.org/10.1371/notarealdoi",
+        recorded("openalex_work_not_found"),
+    )
+    replay.add("https://api.crossref.org/works/10.1073/pnas.1414271111", recorded("crossref_work_by_doi"))
+    replay.add(
+        "https://api.openalex.org/works/https://doi.org/10.1073/pnas.1414271111",
+        recorded("openalex_work_by_doi"),
+    )
+    with online(desk, replay) as http:
+        assert lookup_doi(http, "doi:10.1371/notarealdoi") is None
+        known = lookup_doi(http, "https://doi.org/10.1073/pnas.1414271111")
+        with pytest.raises(InputError):
+            lookup_doi(http, "not a doi")
+    assert known is not None and known.services == ["crossref", "openalex"]
+    assert known.oa_status == "bronze" and known.flags() == ["corrected"]  # each service adds what it knows

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from discover_replay import Replay, no_network, recorded, response  # noqa: F401
 
+from discover_replay import Replay, no_network, recorded, response  # noqa: F401
 from researchdesk.discover.http import PoliteClient
 from researchdesk.errors import BadResponse, ExternalError, NetworkUnavailable
 from researchdesk.settings import Settings
@@ -55,7 +55,9 @@ def test_an_answer_is_cached_and_served_offline(tmp_path: Path) -> None:
     assert first["message"]["DOI"] == "10.1073/pnas.1414271111"
     assert "mailto:desk@example.org" in replay.requests[0].headers["user-agent"]
     offline = PoliteClient(Settings(home=tmp_path / "desk"), transport=Replay().transport)
-    again = offline.get_json("crossref", WORKS, {"mailto": "someone-else@example.org"})  # the address is not the key
+    again = offline.get_json(
+        "crossref", WORKS, {"mailto": "someone-else@example.org"}
+    )  # the address is not the key
     assert again == first
     assert offline.log[0].cached and offline.log[0].status == 200
 

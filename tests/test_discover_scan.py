@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from discover_replay import Replay, donners_search, no_network, recorded  # noqa: F401
 
 from conftest import SAMPLE_LIBRARY, make_desk
+from discover_replay import Replay, donners_search, no_network, recorded  # noqa: F401
 from researchdesk.brief.checks import check_brief
 from researchdesk.brief.service import check, draft
 from researchdesk.desk import Desk
@@ -36,7 +36,9 @@ def tobacco_desk(tmp_path: Path) -> tuple[Desk, int]:
 def prime(desk: Desk, subject: str, services: dict[str, dict]) -> None:  # type: ignore[type-arg]
     """Ask each service once, online through the replay, so the scan below answers from the cache."""
     replay = Replay()
-    replay.add("https://api.openalex.org/works", services.get("openalex") or recorded("openalex_works_title_search"))
+    replay.add(
+        "https://api.openalex.org/works", services.get("openalex") or recorded("openalex_works_title_search")
+    )
     replay.add(
         "https://www.ebi.ac.uk/europepmc/webservices/rest/search",
         services.get("europepmc") or recorded("europepmc_search_empty"),
@@ -71,7 +73,10 @@ def test_the_plan_step_runs_only_when_asked_and_logs_every_request(tmp_path: Pat
     assert [c["title"] for c in second.beyond] == [
         "PaperQA: Retrieval-Augmented Generative Agent for Scientific Research"
     ]
-    assert (second.passages, second.documents) == (first.passages, first.documents)  # the library scan is unchanged
+    assert (second.passages, second.documents) == (
+        first.passages,
+        first.documents,
+    )  # the library scan is unchanged
     log = (desk.settings.discover_dir / "log.jsonl").read_text().splitlines()
     assert any(json.loads(line)["context"] == "discover" and json.loads(line)["cached"] for line in log)
     desk.close()
@@ -85,7 +90,12 @@ def test_a_retracted_source_is_refused_until_staff_record_why(tmp_path: Path) ->
     assert report.ok, report.errors
     doc_id = brief.sources[0].document_id
     doc = desk.store.get_document(doc_id)
-    notice = {"kind": "retraction", "doi": "10.9999/notice", "date": "2024-05-01", "source": "crossref (publisher)"}
+    notice = {
+        "kind": "retraction",
+        "doi": "10.9999/notice",
+        "date": "2024-05-01",
+        "source": "crossref (publisher)",
+    }
     desk.store.update_document_extra(doc_id, {**doc.extra, "retracted": True, "notices": [notice]})
     refused = check_brief(desk, brief)
     assert not refused.ok
@@ -96,6 +106,8 @@ def test_a_retracted_source_is_refused_until_staff_record_why(tmp_path: Path) ->
     assert allowed.ok, allowed.errors
     assert any("quoted by decision of kim" in w for w in allowed.warnings)
     desk.close()
+    found = json.loads(run_cli(tmp_path / "desk", "search", "flavored tobacco", "--json").stdout)["hits"]
+    assert {h["document_id"] for h in found if h["retracted"]} == {doc_id}
 
 
 def run_cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from discover_replay import DONNERS, Replay, donners_pages, no_network, recorded, response  # noqa: F401
 
+from discover_replay import DONNERS, Replay, donners_pages, no_network, recorded, response  # noqa: F401
 from researchdesk.discover import crossref, europepmc, openalex
 from researchdesk.discover.http import PoliteClient
 from researchdesk.errors import BadResponse
@@ -39,8 +39,14 @@ def test_openalex_search_reads_title_venue_abstract_and_open_access(tmp_path: Pa
 
 def test_openalex_by_doi_and_an_unknown_doi(tmp_path: Path) -> None:
     replay = Replay()
-    replay.add("https://api.openalex.org/works/https://doi.org/10.1073/pnas.1414271111", recorded("openalex_work_by_doi"))
-    replay.add("https://api.openalex.org/works/https://doi.org/10.1046/j.1365-2699.2003.00795", recorded("openalex_work_not_found"))
+    replay.add(
+        "https://api.openalex.org/works/https://doi.org/10.1073/pnas.1414271111",
+        recorded("openalex_work_by_doi"),
+    )
+    replay.add(
+        "https://api.openalex.org/works/https://doi.org/10.1046/j.1365-2699.2003.00795",
+        recorded("openalex_work_not_found"),
+    )
     with online(tmp_path, replay) as http:
         c = openalex.by_doi(http, "10.1073/pnas.1414271111")
         assert openalex.by_doi(http, "10.1046/j.1365-2699.2003.00795") is None
@@ -61,7 +67,9 @@ def test_openalex_pages_are_followed_and_a_retraction_is_flagged() -> None:
 
 def test_openalex_answer_without_results_is_a_bad_response(tmp_path: Path) -> None:
     replay = Replay()
-    replay.add("https://api.openalex.org/works", lambda _r: httpx.Response(200, json={"error": "Invalid query"}))
+    replay.add(
+        "https://api.openalex.org/works", lambda _r: httpx.Response(200, json={"error": "Invalid query"})
+    )
     with online(tmp_path, replay) as http, pytest.raises(BadResponse):
         openalex.search(http, "x")
 
@@ -78,7 +86,9 @@ def test_crossref_query_and_by_doi_with_its_correction_notice(tmp_path: Path) ->
     assert replay.params(0)["query.bibliographic"] == "ecology" and replay.params(0)["cursor"] == "*"
     assert len(listed) == 2 and all(c.title and c.doi for c in listed)
     assert work is not None and work.venue == "Proceedings of the National Academy of Sciences"
-    assert [(n.kind, n.doi, n.date) for n in work.notices] == [("correction", "10.1073/pnas.1507001112", "2015-05-04")]
+    assert [(n.kind, n.doi, n.date) for n in work.notices] == [
+        ("correction", "10.1073/pnas.1507001112", "2015-05-04")
+    ]
     assert work.flags() == ["corrected"] and not work.refuses_quotes
 
 

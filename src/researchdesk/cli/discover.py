@@ -7,9 +7,8 @@ from rich.markup import escape
 
 from researchdesk.cli.common import app, console, console_err, desk_of, print_json, progress_bar, settings_of
 from researchdesk.desk import Desk, open_desk
-from researchdesk.discover import crossref, openalex
 from researchdesk.discover.bring import BringOutcome, bring_in
-from researchdesk.discover.candidates import Candidate, merge
+from researchdesk.discover.candidates import Candidate
 from researchdesk.discover.http import PoliteClient
 from researchdesk.discover.retractions import allow_retracted, check_library
 from researchdesk.discover.service import (
@@ -17,10 +16,10 @@ from researchdesk.discover.service import (
     SERVICES,
     discover,
     load_candidates,
+    lookup_doi,
     parse_services,
 )
 from researchdesk.errors import InputError
-from researchdesk.ingest.metadata import normalize_doi
 
 ONLINE_HELP = "Ask the services over the network for this command (default: cached answers only)."
 
@@ -144,7 +143,7 @@ def bring_command(
                 chosen.append(saved[n - 1])
         with PoliteClient(desk.settings) as http:
             for doi in dois:
-                cand = _by_doi(http, doi)
+                cand = lookup_doi(http, doi)
                 if cand is None:
                     outcomes.append(
                         BringOutcome(
@@ -178,17 +177,6 @@ def bring_command(
                     console.print(f"   {escape(line)}")
     if any(o.status == "failed" for o in outcomes):
         raise typer.Exit(1)
-
-
-def _by_doi(http: PoliteClient, doi: str) -> Candidate | None:
-    bare = normalize_doi(doi)
-    if not bare:
-        raise InputError(
-            f"{doi!r} is not a DOI.", "A DOI looks like 10.1234/abcd (with or without https://doi.org/)."
-        )
-    found = [c for c in (crossref.by_doi(http, bare), openalex.by_doi(http, bare)) if c is not None]
-    merged = merge([[c] for c in found])
-    return merged[0] if merged else None
 
 
 retractions_app = typer.Typer(

@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 
 from researchdesk.cli.common import app, console, console_err, desk_of, sync_index_with_progress
+from researchdesk.desk import Desk
 from researchdesk.errors import InputError, ResearchDeskError
 from researchdesk.models import SearchHit
 from researchdesk.search.filters import FILTER_KEYS, parse_filters
@@ -75,13 +76,23 @@ def search(
             return
         assert query is not None
         res = run(query)
+        flagged = _flagged(desk, res)
     if as_json:
-        print(json.dumps(res.to_dict(), ensure_ascii=False, indent=2))
+        data = res.to_dict()
+        for hit in data.get("hits", []):
+            hit["retracted"] = hit.get("document_id") in flagged
+        print(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    _print_results(res)
+    _print_results(res, flagged)
 
 
-def _print_results(res: SearchResults) -> None:
+def _flagged(desk: Desk, res: SearchResults) -> set[int]:
+    """Return the documents among the hits that are flagged as retracted or withdrawn."""
+    ids = {h.document_id for h in res.hits}
+    return {d for d in ids if desk.store.get_document(d).extra.get("retracted")}
+
+
+def _print_results(res: SearchResults, flagged: set[int] | None = None) -> None:
     if res.expanded_terms:
         console.print(f"[dim]Also searched for: {escape(', '.join(res.expanded_terms))}[/]")
     for note in res.notes:
@@ -90,13 +101,14 @@ def _print_results(res: SearchResults) -> None:
         console.print("No passage matches. Try other words, --mode semantic, or fewer filters.")
         return
     for hit in res.hits:
-        _print_hit(hit)
+        _print_hit(hit, hit.document_id in (flagged or set()))
 
 
-def _print_hit(hit: SearchHit) -> None:
+def _print_hit(hit: SearchHit, retracted: bool = False) -> None:
     where = f"p. {hit.page}" if hit.page else (hit.section.split(" › ")[-1] if hit.section else "")
+    flag = " [bold red]RETRACTED[/]" if retracted else ""
     console.print(
-        f"[bold]{hit.rank}.[/] [cyan]{hit.score:.3f}[/]  doc {hit.document_id}  [bold]{escape(hit.title[:90])}[/]"
+        f"[bold]{hit.rank}.[/] [cyan]{hit.score:.3f}[/]  doc {hit.document_id}{flag}  [bold]{escape(hit.title[:90])}[/]"
         f"  {hit.date}  [dim]{escape(hit.file_name)}  {escape(where)}[/]"
     )
     console.print(

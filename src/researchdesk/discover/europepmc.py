@@ -88,7 +88,7 @@ def work(record: dict[str, Any]) -> Candidate | None:
         url=f"https://europepmc.org/article/{record.get('source', 'MED')}/{record.get('id', '')}",
         is_oa=is_oa,
         oa_status="open access (Europe PMC)" if is_oa else "unknown",
-        oa_url=pdf or html or (f"https://europepmc.org/article/PMC/{pmcid}" if is_oa and pmcid else ""),
+        oa_url=pdf or html,  # only a link Europe PMC itself lists as open: its article pages need scripts
         pdf_url=pdf,
         license=str(record.get("license") or ""),
         services=[SERVICE],

@@ -21,6 +21,7 @@ from researchdesk.discover import crossref, europepmc, openalex
 from researchdesk.discover.candidates import Candidate, Notice, mark_library_duplicates, merge, rank
 from researchdesk.discover.http import Exchange, PoliteClient
 from researchdesk.errors import ExternalError, InputError, UnknownChoice
+from researchdesk.ingest.metadata import normalize_doi
 
 SearchFn = Callable[[PoliteClient, str, int], list[Candidate]]
 SERVICES: dict[str, SearchFn] = {
@@ -110,6 +111,18 @@ def discover(
         save_candidates(desk, result)
     log_exchanges(desk, query, result.exchanges, "discover")
     return result
+
+
+def lookup_doi(client: PoliteClient, doi: str) -> Candidate | None:
+    """Return the work a DOI names, from Crossref and OpenAlex merged, or None when neither knows it."""
+    bare = normalize_doi(doi)
+    if not bare:
+        raise InputError(
+            f"{doi!r} is not a DOI.", "A DOI looks like 10.1234/abcd (with or without https://doi.org/)."
+        )
+    found = [c for c in (crossref.by_doi(client, bare), openalex.by_doi(client, bare)) if c is not None]
+    merged = merge([[c] for c in found])
+    return merged[0] if merged else None
 
 
 def candidates_path(desk: Desk) -> Path:
