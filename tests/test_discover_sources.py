@@ -116,3 +116,17 @@ def test_europepmc_hit_and_no_match(tmp_path: Path) -> None:
     assert c.doi == "10.1038/s41597-019-0317-x" and c.ids == {"pmid": "31836719", "pmcid": "PMC6910996"}
     assert c.is_oa and c.venue == "Sci Data" and c.year == 2019
     assert c.title == "Engaging a community to enable disease-centric data sharing with the NF Data Portal"
+
+
+def test_the_package_public_face_is_sorted_typed_and_documented() -> None:
+    import inspect
+
+    import researchdesk.discover as package
+
+    order = sorted(package.__all__, key=lambda n: (0 if n.isupper() else 1 if n[0].isupper() else 2, n))
+    assert list(package.__all__) == order
+    for name in package.__all__:
+        obj = getattr(package, name)
+        assert obj.__doc__, name
+        if inspect.isfunction(obj):
+            assert inspect.signature(obj).return_annotation is not inspect.Signature.empty, name
