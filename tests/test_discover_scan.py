@@ -107,7 +107,7 @@ def test_a_retracted_source_is_refused_until_staff_record_why(tmp_path: Path) ->
     assert any("quoted by decision of kim" in w for w in allowed.warnings)
     desk.close()
     found = json.loads(run_cli(tmp_path / "desk", "search", "flavored tobacco", "--json").stdout)["hits"]
-    assert {h["document_id"] for h in found if h["retracted"]} == {doc_id}
+    assert {h["document_id"]: h["flag"] for h in found if h["flag"]} == {doc_id: "RETRACTED"}
 
 
 def run_cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:

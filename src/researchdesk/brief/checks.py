@@ -271,12 +271,12 @@ def _check_reuse(desk: Desk, brief: Brief, report: CheckReport, mine: set[int]) 
 
 
 def _check_retractions(desk: Desk, brief: Brief, report: CheckReport) -> None:
-    """A retracted or withdrawn source is not quoted unless staff have recorded why they still quote it."""
+    """A retracted, withdrawn or superseded source is not quoted unless staff have recorded why it stands."""
     for source in brief.sources:
         if not source.quotes or source.document_id not in desk.store.document_ids():
             continue
         extra = desk.store.get_document(source.document_id).extra
-        if not extra.get("retracted"):
+        if not (extra.get("retracted") or extra.get("superseded")):
             continue
         override = extra.get("retraction_override")
         listed = extra.get("notices")
@@ -289,7 +289,8 @@ def _check_retractions(desk: Desk, brief: Brief, report: CheckReport) -> None:
             )
             continue
         report.errors.append(
-            f"“{source.title[:60]}” (document {source.document_id}) is flagged as retracted or withdrawn ({said}); "
+            f"“{source.title[:60]}” (document {source.document_id}) is flagged as retracted, withdrawn or "
+            f"superseded ({said}); "
             "its quotes cannot be delivered. Remove them, or record why they stand with "
             f'`researchdesk retractions allow {source.document_id} --reason "..."`.'
         )

@@ -80,19 +80,25 @@ def search(
     if as_json:
         data = res.to_dict()
         for hit in data.get("hits", []):
-            hit["retracted"] = hit.get("document_id") in flagged
+            hit["flag"] = flagged.get(hit.get("document_id"), "")
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return
     _print_results(res, flagged)
 
 
-def _flagged(desk: Desk, res: SearchResults) -> set[int]:
-    """Return the documents among the hits that are flagged as retracted or withdrawn."""
-    ids = {h.document_id for h in res.hits}
-    return {d for d in ids if desk.store.get_document(d).extra.get("retracted")}
+def _flagged(desk: Desk, res: SearchResults) -> dict[int, str]:
+    """Return the documents among the hits flagged RETRACTED (or withdrawn) or SUPERSEDED, with the flag."""
+    flagged: dict[int, str] = {}
+    for d in {h.document_id for h in res.hits}:
+        extra = desk.store.get_document(d).extra
+        if extra.get("retracted"):
+            flagged[d] = "RETRACTED"
+        elif extra.get("superseded"):
+            flagged[d] = "SUPERSEDED"
+    return flagged
 
 
-def _print_results(res: SearchResults, flagged: set[int] | None = None) -> None:
+def _print_results(res: SearchResults, flagged: dict[int, str] | None = None) -> None:
     if res.expanded_terms:
         console.print(f"[dim]Also searched for: {escape(', '.join(res.expanded_terms))}[/]")
     for note in res.notes:
@@ -101,14 +107,14 @@ def _print_results(res: SearchResults, flagged: set[int] | None = None) -> None:
         console.print("No passage matches. Try other words, --mode semantic, or fewer filters.")
         return
     for hit in res.hits:
-        _print_hit(hit, hit.document_id in (flagged or set()))
+        _print_hit(hit, (flagged or {}).get(hit.document_id, ""))
 
 
-def _print_hit(hit: SearchHit, retracted: bool = False) -> None:
+def _print_hit(hit: SearchHit, flag: str = "") -> None:
     where = f"p. {hit.page}" if hit.page else (hit.section.split(" › ")[-1] if hit.section else "")
-    flag = " [bold red]RETRACTED[/]" if retracted else ""
+    shown = f" [bold red]{flag}[/]" if flag else ""
     console.print(
-        f"[bold]{hit.rank}.[/] [cyan]{hit.score:.3f}[/]  doc {hit.document_id}{flag}  [bold]{escape(hit.title[:90])}[/]"
+        f"[bold]{hit.rank}.[/] [cyan]{hit.score:.3f}[/]  doc {hit.document_id}{shown}  [bold]{escape(hit.title[:90])}[/]"
         f"  {hit.date}  [dim]{escape(hit.file_name)}  {escape(where)}[/]"
     )
     console.print(

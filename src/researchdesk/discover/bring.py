@@ -79,6 +79,7 @@ def discovery_extra(cand: Candidate) -> dict[str, Any]:
             "license": cand.license,
         },
         "retracted": cand.refuses_quotes,
+        "superseded": cand.superseded,
         "notices": [asdict(n) for n in cand.notices],
     }
 

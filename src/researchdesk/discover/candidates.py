@@ -13,8 +13,10 @@ from typing import Any
 from researchdesk.ingest.metadata import normalize_doi, normalize_title
 from researchdesk.search.tokenize import stem_parts
 
-# Notices that mean a work should not be quoted as it stands.
-RETRACTION_TYPES = frozenset({"retraction", "withdrawal", "removal", "expression_of_concern"})
+# Notices that mean a work should not be quoted as it stands (Crossref's update types, OpenAlex's flag).
+RETRACTION_TYPES = frozenset({"retraction", "partial_retraction", "withdrawal", "removal", "expression_of_concern"})
+# Notices that a newer version replaces the work: quote the newer one instead.
+SUPERSEDING_TYPES = frozenset({"new_version", "new_edition"})
 RRF_K = 10
 
 
@@ -30,6 +32,10 @@ class Notice:
     @property
     def refuses_quotes(self) -> bool:
         return self.kind in RETRACTION_TYPES
+
+    @property
+    def supersedes(self) -> bool:
+        return self.kind in SUPERSEDING_TYPES
 
 
 @dataclass
@@ -76,14 +82,18 @@ class Candidate:
     def refuses_quotes(self) -> bool:
         return self.retracted or any(n.refuses_quotes for n in self.notices)
 
+    @property
+    def superseded(self) -> bool:
+        return any(n.supersedes for n in self.notices)
+
     def flags(self) -> list[str]:
         """Return the warnings a person must see beside the candidate."""
         out = []
         if self.refuses_quotes:
             kinds = sorted({n.kind for n in self.notices if n.refuses_quotes} or {"retraction"})
             out.append("RETRACTED" if "retraction" in kinds else ", ".join(k.upper() for k in kinds))
-        if any(n.kind == "new_version" for n in self.notices):
-            out.append("superseded by a newer version")
+        if self.superseded:
+            out.append("SUPERSEDED")
         if any(n.kind == "correction" for n in self.notices):
             out.append("corrected")
         return out

@@ -24,7 +24,7 @@ _TYPES = {
     "monograph": "report",
 }
 # Crossref's update types, and the relation names that say a work was replaced.
-_NEW_VERSION_RELATIONS = ("is-replaced-by", "has-version", "is-version-of")
+_NEW_VERSION_RELATIONS = ("is-replaced-by",)
 
 
 def search(client: PoliteClient, query: str, limit: int = 25) -> list[Candidate]:
@@ -114,7 +114,7 @@ def notices(item: dict[str, Any]) -> list[Notice]:
                     f"crossref ({entry.get('source') or 'publisher'})",
                 )
             )
-    for name in _NEW_VERSION_RELATIONS[:1]:
+    for name in _NEW_VERSION_RELATIONS:
         for rel in (item.get("relation") or {}).get(name) or []:
             if isinstance(rel, dict):
                 out.append(

@@ -51,14 +51,16 @@ def check_library(
                 continue
             notices = {(n.kind, n.doi): n for c in found for n in c.notices}
             retracted = any(c.refuses_quotes for c in found)
+            superseded = any(c.superseded for c in found)
             extra = {
                 **doc.extra,
                 "retracted": retracted,
+                "superseded": superseded,
                 "notices": [asdict(n) for n in notices.values()],
                 "notices_checked": time.strftime("%Y-%m-%d", time.gmtime()),
             }
             desk.store.update_document_extra(doc.id, extra)
-            if retracted:
+            if retracted or superseded:
                 report.flagged.append(doc.id)
     finally:
         if client is None:
