@@ -167,7 +167,7 @@ def run_scan(
         if progress:
             progress("beyond the library")
         result.beyond = look_beyond(desk, request_id, result.run, plan.subjects)
-        result.queries += len(plan.subjects)
+        result.queries += len(plan.subjects) * len(BEYOND_SERVICES)
     picks.own_coding()
     picks.central_results()
     taught = learned(desk, index.embedder)
@@ -198,6 +198,7 @@ def run_scan(
 
 BEYOND_FACET = "beyond the library"
 BEYOND_LIMIT = 10  # candidates asked of each service for each subject
+BEYOND_SERVICES = ("openalex", "europepmc")  # the discover service's defaults: topic search, open full text
 
 
 def look_beyond(desk: Desk, request_id: int, run: int, subjects: list[str]) -> list[dict[str, Any]]:
@@ -207,11 +208,11 @@ def look_beyond(desk: Desk, request_id: int, run: int, subjects: list[str]) -> l
     error if the service could not answer, the number of candidates, and the library documents that
     already hold some of them. The candidates are saved for ``researchdesk bring`` and returned.
     """
-    from researchdesk.discover.service import DEFAULT_SERVICES, DiscoverResult, discover, save_candidates
+    from researchdesk.discover.service import DiscoverResult, discover, save_candidates
 
     found: list[Any] = []
     for subject in subjects:
-        for service in DEFAULT_SERVICES:
+        for service in BEYOND_SERVICES:
             res = discover(desk, subject, [service], BEYOND_LIMIT, save=False)
             log = {
                 "service": service,
