@@ -108,3 +108,26 @@ def test_without_ocr_a_scan_is_reported_not_stored_empty(tmp_path: Path) -> None
     with pytest.raises(EmptyFile) as caught:
         PDF_READER.read(tmp_path / "scan.pdf", scanned_pdf(PAGES[:1]), Settings(home=tmp_path, ocr=False))
     assert "OCR" in caught.value.hint
+
+
+def test_a_brief_quoting_an_ocr_page_says_so(tmp_path: Path) -> None:
+    from conftest import make_desk
+    from researchdesk.brief.service import draft
+    from researchdesk.requests.scan import run_scan
+    from researchdesk.requests.workflow import add_member, file_request
+
+    desk = make_desk(tmp_path / "desk", embedder="none")
+    path = tmp_path / "licensing-report-scan.pdf"
+    path.write_bytes(scanned_pdf(PAGES))
+    [outcome] = ingest_file(desk, path)
+    assert outcome.status == "added", outcome.reason
+    add_member(desk, "Scan City", "city")
+    rid = file_request(
+        desk, "Scan City", "What are the barriers to local tobacco retail licensing?", who="ana"
+    )
+    result = run_scan(desk, rid)
+    assert result.evidence_ids, "the scan found nothing to quote on the scanned report"
+    brief, _report = draft(desk, rid, who="lee", auto=True)
+    quotes = [q for s in brief.sources for q in s.quotes if s.document_id == outcome.document_id]
+    assert quotes and all("OCR text" in q.location and "% confidence" in q.location for q in quotes)
+    desk.close()
