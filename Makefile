@@ -8,7 +8,7 @@ OUT ?= out
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test lint bench fuzz clean browser
+.PHONY: demo test lint bench fuzz clean browser ocr
 
 $(BIN)/researchdesk: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,11 +29,19 @@ browser:
 	@test -x $(CHROMIUM) || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
 
-test: lint browser
+# Scanned pages are read by Debian's Tesseract OCR; install it once when it is missing (root or sudo).
+TESSERACT ?= /usr/bin/tesseract
+ocr:
+	@test -x $(TESSERACT) || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq tesseract-ocr tesseract-ocr-eng; }
+
+test: lint browser ocr
 	$(BIN)/python -m pytest -q
 
-bench: $(BIN)/researchdesk build/static-minilm
+bench: $(BIN)/researchdesk build/static-minilm ocr
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/ocr.py
+	$(BIN)/python benchmarks/discover.py
 	$(BIN)/python benchmarks/retrieval.py --resample
 	$(BIN)/python benchmarks/embed_speed.py
 	$(BIN)/python benchmarks/embed_quality.py

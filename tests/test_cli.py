@@ -27,6 +27,9 @@ COMMANDS = [
     "serve",
     "worker",
     "db",
+    "discover",
+    "bring",
+    "retractions",
 ]
 
 

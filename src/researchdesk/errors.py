@@ -21,7 +21,11 @@ ResearchDeskError                 base; ``.hint`` says what to do, ``.status`` i
 │   ├── EmptyFile                 nothing to read
 │   └── TooLarge                  over the configured size limit
 ├── CheckFailed                   a brief failed its checks and cannot be delivered (409)
-└── RenderError                   a brief could not be written in a format
+├── RenderError                   a brief could not be written in a format
+└── ExternalError                 an outside scholarly index or a download failed (502); ``.url``
+    ├── NetworkUnavailable        offline by setting, or the network cannot be reached (503)
+    ├── BadResponse               a service answered something that is not what it documents
+    └── NotOpenAccess             a "full text" link gave a login page or no document
 """
 
 from __future__ import annotations
@@ -159,3 +163,23 @@ class CheckFailed(ResearchDeskError):
 
 class RenderError(ResearchDeskError):
     status = 500
+
+
+class ExternalError(ResearchDeskError):
+    status = 502
+
+    def __init__(self, url: str, message: str, hint: str = "") -> None:
+        super().__init__(message, hint)
+        self.url = url
+
+
+class NetworkUnavailable(ExternalError):
+    status = 503
+
+
+class BadResponse(ExternalError):
+    pass
+
+
+class NotOpenAccess(ExternalError):
+    status = 422

@@ -142,6 +142,8 @@ class ReadResult:
     format: str  # "pdf", "docx", "html", "text", "markdown", "ris", "bibtex", "csl-json"
     pages: int = 0
     warnings: list[str] = field(default_factory=list)
+    # Pages read by OCR: {"engine": ..., "pages": {"3": mean word confidence 0-100, ...}}; empty when none.
+    ocr: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

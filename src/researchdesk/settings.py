@@ -80,6 +80,29 @@ class Settings(BaseSettings):
     def outbox_dir(self) -> Path:
         return self.home / "outbox"
 
+    online: bool = Field(
+        False,
+        description=(
+            "Let `discover` and a plan's 'look beyond the library' step ask the open scholarly indexes over "
+            "the network; off, they answer from the desk's cache of earlier answers only."
+        ),
+    )
+    contact_email: str = Field(
+        "",
+        description="Contact address sent to OpenAlex and Crossref (their 'polite pool': faster, fewer refusals).",
+    )
+    http_timeout_s: float = Field(20.0, description="Seconds one request to an outside service may take.")
+    http_retries: int = Field(4, description="Tries after a 429 or 5xx answer or a dropped connection.")
+    ocr: bool = Field(True, description="Read pages without a text layer (scans) with Tesseract OCR.")
+    ocr_language: str = Field("eng", description="Tesseract language(s) for OCR, e.g. 'eng' or 'eng+spa'.")
+    ocr_max_pages: int = Field(
+        100, description="Most pages OCR reads in one file; a longer scan is refused, not half read."
+    )
+
+    @property
+    def discover_dir(self) -> Path:
+        return self.home / "discover"
+
     @property
     def db_path(self) -> Path:
         return self.home / "desk.sqlite3"

@@ -169,6 +169,7 @@ def check_brief(desk: Desk, brief: Brief) -> CheckReport:
     """Return the check report of a brief: errors refuse delivery, warnings inform the reviewer."""
     report = CheckReport()
     _check_quotes(desk, brief, report)
+    _check_retractions(desk, brief, report)
     _check_sources(brief, report)
     _check_sections(brief, report)
     _check_summary_topics(desk, brief, report)
@@ -267,6 +268,32 @@ def _check_reuse(desk: Desk, brief: Brief, report: CheckReport, mine: set[int]) 
                 f"Quote “{other['quote'][:60]}…” was also used for request {rid}, on another "
                 "subject; a quote that fits unrelated requests may say little about this one."
             )
+
+
+def _check_retractions(desk: Desk, brief: Brief, report: CheckReport) -> None:
+    """A retracted, withdrawn or superseded source is not quoted unless staff have recorded why it stands."""
+    for source in brief.sources:
+        if not source.quotes or source.document_id not in desk.store.document_ids():
+            continue
+        extra = desk.store.get_document(source.document_id).extra
+        if not (extra.get("retracted") or extra.get("superseded")):
+            continue
+        override = extra.get("retraction_override")
+        listed = extra.get("notices")
+        notices = [n for n in listed if isinstance(n, dict)] if isinstance(listed, list) else []
+        said = ", ".join(f"{n.get('kind')} {n.get('doi') or ''}".strip() for n in notices) or "retraction"
+        if isinstance(override, dict) and override.get("reason"):
+            report.warnings.append(
+                f"“{source.title[:60]}” is flagged ({said}); quoted by decision of {override.get('who')}: "
+                f"{override.get('reason')}"
+            )
+            continue
+        report.errors.append(
+            f"“{source.title[:60]}” (document {source.document_id}) is flagged as retracted, withdrawn or "
+            f"superseded ({said}); "
+            "its quotes cannot be delivered. Remove them, or record why they stand with "
+            f'`researchdesk retractions allow {source.document_id} --reason "..."`.'
+        )
 
 
 def _check_quotes(desk: Desk, brief: Brief, report: CheckReport) -> None:

@@ -153,11 +153,20 @@ def _citation_item(doc: Document) -> CitationItem:
     return CitationItem(m.title, m.authors, m.container, m.publisher, m.date, m.url, m.doi, m.source_type)
 
 
-def _location(ev: Evidence, page: int | None, section: str) -> str:
+def _location(ev: Evidence, page: int | None, section: str, ocr_pages: dict[str, float] | None = None) -> str:
     if page:
+        # A quote from a page read by OCR says so: the reader checks it against the page image.
+        if ocr_pages and str(page) in ocr_pages:
+            return f"p. {page} (OCR text, {ocr_pages[str(page)]:.0f}% confidence)"
         return f"p. {page}"
     last = section.split(" › ")[-1] if section else ""
     return last or "full text"
+
+
+def _ocr_pages(doc: Document) -> dict[str, float]:
+    info = doc.extra.get("ocr")
+    pages = info.get("pages") if isinstance(info, dict) else None
+    return {str(k): float(v) for k, v in pages.items()} if isinstance(pages, dict) else {}
 
 
 def _sources(
@@ -188,7 +197,7 @@ def _sources(
                     document_id=e.document_id,
                     text=e.quote,
                     role=e.role,
-                    location=_location(e, page, section),
+                    location=_location(e, page, section, _ocr_pages(doc)),
                     start=e.start,
                     end=e.end,
                     pieces=list(e.pieces),

@@ -15,6 +15,7 @@ from researchdesk.errors import InputError, NotFound, ResearchDeskError
 from researchdesk.cli import brief as _brief  # noqa: F401  isort: skip
 from researchdesk.cli import db as _db  # noqa: F401  isort: skip
 from researchdesk.cli import demo as _demo  # noqa: F401  isort: skip
+from researchdesk.cli import discover as _discover  # noqa: F401  isort: skip
 from researchdesk.cli import evidence as _evidence  # noqa: F401  isort: skip
 from researchdesk.cli import learning as _learning  # noqa: F401  isort: skip
 from researchdesk.cli import library as _library  # noqa: F401  isort: skip

@@ -173,6 +173,11 @@ def request_plan(
         help="What the member asks about, apart from the facets (repeat for two subjects), e.g. "
         '--subject "heat-health action plans". Rewrites the queries.',
     ),
+    look_beyond: bool | None = typer.Option(
+        None,
+        "--look-beyond/--library-only",
+        help="Also ask OpenAlex and Europe PMC about each subject when scanning (online, or from the cache).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show the research plan (subjects, topic, domain, facets, queries); --subject or --set FILE edits it.
@@ -192,6 +197,10 @@ def request_plan(
             save_plan(desk, request_id, ResearchPlan.from_dict(data), "staff")
         if subject:
             save_plan(desk, request_id, with_subjects(plan_for(desk, request_id), subject), "staff")
+        if look_beyond is not None:
+            plan = plan_for(desk, request_id)
+            plan.look_beyond = look_beyond
+            save_plan(desk, request_id, plan, "staff")
         plan = plan_for(desk, request_id)
     if as_json:
         print_json(plan.to_dict())
@@ -199,6 +208,10 @@ def request_plan(
     subjects = escape("; ".join(plan.subjects)) if plan.subjects else "[red]none: name one with --subject[/]"
     console.print(f"[bold]Subjects:[/] {subjects}")
     console.print(f"[bold]Topic:[/] {escape(plan.topic)}\n[bold]Domain:[/] {plan.domain}")
+    console.print(
+        "[bold]Beyond the library:[/] "
+        + ("yes (OpenAlex, Europe PMC)" if plan.look_beyond else "no (turn on with --look-beyond)")
+    )
     for f in plan.facets:
         console.print(f"[bold]{f.facet}[/] {escape(json.dumps(f.filters))}")
         for q in f.queries:
@@ -270,6 +283,14 @@ def scan(
         console.print(f"  {entry['facet']:15} {entry['passages']:3} {unit:9} {escape(entry['query'])}")
     if result.prior_products:
         console.print(f"Prior products found: {result.prior_products}")
+    for cand in result.beyond:
+        flags = f" [bold red]{escape(', '.join(cand['flags']))}[/]" if cand["flags"] else ""
+        held = f" [dim](in the library: document {cand['in_library']})[/]" if cand["in_library"] else ""
+        console.print(
+            f"  beyond {cand['number']:2}. {escape(cand['title'][:100])} ({escape(str(cand['year'] or ''))}){flags}{held}"
+        )
+    if result.beyond:
+        console.print("Bring candidates in with [bold]researchdesk bring N …[/].")
     if result.not_found:
         console.print(f"[yellow]Nothing quotable found for:[/] {', '.join(result.not_found)}")
     console.print(f"Next: review with [bold]researchdesk evidence list --request {request_id}[/].")

@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 
 from researchdesk.cli.common import app, console, console_err, desk_of, sync_index_with_progress
+from researchdesk.desk import Desk
 from researchdesk.errors import InputError, ResearchDeskError
 from researchdesk.models import SearchHit
 from researchdesk.search.filters import FILTER_KEYS, parse_filters
@@ -75,13 +76,29 @@ def search(
             return
         assert query is not None
         res = run(query)
+        flagged = _flagged(desk, res)
     if as_json:
-        print(json.dumps(res.to_dict(), ensure_ascii=False, indent=2))
+        data = res.to_dict()
+        for hit in data.get("hits", []):
+            hit["flag"] = flagged.get(hit.get("document_id"), "")
+        print(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    _print_results(res)
+    _print_results(res, flagged)
 
 
-def _print_results(res: SearchResults) -> None:
+def _flagged(desk: Desk, res: SearchResults) -> dict[int, str]:
+    """Return the documents among the hits flagged RETRACTED (or withdrawn) or SUPERSEDED, with the flag."""
+    flagged: dict[int, str] = {}
+    for d in {h.document_id for h in res.hits}:
+        extra = desk.store.get_document(d).extra
+        if extra.get("retracted"):
+            flagged[d] = "RETRACTED"
+        elif extra.get("superseded"):
+            flagged[d] = "SUPERSEDED"
+    return flagged
+
+
+def _print_results(res: SearchResults, flagged: dict[int, str] | None = None) -> None:
     if res.expanded_terms:
         console.print(f"[dim]Also searched for: {escape(', '.join(res.expanded_terms))}[/]")
     for note in res.notes:
@@ -90,13 +107,14 @@ def _print_results(res: SearchResults) -> None:
         console.print("No passage matches. Try other words, --mode semantic, or fewer filters.")
         return
     for hit in res.hits:
-        _print_hit(hit)
+        _print_hit(hit, (flagged or {}).get(hit.document_id, ""))
 
 
-def _print_hit(hit: SearchHit) -> None:
+def _print_hit(hit: SearchHit, flag: str = "") -> None:
     where = f"p. {hit.page}" if hit.page else (hit.section.split(" › ")[-1] if hit.section else "")
+    shown = f" [bold red]{flag}[/]" if flag else ""
     console.print(
-        f"[bold]{hit.rank}.[/] [cyan]{hit.score:.3f}[/]  doc {hit.document_id}  [bold]{escape(hit.title[:90])}[/]"
+        f"[bold]{hit.rank}.[/] [cyan]{hit.score:.3f}[/]  doc {hit.document_id}{shown}  [bold]{escape(hit.title[:90])}[/]"
         f"  {hit.date}  [dim]{escape(hit.file_name)}  {escape(where)}[/]"
     )
     console.print(

@@ -151,6 +151,41 @@ def ingest_file(
     return outcomes
 
 
+def ingest_bytes(
+    desk: Desk,
+    name: str,
+    data: bytes,
+    meta: DocumentMeta | None = None,
+    extra: dict[str, object] | None = None,
+    result: ReadResult | None = None,
+) -> FileOutcome:
+    """Ingest a document held in memory (a download) under the file name ``name``; never raises for bad input.
+
+    ``meta``'s non-empty fields replace what the reader found (a bibliographic record knows the title,
+    authors and DOI better than a PDF's info dictionary); ``extra`` is kept with the document. A
+    ``result`` already read (a record built from a service's answer) is stored as it is.
+    """
+    path = Path(name)
+    if result is None:
+        worker = IsolatedReaders(desk.settings)
+        try:
+            reader = reader_for(path, data[:8192])
+            results = worker.read(path, data, records=reader.format in RECORD_FORMATS)
+        except ReadError as exc:
+            return FileOutcome(name, "failed", reason=exc.reason, hint=exc.hint)
+        finally:
+            worker.close()
+        if not results:
+            return FileOutcome(name, "failed", reason="nothing could be read from it")
+        result = results[0]
+    if meta is not None:
+        for key, value in vars(meta).items():
+            if value not in ("", [], None) and key != "source_type":
+                setattr(result.meta, key, value)
+        result.meta.source_type = meta.source_type
+    return _store_result(desk, path, data, result, extra)
+
+
 def _read_bytes(desk: Desk, path: Path) -> bytes:
     try:
         size = path.stat().st_size
@@ -184,7 +219,9 @@ def _read_bytes(desk: Desk, path: Path) -> bytes:
     return data
 
 
-def _store_result(desk: Desk, path: Path, data: bytes, result: ReadResult) -> FileOutcome:
+def _store_result(
+    desk: Desk, path: Path, data: bytes, result: ReadResult, more: dict[str, object] | None = None
+) -> FileOutcome:
     meta = result.meta
     text, spans = build_text(result.blocks)
     if not text.strip():
@@ -200,6 +237,9 @@ def _store_result(desk: Desk, path: Path, data: bytes, result: ReadResult) -> Fi
     extra: dict[str, object] = {"original": content_hash(data), "source_path": path.name}
     if result.warnings:
         extra["warnings"] = result.warnings
+    if result.ocr:
+        extra["ocr"] = result.ocr
+    extra.update(more or {})
     if duplicate is not None:
         doc_id, why = duplicate
         known = store.get_document(doc_id)

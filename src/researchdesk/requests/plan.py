@@ -284,6 +284,9 @@ class ResearchPlan:
     facets: list[FacetPlan]
     keywords: list[str]
     subjects: list[str] = field(default_factory=list)
+    # Also ask the open scholarly indexes about each subject ("look beyond the library"); only when
+    # a person sets it, and only online (RESEARCHDESK_ONLINE) or from answers already cached.
+    look_beyond: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -299,7 +302,14 @@ class ResearchPlan:
             subjects = [" ".join(str(s).split()) for s in data["subjects"] if str(s).strip()]
         else:  # a plan saved before subjects were kept: its keywords name the subject
             subjects = [" ".join(keywords)] if keywords else []
-        return ResearchPlan(data.get("topic", ""), data.get("domain", ""), facets, keywords, subjects)
+        return ResearchPlan(
+            data.get("topic", ""),
+            data.get("domain", ""),
+            facets,
+            keywords,
+            subjects,
+            bool(data.get("look_beyond", False)),
+        )
 
 
 def derive_plan(prompt: str, context: str = "") -> ResearchPlan:
@@ -372,6 +382,7 @@ def with_subjects(plan: ResearchPlan, subjects: list[str]) -> ResearchPlan:
     for f in fresh.facets:
         f.filters = filters.get(f.facet, f.filters)
     fresh.facets = [f for f in fresh.facets if f.facet in filters]
+    fresh.look_beyond = plan.look_beyond
     return fresh
 
 

@@ -83,6 +83,7 @@ class ScanResult:
     learned_from: int = 0  # reviewed quotes the desk model learned from (0: the shipped behaviour)
     hidden: int = 0  # suggestions the desk model left out (a reviewer would very likely drop them)
     relabelled: int = 0  # suggestions the desk model filed under another heading
+    beyond: list[dict[str, Any]] = field(default_factory=list)  # candidates found outside the library
 
 
 def plan_for(desk: Desk, request_id: int, who: str = "staff") -> ResearchPlan:
@@ -162,6 +163,11 @@ def run_scan(
                     doc_ids,
                 )
                 result.passages += len(found.hits)
+    if plan.look_beyond:
+        if progress:
+            progress("beyond the library")
+        result.beyond = look_beyond(desk, request_id, result.run, plan.subjects)
+        result.queries += len(plan.subjects) * len(BEYOND_SERVICES)
     picks.own_coding()
     picks.central_results()
     taught = learned(desk, index.embedder)
@@ -188,6 +194,56 @@ def run_scan(
         who,
     )
     return result
+
+
+BEYOND_FACET = "beyond the library"
+BEYOND_LIMIT = 10  # candidates asked of each service for each subject
+BEYOND_SERVICES = ("openalex", "europepmc")  # the discover service's defaults: topic search, open full text
+
+
+def look_beyond(desk: Desk, request_id: int, run: int, subjects: list[str]) -> list[dict[str, Any]]:
+    """Ask the open scholarly indexes about each subject; log every request and what came back.
+
+    One scan-log row per subject and service: the requests (URL, status, from the cache or not), the
+    error if the service could not answer, the number of candidates, and the library documents that
+    already hold some of them. The candidates are saved for ``researchdesk bring`` and returned.
+    """
+    from researchdesk.discover.service import DiscoverResult, discover, save_candidates
+
+    found: list[Any] = []
+    for subject in subjects:
+        for service in BEYOND_SERVICES:
+            res = discover(desk, subject, [service], BEYOND_LIMIT, save=False)
+            log = {
+                "service": service,
+                "requests": [
+                    {"url": e.url, "status": e.status, "cached": e.cached, "error": e.error}
+                    for e in res.exchanges
+                ],
+            }
+            if service in res.errors:
+                log["error"] = res.errors[service]
+            held = sorted({c.in_library for c in res.candidates if c.in_library is not None})
+            desk.store.add_scan_entry(
+                request_id, run, BEYOND_FACET, subject, log, "external", len(res.candidates), held
+            )
+            known = {c.key for c in found}
+            found.extend(c for c in res.candidates if c.key not in known)
+    if found:
+        save_candidates(desk, DiscoverResult("; ".join(subjects), found))
+    return [
+        {
+            "number": n,
+            "key": c.key,
+            "title": c.title,
+            "venue": c.venue,
+            "year": c.year,
+            "open_access": c.oa_status if c.is_oa else "",
+            "flags": c.flags(),
+            "in_library": c.in_library,
+        }
+        for n, c in enumerate(found, 1)
+    ]
 
 
 class _Harvest:

@@ -163,6 +163,7 @@ async def plan_save(
     )
     if subjects != before:
         plan = with_subjects(plan, subjects)  # the queries follow the subjects staff named
+    plan.look_beyond = bool(form.get("look_beyond"))
     save_plan(desk, request_id, plan, user.label)
     return back(f"/requests/{request_id}/plan")
 

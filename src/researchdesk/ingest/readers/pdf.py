@@ -13,16 +13,19 @@ PDFium is not thread-safe, so all PDFium work holds one module-level lock.
 from __future__ import annotations
 
 import ctypes
+import io
 import itertools
+import os
 import re
 import statistics
 import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from researchdesk.errors import CorruptFile, EmptyFile, EncryptedFile, ReadError
+from researchdesk.errors import CorruptFile, EmptyFile, EncryptedFile, ReadError, TooLarge
 from researchdesk.ingest.metadata import clean_text, guess_language, normalize_date, normalize_doi
 from researchdesk.ingest.readers.text import join_lines, vocabulary
 from researchdesk.ingest.titles import reads_as_title
@@ -412,15 +415,27 @@ class PdfReader:
             )
         with _PDFIUM_LOCK:
             pages, info, total, warnings = self._extract(path, data)
+        ocr_info: dict[str, Any] = {}
+        blank = [i for i, lines in enumerate(pages) if not lines]
+        if blank and settings.ocr:
+            ocr_info = _ocr_blank_pages(path, data, pages, blank, settings, warnings)
         if not any(pages):
+            if ocr_info:
+                raise EmptyFile(
+                    path,
+                    "OCR found no readable text on any page (is it a photograph or a blank scan?)",
+                    "Check the scan; rescan at 300 dpi or better and ingest it again.",
+                )
             raise EmptyFile(
                 path,
                 "the PDF has no extractable text (it is probably scanned images)",
-                "Run OCR on it (e.g. `ocrmypdf in.pdf out.pdf`) and ingest the OCR'd file.",
+                "Turn OCR on (RESEARCHDESK_OCR=true, with Tesseract installed: `make ocr`) and ingest it again.",
             )
-        blank = sum(1 for lines in pages if not lines)
-        if blank and blank >= max(2, len(pages) // 10):
-            warnings.append(f"{blank} of {len(pages)} pages have no text (scanned?); OCR would recover them")
+        still_blank = sum(1 for lines in pages if not lines)
+        if still_blank and not ocr_info and still_blank >= max(2, len(pages) // 10):
+            warnings.append(
+                f"{still_blank} of {len(pages)} pages have no text (scanned?); OCR would recover them"
+            )
         pages = _drop_running_lines(pages)
         layout = _layout(pages)
         blocks = _blocks(pages, layout)
@@ -440,7 +455,12 @@ class PdfReader:
             keywords=keywords,
         )
         return ReadResult(
-            meta=meta, blocks=[b for b, _ in blocks], format=self.format, pages=total, warnings=warnings
+            meta=meta,
+            blocks=[b for b, _ in blocks],
+            format=self.format,
+            pages=total,
+            warnings=warnings,
+            ocr=ocr_info,
         )
 
     def _extract(self, path: Path, data: bytes) -> tuple[list[list[_Line]], dict[str, Any], int, list[str]]:
@@ -510,6 +530,93 @@ class PdfReader:
             ) from exc
         finally:
             document.close()
+
+
+def _ocr_blank_pages(
+    path: Path,
+    data: bytes,
+    pages: list[list[_Line]],
+    blank: list[int],
+    settings: Settings,
+    warnings: list[str],
+) -> dict[str, Any]:
+    """OCR the pages without a text layer in place; return {"engine", "pages": {page: confidence}}.
+
+    A scan longer than ``settings.ocr_max_pages`` is refused whole (nothing half read is stored);
+    without Tesseract the file is refused with the way to install it.
+    """
+    import pypdfium2 as pdfium
+
+    from researchdesk.ingest import ocr
+
+    if len(blank) > settings.ocr_max_pages:
+        raise TooLarge(
+            path,
+            f"{len(blank)} pages have no text layer and need OCR, over the limit of {settings.ocr_max_pages}",
+            "Split the scan into parts, or raise RESEARCHDESK_OCR_MAX_PAGES, and ingest it again.",
+        )
+    if not ocr.available():
+        raise EmptyFile(
+            path,
+            f"{len(blank)} of {len(pages)} pages have no text layer and Tesseract OCR is not installed",
+            "Install it (`make ocr`, or `apt-get install tesseract-ocr`) and ingest the file again.",
+        )
+    scale = ocr.DPI / 72
+    with _PDFIUM_LOCK:
+        document = pdfium.PdfDocument(data)
+
+    def read_page(index: int) -> tuple[int, float, ocr.OcrPage]:
+        with _PDFIUM_LOCK:  # PDFium is not thread-safe: one page is rendered at a time
+            page = document[index]
+            try:
+                height = page.get_height()
+                image = page.render(scale=scale, grayscale=True).to_pil()
+            finally:
+                page.close()
+        buffer = io.BytesIO()
+        image.save(buffer, format="PPM")  # uncompressed: Tesseract reads it at once, nothing to encode
+        return index, height, ocr.ocr_image(buffer.getvalue(), settings.ocr_language, path)
+
+    # Tesseract reads one page per core, each single-threaded (its own threads only contend on few cores);
+    # pages are rendered as they are needed, so a long scan never holds more than a few images.
+    workers = max(1, min(len(blank), os.cpu_count() or 1))
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            read = list(pool.map(read_page, blank))
+    finally:
+        with _PDFIUM_LOCK:
+            document.close()
+    confidences: dict[str, float] = {}
+    unreadable: list[int] = []
+    for index, height, result in read:
+        if result.confidence < ocr.MIN_PAGE_CONFIDENCE or not result.words:
+            unreadable.append(index + 1)
+            continue
+        confidences[str(index + 1)] = result.confidence
+        # One size for every OCR line of a page: box heights vary with ascenders and descenders, and a
+        # size difference would be read as a heading.
+        size = round(statistics.median(line.bottom - line.top for line in result.lines) / scale * 0.8, 1)
+        pages[index] = [
+            _Line(
+                text=line.text,
+                page=index + 1,
+                left=line.left / scale,
+                right=line.right / scale,
+                top=height - line.top / scale,
+                bottom=height - line.bottom / scale,
+                size=size,
+                bold=False,
+            )
+            for line in result.lines
+        ]
+    if unreadable:
+        warnings.append(f"OCR found no readable text on pages {', '.join(map(str, unreadable[:10]))}")
+    if confidences:
+        warnings.append(
+            f"{len(confidences)} page(s) read by OCR (mean confidence "
+            f"{sum(confidences.values()) / len(confidences):.0f}%); check quotes against the page images"
+        )
+    return {"engine": ocr.version() or ocr.ENGINE, "language": settings.ocr_language, "pages": confidences}
 
 
 READER = PdfReader()

@@ -44,7 +44,7 @@ def _best_date(*values: str) -> str:
     return max(same_year, key=len)
 
 
-def _abstract_blocks(abstract: str) -> list[Block]:
+def abstract_blocks(abstract: str) -> list[Block]:
     """Return an "Abstract" heading and one paragraph per abstract paragraph."""
     paragraphs = [clean_text(p) for p in re.split(r"\n\s*\n", abstract) if p.strip()]
     if not paragraphs:
@@ -88,7 +88,7 @@ def _results(
         if not meta.title:
             skipped.append(f"record {number} has no title and was skipped")
             continue
-        blocks = _abstract_blocks(meta.abstract)
+        blocks = abstract_blocks(meta.abstract)
         notes = (
             []
             if blocks
