@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -96,3 +98,23 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(f"PostgreSQL store tests ran against {PG_URL.split('@')[-1]}.")
     else:
         terminalreporter.write_line(PG_SKIP_REASON + ".", yellow=True)
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail any test that opens a connection to an address off this machine (the desk works offline;
+    network services are replayed from recordings, PostgreSQL, SMTP and the browser run on loopback)."""
+    real = socket.socket.connect
+
+    def guarded(self: socket.socket, address: Any) -> Any:
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if (
+            isinstance(host, str)
+            and not (host.startswith("127.") or host in ("::1", "localhost"))
+            and self.family != socket.AF_UNIX
+        ):
+            pytest.fail(f"a test opened a network connection to {address}")
+        return real(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    yield

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import socket
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures" / "discover"
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
@@ -82,22 +80,3 @@ def donners_search() -> Handler:
         return httpx.Response(200, json={"meta": meta, "results": results})
 
     return handle
-
-
-@pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Fail the test if anything opens a connection to an address off this machine."""
-    real = socket.socket.connect
-
-    def guarded(self: socket.socket, address: Any) -> Any:
-        host = address[0] if isinstance(address, tuple) else str(address)
-        if (
-            isinstance(host, str)
-            and not (host.startswith("127.") or host in ("::1", "localhost"))
-            and self.family != socket.AF_UNIX
-        ):
-            pytest.fail(f"a test opened a network connection to {address}")
-        return real(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded)
-    yield

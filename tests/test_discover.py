@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from discover_replay import Replay, donners_search, no_network, recorded  # noqa: F401
+from discover_replay import Replay, donners_search, recorded
 from researchdesk.desk import Desk
 from researchdesk.discover import bring_in, discover, load_candidates
 from researchdesk.discover.candidates import Candidate
@@ -19,7 +19,6 @@ from researchdesk.discover.service import lookup_doi
 from researchdesk.errors import InputError
 from researchdesk.ingest.pipeline import ingest_file
 
-pytestmark = pytest.mark.usefixtures("no_network")
 QUERY = "emicizumab pharmacokinetics hemophilia A"
 
 

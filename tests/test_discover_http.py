@@ -7,12 +7,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from discover_replay import Replay, no_network, recorded, response  # noqa: F401
+from discover_replay import Replay, recorded, response
 from researchdesk.discover.http import PoliteClient
 from researchdesk.errors import BadResponse, ExternalError, NetworkUnavailable
 from researchdesk.settings import Settings
 
-pytestmark = pytest.mark.usefixtures("no_network")
 WORKS = "https://api.crossref.org/works/10.1073/pnas.1414271111"
 
 
@@ -130,3 +129,15 @@ def test_a_truncated_body_is_a_bad_response(tmp_path: Path) -> None:
         online.get_json("crossref", WORKS)
     assert "not valid JSON" in caught.value.message
     assert not list((tmp_path / "desk" / "discover" / "cache").rglob("*.json"))  # nothing partial kept
+
+
+def test_a_test_that_reaches_off_this_machine_fails() -> None:
+    # conftest's guard holds for every test of the suite, not only these.
+    import socket
+
+    sock = socket.socket()
+    try:
+        with pytest.raises(pytest.fail.Exception, match="network connection"):
+            sock.connect(("192.0.2.1", 80))
+    finally:
+        sock.close()

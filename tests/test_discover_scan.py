@@ -7,10 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from conftest import SAMPLE_LIBRARY, make_desk
-from discover_replay import Replay, donners_search, no_network, recorded  # noqa: F401
+from discover_replay import Replay, donners_search, recorded
 from researchdesk.brief.checks import check_brief
 from researchdesk.brief.service import check, draft
 from researchdesk.desk import Desk
@@ -22,7 +20,6 @@ from researchdesk.ingest.pipeline import ingest_paths
 from researchdesk.requests.scan import BEYOND_FACET, BEYOND_LIMIT, plan_for, run_scan, save_plan
 from researchdesk.requests.workflow import add_member, file_request
 
-pytestmark = pytest.mark.usefixtures("no_network")
 PROMPT = "What are the barriers to local flavored tobacco policies?"
 
 

@@ -7,13 +7,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from discover_replay import DONNERS, Replay, donners_pages, no_network, recorded, response  # noqa: F401
+from discover_replay import DONNERS, Replay, donners_pages, recorded, response  # noqa: F401
 from researchdesk.discover import crossref, europepmc, openalex
 from researchdesk.discover.http import PoliteClient
 from researchdesk.errors import BadResponse
 from researchdesk.settings import Settings
-
-pytestmark = pytest.mark.usefixtures("no_network")
 
 
 def online(tmp_path: Path, replay: Replay, **settings: object) -> PoliteClient:
