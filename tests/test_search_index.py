@@ -320,7 +320,11 @@ def test_incremental_add_equals_full_build_and_is_idempotent(embedder: MiniLMEmb
     assert index.add(rest) == 0
     full = SearchIndex.build(ALL, embedder)
     for query in ("vaccines in rural areas", "tobacco policy barriers"):
-        assert index.search(query).hits == full.search(query).hits
+        ours, ref = index.search(query).hits, full.search(query).hits
+        # Equal hits; a hybrid score is a sum of standardized scores, so the vectors' float noise
+        # (below 1e-5) can move its sixth decimal.
+        assert [replace(h, score=0.0) for h in ours] == [replace(h, score=0.0) for h in ref]
+        assert [h.score for h in ours] == pytest.approx([h.score for h in ref], abs=1e-4)
     assert index.vectors is not None and full.vectors is not None
     np.testing.assert_allclose(index.vectors, full.vectors, atol=1e-5)
 

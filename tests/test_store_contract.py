@@ -27,6 +27,8 @@ from researchdesk.models import Decision, DocumentMeta, Evidence, Passage, Role,
 from researchdesk.requests.workflow import add_member, add_person, file_request, set_status
 from researchdesk.search import Filters, SearchIndex, get_embedder
 from researchdesk.search.desk import search, sync_index
+from researchdesk.search.fusion import fuse
+from researchdesk.search.index import FUSION_DEPTH
 from researchdesk.settings import Settings
 from researchdesk.store import schema
 
@@ -486,6 +488,24 @@ def test_hybrid_search_fuses_lexical_and_semantic_ranks(tmp_path: Path, store_ur
     assert [h.score for h in results.hits] == sorted((h.score for h in results.hits), reverse=True)
     semantic = index.search("working with lawmakers", mode="semantic", top_k=3)
     assert len(semantic.hits) == 3 and all(h.semantic_rank for h in semantic.hits)
+    # Both stores fuse through fusion.fuse: the hybrid is the fusion of the store's own two lists
+    # (PostgreSQL's ts_rank scores standardized as BM25's are in the embedded index).
+    query = "working with lawmakers on health policy"
+    lists = [
+        index.search(query, mode=mode, top_k=FUSION_DEPTH, max_per_document=None, feedback=False).hits
+        for mode in ("lexical", "semantic")
+    ]
+    assert lists[0] and lists[1]
+    lexical, semantic_list = ([(h.passage_id, h.score) for h in hits] for hits in lists)
+    fused = fuse(
+        [p for p, _ in lexical],
+        [x for _, x in lexical],
+        [p for p, _ in semantic_list],
+        [x for _, x in semantic_list],
+        index.fusion,
+    )
+    hybrid = index.search(query, top_k=8, max_per_document=None, feedback=False).hits
+    assert [h.passage_id for h in hybrid] == [p for p, _ in fused[:8]]
     # Embedding feedback (the top 1 in 100 of 253 passages) moves the query alike on both stores.
     assert d.store.count_passages() >= 200
     embedded = SearchIndex.build(d.store.iter_indexed_passages(), get_embedder("minilm"))

@@ -27,11 +27,9 @@ from researchdesk.search.filters import Filters
 from researchdesk.search.fusion import (
     FEEDBACK_PASSAGES,
     FEEDBACK_WEIGHT,
-    LEXICAL_WEIGHT,
-    RRF_K,
-    SEMANTIC_WEIGHT,
+    FusionSettings,
     cap_per_group,
-    reciprocal_rank_fusion,
+    fuse,
     top_indices,
 )
 from researchdesk.search.highlight import matched_words
@@ -87,15 +85,17 @@ def _keys_of(texts: Iterable[str]) -> np.ndarray:
 
 
 class SearchIndex:
-    """Hybrid (BM25 + embedding) search over passages, updatable in place and saved as plain files."""
+    """Hybrid (BM25 + embedding) search over passages, updatable in place and saved as plain files.
+
+    ``fusion`` says how hybrid search makes one list of the two (``fusion.FusionSettings``; by
+    default standardized scores, the lexical side weighted by how decisive its scores are).
+    """
 
     def __init__(
         self,
         embedder: Embedder | None = None,
         *,
-        rrf_k: float = RRF_K,
-        lexical_weight: float = LEXICAL_WEIGHT,
-        semantic_weight: float = SEMANTIC_WEIGHT,
+        fusion: FusionSettings | None = None,
         feedback_passages: int = FEEDBACK_PASSAGES,
         feedback_weight: float = FEEDBACK_WEIGHT,
     ) -> None:
@@ -109,9 +109,7 @@ class SearchIndex:
         self._titles = LexicalIndex()
         self._title_row = np.zeros(0, dtype=np.int64)  # passage row -> row of its document's title
         self.keys = np.zeros(0, dtype=np.uint64)  # passage row -> embedding_key of its embedding_text
-        self.rrf_k = rrf_k
-        self.lexical_weight = lexical_weight
-        self.semantic_weight = semantic_weight
+        self.fusion = fusion or FusionSettings()
         self.feedback_passages = feedback_passages
         self.feedback_weight = feedback_weight
 
@@ -370,7 +368,7 @@ class SearchIndex:
     ) -> SearchResults:
         """Return the ``top_k`` passages best matching ``query``, at most ``max_per_document`` per document.
 
-        ``mode`` is "hybrid" (BM25 and embeddings fused by weighted reciprocal rank), "lexical" or
+        ``mode`` is "hybrid" (BM25 and embeddings fused by their standardized scores), "lexical" or
         "semantic". ``expand`` adds thesaurus synonyms at a lower weight (lexical side only: the
         embedding model knows synonyms already). ``feedback`` (semantic and hybrid modes) searches
         the embeddings twice: the second time with the query vector moved toward the best passages
@@ -559,9 +557,8 @@ class SearchIndex:
             lex = top_indices(lex_scores, depth, floor=0.0) if lex_scores is not None else None
             sem = top_indices(sem_scores, depth) if sem_scores is not None else None
             if lex is not None and sem is not None:
-                fused = reciprocal_rank_fusion(
-                    [lex.tolist(), sem.tolist()], [self.lexical_weight, self.semantic_weight], self.rrf_k
-                )
+                assert lex_scores is not None and sem_scores is not None
+                fused = fuse(lex.tolist(), lex_scores[lex], sem.tolist(), sem_scores[sem], self.fusion)
                 order = [row for row, _ in fused]
                 score_of = dict(fused)
             else:

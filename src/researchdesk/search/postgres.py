@@ -7,9 +7,9 @@ title field does in the embedded index. Thesaurus expansions are searched as an 
 phrases (``<->``) at half weight. Semantic: cosine distance over ``passage_embeddings`` (HNSW index,
 iterative scans under filters), searched a second time with the embedded index's feedback (the query
 vector moved toward the first pass's top passages). The two ranked lists are fused by the same
-weighted reciprocal rank fusion and per-document cap as ``SearchIndex``; filters are the same
-``Filters`` (decided in Python over the documents' attributes, so both stores accept exactly the same
-documents).
+``fusion.fuse`` as ``SearchIndex`` (ts_rank's scores standardized as BM25's are) and cut by the same
+per-document cap; filters are the same ``Filters`` (decided in Python over the documents'
+attributes, so both stores accept exactly the same documents).
 
 ``sync_postgres`` brings the derived tables up to date with the store; ``PostgresIndex`` is what
 ``search.desk.sync_index`` returns for a server store.
@@ -28,10 +28,7 @@ from researchdesk.search.catalog import DocumentInfo
 from researchdesk.search.embed import Embedder, Progress, get_embedder, passage_space
 from researchdesk.search.expand import EXPANSION_WEIGHT, Expansion, expansion_terms, find_expansions
 from researchdesk.search.filters import Filters
-from researchdesk.search.fusion import (
-    cap_per_group,
-    reciprocal_rank_fusion,
-)
+from researchdesk.search.fusion import cap_per_group, fuse
 from researchdesk.search.highlight import matched_words
 from researchdesk.search.index import (
     DEFAULT_MAX_PER_DOCUMENT,
@@ -488,10 +485,12 @@ class PostgresIndex(SearchIndex):
         settings, as ``SearchIndex`` uses them)."""
         doc_of = {pid: did for ranked in (lex or [], sem or []) for pid, did, _s in ranked}
         if lex is not None and sem is not None:
-            fused = reciprocal_rank_fusion(
-                [[p for p, _d, _s in lex], [p for p, _d, _s in sem]],
-                [self.lexical_weight, self.semantic_weight],
-                self.rrf_k,
+            fused = fuse(
+                [p for p, _d, _s in lex],
+                [s for _p, _d, s in lex],
+                [p for p, _d, _s in sem],
+                [s for _p, _d, s in sem],
+                self.fusion,
             )
             return [p for p, _ in fused], dict(fused), doc_of
         ranked = lex if lex is not None else sem
