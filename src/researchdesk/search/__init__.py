@@ -1,10 +1,10 @@
-"""Hybrid retrieval over passages: BM25, sentence embeddings, rank fusion, query expansion, filters."""
+"""Hybrid retrieval over passages: BM25, sentence embeddings, score fusion, query expansion, filters."""
 
 from researchdesk.search.desk import PassageSource, search, sync_index
 from researchdesk.search.embed import EMBEDDERS, Embedder, MiniLMEmbedder, get_embedder
 from researchdesk.search.expand import Expansion, find_expansions
 from researchdesk.search.filters import FILTER_KEYS, Filters, parse_filters
-from researchdesk.search.fusion import reciprocal_rank_fusion
+from researchdesk.search.fusion import FusionSettings, reciprocal_rank_fusion
 from researchdesk.search.highlight import highlight
 from researchdesk.search.index import MODES, SearchIndex
 from researchdesk.search.results import DocumentHit, SearchResults
@@ -18,6 +18,7 @@ __all__ = [
     "Embedder",
     "Expansion",
     "Filters",
+    "FusionSettings",
     "MiniLMEmbedder",
     "PassageSource",
     "SearchIndex",
