@@ -51,6 +51,7 @@ bench: $(BIN)/researchdesk build/static-minilm ocr
 	$(BIN)/python benchmarks/brief.py
 	$(BIN)/python benchmarks/brief_quality.py
 	$(BIN)/python benchmarks/retrieval_titled.py
+	$(BIN)/python benchmarks/ranking_sets.py $(if $(wildcard $(DESK)),--desk $(DESK))
 	$(BIN)/python benchmarks/web_load.py --users 50 --seconds 60
 	$(BIN)/python benchmarks/review_speed.py
 
