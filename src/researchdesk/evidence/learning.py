@@ -2,22 +2,22 @@
 
 Every review decision is a label (``store.review_labels``). Two heads learn from them, per desk:
 
-- **role**: which heading a quote belongs under. Its prior is the role the desk suggested (the shipped
-  classifier and the document's own coding); the head learns corrections from the quote's meaning
-  (MiniLM vector), its words and the suggested role.
+- **heading**: which of the brief's headings (Barriers, Facilitators, ...) a quote belongs under. The
+  heading the desk suggested (the shipped classifier and the document's own coding) is only its prior;
+  the head learns corrections from the quote's meaning (MiniLM vector), its words and its closeness to
+  the subject.
 - **keep**: whether a suggestion is worth showing at all (kept vs dropped: off the subject, not a
-  finding, filler). It reads the quote's vector, how close the quote stands to the request's subject,
-  its words and its role.
+  finding, filler). It reads the same, and the suggested role.
 
 Both are logistic regressions whose weights are pulled towards zero (L2): with a handful of labels
-they barely move, so the shipped behaviour stays the prior; with hundreds they carry the service's own
-sense of what belongs in a brief. Training takes well under a second for a thousand labels (the
-quotes' vectors are cached in ``<home>/model/``), so the desk retrains whenever its labels changed:
-at the next scan (CLI) or in the jobs worker after a review decision (web). The model file records the
-labels' fingerprint; after ``db copy`` or a restore the model is rebuilt from the labels, never trusted
-as an opaque copy. ``reset`` returns to the shipped behaviour until new labels arrive or ``retrain``.
+they barely move, so the shipped behaviour stays the prior. Each retrain also measures both heads on
+labels held back a request at a time, and a head acts only once it beats the shipped behaviour there.
+The quotes' vectors are cached in ``<home>/model/``, so a retrain is quick and the desk retrains
+whenever its labels changed: at the next scan (CLI) or in the jobs worker after a review decision
+(web). The model file records the labels' fingerprint; after ``db copy`` or a restore the model is
+rebuilt from the labels, never trusted as an opaque copy. ``reset`` returns to the shipped behaviour
+until new labels arrive or ``retrain``.
 """
-
 from __future__ import annotations
 
 import hashlib
@@ -47,7 +47,7 @@ FORMAT = "researchdesk-desk-model/1"
 ROLES: tuple[Role, ...] = tuple(Role)
 WORD_BUCKETS = 1 << 11
 PRIOR_SHARE = 0.7  # the shipped prior: the suggested role is this likely, the others share the rest
-L2_ROLE = 5.0  # how hard the role head's weights are pulled to zero (the prior)
+L2_ROLE = 5.0  # how hard the heading head's weights are pulled to zero (the prior)
 L2_KEEP = 1.0
 MIN_LABELS = 5  # fewer labels than this: the shipped behaviour, unchanged
 SWAY = 0.6  # cosine (MiniLM) above which a reviewed quote is named as the example a suggestion is like
