@@ -29,7 +29,7 @@ from researchdesk.evidence.learning import (
     write_reset,
 )
 from researchdesk.ingest.metadata import normalize_title
-from researchdesk.models import ROLE_GROUPS, Decision, ReviewLabel, Role
+from researchdesk.models import ROLE_GROUPS, Decision, ReviewLabel, Role, heading_of
 from researchdesk.search.embed import Embedder, get_embedder
 
 Progress = Callable[[int, int], None]
@@ -138,8 +138,6 @@ def learned(desk: Desk, embedder: Embedder | None = None, progress: Progress | N
 
 def export_labels(desk: Desk, out: TextIO, include_inactive: bool = False) -> int:
     """Write the desk's labels as CSV (with each quote's text and document); return how many."""
-    from researchdesk.models import heading_of
-
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     docs = {d.id: d for d in desk.store.documents()}

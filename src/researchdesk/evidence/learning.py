@@ -629,7 +629,7 @@ def _now() -> str:
 def describe(meta: dict[str, Any], stamp: str, labels: Sequence[ReviewLabel]) -> ModelStatus:
     """Return the status of a model described by ``meta`` against the desk's labels now."""
     active = [lab for lab in labels if lab.active]
-    pairs, disagreements, kappa = reviewer_agreement(labels)
+    _, disagreements, kappa = reviewer_agreement(labels)
     examples = training_examples(labels)
     if not meta:
         state = "shipped" if not active else "stale"
@@ -637,7 +637,6 @@ def describe(meta: dict[str, Any], stamp: str, labels: Sequence[ReviewLabel]) ->
         state = "reset" if meta.get("stamp") == stamp else "stale"
     else:
         state = "learned" if meta.get("stamp") == stamp else "stale"
-    del pairs
     return ModelStatus(
         state=state,
         labels=len(labels),

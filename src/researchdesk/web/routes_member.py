@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from researchdesk.brief.figures import request_figures
 from researchdesk.brief.render import FORMATS, renderer_for
@@ -29,6 +29,7 @@ from researchdesk.web.deps import (
     NeedsLogin,
     Principal,
     RowId,
+    WebContext,
     attachments,
     check_csrf,
     context,
@@ -130,17 +131,7 @@ async def new_request(
     prompt = str(form.get("prompt") or "")
     extra = str(form.get("context") or "")
     due = str(form.get("due") or "")
-    files = [f for f in form.getlist("attachments") if isinstance(f, UploadFile) and f.filename]
-    problems: list[str] = []
-    if len(files) > ctx.web.max_attachments:
-        problems.append(f"At most {ctx.web.max_attachments} attachments per request; you sent {len(files)}.")
-    taken: list[Accepted] = []
-    for f in files[: ctx.web.max_attachments]:
-        got = await take(f, ctx.web.max_upload_bytes)
-        if isinstance(got, Rejected):
-            problems.append(f"{got.name}: {got.reason}. {got.hint}".strip())
-        else:
-            taken.append(got)
+    taken, problems = await _attachments(form, ctx, "attachments per request")
     if user.is_staff:
         org_name = str(form.get("organization") or "")
         requester = None
@@ -212,17 +203,7 @@ async def send_message(
     form = await request.form()
     message = str(form.get("message") or "")
     kind = "question" if form.get("question") and user.is_staff else "message"
-    files = [f for f in form.getlist("attachments") if isinstance(f, UploadFile) and f.filename]
-    problems: list[str] = []
-    if len(files) > ctx.web.max_attachments:
-        problems.append(f"At most {ctx.web.max_attachments} files per message; you sent {len(files)}.")
-    taken: list[Accepted] = []
-    for f in files[: ctx.web.max_attachments]:
-        got = await take(f, ctx.web.max_upload_bytes)
-        if isinstance(got, Rejected):
-            problems.append(f"{got.name}: {got.reason}. {got.hint}".strip())
-        else:
-            taken.append(got)
+    taken, problems = await _attachments(form, ctx, "files per message")
     try:
         if problems:
             raise InputError(" ".join(problems), "Attach the files again (the text is kept), then send.")
@@ -411,3 +392,19 @@ def download(data: bytes, name: str, media_type: str) -> Response:
             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
         },
     )
+
+
+async def _attachments(form: FormData, ctx: WebContext, what: str) -> tuple[list[Accepted], list[str]]:
+    """Take a form's attached files within the upload limits; return (taken, problems in words)."""
+    files = [f for f in form.getlist("attachments") if isinstance(f, UploadFile) and f.filename]
+    problems: list[str] = []
+    if len(files) > ctx.web.max_attachments:
+        problems.append(f"At most {ctx.web.max_attachments} {what}; you sent {len(files)}.")
+    taken: list[Accepted] = []
+    for f in files[: ctx.web.max_attachments]:
+        got = await take(f, ctx.web.max_upload_bytes)
+        if isinstance(got, Rejected):
+            problems.append(f"{got.name}: {got.reason}. {got.hint}".strip())
+        else:
+            taken.append(got)
+    return taken, problems
