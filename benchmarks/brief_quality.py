@@ -1,7 +1,9 @@
 """Whole briefs judged as a researcher judges them: every request drafted unattended, then scored.
 
 For every request of the request sets (``../shared/data/requests/dev-requests.json``, the set the
-desk was tuned on, and ``benchmarks/data/requests/heldout.json``, written apart and only reported),
+desk was tuned on; ``benchmarks/data/requests/heldout.json``, written apart and only reported; and
+``benchmarks/data/requests/heldout2.json``, written later by a reader who saw only the library's
+titles and abstracts, after the rules it reports on were written),
 the script files the request on a copy of a desk built from the sample library, scans it, drafts the
 brief with every suggestion accepted (``brief draft --auto-accept``), and prints:
 
@@ -41,6 +43,7 @@ SAMPLE = SHARED / "library" / "pcd2024"
 REQUEST_SETS = {
     "dev": SHARED / "requests" / "dev-requests.json",
     "heldout": ROOT / "benchmarks" / "data" / "requests" / "heldout.json",
+    "heldout2": ROOT / "benchmarks" / "data" / "requests" / "heldout2.json",
 }
 JUDGMENTS = ROOT / "benchmarks" / "data" / "brief_judgments" / "round6-final"
 
@@ -147,7 +150,7 @@ def write_packets(briefs: list[DraftedBrief], directory: Path) -> None:
                 f"- source: {q.title}",
                 f"- filed under: {q.heading}",
                 f"- where: {q.location}",
-                f"- quote: \"{q.text}\"",
+                f'- quote: "{q.text}"',
                 "",
             ]
         if b.next_steps:
@@ -212,7 +215,12 @@ def report(briefs: list[DraftedBrief], judgments: Path = JUDGMENTS) -> dict[str,
         }
         per_reader: dict[str, dict[str, Any]] = {}
         for reader, table in readers.items():
-            judged = [(b, q, table[(b.request["id"], q.qid)]) for b in group for q in b.quotes if (b.request["id"], q.qid) in table]
+            judged = [
+                (b, q, table[(b.request["id"], q.qid)])
+                for b in group
+                for q in b.quotes
+                if (b.request["id"], q.qid) in table
+            ]
             kept = [j for _, _, j in judged if j["keep"]]
             keys = [(b.request["id"], summary_id(b.request["id"], b.summary, b.refused)) for b in group]
             summaries = [table[k]["score"] for k in keys if k in table]
@@ -222,7 +230,9 @@ def report(briefs: list[DraftedBrief], judgments: Path = JUDGMENTS) -> dict[str,
                 "on subject": _share(sum(j["on_subject"] == "yes" for _, _, j in judged), len(judged)),
                 "finding": _share(sum(bool(j["finding"]) for _, _, j in judged), len(judged)),
                 "right heading (kept)": _share(sum(bool(j["heading_right"]) for j in kept), len(kept)),
-                "summary (0-2)": f"{sum(summaries) / len(summaries):.2f} ({len(summaries)})" if summaries else "–",
+                "summary (0-2)": f"{sum(summaries) / len(summaries):.2f} ({len(summaries)})"
+                if summaries
+                else "–",
             }
         names = list(readers)
         if len(names) >= 2:
@@ -250,13 +260,23 @@ def print_report(figures: dict[str, Any]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--desk", type=Path, help="A desk built from the sample library (copied, never changed).")
-    parser.add_argument("--sets", default="dev,heldout", help="Request sets: dev, heldout or paths (comma-separated).")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--desk", type=Path, help="A desk built from the sample library (copied, never changed)."
+    )
+    parser.add_argument(
+        "--sets",
+        default="dev,heldout,heldout2",
+        help="Request sets: dev, heldout, heldout2 or paths (comma-separated).",
+    )
     parser.add_argument("--packets", type=Path, help="Write the blind readers' packets into this folder.")
     parser.add_argument("--json", type=Path, help="Write the drafted briefs and the figures as JSON.")
     parser.add_argument(
-        "--report", type=Path, help="Only score drafts saved earlier with --json (e.g. benchmarks/data/brief_runs/*.json)."
+        "--report",
+        type=Path,
+        help="Only score drafts saved earlier with --json (e.g. benchmarks/data/brief_runs/*.json).",
     )
     parser.add_argument(
         "--judgments", type=Path, default=JUDGMENTS, help="The folder of the readers' judgments (one round)."

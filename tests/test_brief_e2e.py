@@ -146,7 +146,11 @@ def test_checks_catch_the_failures_of_hand_made_briefs(indexed_desk: Desk, membe
         ],
     )
     assert any("neither the request nor the evidence" in e for e in check_brief(indexed_desk, pasted).errors)
-    promised = replace(brief, next_steps=[])
+    promised = replace(
+        brief,
+        next_steps=[],
+        summary=[*brief.summary, "Next steps: the section below proposes three actions."],
+    )
     assert any("Next Steps section is missing" in e for e in check_brief(indexed_desk, promised).errors)
     source = brief.sources[0]
     doubled = replace(brief, sources=[source, replace(source, document_id=source.document_id)])

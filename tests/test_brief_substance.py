@@ -84,6 +84,13 @@ def test_a_paragraph_announcing_limitations_is_about_them() -> None:
         "Addressing these challenges head-on will be essential for leveraging AI.",
         "Most participants were female (63%).",
         "A key strength of this study is its large sample.",
+        "The results of this evaluation will be used to plan next year's outreach in rural clinics.",
+        "The state health department will share the findings with its local partners this spring.",
+        "Our dashboard provides timely information for planning heat-health responses.",
+        "Ongoing monitoring of overdose trends is needed to guide local prevention work.",
+        "Smith and colleagues (12) examined survey data from 40 city planning departments.",
+        "Several household and neighborhood factors were significantly associated with vaccine uptake.",
+        "The second pilot advanced the evaluation of the program by repeating its measures.",
     ],
 )
 def test_sentences_that_are_not_findings(sentence: str) -> None:
@@ -98,6 +105,9 @@ def test_sentences_that_are_not_findings(sentence: str) -> None:
         "Our findings suggest that trusted messengers mattered most.",
         "Limited staff capacity slowed implementation in smaller departments.",
         "Staff turnover presented challenges for the coalition in every county.",
+        "Clinics can use the map to choose the barbershops closest to their patients.",
+        "Our findings provide evidence that mailed reminders raised screening rates.",
+        "Smith and colleagues (12) surveyed 40 departments. They found that dedicated staff doubled adoption.",
     ],
 )
 def test_findings_are_findings(sentence: str) -> None:
@@ -255,8 +265,59 @@ def test_a_table_cell_is_quoted_as_a_statement_not_a_category() -> None:
     assert _is_content_cell("Building partnerships with county administrators and contract managers.")
     assert not _is_content_cell("Group exercise classes or programs, in general")
     assert not _is_content_cell("Specific forms of physical activity (eg, swimming, walking, dancing)")
+    # Names and label paths say nothing quoted alone, however long.
+    assert not _is_content_cell(
+        "Heat Ready Neighborhoods Campaign, “Cool Streets for Kids” and “Beat the Heat Together”"
+    )
+    assert not _is_content_cell("Household income level → Use of preventive dental services")
 
 
 def test_a_summary_box_on_what_is_known_is_background() -> None:
     assert section_part("What is already known on this topic?") is Part.BACKGROUND
     assert section_part("What is added by this report?") is Part.FINDINGS
+
+
+def test_each_part_of_a_question_is_answered_on_its_own() -> None:
+    assert questions(
+        "Is there evidence bike lanes increase cycling, and what helps staff get them built?"
+    ) == [
+        "Is there evidence bike lanes increase cycling?",
+        "What helps staff get them built?",
+    ]
+
+
+def test_a_summary_answers_have_others_done_it_and_names_what_it_cannot_answer() -> None:
+    from researchdesk.brief.answer import summarize
+    from researchdesk.models import Document, DocumentMeta
+
+    doc = Document(
+        7,
+        DocumentMeta(title="Nutrition Standards in County Food Contracts", authors=["Ana Wood"], date="2024"),
+        "",
+        "h",
+        "a.html",
+        "html",
+        1,
+    )
+    barrier = Evidence(
+        7, 1, 0, 60, "Smaller vendors had less capacity to meet the standards.", Role.BARRIER, 0.9, ""
+    )
+    barrier.id = 1
+    paragraphs, support = summarize(
+        "Have other counties written nutrition standards into vendor contracts, and what challenges did they "
+        "run into? What did the standards cost?",
+        ["nutrition standards vendor contracts"],
+        [],
+        [barrier],
+        {7: doc},
+        [],
+        run="scan:1",
+        held=1,
+    )
+    text = "\n".join(paragraphs)
+    assert "On “Have other counties written nutrition standards into vendor contracts?”: yes" in text
+    assert "Nutrition Standards in County Food Contracts" in text and "(Wood, 2024)" in text
+    assert "What gets in the way" in text and "On costs: none of the quoted sources" in text
+    assert "Have we produced anything" not in text  # the member did not ask what the service wrote
+    assert "searches" not in text and "Next steps" not in text  # no counts, no promises: answers
+    assert len(paragraphs) == len(support) and all(support)

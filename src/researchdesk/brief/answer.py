@@ -33,7 +33,18 @@ FACTOR_WORDS = 14  # a factor named from a sentence is cut to this many words at
 _QUESTION = re.compile(r"[^.?!]*\?")
 # A question asks what helps or what hinders by the plan's facet cues, and by a few words members use
 # in questions ("what helped", "what problems came up", "who goes without").
-_MORE_HELPS = re.compile(r"\b(?:helped|lessons?|approach\w*|reduce them)\b", re.I)
+_MORE_HELPS = re.compile(
+    r"\b(?:helped|lessons?|approach\w*|reduce them)\b|"
+    r"^\s*how (?:do|can|could|should|might|would|to)\b(?! (?:we|you|i) (?:tell|know|measure)\b)",  # "How do we get people to sign up?"
+    re.I,
+)
+# "Have other counties written standards into contracts?", "Has any program helped …?": done elsewhere?
+_DONE_ELSEWHERE = re.compile(
+    r"^\s*(?:have|has|did|do|does) (?:other|any|some|many|other local) (?:[\w-]+ ){0,2}(?:counties|cities|towns|"
+    r"communities|agencies|states|places|jurisdictions|departments|schools|districts|programs?|services|"
+    r"organi[sz]ations|clinics|coalitions)\b",
+    re.I,
+)
 _MORE_HINDERS = re.compile(
     r"\b(?:problems?|risks?|difficult\w*|why do|go(?:es)? without|went wrong|r[au]n into)\b", re.I
 )
@@ -70,6 +81,7 @@ _LACK = re.compile(
     re.I,
 )
 _ASIDE = re.compile(r"\s*\([^()]*\)")
+_NUMBERING = re.compile(r"^\s*(?:\d{1,2}|[a-z])[.)]\s+")
 _PREDICATIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|remain(?:s|ed)?|seem(?:s|ed)?)\s+$", re.I)
 _DECIDE = re.compile(r"^\s*(?:should|would it|is it worth|do we need to|must) ", re.I)
 _CLAUSE_END = re.compile(r"[,;:.](?:\s|$)")
@@ -91,8 +103,9 @@ class Factor:
 
 def factor_name(ev: Evidence) -> str:
     """Return the factor a quote names: the authors' theme label, or the factor its words state."""
-    if ev.label and len(ev.label.split()) <= 12 and len(re.findall(r"[A-Za-z]{2,}", ev.label)) >= 2:
-        return ev.label.strip().rstrip(".:")
+    label = _NUMBERING.sub("", ev.label or "")  # "3. Conducted a walk audit": the step, not its number
+    if label and len(label.split()) <= 12 and len(re.findall(r"[A-Za-z]{2,}", label)) >= 2:
+        return label.strip().rstrip(".:")
     text = _ASIDE.sub("", _CITATION_MARK.sub("", ev.quote)).strip()
     first = re.split(r"(?<=[.!?])\s+", text)[0]
     for pattern in (_LISTED, _SUBJECT_OF, _AGENT):
@@ -180,9 +193,41 @@ def _listing(factors: list[Factor], docs: dict[int, Document]) -> str:
 
 
 def questions(prompt: str) -> list[str]:
-    """Return the prompt's questions (a prompt with none is one question)."""
+    """Return the prompt's questions, each of its parts apart (a prompt with none is one question).
+
+    "Is there evidence these projects work, and what helps staff get them built?" asks two things; the
+    summary answers each.
+    """
     found = [q.strip() for q in _QUESTION.findall(" ".join(prompt.split())) if q.strip()]
-    return found or [" ".join(prompt.split())]
+    out: list[str] = []
+    for q in found or [" ".join(prompt.split())]:
+        parts = [p.strip(" ,") for p in _SECOND_QUESTION.split(q) if p.strip(" ,?")]
+        if len(parts) > 1:
+            parts = [p if p.endswith("?") else p + "?" for p in parts]
+            out.extend(p[:1].upper() + p[1:] for p in parts)
+        else:
+            out.append(q)
+    return out
+
+
+_ASKS_PRODUCED = re.compile(
+    r"\bhave (?:we|you) (?:\w+ )?(?:produced|done|published|written|prepared)|\b(?:your|our) (?:own |prior |previous |"
+    r"earlier )?(?:products|briefs|reports)\b|\bprevious(?:ly)? (?:produced|prepared)|\banything (?:we|you) (?:have|did)",
+    re.I,
+)
+# ", and what …" / ", and does …": a second question joined to the first.
+_SECOND_QUESTION = re.compile(
+    r",?\s+(?:and|or|but)\s+(?=(?:what|how|which|who|why|where|when|does|do|did|is|are|was|were|can|could|"
+    r"should|has|have)\b)",
+    re.I,
+)
+# "Is there evidence these projects increase activity?", "Does a shorter program still work?"
+_EFFECT = re.compile(
+    r"\b(?:is there (?:any )?evidence|(?:does|do|did|can|could) (?:\w+\s+){1,6}(?:still )?(?:work|help|increase|"
+    r"reduce|improve|raise|lower|cut|prevent)|(?:still|actually) (?:work|reduce|increase|help)|effective|"
+    r"effectiveness|what (?:are|were) the results)\b",
+    re.I,
+)
 
 
 def summarize(
@@ -192,7 +237,6 @@ def summarize(
     evidence: list[Evidence],
     docs: dict[int, Document],
     prior: list[RelatedItem],
-    scan_note: str,
     run: str,
     held: int = 0,
     central: list[int] | None = None,
@@ -209,7 +253,6 @@ def summarize(
     wants_help = any(_asks_help(q) for q in asked)
     wants_hinder = any(_asks_hinder(q) for q in asked)
     wants_costs = any(_COSTS.search(q) for q in asked)
-    subject = "; ".join(subjects) or "this subject"
 
     if asks_for_prior_products(prompt):
         if prior:
@@ -218,12 +261,15 @@ def summarize(
                 f"Have we produced anything on this? Yes: {len(prior)} of the service's earlier products "
                 f"are on this subject ({titles}); see “You may also be interested in”."
             )
-        else:
+            support.append([run, "request"])
+        elif _ASKS_PRODUCED.search(prompt):
+            # "What do you have on …?" asks what the library holds (the rest of the summary); only a
+            # member who asks whether the service itself has written on this is told it has not.
             paragraphs.append(
                 "Have we produced anything on this? No: the service has not delivered a brief or product on "
                 "this subject before, so this brief is the first."
             )
-        support.append([run, "request"])
+            support.append([run, "request"])
 
     if not evidence:
         if missing_subjects and len(missing_subjects) == len(subjects):
@@ -245,7 +291,7 @@ def summarize(
     main = _central_findings(evidence, central or [])
     if main:
         named = "; ".join(f"{cite(docs[e.document_id])} found {_sentence(e.quote)}" for e in main)
-        paragraphs.append(f"Main findings: {named}.")
+        paragraphs.append(_ended(f"Main findings: {named}"))
         support.append([f"evidence:{e.id}" for e in main])
     facilitators = main_factors(evidence, "Facilitators")
     barriers = main_factors(evidence, "Barriers")
@@ -277,8 +323,13 @@ def summarize(
         else:
             paragraphs.append("On costs: none of the quoted sources reports what such work costs.")
             support.append([run])
+    unanswered: list[str] = []
     for question in asked:
-        if _asks_help(question) or _asks_hinder(question) or _COSTS.search(question):
+        if (
+            (_asks_help(question) or _asks_hinder(question) or _COSTS.search(question))
+            and not _EFFECT.search(question)
+            and not _DONE_ELSEWHERE.match(question)
+        ):
             continue
         if asks_for_prior_products(question):
             continue
@@ -286,19 +337,32 @@ def summarize(
             # "Should we fund …?" is the member's decision; the sources' central results are what it rests on.
             first_result = main[0]
             paragraphs.append(
-                f"On “{question}”: the decision is yours; the source most on the subject, {cite(docs[first_result.document_id])}, "
-                f"found {_sentence(first_result.quote)}."
+                _ended(
+                    f"On “{question}”: the decision is yours; the source most on the subject, "
+                    f"{cite(docs[first_result.document_id])}, found {_sentence(first_result.quote)}"
+                )
             )
             support.append([f"evidence:{first_result.id}"])
             continue
+        if _DONE_ELSEWHERE.match(question):
+            # "Have others done this?" is answered by the sources on the subject: yes, these did.
+            lead = _done_elsewhere(evidence, main, docs)
+            if lead:
+                paragraphs.append(_ended(f"On “{question}”: {lead}"))
+                support.append([f"evidence:{e.id}" for e in _firsts(evidence, main)])
+                continue
         picks = answering(question, subjects, evidence)
+        if _EFFECT.search(question):
+            # Whether something works is answered by results: the sources' central findings first.
+            picks = ([e for e in picks if e in main] or picks)[:2]
         if picks:
             named = "; ".join(f"{_sentence(e.quote)} ({cite(docs[e.document_id])})" for e in picks)
-            paragraphs.append(f"On “{question}”: {named}.")
+            paragraphs.append(_ended(f"On “{question}”: {named}"))
             support.append([f"evidence:{e.id}" for e in picks])
         else:
             paragraphs.append(f"On “{question}”: none of the quoted sources answers this directly.")
             support.append([run])
+            unanswered.append(question)
 
     gaps = []
     if missing_subjects:
@@ -307,11 +371,16 @@ def summarize(
         gaps.append("what helps")
     if wants_hinder and not barriers:
         gaps.append("what gets in the way")
+    if unanswered:
+        gaps.append("a direct answer to " + " and ".join(f"“{q}”" for q in unanswered))
     holds = f"{held_count} source{'s' if held_count != 1 else ''}" if held_count else "no source"
     coverage = (
-        f"What the library covers: it holds {holds} on this subject ({subject}); {len(cited)} "
-        f"{'is' if len(cited) == 1 else 'are'} quoted under Background Research"
-        + (", the rest listed under Further Reading" if held_count > len(cited) else "")
+        f"What the library covers: it holds {holds} on this subject; "
+        + (
+            f"{'it is' if held_count == 1 else 'all are'} quoted below"
+            if held_count <= len(cited)
+            else f"{len(cited)} {'is' if len(cited) == 1 else 'are'} quoted below, the rest listed under Further Reading"
+        )
         + "."
     )
     if held_count <= THIN:
@@ -321,9 +390,30 @@ def summarize(
         )
     if gaps:
         coverage += " Not covered: " + "; ".join(gaps) + "."
-    paragraphs.append(f"{coverage} {scan_note}")
+    paragraphs.append(coverage)
     support.append([run])
     return paragraphs, support
+
+
+def _firsts(evidence: list[Evidence], main: list[Evidence], most: int = 3) -> list[Evidence]:
+    """Return one quote per source: its central result when it has one, else its first quote."""
+    out: dict[int, Evidence] = {e.document_id: e for e in main}
+    for e in evidence:
+        out.setdefault(e.document_id, e)
+    return list(out.values())[:most]
+
+
+def _done_elsewhere(evidence: list[Evidence], main: list[Evidence], docs: dict[int, Document]) -> str:
+    """Return "yes, these did" from the quoted sources, each with what it reports, or "" when none is quoted."""
+    firsts = _firsts(evidence, main)
+    if not firsts:
+        return ""
+    n = len({e.document_id for e in evidence})
+    named = "; ".join(f"“{docs[e.document_id].meta.title}” ({cite(docs[e.document_id])})" for e in firsts)
+    return (
+        f"yes — the library holds {n} source{'s' if n != 1 else ''} that report{'s' if n == 1 else ''} such work: "
+        f"{named}; what {'it' if n == 1 else 'they'} found is quoted below"
+    )
 
 
 def _asks_help(question: str) -> bool:
@@ -364,6 +454,11 @@ def _words(text: str) -> set[str]:
         for w in (m.lower() for m in re.findall(r"[A-Za-z][A-Za-z-]{2,}", text))
         if w not in ASKING and w not in WEAK
     }
+
+
+def _ended(text: str) -> str:
+    """Return the text with a full stop, unless a quoted sentence already ends it (“… stays.”)."""
+    return text if re.search(r"[.!?…][”’\"]?$", text) else text + "."
 
 
 def _sentence(quote: str) -> str:

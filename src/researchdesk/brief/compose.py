@@ -103,18 +103,11 @@ def compose_brief(
         evidence,
         docs,
         prior,
-        scan_note=_scan_note(scan),
         run=run,
         held=len(on_subject),
         central=central,
     )
     steps = _next_steps(evidence, sources, further, missing, docs)
-    if steps:
-        summary.append(
-            f"Next steps: the section below proposes {len(steps)} follow-up actions, and the research service is "
-            "glad to help with any of them."
-        )
-        support.append([run, "request"])
     references = (
         format_references([_citation_item(docs[s.document_id]) for s in sources], style or settings.csl_style)
         if sources
@@ -287,7 +280,9 @@ def _further_reading(
         doc = desk.store.get_document(doc_id)
         m = doc.meta
         link = m.url or (f"https://doi.org/{m.doi}" if m.doi else "")
-        items.append(RelatedItem(doc_id, m.title, m.container or m.publisher, m.date, link, _about_line(desk, doc)))
+        items.append(
+            RelatedItem(doc_id, m.title, m.container or m.publisher, m.date, link, _about_line(desk, doc))
+        )
         if len(items) >= FURTHER_READING:
             break
     return items
@@ -297,15 +292,6 @@ def _not_found(scan: list[dict[str, Any]], evidence: list[Evidence], plan: Any) 
     facets = [f.facet for f in plan.facets if f.facet != "prior products"]
     roles_found = {e.facet for e in evidence}
     return [f for f in facets if f not in roles_found]
-
-
-def _scan_note(scan: list[dict[str, Any]]) -> str:
-    if not scan:
-        return "The library has not been scanned for this request yet."
-    facets = [f for f in dict.fromkeys(e["facet"] for e in scan) if f != "prior products"]
-    return (
-        f"We scanned the service's library for {', '.join(facets) or 'the subject'} ({len(scan)} searches)."
-    )
 
 
 def _next_steps(

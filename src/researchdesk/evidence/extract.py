@@ -392,13 +392,27 @@ def _is_content_cell(cell: str) -> bool:
     """Return True for a cell worth quoting: a phrase or sentence, even under the authors' own role label
     (a bare category such as "Spinal cord injury" or "Hassle of screening" says nothing quoted alone)."""
     words = _WORD.findall(_PARENTHESES.sub("", cell))  # "(eg, swimming, walking)" lists, it does not state
-    if len(words) < CELL_MIN_WORDS or is_noise(cell) or not_a_finding(cell):
+    if len(words) < CELL_MIN_WORDS or is_noise(cell) or not_a_finding(cell) or _is_label_cell(cell, words):
         return False
     # A short cell states something only with a verb ("Smaller vendors have less capacity", "Building
     # partnerships …"); without one it is a category ("Group exercise classes or programs, in general").
     return len(words) >= STATEMENT_WORDS or bool(_VERBISH.search(cell))
 
 
+def _is_label_cell(cell: str, words: list[str]) -> bool:
+    """Return True for a cell that names things rather than states them: a path of labels ("Self-rated
+    oral health → Symptoms"), or names written in title case ("Done with Menthol Campaign, “Quit Smoking
+    Menthols for the Fam”")."""
+    if _ARROW.search(cell):
+        return True
+    long_words = [w for w in words[1:] if len(w) >= TITLE_MIN_LETTERS]
+    return len(long_words) >= TITLE_MIN_WORDS and sum(
+        w[0].isupper() for w in long_words
+    ) >= LABEL_SHARE * len(long_words)
+
+
+_ARROW = re.compile(r"→|⇒|->|=>")
+LABEL_SHARE = 0.6  # of a cell's words of 4+ letters (after the first) capitalised: a name, not a statement
 _PARENTHESES = re.compile(r"\([^()]*\)")
 STATEMENT_WORDS = 10
 _VERBISH = re.compile(

@@ -149,7 +149,12 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"evaluation|findings|results|essay|framework|tool|model)\s+(?:\w+\s+){0,2}(?:advances?|contributes?|"
             r"adds?|fills?|extends?|builds? on|(?:can|could|may|might|will|should)\s+(?:help|be used|inform|guide|"
             r"serve|support|provide|contribute|assist|aid|benefit))\b|"
-            r"\b(?:advances?|deepens?|expands?|broadens?) (?:the |our )?(?:understanding|knowledge|literature)\b|"
+            r"\b(?:advance[sd]?|deepen(?:s|ed)?|expand(?:s|ed)?|broaden(?:s|ed)?) (?:the |our )?(?:understanding|"
+            r"knowledge|literature|field|evaluation|science)\b|"
+            # The study's tools and methods praised: "Our map provides valuable information", "Our evaluation
+            # used rigorous methods".
+            r"^\s*(?:our|this|the present) (?:map|maps|evaluation|tool|toolkit|dashboard|framework|approach|methods?|"
+            r"model|data|analysis)\s+(?:\w+\s+){0,2}(?:provides?|offers?|used|uses|enabled|enables|allowed|allows)\b|"
             r"\bcontributes? to (?:the |a |our )?(?:growing )?(?:literature|body of (?:evidence|knowledge|"
             r"research)|evidence base)\b|"
             r"^\s*(?:future|further|more|additional)\s+(?:research|studies|work|evaluation|investigation)s?\b"
@@ -161,6 +166,47 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"(?:importance|need|value)\b|\b(?:results|findings) (?:can|could|may|will) (?:help|inform|guide|assist)\b|"
             r"\b(?:in|of|from) this (?:collection|issue|special issue|supplement|series)\b|"
             r"^\s*this (?:comprehensive |holistic |integrated )?approach (?:ensures|will ensure|can ensure)\b",
+            re.I,
+        ),
+    ),
+    (
+        "what will be done with the results",
+        re.compile(
+            r"^\s*(?:the|these|our|this) (?:findings|results|information|maps?|data|tool|dashboard|toolkit)\s+"
+            r"(?:(?:from|of) (?:this|the|our) (?:study|project|evaluation|analysis|pilot|survey|assessment)\s+)?"
+            r"(?:will|can also|could also|"
+            r"will also)\s+(?:be used|help|inform|guide|serve|highlight|allow|be shared)\b|"
+            r"\bwill (?:share|disseminate|publish|present) (?:the |these |its |their |our )?(?:results|findings|"
+            r"lessons|data|maps?)\b",
+            re.I,
+        ),
+    ),
+    (
+        "a call for monitoring or research",
+        re.compile(
+            r"^\s*(?:continued |ongoing |further |additional |regular |routine |more |future )?(?:surveillance|"
+            r"monitoring|tracking|data collection|evaluation|research|studies)\b.{0,200}?\b(?:is|are|remains?|will be)"
+            r"\s+(?:\w+ )?(?:needed|warranted|necessary|critical|essential|important|required|vital)\b|"
+            r"^\s*monitoring\b.{0,160}?\b(?:can|could|may|will) help\b",
+            re.I,
+        ),
+    ),
+    (
+        "a study described, not its finding",
+        re.compile(
+            r"^\s*[A-Z][\w'’-]+ (?:and|&) (?:colleagues|coworkers|co-workers)\s*(?:\([^)]*\)\s*)?(?:evaluated|"
+            r"examined|assessed|surveyed|analy[sz]ed|studied|reviewed|conducted|interviewed|used|explored|"
+            r"investigated|described)\b[^.]*\.?\s*$|"
+            r"^\s*(?:stage|step|phase) \d+\b.{0,80}?\b(?:involved|included|consisted|used)\b|"
+            r"\bconfirmatory factor analy",
+            re.I,
+        ),
+    ),
+    (
+        "a statement that names no factor",
+        re.compile(
+            r"^\s*(?:several|many|various|multiple|some|a number of) (?:[\w-]+ ){0,4}(?:factors|characteristics|"
+            r"variables) (?:were|was) (?:\w+ )?associated with [^,;]{0,80}\.?\s*$",
             re.I,
         ),
     ),

@@ -38,8 +38,8 @@ FACET_ROLES: dict[str, set[Role]] = {
     "recommendations": {Role.RECOMMENDATION, Role.FACILITATOR},
 }
 PER_DOCUMENT_QUOTES = 5  # suggestions per document, so a brief draws on many sources
-PER_EDGE_DOCUMENT_QUOTES = 2  # from a source more than EDGE_MARGIN below the subject's best match
-EDGE_MARGIN = 0.1
+PER_EDGE_DOCUMENT_QUOTES = 1  # from a source more than EDGE_MARGIN below the subject's best match
+EDGE_MARGIN = 0.08
 MAX_SUGGESTIONS = 30  # a reviewer reads every suggestion: more would bury the good ones
 PER_DOCUMENT_ROLE = 3  # of one role from one document: a long table does not crowd out the rest
 PER_DOCUMENT_CONTEXT = 2
