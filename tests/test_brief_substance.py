@@ -63,6 +63,11 @@ def test_the_part_of_a_document_is_read_from_its_headings(section: str, kind: Bl
     assert section_part(section, kind) is part
 
 
+def test_a_tables_notes_are_not_quoted() -> None:
+    note = "a Data source: state survey, 2019-2021. Values are percentages. b Adjusted for age and income."
+    assert passage_part("Tables", BlockKind.PARAGRAPH, note) is Part.FURNITURE
+
+
 def test_a_paragraph_announcing_limitations_is_about_them() -> None:
     text = "This study has several limitations. First, the sample was small."
     assert passage_part("Discussion", BlockKind.PARAGRAPH, text) is Part.LIMITATIONS
@@ -91,6 +96,8 @@ def test_a_paragraph_announcing_limitations_is_about_them() -> None:
         "Smith and colleagues (12) examined survey data from 40 city planning departments.",
         "Several household and neighborhood factors were significantly associated with vaccine uptake.",
         "The second pilot advanced the evaluation of the program by repeating its measures.",
+        "Values are adjusted odds ratios (95% CI) for each county group.",
+        "As the program grows, the app will become more personal for each user.",
     ],
 )
 def test_sentences_that_are_not_findings(sentence: str) -> None:

@@ -103,11 +103,21 @@ _LIMITATIONS_OPENING = re.compile(
     r"(?:strengths and )?limitations\b)",
     re.I,
 )
+# A table's notes under it: a footnote mark and the data source, or the abbreviations.
+_TABLE_NOTE_OPENING = re.compile(r"^\s*(?:[a-z*†]\s+)?(?:data sources?|abbreviations?)\s*:", re.I)
 # Sentences that are not findings, by their opening or shape.
 _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
     (
         "a caption",
         re.compile(r"^\s*(?:Figure|Fig\.|Table|Exhibit|Box|Appendix)\s+[A-Z]?\d+[A-Za-z]?\.?\s", re.I),
+    ),
+    (
+        "a table's note",
+        re.compile(
+            r"^\s*(?:[a-z]\s+)?(?:data sources?:|values (?:are|were|represent)\b|based on (?:weighted |unweighted )?"
+            r"(?:[\w-]+ ){0,2}(?:regression )?models?\b|abbreviations?:)",
+            re.I,
+        ),
     ),
     (
         "a statement of aims",
@@ -177,7 +187,7 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"(?:will|can also|could also|"
             r"will also)\s+(?:be used|help|inform|guide|serve|highlight|allow|be shared)\b|"
             r"\bwill (?:share|disseminate|publish|present) (?:the |these |its |their |our )?(?:results|findings|"
-            r"lessons|data|maps?)\b",
+            r"lessons|data|maps?)\b|\bwill become (?:more|increasingly|better)\b",
             re.I,
         ),
     ),
@@ -312,6 +322,8 @@ def passage_part(section: str, kind: BlockKind | str, text: str) -> Part:
     part = section_part(section, kind)
     if part in (Part.FINDINGS, Part.OTHER, Part.ABSTRACT) and _LIMITATIONS_OPENING.match(text):
         return Part.LIMITATIONS
+    if _TABLE_NOTE_OPENING.match(text):  # "a Data source: …. Values are prevalence ratios …"
+        return Part.FURNITURE
     return part
 
 
