@@ -98,6 +98,8 @@ def test_a_paragraph_announcing_limitations_is_about_them() -> None:
         "The second pilot advanced the evaluation of the program by repeating its measures.",
         "Values are adjusted odds ratios (95% CI) for each county group.",
         "As the program grows, the app will become more personal for each user.",
+        "Of the 412 articles screened, 23 studies were included in the review.",
+        "We identified 14 studies that evaluated clinic follow-up after discharge.",
     ],
 )
 def test_sentences_that_are_not_findings(sentence: str) -> None:
@@ -328,3 +330,22 @@ def test_a_summary_answers_have_others_done_it_and_names_what_it_cannot_answer()
     assert "Have we produced anything" not in text  # the member did not ask what the service wrote
     assert "searches" not in text and "Next steps" not in text  # no counts, no promises: answers
     assert len(paragraphs) == len(support) and all(support)
+
+
+def test_a_factor_is_never_a_hanging_fragment() -> None:
+    cut = _evidence("Programs reported a lack of local. Staff were few.", Role.BARRIER)
+    assert factor_name(cut) == "“Programs reported a lack of local”"
+    predicate = _evidence(
+        "Shared data systems and trained staff are key strategies to ensure programs are fair and durable.",
+        Role.FACILITATOR,
+    )
+    assert factor_name(predicate) == "shared data systems and trained staff"
+
+
+def test_how_questions_ask_what_helps_and_yes_no_questions_ask_whether_it_works() -> None:
+    from researchdesk.brief.answer import _EFFECT, _asks_help
+
+    assert _asks_help("How can we get more residents to sign up?")
+    assert not _EFFECT.search("How can we reduce these risks?")
+    assert _EFFECT.search("Does a shorter online class still work?")
+    assert _EFFECT.search("Is there evidence that bike lanes increase cycling?")

@@ -17,12 +17,18 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from researchdesk.models import Document, Evidence, RelatedItem, Role, heading_of
 from researchdesk.requests.plan import asks_about, asks_for_prior_products
 from researchdesk.requests.subject import ASKING, WEAK
 
+# How close in meaning (cosine of MiniLM vectors) a quote must be to a question to answer it; chosen on the
+# development requests' questions (a quote that answers one scores 0.5-0.7, one beside the point under 0.4).
+ANSWER_SIMILARITY = 0.45
+# Given a question and quotes, their closeness in meaning (cosine), one per quote.
+Similarity = Callable[[str, Sequence[str]], Sequence[float]]
 MAX_FACTORS = 3  # per heading in the summary: the main ones, not all
 THIN = 2  # a library holding this few sources on the subject says so
 SENTENCE_WORDS = 24  # a sentence quoted in the summary is cut after twice this many words
@@ -82,6 +88,7 @@ _LACK = re.compile(
 )
 _ASIDE = re.compile(r"\s*\([^()]*\)")
 _NUMBERING = re.compile(r"^\s*(?:\d{1,2}|[a-z])[.)]\s+")
+_PREDICATIVE_LABEL = re.compile(r"\b(?:is|are|was|were|as)\s+(?:\w+\s+){0,2}$", re.I)
 _PREDICATIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|remain(?:s|ed)?|seem(?:s|ed)?)\s+$", re.I)
 _DECIDE = re.compile(r"^\s*(?:should|would it|is it worth|do we need to|must) ", re.I)
 _CLAUSE_END = re.compile(r"[,;:.](?:\s|$)")
@@ -110,18 +117,40 @@ def factor_name(ev: Evidence) -> str:
     first = re.split(r"(?<=[.!?])\s+", text)[0]
     for pattern in (_LISTED, _SUBJECT_OF, _AGENT):
         m = pattern.search(first)
-        if m and len(_clip(m.group("what")).split()) >= MIN_FACTOR_WORDS:
+        if m and pattern is _LISTED and _PREDICATIVE_LABEL.search(first[: m.start()]):
+            continue  # "X are crucial strategies to ensure Y are fair": the factor is X, not what follows
+        if m and _whole_phrase(m.group("what")):
             return _clip(m.group("what"))
     m = _LACK.search(first)
     if (
         m
         and ev.role is Role.BARRIER
         and not _PREDICATIVE.search(first[: m.start()])
-        and len(_clip(m.group("what")).split()) >= MIN_FACTOR_WORDS
+        and _whole_phrase(m.group("what"))
     ):
         return _clip(m.group("what"))
     # No phrase names the factor: the source's own sentence does, whole (readers drop cut-off fragments).
     return _sentence(first).replace(".”", "”")
+
+
+def _whole_phrase(text: str) -> bool:
+    """Return True when a phrase names a factor whole: long enough, not cut short by the word limit, and not
+    ending on a word that leaves it hanging ("lack of local", "barriers to policy adoption that")."""
+    phrase = " ".join(_ASIDE.sub("", text).split()).strip(" ,;:.")
+    end = _CLAUSE_END.search(phrase)
+    if end and len(phrase[: end.start()].split()) >= CLAUSE_WORDS:
+        phrase = phrase[: end.start()]
+    words = phrase.split()
+    return MIN_FACTOR_WORDS <= len(words) <= FACTOR_WORDS and words[-1].lower().strip("”’\"'") not in _HANGING
+
+
+_HANGING = frozenset(
+    re.findall(
+        r"\S+",
+        "a an the of to for in on at by from with and or but that which who whose where when than as into about "
+        "local their its our this these those such more most other some any many",
+    )
+)
 
 
 def _clip(text: str, quote: bool = False) -> str:
@@ -222,10 +251,11 @@ _SECOND_QUESTION = re.compile(
     re.I,
 )
 # "Is there evidence these projects increase activity?", "Does a shorter program still work?"
+# (A "how can we reduce …?" question asks what helps, not whether something works.)
 _EFFECT = re.compile(
-    r"\b(?:is there (?:any )?evidence|(?:does|do|did|can|could) (?:\w+\s+){1,6}(?:still )?(?:work|help|increase|"
-    r"reduce|improve|raise|lower|cut|prevent)|(?:still|actually) (?:work|reduce|increase|help)|effective|"
-    r"effectiveness|what (?:are|were) the results)\b",
+    r"\b(?:is there (?:any )?evidence|what (?:are|were) the results|effectiveness)\b|"
+    r"^\s*(?:does|do|did|can|could|will|would|is|are)\b.*\b(?:work|works|help|helps|increase|reduce|improve|raise|"
+    r"lower|cut|prevent|effective)\b",
     re.I,
 )
 
@@ -240,6 +270,7 @@ def summarize(
     run: str,
     held: int = 0,
     central: list[int] | None = None,
+    similar: Similarity | None = None,
 ) -> tuple[list[str], list[list[str]]]:
     """Return the summary paragraphs and what each rests on.
 
@@ -274,7 +305,8 @@ def summarize(
     if not evidence:
         if missing_subjects and len(missing_subjects) == len(subjects):
             paragraphs.append(
-                f"The library holds nothing on {'; '.join(missing_subjects)}: none of its articles, reports or "
+                f"The library holds nothing on what you ask about (we looked for {_looked_for(missing_subjects)}): "
+                "none of its articles, reports or "
                 "earlier briefs is about it, so this brief quotes no source rather than quote ones on other "
                 "subjects. The Next Steps say where to look instead."
             )
@@ -351,7 +383,7 @@ def summarize(
                 paragraphs.append(_ended(f"On “{question}”: {lead}"))
                 support.append([f"evidence:{e.id}" for e in _firsts(evidence, main)])
                 continue
-        picks = answering(question, subjects, evidence)
+        picks = answering(question, subjects, evidence, similar=similar)
         if _EFFECT.search(question):
             # Whether something works is answered by results: the sources' central findings first.
             picks = ([e for e in picks if e in main] or picks)[:2]
@@ -366,7 +398,7 @@ def summarize(
 
     gaps = []
     if missing_subjects:
-        gaps.append(f"the library holds nothing on {'; '.join(missing_subjects)}")
+        gaps.append(f"the library holds nothing on {_looked_for(missing_subjects)}")
     if wants_help and not facilitators:
         gaps.append("what helps")
     if wants_hinder and not barriers:
@@ -434,8 +466,24 @@ def _central_findings(evidence: list[Evidence], central: list[int], most: int = 
     return list(out.values())[:most]
 
 
-def answering(question: str, subjects: list[str], evidence: list[Evidence], most: int = 2) -> list[Evidence]:
-    """Return the quotes that answer a question best: those sharing most of its own words (not the subject's)."""
+def answering(
+    question: str,
+    subjects: list[str],
+    evidence: list[Evidence],
+    most: int = 2,
+    similar: Similarity | None = None,
+) -> list[Evidence]:
+    """Return the quotes that answer a question best: those closest to it in meaning (``similar``, when an
+    embedding model is at hand, at least ANSWER_SIMILARITY), else those sharing most of its own words
+    (not the subject's)."""
+    if similar is not None and evidence:
+        scores = similar(question, [e.quote for e in evidence])
+        close = sorted(
+            (pair for pair in zip(scores, evidence, strict=True) if pair[0] >= ANSWER_SIMILARITY),
+            key=lambda pair: -pair[0],
+        )
+        if close:
+            return [e for _, e in close[:most]]
     words = {w for w in _words(question) if w not in _words(" ".join(subjects))}
     if not words:
         return []
@@ -454,6 +502,12 @@ def _words(text: str) -> set[str]:
         for w in (m.lower() for m in re.findall(r"[A-Za-z][A-Za-z-]{2,}", text))
         if w not in ASKING and w not in WEAK
     }
+
+
+def _looked_for(subjects: list[str]) -> str:
+    """Return the subjects as what was looked for: “free gun locks” and “safe storage”."""
+    named = [f"“{s}”" for s in subjects]
+    return " and ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named)
 
 
 def _ended(text: str) -> str:

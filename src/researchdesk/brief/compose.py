@@ -7,10 +7,11 @@ checks can trace it; nothing is written that the evidence or the log does not su
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from researchdesk.brief.answer import main_factors, summarize
+from researchdesk.brief.answer import Similarity, main_factors, summarize
 from researchdesk.brief.citations import CitationItem, format_each, format_references, resolve_style
 from researchdesk.desk import Desk
 from researchdesk.evidence.findings import Part, not_a_finding, section_part
@@ -28,6 +29,7 @@ from researchdesk.models import (
 )
 from researchdesk.requests.reading import last_reading
 from researchdesk.requests.scan import is_abstract_finding, plan_for
+from researchdesk.search.embed import get_embedder
 from researchdesk.search.profiles import in_abstract
 
 ROLE_ORDER = (
@@ -106,6 +108,7 @@ def compose_brief(
         run=run,
         held=len(on_subject),
         central=central,
+        similar=_similarity(settings.embedder),
     )
     steps = _next_steps(evidence, sources, further, missing, docs)
     references = (
@@ -292,6 +295,20 @@ def _not_found(scan: list[dict[str, Any]], evidence: list[Evidence], plan: Any) 
     facets = [f.facet for f in plan.facets if f.facet != "prior products"]
     roles_found = {e.facet for e in evidence}
     return [f for f in facets if f not in roles_found]
+
+
+def _similarity(embedder_name: str) -> Similarity | None:
+    """Return how close in meaning a question is to each quote, by the desk's embedder (None without one)."""
+    embedder = get_embedder(embedder_name)
+    if embedder is None:
+        return None
+    model = embedder
+
+    def similar(question: str, quotes: Sequence[str]) -> list[float]:
+        vectors = model.encode([question, *quotes])
+        return [float(x) for x in vectors[1:] @ vectors[0]]
+
+    return similar
 
 
 def _next_steps(

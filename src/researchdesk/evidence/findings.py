@@ -202,6 +202,17 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
+        "a count of the studies reviewed",
+        re.compile(
+            r"(?:^\s*(?:of (?:the|these|all)\s+)?[a-z]+(?:-[a-z]+)?|\b\d[\d,]*) (?:articles|studies|publications|papers|"
+            r"reports|records|trials|reviews)\s+(?:were|was|met|that met|had been|are)\s+(?:\w+\s+){0,2}(?:included|"
+            r"identified|reviewed|screened|retrieved|eligible|selected|excluded|the inclusion)\b|"
+            r"^\s*(?:we|the (?:search|review|authors))\s+(?:identified|included|screened|retrieved|found|reviewed)\s+"
+            r"(?:\d[\d,]*|[a-z]+(?:-[a-z]+)?) (?:articles|studies|publications|papers|reports|records|trials)\b",
+            re.I,
+        ),
+    ),
+    (
         "a study described, not its finding",
         re.compile(
             r"^\s*[A-Z][\w'’-]+ (?:and|&) (?:colleagues|coworkers|co-workers)\s*(?:\([^)]*\)\s*)?(?:evaluated|"

@@ -122,7 +122,8 @@ def run_scan(
             f"The plan of request {request_id} names no subject: the prompt asks about barriers or "
             "facilitators, but not of what.",
             f'Name what the member asks about: `researchdesk request plan {request_id} --subject "heat-health '
-            'action plans"` (or on the plan page), then scan again.',
+            'action plans"` (or on the plan page), then scan again. If the request does not say, ask the member '
+            f"(a reply ready to send: “{ASK_FOR_SUBJECT}”).",
         )
     if desk.store.request(request_id)["status"] in ("received", "scoping"):
         advance_to(desk, request_id, "researching", who)
@@ -196,6 +197,12 @@ def run_scan(
     return result
 
 
+# What staff can send a member whose request names no subject.
+ASK_FOR_SUBJECT = (
+    "Thank you for your request. So that we can look for the right evidence, could you tell us which program, "
+    "policy or health issue you have in mind (for example, heat-health action plans or vaping prevention in "
+    "middle schools), and where you plan to use it?"
+)
 BEYOND_FACET = "beyond the library"
 BEYOND_LIMIT = 10  # candidates asked of each service for each subject
 BEYOND_SERVICES = ("openalex", "europepmc")  # the discover service's defaults: topic search, open full text
