@@ -349,3 +349,48 @@ def test_how_questions_ask_what_helps_and_yes_no_questions_ask_whether_it_works(
     assert not _EFFECT.search("How can we reduce these risks?")
     assert _EFFECT.search("Does a shorter online class still work?")
     assert _EFFECT.search("Is there evidence that bike lanes increase cycling?")
+
+
+def test_what_a_program_did_is_an_example_unless_the_text_says_it_helped() -> None:
+    from researchdesk.evidence.classify import classify
+
+    described = classify(
+        "The campaign also ran radio spots through a partnership with a local Black-owned station."
+    )
+    assert described.role is Role.EXAMPLE
+    judged = classify("The coalition partnered with faith leaders, which helped build trust in the program.")
+    assert judged.role is Role.FACILITATOR
+
+
+def test_a_summary_says_when_a_question_rests_on_one_source() -> None:
+    from researchdesk.brief.answer import summarize
+    from researchdesk.models import Document, DocumentMeta
+
+    docs = {
+        i: Document(
+            i, DocumentMeta(title=f"Study {i}", authors=[name], date="2023"), "", "h", f"{i}.html", "html", 1
+        )
+        for i, name in ((7, "Ana Wood"), (8, "Li Chen"))
+    }
+    helps = Evidence(
+        7, 1, 0, 60, "Trained vendors were key to meeting the standards.", Role.FACILITATOR, 0.9, ""
+    )
+    hinders = Evidence(
+        8, 2, 0, 60, "Small vendors lacked staff to meet the standards.", Role.BARRIER, 0.9, ""
+    )
+    also = Evidence(7, 3, 0, 60, "Monitoring took more staff time than planned.", Role.BARRIER, 0.9, "")
+    for n, e in enumerate((helps, hinders, also), 1):
+        e.id = n
+    paragraphs, _ = summarize(
+        "What helps counties put nutrition standards in vendor contracts, and what gets in the way?",
+        ["nutrition standards vendor contracts"],
+        [],
+        [helps, hinders, also],
+        docs,
+        [],
+        run="scan:1",
+        held=2,
+    )
+    coverage = paragraphs[-1]
+    assert "Gaps: only one source speaks to what helps (Wood, 2023)" in coverage
+    assert "what gets in the way (" not in coverage  # two sources speak to it

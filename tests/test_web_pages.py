@@ -63,7 +63,7 @@ def flow(web: WebDesk) -> Flow:
     assert r.status_code == 303 and r.headers["location"].startswith("/jobs/")
     with web.desk() as desk:
         suggested = desk.store.evidence_for(a, status="suggested")
-        assert len(suggested) >= 4
+        assert any(e.role in (Role.BARRIER, Role.FACILITATOR) for e in suggested)
         for e in suggested:
             if e.role in (Role.BARRIER, Role.FACILITATOR):
                 accept(desk, e.id, "staff@desk.example")

@@ -54,6 +54,7 @@ _DONE_ELSEWHERE = re.compile(
 _MORE_HINDERS = re.compile(
     r"\b(?:problems?|risks?|difficult\w*|why do|go(?:es)? without|went wrong|r[au]n into)\b", re.I
 )
+_COSTED = re.compile(r"\$\s?\d|\bcost|\bsaving|\bdollar|\bROI\b", re.I)  # a quote that reports costs
 _COSTS = re.compile(r"\b(?:cost|costs|afford\w*|savings|price|spend|return on investment|worth)\b", re.I)
 # "Barriers included cost, distance, and mistrust." / "Challenges were X and Y."
 _LISTED = re.compile(
@@ -344,9 +345,7 @@ def summarize(
             paragraphs.append(f"{lead.split(',')[0]}: none of the quoted sources names a {kind}.")
             support.append([run])
     if wants_costs:
-        costly = [
-            e for e in evidence if re.search(r"\$\s?\d|\bcost|\bsaving|\bdollar|\bROI\b", e.quote, re.I)
-        ]
+        costly = [e for e in evidence if _COSTED.search(e.quote)]
         if costly:
             picks = costly[:3]
             named = "; ".join(f"{_clip(e.quote, quote=True)} ({cite(docs[e.document_id])})" for e in picks)
@@ -400,11 +399,24 @@ def summarize(
     if missing_subjects:
         gaps.append(f"the library holds nothing on {_looked_for(missing_subjects)}")
     if wants_help and not facilitators:
-        gaps.append("what helps")
+        gaps.append("nothing on what helps")
     if wants_hinder and not barriers:
-        gaps.append("what gets in the way")
+        gaps.append("nothing on what gets in the way")
+    if len(cited) > 1:
+        # A question only one source speaks to rests on that source alone: the member should know.
+        for asked_for, factors, what in (
+            (wants_help, facilitators, "what helps"),
+            (wants_hinder, barriers, "what gets in the way"),
+        ):
+            speaking = {d for f in factors for d in f.document_ids}
+            if asked_for and len(speaking) == 1:
+                only = next(iter(speaking))
+                gaps.append(f"only one source speaks to {what} ({cite(docs[only])})")
+        costing = {e.document_id for e in evidence if _COSTED.search(e.quote)}
+        if wants_costs and len(costing) == 1:
+            gaps.append(f"only one source reports costs ({cite(docs[next(iter(costing))])})")
     if unanswered:
-        gaps.append("a direct answer to " + " and ".join(f"“{q}”" for q in unanswered))
+        gaps.append("no direct answer to " + " and ".join(f"“{q}”" for q in unanswered))
     holds = f"{held_count} source{'s' if held_count != 1 else ''}" if held_count else "no source"
     coverage = (
         f"What the library covers: it holds {holds} on this subject; "
@@ -421,7 +433,7 @@ def summarize(
             "subject, so the evidence here is thin: look beyond it before deciding"
         )
     if gaps:
-        coverage += " Not covered: " + "; ".join(gaps) + "."
+        coverage += " Gaps: " + "; ".join(gaps) + "."
     paragraphs.append(coverage)
     support.append([run])
     return paragraphs, support

@@ -333,7 +333,43 @@ def classify(text: str, context: str = "", table_label: str = "") -> Classificat
     table's label for the row, e.g. "Barriers") decides when it names a role. Empty, non-English and
     non-text input gives role ``context`` with low confidence, never an exception.
     """
-    return _classify(text, context, table_label)
+    found = _classify(text, context, table_label)
+    if found.role in (Role.BARRIER, Role.FACILITATOR) and not table_label and _describes_program(text):
+        return Classification(
+            Role.EXAMPLE,
+            EXAMPLE_CONFIDENCE,
+            f"describes what a program did or offers, without saying it helped or hindered ({found.reason})",
+        )
+    return found
+
+
+# "The campaign also ran through a partnership with …", "Intervention activities included …", "The program
+# offers all 7 medications": what a program did is an example of practice; it is a facilitator only when
+# the text says it helped (or a barrier when it says it got in the way).
+_PROGRAM_DESCRIPTION = re.compile(
+    r"^\s*(?:(?:in|during|for) (?:the |its |their )?[\w-]+ (?:run|year|phase|round|cycle|wave)s?,\s*)?"
+    r"(?:(?:the|this|each|our|their|its|all)\s+)?(?:\w+\s+){0,2}?(?:campaign|program|programme|intervention|"
+    r"initiative|project|coalition|grantees?|pilot|curriculum|toolkit|app|website|messaging|ads|activities|"
+    r"services?|sessions?|classes)\s+(?:also\s+|then\s+|further\s+)?(?:ran|runs|included|includes|used|uses|"
+    r"focused|focuses|offered|offers|provided|provides|featured|features|consisted|consists|comprised|"
+    r"partnered|delivered|delivers|developed|covered|covers|involved|involves|targeted|targets|"
+    r"(?:was|were|is|are) (?:delivered|implemented|launched|designed|developed|held|offered|conducted))\b",
+    re.I,
+)
+# Words that say a described practice helped or hindered, or judge it.
+_JUDGES = re.compile(
+    r"\b(?:help\w*|key|success\w*|effective\w*|increas\w*|improv\w*|led to|lead to|associated|facilitat\w*|"
+    r"critical|crucial|important|essential|enabl\w*|reduc\w*|rais\w*|boost\w*|strengthen\w*|barriers?|"
+    r"challeng\w*|difficult\w*|hinder\w*|limit\w*|struggl\w*|lack\w*|unable|fail\w*|better|more likely|"
+    r"less likely|promis\w*|valu\w*|benefit\w*)\b",
+    re.I,
+)
+EXAMPLE_CONFIDENCE = 0.6
+
+
+def _describes_program(text: str) -> bool:
+    """Return True for a text that describes what a program did or offers and does not judge it."""
+    return bool(_PROGRAM_DESCRIPTION.match(text)) and not _JUDGES.search(text)
 
 
 def _classify(

@@ -29,8 +29,8 @@ from researchdesk.search.results import SearchResults
 # Recommendations of what to do are facilitators in the service's grouping. A finding without a
 # direction (context) is shown only as a source's central result (its abstract's results or conclusions).
 FACET_ROLES: dict[str, set[Role]] = {
-    "barriers": {Role.BARRIER, Role.FACILITATOR, Role.RECOMMENDATION, Role.CONTEXT},
-    "facilitators": {Role.FACILITATOR, Role.BARRIER, Role.RECOMMENDATION, Role.CONTEXT},
+    "barriers": {Role.BARRIER, Role.FACILITATOR, Role.RECOMMENDATION, Role.EXAMPLE, Role.CONTEXT},
+    "facilitators": {Role.FACILITATOR, Role.BARRIER, Role.RECOMMENDATION, Role.EXAMPLE, Role.CONTEXT},
     "examples": {Role.EXAMPLE, Role.FACILITATOR, Role.BARRIER, Role.RECOMMENDATION, Role.CONTEXT},
     "definitions": {Role.DEFINITION},
     "statistics": {Role.STATISTIC},
