@@ -45,7 +45,7 @@ REQUEST_SETS = {
     "heldout": ROOT / "benchmarks" / "data" / "requests" / "heldout.json",
     "heldout2": ROOT / "benchmarks" / "data" / "requests" / "heldout2.json",
 }
-JUDGMENTS = ROOT / "benchmarks" / "data" / "brief_judgments" / "round6-final"
+JUDGMENTS = ROOT / "benchmarks" / "data" / "brief_judgments" / "round8"
 
 
 @dataclass

@@ -128,7 +128,7 @@ def _run(browser: object, base: str, shots: Path, tmp_path: Path) -> None:
     staff.click("text=Review the evidence")
     staff.wait_for_selector("article.evidence")
     cards = staff.locator("article.evidence")
-    assert cards.count() >= 4
+    assert cards.count() >= 3  # the keyboard review below needs a few quotes, two of them barriers or facilitators
     staff.screenshot(path=str(shots / "04-evidence-review.png"), full_page=False)
     # Keyboard review: a accepts the current quote without a page load and focus moves to the next open
     # one; j skips a quote.

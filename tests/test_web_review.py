@@ -46,7 +46,7 @@ def scene(web: WebDesk) -> Scene:
     rid = int(r.headers["location"].rsplit("/", 1)[1])
     staff.post(f"/requests/{rid}/scan", data={"csrf": csrf})
     found = Scene(web, staff, csrf, rid)
-    assert len(found.evidence()) >= 4
+    assert len(found.evidence()) >= 3  # the review flows below decide on three quotes
     return found
 
 

@@ -190,7 +190,10 @@ def last_decision(desk: Desk, request_id: int, who: str) -> list[dict[str, Any]]
         if ev["subject_id"] is None and action.startswith("bulk "):
             ids = set(ev["detail"].get("ids", []))
             group: list[dict[str, Any]] = []
+            # Each quote of the bulk decision was decided once by it: earlier decisions on the same quote
+            # (rejected by hand, then again in the bulk) stay entries of their own.
             while stack and len(stack[-1]) == 1 and stack[-1][0]["subject_id"] in ids:
+                ids.discard(stack[-1][0]["subject_id"])
                 group = stack.pop() + group
             if group:
                 stack.append(group)
