@@ -1,12 +1,10 @@
 """Whole briefs judged as a researcher judges them: every request drafted unattended, then scored.
 
-For every request of the request sets (``../shared/data/requests/dev-requests.json``, the set the
-desk was tuned on, with ``benchmarks/data/requests/dev2.json``, ten more written from titles and abstracts
-to tune which sources are on a subject; ``benchmarks/data/requests/heldout.json``, written apart and only
-reported; and
-``benchmarks/data/requests/heldout2.json``, written later by a reader who saw only the library's
-titles and abstracts, after the rules it reports on were written),
-the script files the request on a copy of a desk built from the sample library, scans it, drafts the
+For every request of the request sets — ``../shared/data/requests/dev-requests.json``, the set the
+desk was tuned on, with ``benchmarks/data/requests/dev2.json`` (ten more, written from titles and
+abstracts, to tune which sources are on a subject); ``benchmarks/data/requests/heldout.json``, written
+apart and only reported; and ``benchmarks/data/requests/heldout2.json``, written later by a reader who
+saw only the library's titles and abstracts, and only reported — the script files the request on a copy of a desk built from the sample library, scans it, drafts the
 brief with every suggestion accepted (``brief draft --auto-accept``), and prints:
 
 * must-quote recall: the articles a researcher would certainly quote that the brief quotes;
