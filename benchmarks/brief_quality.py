@@ -269,7 +269,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--sets",
-        default="dev,heldout,heldout2",
+        default="dev,dev2,heldout,heldout2",
         help="Request sets: dev, heldout, heldout2 or paths (comma-separated).",
     )
     parser.add_argument("--packets", type=Path, help="Write the blind readers' packets into this folder.")
