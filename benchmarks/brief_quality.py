@@ -270,7 +270,7 @@ def main() -> None:
     parser.add_argument(
         "--sets",
         default="dev,dev2,heldout,heldout2",
-        help="Request sets: dev, heldout, heldout2 or paths (comma-separated).",
+        help="Request sets: dev, dev2, heldout, heldout2 or paths (comma-separated).",
     )
     parser.add_argument("--packets", type=Path, help="Write the blind readers' packets into this folder.")
     parser.add_argument("--json", type=Path, help="Write the drafted briefs and the figures as JSON.")
