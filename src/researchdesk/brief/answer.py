@@ -291,7 +291,8 @@ def summarize(
             titles = "; ".join(f"“{p.title}”" for p in prior[:3])
             paragraphs.append(
                 f"Have we produced anything on this? Yes: {len(prior)} of the service's earlier products "
-                f"are on this subject ({titles}); see “You may also be interested in”."
+                f"{'is' if len(prior) == 1 else 'are'} on this subject ({titles}); see “You may also be "
+                "interested in”."
             )
             support.append([run, "request"])
         elif _ASKS_PRODUCED.search(prompt):
