@@ -394,3 +394,15 @@ def test_a_summary_says_when_a_question_rests_on_one_source() -> None:
     coverage = paragraphs[-1]
     assert "Gaps: only one source speaks to what helps (Wood, 2023)" in coverage
     assert "what gets in the way (" not in coverage  # two sources speak to it
+
+
+def test_sources_beyond_the_quoted_few_are_kept_for_further_reading() -> None:
+    import numpy as np
+
+    from researchdesk.requests.aboutness import MAX_MORE, MAX_SOURCES, _reading
+
+    scores = np.array([0.9 - 0.01 * i for i in range(MAX_SOURCES + MAX_MORE + 2)] + [0.1], dtype=np.float32)
+    ids = list(range(100, 100 + len(scores)))
+    reading = _reading("school gardens", scores, ids, floor=0.47)
+    assert list(reading.documents) == ids[:MAX_SOURCES]
+    assert reading.more == ids[MAX_SOURCES : MAX_SOURCES + MAX_MORE]  # then nothing: a bibliography it is not

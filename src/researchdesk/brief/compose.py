@@ -85,7 +85,8 @@ def compose_brief(
     prior = _prior_products(desk, scan, request_id)
     reading = last_reading(desk, request_id)
     on_subject = list(dict.fromkeys(d for r in reading for d in r["documents"]))
-    further = _further_reading(desk, scan, quoted | {p.document_id for p in prior}, on_subject)
+    beyond = [d for r in reading for d in r.get("more", []) if d not in on_subject]
+    further = _further_reading(desk, scan, quoted | {p.document_id for p in prior}, on_subject + beyond)
     topic = plan.topic or request["prompt"][:80]
     not_found = _not_found(scan, evidence, plan)
     subjects = [r["subject"] for r in reading] or list(plan.subjects)

@@ -39,6 +39,7 @@ SEPARATE = 0.5
 # about breathing tests, finds papers of its own but is not what the member asks about.
 PART_MARGIN = 0.3
 MAX_SOURCES = 5  # per subject: a brief's background research, not a bibliography
+MAX_MORE = 3  # on the subject beyond those: named under Further Reading, not quoted
 # The subject's words found in a document's title and abstract (weighted by how rare they are in the
 # library's profiles, a title word twice) add to the similarity at this weight.
 LEXICAL_WEIGHT = 0.25
@@ -52,6 +53,7 @@ class SubjectReading:
     subject: str
     best: float
     documents: dict[int, float] = field(default_factory=dict)  # on-subject document → similarity
+    more: list[int] = field(default_factory=list)  # on the subject beyond MAX_SOURCES: further reading
 
     @property
     def held(self) -> bool:
@@ -83,6 +85,7 @@ class Aboutness:
                 "subject": r.subject,
                 "best": round(r.best, 3),
                 "documents": sorted(r.documents, key=lambda d: -r.documents[d]),
+                "more": list(r.more),
             }
             for r in self.readings
         ]
@@ -163,6 +166,7 @@ def _lexical(
 def _reading(subject: str, col: np.ndarray, ids: list[int], floor: float) -> SubjectReading:
     best = float(col.max()) if col.size else 0.0
     floor = max(floor, best - MARGIN)
-    order = np.argsort(-col, kind="stable")[:MAX_SOURCES]
-    docs = {ids[i]: float(col[i]) for i in order if col[i] >= floor}
-    return SubjectReading(subject, best, docs)
+    order = np.argsort(-col, kind="stable")[: MAX_SOURCES + MAX_MORE]
+    close = [i for i in order if col[i] >= floor]
+    docs = {ids[i]: float(col[i]) for i in close[:MAX_SOURCES]}
+    return SubjectReading(subject, best, docs, [ids[i] for i in close[MAX_SOURCES:]])
