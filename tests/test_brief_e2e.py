@@ -132,6 +132,17 @@ def test_draft_check_render_deliver_and_the_prior_product_loop(
     assert "have we produced anything on this? yes" in " ".join(brief2.summary).lower()
 
 
+def test_a_brief_is_composed_from_what_was_gathered_alone(indexed_desk: Desk, first_request: int) -> None:
+    """``compose`` drafts from the gathered inputs alone: plain data, no desk, the same brief every time."""
+    from researchdesk.brief.compose import compose, gather
+
+    inputs = gather(indexed_desk, first_request)
+    assert not any(isinstance(v, Desk) for v in vars(inputs).values())
+    brief = compose(inputs)
+    assert brief.sources and brief.summary and brief.references
+    assert compose(inputs) == brief
+
+
 def test_checks_catch_the_failures_of_hand_made_briefs(indexed_desk: Desk, member: str) -> None:
     rid = file_request(indexed_desk, member, FIRST)
     run_scan(indexed_desk, rid, who="tester")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -22,11 +23,13 @@ from researchdesk.models import (
     BriefSource,
     Document,
     Evidence,
+    Passage,
     RelatedItem,
     ReviewStatus,
     Role,
     SourceType,
 )
+from researchdesk.requests.plan import ResearchPlan
 from researchdesk.requests.reading import last_reading
 from researchdesk.requests.scan import is_abstract_finding, plan_for
 from researchdesk.search.embed import get_embedder
@@ -56,41 +59,83 @@ FURTHER_READING = 6
 USABLE = (ReviewStatus.ACCEPTED, ReviewStatus.EDITED)
 
 
+@dataclass
+class BriefInputs:
+    """Everything a brief is drafted from, read from the desk once (``gather``); ``compose`` reads no more."""
+
+    request_id: int
+    request: dict[str, Any]
+    plan: ResearchPlan
+    evidence: list[Evidence]  # accepted or edited, of documents still in the library
+    docs: dict[int, Document]  # the quoted documents
+    passages: dict[int, Passage]  # the passages the evidence stands in
+    scan: list[dict[str, Any]]  # the request's scan log, newest run first
+    reading: list[dict[str, Any]]  # how the latest scan read the library: subjects and their sources
+    prior: list[RelatedItem]  # the service's earlier products on the subject
+    further: list[RelatedItem]  # on-subject sources the brief does not quote
+    style: str
+    prepared_by: str
+    service_paragraph: str
+    similar: Similarity | None = None  # how close in meaning a question is to each quote
+
+
 def compose_brief(
     desk: Desk, request_id: int, style: str | None = None, prepared_by: str | None = None
 ) -> Brief:
     """Return the brief of a request, drafted from its accepted evidence and latest scan."""
+    return compose(gather(desk, request_id, style, prepared_by))
+
+
+def gather(
+    desk: Desk, request_id: int, style: str | None = None, prepared_by: str | None = None
+) -> BriefInputs:
+    """Read from the desk what the brief of a request is drafted from."""
     store = desk.store
     settings = desk.settings
-    resolve_style(
-        style or settings.csl_style
-    )  # an unknown style fails before any work, listing the valid ones
+    style = style or settings.csl_style
+    resolve_style(style)  # an unknown style fails before any work, listing the valid ones
     request = store.request(request_id)
     plan = plan_for(desk, request_id)
-    evidence = [e for e in store.evidence_for(request_id) if e.status in USABLE]
+    present = store.document_ids()
+    evidence = [e for e in store.evidence_for(request_id) if e.status in USABLE and e.document_id in present]
+    docs = {d: store.get_document(d) for d in dict.fromkeys(e.document_id for e in evidence)}
     scan = store.scan_log(request_id)
-    docs: dict[int, Document] = {}
-    for e in evidence:
-        if e.document_id not in docs and e.document_id in store.document_ids():
-            docs[e.document_id] = store.get_document(e.document_id)
-    evidence = [e for e in evidence if e.document_id in docs]
-    passages = store.passages_by_id([e.passage_id for e in evidence])
+    prior = _prior_products(desk, scan, request_id)
+    reading = last_reading(desk, request_id)
+    on_subject = list(dict.fromkeys(d for r in reading for d in r["documents"]))
+    beyond = [d for r in reading for d in r.get("more", []) if d not in on_subject]
+    quoted = set(docs) | {p.document_id for p in prior}
+    return BriefInputs(
+        request_id=request_id,
+        request=request,
+        plan=plan,
+        evidence=evidence,
+        docs=docs,
+        passages=store.passages_by_id([e.passage_id for e in evidence]),
+        scan=scan,
+        reading=reading,
+        prior=prior,
+        further=_further_reading(desk, scan, quoted, on_subject + beyond),
+        style=style,
+        prepared_by=prepared_by or settings.prepared_by,
+        service_paragraph=settings.service_paragraph,
+        similar=_similarity(settings.embedder),
+    )
+
+
+def compose(inputs: BriefInputs) -> Brief:
+    """Return the brief drafted from what ``gather`` read: sources, summary, further reading, next steps."""
+    evidence, docs, passages, scan = inputs.evidence, inputs.docs, inputs.passages, inputs.scan
     places = {
         e.id: (passages[e.passage_id].page, passages[e.passage_id].section)
         for e in evidence
         if e.passage_id in passages
     }
-    sources = _sources(evidence, docs, places, style or settings.csl_style)
-    quoted = {s.document_id for s in sources}
-    prior = _prior_products(desk, scan, request_id)
-    reading = last_reading(desk, request_id)
-    on_subject = list(dict.fromkeys(d for r in reading for d in r["documents"]))
-    beyond = [d for r in reading for d in r.get("more", []) if d not in on_subject]
-    further = _further_reading(desk, scan, quoted | {p.document_id for p in prior}, on_subject + beyond)
-    topic = plan.topic or request["prompt"][:80]
-    not_found = _not_found(scan, evidence, plan)
-    subjects = [r["subject"] for r in reading] or list(plan.subjects)
-    missing = [r["subject"] for r in reading if not r["documents"]]
+    sources = _sources(evidence, docs, places, inputs.style)
+    on_subject = list(dict.fromkeys(d for r in inputs.reading for d in r["documents"]))
+    topic = inputs.plan.topic or inputs.request["prompt"][:80]
+    subjects = [r["subject"] for r in inputs.reading] or list(inputs.plan.subjects)
+    missing = [r["subject"] for r in inputs.reading if not r["documents"]]
     run = f"scan:{scan[0]['run']}" if scan else "scan:0"
     # Each source's central results, the sources most about the subject first.
     rank = {d: i for i, d in enumerate(on_subject)}
@@ -100,49 +145,49 @@ def compose_brief(
         if e.passage_id in passages and is_abstract_finding(passages[e.passage_id])
     ]
     summary, support = summarize(
-        request["prompt"],
+        inputs.request["prompt"],
         subjects,
         missing,
         evidence,
         docs,
-        prior,
+        inputs.prior,
         run=run,
         held=len(on_subject),
         central=central,
-        similar=_similarity(settings.embedder),
+        similar=inputs.similar,
     )
-    steps = _next_steps(evidence, sources, further, missing, docs)
+    steps = _next_steps(evidence, sources, inputs.further, missing, docs)
     references = (
-        format_references([_citation_item(docs[s.document_id]) for s in sources], style or settings.csl_style)
+        format_references([_citation_item(docs[s.document_id]) for s in sources], inputs.style)
         if sources
         else []
     )
-    brief = Brief(
-        request_id=request_id,
+    request = inputs.request
+    return Brief(
+        request_id=inputs.request_id,
         version=0,
         title=f"Research Request: {_title_case(topic)}",
         member=request["organization"],
         requester=request.get("requester") or "",
         received=request["created_at"][:10],
         due=request["due"],
-        prepared_by=prepared_by or settings.prepared_by,
+        prepared_by=inputs.prepared_by,
         prepared_on=date.today().isoformat(),
-        service_paragraph=settings.service_paragraph,
+        service_paragraph=inputs.service_paragraph,
         prompt=request["prompt"],
         summary=summary,
         sources=sources,
-        further_reading=further,
+        further_reading=inputs.further,
         next_steps=steps,
-        related_products=prior,
+        related_products=inputs.prior,
         references=references,
-        style=style or settings.csl_style,
+        style=inputs.style,
         topic=topic,
         summary_support=support,
-        not_found=not_found,
+        not_found=_not_found(scan, evidence, inputs.plan),
         subjects=subjects,
         missing_subjects=missing,
     )
-    return brief
 
 
 def _citation_item(doc: Document) -> CitationItem:
@@ -292,7 +337,7 @@ def _further_reading(
     return items
 
 
-def _not_found(scan: list[dict[str, Any]], evidence: list[Evidence], plan: Any) -> list[str]:
+def _not_found(scan: list[dict[str, Any]], evidence: list[Evidence], plan: ResearchPlan) -> list[str]:
     facets = [f.facet for f in plan.facets if f.facet != "prior products"]
     roles_found = {e.facet for e in evidence}
     return [f for f in facets if f not in roles_found]
