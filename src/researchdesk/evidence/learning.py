@@ -325,6 +325,9 @@ def _prior_logits(suggested: Sequence[Role]) -> np.ndarray:
 # --- the two heads -------------------------------------------------------------------------------
 
 
+DENSE_SHARE = 0.5  # a feature column filled in more than this share of rows is multiplied as dense
+
+
 def _with_bias(x: sparse.csr_matrix) -> sparse.csr_matrix:
     return sparse.hstack([x, np.ones((x.shape[0], 1))], format="csr")
 
@@ -339,18 +342,28 @@ def _fit_softmax(
     """
     n, d = x.shape
     k = offset.shape[1]
-    xb = _with_bias(x)
+    xb = _with_bias(x).tocsc()
     onehot = np.zeros((n, k))
     onehot[np.arange(n), y] = 1.0
+    # The meaning vector and the few scalar features fill every row: as a dense block they multiply many
+    # times faster than as sparse columns; the hashed words stay sparse.
+    filled = np.diff(xb.indptr) > DENSE_SHARE * n
+    dense_cols, sparse_cols = np.flatnonzero(filled), np.flatnonzero(~filled)
+    xd = xb[:, dense_cols].toarray()
+    xs = xb[:, sparse_cols].tocsr()
+    xs_t = xs.T.tocsr()
 
     def loss(flat: np.ndarray) -> tuple[float, np.ndarray]:
         w = flat.reshape(d + 1, k)
-        logits = offset + xb @ w
+        logits = offset + xd @ w[dense_cols] + xs @ w[sparse_cols]
         logits -= logits.max(axis=1, keepdims=True)
         p = np.exp(logits)
         p /= p.sum(axis=1, keepdims=True)
         value = -float(np.sum(onehot * np.log(np.clip(p, 1e-12, None)))) + 0.5 * l2 * float(np.sum(w * w))
-        grad = xb.T @ (p - onehot) + l2 * w
+        residual = p - onehot
+        grad = l2 * w
+        grad[dense_cols] += xd.T @ residual
+        grad[sparse_cols] += xs_t @ residual
         return value, grad.ravel()
 
     # Small matrices: one BLAS thread is many times faster than several contending for the cores.
