@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
+from researchdesk.accounts import new_api_token
 from researchdesk.cli import app as cli_app
 from researchdesk.models import Role
-from researchdesk.web.auth import new_api_token
 from test_web_fixtures import PASSWORD, WebDesk, client_for, web_fixture  # noqa: F401  (the `web` fixture)
 
 PROMPT = "What are the barriers and facilitators of adopting local tobacco and smoke-free policies?"

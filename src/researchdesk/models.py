@@ -6,6 +6,8 @@ Offsets are always character offsets into ``Document.text`` (Python ``str`` indi
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -85,6 +87,16 @@ META_FIELDS: tuple[str, ...] = (
 
 # Fields a source needs to be citable; missing ones are reported, never invented.
 CITATION_FIELDS: tuple[str, ...] = ("title", "publisher_or_container", "date", "url_or_doi")
+
+
+def normalize_title(title: str) -> str:
+    """Return a key for duplicate detection: lower case, no accents, punctuation or extra spaces.
+
+    The library's duplicate check (a document's ``norm_title``) and the readers share this one key.
+    """
+    text = unicodedata.normalize("NFKD", title or "")
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return " ".join(re.findall(r"[a-z0-9]+", text))
 
 
 @dataclass

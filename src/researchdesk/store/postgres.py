@@ -23,7 +23,8 @@ from typing import Any, cast
 
 from researchdesk.errors import ConfigError, DeskError, SchemaError
 from researchdesk.store import dialect, schema
-from researchdesk.store.sqlite import SqliteStore, now
+from researchdesk.store.clock import now
+from researchdesk.store.sqlite import SqliteStore
 
 # Derived search structures of the server store (rebuilt by `sync_index`, not part of the copied desk).
 SEARCH_DDL = (

@@ -6,7 +6,6 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +18,12 @@ from researchdesk.models import (
     Passage,
     Sentence,
     SourceType,
+    normalize_title,
 )
 from researchdesk.store import schema
 from researchdesk.store.accounts import AccountRows
+from researchdesk.store.clock import now
 from researchdesk.store.work import WorkRows
-
-
-def now() -> str:
-    """Return the current UTC time as an ISO 8601 string (seconds)."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 class SqliteStore(WorkRows, AccountRows):
@@ -136,8 +132,6 @@ class SqliteStore(WorkRows, AccountRows):
         extra: dict[str, Any] | None = None,
     ) -> int:
         """Insert a document with its passages and sentences in one transaction; return its id."""
-        from researchdesk.ingest.metadata import normalize_title
-
         stamp = now()
         with self.transaction() as conn:
             cur = conn.execute(
@@ -234,8 +228,6 @@ class SqliteStore(WorkRows, AccountRows):
 
     def update_document_meta(self, document_id: int, changes: dict[str, Any], who: str) -> Document:
         """Apply metadata corrections, keeping each old value in the edit history."""
-        from researchdesk.ingest.metadata import normalize_title
-
         doc = self.get_document(document_id)
         stamp = now()
         with self.transaction() as conn:
@@ -286,8 +278,6 @@ class SqliteStore(WorkRows, AccountRows):
 
         Fields a user corrected by hand keep the correction; other metadata comes from the new file.
         """
-        from researchdesk.ingest.metadata import normalize_title
-
         corrected = {e["field"] for e in self.document_edits(document_id) if e["field"] != "content"}
         old = self.get_document(document_id)
         stamp = now()

@@ -13,12 +13,7 @@ from typing import Any
 
 from researchdesk.errors import EvidenceNotFound, MemberNotFound, RequestNotFound, WorkflowError
 from researchdesk.models import Decision, Evidence, ReviewLabel, ReviewStatus, Role
-
-
-def _now() -> str:
-    from researchdesk.store.sqlite import now
-
-    return now()
+from researchdesk.store.clock import now
 
 
 class WorkRows:
@@ -37,7 +32,7 @@ class WorkRows:
         with self.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO organizations (name, kind, active, created_at) VALUES (?,?,?,?)",
-                (name, kind, int(active), _now()),
+                (name, kind, int(active), now()),
             )
         return int(cur.lastrowid or 0)
 
@@ -58,7 +53,7 @@ class WorkRows:
         with self.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO people (name, email, organization_id, role, created_at) VALUES (?,?,?,?,?)",
-                (name, email, organization_id, role, _now()),
+                (name, email, organization_id, role, now()),
             )
         return int(cur.lastrowid or 0)
 
@@ -77,7 +72,7 @@ class WorkRows:
     def add_request(
         self, organization_id: int, requester_id: int | None, prompt: str, context: str, due: str, who: str
     ) -> int:
-        stamp = _now()
+        stamp = now()
         with self.transaction() as conn:
             cur = conn.execute(
                 """INSERT INTO requests (organization_id, requester_id, prompt, context, due, status,
@@ -164,7 +159,7 @@ class WorkRows:
             sets = ", ".join(f"{k}=?" for k in stored)
             cur = conn.execute(
                 f"UPDATE requests SET {sets}, version=version+1, updated_at=? WHERE id=? AND version=?",
-                (*stored.values(), _now(), request_id, version),
+                (*stored.values(), now(), request_id, version),
             )
             if cur.rowcount != 1:  # changed between the read and the write: never overwrite it
                 raise _conflict(request_id, version + 1, version)
@@ -203,7 +198,7 @@ class WorkRows:
                 action,
                 json.dumps(detail, ensure_ascii=False, default=str),
                 who,
-                _now(),
+                now(),
             ),
         )
 
@@ -268,7 +263,7 @@ class WorkRows:
                 mode,
                 passages,
                 json.dumps(documents),
-                _now(),
+                now(),
             ),
         )
 
@@ -288,7 +283,7 @@ class WorkRows:
     def add_evidence(self, items: list[Evidence], who: str) -> list[int]:
         """Store suggested evidence; a quote already stored for the request is kept, not duplicated."""
         ids: list[int] = []
-        stamp = _now()
+        stamp = now()
         with self.transaction() as conn:
             for e in items:
                 cur = conn.execute(
@@ -379,7 +374,7 @@ class WorkRows:
     def set_reviewer_label(self, evidence_id: int, reviewer: str, role: str) -> None:
         self.conn.execute(
             "INSERT OR REPLACE INTO evidence_labels (evidence_id, reviewer, role, at) VALUES (?,?,?,?)",
-            (evidence_id, reviewer, role, _now()),
+            (evidence_id, reviewer, role, now()),
         )
 
     def reviewer_labels(self, reviewer: str) -> dict[int, str]:
@@ -414,7 +409,7 @@ class WorkRows:
                         str(label.role),
                         str(label.suggested or label.role),
                         label.origin,
-                        label.at or _now(),
+                        label.at or now(),
                     ),
                 )
                 ids.append(int(cur.lastrowid or 0))
@@ -470,7 +465,7 @@ class WorkRows:
             version = int(row[0]) + 1
             conn.execute(
                 "INSERT INTO briefs (request_id, version, body, check_report, created_at) VALUES (?,?,?,?,?)",
-                (request_id, version, json.dumps(body, ensure_ascii=False), json.dumps(check_report), _now()),
+                (request_id, version, json.dumps(body, ensure_ascii=False), json.dumps(check_report), now()),
             )
             self._event(conn, request_id, "brief", version, "drafted", {"version": version}, who)
         return version
@@ -497,7 +492,7 @@ class WorkRows:
         with self.transaction() as conn:
             conn.execute(
                 "UPDATE briefs SET status='delivered', delivered_at=?, document_id=? WHERE request_id=? AND version=?",
-                (_now(), document_id, request_id, version),
+                (now(), document_id, request_id, version),
             )
             self._event(conn, request_id, "brief", version, "delivered", {"document_id": document_id}, who)
 

@@ -13,34 +13,36 @@ from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from researchdesk.brief.service import check, draft
+from researchdesk.accounts import User
+from researchdesk.brief.service import check, deliver, draft
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError
 from researchdesk.evidence.review import accept, reject, relabel
 from researchdesk.models import Evidence
+from researchdesk.requests.access import (
+    visible_brief,
+    visible_briefs,
+    visible_events,
+    visible_request,
+    visible_requests,
+)
 from researchdesk.requests.history import request_history
 from researchdesk.requests.plan import ResearchPlan
 from researchdesk.requests.scan import plan_for, save_plan
+from researchdesk.requests.thread import attachments
 from researchdesk.requests.workflow import assign, file_request, set_status
-from researchdesk.web.auth import User
 from researchdesk.web.deps import (
     MAX_ID,
     PAGE_SIZE,
     RowId,
-    attachments,
     check_csrf,
     context,
-    deliver_once,
     get_desk,
     signed_in,
     staff,
-    visible_brief,
-    visible_briefs,
-    visible_request,
 )
-from researchdesk.web.history import visible_events
 from researchdesk.web.routes_library import receive_upload, refusal, run_search
-from researchdesk.web.routes_member import brief_download
+from researchdesk.web.routes_member import brief_download, confirm_filing
 
 
 class ErrorBody(BaseModel):
@@ -154,10 +156,7 @@ def list_requests(
     desk: Desk = Depends(get_desk),
 ) -> list[dict[str, Any]]:
     """Requests a page at a time: all by due date for staff, the organization's own newest first for a member."""
-    if user.is_staff:
-        return desk.store.requests(status or None, limit=limit, offset=offset)
-    assert user.organization_id is not None
-    return desk.store.requests_of(user.organization_id, status or None, limit=limit, offset=offset)
+    return visible_requests(desk, user, status or None, limit=limit, offset=offset)
 
 
 @router.post("/requests", status_code=201, responses=errors(400, 404, 409))
@@ -174,8 +173,6 @@ def new_request(
         rid = file_request(
             desk, str(user.organization), body.prompt, user.email, body.context, body.due, who=user.label
         )
-    from researchdesk.web.routes_member import confirm_filing
-
     confirm_filing(request, desk, rid, user.label)
     return desk.store.request(rid)
 
@@ -352,8 +349,9 @@ def check_latest(
 def deliver_brief(
     request_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)
 ) -> dict[str, Any]:
-    """Deliver the latest brief (409 when a check fails); it joins the library."""
-    document_id = deliver_once(desk, request_id, user.label)
+    """Deliver the latest brief; it joins the library. 409 when a check fails or the brief was already
+    delivered; a delivery that stopped half-way (archived, request not yet moved on) is finished."""
+    document_id = deliver(desk, request_id, user.label)
     return {"request_id": request_id, "document_id": document_id}
 
 

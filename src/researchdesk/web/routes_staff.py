@@ -9,16 +9,19 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from researchdesk.accounts import ROLES as USER_ROLES
+from researchdesk.accounts import User, create_user
 from researchdesk.brief.figures import brief_figures
 from researchdesk.brief.render import FORMATS
 from researchdesk.brief.render.html import render_html
 from researchdesk.brief.render.jsonfmt import brief_from_dict
-from researchdesk.brief.service import check, draft, revise
+from researchdesk.brief.service import check, deliver, draft, revise
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError, NotFound
 from researchdesk.evidence.codebooks import desk_codebooks, load_codebooks
 from researchdesk.evidence.review import ROLES, accept, reject, relabel
 from researchdesk.models import Evidence
+from researchdesk.requests.access import visible_request
 from researchdesk.requests.limits import check_length, limit_of
 from researchdesk.requests.plan import FACETS, FacetPlan, ResearchPlan, with_subjects
 from researchdesk.requests.scan import plan_for, save_plan
@@ -26,9 +29,6 @@ from researchdesk.requests.thread import post
 from researchdesk.requests.workflow import STATUSES, assign, set_status
 from researchdesk.search.filters import parse_filters
 from researchdesk.web import review
-from researchdesk.web.app import PREVIEW_CSP, render_page, wants_json
-from researchdesk.web.auth import ROLES as USER_ROLES
-from researchdesk.web.auth import User, create_user
 from researchdesk.web.deps import (
     MAX_ID,
     PAGE_SIZE,
@@ -36,14 +36,13 @@ from researchdesk.web.deps import (
     admin,
     check_csrf,
     context,
-    deliver_once,
     get_desk,
     page_count,
     staff,
-    visible_request,
 )
 from researchdesk.web.jobs import brief_options
 from researchdesk.web.notices import tell
+from researchdesk.web.pages import PREVIEW_CSP, render_page, wants_json
 from researchdesk.web.routes_member import FORMAT_NAMES, MEMBER_FORMATS, is_overdue
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
@@ -432,7 +431,7 @@ def brief_action(
         )
         if cover_note is not None:
             _save_cover_note(desk, request_id, note, user.label)
-        deliver_once(desk, request_id, user.label)
+        deliver(desk, request_id, user.label)
         _tell_delivery(request, desk, request_id, note, user.label)
     elif action == "render":
         versions = desk.store.brief_versions(request_id)
