@@ -14,6 +14,7 @@ from typing import Any
 
 from researchdesk.errors import InputError, NotFound
 from researchdesk.store.clock import now
+from researchdesk.store.integrity import naming
 
 
 class UserNotFound(NotFound):
@@ -44,7 +45,7 @@ class AccountRows:
     ) -> int:
         """Insert a user and return its id; an email already used is an InputError."""
         stamp = now()
-        with self.transaction() as conn:
+        with naming(email), self.transaction() as conn:
             taken = conn.execute("SELECT id FROM users WHERE email=?", (email,)).fetchone()
             if taken:
                 raise InputError(

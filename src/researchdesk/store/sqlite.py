@@ -23,6 +23,7 @@ from researchdesk.models import (
 from researchdesk.store import schema
 from researchdesk.store.accounts import AccountRows
 from researchdesk.store.clock import now
+from researchdesk.store.integrity import refused
 from researchdesk.store.work import WorkRows
 
 
@@ -85,10 +86,14 @@ class SqliteStore(WorkRows, AccountRows):
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """Run a block in one IMMEDIATE transaction: all of it lands or none of it."""
+        """Run a block in one IMMEDIATE transaction: all of it lands or none of it (a broken constraint:
+        AlreadyExists or ConstraintError)."""
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
+        except sqlite3.IntegrityError as exc:  # a broken constraint reaches callers in the error tree
+            self.conn.execute("ROLLBACK")
+            raise refused(exc) from exc
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise

@@ -14,6 +14,7 @@ from typing import Any
 from researchdesk.errors import EvidenceNotFound, MemberNotFound, RequestNotFound, WorkflowError
 from researchdesk.models import Decision, Evidence, ReviewLabel, ReviewStatus, Role
 from researchdesk.store.clock import now
+from researchdesk.store.integrity import naming
 
 
 class WorkRows:
@@ -29,7 +30,8 @@ class WorkRows:
     # --- members --------------------------------------------------------------------------------
 
     def add_organization(self, name: str, kind: str, active: bool = True) -> int:
-        with self.transaction() as conn:
+        """Insert a member organization and return its id; a name already held is AlreadyExists."""
+        with naming(name), self.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO organizations (name, kind, active, created_at) VALUES (?,?,?,?)",
                 (name, kind, int(active), now()),
@@ -50,7 +52,8 @@ class WorkRows:
         return [dict(r) for r in self.conn.execute("SELECT * FROM organizations ORDER BY name")]
 
     def add_person(self, name: str, email: str, organization_id: int | None, role: str) -> int:
-        with self.transaction() as conn:
+        """Insert a person and return their id; an email already held is AlreadyExists."""
+        with naming(email), self.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO people (name, email, organization_id, role, created_at) VALUES (?,?,?,?,?)",
                 (name, email, organization_id, role, now()),
