@@ -17,6 +17,7 @@ from researchdesk.brief.figures import request_figures
 from researchdesk.brief.render import FORMATS, renderer_for
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError, NotFound
+from researchdesk.models import RequestStatus
 from researchdesk.notify import KINDS as NOTICE_KINDS
 from researchdesk.notify import choices_of, set_choices
 from researchdesk.requests import thread
@@ -45,7 +46,7 @@ from researchdesk.web.rendering import brief_bytes
 from researchdesk.web.uploads import Accepted, Rejected, take
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
-CLOSED = ("delivered", "closed", "declined")
+CLOSED = tuple(s for s in RequestStatus if not s.is_open)
 # The formats a member opens (Markdown and JSON are for staff and scripts: the API still serves them).
 MEMBER_FORMATS = ("pdf", "docx", "html")
 FORMAT_NAMES = {
