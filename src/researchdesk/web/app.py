@@ -24,7 +24,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from researchdesk.desk import init_desk
 from researchdesk.errors import ResearchDeskError
 from researchdesk.settings import Settings
-from researchdesk.web import api, forms, routes_auth, routes_library, routes_member, routes_staff
+from researchdesk.web import (
+    api,
+    api_library,
+    forms,
+    routes_auth,
+    routes_brief,
+    routes_library,
+    routes_member,
+    routes_staff,
+)
 from researchdesk.web.allocator import limit_arenas
 from researchdesk.web.config import WebSettings
 from researchdesk.web.deps import CsrfFailed, NeedsLogin, Principal, WebContext
@@ -32,6 +41,7 @@ from researchdesk.web.jobs import JobQueue
 from researchdesk.web.pages import CSP, render_page, templates, wants_json
 
 access_log = logging.getLogger("researchdesk.access")
+
 
 def create_app(settings: Settings | None = None, web: WebSettings | None = None) -> FastAPI:
     """Return the web app over the desk of ``settings`` (created if missing)."""
@@ -61,8 +71,10 @@ def create_app(settings: Settings | None = None, web: WebSettings | None = None)
     app.include_router(routes_auth.router)
     app.include_router(routes_member.router)
     app.include_router(routes_staff.router)
+    app.include_router(routes_brief.router)
     app.include_router(routes_library.router)
     app.include_router(api.router)
+    app.include_router(api_library.router)
     from importlib.resources import files
 
     app.mount("/static", StaticFiles(directory=str(files("researchdesk.web") / "static")), name="static")
