@@ -124,6 +124,7 @@ def build(
     member_users: int,
 ) -> Fixture:
     """Make the desk (schema, sample articles, members, accounts, requests, scans, a brief); return its facts."""
+    from researchdesk.accounts import create_user, new_api_token
     from researchdesk.brief.service import deliver, draft
     from researchdesk.desk import init_desk
     from researchdesk.errors import ResearchDeskError
@@ -132,7 +133,6 @@ def build(
     from researchdesk.requests.workflow import add_member, file_request
     from researchdesk.search.desk import sync_index
     from researchdesk.settings import Settings
-    from researchdesk.web.auth import create_user, new_api_token
 
     settings = Settings(
         home=home, database_url=database_url, embedder=os.environ.get("RESEARCHDESK_EMBEDDER", "none")

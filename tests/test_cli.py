@@ -110,6 +110,19 @@ def test_errors_are_clear_and_exit_non_zero(tmp_path: Path, args: list[str], mes
     assert message in out.stderr, out.stderr
 
 
+def test_a_person_added_twice_is_a_clear_error(tmp_path: Path) -> None:
+    home = tmp_path / "desk"
+    assert run("init", home=home).returncode == 0
+    assert run("member", "add", "Springfield City", home=home).returncode == 0
+    person = ("member", "add", "Ann Analyst", "--email", "ann@springfield.gov", "--org", "Springfield City")
+    assert run(*person, home=home).returncode == 0
+    again = run(*person[:2], "Ann Again", *person[3:], home=home)
+    assert again.returncode == 2 and "Traceback" not in again.stderr
+    said = " ".join(again.stderr.split())
+    assert "A person with the email 'ann@springfield.gov' already exists" in said
+    assert "researchdesk member list" in said
+
+
 def test_search_on_an_empty_desk_and_a_missing_desk(tmp_path: Path) -> None:
     out = run("search", "tobacco", home=tmp_path / "nowhere")
     assert out.returncode != 0 and "researchdesk init" in out.stderr

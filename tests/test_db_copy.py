@@ -12,13 +12,13 @@ from typer.testing import CliRunner
 from conftest import PG_SKIP_REASON, PG_URL, SAMPLE_LIBRARY, reset_postgres
 from researchdesk.cli import app
 from researchdesk.desk import Desk, init_desk, open_desk
+from researchdesk.desk_copy import copy_desk, desk_checksums
 from researchdesk.errors import InputError
 from researchdesk.evidence.review import accept, record_label
 from researchdesk.ingest.pipeline import ingest_paths
 from researchdesk.models import Evidence, Role
 from researchdesk.requests.workflow import add_member, add_person, file_request, set_status
 from researchdesk.settings import Settings
-from researchdesk.store.copy import copy_desk, desk_checksums
 
 SAMPLE_FILES = sorted(SAMPLE_LIBRARY.glob("*.htm*"))[:3]
 needs_pg = pytest.mark.skipif(not PG_URL, reason=PG_SKIP_REASON)
@@ -74,7 +74,7 @@ def _full_desk(home: Path) -> Desk:
 
 
 def _fingerprint(home_or_url: str) -> dict[str, tuple[int, str]]:
-    from researchdesk.store.copy import locate, open_location
+    from researchdesk.desk_copy import locate, open_location
 
     store = open_location(locate(home_or_url), create=False)
     try:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import shutil
-import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,14 @@ import pytest
 
 from conftest import SAMPLE_LIBRARY
 from researchdesk.desk import Desk, init_desk, open_desk
-from researchdesk.errors import DocumentNotFound, InputError, SchemaError, WorkflowError
+from researchdesk.errors import (
+    AlreadyExists,
+    ConstraintError,
+    DocumentNotFound,
+    InputError,
+    SchemaError,
+    WorkflowError,
+)
 from researchdesk.evidence import desk_model
 from researchdesk.evidence.learning import training_examples
 from researchdesk.evidence.review import accept, reject, relabel, resolve, undo
@@ -31,6 +37,7 @@ from researchdesk.search.fusion import fuse
 from researchdesk.search.index import FUSION_DEPTH
 from researchdesk.settings import Settings
 from researchdesk.store import schema
+from researchdesk.store.integrity import integrity_errors
 
 SAMPLE_FILES = sorted(SAMPLE_LIBRARY.glob("*.htm*"))[:3]
 
@@ -164,8 +171,8 @@ def test_an_appended_migration_applies_on_both_stores(
         pid = d.store.passages(doc)[0].id
         [eid] = d.store.add_evidence([_evidence(doc, pid, rid, 0, 11, "Document 1.")], "t")
         d.store.conn.execute("INSERT INTO notes (evidence_id, tag, end) VALUES (?,?,?)", (eid, "Funding", 3))
-        with pytest.raises(sqlite3.IntegrityError):
-            d.store.conn.execute("INSERT INTO notes (evidence_id, tag) VALUES (?,?)", (eid, "FUNDING"))
+        with pytest.raises(AlreadyExists, match="row of notes"), d.store.transaction() as conn:
+            conn.execute("INSERT INTO notes (evidence_id, tag) VALUES (?,?)", (eid, "FUNDING"))
         row = d.store.conn.execute("SELECT tag, end FROM notes WHERE tag=?", ("funding",)).fetchone()
         assert (row["tag"], row["end"]) == ("Funding", 3)
         assert d.store.conn.execute("SELECT weight FROM evidence").fetchone()[0] == 1.0
@@ -222,10 +229,29 @@ def test_member_names_and_emails_match_without_regard_to_case(desk: Desk) -> Non
     _request(desk)
     assert desk.store.organization("SPRINGFIELD city")["name"] == "Springfield City"
     assert desk.store.person("ann@springfield.GOV")["name"] == "Ann Analyst"
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(AlreadyExists) as taken:
         desk.store.add_organization("springfield CITY", "city")
+    assert str(taken.value.message) == (
+        "A member organization with the name 'springfield CITY' already exists; nothing was saved."
+    )
+    assert "researchdesk member list" in taken.value.hint and taken.value.status == 409
     add_member(desk, "albany County", "county")
     assert [o["name"] for o in desk.store.organizations()] == ["albany County", "Springfield City"]
+
+
+def test_duplicates_and_broken_rules_are_errors_of_the_desk_on_both_stores(desk: Desk) -> None:
+    """A driver's integrity error (sqlite3's or psycopg's) never reaches a caller: the store maps it."""
+    _request(desk)
+    with pytest.raises(AlreadyExists, match=r"person with the email 'ANN@springfield\.gov'") as taken:
+        add_person(desk, "Ann Again", "ANN@springfield.gov", "Springfield City")
+    assert isinstance(taken.value.__cause__, integrity_errors())  # the driver's own error, kept as the cause
+    assert [p["name"] for p in desk.store.people()] == ["Ann Analyst"]  # nothing half-saved
+    with pytest.raises(ConstraintError, match="nothing was saved"), desk.store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO people (name, email, organization_id, role, created_at) VALUES (?,?,?,?,?)",
+            ("Nobody", "nobody@nowhere.example", 999_999, "member", "2024-01-01T00:00:00+00:00"),
+        )
+    assert "nobody@nowhere.example" not in [p["email"] for p in desk.store.people()]
 
 
 def test_request_versions_events_and_conflicts(desk: Desk) -> None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from typer.testing import CliRunner
 
+from researchdesk.accounts import new_api_token
 from researchdesk.cli import app as cli_app
-from researchdesk.models import Role
-from researchdesk.web.auth import new_api_token
+from researchdesk.desk import Desk
+from researchdesk.errors import WorkflowError
+from researchdesk.models import Role, SourceType
+from researchdesk.requests.scan import run_scan
+from researchdesk.requests.workflow import file_request
 from test_web_fixtures import PASSWORD, WebDesk, client_for, web_fixture  # noqa: F401  (the `web` fixture)
 
 PROMPT = "What are the barriers and facilitators of adopting local tobacco and smoke-free policies?"
@@ -176,3 +181,76 @@ def test_cli_user_commands(web: WebDesk) -> None:
         cli_app, ["--home", home, "user", "add", "e@x.example", "--role", "member", "--password", PASSWORD]
     )
     assert r.exit_code != 0  # a member needs an organization
+
+
+class _Killed(Exception):
+    """Stands for the process dying between archiving a brief and moving its request on."""
+
+
+def _delivery_cut_short(web: WebDesk, monkeypatch: pytest.MonkeyPatch) -> tuple[int, int]:
+    """Return a request whose delivery stopped after archiving (brief delivered, request still in review),
+    and the library document it archived."""
+    from researchdesk.brief import service
+
+    with web.desk() as desk:
+        rid = file_request(desk, "Lakeside County", PROMPT, "ann@lakeside.example")
+        run_scan(desk, rid, who="staff@desk.example")
+        _, report = service.draft(desk, rid, who="staff@desk.example", auto=True)
+        assert report.ok, report.errors
+        real = service.advance_to
+
+        def dies_before_delivered(desk: Desk, request_id: int, status: str, who: str) -> None:
+            if status == "delivered":
+                raise _Killed()
+            real(desk, request_id, status, who)
+
+        monkeypatch.setattr(service, "advance_to", dies_before_delivered)
+        with pytest.raises(_Killed):
+            service.deliver(desk, rid, "staff@desk.example")
+        monkeypatch.undo()
+        latest = desk.store.latest_brief(rid)
+        assert latest is not None and latest["status"] == "delivered"
+        assert desk.store.request(rid)["status"] == "in review"
+        return rid, int(latest["document_id"])
+
+
+def _products_of(web: WebDesk, rid: int) -> list[int]:
+    with web.desk() as desk:
+        return [
+            d.id
+            for d in desk.store.documents()
+            if d.meta.source_type is SourceType.OUR_PRODUCT and d.extra.get("request_id") == rid
+        ]
+
+
+def test_web_and_cli_deliver_by_one_rule(web: WebDesk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A delivery cut short is finished (not refused) and a second delivery is refused, on both surfaces."""
+    c, staff = client_for(web), _token(web, "staff@desk.example")
+    runner, home = CliRunner(), str(web.settings.home)
+
+    # Finished on the web, then refused on the web and at the command line.
+    rid, document_id = _delivery_cut_short(web, monkeypatch)
+    finished = c.post(f"/api/v1/requests/{rid}/brief/deliver", headers=staff)
+    assert finished.status_code == 200, finished.text
+    assert finished.json()["document_id"] == document_id
+    assert c.get(f"/api/v1/requests/{rid}", headers=staff).json()["status"] == "delivered"
+    again = c.post(f"/api/v1/requests/{rid}/brief/deliver", headers=staff)
+    assert again.status_code == 409 and "already delivered" in again.json()["message"]
+    r = runner.invoke(cli_app, ["--home", home, "brief", "deliver", str(rid)])
+    assert (
+        r.exit_code != 0
+        and isinstance(r.exception, WorkflowError)
+        and "already delivered" in str(r.exception)
+    )
+    assert _products_of(web, rid) == [document_id]
+
+    # Finished at the command line, then refused there and on the web.
+    rid, document_id = _delivery_cut_short(web, monkeypatch)
+    r = runner.invoke(cli_app, ["--home", home, "brief", "deliver", str(rid)])
+    assert r.exit_code == 0, r.output
+    assert f"library document {document_id}" in " ".join(r.output.split())
+    again = c.post(f"/api/v1/requests/{rid}/brief/deliver", headers=staff)
+    assert again.status_code == 409 and "already delivered" in again.json()["message"]
+    r = runner.invoke(cli_app, ["--home", home, "brief", "deliver", str(rid)])
+    assert r.exit_code != 0 and isinstance(r.exception, WorkflowError)
+    assert _products_of(web, rid) == [document_id]

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from researchdesk.accounts import digest, reset_password
 from researchdesk.web.app import create_app
-from researchdesk.web.auth import digest, reset_password
 from researchdesk.web.config import WebSettings
 from researchdesk.web.routes_auth import safe_next
 from researchdesk.web.uploads import safe_name

@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from researchdesk.accounts import create_user
 from researchdesk.desk import Desk, open_desk
 from researchdesk.ingest.pipeline import ingest_paths
 from researchdesk.library import edit_document
 from researchdesk.requests.workflow import add_member
 from researchdesk.settings import Settings
 from researchdesk.web.app import create_app
-from researchdesk.web.auth import create_user
 from researchdesk.web.config import WebSettings
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 import re
 
+from researchdesk.accounts import new_api_token
 from researchdesk.requests.workflow import set_status
-from researchdesk.web.auth import new_api_token
 from researchdesk.web.deps import PAGE_SIZE
 from test_web_fixtures import WebDesk, client_for, sign_in, web_fixture  # noqa: F401  (the `web` fixture)
 

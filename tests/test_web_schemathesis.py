@@ -27,13 +27,13 @@ from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 from starlette.testclient import TestClient
 
+from researchdesk.accounts import new_api_token
 from researchdesk.brief.render import FORMATS
 from researchdesk.brief.service import draft
 from researchdesk.desk import open_desk
 from researchdesk.requests.scan import run_scan
 from researchdesk.requests.workflow import file_request
 from researchdesk.web.app import create_app
-from researchdesk.web.auth import new_api_token
 from researchdesk.web.config import WebSettings
 from test_web_fixtures import build_desk
 

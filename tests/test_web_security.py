@@ -24,11 +24,11 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from starlette.testclient import TestClient
 
+from researchdesk.accounts import digest, new_api_token, start_session, user_from_row
 from researchdesk.brief.service import deliver, draft
 from researchdesk.evidence.review import accept
 from researchdesk.models import Evidence, Role
 from researchdesk.requests.scan import run_scan
-from researchdesk.web.auth import digest, new_api_token, start_session, user_from_row
 from test_web_fixtures import PASSWORD, WebDesk, client_for, sign_in, web_fixture  # noqa: F401  (the `web` fixture)
 
 HOSTILE_PROMPT = "<script>alert('prompt')</script> What helps <img src=x onerror=alert(4)> tobacco policies?"

@@ -8,6 +8,7 @@ import pytest
 
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError, MemberNotFound, UnknownChoice, WorkflowError
+from researchdesk.models import RequestStatus
 from researchdesk.requests.workflow import (
     STATUSES,
     TRANSITIONS,
@@ -105,3 +106,29 @@ def test_two_staff_changing_a_status_at_once_one_wins(member_desk: Desk) -> None
     with pytest.raises(WorkflowError, match="changed by someone else"):
         set_status(member_desk, rid, "declined", "kim", reason="duplicate", expected_version=version)
     assert member_desk.store.request(rid)["status"] == "scoping"
+
+
+def test_request_status_names_the_stages_and_what_is_still_open() -> None:
+    assert [str(s) for s in RequestStatus.stages()] == [
+        "received", "scoping", "researching", "drafting", "in review", "delivered", "closed",
+    ]  # fmt: skip
+    assert set(TRANSITIONS) == set(RequestStatus) == set(STATUSES)
+    assert [s for s in RequestStatus if s.is_open] == list(RequestStatus.stages()[:5])
+    assert RequestStatus.SCOPING.is_before(RequestStatus.DRAFTING)
+    assert not RequestStatus.DRAFTING.is_before(RequestStatus.DRAFTING)
+    assert not RequestStatus.DECLINED.is_before(RequestStatus.DRAFTING)
+    # Forward moves go one stage at a time; any other allowed move steps back one stage or declines.
+    for status, allowed in TRANSITIONS.items():
+        for target in allowed:
+            assert (
+                target is RequestStatus.DECLINED
+                or abs(RequestStatus.stages().index(target) - RequestStatus.stages().index(status)) == 1
+            ), (status, target)
+
+
+def test_a_status_read_from_the_store_is_the_enum_value(member_desk: Desk) -> None:
+    rid = file_request(member_desk, "City of Springfield", PROMPT, "ana@springfield.example")
+    advance_to(member_desk, rid, RequestStatus.DRAFTING, "lee")
+    stored = member_desk.store.request(rid)["status"]
+    assert stored == RequestStatus.DRAFTING and RequestStatus(stored).is_open
+    assert [e["action"] for e in member_desk.store.events(rid)][-1] == "status researching → drafting"

@@ -20,7 +20,7 @@ from researchdesk.desk import Desk, open_desk
 from researchdesk.errors import DeskError, InputError
 from researchdesk.library import check_library
 from researchdesk.settings import Settings
-from researchdesk.store.sqlite import now
+from researchdesk.store.clock import now
 
 FOLDERS = ("files", "index", "codebooks", "templates")
 TABLES = (

@@ -4,7 +4,8 @@ ResearchDeskError                 base; ``.hint`` says what to do, ``.status`` i
 ├── ConfigError                   a setting is missing or invalid
 ├── DeskError                     the desk directory or its database cannot be used
 │   ├── DeskNotFound              no desk at the given path (run ``researchdesk init``)
-│   └── SchemaError               the database schema is newer or broken
+│   ├── SchemaError               the database schema is newer or broken
+│   └── ConstraintError           the database refused a change for a rule of its schema; nothing saved
 ├── NotFound                      an object does not exist (404)
 │   ├── DocumentNotFound          ``.document_id``
 │   ├── RequestNotFound           ``.request_id``
@@ -13,7 +14,8 @@ ResearchDeskError                 base; ``.hint`` says what to do, ``.status`` i
 ├── InputError                    a value given by the user is not acceptable (400)
 │   ├── QueryError                an empty, stop-word-only or unknown-mode search
 │   ├── UnknownChoice             a value outside a fixed list; the valid choices are listed
-│   └── WorkflowError             a request status change that the workflow does not allow (409)
+│   ├── WorkflowError             a request status change that the workflow does not allow (409)
+│   └── AlreadyExists             a name, email or key the desk already holds (409); ``.what``, ``.key``
 ├── ReadError                     a file could not be read as a document; ``.path``
 │   ├── UnsupportedFormat         no reader for this kind of file
 │   ├── EncryptedFile             the file is password protected
@@ -67,6 +69,18 @@ class DeskNotFound(DeskError):
 
 class SchemaError(DeskError):
     pass
+
+
+class ConstraintError(DeskError):
+    """The database refused a change (a foreign key, a required value): the whole change was undone."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            f"The database refused the change ({detail}); nothing was saved.",
+            "Check that what the change refers to still exists (someone may have just removed it), "
+            "then try again.",
+        )
+        self.detail = detail
 
 
 class NotFound(ResearchDeskError):
@@ -126,6 +140,23 @@ class UnknownChoice(InputError):
 
 class WorkflowError(InputError):
     status = 409
+
+
+class AlreadyExists(InputError):
+    """A row whose unique key (a member's name, a user's email ...) the desk already holds."""
+
+    status = 409
+
+    def __init__(self, what: str, key: str, hint: str, value: str | None = None) -> None:
+        shown = f"the {key} {value!r}" if value is not None else f"that {key}"
+        super().__init__(f"A {what} with {shown} already exists; nothing was saved.", hint)
+        self.what = what
+        self.key = key
+        self.value = value
+
+    def naming(self, value: str) -> AlreadyExists:
+        """Return the same error naming the value that is taken."""
+        return AlreadyExists(self.what, self.key, self.hint, value)
 
 
 class ReadError(ResearchDeskError):

@@ -6,6 +6,8 @@ Offsets are always character offsets into ``Document.text`` (Python ``str`` indi
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -33,6 +35,35 @@ class Role(StrEnum):
     RESEARCH_GAP = "research gap"
     RECOMMENDATION = "recommendation"
     CONTEXT = "context"
+
+
+class RequestStatus(StrEnum):
+    """Where a request stands. The work moves forward through the stages in the order listed, from
+    received to closed; declining ends it at any stage before delivery."""
+
+    RECEIVED = "received"
+    SCOPING = "scoping"
+    RESEARCHING = "researching"
+    DRAFTING = "drafting"
+    IN_REVIEW = "in review"
+    DELIVERED = "delivered"
+    CLOSED = "closed"
+    DECLINED = "declined"
+
+    @classmethod
+    def stages(cls) -> tuple[RequestStatus, ...]:
+        """Return the forward path, received to closed (declining leaves it, so it is not a stage)."""
+        return tuple(s for s in cls if s is not cls.DECLINED)
+
+    @property
+    def is_open(self) -> bool:
+        """Return True while the member still waits: before delivery and not declined."""
+        return self not in (RequestStatus.DELIVERED, RequestStatus.CLOSED, RequestStatus.DECLINED)
+
+    def is_before(self, other: RequestStatus) -> bool:
+        """Return True when this stage comes before ``other`` on the forward path (declined never does)."""
+        stages = RequestStatus.stages()
+        return self in stages and other in stages and stages.index(self) < stages.index(other)
 
 
 # How a brief groups quotes, the service's way: what hinders (gaps in the evidence included), what
@@ -85,6 +116,16 @@ META_FIELDS: tuple[str, ...] = (
 
 # Fields a source needs to be citable; missing ones are reported, never invented.
 CITATION_FIELDS: tuple[str, ...] = ("title", "publisher_or_container", "date", "url_or_doi")
+
+
+def normalize_title(title: str) -> str:
+    """Return a key for duplicate detection: lower case, no accents, punctuation or extra spaces.
+
+    The library's duplicate check (a document's ``norm_title``) and the readers share this one key.
+    """
+    text = unicodedata.normalize("NFKD", title or "")
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return " ".join(re.findall(r"[a-z0-9]+", text))
 
 
 @dataclass

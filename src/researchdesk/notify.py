@@ -25,6 +25,7 @@ from typing import Any
 
 from researchdesk.desk import Desk
 from researchdesk.errors import ConfigError, UnknownChoice
+from researchdesk.models import RequestStatus
 from researchdesk.settings import Settings
 
 # kind -> (who it goes to, what a person sees when choosing)
@@ -210,7 +211,7 @@ def _attempt_failed(path: Path, failed_dir: Path, reason: str, report: SendRepor
         report.waiting.append(path.name)
 
 
-OPEN_STATUSES = ("received", "scoping", "researching", "drafting", "in review")
+OPEN_STATUSES = tuple(s for s in RequestStatus if s.is_open)
 OVERDUE_NOTICE = "overdue notice"
 
 

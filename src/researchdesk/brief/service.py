@@ -23,6 +23,7 @@ from researchdesk.models import (
     BlockKind,
     Brief,
     DocumentMeta,
+    RequestStatus,
     SourceType,
 )
 from researchdesk.requests.limits import check_length
@@ -36,9 +37,9 @@ def draft(
     """Compose and store a new version of the brief, with its check report."""
     if auto:
         auto_accept(desk, request_id)
-    status = desk.store.request(request_id)["status"]
-    if status in ("received", "scoping", "researching"):
-        advance_to(desk, request_id, "drafting", who)
+    status = RequestStatus(desk.store.request(request_id)["status"])
+    if status.is_before(RequestStatus.DRAFTING):
+        advance_to(desk, request_id, RequestStatus.DRAFTING, who)
     brief = compose_brief(desk, request_id, style=style)
     report = check_brief(desk, brief)
     brief.version = desk.store.add_brief(request_id, brief_to_dict(brief), report.to_dict(), who)
@@ -108,9 +109,9 @@ def deliver(desk: Desk, request_id: int, who: str = "staff") -> int:
     """Deliver the latest brief: refuse on a failed check, archive it as *our product*; return its document id."""
     row = desk.store.latest_brief(request_id)
     if row is not None and row["status"] == "delivered":
-        if desk.store.request(request_id)["status"] in ("drafting", "in review"):
+        if desk.store.request(request_id)["status"] in (RequestStatus.DRAFTING, RequestStatus.IN_REVIEW):
             # An earlier delivery stopped after archiving: finish moving the request along.
-            advance_to(desk, request_id, "delivered", who)
+            advance_to(desk, request_id, RequestStatus.DELIVERED, who)
             return int(row["document_id"])
         raise WorkflowError(
             f"Version {row['version']} of the brief of request {request_id} was already delivered "
@@ -125,16 +126,16 @@ def deliver(desk: Desk, request_id: int, who: str = "staff") -> int:
             f"Fix them and draft again; see `researchdesk brief check {request_id}`.",
         )
     request = desk.store.request(request_id)
-    if request["status"] in ("drafting",):
-        advance_to(desk, request_id, "in review", who)
+    if request["status"] == RequestStatus.DRAFTING:
+        advance_to(desk, request_id, RequestStatus.IN_REVIEW, who)
     # The archived document is keyed by the brief version itself, so a delivery interrupted after
     # archiving (a crash, a killed worker) finds its document again instead of filing a second one.
     key = content_hash(f"brief:{request_id}:{brief.version}:{brief.title}".encode())
     existing = desk.store.find_duplicate(key, "", "")
     doc_id = existing[0] if existing is not None else _archive(desk, brief, request_id, key)
     desk.store.mark_brief_delivered(request_id, brief.version, doc_id, who)
-    if desk.store.request(request_id)["status"] != "delivered":
-        advance_to(desk, request_id, "delivered", who)
+    if desk.store.request(request_id)["status"] != RequestStatus.DELIVERED:
+        advance_to(desk, request_id, RequestStatus.DELIVERED, who)
     return doc_id
 
 

@@ -104,7 +104,7 @@ def copy(
     as_json: bool = typer.Option(False, "--json", help="Print the verification report as JSON."),
 ) -> None:
     """Copy a whole desk between SQLite and PostgreSQL, ids preserved, verified by counts and checksums."""
-    from researchdesk.store.copy import copy_desk
+    from researchdesk.desk_copy import copy_desk
 
     settings = settings_of(ctx)
     report = copy_desk(source, target, files_of_postgres=settings.files_dir, embedder_name=settings.embedder)

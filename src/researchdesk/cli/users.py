@@ -6,8 +6,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from researchdesk.accounts import ROLES, create_user, new_api_token, reset_password
 from researchdesk.cli.common import app, console, desk_of, print_json
-from researchdesk.web.auth import ROLES, create_user, new_api_token, reset_password
 
 user_app = typer.Typer(help="Web app users: add, reset a password, make an API token, list.")
 app.add_typer(user_app, name="user")

@@ -14,7 +14,7 @@ from researchdesk.desk import Desk
 from researchdesk.errors import InputError, UnknownChoice
 from researchdesk.evidence.verify import verify
 from researchdesk.models import Decision, Evidence, ReviewLabel, ReviewStatus, Role
-from researchdesk.store.sqlite import now
+from researchdesk.store.clock import now
 
 ROLES = tuple(r.value for r in Role)
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import datetime
+
+# The duplicate key of titles lives with the document model (the store computes it too).
+from researchdesk.models import normalize_title as normalize_title
 
 _MONTHS = {
     m: i
@@ -67,13 +69,6 @@ def normalize_doi(value: str) -> str:
     """Return the bare DOI (``10.xxxx/...``, lower case) found in ``value``, or ""."""
     m = _DOI.search(value or "")
     return m.group(0).rstrip(".,;)").lower() if m else ""
-
-
-def normalize_title(title: str) -> str:
-    """Return a key for duplicate detection: lower case, no accents, punctuation or extra spaces."""
-    text = unicodedata.normalize("NFKD", title or "")
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return " ".join(re.findall(r"[a-z0-9]+", text))
 
 
 def clean_text(value: str) -> str:

@@ -28,6 +28,15 @@ def expected_date(req: dict[str, Any], turnaround_days: int, paused_days: int = 
     return (filed + timedelta(days=turnaround_days + paused_days)).isoformat()
 
 
+def attachments(desk: Desk, request_id: int) -> list[dict[str, Any]]:
+    """Return the files attached to a request (kept as 'attached' events with their blob digest)."""
+    return [
+        {"id": e["id"], **e["detail"], "who": e["who"], "at": e["at"]}
+        for e in desk.store.events(request_id, subjects=("file",))
+        if e["action"] == "attached"
+    ]
+
+
 def messages(desk: Desk, request_id: int) -> list[dict[str, Any]]:
     """Return a request's messages, oldest first: kind, body, who, when, and whether a question is open."""
     out = []

@@ -7,23 +7,25 @@ from typing import Any
 
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError, UnknownChoice, WorkflowError
+from researchdesk.models import RequestStatus
 from researchdesk.requests.limits import check_length
 
 ORG_KINDS = ("city", "county", "state agency", "other")
 PERSON_ROLES = ("member", "staff", "admin")
-STATUSES = ("received", "scoping", "researching", "drafting", "in review", "delivered", "closed", "declined")
+STATUSES: tuple[RequestStatus, ...] = tuple(RequestStatus)
 
 # Allowed moves. Work may step back one stage (a reviewer sends a draft back); delivery is final
 # except for closing; declining is possible until delivery and needs a reason.
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "received": ("scoping", "declined"),
-    "scoping": ("researching", "declined"),
-    "researching": ("drafting", "scoping", "declined"),
-    "drafting": ("in review", "researching", "declined"),
-    "in review": ("delivered", "drafting", "declined"),
-    "delivered": ("closed",),
-    "closed": (),
-    "declined": (),
+_S = RequestStatus
+TRANSITIONS: dict[RequestStatus, tuple[RequestStatus, ...]] = {
+    _S.RECEIVED: (_S.SCOPING, _S.DECLINED),
+    _S.SCOPING: (_S.RESEARCHING, _S.DECLINED),
+    _S.RESEARCHING: (_S.DRAFTING, _S.SCOPING, _S.DECLINED),
+    _S.DRAFTING: (_S.IN_REVIEW, _S.RESEARCHING, _S.DECLINED),
+    _S.IN_REVIEW: (_S.DELIVERED, _S.DRAFTING, _S.DECLINED),
+    _S.DELIVERED: (_S.CLOSED,),
+    _S.CLOSED: (),
+    _S.DECLINED: (),
 }
 
 
@@ -105,34 +107,35 @@ def set_status(
     """Move a request to ``status`` if the workflow allows it; return the request's new version."""
     if status not in STATUSES:
         raise UnknownChoice("status", status, STATUSES)
+    new = RequestStatus(status)
     check_length("reason", reason)
-    current = desk.store.request(request_id)["status"]
+    current = RequestStatus(desk.store.request(request_id)["status"])
     allowed = TRANSITIONS[current]
-    if status not in allowed:
+    if new not in allowed:
         nxt = ", ".join(allowed) if allowed else "nothing (it is final)"
         raise WorkflowError(
-            f"Request {request_id} is {current!r}; it cannot move to {status!r}.",
-            f"From {current!r} it can move to: {nxt}.",
+            f"Request {request_id} is {current.value!r}; it cannot move to {new.value!r}.",
+            f"From {current.value!r} it can move to: {nxt}.",
         )
-    changes: dict[str, Any] = {"status": status}
-    if status == "declined":
+    changes: dict[str, Any] = {"status": new.value}
+    if new is RequestStatus.DECLINED:
         if not reason.strip():
             raise InputError(
                 "Declining a request needs a reason.", "Pass --reason with what the member should know."
             )
         changes["decline_reason"] = reason.strip()
     return desk.store.update_request(
-        request_id, changes, who, f"status {current} → {status}", expected_version
+        request_id, changes, who, f"status {current.value} → {new.value}", expected_version
     )
 
 
 def advance_to(desk: Desk, request_id: int, status: str, who: str) -> None:
     """Walk a request forward through the workflow until it reaches ``status`` (no-op if already there)."""
-    order = STATUSES[:7]
+    order = RequestStatus.stages()
     current = desk.store.request(request_id)["status"]
     if current not in order or status not in order:
         raise WorkflowError(f"Request {request_id} is {current!r}; it cannot move to {status!r}.")
-    for step in order[order.index(current) + 1 : order.index(status) + 1]:
+    for step in order[order.index(RequestStatus(current)) + 1 : order.index(RequestStatus(status)) + 1]:
         set_status(desk, request_id, step, who)
 
 

@@ -13,12 +13,8 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from researchdesk.errors import InputError, NotFound
-
-
-def _now() -> str:
-    from researchdesk.store.sqlite import now
-
-    return now()
+from researchdesk.store.clock import now
+from researchdesk.store.integrity import naming
 
 
 class UserNotFound(NotFound):
@@ -48,8 +44,8 @@ class AccountRows:
         self, email: str, name: str, password_hash: str, role: str, organization_id: int | None
     ) -> int:
         """Insert a user and return its id; an email already used is an InputError."""
-        stamp = _now()
-        with self.transaction() as conn:
+        stamp = now()
+        with naming(email), self.transaction() as conn:
             taken = conn.execute("SELECT id FROM users WHERE email=?", (email,)).fetchone()
             if taken:
                 raise InputError(
@@ -96,7 +92,7 @@ class AccountRows:
         with self.transaction() as conn:
             cur = conn.execute(
                 "UPDATE users SET password_hash=?, password_changed_at=? WHERE id=?",
-                (password_hash, _now(), user_id),
+                (password_hash, now(), user_id),
             )
             if not cur.rowcount:
                 raise UserNotFound(user_id)
@@ -115,7 +111,7 @@ class AccountRows:
         with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO sessions (id, user_id, csrf, created_at, expires_at) VALUES (?,?,?,?,?)",
-                (session_hash, user_id, csrf, _now(), expires_at),
+                (session_hash, user_id, csrf, now(), expires_at),
             )
 
     def session(self, session_hash: str, at: str) -> dict[str, Any] | None:
@@ -139,7 +135,7 @@ class AccountRows:
         with self.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO api_tokens (user_id, token_hash, name, created_at) VALUES (?,?,?,?)",
-                (user_id, token_hash, name, _now()),
+                (user_id, token_hash, name, now()),
             )
         return int(cur.lastrowid or 0)
 
@@ -152,7 +148,7 @@ class AccountRows:
         ).fetchone()
         if row is None:
             return None
-        self.conn.execute("UPDATE api_tokens SET last_used_at=? WHERE id=?", (_now(), int(row[0])))
+        self.conn.execute("UPDATE api_tokens SET last_used_at=? WHERE id=?", (now(), int(row[0])))
         return int(row[1])
 
     def api_tokens(self, user_id: int) -> list[dict[str, Any]]:
@@ -239,7 +235,7 @@ class AccountRows:
     # --- jobs -----------------------------------------------------------------------------------
 
     def add_job(self, job_id: str, kind: str, args: dict[str, Any], created_by: str) -> None:
-        stamp = _now()
+        stamp = now()
         with self.transaction() as conn:
             conn.execute(
                 """INSERT INTO jobs (id, kind, args, status, created_by, created_at, updated_at)
@@ -259,7 +255,7 @@ class AccountRows:
         }
         sets = ", ".join(f"{k}=?" for k in stored)
         self.conn.execute(
-            f"UPDATE jobs SET {sets}, updated_at=? WHERE id=?", (*stored.values(), _now(), job_id)
+            f"UPDATE jobs SET {sets}, updated_at=? WHERE id=?", (*stored.values(), now(), job_id)
         )
 
     def job(self, job_id: str) -> dict[str, Any]:

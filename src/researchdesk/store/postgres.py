@@ -23,7 +23,9 @@ from typing import Any, cast
 
 from researchdesk.errors import ConfigError, DeskError, SchemaError
 from researchdesk.store import dialect, schema
-from researchdesk.store.sqlite import SqliteStore, now
+from researchdesk.store.clock import now
+from researchdesk.store.integrity import integrity_errors, refused
+from researchdesk.store.sqlite import SqliteStore
 
 # Derived search structures of the server store (rebuilt by `sync_index`, not part of the copied desk).
 SEARCH_DDL = (
@@ -151,7 +153,7 @@ class PgConnection:
         with self.turn:
             cur = self.raw().cursor(row_factory=_row_factory)
             try:
-                _run(cur.execute, translated.sql, tuple(parameters) or None)
+                cur.execute(translated.sql, tuple(parameters) or None)
                 rows = cur.fetchall() if cur.description is not None else []
                 lastrowid = None
                 if translated.returns_id:
@@ -167,7 +169,7 @@ class PgConnection:
         if translated.returns_id:
             text = re.sub(r"\s+RETURNING\s+\S+$", "", text)
         with self.turn, self.raw().cursor() as cur:
-            _run(cur.executemany, text, [tuple(p) for p in seq])
+            cur.executemany(text, [tuple(p) for p in seq])
             return PgCursor([], cur.rowcount, None)
 
     def close(self) -> None:
@@ -175,20 +177,6 @@ class PgConnection:
             if self._conn is not None:
                 self._conn.close()
             self._conn = None
-
-
-def _run(method: Any, sql: str, params: Any) -> None:
-    """Run a cursor method; constraint violations surface as sqlite3.IntegrityError, as on SQLite.
-
-    Callers of the store catch one exception class for "this row breaks a UNIQUE/foreign key rule",
-    whichever database is behind it.
-    """
-    import psycopg
-
-    try:
-        method(sql, params)
-    except psycopg.errors.IntegrityError as exc:
-        raise sqlite3.IntegrityError(str(exc).strip()) from exc
 
 
 def _connect(url: str) -> Any:
@@ -329,9 +317,14 @@ class PostgresStore(SqliteStore):
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """Run a block in one transaction (a savepoint when nested): all of it lands or none of it."""
-        with self.pg.turn, self.pg.raw().transaction():
-            yield self.conn
+        """Run a block in one transaction (a savepoint when nested): all of it lands or none of it (a broken
+        constraint: AlreadyExists or ConstraintError, as on SQLite)."""
+        with self.pg.turn:
+            try:
+                with self.pg.raw().transaction():
+                    yield self.conn
+            except integrity_errors() as exc:
+                raise refused(exc) from exc
 
     def close(self) -> None:
         self.pg.close()

@@ -1,24 +1,20 @@
-"""Rows of the service's work: members, requests and their event log, scan log, evidence and briefs.
+"""Rows of the service's work: members, requests and their event log, scan log and briefs.
 
-A mixin of the SQLite store; kept apart from the library rows so each module stays small.
+A mixin of the SQLite store; kept apart from the library rows (and the evidence rows, ``evidence.py``)
+so each module stays small.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from researchdesk.errors import EvidenceNotFound, MemberNotFound, RequestNotFound, WorkflowError
-from researchdesk.models import Decision, Evidence, ReviewLabel, ReviewStatus, Role
-
-
-def _now() -> str:
-    from researchdesk.store.sqlite import now
-
-    return now()
+from researchdesk.errors import MemberNotFound, RequestNotFound, WorkflowError
+from researchdesk.store.clock import now
+from researchdesk.store.integrity import naming
 
 
 class WorkRows:
@@ -34,10 +30,11 @@ class WorkRows:
     # --- members --------------------------------------------------------------------------------
 
     def add_organization(self, name: str, kind: str, active: bool = True) -> int:
-        with self.transaction() as conn:
+        """Insert a member organization and return its id; a name already held is AlreadyExists."""
+        with naming(name), self.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO organizations (name, kind, active, created_at) VALUES (?,?,?,?)",
-                (name, kind, int(active), _now()),
+                (name, kind, int(active), now()),
             )
         return int(cur.lastrowid or 0)
 
@@ -55,10 +52,11 @@ class WorkRows:
         return [dict(r) for r in self.conn.execute("SELECT * FROM organizations ORDER BY name")]
 
     def add_person(self, name: str, email: str, organization_id: int | None, role: str) -> int:
-        with self.transaction() as conn:
+        """Insert a person and return their id; an email already held is AlreadyExists."""
+        with naming(email), self.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO people (name, email, organization_id, role, created_at) VALUES (?,?,?,?,?)",
-                (name, email, organization_id, role, _now()),
+                (name, email, organization_id, role, now()),
             )
         return int(cur.lastrowid or 0)
 
@@ -77,7 +75,7 @@ class WorkRows:
     def add_request(
         self, organization_id: int, requester_id: int | None, prompt: str, context: str, due: str, who: str
     ) -> int:
-        stamp = _now()
+        stamp = now()
         with self.transaction() as conn:
             cur = conn.execute(
                 """INSERT INTO requests (organization_id, requester_id, prompt, context, due, status,
@@ -164,7 +162,7 @@ class WorkRows:
             sets = ", ".join(f"{k}=?" for k in stored)
             cur = conn.execute(
                 f"UPDATE requests SET {sets}, version=version+1, updated_at=? WHERE id=? AND version=?",
-                (*stored.values(), _now(), request_id, version),
+                (*stored.values(), now(), request_id, version),
             )
             if cur.rowcount != 1:  # changed between the read and the write: never overwrite it
                 raise _conflict(request_id, version + 1, version)
@@ -203,7 +201,7 @@ class WorkRows:
                 action,
                 json.dumps(detail, ensure_ascii=False, default=str),
                 who,
-                _now(),
+                now(),
             ),
         )
 
@@ -268,7 +266,7 @@ class WorkRows:
                 mode,
                 passages,
                 json.dumps(documents),
-                _now(),
+                now(),
             ),
         )
 
@@ -283,181 +281,6 @@ class WorkRows:
             for r in rows
         ]
 
-    # --- evidence -------------------------------------------------------------------------------
-
-    def add_evidence(self, items: list[Evidence], who: str) -> list[int]:
-        """Store suggested evidence; a quote already stored for the request is kept, not duplicated."""
-        ids: list[int] = []
-        stamp = _now()
-        with self.transaction() as conn:
-            for e in items:
-                cur = conn.execute(
-                    """INSERT OR IGNORE INTO evidence (request_id, document_id, passage_id, start, end, quote, pieces,
-                       context, role, confidence, reason, codes, facet, label, status, created_at, verification)
-                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-                    (
-                        e.request_id,
-                        e.document_id,
-                        e.passage_id,
-                        e.start,
-                        e.end,
-                        e.quote,
-                        json.dumps(e.pieces),
-                        e.context,
-                        str(e.role),
-                        e.confidence,
-                        e.reason,
-                        json.dumps(e.codes, ensure_ascii=False),
-                        e.facet,
-                        e.label,
-                        str(e.status),
-                        stamp,
-                        "exact",
-                    ),
-                )
-                if cur.rowcount:
-                    ids.append(int(cur.lastrowid or 0))
-            if ids:
-                request_id = items[0].request_id
-                self._event(conn, request_id, "evidence", None, "suggested", {"count": len(ids)}, who)
-        return ids
-
-    def evidence(self, evidence_id: int) -> Evidence:
-        row = self.conn.execute("SELECT * FROM evidence WHERE id=?", (evidence_id,)).fetchone()
-        if row is None:
-            raise EvidenceNotFound(evidence_id)
-        return _evidence(row)
-
-    def evidence_for(
-        self, request_id: int | None = None, status: str | None = None, role: str | None = None
-    ) -> list[Evidence]:
-        clauses, args = [], []
-        for column, value in (("request_id", request_id), ("status", status), ("role", role)):
-            if value is not None:
-                clauses.append(f"{column}=?")
-                args.append(value)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        rows = self.conn.execute(f"SELECT * FROM evidence {where} ORDER BY id", args).fetchall()
-        return [_evidence(r) for r in rows]
-
-    def evidence_by_quotes(
-        self, quotes: Iterable[str], exclude_request: int | None = None
-    ) -> list[dict[str, Any]]:
-        """Return (request_id, quote) of accepted or edited evidence of other requests with one of these texts."""
-        wanted = sorted(set(quotes))
-        out: list[dict[str, Any]] = []
-        for at in range(0, len(wanted), 200):
-            chunk = wanted[at : at + 200]
-            marks = ", ".join("?" for _ in chunk)
-            rows = self.conn.execute(
-                f"SELECT DISTINCT request_id, quote FROM evidence WHERE quote IN ({marks}) "
-                "AND status IN ('accepted', 'edited') AND request_id IS NOT NULL AND request_id <> ?",
-                (*chunk, -1 if exclude_request is None else exclude_request),
-            ).fetchall()
-            out.extend({"request_id": int(r[0]), "quote": r[1]} for r in rows)
-        return out
-
-    def update_evidence(self, evidence_id: int, changes: dict[str, Any], who: str, action: str) -> Evidence:
-        """Change evidence fields; every change is kept in the event log with old and new values."""
-        old = self.evidence(evidence_id)
-        stored = {
-            k: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v for k, v in changes.items()
-        }
-        with self.transaction() as conn:
-            sets = ", ".join(f"{k}=?" for k in stored)
-            conn.execute(f"UPDATE evidence SET {sets} WHERE id=?", (*stored.values(), evidence_id))
-            detail = {k: {"old": _plain(getattr(old, k, None)), "new": v} for k, v in changes.items()}
-            self._event(conn, old.request_id, "evidence", evidence_id, action, detail, who)
-        return self.evidence(evidence_id)
-
-    def evidence_history(self, evidence_id: int) -> list[dict[str, Any]]:
-        rows = self.conn.execute(
-            "SELECT * FROM events WHERE subject='evidence' AND subject_id=? ORDER BY id", (evidence_id,)
-        ).fetchall()
-        return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
-
-    def set_reviewer_label(self, evidence_id: int, reviewer: str, role: str) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO evidence_labels (evidence_id, reviewer, role, at) VALUES (?,?,?,?)",
-            (evidence_id, reviewer, role, _now()),
-        )
-
-    def reviewer_labels(self, reviewer: str) -> dict[int, str]:
-        rows = self.conn.execute(
-            "SELECT evidence_id, role FROM evidence_labels WHERE reviewer=?", (reviewer,)
-        )
-        return {int(r[0]): str(r[1]) for r in rows}
-
-    # --- review labels ---------------------------------------------------------------------------
-
-    def add_review_labels(self, labels: Sequence[ReviewLabel]) -> list[int]:
-        """Store labels in one transaction; each replaces its reviewer's active label of the same evidence."""
-        ids: list[int] = []
-        with self.transaction() as conn:
-            for label in labels:
-                if label.evidence_id is not None:
-                    conn.execute(
-                        "UPDATE review_labels SET active=0 WHERE evidence_id=? AND reviewer=? AND active=1",
-                        (label.evidence_id, label.reviewer),
-                    )
-                cur = conn.execute(
-                    """INSERT INTO review_labels (evidence_id, request_id, document_id, quote, subject, reviewer,
-                       decision, role, suggested, origin, active, at) VALUES (?,?,?,?,?,?,?,?,?,?,1,?)""",
-                    (
-                        label.evidence_id,
-                        label.request_id,
-                        label.document_id,
-                        label.quote,
-                        label.subject,
-                        label.reviewer,
-                        str(label.decision),
-                        str(label.role),
-                        str(label.suggested or label.role),
-                        label.origin,
-                        label.at or _now(),
-                    ),
-                )
-                ids.append(int(cur.lastrowid or 0))
-        return ids
-
-    def withdraw_review_label(self, evidence_id: int, reviewer: str) -> int:
-        """Make the reviewer's active label of this evidence inactive (an undo); return how many changed."""
-        cur = self.conn.execute(
-            "UPDATE review_labels SET active=0 WHERE evidence_id=? AND reviewer=? AND active=1",
-            (evidence_id, reviewer),
-        )
-        return int(cur.rowcount or 0)
-
-    def review_labels(self, active_only: bool = True) -> list[ReviewLabel]:
-        """Return the review labels in the order they were made (only the active ones by default)."""
-        where = "WHERE active=1 " if active_only else ""
-        rows = self.conn.execute(f"SELECT * FROM review_labels {where}ORDER BY id").fetchall()
-        return [
-            ReviewLabel(
-                document_id=int(r["document_id"]),
-                quote=r["quote"],
-                reviewer=r["reviewer"],
-                decision=Decision(r["decision"]),
-                role=Role(r["role"]),
-                suggested=Role(r["suggested"] or r["role"]),
-                subject=r["subject"],
-                evidence_id=r["evidence_id"],
-                request_id=r["request_id"],
-                origin=r["origin"],
-                active=bool(r["active"]),
-                at=r["at"],
-                id=int(r["id"]),
-            )
-            for r in rows
-        ]
-
-    def review_label_stamp(self) -> str:
-        """Return a short fingerprint that changes whenever a label is added, withdrawn or replaced."""
-        row = self.conn.execute(
-            "SELECT count(*), coalesce(max(id), 0), coalesce(sum(active), 0) FROM review_labels"
-        ).fetchone()
-        return f"{int(row[0])}:{int(row[1])}:{int(row[2])}"
-
     # --- briefs ---------------------------------------------------------------------------------
 
     def add_brief(self, request_id: int, body: dict[str, Any], check_report: dict[str, Any], who: str) -> int:
@@ -470,7 +293,7 @@ class WorkRows:
             version = int(row[0]) + 1
             conn.execute(
                 "INSERT INTO briefs (request_id, version, body, check_report, created_at) VALUES (?,?,?,?,?)",
-                (request_id, version, json.dumps(body, ensure_ascii=False), json.dumps(check_report), _now()),
+                (request_id, version, json.dumps(body, ensure_ascii=False), json.dumps(check_report), now()),
             )
             self._event(conn, request_id, "brief", version, "drafted", {"version": version}, who)
         return version
@@ -497,7 +320,7 @@ class WorkRows:
         with self.transaction() as conn:
             conn.execute(
                 "UPDATE briefs SET status='delivered', delivered_at=?, document_id=? WHERE request_id=? AND version=?",
-                (_now(), document_id, request_id, version),
+                (now(), document_id, request_id, version),
             )
             self._event(conn, request_id, "brief", version, "delivered", {"document_id": document_id}, who)
 
@@ -510,31 +333,4 @@ def _conflict(request_id: int, version: int, expected: int) -> WorkflowError:
     return WorkflowError(
         f"Request {request_id} was changed by someone else (version {version}, you had {expected}).",
         "Reload the request and make your change again.",
-    )
-
-
-def _plain(value: Any) -> Any:
-    return str(value) if isinstance(value, Role | ReviewStatus) else value
-
-
-def _evidence(row: sqlite3.Row) -> Evidence:
-    return Evidence(
-        document_id=int(row["document_id"]),
-        passage_id=int(row["passage_id"]),
-        start=int(row["start"]),
-        end=int(row["end"]),
-        quote=row["quote"],
-        role=Role(row["role"]),
-        confidence=float(row["confidence"]),
-        reason=row["reason"],
-        context=row["context"],
-        codes=json.loads(row["codes"]),
-        facet=row["facet"],
-        status=ReviewStatus(row["status"]),
-        reviewer=row["reviewer"],
-        reviewed_at=row["reviewed_at"],
-        request_id=row["request_id"],
-        pieces=[tuple(p) for p in json.loads(row["pieces"])],
-        label=row["label"],
-        id=int(row["id"]),
     )

@@ -9,38 +9,39 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from researchdesk.brief.service import check, draft
+from researchdesk.accounts import User
+from researchdesk.brief.service import check, deliver, draft
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError
 from researchdesk.evidence.review import accept, reject, relabel
 from researchdesk.models import Evidence
+from researchdesk.requests.access import (
+    visible_brief,
+    visible_briefs,
+    visible_events,
+    visible_request,
+    visible_requests,
+)
 from researchdesk.requests.history import request_history
 from researchdesk.requests.plan import ResearchPlan
 from researchdesk.requests.scan import plan_for, save_plan
+from researchdesk.requests.thread import attachments
 from researchdesk.requests.workflow import assign, file_request, set_status
-from researchdesk.web.auth import User
 from researchdesk.web.deps import (
     MAX_ID,
     PAGE_SIZE,
     RowId,
-    attachments,
     check_csrf,
     context,
-    deliver_once,
     get_desk,
     signed_in,
     staff,
-    visible_brief,
-    visible_briefs,
-    visible_request,
 )
-from researchdesk.web.history import visible_events
-from researchdesk.web.routes_library import receive_upload, refusal, run_search
-from researchdesk.web.routes_member import brief_download
+from researchdesk.web.routes_member import brief_download, confirm_filing
 
 
 class ErrorBody(BaseModel):
@@ -68,12 +69,14 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorBody, "description": _WHY[code]} for code in codes}
 
 
-router = APIRouter(
-    prefix="/api/v1",
-    tags=["api"],
-    dependencies=[Depends(check_csrf)],
-    responses=errors(401, 403, 413, 422),
-)
+# Every API router (this one, ``api_library.py``'s): one prefix, CSRF for sessions, the common errors.
+ROUTER_SETTINGS: dict[str, Any] = {
+    "prefix": "/api/v1",
+    "tags": ["api"],
+    "dependencies": [Depends(check_csrf)],
+    "responses": errors(401, 403, 413, 422),
+}
+router = APIRouter(**ROUTER_SETTINGS)
 
 
 class NewRequest(BaseModel):
@@ -154,10 +157,7 @@ def list_requests(
     desk: Desk = Depends(get_desk),
 ) -> list[dict[str, Any]]:
     """Requests a page at a time: all by due date for staff, the organization's own newest first for a member."""
-    if user.is_staff:
-        return desk.store.requests(status or None, limit=limit, offset=offset)
-    assert user.organization_id is not None
-    return desk.store.requests_of(user.organization_id, status or None, limit=limit, offset=offset)
+    return visible_requests(desk, user, status or None, limit=limit, offset=offset)
 
 
 @router.post("/requests", status_code=201, responses=errors(400, 404, 409))
@@ -174,8 +174,6 @@ def new_request(
         rid = file_request(
             desk, str(user.organization), body.prompt, user.email, body.context, body.due, who=user.label
         )
-    from researchdesk.web.routes_member import confirm_filing
-
     confirm_filing(request, desk, rid, user.label)
     return desk.store.request(rid)
 
@@ -352,8 +350,9 @@ def check_latest(
 def deliver_brief(
     request_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)
 ) -> dict[str, Any]:
-    """Deliver the latest brief (409 when a check fails); it joins the library."""
-    document_id = deliver_once(desk, request_id, user.label)
+    """Deliver the latest brief; it joins the library. 409 when a check fails or the brief was already
+    delivered; a delivery that stopped half-way (archived, request not yet moved on) is finished."""
+    document_id = deliver(desk, request_id, user.label)
     return {"request_id": request_id, "document_id": document_id}
 
 
@@ -380,102 +379,3 @@ def download_brief(
 ) -> Response:
     """A brief version as a file: md, html, docx, pdf or json."""
     return brief_download(request_id, version, fmt, request, user, desk)
-
-
-@router.get("/search", responses=errors(400))
-def search(
-    request: Request,
-    q: str,
-    mode: str = "hybrid",
-    top: int = 10,
-    filter: list[str] | None = None,
-    user: User = Depends(staff),
-    desk: Desk = Depends(get_desk),
-) -> dict[str, Any]:
-    """Search the library; ``filter`` is repeatable key=value (source_type, date_from, date_to, publisher ...)."""
-    if not 1 <= top <= 100:
-        raise InputError(f"top={top} is out of range.", "Ask for 1 to 100 results.")
-    return run_search(context(request), desk, q, mode, filter or [], top).to_dict()
-
-
-@router.get("/documents/{document_id}", responses=errors(404))
-def get_document(
-    document_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)
-) -> dict[str, Any]:
-    """A library document's description and passages (without its full text)."""
-    doc = desk.store.get_document(document_id)
-    meta = asdict(doc.meta)
-    meta["source_type"] = str(doc.meta.source_type)
-    return {
-        "id": doc.id,
-        "meta": meta,
-        "file_name": doc.file_name,
-        "format": doc.format,
-        "size": doc.size,
-        "pages": doc.pages,
-        "added_at": doc.added_at,
-        "passages": [
-            {
-                "seq": p.seq,
-                "start": p.start,
-                "end": p.end,
-                "section": p.section,
-                "page": p.page,
-                "text": p.text,
-            }
-            for p in desk.store.passages(document_id)
-        ],
-    }
-
-
-@router.post(
-    "/documents",
-    status_code=202,
-    response_model=UploadAccepted,
-    responses={**errors(400), 422: {"model": UploadRefused, "description": UploadRefused.__doc__}},
-)
-async def upload_documents(
-    request: Request,
-    files: list[UploadFile] = File(..., description="One or more files to add to the library."),
-    user: User = Depends(staff),
-    desk: Desk = Depends(get_desk),
-) -> JSONResponse:
-    """Upload files; the good ones are ingested by a background job, the others are listed with the reason."""
-    outcome = await receive_upload(context(request), desk, files, user.label)
-    rejected = [vars(r) for r in outcome.rejected]
-    if outcome.job_id is None:
-        # Nothing to ingest: an error body like every other refusal, with each file's reason.
-        refused = refusal(outcome.rejected)
-        return JSONResponse(
-            {**refused, "job_id": None, "url": None, "accepted": [], "rejected": rejected}, 422
-        )
-    return JSONResponse(
-        {
-            "job_id": outcome.job_id,
-            "url": f"/api/v1/jobs/{outcome.job_id}",
-            "accepted": outcome.accepted,
-            "rejected": rejected,
-        },
-        status_code=202,
-    )
-
-
-@router.get("/jobs")
-def list_jobs(user: User = Depends(staff), desk: Desk = Depends(get_desk)) -> list[dict[str, Any]]:
-    """The latest jobs with their progress."""
-    return desk.store.jobs(100)
-
-
-@router.get("/jobs/{job_id}", responses=errors(404))
-def get_job(job_id: str, user: User = Depends(staff), desk: Desk = Depends(get_desk)) -> dict[str, Any]:
-    """One job: status, progress (done/total), message, error and result."""
-    return desk.store.job(job_id)
-
-
-@router.post("/jobs/{job_id}/retry", status_code=202, responses=errors(404, 409))
-def retry_job(
-    job_id: str, request: Request, user: User = Depends(staff), desk: Desk = Depends(get_desk)
-) -> JobRef:
-    """Queue a failed job again."""
-    context(request).jobs.retry(desk, job_id)
-    return JobRef(job_id=job_id, url=f"/api/v1/jobs/{job_id}")

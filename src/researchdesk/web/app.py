@@ -12,65 +12,35 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from researchdesk.desk import init_desk
 from researchdesk.errors import ResearchDeskError
 from researchdesk.settings import Settings
+from researchdesk.web import (
+    api,
+    api_library,
+    forms,
+    routes_auth,
+    routes_brief,
+    routes_library,
+    routes_member,
+    routes_staff,
+)
 from researchdesk.web.allocator import limit_arenas
 from researchdesk.web.config import WebSettings
-from researchdesk.web.deps import NeedsLogin, Principal, WebContext
+from researchdesk.web.deps import CsrfFailed, NeedsLogin, Principal, WebContext
 from researchdesk.web.jobs import JobQueue
+from researchdesk.web.pages import CSP, render_page, templates, wants_json
 
 access_log = logging.getLogger("researchdesk.access")
-
-# Pages run only our own script file; SVG plots use presentation attributes, so no inline style either.
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
-    "base-uri 'none'; frame-ancestors 'self'; form-action 'self'"
-)
-# The brief preview is the rendered brief itself: inline CSS, no script at all.
-PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
-
-
-def templates() -> Environment:
-    """Return the page templates' environment (autoescape on for every template)."""
-    env = Environment(
-        loader=PackageLoader("researchdesk.web", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.globals["today"] = lambda: date.today().isoformat()
-    return env
-
-
-def wants_json(request: Request) -> bool:
-    """Return True when the caller is the API or asks for JSON."""
-    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
-
-
-def render_page(request: Request, name: str, status_code: int = 200, **values: Any) -> HTMLResponse:
-    """Return a page rendered from a template, with the signed-in user and their CSRF token."""
-    ctx: WebContext = request.app.state.ctx
-    who: Principal | None = getattr(request.state, "principal", None)
-    body = ctx.templates.get_template(name).render(
-        request=request,
-        user=who.user if who else None,
-        csrf=who.csrf if who else "",
-        path=request.url.path,
-        **values,
-    )
-    return HTMLResponse(body, status_code=status_code)
 
 
 def create_app(settings: Settings | None = None, web: WebSettings | None = None) -> FastAPI:
@@ -98,13 +68,13 @@ def create_app(settings: Settings | None = None, web: WebSettings | None = None)
     )
     app.state.ctx = ctx
 
-    from researchdesk.web import api, routes_auth, routes_library, routes_member, routes_staff
-
     app.include_router(routes_auth.router)
     app.include_router(routes_member.router)
     app.include_router(routes_staff.router)
+    app.include_router(routes_brief.router)
     app.include_router(routes_library.router)
     app.include_router(api.router)
+    app.include_router(api_library.router)
     from importlib.resources import files
 
     app.mount("/static", StaticFiles(directory=str(files("researchdesk.web") / "static")), name="static")
@@ -160,18 +130,13 @@ def in_members_words(exc: ResearchDeskError, user: Any) -> ResearchDeskError:
 
 
 def _handlers(app: FastAPI) -> None:
-    from researchdesk.web import forms
-    from researchdesk.web.deps import CsrfFailed
-
     @app.exception_handler(ResearchDeskError)
     async def desk_error(request: Request, exc: ResearchDeskError) -> Response:
         who: Principal | None = getattr(request.state, "principal", None)
         if isinstance(exc, NeedsLogin) and not wants_json(request):
             kept = await forms.typed_fields(request)
             if kept:  # the session ended while a form was being filled in: sign in here, keep the text
-                from researchdesk.web.routes_auth import sign_in_again
-
-                return sign_in_again(request, forms.form_page(request), kept)
+                return routes_auth.sign_in_again(request, forms.form_page(request), kept)
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             from urllib.parse import quote
 
@@ -198,7 +163,7 @@ def _handlers(app: FastAPI) -> None:
         )
         if kept:
             with open_desk(request.app.state.ctx.settings) as desk:
-                response = forms.reopen(request, desk, page, kept, notice, exc.status)
+                response = routes_member.reopen(request, desk, page, kept, notice, exc.status)
             if response.status_code != 303:
                 return response
         return render_page(request, "error.html", status_code=exc.status, error=exc, again=page)

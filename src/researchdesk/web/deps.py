@@ -1,8 +1,7 @@
-"""Request-scoped pieces of the web app: a desk per request, the signed-in user, CSRF and visibility rules.
+"""Request-scoped pieces of the web app: a desk per request, the signed-in user, CSRF and role checks.
 
-The permission rules live here once, for pages and API alike: a member sees only their own
-organization's requests and delivered briefs; anything else is "not found" (404), never "forbidden",
-so ids of other members' work leak nothing.
+Pages and API alike ask for ``signed_in``, ``staff`` or ``admin`` here; which requests, briefs and
+events a user may see is the core's policy (``requests/access.py``), the same for every caller.
 """
 
 from __future__ import annotations
@@ -15,12 +14,12 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Request
 from jinja2 import Environment
 
+from researchdesk.accounts import Throttle, User, same_token, session_user, token_user
 from researchdesk.desk import Desk, open_desk
-from researchdesk.errors import NotFound, RequestNotFound, ResearchDeskError, WorkflowError
+from researchdesk.errors import ResearchDeskError
 from researchdesk.search.desk import sync_index
 from researchdesk.search.index import SearchIndex
 from researchdesk.settings import Settings
-from researchdesk.web.auth import Throttle, User, same_token, session_user, token_user
 from researchdesk.web.config import WebSettings
 from researchdesk.web.jobs import JobQueue
 from researchdesk.web.rendering import RenderPool
@@ -38,15 +37,6 @@ PAGE_SIZE = 50
 def page_count(rows: int) -> int:
     """Return how many pages of PAGE_SIZE ``rows`` fill (at least one, so an empty list has a page)."""
     return max(1, -(-rows // PAGE_SIZE))
-
-
-# The event subjects a member sees: the request's own story, not staff's working notes on evidence.
-MEMBER_EVENT_SUBJECTS = ("request", "brief", "file", "message")
-
-
-def event_subjects(user: User) -> tuple[str, ...] | None:
-    """Return the event subjects ``user`` may see in a request's history (None: all of them)."""
-    return None if user.is_staff else MEMBER_EVENT_SUBJECTS
 
 
 RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="A row id (a positive integer).")]
@@ -191,50 +181,3 @@ def admin(user: User = Depends(signed_in)) -> User:
     if not user.is_admin:
         raise Forbidden("This page is for admins.")
     return user
-
-
-def visible_request(desk: Desk, user: User, request_id: int) -> dict[str, Any]:
-    """Return a request the user may see; another organization's request is RequestNotFound (404)."""
-    req = desk.store.request(request_id)
-    if not user.is_staff and req["organization_id"] != user.organization_id:
-        raise RequestNotFound(request_id)
-    return req
-
-
-def visible_brief(desk: Desk, user: User, request_id: int, version: int) -> dict[str, Any]:
-    """Return a brief version the user may have: members only delivered ones of their organization."""
-    visible_request(desk, user, request_id)
-    row = desk.store.brief_version(request_id, version)
-    if row is None or (not user.is_staff and row["status"] != "delivered"):
-        raise NotFound(
-            f"Request {request_id} has no brief version {version}.", "Open the request to see its briefs."
-        )
-    return row
-
-
-def visible_briefs(desk: Desk, user: User, request_id: int) -> list[dict[str, Any]]:
-    """Return the brief versions of a visible request that the user may have (members: delivered ones)."""
-    versions = desk.store.brief_versions(request_id)
-    return versions if user.is_staff else [b for b in versions if b["status"] == "delivered"]
-
-
-def deliver_once(desk: Desk, request_id: int, who: str) -> int:
-    """Deliver the latest brief; a version already delivered is a WorkflowError (409), not a second archive copy."""
-    from researchdesk.brief.service import deliver
-
-    versions = desk.store.brief_versions(request_id)
-    if versions and versions[0]["status"] == "delivered":
-        raise WorkflowError(
-            f"Version {versions[0]['version']} of the brief of request {request_id} is already delivered.",
-            "Draft a new version to deliver a correction.",
-        )
-    return deliver(desk, request_id, who)
-
-
-def attachments(desk: Desk, request_id: int) -> list[dict[str, Any]]:
-    """Return the files attached to a request (kept as 'attached' events with their blob digest)."""
-    return [
-        {"id": e["id"], **e["detail"], "who": e["who"], "at": e["at"]}
-        for e in desk.store.events(request_id, subjects=("file",))
-        if e["action"] == "attached"
-    ]

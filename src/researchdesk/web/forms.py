@@ -3,7 +3,8 @@
 A form sent after the session ended gets the sign-in page with the typed text carried along (as one
 hidden field); after signing in, the form's page opens again filled in. A form sent with an out-of-date
 token is not acted on, and its page opens again with the text and a fresh token, so sending it again
-works (the browser's reload would send the old token once more).
+works (the browser's reload would send the old token once more). The pages that hold such forms
+fill them in again themselves (``routes_member.reopen``).
 """
 
 from __future__ import annotations
@@ -13,9 +14,6 @@ import re
 from urllib.parse import urlsplit
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse, Response
-
-from researchdesk.desk import Desk
 
 # Fields never carried along: tokens, passwords and where to go next.
 NOT_KEPT = {"csrf", "password", "next", "kept", "back_to"}
@@ -74,22 +72,6 @@ def decode_kept(value: str) -> dict[str, str]:
     return {str(k): v for k, v in found.items() if isinstance(v, str) and k not in NOT_KEPT}
 
 
-def reopen(
-    request: Request, desk: Desk, page: str, kept: dict[str, str], notice: str, status: int
-) -> Response:
-    """Return the form's page filled in with ``kept`` and a notice; a page with no such form is a redirect."""
-    from researchdesk.web.routes_member import request_form_response, request_page_response
-
-    if page == "/requests/new":
-        return request_form_response(request, desk, kept, notice=notice, status_code=status)
-    thread = re.match(r"^/requests/(\d+)$", page)
-    if thread and "message" in kept:
-        return request_page_response(
-            request, desk, int(thread.group(1)), draft=kept, notice=notice, status_code=status
-        )
-    return RedirectResponse(page, status_code=303)
-
-
 def wants_page(request: Request) -> bool:
     """Return True for a browser form post (not the API, not a script asking for JSON)."""
     return not request.url.path.startswith("/api/") and "application/json" not in request.headers.get(
@@ -97,4 +79,4 @@ def wants_page(request: Request) -> bool:
     )
 
 
-__all__ = ["decode_kept", "encode_kept", "form_page", "reopen", "typed_fields", "wants_page"]
+__all__ = ["decode_kept", "encode_kept", "form_page", "typed_fields", "wants_page"]

@@ -1,27 +1,13 @@
-"""A request's history in words: which quote a decision was about, what a change changed; members see the
-request's own story (filed, status, files, delivery, messages), not staff's working steps."""
+"""A request's history in words: which quote a decision was about, what a change changed.
+
+Which events a caller sees is the core's rule (``requests/access.py``); this module only words them."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from researchdesk.desk import Desk
 from researchdesk.models import Evidence
 from researchdesk.web.review import short_quote
-
-# Request events a member sees; any other request event (plan derived or edited, assignment) is staff's.
-MEMBER_REQUEST_ACTIONS = ("filed",)
-MEMBER_SUBJECTS = {"request", "brief", "file", "message"}
-
-
-def member_sees(event: dict[str, Any]) -> bool:
-    """Return True for an event that tells a member where their request stands."""
-    subject, action = event["subject"], str(event["action"])
-    if subject == "request":
-        return action in MEMBER_REQUEST_ACTIONS or action.startswith(("status ", "due date moved"))
-    if subject == "brief":
-        return action == "delivered"
-    return subject in MEMBER_SUBJECTS
 
 
 def _quote(evidence_id: Any, quotes: dict[int, Evidence]) -> str:
@@ -88,15 +74,3 @@ def describe(event: dict[str, Any], quotes: dict[int, Evidence]) -> str:
         }.get(action, f"wrote: “{said}”")
 
     return action
-
-
-def visible_events(
-    desk: Desk, is_staff: bool, request_id: int, limit: int, offset: int = 0, newest_first: bool = True
-) -> tuple[int, list[dict[str, Any]]]:
-    """Return how many events of a request the caller sees, and one page of them (members: their story only)."""
-    if is_staff:
-        total = desk.store.count_events(request_id)
-        return total, desk.store.events(request_id, limit=limit, offset=offset, newest_first=newest_first)
-    # a member's request has a short story: read it whole, keep what members see, page it
-    story = [e for e in desk.store.events(request_id, newest_first=newest_first) if member_sees(e)]
-    return len(story), story[offset : offset + limit]

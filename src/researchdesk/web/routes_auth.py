@@ -8,10 +8,9 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from researchdesk.accounts import authenticate, end_session, same_token, start_session
 from researchdesk.desk import Desk
 from researchdesk.errors import ResearchDeskError
-from researchdesk.web.app import render_page
-from researchdesk.web.auth import authenticate, end_session, same_token, start_session
 from researchdesk.web.deps import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -22,7 +21,9 @@ from researchdesk.web.deps import (
     get_desk,
     principal,
 )
-from researchdesk.web.forms import decode_kept, encode_kept, reopen
+from researchdesk.web.forms import decode_kept, encode_kept
+from researchdesk.web.pages import render_page
+from researchdesk.web.routes_member import reopen
 
 router = APIRouter(include_in_schema=False)
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
+from researchdesk.accounts import User
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError
 from researchdesk.library import edit_document
@@ -19,10 +20,9 @@ from researchdesk.search.filters import parse_filters
 from researchdesk.search.highlight import highlight
 from researchdesk.search.index import MODES
 from researchdesk.search.results import SearchResults
-from researchdesk.web.app import render_page, wants_json
-from researchdesk.web.auth import User
 from researchdesk.web.deps import RowId, WebContext, check_csrf, context, get_desk, staff
 from researchdesk.web.jobs import uploads_dir
+from researchdesk.web.pages import render_page, wants_json
 from researchdesk.web.routes_member import download
 from researchdesk.web.uploads import Rejected, take, unique_name
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date
 from typing import Any
@@ -11,18 +12,19 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from starlette.datastructures import FormData, UploadFile
 
+from researchdesk.accounts import User
 from researchdesk.brief.figures import request_figures
 from researchdesk.brief.render import FORMATS, renderer_for
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError, NotFound
+from researchdesk.models import RequestStatus
 from researchdesk.notify import KINDS as NOTICE_KINDS
 from researchdesk.notify import choices_of, set_choices
 from researchdesk.requests import thread
+from researchdesk.requests.access import visible_brief, visible_briefs, visible_events, visible_request
 from researchdesk.requests.limits import limit_of
-from researchdesk.requests.thread import expected_date
+from researchdesk.requests.thread import attachments, expected_date
 from researchdesk.requests.workflow import STATUSES, TRANSITIONS, file_request
-from researchdesk.web.app import render_page
-from researchdesk.web.auth import User
 from researchdesk.web.deps import (
     MAX_ID,
     PAGE_SIZE,
@@ -30,24 +32,21 @@ from researchdesk.web.deps import (
     Principal,
     RowId,
     WebContext,
-    attachments,
     check_csrf,
     context,
     get_desk,
     page_count,
     signed_in,
-    visible_brief,
-    visible_briefs,
-    visible_request,
 )
-from researchdesk.web.history import describe, visible_events
+from researchdesk.web.history import describe
 from researchdesk.web.jobs import brief_file_name
 from researchdesk.web.notices import short, tell
+from researchdesk.web.pages import render_page
 from researchdesk.web.rendering import brief_bytes
 from researchdesk.web.uploads import Accepted, Rejected, take
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
-CLOSED = ("delivered", "closed", "declined")
+CLOSED = tuple(s for s in RequestStatus if not s.is_open)
 # The formats a member opens (Markdown and JSON are for staff and scripts: the API still serves them).
 MEMBER_FORMATS = ("pdf", "docx", "html")
 FORMAT_NAMES = {
@@ -408,3 +407,17 @@ async def _attachments(form: FormData, ctx: WebContext, what: str) -> tuple[list
         else:
             taken.append(got)
     return taken, problems
+
+
+def reopen(
+    request: Request, desk: Desk, page: str, kept: dict[str, str], notice: str, status: int
+) -> Response:
+    """Return the form's page filled in with ``kept`` and a notice; a page with no such form is a redirect."""
+    if page == "/requests/new":
+        return request_form_response(request, desk, kept, notice=notice, status_code=status)
+    thread = re.match(r"^/requests/(\d+)$", page)
+    if thread and "message" in kept:
+        return request_page_response(
+            request, desk, int(thread.group(1)), draft=kept, notice=notice, status_code=status
+        )
+    return RedirectResponse(page, status_code=303)

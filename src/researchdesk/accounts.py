@@ -1,5 +1,7 @@
 """Accounts: argon2 password hashes, server-side sessions, CSRF tokens, API tokens and login throttling.
 
+The web app signs people in with these functions and the ``researchdesk user`` commands manage the
+same accounts, so both follow one set of rules (roles, password length, one email per user).
 Session ids and API tokens are random 256-bit strings given to the client once; the database keeps
 only their SHA-256, so a copy of the database opens no session. Every login creates a new session
 id (no fixation) and logout deletes the row.
@@ -45,7 +47,7 @@ class TooManyAttempts(ResearchDeskError):
 
 @dataclass(frozen=True)
 class User:
-    """The signed-in person as the web layer sees them."""
+    """A person with an account: their role and, for a member, their organization."""
 
     id: int
     email: str
