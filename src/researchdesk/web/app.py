@@ -104,6 +104,9 @@ def create_app(settings: Settings | None = None, web: WebSettings | None = None)
     app.include_router(routes_member.router)
     app.include_router(routes_staff.router)
     app.include_router(routes_library.router)
+    from researchdesk.web import routes_discover
+
+    app.include_router(routes_discover.router)
     app.include_router(api.router)
     from importlib.resources import files
 
