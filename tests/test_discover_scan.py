@@ -15,6 +15,7 @@ from researchdesk.desk import Desk
 from researchdesk.discover import discover
 from researchdesk.discover.http import PoliteClient
 from researchdesk.discover.retractions import allow_retracted
+from researchdesk.discover.shortlist import load_shortlist
 from researchdesk.evidence.review import accept
 from researchdesk.ingest.pipeline import ingest_paths
 from researchdesk.requests.scan import BEYOND_FACET, BEYOND_LIMIT, plan_for, run_scan, save_plan
@@ -70,6 +71,9 @@ def test_the_plan_step_runs_only_when_asked_and_logs_every_request(tmp_path: Pat
     assert [c["title"] for c in second.beyond] == [
         "PaperQA: Retrieval-Augmented Generative Agent for Scientific Research"
     ]
+    # The request keeps its own list for its "Beyond the library" page, whatever the desk ran since.
+    kept = load_shortlist(desk, rid)
+    assert [c.key for c in kept.candidates] == [c["key"] for c in second.beyond] and kept.query == subject
     assert (second.passages, second.documents) == (
         first.passages,
         first.documents,

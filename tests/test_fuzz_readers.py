@@ -20,6 +20,7 @@ from researchdesk.errors import ReadError
 from researchdesk.ingest.readers import reader_for
 from researchdesk.ingest.readers.docx import READER as DOCX
 from researchdesk.ingest.readers.html import READER as HTML
+from researchdesk.ingest.readers.jats import READER as JATS
 from researchdesk.ingest.readers.pdf import READER as PDF
 from researchdesk.ingest.readers.records import read_records
 from researchdesk.ingest.readers.text import READERS as TEXT_READERS
@@ -59,6 +60,9 @@ def seed(name: str) -> bytes:
             "pdf": _pdf_seed,
             "docx": _docx_seed,
             "html": lambda: (SAMPLE_LIBRARY / "23_0220.htm").read_bytes()[:60_000],
+            "jats": lambda: json.loads(
+                (Path(__file__).parent / "fixtures" / "discover" / "europepmc_fulltext_xml.json").read_text()
+            )["body"].encode(),
             "ris": lambda: (
                 b"TY  - JOUR\nTI  - Coalitions and tobacco policy\nAU  - Doe, Jane\nPY  - 2021\n"
                 b"AB  - Coalitions helped pass ordinances.\nDO  - 10.1000/xyz\nER  - \n"
@@ -106,7 +110,12 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list
 
 @pytest.mark.parametrize(
     ("name", "reader", "suffix"),
-    [("pdf", PDF.read, ".pdf"), ("docx", DOCX.read, ".docx"), ("html", HTML.read, ".html")],
+    [
+        ("pdf", PDF.read, ".pdf"),
+        ("docx", DOCX.read, ".docx"),
+        ("html", HTML.read, ".html"),
+        ("jats", JATS.read, ".xml"),
+    ],
 )
 def test_binary_and_markup_readers_never_raise_anything_but_read_errors(
     name: str, reader: object, suffix: str

@@ -3,8 +3,11 @@
 The record is stored with the service's own JSON answer as its original file, and its abstract as
 the document text under an "Abstract" heading, so a quote from it is verbatim and located
 ("section Abstract"). When the candidate has a legal open-access copy and ``full_text`` is asked, the
-copy is downloaded and read like any other document (PDF or web page), with the candidate's metadata
-as its description; a "copy" that turns out to be a login page, a paywall or no document at all is
+copy is downloaded and read like any other document, with the candidate's metadata as its
+description. An open-access article in PubMed Central is read first from Europe PMC's JATS XML (its
+sections as headings, every paragraph located, acknowledgments and references marked so that they
+are never quoted); otherwise, or when Europe PMC holds no full text, the open copy the services name
+(PDF or web page). A "copy" that turns out to be a login page, a paywall or no document at all is
 refused with a clear message and the record is brought in alone. Nothing partial is stored.
 """
 
@@ -16,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from researchdesk.desk import Desk
+from researchdesk.discover import europepmc
 from researchdesk.discover.candidates import Candidate
 from researchdesk.discover.http import Answer, PoliteClient
 from researchdesk.errors import ExternalError, NotOpenAccess
@@ -32,6 +36,7 @@ _LOGIN = re.compile(
     r"\bjust a moment\.\.\.|\bverify you are (?:a )?human\b|\baccess denied\b",
     re.IGNORECASE,
 )
+JATS_BODY = re.compile(rb"<article[\s>].*?<body[\s>]", re.DOTALL)
 _TAGS = re.compile(r"<script.*?</script>|<style.*?</style>|<[^>]+>", re.IGNORECASE | re.DOTALL)
 
 
@@ -91,7 +96,7 @@ def bring_in(
     known = desk.store.find_duplicate("", normalize_doi(cand.doi), normalize_title(cand.title))
     if known is not None:
         return BringOutcome(cand.key, cand.title, "duplicate", known[0], reason=known[1])
-    if not cand.abstract and not (full_text and cand.is_oa and (cand.pdf_url or cand.oa_url)):
+    if not cand.abstract and not (full_text and _full_text_sources(cand)):
         return BringOutcome(
             cand.key,
             cand.title,
@@ -103,7 +108,7 @@ def bring_in(
     extra = discovery_extra(cand)
     warnings: list[str] = []
     full = "none"
-    if full_text and cand.is_oa and (cand.pdf_url or cand.oa_url):
+    if full_text and _full_text_sources(cand):
         own = client is None
         http = client or PoliteClient(desk.settings)
         try:
@@ -143,39 +148,74 @@ def _bring_record(desk: Desk, cand: Candidate, meta: DocumentMeta, extra: dict[s
     return ingest_bytes(desk, name, original, meta, extra, result=result)
 
 
+def _full_text_sources(cand: Candidate) -> list[tuple[str, str, str]]:
+    """Return where a legal open full text may be read, best first: (service, URL, Accept header)."""
+    if not cand.is_oa:
+        return []
+    out = []
+    xml = europepmc.full_text_url(cand.ids.get("pmcid", ""))
+    if xml:
+        out.append((europepmc.SERVICE, xml, "application/xml, text/xml;q=0.9"))
+    if cand.pdf_url or cand.oa_url:
+        out.append(("download", cand.pdf_url or cand.oa_url, "application/pdf, text/html;q=0.9, */*;q=0.1"))
+    return out
+
+
 def _bring_full_text(
     desk: Desk, cand: Candidate, http: PoliteClient, meta: DocumentMeta, extra: dict[str, Any]
 ) -> tuple[BringOutcome | None, str, str]:
-    """Return (outcome, full-text status, note): an outcome when the full text was stored."""
-    url = cand.pdf_url or cand.oa_url
-    try:
-        answer = http.get("download", url, accept="application/pdf, text/html;q=0.9, */*;q=0.1")
-        name = _check_document(answer)
-    except NotOpenAccess as exc:
-        return None, "refused", f"the open-access link {url} gave no document: {exc.message}"
-    except ExternalError as exc:
-        return None, "failed", f"the open-access copy could not be downloaded: {exc.message}"
-    extra = {**extra, "full_text_url": answer.url}
-    outcome = ingest_bytes(desk, f"{_slug(cand.key)}{name}", answer.content, meta, extra)
-    if outcome.status == "failed":
-        return None, "failed", f"the open-access copy could not be read: {outcome.reason}"
-    return (
-        BringOutcome(
-            cand.key,
-            cand.title,
-            outcome.status,
-            outcome.document_id,
+    """Return (outcome, full-text status, note): an outcome when a full text was stored.
+
+    Each source is tried in turn (see ``_full_text_sources``); the note says why each one failed.
+    """
+    notes: list[str] = []
+    status = "failed"
+    for service, url, accept in _full_text_sources(cand):
+        try:
+            answer = http.get(service, url, accept=accept)
+            name = _check_document(answer, jats=service == europepmc.SERVICE)
+        except NotOpenAccess as exc:
+            status = "refused"
+            notes.append(f"the open-access link {url} gave no document: {exc.message}")
+            continue
+        except ExternalError as exc:
+            notes.append(f"the open-access copy could not be downloaded: {exc.message}")
+            continue
+        outcome = ingest_bytes(
+            desk, f"{_slug(cand.key)}{name}", answer.content, meta, {**extra, "full_text_url": answer.url}
+        )
+        if outcome.status == "failed":
+            notes.append(f"the open-access copy at {url} could not be read: {outcome.reason}")
+            continue
+        return (
+            BringOutcome(
+                cand.key,
+                cand.title,
+                outcome.status,
+                outcome.document_id,
+                "read",
+                outcome.reason,
+                warnings=outcome.warnings,
+            ),
             "read",
-            outcome.reason,
-            warnings=outcome.warnings,
-        ),
-        "read",
-        "",
-    )
+            "",
+        )
+    return None, status, "; ".join(notes)
 
 
-def _check_document(answer: Answer) -> str:
-    """Return the file suffix of a downloaded copy, or raise NotOpenAccess when it is no document."""
+def _check_document(answer: Answer, jats: bool = False) -> str:
+    """Return the file suffix of a downloaded copy, or raise NotOpenAccess when it is no document.
+
+    ``jats``: the answer must be a JATS article with a body (Europe PMC's full-text XML).
+    """
+    if jats:
+        if answer.status == 404:
+            raise NotOpenAccess(answer.url, "Europe PMC holds no open full text of this article")
+        if answer.status != 200:
+            raise NotOpenAccess(answer.url, f"Europe PMC answered HTTP {answer.status}")
+        if not JATS_BODY.search(answer.content[:2_000_000]):
+            raise NotOpenAccess(answer.url, "the XML Europe PMC gave is not a JATS article with a body")
+        return ".xml"
     if answer.status != 200:
         raise NotOpenAccess(answer.url, f"the server answered HTTP {answer.status}")
     head = answer.content[:1024]

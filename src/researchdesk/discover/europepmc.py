@@ -53,6 +53,18 @@ def search(client: PoliteClient, query: str, limit: int = 25) -> list[Candidate]
     return found
 
 
+def pmcid_of(value: str) -> str:
+    """Return a PubMed Central id as ``PMC123`` (OpenAlex gives the bare number, Europe PMC the prefix)."""
+    bare = value.strip().rstrip("/").rsplit("/", 1)[-1].upper().removeprefix("PMC")
+    return f"PMC{bare}" if bare.isdigit() else ""
+
+
+def full_text_url(pmcid: str) -> str:
+    """Return where Europe PMC serves an open-access article's full text as JATS XML ("" for no id)."""
+    known = pmcid_of(pmcid)
+    return f"{BASE}/{known}/fullTextXML" if known else ""
+
+
 def work(record: dict[str, Any]) -> Candidate | None:
     """Return a candidate from one Europe PMC record (``lite`` or ``core``)."""
     title = clean_text(str(record.get("title") or ""))

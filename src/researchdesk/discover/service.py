@@ -10,6 +10,8 @@ and the others still answer.
 from __future__ import annotations
 
 import json
+import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -129,21 +131,24 @@ def candidates_path(desk: Desk) -> Path:
     return desk.settings.discover_dir / "candidates.json"
 
 
-def save_candidates(desk: Desk, result: DiscoverResult) -> None:
-    """Write the last discovery's candidates (numbered from 1) for ``bring_in`` to pick from."""
-    path = candidates_path(desk)
+def save_candidates(desk: Desk, result: DiscoverResult, path: Path | None = None) -> None:
+    """Write the last discovery's candidates (numbered from 1) for ``bring_in`` to pick from.
+
+    ``path`` names another file than the desk's last discovery (a request's own list keeps its file).
+    """
+    path = path or candidates_path(desk)
     path.parent.mkdir(parents=True, exist_ok=True)
     # Shallow on purpose: asdict would deep-copy every raw record (most of a discovery's time).
     rows = [{**vars(c), "notices": [vars(n) for n in c.notices]} for c in result.candidates]
     data = {"query": result.query, "candidates": rows}
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")  # one per writer
     tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     tmp.replace(path)
 
 
-def load_candidates(desk: Desk) -> tuple[str, list[Candidate]]:
-    """Return the query and the candidates of the last discovery on this desk."""
-    path = candidates_path(desk)
+def load_candidates(desk: Desk, path: Path | None = None) -> tuple[str, list[Candidate]]:
+    """Return the query and the candidates of the last discovery on this desk (or of the file ``path``)."""
+    path = path or candidates_path(desk)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:

@@ -19,7 +19,7 @@ from pathlib import Path
 from researchdesk.errors import ReadError
 
 ENGINE = "tesseract"
-DPI = 300
+DPI = 300  # the default render resolution (settings.ocr_dpi)
 # A page whose words Tesseract trusts less than this (mean, 0-100) is reported as probably no text.
 MIN_PAGE_CONFIDENCE = 40.0
 
@@ -90,8 +90,11 @@ def version() -> str:
     return (out.stdout or out.stderr).splitlines()[0].strip() if (out.stdout or out.stderr) else ENGINE
 
 
-def ocr_image(image_bytes: bytes, language: str = "eng", source: Path | str = "page") -> OcrPage:
-    """Return the words and lines Tesseract reads on one page image (PNG, PNM or any format it reads)."""
+def ocr_image(
+    image_bytes: bytes, language: str = "eng", source: Path | str = "page", dpi: int = DPI
+) -> OcrPage:
+    """Return the words and lines Tesseract reads on one page image (PNG, PNM or any format it reads),
+    rendered at ``dpi``."""
     exe = tesseract_path()
     if exe is None:
         raise ReadError(
@@ -104,7 +107,7 @@ def ocr_image(image_bytes: bytes, language: str = "eng", source: Path | str = "p
         image.write_bytes(image_bytes)
         try:
             done = subprocess.run(
-                [exe, str(image), "stdout", "-l", language, "--psm", "3", "--dpi", str(DPI), "tsv"],
+                [exe, str(image), "stdout", "-l", language, "--psm", "3", "--dpi", str(dpi), "tsv"],
                 capture_output=True,
                 timeout=120,
                 # One thread per page: the caller runs pages in parallel, and Tesseract's own OpenMP

@@ -213,7 +213,8 @@ def look_beyond(desk: Desk, request_id: int, run: int, subjects: list[str]) -> l
 
     One scan-log row per subject and service: the requests (URL, status, from the cache or not), the
     error if the service could not answer, the number of candidates, and the library documents that
-    already hold some of them. The candidates are saved for ``researchdesk bring`` and returned.
+    already hold some of them. The candidates are saved for ``researchdesk bring`` and as the request's
+    own list (its "Beyond the library" page), and returned.
     """
     from researchdesk.discover.service import DiscoverResult, discover, save_candidates
 
@@ -237,7 +238,11 @@ def look_beyond(desk: Desk, request_id: int, run: int, subjects: list[str]) -> l
             known = {c.key for c in found}
             found.extend(c for c in res.candidates if c.key not in known)
     if found:
-        save_candidates(desk, DiscoverResult("; ".join(subjects), found))
+        from researchdesk.discover.shortlist import save_shortlist
+
+        everything = DiscoverResult("; ".join(subjects), found)
+        save_candidates(desk, everything)
+        save_shortlist(desk, request_id, everything)  # the request's page lists them to pick from
     return [
         {
             "number": n,

@@ -73,6 +73,9 @@ def create_app(settings: Settings | None = None, web: WebSettings | None = None)
     app.include_router(routes_staff.router)
     app.include_router(routes_brief.router)
     app.include_router(routes_library.router)
+    from researchdesk.web import routes_discover
+
+    app.include_router(routes_discover.router)
     app.include_router(api.router)
     app.include_router(api_library.router)
     from importlib.resources import files

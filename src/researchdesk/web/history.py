@@ -57,6 +57,14 @@ def describe(event: dict[str, Any], quotes: dict[int, Evidence]) -> str:
             status = detail.get("status", {}).get("new") if isinstance(detail.get("status"), dict) else None
             return f"undid the decision on {what}" + (f" (back to {status})" if status else "")
         return f"{action} {what}"
+    if subject == "discover":
+        if action == "looked beyond the library":
+            return (
+                f"looked beyond the library for “{short_quote(str(detail.get('query', '')), 80)}” "
+                f"({detail.get('candidates', 0)} works found)"
+            )
+        added, failed = len(detail.get("added", [])), len(detail.get("failed", []))
+        return f"brought {added} work(s) in from beyond the library" + (f", {failed} failed" if failed else "")
     if subject == "brief" and action == "cover note saved":
         return "saved the cover note"
     if subject == "brief":

@@ -20,6 +20,7 @@ from huey import Huey, RedisHuey, SqliteHuey
 from researchdesk.brief.render import FORMATS, RenderOptions, render_bytes, renderer_for
 from researchdesk.brief.render.jsonfmt import brief_from_dict
 from researchdesk.desk import Desk, open_desk
+from researchdesk.discover.shortlist import bring_for_request, outcome_rows, search_for_request
 from researchdesk.errors import InputError, ResearchDeskError, WorkflowError
 from researchdesk.evidence import desk_model
 from researchdesk.ingest.pipeline import FileOutcome, ingest_file
@@ -28,7 +29,7 @@ from researchdesk.requests.scan import plan_for, run_scan
 from researchdesk.settings import Settings
 from researchdesk.web.config import WebSettings
 
-KINDS = ("ingest", "scan", "render", "learn", "mail")
+KINDS = ("ingest", "scan", "render", "learn", "mail", "discover", "bring")
 RETRYABLE = ("failed",)
 # A job still "running" this long after its last progress lost its worker (killed, machine restarted).
 STALE_AFTER = timedelta(minutes=15)
@@ -263,10 +264,46 @@ def _mail(desk: Desk, args: dict[str, Any], progress: Progress) -> dict[str, Any
     return {"sent": len(report.sent), "waiting": len(report.waiting), "failed": len(report.failed)}
 
 
+def _discover(desk: Desk, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Look beyond the library for a request: ask the services, keep the candidates as the request's list."""
+    request_id, services = int(args["request_id"]), list(args["services"])
+    progress(0, 1, f"asking {', '.join(services)}")
+    result = search_for_request(
+        desk, request_id, args["query"], services, int(args.get("limit", 25)), args.get("who", "staff")
+    )
+    progress(1, 1, "searched")
+    return {
+        "request_id": request_id,
+        "query": result.query,
+        "counts": result.counts,
+        "errors": result.errors,
+        "candidates": len(result.candidates),
+        "new": len(result.new),
+        "requests": len(result.exchanges),
+        "cached": sum(1 for e in result.exchanges if e.cached),
+    }
+
+
+def _bring(desk: Desk, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Bring the works picked from a request's list into the library, each with its own outcome."""
+    request_id = int(args["request_id"])
+    outcomes = bring_for_request(
+        desk,
+        request_id,
+        list(args["keys"]),
+        bool(args.get("full_text", True)),
+        args.get("who", "staff"),
+        progress=progress,
+    )
+    return {"request_id": request_id, **outcome_rows(outcomes)}
+
+
 RUNNERS: dict[str, Callable[[Desk, dict[str, Any], Progress], dict[str, Any]]] = {
     "ingest": _ingest,
     "scan": _scan,
     "render": _render,
     "learn": _learn,
     "mail": _mail,
+    "discover": _discover,
+    "bring": _bring,
 }

@@ -30,7 +30,7 @@ class Reader(Protocol):
 
 
 # Order matters: formats with a clear signature first, plain text last.
-_MODULES = ("pdf", "image", "docx", "html", "records", "text")
+_MODULES = ("pdf", "image", "docx", "jats", "html", "records", "text")
 
 
 def readers() -> list[Reader]:

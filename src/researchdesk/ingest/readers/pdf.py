@@ -561,7 +561,7 @@ def _ocr_blank_pages(
             f"{len(blank)} of {len(pages)} pages have no text layer and Tesseract OCR is not installed",
             "Install it (`make ocr`, or `apt-get install tesseract-ocr`) and ingest the file again.",
         )
-    scale = ocr.DPI / 72
+    scale = settings.ocr_dpi / 72
     with _PDFIUM_LOCK:
         document = pdfium.PdfDocument(data)
 
@@ -575,7 +575,7 @@ def _ocr_blank_pages(
                 page.close()
         buffer = io.BytesIO()
         image.save(buffer, format="PPM")  # uncompressed: Tesseract reads it at once, nothing to encode
-        return index, height, ocr.ocr_image(buffer.getvalue(), settings.ocr_language, path)
+        return index, height, ocr.ocr_image(buffer.getvalue(), settings.ocr_language, path, settings.ocr_dpi)
 
     # Tesseract reads one page per core, each single-threaded (its own threads only contend on few cores);
     # pages are rendered as they are needed, so a long scan never holds more than a few images.
