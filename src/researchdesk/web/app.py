@@ -30,6 +30,7 @@ from researchdesk.web import (
     forms,
     routes_auth,
     routes_brief,
+    routes_discover,
     routes_library,
     routes_member,
     routes_staff,
@@ -73,8 +74,6 @@ def create_app(settings: Settings | None = None, web: WebSettings | None = None)
     app.include_router(routes_staff.router)
     app.include_router(routes_brief.router)
     app.include_router(routes_library.router)
-    from researchdesk.web import routes_discover
-
     app.include_router(routes_discover.router)
     app.include_router(api.router)
     app.include_router(api_library.router)

@@ -13,14 +13,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from researchdesk.accounts import User
 from researchdesk.desk import Desk
 from researchdesk.discover.service import DEFAULT_SERVICES, parse_services
 from researchdesk.discover.shortlist import check_picks, default_query, load_shortlist
 from researchdesk.errors import InputError
+from researchdesk.requests.access import visible_request
 from researchdesk.requests.scan import plan_for
-from researchdesk.web.app import render_page
-from researchdesk.web.auth import User
-from researchdesk.web.deps import RowId, check_csrf, context, get_desk, staff, visible_request
+from researchdesk.web.deps import RowId, check_csrf, context, get_desk, staff
+from researchdesk.web.pages import render_page
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
