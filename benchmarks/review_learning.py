@@ -456,7 +456,7 @@ def print_quotes(q: dict, split: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--part", choices=("screening", "quotes", "all"), default="all")
+    parser.add_argument("--part", choices=("screening", "quotes", "speed", "all"), default="all")
     parser.add_argument("--seeds", type=int, default=5, help="Seeds for the baselines' random prior knowledge.")
     parser.add_argument("--json", type=Path, help="Also write the figures to this file.")
     args = parser.parse_args()
@@ -474,6 +474,7 @@ def main() -> None:
         for c in h["curve"]:  # type: ignore[union-attr]
             base = c["tfidf lr"]
             print(f"  after {c['decisions']:>3} decisions: desk {c['desk']:.1%}   tf-idf LR {base if isinstance(base, str) else f'{base:.1%}'}")
+    if args.part in ("quotes", "speed", "all"):
         report["speed"] = sp = run_speed(vectors)
         print("\n" + "; ".join(f"{k}: {v:,.2f}" for k, v in sp.items()))
     if args.part in ("screening", "all"):
