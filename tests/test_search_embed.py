@@ -150,23 +150,22 @@ def test_a_desk_moved_to_another_embedder_embeds_again_and_resumes_after_a_crash
     after = Settings(home=tmp_path / "desk", embedder="minilm-int8")
     int8 = get_embedder("minilm-int8")
     assert int8 is not None
-    monkeypatch.setattr(desk_binding, "CHECKPOINT_PASSAGES", 2)
-    real_add = SearchIndex.add
+    real_encode = desk_binding.encode_in_chunks
     calls = {"n": 0}
 
-    def crash_on_third(self: SearchIndex, passages: object, **kwargs: object) -> int:
+    def crash_on_third(*args: object, **kwargs: object) -> np.ndarray:
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt  # killed part way through embedding the library again
-        return real_add(self, passages, **kwargs)  # type: ignore[arg-type]
+        return real_encode(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(SearchIndex, "add", crash_on_third)
+    monkeypatch.setattr(desk_binding, "encode_in_chunks", crash_on_third)
     with pytest.raises(KeyboardInterrupt):
-        sync_index(store, after)
+        sync_index(store, after, checkpoint=2)
     saved = SearchIndex.load(after.index_dir, int8)  # already the new space, part done
-    assert 0 < len(saved) < len(ALL) and saved.semantic_ready
-    monkeypatch.setattr(SearchIndex, "add", real_add)
-    index = sync_index(store, after)
+    assert len(saved) == len(ALL) and saved.semantic_ready and 0 < saved.coverage().embedded < len(ALL)
+    monkeypatch.setattr(desk_binding, "encode_in_chunks", real_encode)
+    index = sync_index(store, after, checkpoint=2)
     assert len(index) == len(ALL) and index.embedder_name == passage_space(int8) and index.semantic_ready
     assert index.search("lawmakers and researchers").mode == "hybrid"
     fresh = SearchIndex.build(ALL, int8)

@@ -14,6 +14,7 @@ from researchdesk.errors import DeskError, QueryError, UnknownChoice
 from researchdesk.models import Document, IndexedPassage
 from researchdesk.search import MiniLMEmbedder, SearchIndex, SearchResults, search, sync_index, tokenize
 from researchdesk.search.filters import Filters
+from researchdesk.search.index import embedding_text
 from researchdesk.search.semantic import feedback_query
 from researchdesk.settings import Settings
 
@@ -343,6 +344,7 @@ def test_save_and_load_round_trip_in_plain_files(
     names = sorted(p.name for p in (tmp_path / "index").iterdir())
     assert names == [
         "documents.json",
+        "embedded.npy",
         "embedding_keys.npy",
         "embeddings.npy",
         "lexical_counts.npz",
@@ -444,35 +446,63 @@ def test_sync_index_adds_removes_and_replaces_documents(tmp_path: Path) -> None:
     assert search(store, settings, "legislators", mode="lexical").hits == []
 
 
-def test_sync_index_resumes_after_a_crash_from_its_last_checkpoint(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_sync_index_saves_the_words_first_and_the_vectors_a_checkpoint_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: MiniLMEmbedder
 ) -> None:
     import researchdesk.search.desk as desk_binding
 
-    settings = Settings(home=tmp_path / "desk", embedder="none")
+    settings = Settings(home=tmp_path / "desk", embedder="minilm")
     store = ListStore(ALL)
-    monkeypatch.setattr(desk_binding, "CHECKPOINT_PASSAGES", 2)  # a checkpoint after every document or two
-    real_add = SearchIndex.add
-    calls = {"n": 0}
+    real_encode = desk_binding.encode_in_chunks
+    encoded: list[int] = []
 
-    def crash_on_third(self: SearchIndex, passages: object, **kwargs: object) -> int:
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt  # the process dies part way through indexing
-        return real_add(self, passages, **kwargs)  # type: ignore[arg-type]
+    def crash_on_third(embedder: object, texts: list[str], **kwargs: object) -> np.ndarray:
+        if len(encoded) == 2:
+            raise KeyboardInterrupt  # the process dies part way through embedding
+        encoded.append(len(texts))
+        return real_encode(embedder, texts, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(SearchIndex, "add", crash_on_third)
+    monkeypatch.setattr(desk_binding, "encode_in_chunks", crash_on_third)
     with pytest.raises(KeyboardInterrupt):
-        sync_index(store, settings)
-    saved = SearchIndex.load(settings.index_dir)
-    assert 0 < len(saved) < len(ALL)  # what was done before the crash is kept
-    kept = set(saved.table.passage_id.tolist())
-    monkeypatch.setattr(SearchIndex, "add", real_add)
-    resumed: list[int] = []
-    index = sync_index(store, settings, progress=lambda done, total: resumed.append(total))
-    assert sorted(index.table.passage_id.tolist()) == sorted(p.passage_id for p in ALL)
-    assert kept <= set(index.table.passage_id.tolist())
-    assert resumed and max(resumed) == len(ALL) - len(kept)  # only the rest was indexed again
+        sync_index(store, settings, checkpoint=2)
+    saved = SearchIndex.load(settings.index_dir, embedder)
+    assert len(saved) == len(ALL)  # every passage searchable by its words before any vector is made
+    coverage = saved.coverage()
+    assert coverage.embedded == sum(encoded) == 4 and not coverage.complete  # two checkpoints kept
+    partial = saved.search("lawmakers and researchers", mode="hybrid")
+    assert partial.mode == "hybrid" and partial.semantic_index == coverage
+    assert any("semantic index: 4 of" in n for n in partial.notes)
+    assert {h.document_id for h in saved.search("ordinances", mode="lexical").hits} <= {
+        h.document_id for h in saved.search("ordinances", mode="hybrid", top_k=50).hits
+    }  # passages still without a vector are found by their words in hybrid mode
+    assert saved.search("lawmakers", mode="semantic").hits[0].passage_id in set(
+        saved.table.passage_id[saved.embedded].tolist()
+    )
+    encoded.clear()
+    monkeypatch.setattr(
+        desk_binding,
+        "encode_in_chunks",
+        lambda e, t, **k: (encoded.append(len(t)), real_encode(e, t, **k))[1],
+    )
+    index = sync_index(store, settings, checkpoint=2)
+    assert index.coverage().complete and sum(encoded) == len({embedding_text(p) for p in ALL}) - 4
+    fresh = SearchIndex.build(ALL, embedder)
+    assert index.vectors is not None and fresh.vectors is not None
+    order = np.argsort(index.table.passage_id)
+    np.testing.assert_allclose(index.vectors[order], fresh.vectors, atol=1e-5)
+    assert index.search("lawmakers and researchers").notes == fresh.search("lawmakers and researchers").notes
+
+
+def test_a_semantic_search_before_any_vector_says_what_to_do(embedder: MiniLMEmbedder) -> None:
+    index = SearchIndex(embedder)
+    index.add(ALL, embed=False)
+    assert index.coverage().embedded == 0 and index.pending() == len(ALL)
+    with pytest.raises(QueryError, match="semantic index: 0 of"):
+        index.search("lawmakers", mode="semantic")
+    results = index.search("ordinances", mode="hybrid")
+    assert results.mode == "lexical" and results.hits
+    assert index.embed_pending() == len(ALL) and index.coverage().complete
+    assert index.search("ordinances", mode="hybrid").mode == "hybrid"
 
 
 def test_desk_search_uses_settings_for_embedder_and_expansion(tmp_path: Path) -> None:

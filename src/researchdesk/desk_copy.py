@@ -273,21 +273,27 @@ def _index_to_postgres(index_dir: Path, dst: PostgresStore, model: str, report: 
     meta_path = index_dir / "meta.json"
     if not meta_path.exists():
         report.notes.append(
-            "The source desk has no saved search index; `researchdesk index` embeds the passages."
+            "The source desk has no saved search index; `researchdesk index embed` embeds the passages."
         )
         return 0
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     if meta.get("embedder") != model or not (index_dir / "embeddings.npy").exists():
         report.notes.append(
-            f"The source index holds no {model} embeddings; they will be computed on first search."
+            f"The source index holds no {model} embeddings; `researchdesk index embed` computes them."
         )
         return 0
     from researchdesk.search.catalog import PassageTable
 
     table = PassageTable.load(index_dir)
     vectors = np.load(index_dir / "embeddings.npy", allow_pickle=False)
+    embedded_path = index_dir / "embedded.npy"  # rows embedded so far (absent: all of them)
+    embedded = (
+        np.load(embedded_path, allow_pickle=False).astype(bool)
+        if embedded_path.exists()
+        else np.ones(len(table), dtype=bool)
+    )
     present = {int(r[0]) for r in dst.pg.raw().execute("SELECT id FROM passages")}
-    keep = [i for i, pid in enumerate(table.passage_id.tolist()) if pid in present]
+    keep = [i for i, pid in enumerate(table.passage_id.tolist()) if pid in present and embedded[i]]
     ids = [(int(table.passage_id[i]), int(table.document_id[i])) for i in keep]
     dst.pg.raw().execute("DROP INDEX IF EXISTS passage_embeddings_hnsw")
     written = write_embeddings(dst, ids, vectors[keep], model)
@@ -309,13 +315,15 @@ def _postgres_to_index(
         (passage_space(embedder),),
     ).fetchall()
     if not rows:
-        report.notes.append("The source database holds no embeddings; they will be computed on first search.")
+        report.notes.append(
+            "The source database holds no embeddings; `researchdesk index embed` computes them."
+        )
         return 0
     by_id = {int(r[0]): np.array(json.loads(r[1]), dtype=np.float32) for r in rows}
     passages = list(dst.iter_indexed_passages())
     if any(p.passage_id not in by_id for p in passages):
         report.notes.append(
-            "Some passages have no embedding in the source; the index is built on first search."
+            "Some passages have no embedding in the source; `researchdesk index embed` computes them."
         )
         return 0
     by_text = {embedding_text(p): by_id[p.passage_id] for p in passages}

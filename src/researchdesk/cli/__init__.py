@@ -17,6 +17,7 @@ from researchdesk.cli import db as _db  # noqa: F401  isort: skip
 from researchdesk.cli import demo as _demo  # noqa: F401  isort: skip
 from researchdesk.cli import discover as _discover  # noqa: F401  isort: skip
 from researchdesk.cli import evidence as _evidence  # noqa: F401  isort: skip
+from researchdesk.cli import index as _index  # noqa: F401  isort: skip
 from researchdesk.cli import learning as _learning  # noqa: F401  isort: skip
 from researchdesk.cli import library as _library  # noqa: F401  isort: skip
 from researchdesk.cli import mail as _mail  # noqa: F401  isort: skip

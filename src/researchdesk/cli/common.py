@@ -89,14 +89,20 @@ def progress_bar(transient: bool = True) -> Progress:
     )
 
 
-def sync_index_with_progress(desk: Desk) -> SearchIndex:
-    """Return the desk's search index brought up to date, with a progress bar while passages embed."""
-    from researchdesk.search.desk import sync_index
+def sync_index_with_progress(desk: Desk, embed: bool = True, checkpoint: int | None = None) -> SearchIndex:
+    """Return the desk's search index brought up to date, with a progress bar while passages embed.
+
+    Without ``embed`` only the words are indexed (quick); passages still without a vector wait for
+    `researchdesk index embed` or the worker.
+    """
+    from researchdesk.search.desk import CHECKPOINT_PASSAGES, sync_index
 
     with progress_bar() as bar:
-        task = bar.add_task("Indexing passages", total=None)
+        task = bar.add_task("Embedding passages" if embed else "Indexing words", total=None)
         return sync_index(
             desk.store,
             desk.settings,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
+            embed=embed,
+            checkpoint=checkpoint or CHECKPOINT_PASSAGES,
         )

@@ -52,13 +52,21 @@ def ingest(
     paths: list[str] = typer.Argument(..., help="Files, folders (searched recursively) or glob patterns."),
     as_json: bool = typer.Option(False, "--json", help="Print the outcome of every file as JSON."),
     index: bool = typer.Option(
-        True, "--index/--no-index", help="Update the search index (embeddings) afterwards."
+        True, "--index/--no-index", help="Update the search index (words, then embeddings) afterwards."
+    ),
+    wait: bool = typer.Option(
+        True,
+        "--wait/--no-wait",
+        help="Wait while the new passages are embedded for semantic search (a progress bar), or return "
+        "once their words are indexed and leave the embedding to `researchdesk index embed` or the worker.",
     ),
 ) -> None:
     """Add documents to the library: PDF, DOCX, HTML, text, Markdown, RIS, BibTeX and CSL-JSON.
 
     Re-ingesting adds nothing: duplicates are recognised by content, DOI and title. A bad file is reported
-    with the reason and the rest of the batch goes on.
+    with the reason and the rest of the batch goes on. The library is searchable by its words as soon as
+    the files are read; hybrid search reaches each passage once it is embedded (saved as it goes:
+    Ctrl+C or a crash loses at most the last 2,048 passages, and `researchdesk index embed` goes on).
     """
     settings = settings_of(ctx)
     desk = init_desk(settings)
@@ -71,7 +79,15 @@ def ingest(
 
             report = ingest_paths(desk, paths, progress=tick)
         if index:
-            sync_index_with_progress(desk)
+            words = sync_index_with_progress(desk, embed=False)  # searchable by words from here on
+            if wait:
+                sync_index_with_progress(desk)
+            else:
+                coverage = words.coverage()
+                console_err.print(
+                    f"{coverage.line()}; embed the rest with [bold]researchdesk index embed[/] "
+                    "(or leave it to `researchdesk worker`)."
+                )
     finally:
         desk.close()
     if as_json:

@@ -51,7 +51,9 @@ def search(
             "No query given.", 'Pass a query in quotes, e.g. researchdesk search "coalition funding".'
         )
     with desk_of(ctx) as desk:
-        index = sync_index_with_progress(desk)
+        # Words are indexed before searching; embeddings are not waited for: passages still without
+        # a vector are found by their words, and a note says how much of the library has one.
+        index = sync_index_with_progress(desk, embed=False)
         run = partial(
             index.search,
             top_k=top,

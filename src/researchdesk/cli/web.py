@@ -9,7 +9,7 @@ import sys
 
 import typer
 
-from researchdesk.cli.common import app, console_err, settings_of
+from researchdesk.cli.common import app, console_err, desk_of, settings_of
 from researchdesk.desk import init_desk
 
 
@@ -71,7 +71,10 @@ def worker(
     ctx: typer.Context,
     workers: int = typer.Option(2, min=1, help="Jobs run at the same time."),
 ) -> None:
-    """Run background jobs (ingest, scan, render) queued by the web app; queued jobs survive a restart."""
+    """Run background jobs (ingest, embedding, scan, render) queued by the web app; queued jobs survive a restart.
+
+    At start it queues the embedding of any passages still without a vector (a worker stopped part way).
+    """
     from researchdesk.web.config import WebSettings
     from researchdesk.web.jobs import JobQueue
 
@@ -79,6 +82,9 @@ def worker(
     init_desk(settings).close()
     logging.config.dictConfig(access_log_config())
     queue = JobQueue(settings, WebSettings(jobs_immediate=False))
+    with desk_of(ctx) as desk:
+        if queue.resume_embedding(desk):  # a worker stopped mid-way: its saved work stays, the rest follows
+            console_err.print("Passages wait for their embeddings: an embed job is queued.")
     console_err.print(f"ResearchDesk worker on desk {settings.home}: {workers} at a time; Ctrl+C stops it.")
     consumer = queue.huey.create_consumer(workers=workers, worker_type="thread")
     try:

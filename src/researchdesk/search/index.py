@@ -2,9 +2,10 @@
 
 An index directory holds ``meta.json``, ``passages.npy`` / ``passages_text.bin`` /
 ``passages_text_offsets.npy`` / ``passages.json`` / ``documents.json`` (the passages), ``lexical_terms.json`` / ``lexical_counts.npz`` (term counts), ``embeddings.npy``
-(unit vectors, one row per passage, absent when the embedder is "none") and ``embedding_keys.npy``
-(a 64-bit hash of the text each vector was made from, so that no text is embedded twice). No pickles
-anywhere.
+(unit vectors, one row per passage, absent when the embedder is "none"), ``embedded.npy`` (which rows
+have their vector yet: a passage is searchable by its words at once and semantically once embedded)
+and ``embedding_keys.npy`` (a 64-bit hash of the text each vector was made from, so that no text is
+embedded twice). No pickles anywhere.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from researchdesk.search.fusion import (
 )
 from researchdesk.search.highlight import matched_words
 from researchdesk.search.lexical import LexicalIndex
-from researchdesk.search.results import SearchResults
+from researchdesk.search.results import SearchResults, SemanticCoverage
 from researchdesk.search.semantic import append_rows, cosine_scores, feedback_plan, feedback_query
 from researchdesk.search.tokenize import TOKENIZER_VERSION, tokenize
 
@@ -60,6 +61,37 @@ def check_mode(mode: str) -> str:
     if value not in MODES:
         raise UnknownChoice("search mode", mode, MODES)
     return value
+
+
+def semantic_fallback(mode: str, has_embedder: bool, coverage: SemanticCoverage, notes: list[str]) -> str:
+    """Return the mode a search runs in, given how much of the library is embedded, noting why.
+
+    Hybrid runs as soon as one passage has its vector: passages still waiting are found by their
+    words alone (the fusion gives them the semantic list's lowest score). Semantic search reaches
+    the embedded passages only, and is refused while none is.
+    """
+    if mode not in ("semantic", "hybrid"):
+        return mode
+    if not has_embedder:
+        if mode == "semantic":
+            raise QueryError(
+                "Semantic search is not available: the index has no embeddings.",
+                "Set RESEARCHDESK_EMBEDDER=minilm so the library is embedded, or use --mode lexical.",
+            )
+        notes.append("Semantic search is off (no embedding model configured); results are lexical only.")
+        return "lexical"
+    if coverage.embedded == 0:
+        if mode == "semantic":
+            raise QueryError(
+                f"Semantic search is not available yet: {coverage.line()}.",
+                "Run `researchdesk index embed` (or let the worker finish), or use --mode lexical.",
+            )
+        notes.append(f"{coverage.line()}: no passage is embedded yet, so results are lexical only.")
+        return "lexical"
+    if not coverage.complete:
+        reach = "by their words alone" if mode == "hybrid" else "not at all in semantic mode"
+        notes.append(f"{coverage.line()}; the passages still waiting for their vector are found {reach}.")
+    return mode
 
 
 def embedding_text(passage: IndexedPassage) -> str:
@@ -109,6 +141,8 @@ class SearchIndex:
         self._titles = LexicalIndex()
         self._title_row = np.zeros(0, dtype=np.int64)  # passage row -> row of its document's title
         self.keys = np.zeros(0, dtype=np.uint64)  # passage row -> embedding_key of its embedding_text
+        self.embedded = np.zeros(0, dtype=bool)  # passage row -> its row of ``vectors`` is its vector
+        self.generation = 0  # counts the saves of the index's directory (meta.json), to spot other writers
         self.fusion = fusion or FusionSettings()
         self.feedback_passages = feedback_passages
         self.feedback_weight = feedback_weight
@@ -129,12 +163,27 @@ class SearchIndex:
 
     @property
     def semantic_ready(self) -> bool:
-        """Return True when semantic search can run (an embedder and one vector per passage)."""
+        """Return True when semantic search can run: an embedder, and at least one passage embedded.
+
+        Passages not embedded yet are found by their words alone (``coverage`` says how many).
+        """
         return (
             self.embedder is not None
             and self.vectors is not None
             and self.vectors.shape[0] == len(self.table)
+            and bool(self.embedded.any())
         )
+
+    def coverage(self) -> SemanticCoverage:
+        """Return how many of the index's passages have their vector (semantic search reaches them)."""
+        embedded = int(self.embedded.sum()) if self.vectors is not None and self.embedder is not None else 0
+        return SemanticCoverage(embedded=embedded, passages=len(self.table), model=self.embedder_name)
+
+    def pending(self) -> int:
+        """Return how many passages wait for their vector (0 without an embedder)."""
+        if self.embedder is None or self.vectors is None:
+            return 0
+        return int((~self.embedded).sum())
 
     # --- building -------------------------------------------------------------------------------
 
@@ -157,6 +206,7 @@ class SearchIndex:
         progress: Progress | None = None,
         batch_size: int = 64,
         known_vectors: Mapping[int, np.ndarray] | None = None,
+        embed: bool = True,
     ) -> int:
         """Append passages not yet in the index and return how many were added.
 
@@ -164,7 +214,9 @@ class SearchIndex:
         passages are tokenized and embedded; BM25 weights are re-derived from stored counts. No text
         is embedded twice: a passage whose embedded text (``embedding_text``) is already in the index,
         appears twice among the new ones, or is in ``known_vectors`` (by ``embedding_key``; e.g. the
-        old passages of a document read again) takes that vector.
+        old passages of a document read again) takes that vector. With ``embed`` False the new
+        passages are searchable by their words at once and wait for their vectors (``embed_pending``),
+        except those whose vector is known already.
         """
         known = set(self.table.passage_id.tolist())
         new: list[IndexedPassage] = []
@@ -179,8 +231,12 @@ class SearchIndex:
             return 0
         keys = _keys_of(embedding_text(p) for p in new)
         vectors = None
-        if self.embedder is not None:
+        embedded = np.zeros(total, dtype=bool)
+        if self.embedder is not None and not embed:
+            vectors, embedded = self._known_vectors(keys, known_vectors or {})
+        elif self.embedder is not None:
             vectors = self._vectors_for(new, keys, batch_size, progress, known_vectors or {})
+            embedded[:] = True
         elif self.vectors is not None:
             # Vectors from an embedder that is no longer configured cannot cover the new passages.
             self.vectors = None
@@ -192,9 +248,74 @@ class SearchIndex:
         self._derive_titles()
         if vectors is not None and self.vectors is not None:
             self.vectors = append_rows(self.vectors, vectors)
-        if progress is not None and self.embedder is None:
+            self.embedded = np.concatenate([self.embedded, embedded])
+        elif self.vectors is None:
+            self.embedded = np.zeros(len(self.table), dtype=bool)
+        if progress is not None and (self.embedder is None or not embed):
             progress(total, total)
         return total
+
+    def _found_vectors(
+        self, keys: np.ndarray, known_vectors: Mapping[int, np.ndarray]
+    ) -> dict[int, np.ndarray]:
+        """Return the vectors already made for any of ``keys``: given ones, then the index's own."""
+        found: dict[int, np.ndarray] = {k: v for k, v in known_vectors.items()}
+        if self.vectors is not None and len(self.keys):
+            wanted = np.isin(self.keys, keys) & self.embedded
+            for hit in np.flatnonzero(wanted):
+                found.setdefault(int(self.keys[hit]), self.vectors[hit])
+        return found
+
+    def _known_vectors(
+        self, keys: np.ndarray, known_vectors: Mapping[int, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return rows for new passages: the vectors already made for their texts, zeros for the rest,
+        and which rows hold a vector."""
+        assert self.embedder is not None
+        found = self._found_vectors(keys, known_vectors)
+        out = np.zeros((len(keys), self.embedder.dim), dtype=np.float32)
+        embedded = np.zeros(len(keys), dtype=bool)
+        for row, key in enumerate(keys.tolist()):
+            vector = found.get(key)
+            if vector is not None:
+                out[row] = vector
+                embedded[row] = True
+        return out, embedded
+
+    def pending_texts(self, limit: int) -> tuple[list[int], list[str]]:
+        """Return the keys and texts of up to ``limit`` distinct texts still to embed, in passage order."""
+        if self.embedder is None or self.vectors is None:
+            return [], []
+        todo: dict[int, str] = {}
+        for row in np.flatnonzero(~self.embedded).tolist():
+            key = int(self.keys[row])
+            if key not in todo:
+                if len(todo) >= limit:
+                    break
+                todo[key] = embedding_text(self.table.passage(row))
+        return list(todo), list(todo.values())
+
+    def set_vectors(self, keys: Sequence[int], vectors: np.ndarray) -> int:
+        """Give every passage still waiting whose text has one of ``keys`` its vector; return how many."""
+        if self.vectors is None or not len(keys):
+            return 0
+        by_key = {int(k): row for row, k in enumerate(keys)}
+        rows = np.flatnonzero(~self.embedded & np.isin(self.keys, np.fromiter(by_key, dtype=np.uint64)))
+        for row in rows.tolist():
+            self.vectors[row] = vectors[by_key[int(self.keys[row])]]
+        self.embedded[rows] = True
+        return int(rows.size)
+
+    def embed_pending(
+        self, progress: Progress | None = None, batch_size: int = 64, limit: int | None = None
+    ) -> int:
+        """Embed the passages still waiting for their vector (at most ``limit`` texts); return how many
+        passages got one. Each distinct text is embedded once."""
+        if self.embedder is None or self.vectors is None:
+            return 0
+        keys, texts = self.pending_texts(limit if limit is not None else len(self.table))
+        vectors = encode_in_chunks(self.embedder, texts, batch_size=batch_size, progress=progress)
+        return self.set_vectors(keys, vectors)
 
     def _vectors_for(
         self,
@@ -206,11 +327,7 @@ class SearchIndex:
     ) -> np.ndarray:
         """Return the vectors of ``new`` passages, embedding only the texts with no vector yet."""
         assert self.embedder is not None
-        found: dict[int, np.ndarray] = dict(known_vectors)
-        if self.vectors is not None and len(self.keys):
-            wanted = np.isin(self.keys, keys)
-            for hit in np.flatnonzero(wanted):
-                found.setdefault(int(self.keys[hit]), self.vectors[hit])
+        found = self._found_vectors(keys, known_vectors)
         todo: dict[int, str] = {}
         for p, key in zip(new, keys.tolist(), strict=True):
             if key not in found and key not in todo:
@@ -226,10 +343,10 @@ class SearchIndex:
 
     def vectors_of(self, document_ids: Iterable[int]) -> dict[int, np.ndarray]:
         """Return the vectors of the given documents' passages by ``embedding_key`` (for ``add``)."""
-        if self.vectors is None or not self.semantic_ready:
+        if self.vectors is None or self.vectors.shape[0] != len(self.table):
             return {}
         ids = np.fromiter((int(d) for d in document_ids), dtype=np.int64)
-        rows = np.flatnonzero(np.isin(self.table.document_id, ids))
+        rows = np.flatnonzero(np.isin(self.table.document_id, ids) & self.embedded)
         return {int(self.keys[r]): self.vectors[r].copy() for r in rows}
 
     def remove_documents(self, document_ids: Iterable[int]) -> int:
@@ -244,6 +361,7 @@ class SearchIndex:
             self.table.keep(keep)
             self.lexical.keep(keep)
             self.keys = self.keys[keep]
+            self.embedded = self.embedded[keep]
             self._derive_titles()
             if self.vectors is not None:
                 self.vectors = np.ascontiguousarray(self.vectors[keep])
@@ -283,6 +401,8 @@ class SearchIndex:
         np.save(tmp / "embedding_keys.npy", self.keys, allow_pickle=False)
         if self.vectors is not None:
             np.save(tmp / "embeddings.npy", self.vectors, allow_pickle=False)
+            np.save(tmp / "embedded.npy", self.embedded, allow_pickle=False)
+        self.generation += 1
         meta = {
             "format": INDEX_FORMAT,
             "tokenizer": TOKENIZER_VERSION,
@@ -291,6 +411,8 @@ class SearchIndex:
             "passages": len(self.table),
             "documents": len(self.table.documents),
             "bm25": {"k1": self.lexical.k1, "b": self.lexical.b},
+            "embedded": int(self.embedded.sum()) if self.vectors is not None else 0,
+            "generation": self.generation,
         }
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
         shutil.rmtree(old, ignore_errors=True)
@@ -343,13 +465,20 @@ class SearchIndex:
                 if keys_path.exists()  # an index saved before keys were kept: made from its passages
                 else _keys_of(embedding_text(index.table.passage(r)) for r in range(len(index.table)))
             )
+            embedded_path = directory / "embedded.npy"
+            index.embedded = (
+                np.load(embedded_path, allow_pickle=False).astype(bool, copy=False)
+                if index.vectors is not None and embedded_path.exists()
+                else np.full(len(index.table), index.vectors is not None, dtype=bool)  # saved whole
+            )
         except (OSError, ValueError, KeyError) as exc:
             raise DeskError(f"The search index in {directory} is damaged: {exc}.", "Rebuild it.") from exc
+        index.generation = int(meta.get("generation", 0))
         index.embedder_name = saved_embedder if index.vectors is not None else ""
         index._derive_titles()
         rows = {len(index.table), len(index.lexical), len(index.keys)}
         if index.vectors is not None:
-            rows.add(index.vectors.shape[0])
+            rows.update((index.vectors.shape[0], len(index.embedded)))
         if len(rows) != 1:
             raise DeskError(f"The files of the search index in {directory} disagree.", "Rebuild it.")
         return index
@@ -414,15 +543,8 @@ class SearchIndex:
         elif expand and truncated:
             notes.append("A query this long is not expanded with synonyms.")
 
-        used = mode
-        if mode in ("semantic", "hybrid") and not self.semantic_ready:
-            if mode == "semantic":
-                raise QueryError(
-                    "Semantic search is not available: the index has no embeddings.",
-                    "Set RESEARCHDESK_EMBEDDER=minilm so the library is embedded, or use --mode lexical.",
-                )
-            used = "lexical"
-            notes.append("Semantic search is off (no embedding model configured); results are lexical only.")
+        coverage = self.coverage()
+        used = semantic_fallback(mode, self.embedder is not None, coverage, notes)
 
         results = SearchResults(
             query=text,
@@ -431,6 +553,7 @@ class SearchIndex:
             terms=list(counts),
             expanded_terms=[phrase for e in expansions for phrase in e.added],
             notes=notes,
+            semantic_index=coverage,
         )
         mask = self._filter_mask(filters)
         if mask is not None and not mask.any():
@@ -442,13 +565,13 @@ class SearchIndex:
         if used in ("semantic", "hybrid"):
             query_vector = self._query_vector(text, notes)
             sem_scores = self._semantic_scores(query_vector, mask)
-            searched = len(self.table) if mask is None else int(mask.sum())
+            searched = int(self.embedded.sum()) if mask is None else int((mask & self.embedded).sum())
             pool, weight = feedback_plan(searched, self.feedback_passages, self.feedback_weight)
             if feedback and pool:
                 # The best passage of each of the top documents: one long document's vocabulary
                 # should not become the query's (on the sample library, top-10 passages from any
                 # documents cut the distinct sources in a top 10 from 5.9 to 5.3; this raises it to 6.4).
-                first = self._rank(lex_scores, sem_scores, pool, 1)[0]
+                first = [r for r in self._rank(lex_scores, sem_scores, pool, 1)[0] if self.embedded[r]]
                 assert self.vectors is not None
                 moved = feedback_query(query_vector, self.vectors[first], weight)
                 sem_scores = self._semantic_scores(moved, mask)
@@ -535,12 +658,14 @@ class SearchIndex:
         return self.embedder.encode([text], batch_size=1)[0]
 
     def _semantic_scores(self, query_vector: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
-        """Return cosine similarities to the query vector, -inf where the filters exclude the passage."""
+        """Return cosine similarities to the query vector, -inf where the filters exclude the passage or
+        it has no vector yet."""
         assert self.vectors is not None
         scores = cosine_scores(self.vectors, query_vector)
-        if mask is not None:
+        waiting = ~self.embedded
+        if mask is not None or waiting.any():
             scores = scores.copy()
-            scores[~mask] = -np.inf
+            scores[waiting if mask is None else (~mask | waiting)] = -np.inf
         return scores
 
     def _rank(

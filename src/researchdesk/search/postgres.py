@@ -12,7 +12,11 @@ per-document cap; filters are the same ``Filters`` (decided in Python over the d
 attributes, so both stores accept exactly the same documents).
 
 ``sync_postgres`` brings the derived tables up to date with the store; ``PostgresIndex`` is what
-``search.desk.sync_index`` returns for a server store.
+``search.desk.sync_index`` returns for a server store. Embedding is resumable and can be split: each
+checkpoint's passages are claimed in a transaction (``FOR NO KEY UPDATE SKIP LOCKED``), embedded and
+written before it commits, so several processes on one database (on one machine or several) each
+take passages no other is embedding, and a process killed mid-checkpoint leaves its passages to the
+next one (its transaction rolls back). A passage without its vector is found by its words alone.
 """
 
 from __future__ import annotations
@@ -37,8 +41,9 @@ from researchdesk.search.index import (
     SearchIndex,
     check_mode,
     embedding_text,
+    semantic_fallback,
 )
-from researchdesk.search.results import SearchResults
+from researchdesk.search.results import SearchResults, SemanticCoverage
 from researchdesk.search.semantic import feedback_plan, feedback_query
 from researchdesk.search.tokenize import tokenize
 from researchdesk.settings import Settings
@@ -56,6 +61,8 @@ EMBED_CHUNK = 1024
 # benchmarks/search_speed.py); common words still count in the ranking of the candidates.
 CANDIDATE_SHARE = 0.05
 MIN_CANDIDATE_CAP = 2000
+# Any fixed number: one process at a time (re)builds the HNSW index.
+_VECTOR_INDEX_LOCK = 19_384_2026
 
 _TSV = (
     "setweight(to_tsvector('english', d.title), 'A') || setweight(to_tsvector('english', p.section), 'B') "
@@ -78,8 +85,15 @@ def _register_vector(conn: Any) -> None:
     conn._researchdesk_vector = True
 
 
-def sync_postgres(store: Any, settings: Settings, progress: Progress | None = None) -> PostgresIndex:
-    """Return the server store's search index brought up to date (text vectors and embeddings).
+def sync_postgres(
+    store: Any,
+    settings: Settings,
+    progress: Progress | None = None,
+    embed: bool = True,
+    checkpoint: int = EMBED_CHUNK,
+) -> PostgresIndex:
+    """Return the server store's search index brought up to date (text vectors and, with ``embed``,
+    embeddings, committed every ``checkpoint`` passages).
 
     New passages get their tsvector and embedding; passages of documents whose metadata changed
     since they were indexed get a new tsvector (the title is in it). Removed documents and rewritten
@@ -113,8 +127,8 @@ def sync_postgres(store: Any, settings: Settings, progress: Progress | None = No
         row = conn.execute("SELECT ndoc FROM lexeme_stats WHERE lexeme = ''").fetchone()
         if added.rowcount or updated.rowcount or row is None or int(row[0]) != count:
             refresh_lexeme_stats(store)
-    if embedder is not None:
-        _sync_embeddings(store, embedder, settings.embed_batch_size, progress)
+    if embedder is not None and embed:
+        _sync_embeddings(store, embedder, settings.embed_batch_size, progress, max(1, checkpoint))
     elif progress is not None:
         progress(0, 0)
     return PostgresIndex(store, embedder)
@@ -133,10 +147,13 @@ def refresh_lexeme_stats(store: Any) -> int:
     return count
 
 
-def _sync_embeddings(store: Any, embedder: Embedder, batch_size: int, progress: Progress | None) -> None:
+def _sync_embeddings(
+    store: Any, embedder: Embedder, batch_size: int, progress: Progress | None, checkpoint: int
+) -> None:
     conn = _raw(store)
     _register_vector(conn)
-    conn.execute("DELETE FROM passage_embeddings WHERE model <> %s", (passage_space(embedder),))
+    space = passage_space(embedder)
+    conn.execute("DELETE FROM passage_embeddings WHERE model <> %s", (space,))
     missing = conn.execute(
         """SELECT count(*) FROM passages p
            WHERE NOT EXISTS (SELECT 1 FROM passage_embeddings e WHERE e.passage_id = p.id)"""
@@ -148,28 +165,45 @@ def _sync_embeddings(store: Any, embedder: Embedder, batch_size: int, progress: 
         return
     bulk = total >= BULK_EMBED_ROWS
     if bulk:
-        conn.execute("DROP INDEX IF EXISTS passage_embeddings_hnsw")
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_VECTOR_INDEX_LOCK,))
+            conn.execute("DROP INDEX IF EXISTS passage_embeddings_hnsw")
     done = 0
-    after = 0
     while True:
-        rows = conn.execute(
-            """SELECT p.id, p.document_id, p.text, p.section, d.title FROM passages p
-               JOIN documents d ON d.id = p.document_id
-               WHERE p.id > %s AND NOT EXISTS (SELECT 1 FROM passage_embeddings e WHERE e.passage_id = p.id)
-               ORDER BY p.id LIMIT %s""",
-            (after, EMBED_CHUNK),
-        ).fetchall()
+        # Claimed until this transaction ends: another process skips these passages, and a kill
+        # before the commit hands them back.
+        with conn.transaction():
+            rows = conn.execute(
+                """SELECT p.id, p.document_id, p.text, p.section, d.title FROM passages p
+                   JOIN documents d ON d.id = p.document_id
+                   WHERE NOT EXISTS (SELECT 1 FROM passage_embeddings e WHERE e.passage_id = p.id)
+                   ORDER BY p.id LIMIT %s FOR NO KEY UPDATE OF p SKIP LOCKED""",
+                (checkpoint,),
+            ).fetchall()
+            if rows:
+                texts = [embedding_text(_bare_passage(r)) for r in rows]
+                vectors = embedder.encode(texts, batch_size=batch_size)
+                _insert_embeddings(conn, [(int(r[0]), int(r[1])) for r in rows], vectors, space)
         if not rows:
             break
-        texts = [embedding_text(_bare_passage(r)) for r in rows]
-        vectors = embedder.encode(texts, batch_size=batch_size)
-        write_embeddings(store, [(int(r[0]), int(r[1])) for r in rows], vectors, passage_space(embedder))
-        after = int(rows[-1][0])
         done += len(rows)
         if progress is not None:
-            progress(done, total)
+            progress(done, max(total, done))
     if bulk:
         build_vector_index(store)
+
+
+def _insert_embeddings(conn: Any, ids: Sequence[tuple[int, int]], vectors: np.ndarray, model: str) -> None:
+    """Insert embeddings, leaving any passage another process embedded meanwhile as it is."""
+    with conn.cursor() as cur:
+        cur.executemany(
+            """INSERT INTO passage_embeddings (passage_id, document_id, model, embedding)
+               VALUES (%s, %s, %s, %s) ON CONFLICT (passage_id) DO NOTHING""",
+            [
+                (pid, did, model, np.asarray(vec, dtype=np.float32))
+                for (pid, did), vec in zip(ids, vectors, strict=True)
+            ],
+        )
 
 
 def _bare_passage(row: Sequence[Any]) -> IndexedPassage:
@@ -210,12 +244,13 @@ def write_embeddings(store: Any, ids: Sequence[tuple[int, int]], vectors: np.nda
 def build_vector_index(store: Any) -> None:
     """(Re)build the HNSW index of the embeddings, with memory enough to build the graph in one go."""
     conn = _raw(store)
-    conn.execute("SET maintenance_work_mem = '1GB'")
-    conn.execute(
-        """CREATE INDEX IF NOT EXISTS passage_embeddings_hnsw ON passage_embeddings
-           USING hnsw (embedding vector_cosine_ops)"""
-    )
-    conn.execute("RESET maintenance_work_mem")
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_VECTOR_INDEX_LOCK,))
+        conn.execute("SET LOCAL maintenance_work_mem = '1GB'")
+        conn.execute(
+            """CREATE INDEX IF NOT EXISTS passage_embeddings_hnsw ON passage_embeddings
+               USING hnsw (embedding vector_cosine_ops)"""
+        )
     conn.execute("ANALYZE passage_embeddings")
 
 
@@ -236,14 +271,7 @@ class PostgresIndex(SearchIndex):
         row = conn.execute("SELECT count(*), coalesce(max(passage_id), 0) FROM passage_search").fetchone()
         self._count = int(row[0])
         self._max_id = int(row[1])
-        vectors = 0
-        if embedder is not None:
-            vectors = int(
-                conn.execute(
-                    "SELECT count(*) FROM passage_embeddings WHERE model = %s", (passage_space(embedder),)
-                ).fetchone()[0]
-            )
-        self._ready = embedder is not None and self._count > 0 and vectors == self._count
+        self.embedder_name = passage_space(embedder) if embedder is not None else ""
 
     def __len__(self) -> int:
         return self._count
@@ -261,7 +289,29 @@ class PostgresIndex(SearchIndex):
 
     @property
     def semantic_ready(self) -> bool:
-        return self._ready
+        return self.coverage().embedded > 0
+
+    def coverage(self) -> SemanticCoverage:
+        """Return how many of the indexed passages have their vector now (counted in the database)."""
+        if self.embedder is None:
+            return SemanticCoverage(embedded=0, passages=self._count)
+        row = (
+            self._pg.raw()
+            .execute(
+                """SELECT count(*) FROM passage_embeddings e
+                   WHERE e.model = %s AND EXISTS (SELECT 1 FROM passage_search s WHERE s.passage_id = e.passage_id)""",
+                (self.embedder_name,),
+            )
+            .fetchone()
+        )
+        return SemanticCoverage(
+            embedded=min(int(row[0]), self._count), passages=self._count, model=self.embedder_name
+        )
+
+    def pending(self) -> int:
+        """Return how many passages wait for their vector."""
+        coverage = self.coverage()
+        return coverage.passages - coverage.embedded if self.embedder is not None else 0
 
     def add(
         self,
@@ -269,6 +319,7 @@ class PostgresIndex(SearchIndex):
         progress: Progress | None = None,
         batch_size: int = 64,
         known_vectors: Mapping[int, np.ndarray] | None = None,
+        embed: bool = True,
     ) -> int:
         raise NotImplementedError("The server store's index follows the store: call sync_index.")
 
@@ -329,15 +380,8 @@ class PostgresIndex(SearchIndex):
             expansions = find_expansions(text)
         elif expand and truncated:
             notes.append("A query this long is not expanded with synonyms.")
-        used = mode
-        if mode in ("semantic", "hybrid") and not self._ready:
-            if mode == "semantic":
-                raise QueryError(
-                    "Semantic search is not available: the library has no embeddings.",
-                    "Set RESEARCHDESK_EMBEDDER=minilm so the library is embedded, or use --mode lexical.",
-                )
-            used = "lexical"
-            notes.append("Semantic search is off (no embedding model configured); results are lexical only.")
+        coverage = self.coverage()
+        used = semantic_fallback(mode, self.embedder is not None, coverage, notes)
         results = SearchResults(
             query=text,
             mode=used,
@@ -345,6 +389,7 @@ class PostgresIndex(SearchIndex):
             terms=list(dict.fromkeys(tokens)),
             expanded_terms=[phrase for e in expansions for phrase in e.added],
             notes=notes,
+            semantic_index=coverage,
         )
         allowed = self._allowed(filters)
         if allowed is not None and not allowed:
@@ -506,10 +551,13 @@ class PostgresIndex(SearchIndex):
     ) -> np.ndarray:
         """Return the query vector moved toward the first pass's top documents (SearchIndex's feedback)."""
         conn = self._pg.raw()
-        searched = self._count
-        if allowed is not None:
-            row = conn.execute("SELECT count(*) FROM passages WHERE document_id = ANY(%s)", (allowed,))
-            searched = int(row.fetchone()[0])
+        assert self.embedder is not None
+        where = "AND document_id = ANY(%s)" if allowed is not None else ""
+        params: tuple[Any, ...] = (
+            (self.embedder_name, allowed) if allowed is not None else (self.embedder_name,)
+        )
+        row = conn.execute(f"SELECT count(*) FROM passage_embeddings WHERE model = %s {where}", params)
+        searched = int(row.fetchone()[0])
         pool, weight = feedback_plan(searched, self.feedback_passages, self.feedback_weight)
         if not pool:
             return vector

@@ -8,6 +8,39 @@ from typing import Any
 from researchdesk.models import SearchHit
 
 
+@dataclass(frozen=True)
+class SemanticCoverage:
+    """How much of the library semantic search reaches: passages with their vector, of all passages."""
+
+    embedded: int
+    passages: int
+    model: str = ""
+
+    @property
+    def complete(self) -> bool:
+        """Return True when every passage has its vector."""
+        return self.embedded >= self.passages
+
+    @property
+    def percent(self) -> int:
+        """Return the embedded share in whole percent (rounded down: 100 only when complete)."""
+        return 100 if self.complete else (100 * self.embedded) // max(self.passages, 1)
+
+    def line(self) -> str:
+        """Return the coverage for people: "semantic index: 4,120 of 10,365 passages (39 %)"."""
+        return f"semantic index: {self.embedded:,} of {self.passages:,} passages ({self.percent} %)"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the coverage as JSON-ready data."""
+        return {
+            "embedded": self.embedded,
+            "passages": self.passages,
+            "percent": self.percent,
+            "complete": self.complete,
+            "model": self.model,
+        }
+
+
 @dataclass
 class DocumentHit:
     """A document in a result list: its best passage and how many of its passages were hit."""
@@ -26,7 +59,8 @@ class SearchResults:
 
     ``terms`` are the user's own query tokens (stems), ``expanded_terms`` the thesaurus phrases that
     were added to them (to show the user), ``notes`` anything the user should know (a truncated
-    query, a mode that fell back to lexical, filters that excluded everything).
+    query, a mode that fell back to lexical, filters that excluded everything), ``semantic_index``
+    how much of the library had its vector when the search ran.
     """
 
     query: str
@@ -35,6 +69,7 @@ class SearchResults:
     terms: list[str] = field(default_factory=list)
     expanded_terms: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    semantic_index: SemanticCoverage | None = None
 
     def __len__(self) -> int:
         return len(self.hits)
@@ -61,5 +96,6 @@ class SearchResults:
             "terms": list(self.terms),
             "expanded_terms": list(self.expanded_terms),
             "notes": list(self.notes),
+            "semantic_index": self.semantic_index.to_dict() if self.semantic_index is not None else None,
             "hits": [asdict(hit) for hit in self.hits],
         }

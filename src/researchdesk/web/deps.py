@@ -17,7 +17,7 @@ from jinja2 import Environment
 from researchdesk.accounts import Throttle, User, same_token, session_user, token_user
 from researchdesk.desk import Desk, open_desk
 from researchdesk.errors import ResearchDeskError
-from researchdesk.search.desk import sync_index
+from researchdesk.search.desk import index_stamp, sync_index
 from researchdesk.search.index import SearchIndex
 from researchdesk.settings import Settings
 from researchdesk.web.config import WebSettings
@@ -78,10 +78,20 @@ class IndexCache:
     def get(self, desk: Desk) -> SearchIndex:
         """Return the index in step with the desk's library (call with ``lock`` held)."""
         row = desk.store.conn.execute("SELECT count(*), coalesce(max(id), 0) FROM passages").fetchone()
-        key = (int(row[0]), int(row[1]), desk.store.count_documents())
+        key = (
+            int(row[0]),
+            int(row[1]),
+            desk.store.count_documents(),
+            *index_stamp(desk.store, desk.settings),
+        )
         if self._index is None or key != self._key:
-            self._index = sync_index(desk.store, desk.settings)
-            self._key = key
+            # Words only: a search never waits for embeddings (the worker's embed job makes them) and
+            # is hybrid for the passages embedded so far; a new checkpoint of vectors changes the key.
+            close = getattr(self._index, "close", None)
+            if close is not None:
+                close()
+            self._index = sync_index(desk.store, desk.settings, embed=False)
+            self._key = (*key[:3], *index_stamp(desk.store, desk.settings))
         return self._index
 
 

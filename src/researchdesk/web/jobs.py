@@ -1,4 +1,9 @@
-"""Background jobs: ingest, scan and render outside the web request, with progress, failure reason and retry.
+"""Background jobs: ingest, embed, scan and render outside the web request, with progress, failure reason and retry.
+
+An ingest job ends once the files are read and their words indexed (the library is searchable then);
+it queues an "embed" job that gives the new passages their vectors, saved a checkpoint at a time, so a
+worker killed mid-way loses at most one checkpoint: the next embed job, or the next start of the
+worker, goes on from there.
 
 The queue is huey: its SQLite storage in the desk directory by default (a worker restart loses no
 queued job), Redis when ``RESEARCHDESK_WEB_REDIS_URL`` is set. The queue only carries a job id; what
@@ -26,10 +31,11 @@ from researchdesk.evidence import desk_model
 from researchdesk.ingest.pipeline import FileOutcome, ingest_file
 from researchdesk.models import Brief
 from researchdesk.requests.scan import plan_for, run_scan
+from researchdesk.search.desk import embed_pending, semantic_coverage
 from researchdesk.settings import Settings
 from researchdesk.web.config import WebSettings
 
-KINDS = ("ingest", "scan", "render", "learn", "mail", "discover", "bring")
+KINDS = ("ingest", "embed", "scan", "render", "learn", "mail", "discover", "bring")
 RETRYABLE = ("failed",)
 # A job still "running" this long after its last progress lost its worker (killed, machine restarted).
 STALE_AFTER = timedelta(minutes=15)
@@ -146,6 +152,16 @@ class JobQueue:
                 )
                 return
             desk.store.update_job(job_id, status="done", result=result, message="done")
+            if job["kind"] in ("ingest", "bring"):  # new passages: their vectors follow in an embed job
+                self.resume_embedding(desk, str(job.get("created_by") or "worker"))
+
+    def resume_embedding(self, desk: Desk, who: str = "worker") -> str | None:
+        """Queue an embed job when passages wait for their vectors (e.g. after a worker was killed);
+        return its id, or None when every passage has one."""
+        coverage = semantic_coverage(desk.store, desk.settings)
+        if coverage.complete or not coverage.model:
+            return None
+        return self.submit_once(desk, "embed", {}, who)
 
 
 Progress = Callable[[int, int, str], None]
@@ -160,10 +176,13 @@ def _ingest(desk: Desk, args: dict[str, Any], progress: Progress) -> dict[str, A
         for outcome in ingest_file(desk, path):
             outcome.path = path.name  # never show the server's folder
             outcomes.append(outcome)
+    progress(len(files), len(files), "indexing words")
+    coverage = semantic_coverage(desk.store, desk.settings)  # searchable from here; vectors follow
     progress(len(files), len(files), "ingested")
     if folder.is_relative_to(uploads_dir(desk.settings)):
         shutil.rmtree(folder, ignore_errors=True)
     return {
+        "pending_embeddings": coverage.passages - coverage.embedded if coverage.model else 0,
         "summary": {s: sum(1 for o in outcomes if o.status == s) for s in ("added", "duplicate", "failed")},
         "files": [
             {
@@ -177,6 +196,16 @@ def _ingest(desk: Desk, args: dict[str, Any], progress: Progress) -> dict[str, A
             for o in outcomes
         ],
     }
+
+
+def _embed(desk: Desk, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Give every passage without a vector its vector, saved a checkpoint at a time (resumable)."""
+    progress(0, 0, "embedding passages")
+    coverage = embed_pending(
+        desk.store, desk.settings, progress=lambda done, total: progress(done, total, "embedding passages")
+    )
+    progress(coverage.embedded, coverage.passages, coverage.line())
+    return coverage.to_dict()
 
 
 def _scan(desk: Desk, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
@@ -300,6 +329,7 @@ def _bring(desk: Desk, args: dict[str, Any], progress: Progress) -> dict[str, An
 
 RUNNERS: dict[str, Callable[[Desk, dict[str, Any], Progress], dict[str, Any]]] = {
     "ingest": _ingest,
+    "embed": _embed,
     "scan": _scan,
     "render": _render,
     "learn": _learn,

@@ -193,6 +193,11 @@ def search_page(
         groups = by_document([(h, marked(h.text, [*h.matched_terms, *results.terms])) for h in results.hits])[
             :SEARCH_DOCUMENTS
         ]
+    if results is not None and results.semantic_index is not None:
+        coverage = results.semantic_index
+    else:
+        with context(request).index.lock:
+            coverage = context(request).index.get(desk).coverage()
     return render_page(
         request,
         "search.html",
@@ -204,6 +209,7 @@ def search_page(
         results=results,
         groups=groups,
         passages=sum(len(g.passages) for g in groups),
+        coverage=coverage,
     )
 
 
