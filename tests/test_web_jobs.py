@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from researchdesk.desk import open_desk
+from researchdesk.ingest.pipeline import ingest_paths
+from researchdesk.search.desk import search as run_search
+from researchdesk.search.desk import semantic_coverage
 from researchdesk.web.config import WebSettings
 from researchdesk.web.jobs import JobQueue, uploads_dir
 from test_web_fixtures import LIBRARY, build_desk
@@ -12,6 +15,7 @@ from test_web_fixtures import LIBRARY, build_desk
 
 def test_queued_ingest_survives_a_restart_and_reports_each_file(tmp_path: Path) -> None:
     settings, _ = build_desk(tmp_path / "desk", library_files=())
+    settings = settings.model_copy(update={"embedder": "minilm-onnx"})
     web = WebSettings(jobs_immediate=False)
     folder = uploads_dir(settings) / "batch"
     folder.mkdir(parents=True)
@@ -28,14 +32,49 @@ def test_queued_ingest_survives_a_restart_and_reports_each_file(tmp_path: Path) 
     task = restarted.huey.dequeue()
     assert task is not None
     restarted.huey.execute(task)
-    assert restarted.pending() == 0
     with open_desk(settings) as desk:
         job = desk.store.job(job_id)
+        # The ingest job ends once the words are indexed: searchable now, lexically; an embed job follows.
+        assert semantic_coverage(desk.store, settings).embedded == 0
+        lexical = run_search(desk.store, settings, "smoke-free parks coalition", embed=False)
+        assert (
+            lexical.mode == "lexical" and lexical.hits and "semantic index: 0 of" in " ".join(lexical.notes)
+        )
+        follow = desk.store.jobs(limit=5)[0]
     assert job["status"] == "done" and job["done"] == job["total"] == 3
+    assert job["result"]["pending_embeddings"] > 0
+    assert follow["kind"] == "embed" and follow["status"] == "queued" and restarted.pending() == 1
+    embed_task = restarted.huey.dequeue()
+    assert embed_task is not None
+    restarted.huey.execute(embed_task)
+    assert restarted.pending() == 0
+    with open_desk(settings) as desk:
+        embedded = desk.store.job(follow["id"])
+        coverage = semantic_coverage(desk.store, settings)
+        assert run_search(desk.store, settings, "smoke-free parks coalition", embed=False).mode == "hybrid"
+    assert embedded["status"] == "done" and embedded["result"]["complete"] and coverage.complete
+    assert embedded["result"]["embedded"] == coverage.passages == job["result"]["pending_embeddings"]
     outcome = {f["name"]: f for f in job["result"]["files"]}
     assert outcome["a.htm"]["status"] == "added" and outcome["b.txt"]["status"] == "added"
     assert outcome["gone.pdf"]["status"] == "failed" and "disappeared" in outcome["gone.pdf"]["reason"]
     assert not folder.exists()  # the upload folder is cleaned after ingest
+
+
+def test_a_worker_started_with_passages_waiting_queues_their_embedding(tmp_path: Path) -> None:
+    settings, _ = build_desk(tmp_path / "desk", library_files=())
+    settings = settings.model_copy(update={"embedder": "minilm-onnx"})
+    web = WebSettings(jobs_immediate=False)
+    with open_desk(settings) as desk:
+        ingest_paths(desk, [LIBRARY / "24_0109.htm"])
+        queue = JobQueue(settings, web)
+        job_id = queue.resume_embedding(desk)  # what `researchdesk worker` does as it starts
+        assert job_id is not None and desk.store.job(job_id)["kind"] == "embed"
+        assert queue.resume_embedding(desk) == job_id  # queued once
+        task = queue.huey.dequeue()
+        assert task is not None
+        queue.huey.execute(task)
+        assert semantic_coverage(desk.store, settings).complete
+        assert queue.resume_embedding(desk) is None  # nothing waits
 
 
 def test_unexpected_errors_fail_the_job_with_a_reason(tmp_path: Path) -> None:

@@ -50,10 +50,11 @@ def embed(
     with desk_of(ctx) as desk:
         index = sync_index_with_progress(desk, embed=True, checkpoint=checkpoint)
         coverage = index.coverage()
+        now = index.embedded_now
         close = getattr(index, "close", None)
         if close is not None:
             close()
     if as_json:
-        print_json(coverage.to_dict())
+        print_json({**coverage.to_dict(), "embedded_now": now})
         return
-    console.print(coverage.line())
+    console.print(f"Embedded {now:,} passages in this run; {coverage.line()}.")

@@ -160,6 +160,7 @@ def _embed_local(
     directory = settings.index_dir
     with _flock(settings.home / "embed.lock"):
         index = _current(index, directory)
+        index.embedded_now = 0
         done, total = 0, index.pending()
         if progress is not None:
             progress(0, total)
@@ -176,6 +177,7 @@ def _embed_local(
                 index = _current(index, directory)
                 done += index.set_vectors(keys, vectors)
                 index.save(directory)
+            index.embedded_now = done
             total = done + index.pending()
             if progress is not None:
                 progress(done, total)
@@ -259,14 +261,16 @@ def search(
     expand: bool | None = None,
     max_per_document: int | None = DEFAULT_MAX_PER_DOCUMENT,
     index: SearchIndex | None = None,
+    embed: bool = True,
 ) -> SearchResults:
     """Return the results of one search of the desk's library.
 
     ``expand`` defaults to ``settings.expand_queries``. Pass ``index`` (from ``sync_index``) to run
-    many queries without loading the index each time.
+    many queries without loading the index each time. Without ``embed`` the search does not wait for
+    passages still to be embedded (it is hybrid for those that are; ``semantic_index`` says how many).
     """
     if index is None:
-        index = sync_index(store, settings)
+        index = sync_index(store, settings, embed=embed)
     return index.search(
         query,
         top_k=top_k,

@@ -112,6 +112,23 @@ def embedding_key(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
 
 
+def recover_saved(directory: Path) -> None:
+    """Put back an index whose save was cut off between its two renames (a crash or a kill there).
+
+    ``save`` writes a whole new copy beside the index (``meta.json`` last), moves the index aside and
+    the copy in. Killed between the two moves, the copy (complete when its ``meta.json`` is there) or
+    else the old index takes the index's place, so no finished work is lost.
+    """
+    if (directory / "meta.json").exists():
+        return
+    for spare in (directory.with_name(directory.name + ".tmp"), directory.with_name(directory.name + ".old")):
+        if (spare / "meta.json").exists():
+            if directory.exists():
+                shutil.rmtree(directory)
+            spare.rename(directory)
+            return
+
+
 def _keys_of(texts: Iterable[str]) -> np.ndarray:
     return np.fromiter((embedding_key(t) for t in texts), dtype=np.uint64)
 
@@ -143,6 +160,7 @@ class SearchIndex:
         self.keys = np.zeros(0, dtype=np.uint64)  # passage row -> embedding_key of its embedding_text
         self.embedded = np.zeros(0, dtype=bool)  # passage row -> its row of ``vectors`` is its vector
         self.generation = 0  # counts the saves of the index's directory (meta.json), to spot other writers
+        self.embedded_now = 0  # passages this process embedded in its last sync (``search.desk``)
         self.fusion = fusion or FusionSettings()
         self.feedback_passages = feedback_passages
         self.feedback_weight = feedback_weight
@@ -392,6 +410,7 @@ class SearchIndex:
         """Write the index into ``directory``, replacing what was there only once all files are written."""
         directory = Path(directory)
         directory.parent.mkdir(parents=True, exist_ok=True)
+        recover_saved(directory)
         tmp = directory.with_name(directory.name + ".tmp")
         old = directory.with_name(directory.name + ".old")
         shutil.rmtree(tmp, ignore_errors=True)
@@ -430,6 +449,7 @@ class SearchIndex:
         fix is to rebuild it from the library (``sync_index`` does that).
         """
         directory = Path(directory)
+        recover_saved(directory)
         meta_path = directory / "meta.json"
         if not meta_path.exists():
             raise DeskError(f"No search index in {directory}.", "Build it by syncing with the library.")

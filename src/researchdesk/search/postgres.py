@@ -127,11 +127,14 @@ def sync_postgres(
         row = conn.execute("SELECT ndoc FROM lexeme_stats WHERE lexeme = ''").fetchone()
         if added.rowcount or updated.rowcount or row is None or int(row[0]) != count:
             refresh_lexeme_stats(store)
+    done = 0
     if embedder is not None and embed:
-        _sync_embeddings(store, embedder, settings.embed_batch_size, progress, max(1, checkpoint))
+        done = _sync_embeddings(store, embedder, settings.embed_batch_size, progress, max(1, checkpoint))
     elif progress is not None:
         progress(0, 0)
-    return PostgresIndex(store, embedder)
+    index = PostgresIndex(store, embedder)
+    index.embedded_now = done
+    return index
 
 
 def refresh_lexeme_stats(store: Any) -> int:
@@ -149,7 +152,8 @@ def refresh_lexeme_stats(store: Any) -> int:
 
 def _sync_embeddings(
     store: Any, embedder: Embedder, batch_size: int, progress: Progress | None, checkpoint: int
-) -> None:
+) -> int:
+    """Embed the passages without a vector, a claimed checkpoint at a time; return how many this did."""
     conn = _raw(store)
     _register_vector(conn)
     space = passage_space(embedder)
@@ -162,7 +166,7 @@ def _sync_embeddings(
     if progress is not None:
         progress(0, total)
     if not total:
-        return
+        return 0
     bulk = total >= BULK_EMBED_ROWS
     if bulk:
         with conn.transaction():
@@ -191,6 +195,7 @@ def _sync_embeddings(
             progress(done, max(total, done))
     if bulk:
         build_vector_index(store)
+    return done
 
 
 def _insert_embeddings(conn: Any, ids: Sequence[tuple[int, int]], vectors: np.ndarray, model: str) -> None:
