@@ -96,3 +96,38 @@ def test_a_running_job_without_progress_for_long_counts_as_stale() -> None:
     old = {"status": "running", "updated_at": (now - STALE_AFTER - timedelta(seconds=1)).isoformat()}
     done = {"status": "done", "updated_at": (now - timedelta(days=1)).isoformat()}
     assert not is_stale(fresh, now) and is_stale(old, now) and not is_stale(done, now)
+
+
+def test_the_search_page_and_api_say_how_much_of_the_library_is_embedded(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from researchdesk.search.desk import sync_index
+    from researchdesk.web.app import create_app
+    from researchdesk.web.auth import new_api_token
+    from test_web_fixtures import sign_in
+
+    settings, _ = build_desk(tmp_path / "desk", library_files=("24_0109.htm",))
+    settings = settings.model_copy(update={"embedder": "minilm-onnx"})
+    with open_desk(settings) as desk:
+        index = sync_index(desk.store, settings, embed=False)  # words only: the vectors are to come
+        total = len(index)
+        token = new_api_token(desk, "staff@desk.example", "test")
+    app = create_app(settings, WebSettings(jobs_immediate=False))
+    with TestClient(app, base_url="https://testserver") as client:
+        sign_in(client, "staff@desk.example")
+        empty = client.get("/search")
+        assert f"semantic index: 0 of {total:,} passages (0 %)" in empty.text
+        page = client.get("/search", params={"q": "smoke-free parks coalition"})
+        assert "mode lexical" in page.text and f"semantic index: 0 of {total:,}" in page.text
+        # A checkpoint of vectors saved by the worker reaches the next search of the running app.
+        index.embed_pending(limit=40)
+        index.save(settings.index_dir)
+        part = index.coverage().embedded
+        assert 0 < part < total
+        page = client.get("/search", params={"q": "smoke-free parks coalition"})
+        assert "mode hybrid" in page.text and f"semantic index: {part:,} of {total:,}" in page.text
+        api = client.get(
+            "/api/v1/search", params={"q": "smoke-free parks"}, headers={"Authorization": f"Bearer {token}"}
+        ).json()
+        assert api["mode"] == "hybrid" and api["semantic_index"]["embedded"] == part
+        assert api["semantic_index"]["passages"] == total and api["semantic_index"]["complete"] is False
