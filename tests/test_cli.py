@@ -30,17 +30,20 @@ COMMANDS = [
     "discover",
     "bring",
     "retractions",
+    "index",
 ]
 
 
-def run(*args: str, home: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, home: Path | None = None, stdin: str | None = None, embedder: str = "none"
+) -> subprocess.CompletedProcess[str]:
     env_args = ["--home", str(home)] if home else []
     return subprocess.run(
         [sys.executable, "-m", "researchdesk", *env_args, *args],
         capture_output=True,
         text=True,
         input=stdin,
-        env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "RESEARCHDESK_EMBEDDER": "none"},
+        env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "RESEARCHDESK_EMBEDDER": embedder},
         timeout=300,
     )
 
@@ -86,6 +89,28 @@ def test_ingest_json_show_check_and_search(tmp_path: Path) -> None:
     queries.write_text("flavored tobacco\n\nstate legislators research\n")
     lines = run("search", "--queries", str(queries), "--json", home=home).stdout.strip().splitlines()
     assert [json.loads(line)["query"] for line in lines] == ["flavored tobacco", "state legislators research"]
+
+
+def test_ingest_without_waiting_then_index_embed(tmp_path: Path) -> None:
+    home = tmp_path / "desk"
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return run(*args, home=home, embedder="minilm-onnx")
+
+    out = cli("ingest", str(SAMPLE_LIBRARY / "23_0166.htm"), "--no-wait")
+    assert out.returncode == 0 and "semantic index: 0 of" in out.stderr and "index embed" in out.stderr
+    status = json.loads(cli("index", "status", "--json").stdout)
+    assert status["embedded"] == 0 and status["passages"] > 10 and not status["complete"]
+    found = cli("search", "smoke-free policy", "--json")
+    assert found.returncode == 0 and json.loads(found.stdout)["mode"] == "lexical"
+    assert json.loads(found.stdout)["semantic_index"] == status
+    assert "no passage is embedded yet" in cli("search", "smoke-free policy").stderr
+    semantic = cli("search", "smoke-free policy", "--mode", "semantic")
+    assert semantic.returncode != 0 and "researchdesk index embed" in semantic.stderr
+    done = json.loads(cli("index", "embed", "--json").stdout)
+    assert done["complete"] and done["embedded_now"] == done["embedded"] == status["passages"]
+    assert json.loads(cli("search", "smoke-free policy", "--json").stdout)["mode"] == "hybrid"
+    assert "passages (100 %)" in cli("index", "status").stdout
 
 
 @pytest.mark.parametrize(

@@ -57,4 +57,4 @@ def embed(
     if as_json:
         print_json({**coverage.to_dict(), "embedded_now": now})
         return
-    console.print(f"Embedded {now:,} passages in this run; {coverage.line()}.")
+    console.print(f"Embedded {now:,} passages in this run; {coverage.line()}.", soft_wrap=True)

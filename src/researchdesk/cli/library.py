@@ -86,7 +86,8 @@ def ingest(
                 coverage = words.coverage()
                 console_err.print(
                     f"{coverage.line()}; embed the rest with [bold]researchdesk index embed[/] "
-                    "(or leave it to `researchdesk worker`)."
+                    "(or leave it to `researchdesk worker`).",
+                    soft_wrap=True,
                 )
     finally:
         desk.close()

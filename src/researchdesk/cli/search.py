@@ -104,7 +104,7 @@ def _print_results(res: SearchResults, flagged: dict[int, str] | None = None) ->
     if res.expanded_terms:
         console.print(f"[dim]Also searched for: {escape(', '.join(res.expanded_terms))}[/]")
     for note in res.notes:
-        console_err.print(f"[yellow]note:[/] {escape(note)}")
+        console_err.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
     if not res.hits:
         console.print("No passage matches. Try other words, --mode semantic, or fewer filters.")
         return
