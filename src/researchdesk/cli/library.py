@@ -252,7 +252,7 @@ def remove(
         if not yes:
             typer.confirm(f"Remove document {doc.id} ({doc.meta.title[:60]})?", abort=True)
         remove_document(desk, document_id)
-        sync_index_with_progress(desk)
+        sync_index_with_progress(desk, embed=False)
     console.print(f"Removed document {document_id}.")
 
 
