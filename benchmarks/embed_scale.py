@@ -9,7 +9,8 @@ ones made from its own sentences under the titles and headings of real passages
 folder, through ``search.desk.sync_index`` exactly as ``researchdesk ingest`` does: first the words
 (the library is searchable then: "searchable after"), then every passage's vector, saved every
 ``--checkpoint`` passages ("embedded after", of which "saves" is the time spent writing checkpoints).
-Model loading is timed apart. Printed per embedder: passages/s and tokens/s of the embedding step,
+Model loading is timed apart. ``--words-only`` times the first step alone (no model runs) and one
+save of the whole index with its vectors, what each checkpoint costs at that size. Printed per embedder: passages/s and tokens/s of the embedding step,
 CPU time, peak memory (RSS) of the process, and the mean cosine of its vectors to the first
 embedder's. The first embedder is the baseline (PyTorch fp32 ``minilm`` by default); the machine is
 shared, so compare the ratios.
@@ -55,6 +56,27 @@ class PassageList:
 
     def passages(self, document_id: int) -> list[Passage]:
         return []
+
+
+def words_only(passages: list[IndexedPassage], home: Path) -> None:
+    """Time indexing the words of the passages, and one checkpoint's save of the index at that size."""
+    from researchdesk.search import desk as desk_search
+    from researchdesk.settings import Settings
+
+    settings = Settings(home=home, embedder="minilm-onnx")
+    started = time.perf_counter()
+    index = desk_search.sync_index(PassageList(passages), settings, embed=False)
+    searchable_s = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    index.embedded[:] = True  # a save of the same size as a checkpoint's late in the run
+    started = time.perf_counter()
+    index.save(settings.index_dir)
+    save_s = time.perf_counter() - started
+    size_mb = sum(f.stat().st_size for f in settings.index_dir.iterdir()) / 2**20
+    print(
+        f"words of {len(index):,} passages indexed (searchable) in {searchable_s:.1f} s, peak RSS {peak_mb:.0f} MB; "
+        f"one checkpoint's save of the whole index ({size_mb:.0f} MB with its vectors): {save_s:.1f} s"
+    )
 
 
 def worker(name: str, passages_file: Path, home: Path, checkpoint: int, vectors_file: Path) -> None:
@@ -118,6 +140,7 @@ def main() -> None:
         "--embedders", default="minilm,minilm-onnx", help="comma-separated, first is the baseline"
     )
     parser.add_argument("--checkpoint", type=int, default=2048, help="passages embedded between saves (2048)")
+    parser.add_argument("--words-only", action="store_true", help="time the words step and one save only")
     parser.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -126,6 +149,10 @@ def main() -> None:
         return
     names = [n for n in args.embedders.split(",") if n]
     passages = sample_passages(args.passages)
+    if args.words_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            words_only(passages, Path(tmp) / "desk")
+        return
     tokens = count_tokens(passages)
     print(
         f"{len(passages):,} passages ({len({p.document_id for p in passages}):,} documents), {tokens:,} tokens "
