@@ -44,6 +44,7 @@ bench: $(BIN)/researchdesk build/static-minilm ocr
 	$(BIN)/python benchmarks/discover.py
 	$(BIN)/python benchmarks/retrieval.py --resample
 	$(BIN)/python benchmarks/embed_speed.py
+	$(BIN)/python benchmarks/embed_scale.py --passages 4000
 	$(BIN)/python benchmarks/embed_quality.py
 	$(BIN)/python benchmarks/static_embeddings.py --model build/static-minilm
 	$(BIN)/python benchmarks/search_speed.py
