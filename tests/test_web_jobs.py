@@ -101,9 +101,9 @@ def test_a_running_job_without_progress_for_long_counts_as_stale() -> None:
 def test_the_search_page_and_api_say_how_much_of_the_library_is_embedded(tmp_path: Path) -> None:
     from fastapi.testclient import TestClient
 
+    from researchdesk.accounts import new_api_token
     from researchdesk.search.desk import sync_index
     from researchdesk.web.app import create_app
-    from researchdesk.web.auth import new_api_token
     from test_web_fixtures import sign_in
 
     settings, _ = build_desk(tmp_path / "desk", library_files=("24_0109.htm",))
