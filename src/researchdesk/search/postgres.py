@@ -185,12 +185,23 @@ def _sync_embeddings(
                 (checkpoint,),
             ).fetchall()
             if rows:
-                texts = [embedding_text(_bare_passage(r)) for r in rows]
+                # The claim's NOT EXISTS read a snapshot taken before its locks: a passage another worker
+                # embedded and committed in between is locked here too. A new statement sees that commit.
+                done_meanwhile = {
+                    int(r[0])
+                    for r in conn.execute(
+                        "SELECT passage_id FROM passage_embeddings WHERE passage_id = ANY(%s)",
+                        ([int(r[0]) for r in rows],),
+                    ).fetchall()
+                }
+                claimed = [r for r in rows if int(r[0]) not in done_meanwhile]
+            if rows and claimed:
+                texts = [embedding_text(_bare_passage(r)) for r in claimed]
                 vectors = embedder.encode(texts, batch_size=batch_size)
-                _insert_embeddings(conn, [(int(r[0]), int(r[1])) for r in rows], vectors, space)
+                _insert_embeddings(conn, [(int(r[0]), int(r[1])) for r in claimed], vectors, space)
         if not rows:
             break
-        done += len(rows)
+        done += len(claimed)
         if progress is not None:
             progress(done, max(total, done))
     if bulk:
