@@ -12,11 +12,14 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
 
+from researchdesk.settings import Settings
 from researchdesk.web.app import create_app
 from researchdesk.web.config import WebSettings
 from test_web_fixtures import PASSWORD, build_desk
@@ -40,14 +43,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Serve a fresh desk on 127.0.0.1 from a background thread; yield its base URL."""
-    settings, _ = build_desk(tmp_path_factory.mktemp("e2e") / "desk")
-    app = create_app(settings, WebSettings(jobs_immediate=True))
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    srv = uvicorn.Server(config)
+def serve(settings: Settings, port: int = 0, cookie_secure: bool = False) -> Iterator[str]:
+    """Serve the desk of ``settings`` on 127.0.0.1 (``port``, or a free one) from a background thread; yield
+    its base URL."""
+    app = create_app(settings, WebSettings(jobs_immediate=True, cookie_secure=cookie_secure))
+    port = port or _free_port()
+    srv = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    )
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -57,6 +60,28 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
     thread.join(timeout=10)
+
+
+@contextmanager
+def signed_in_page(base: str, email: str) -> Iterator[tuple[Any, list[str]]]:
+    """Open a page in headless Chromium signed in as ``email``; yield it with the console errors it logs."""
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            _sign_in(page, base, email)
+            yield page, errors
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Serve a fresh desk on 127.0.0.1 from a background thread; yield its base URL."""
+    settings, _ = build_desk(tmp_path_factory.mktemp("e2e") / "desk")
+    yield from serve(settings, cookie_secure=True)  # the shipped setting: browsers accept it on 127.0.0.1
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +153,9 @@ def _run(browser: object, base: str, shots: Path, tmp_path: Path) -> None:
     staff.click("text=Review the evidence")
     staff.wait_for_selector("article.evidence")
     cards = staff.locator("article.evidence")
-    assert cards.count() >= 3  # the keyboard review below needs a few quotes, two of them barriers or facilitators
+    assert (
+        cards.count() >= 3
+    )  # the keyboard review below needs a few quotes, two of them barriers or facilitators
     staff.screenshot(path=str(shots / "04-evidence-review.png"), full_page=False)
     # Keyboard review: a accepts the current quote without a page load and focus moves to the next open
     # one; j skips a quote.

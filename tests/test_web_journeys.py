@@ -18,10 +18,10 @@ from aiosmtpd.controller import Controller
 
 from researchdesk.desk import open_desk
 from researchdesk.settings import Settings
-from test_web_browser import ARGS, CHROMIUM, _free_port, _sign_in
+from test_web_browser import ARGS, CHROMIUM, _free_port, _sign_in, serve
 from test_web_conversation import Inbox
 from test_web_fixtures import LIBRARY, build_desk
-from test_web_review_browser import PROMPT, SUBJECTS, serve
+from test_web_review_browser import PROMPT, SUBJECTS
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing: run `make browser`")

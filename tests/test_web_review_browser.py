@@ -7,23 +7,18 @@ Needs Debian's /usr/bin/chromium (`make browser`); Playwright drives it, no brow
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from researchdesk.desk import open_desk
 from researchdesk.requests.plan import with_subjects
 from researchdesk.requests.scan import plan_for, run_scan, save_plan
 from researchdesk.requests.workflow import file_request
 from researchdesk.settings import Settings
-from researchdesk.web.app import create_app
-from researchdesk.web.config import WebSettings
-from test_web_browser import ARGS, CHROMIUM, _free_port, _sign_in
+from test_web_browser import ARGS, CHROMIUM, _sign_in, serve, signed_in_page
 from test_web_fixtures import LIBRARY, build_desk
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -47,25 +42,6 @@ class Served:
     base: str
     settings: Settings
     request_id: int
-
-
-def serve(settings: Settings, port: int = 0) -> Iterator[str]:
-    """Serve the desk of ``settings`` on 127.0.0.1 (``port``, or a free one) from a background thread; yield
-    its base URL."""
-    app = create_app(settings, WebSettings(jobs_immediate=True, cookie_secure=False))
-    port = port or _free_port()
-    srv = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
 
 
 def scanned_request(settings: Settings) -> int:
@@ -96,73 +72,65 @@ def _statuses(settings: Settings, rid: int) -> dict[int, str]:
 def test_every_suggestion_decided_by_keyboard_without_a_page_load(served: Served, tmp_path: Path) -> None:
     before = _statuses(served.settings, served.request_id)
     assert len(before) >= 15 and set(before.values()) == {"suggested"}
-    with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            errors: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            _sign_in(page, served.base, "staff@desk.example")
-            page.goto(f"{served.base}/requests/{served.request_id}/evidence")
-            page.wait_for_selector("article.evidence.current")
-            loads: list[str] = []
-            page.on("load", lambda: loads.append(page.url))
-            total = len(before)
-            assert page.inner_text("#review-progress").startswith(f"0 of {total} done")
-            decided: list[int] = []
-            for n in range(total):
-                current = page.locator("article.evidence.current")
-                eid = int(current.get_attribute("data-evidence") or 0)
-                assert eid not in decided, "focus came back to a decided quote"
-                key = "r" if n % 3 == 2 else "a"
-                page.keyboard.press(key)
-                page.wait_for_selector(f"#ev-{eid}.st-{'rejected' if key == 'r' else 'accepted'}")
+    with signed_in_page(served.base, "staff@desk.example") as (page, errors):
+        page.goto(f"{served.base}/requests/{served.request_id}/evidence")
+        page.wait_for_selector("article.evidence.current")
+        loads: list[str] = []
+        page.on("load", lambda: loads.append(page.url))
+        total = len(before)
+        assert page.inner_text("#review-progress").startswith(f"0 of {total} done")
+        decided: list[int] = []
+        for n in range(total):
+            current = page.locator("article.evidence.current")
+            eid = int(current.get_attribute("data-evidence") or 0)
+            assert eid not in decided, "focus came back to a decided quote"
+            key = "r" if n % 3 == 2 else "a"
+            page.keyboard.press(key)
+            page.wait_for_selector(f"#ev-{eid}.st-{'rejected' if key == 'r' else 'accepted'}")
+            page.wait_for_function(
+                "n => document.querySelector('#review-progress .done').textContent === String(n)",
+                arg=n + 1,
+            )
+            decided.append(eid)
+            if n < total - 1:  # focus moved on by itself, to a quote still open
                 page.wait_for_function(
-                    "n => document.querySelector('#review-progress .done').textContent === String(n)",
-                    arg=n + 1,
+                    "id => document.activeElement && document.activeElement.dataset.evidence"
+                    " && document.activeElement.dataset.evidence !== id",
+                    arg=str(eid),
                 )
-                decided.append(eid)
-                if n < total - 1:  # focus moved on by itself, to a quote still open
-                    page.wait_for_function(
-                        "id => document.activeElement && document.activeElement.dataset.evidence"
-                        " && document.activeElement.dataset.evidence !== id",
-                        arg=str(eid),
-                    )
-                    assert "st-suggested" in (
-                        page.locator("article.evidence.current").get_attribute("class") or ""
-                    )
-            assert not loads, f"a decision reloaded the page: {loads}"
-            assert page.inner_text("#review-progress").startswith(f"{total} of {total} done")
-            after = _statuses(served.settings, served.request_id)
-            assert sorted(decided) == sorted(after) and "suggested" not in after.values()
-            # u undoes the last decision: the quote is open again and has the focus.
-            page.keyboard.press("u")
-            last = decided[-1]
-            page.wait_for_selector(f"#ev-{last}.st-suggested")
-            assert page.evaluate("document.activeElement.id") == f"ev-{last}"
-            assert _statuses(served.settings, served.request_id)[last] == "suggested"
-            page.screenshot(path=str(tmp_path / "review.png"))
-            # Bulk: tick two quotes with x, reject them together from the bar.
-            page.locator(f"#ev-{decided[0]}").focus()
-            page.keyboard.press("x")
-            page.locator(f"#ev-{decided[1]}").focus()
-            page.keyboard.press("x")
-            page.click("button[name='bulk'][value='reject']")
-            page.wait_for_selector(f"#ev-{decided[0]}.st-rejected")
-            page.wait_for_selector(f"#ev-{decided[1]}.st-rejected")
-            assert not loads
-            # The "why" is words, not model internals; a filter narrows the cards to one role.
-            why = page.locator("article.evidence .why").first.inner_text()
-            assert why.startswith("Why: Suggested as") and "p(" not in why and " vs " not in why
-            role = page.locator("article.evidence .role").first.text_content() or ""
-            page.select_option("form.filters select[name='role']", role)
-            page.click("form.filters button[type='submit']")
-            page.wait_for_selector("article.evidence")
-            roles = set(page.locator("article.evidence .role").all_text_contents())
-            assert roles == {role}
-            assert not errors, errors
-        finally:
-            browser.close()
+                assert "st-suggested" in (
+                    page.locator("article.evidence.current").get_attribute("class") or ""
+                )
+        assert not loads, f"a decision reloaded the page: {loads}"
+        assert page.inner_text("#review-progress").startswith(f"{total} of {total} done")
+        after = _statuses(served.settings, served.request_id)
+        assert sorted(decided) == sorted(after) and "suggested" not in after.values()
+        # u undoes the last decision: the quote is open again and has the focus.
+        page.keyboard.press("u")
+        last = decided[-1]
+        page.wait_for_selector(f"#ev-{last}.st-suggested")
+        assert page.evaluate("document.activeElement.id") == f"ev-{last}"
+        assert _statuses(served.settings, served.request_id)[last] == "suggested"
+        page.screenshot(path=str(tmp_path / "review.png"))
+        # Bulk: tick two quotes with x, reject them together from the bar.
+        page.locator(f"#ev-{decided[0]}").focus()
+        page.keyboard.press("x")
+        page.locator(f"#ev-{decided[1]}").focus()
+        page.keyboard.press("x")
+        page.click("button[name='bulk'][value='reject']")
+        page.wait_for_selector(f"#ev-{decided[0]}.st-rejected")
+        page.wait_for_selector(f"#ev-{decided[1]}.st-rejected")
+        assert not loads
+        # The "why" is words, not model internals; a filter narrows the cards to one role.
+        why = page.locator("article.evidence .why").first.inner_text()
+        assert why.startswith("Why: Suggested as") and "p(" not in why and " vs " not in why
+        role = page.locator("article.evidence .role").first.text_content() or ""
+        page.select_option("form.filters select[name='role']", role)
+        page.click("form.filters button[type='submit']")
+        page.wait_for_selector("article.evidence")
+        roles = set(page.locator("article.evidence .role").all_text_contents())
+        assert roles == {role}
+        assert not errors, errors
 
 
 def test_without_script_the_forms_still_decide(served: Served) -> None:
