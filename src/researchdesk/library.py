@@ -8,7 +8,19 @@ from typing import Any
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError, UnknownChoice
 from researchdesk.ingest.metadata import normalize_date, normalize_doi
-from researchdesk.models import META_FIELDS, Document, SourceType
+from researchdesk.models import META_FIELDS, Document, Passage, SourceType
+
+
+def passage_record(p: Passage) -> dict[str, Any]:
+    """Return a passage as the API and ``library show --json`` give it: place, offsets and text."""
+    return {
+        "seq": p.seq,
+        "start": p.start,
+        "end": p.end,
+        "section": p.section,
+        "page": p.page,
+        "text": p.text,
+    }
 
 
 def edit_document(desk: Desk, document_id: int, changes: dict[str, str], who: str = "staff") -> Document:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from researchdesk.models import Document, Evidence, RelatedItem, Role, heading_of
-from researchdesk.requests.plan import asks_about, asks_for_prior_products
+from researchdesk.requests.plan import asks_about, asks_for_prior_products, asks_what_we_wrote
 from researchdesk.requests.subject import ASKING, WEAK
 
 # How close in meaning (cosine of MiniLM vectors) a quote must be to a question to answer it; chosen on the
@@ -240,11 +240,6 @@ def questions(prompt: str) -> list[str]:
     return out
 
 
-_ASKS_PRODUCED = re.compile(
-    r"\bhave (?:we|you) (?:\w+ )?(?:produced|done|published|written|prepared)|\b(?:your|our) (?:own |prior |previous |"
-    r"earlier )?(?:products|briefs|reports)\b|\bprevious(?:ly)? (?:produced|prepared)|\banything (?:we|you) (?:have|did)",
-    re.I,
-)
 # ", and what …" / ", and does …": a second question joined to the first.
 _SECOND_QUESTION = re.compile(
     r",?\s+(?:and|or|but)\s+(?=(?:what|how|which|who|why|where|when|does|do|did|is|are|was|were|can|could|"
@@ -295,7 +290,7 @@ def summarize(
                 "interested in”."
             )
             support.append([run, "request"])
-        elif _ASKS_PRODUCED.search(prompt):
+        elif asks_what_we_wrote(prompt):
             # "What do you have on …?" asks what the library holds (the rest of the summary); only a
             # member who asks whether the service itself has written on this is told it has not.
             paragraphs.append(

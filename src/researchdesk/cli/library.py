@@ -20,7 +20,7 @@ from researchdesk.cli.common import (
 )
 from researchdesk.desk import init_desk
 from researchdesk.ingest.pipeline import IngestReport, ingest_paths
-from researchdesk.library import check_library, edit_document, remove_document
+from researchdesk.library import check_library, edit_document, passage_record, remove_document
 from researchdesk.models import META_FIELDS
 
 library_app = typer.Typer(
@@ -182,17 +182,7 @@ def show(
         "passages": len(parts),
         "added_at": doc.added_at,
         "edits": edits,
-        "first_passages": [
-            {
-                "seq": p.seq,
-                "start": p.start,
-                "end": p.end,
-                "section": p.section,
-                "page": p.page,
-                "text": p.text,
-            }
-            for p in parts[:passages]
-        ],
+        "first_passages": [passage_record(p) for p in parts[:passages]],
     }
     if as_json:
         print_json(info)

@@ -23,11 +23,13 @@ FACETS: dict[str, str] = {
     "recommendations": "Recommendations and lessons",
 }
 
+_WHAT_DO_YOU_HAVE = r"what do you have on"  # asks what the service holds, not what it wrote
+
 # Prompt cues that call for a facet.
 _FACET_CUES: dict[str, tuple[str, ...]] = {
     "prior products": (
         r"have (?:we|you) (?:produced|done|published|written|prepared)",
-        r"what do you have on",
+        _WHAT_DO_YOU_HAVE,
         r"\bour (?:prior |previous )?(?:products|briefs|reports)",
         r"anything (?:we|you) (?:have|did)",
         r"previous(?:ly)? (?:produced|prepared)",
@@ -395,6 +397,13 @@ def asks_about(text: str, *facets: str) -> bool:
 def asks_for_prior_products(prompt: str) -> bool:
     """Return True when the member asks whether the service has produced anything."""
     return asks_about(prompt, "prior products")
+
+
+def asks_what_we_wrote(prompt: str) -> bool:
+    """Return True when the member asks whether the service itself has written on this ("have you
+    produced …?"), not only what it holds ("what do you have on …?")."""
+    lowered = prompt.lower()
+    return any(re.search(c, lowered) for c in _FACET_CUES["prior products"] if c != _WHAT_DO_YOU_HAVE)
 
 
 def _sentences(text: str) -> list[str]:

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from researchdesk.accounts import User
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError
+from researchdesk.library import passage_record
 from researchdesk.web.api import ROUTER_SETTINGS, JobRef, UploadAccepted, UploadRefused, errors
 from researchdesk.web.deps import RowId, context, get_desk, staff
 from researchdesk.web.routes_library import receive_upload, refusal, run_search
@@ -53,17 +54,7 @@ def get_document(
         "size": doc.size,
         "pages": doc.pages,
         "added_at": doc.added_at,
-        "passages": [
-            {
-                "seq": p.seq,
-                "start": p.start,
-                "end": p.end,
-                "section": p.section,
-                "page": p.page,
-                "text": p.text,
-            }
-            for p in desk.store.passages(document_id)
-        ],
+        "passages": [passage_record(p) for p in desk.store.passages(document_id)],
     }
 
 
