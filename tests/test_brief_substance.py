@@ -3,6 +3,7 @@ summary that answers. Pure rules first, then whole requests on the real sample l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from researchdesk.brief.answer import factor_name, questions
 from researchdesk.evidence.extract import own_role
 from researchdesk.evidence.findings import Part, not_a_finding, passage_part, section_part
 from researchdesk.ingest.titles import byline_authors, is_byline
-from researchdesk.models import BlockKind, Evidence, IndexedPassage, Passage, Role, heading_of
+from researchdesk.models import BlockKind, Document, Evidence, IndexedPassage, Passage, Role, heading_of
 from researchdesk.requests.plan import derive_plan, with_subjects
 from researchdesk.requests.subject import derive_subjects
 from researchdesk.search.index import embedding_text
@@ -378,7 +379,7 @@ def test_a_summary_says_when_a_question_rests_on_one_source() -> None:
     hinders = Evidence(
         8, 2, 0, 60, "Small vendors lacked staff to meet the standards.", Role.BARRIER, 0.9, ""
     )
-    also = Evidence(7, 3, 0, 60, "Monitoring took more staff time than planned.", Role.BARRIER, 0.9, "")
+    also = Evidence(7, 3, 0, 60, "Limited staff time made monitoring difficult.", Role.BARRIER, 0.9, "")
     for n, e in enumerate((helps, hinders, also), 1):
         e.id = n
     paragraphs, _ = summarize(
@@ -406,3 +407,190 @@ def test_sources_beyond_the_quoted_few_are_kept_for_further_reading() -> None:
     reading = _reading("school gardens", scores, ids, floor=0.47)
     assert list(reading.documents) == ids[:MAX_SOURCES]
     assert reading.more == ids[MAX_SOURCES : MAX_SOURCES + MAX_MORE]  # then nothing: a bibliography it is not
+
+
+def _two_docs() -> dict[int, Document]:
+    from researchdesk.models import Document, DocumentMeta
+
+    return {
+        7: Document(
+            7,
+            DocumentMeta(
+                title="Estimating the Burden of Long COVID in One State", authors=["Ana Wood"], date="2024"
+            ),
+            "",
+            "h",
+            "7.html",
+            "html",
+            1,
+        ),
+        8: Document(
+            8,
+            DocumentMeta(title="Clinic Follow-Up", authors=["Li Chen"], date="2024"),
+            "",
+            "h",
+            "8.html",
+            "html",
+            1,
+        ),
+    }
+
+
+def test_the_summary_names_a_barrier_from_the_sentence_that_states_it() -> None:
+    from researchdesk.brief.answer import main_factors, stating_sentence
+
+    two = Evidence(
+        7,
+        1,
+        0,
+        200,
+        "Protecting population health is the goal of surveillance. However, many agencies lack the staff and "
+        "funding to collect chronic disease data.",
+        Role.BARRIER,
+        0.9,
+        "",
+    )
+    assert stating_sentence(two).startswith("However, many agencies lack")
+    # A quote filed under Barriers with no sentence that reads as one is not summed up as a barrier.
+    context = Evidence(7, 2, 0, 90, "The program served 40 schools across the county.", Role.BARRIER, 0.9, "")
+    context.id, two.id = 1, 2
+    names = [f.name for f in main_factors([context, two], "Barriers")]
+    assert len(names) == 1 and "lack the staff" in names[0]
+
+
+def test_a_report_of_a_finding_is_not_named_as_a_factor() -> None:
+    from researchdesk.brief.answer import factor_name
+
+    ev = Evidence(
+        7,
+        1,
+        0,
+        90,
+        "Legislators reported that health data were important but rarely heard from researchers.",
+        Role.BARRIER,
+        0.9,
+        "",
+    )
+    name = factor_name(ev)
+    assert not name.startswith("legislators reported that"), name
+    assert name.startswith("“Legislators reported")  # the sentence itself, whole, rather than a fragment
+
+
+def test_a_question_about_findings_gets_no_helps_and_barriers_paragraphs() -> None:
+    from researchdesk.brief.answer import summarize
+
+    docs = _two_docs()
+    result = Evidence(
+        7, 1, 0, 80, "About 6.4% of adults were living with long COVID in 2023.", Role.STATISTIC, 0.9, ""
+    )
+    helps = Evidence(
+        7,
+        2,
+        0,
+        80,
+        "Strong partnerships with clinics helped the survey reach rural residents.",
+        Role.FACILITATOR,
+        0.9,
+        "",
+    )
+    result.id, helps.id = 1, 2
+    paragraphs, _ = summarize(
+        "Which groups are most affected by long COVID?",
+        ["long COVID"],
+        [],
+        [result, helps],
+        docs,
+        [],
+        run="scan:1",
+        held=1,
+        central=[1],
+    )
+    assert not any(p.startswith("What helps") for p in paragraphs)
+    asked_helps, _ = summarize(
+        "What helps agencies study long COVID?",
+        ["long COVID"],
+        [],
+        [result, helps],
+        docs,
+        [],
+        run="scan:1",
+        held=1,
+        central=[1],
+    )
+    assert any(p.startswith("What helps") for p in asked_helps)
+
+
+def test_how_to_find_out_is_answered_by_the_source_whose_title_asks_it() -> None:
+    from researchdesk.brief.answer import summarize
+
+    docs = _two_docs()
+    result = Evidence(
+        7, 1, 0, 80, "About 6.4% of adults were living with long COVID in 2023.", Role.STATISTIC, 0.9, ""
+    )
+    result.id = 1
+
+    def similar(question: str, texts: Sequence[str]) -> list[float]:
+        # Stands in for the embedder: closeness by shared words between the question and each text.
+        q = set(question.lower().replace("?", "").split())
+        return [len(q & set(t.lower().split())) / max(1, len(q)) for t in texts]
+
+    paragraphs, _ = summarize(
+        "How can we estimate the burden of long COVID in our state?",
+        ["long COVID"],
+        [],
+        [result],
+        docs,
+        [],
+        run="scan:1",
+        held=1,
+        central=[1],
+        similar=similar,
+    )
+    answer = next(p for p in paragraphs if p.startswith("On “How can we estimate"))
+    assert "take this up in “Estimating the Burden of Long COVID in One State”" in answer
+    assert "6.4%" in answer
+    assert not any(p.startswith("What helps") for p in paragraphs)  # how to find out is not what helps
+
+
+def test_a_follow_up_that_points_back_stays_with_its_question() -> None:
+    from researchdesk.brief.answer import questions
+
+    assert questions("How far did screening fall and has it come back, and which residents fell behind?") == [
+        "How far did screening fall and has it come back?",
+        "Which residents fell behind?",
+    ]
+
+
+def test_counts_caveats_and_biases_are_not_findings() -> None:
+    from researchdesk.evidence.findings import not_a_finding
+
+    assert not_a_finding("Of these, 32 articles underwent full-text review and 15 met inclusion criteria.")
+    assert not_a_finding(
+        "It may be difficult to document increases in intake in a population already eating well."
+    )
+    assert not_a_finding("Assigning the median value of a parameter might have biased our results.")
+    assert not not_a_finding("Staff found it difficult to recruit volunteers in rural counties.")
+
+
+def test_what_to_do_under_a_challenges_heading_is_a_recommendation() -> None:
+    from researchdesk.evidence.extract import candidates
+    from researchdesk.ingest.segment import sentence_spans
+
+    text = (
+        "Lack of governance limits access to the data agencies need. "
+        "A modernized data system will require new data-sharing agreements between agencies."
+    )
+    passage = Passage(
+        document_id=1,
+        seq=1,
+        start=0,
+        end=len(text),
+        text=text,
+        section="Results › Shared Challenges",
+        kind=BlockKind.PARAGRAPH,
+    )
+    found = {e.quote: e.role for e in candidates(passage, sentence_spans(text), text, max_sentences=1)}
+    assert found["Lack of governance limits access to the data agencies need."] is Role.BARRIER
+    assert found["A modernized data system will require new data-sharing agreements between agencies."] is (
+        Role.RECOMMENDATION
+    )

@@ -20,6 +20,9 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from researchdesk.evidence.classify import classify
+from researchdesk.evidence.findings import not_a_finding
+from researchdesk.ingest.segment import sentence_spans
 from researchdesk.models import Document, Evidence, RelatedItem, Role, heading_of
 from researchdesk.requests.plan import asks_about, asks_for_prior_products, asks_what_we_wrote
 from researchdesk.requests.subject import ASKING, WEAK
@@ -27,6 +30,10 @@ from researchdesk.requests.subject import ASKING, WEAK
 # How close in meaning (cosine of MiniLM vectors) a quote must be to a question to answer it; chosen on the
 # development requests' questions (a quote that answers one scores 0.5-0.7, one beside the point under 0.4).
 ANSWER_SIMILARITY = 0.45
+CENTRAL_ANSWER_SIMILARITY = (
+    0.35  # a source's central result (its abstract's findings) answers at this closeness
+)
+TITLE_ANSWER_SIMILARITY = 0.5  # a quoted source whose title is this close to a question takes it up
 # Given a question and quotes, their closeness in meaning (cosine), one per quote.
 Similarity = Callable[[str, Sequence[str]], Sequence[float]]
 MAX_FACTORS = 3  # per heading in the summary: the main ones, not all
@@ -41,7 +48,7 @@ _QUESTION = re.compile(r"[^.?!]*\?")
 # in questions ("what helped", "what problems came up", "who goes without").
 _MORE_HELPS = re.compile(
     r"\b(?:helped|lessons?|approach\w*|reduce them)\b|"
-    r"^\s*how (?:do|can|could|should|might|would|to)\b(?! (?:we|you|i) (?:tell|know|measure)\b)",  # "How do we get people to sign up?"
+    r"^\s*how (?:do|can|could|should|might|would|to)\b",  # "How do we get people to sign up?"
     re.I,
 )
 # "Have other counties written standards into contracts?", "Has any program helped …?": done elsewhere?
@@ -115,7 +122,7 @@ def factor_name(ev: Evidence) -> str:
     if label and len(label.split()) <= 12 and len(re.findall(r"[A-Za-z]{2,}", label)) >= 2:
         return label.strip().rstrip(".:")
     text = _ASIDE.sub("", _CITATION_MARK.sub("", ev.quote)).strip()
-    first = re.split(r"(?<=[.!?])\s+", text)[0]
+    first = stating_sentence(ev) or re.split(r"(?<=[.!?])\s+", text)[0]
     for pattern in (_LISTED, _SUBJECT_OF, _AGENT):
         m = pattern.search(first)
         if m and pattern is _LISTED and _PREDICATIVE_LABEL.search(first[: m.start()]):
@@ -134,6 +141,26 @@ def factor_name(ev: Evidence) -> str:
     return _sentence(first).replace(".”", "”")
 
 
+def stating_sentence(ev: Evidence) -> str:
+    """Return the sentence of a quote that states its heading's direction, or "" when none does.
+
+    A quote of two sentences under Barriers may open with the goal the barrier stands in the way of
+    ("Protecting population health is the goal … However, unlike …, data are …"): the summary names the
+    barrier from the sentence that reads as one (by the role classifier), not from the opening. A table
+    item whose authors filed it under a role states it by its label.
+    """
+    heading = heading_of(ev.role)
+    text = _ASIDE.sub("", _CITATION_MARK.sub("", ev.quote)).strip()
+    if ev.label or not heading:
+        return re.split(r"(?<=[.!?])\s+", text)[0]
+    for sentence in (text[a:b] for a, b in sentence_spans(text)):
+        if not_a_finding(sentence):
+            continue
+        if heading_of(classify(sentence).role) == heading:
+            return sentence.strip()
+    return ""
+
+
 def _whole_phrase(text: str) -> bool:
     """Return True when a phrase names a factor whole: long enough, not cut short by the word limit, and not
     ending on a word that leaves it hanging ("lack of local", "barriers to policy adoption that")."""
@@ -142,14 +169,28 @@ def _whole_phrase(text: str) -> bool:
     if end and len(phrase[: end.start()].split()) >= CLAUSE_WORDS:
         phrase = phrase[: end.start()]
     words = phrase.split()
-    return MIN_FACTOR_WORDS <= len(words) <= FACTOR_WORDS and words[-1].lower().strip("”’\"'") not in _HANGING
+    return (
+        MIN_FACTOR_WORDS <= len(words) <= FACTOR_WORDS
+        and words[-1].lower().strip("”’\"'") not in _HANGING
+        and not _REPORTED.search(phrase)
+    )
+
+
+# "Legislators reported that health data …", "our results show that …": a report of a finding, not a factor.
+_REPORTED = re.compile(
+    r"\b(?:that|which|whether)\b|^\s*(?:our|the|these|this) (?:results|findings|data|study|analysis)\b|"
+    r"\b(?:reported|report|reports|show|shows|showed|found|find|finds|suggest|suggests|suggested|indicated|"
+    r"indicate|indicates|noted|said|described)\b",
+    re.I,
+)
 
 
 _HANGING = frozenset(
     re.findall(
         r"\S+",
         "a an the of to for in on at by from with and or but that which who whose where when than as into about "
-        "local their its our this these those such more most other some any many",
+        "local their its our this these those such more most other some any many include includes included "
+        "including is are was were be been being has have had can could may might will would",
     )
 )
 
@@ -177,8 +218,8 @@ def main_factors(evidence: list[Evidence], heading: str) -> list[Factor]:
     groups: dict[str, list[Evidence]] = defaultdict(list)
     names: dict[str, str] = {}
     for ev in evidence:
-        if heading_of(ev.role) != heading:
-            continue
+        if heading_of(ev.role) != heading or not stating_sentence(ev):
+            continue  # filed under the heading, but no sentence of it reads as one: the summary does not list it
         name = factor_name(ev)
         key = re.sub(r"\W+", " ", name.lower()).strip()
         names.setdefault(key, name)
@@ -243,7 +284,7 @@ def questions(prompt: str) -> list[str]:
 # ", and what …" / ", and does …": a second question joined to the first.
 _SECOND_QUESTION = re.compile(
     r",?\s+(?:and|or|but)\s+(?=(?:what|how|which|who|why|where|when|does|do|did|is|are|was|were|can|could|"
-    r"should|has|have)\b)",
+    r"should|has|have)\b(?! (?:it|they|this|these|that|those)\b))",  # "… and has it come back?" stays with its antecedent
     re.I,
 )
 # "Is there evidence these projects increase activity?", "Does a shorter program still work?"
@@ -280,6 +321,16 @@ def summarize(
     wants_help = any(_asks_help(q) for q in asked)
     wants_hinder = any(_asks_hinder(q) for q in asked)
     wants_costs = any(_COSTS.search(q) for q in asked)
+    # "Which groups are most affected?" asks for findings, not for what helps: the barriers and facilitators are
+    # summed up when the member asks for them, or asks only in general ("What do you have on each?").
+    wants_factors = (
+        wants_help
+        or wants_hinder
+        or all(
+            _asks_help(q) or _asks_hinder(q) or asks_for_prior_products(q) or _GENERAL.search(q)
+            for q in asked
+        )
+    )
 
     if asks_for_prior_products(prompt):
         if prior:
@@ -333,7 +384,7 @@ def summarize(
         (facilitators, helps_lead, "the sources point to", wants_help, "facilitator"),
         (barriers, "What gets in the way", "the sources report", wants_hinder, "barrier"),
     ):
-        if factors:
+        if factors and wants_factors:
             chosen = factors[:MAX_FACTORS]
             paragraphs.append(f"{lead}: {verb} {_listing(chosen, docs)}.")
             support.append([f"evidence:{i}" for f in chosen for i in f.evidence_ids])
@@ -343,8 +394,10 @@ def summarize(
     if wants_costs:
         costly = [e for e in evidence if _COSTED.search(e.quote)]
         if costly:
-            picks = costly[:3]
-            named = "; ".join(f"{_clip(e.quote, quote=True)} ({cite(docs[e.document_id])})" for e in picks)
+            picks = list({e.document_id: e for e in reversed(costly)}.values())[::-1][:2]  # one per source
+            named = "; ".join(
+                f"{_sentence(_costed_sentence(e.quote))} ({cite(docs[e.document_id])})" for e in picks
+            )
             paragraphs.append(f"On costs: {named}.")
             support.append([f"evidence:{e.id}" for e in picks])
         else:
@@ -378,14 +431,24 @@ def summarize(
                 paragraphs.append(_ended(f"On “{question}”: {lead}"))
                 support.append([f"evidence:{e.id}" for e in _firsts(evidence, main)])
                 continue
-        picks = answering(question, subjects, evidence, similar=similar)
+        picks = answering(question, subjects, evidence, similar=similar, central=main)
         if _EFFECT.search(question):
             # Whether something works is answered by results: the sources' central findings first.
             picks = ([e for e in picks if e in main] or picks)[:2]
+        titled = None if picks else _titled_answer(question, evidence, main, docs, similar)
         if picks:
             named = "; ".join(f"{_sentence(e.quote)} ({cite(docs[e.document_id])})" for e in picks)
             paragraphs.append(_ended(f"On “{question}”: {named}"))
             support.append([f"evidence:{e.id}" for e in picks])
+        elif titled is not None:
+            doc = docs[titled.document_id]
+            paragraphs.append(
+                _ended(
+                    f"On “{question}”: {cite(doc)} take this up in “{doc.meta.title}”; they found "
+                    f"{_sentence(titled.quote)}"
+                )
+            )
+            support.append([f"evidence:{titled.id}"])
         else:
             paragraphs.append(f"On “{question}”: none of the quoted sources answers this directly.")
             support.append([run])
@@ -413,6 +476,16 @@ def summarize(
             gaps.append(f"only one source reports costs ({cite(docs[next(iter(costing))])})")
     if unanswered:
         gaps.append("no direct answer to " + " and ".join(f"“{q}”" for q in unanswered))
+    factor_quotes = [e for e in evidence if heading_of(e.role) in ("Barriers", "Facilitators")]
+    if wants_factors and factor_quotes and not any(_MEASURED.search(e.quote) for e in factor_quotes):
+        # What helps and hinders rests on what people said or authors concluded, not on a measured effect.
+        gaps.append(
+            "the factors named here come from what participants reported or authors concluded; no source measured "
+            "how much each one matters"
+        )
+    works = [q for q in asked if _EFFECT.search(q) or _WORKS.search(q)]
+    if works and not any(_MEASURED.search(e.quote) for e in evidence):
+        gaps.append("no quoted source reports a measured result of such work")
     holds = f"{held_count} source{'s' if held_count != 1 else ''}" if held_count else "no source"
     coverage = (
         f"What the library covers: it holds {holds} on this subject; "
@@ -433,6 +506,56 @@ def summarize(
     paragraphs.append(coverage)
     support.append([run])
     return paragraphs, support
+
+
+# A question that asks for whatever the library holds, not for one kind of answer.
+_GENERAL = re.compile(
+    r"\bwhat (?:do|does|did) (?:you|we|the (?:library|service)) (?:have|hold|know)\b|\bwhat (?:is|has been) "
+    r"(?:known|learned|written|published)\b|\b(?:anything|information|evidence|research|products?|case studies) "
+    r"(?:on|about)\b|\bwhat (?:are|were) the (?:lessons|findings)\b",
+    re.I,
+)
+# A measured result: a percentage, a test statistic, or a change with a number ("reduced … by 12").
+_MEASURED = re.compile(
+    r"\d+(?:\.\d+)?\s?%|\bp\s?[<=]\s?0?\.\d|\b(?:95% )?CI\b|\b(?:odds|hazard|risk) ratio|\bsignificant(?:ly)?\b|"
+    r"\$\s?\d|\b(?:increased|decreased|reduced|improved|rose|fell|declined|raised|lowered)\b[^.]{0,60}\d",
+    re.I,
+)
+# "Which outreach approaches work?", "What programs have worked?": asks for what worked, i.e. for results.
+_WORKS = re.compile(r"\b(?:work|works|worked|working|effective|succeeded|results?)\b", re.I)
+
+
+def _costed_sentence(quote: str) -> str:
+    """Return the sentence of a quote that reports a cost (its first sentence when none does alone)."""
+    plain = _CITATION_MARK.sub("", quote).strip()
+    for a, b in sentence_spans(plain):
+        if _COSTED.search(plain[a:b]):
+            return plain[a:b]
+    return plain
+
+
+def _titled_answer(
+    question: str,
+    evidence: list[Evidence],
+    main: list[Evidence],
+    docs: dict[int, Document],
+    similar: Similarity | None,
+) -> Evidence | None:
+    """Return the central result of the quoted source whose title asks the member's question, or None.
+
+    "How can we estimate how many residents live with long COVID?" is what a study titled "Estimating the
+    Burden of Post-COVID-19 Condition …" did, though none of its sentences repeats the question: its title
+    (MiniLM cosine >= TITLE_ANSWER_SIMILARITY) says the source answers it, its central result what it found.
+    """
+    if similar is None or not evidence:
+        return None
+    firsts = {e.document_id: e for e in reversed(_firsts(evidence, main, most=len(evidence)))}
+    ids = [d for d in firsts if docs[d].meta.title]
+    if not ids:
+        return None
+    scores = similar(question, [docs[d].meta.title for d in ids])
+    best, doc_id = max(zip(scores, ids, strict=True))
+    return firsts[doc_id] if best >= TITLE_ANSWER_SIMILARITY else None
 
 
 def _firsts(evidence: list[Evidence], main: list[Evidence], most: int = 3) -> list[Evidence]:
@@ -456,7 +579,17 @@ def _done_elsewhere(evidence: list[Evidence], main: list[Evidence], docs: dict[i
     )
 
 
+# "How can we estimate how many …?", "How do we tell whether …?": asks how to find something out, not what helps.
+_FINDING_OUT = re.compile(
+    r"^\s*how (?:do|can|could|should|might|would|to) (?:we |you |i |one )?(?:tell|know|measure|estimate|find out|"
+    r"count|identify|track|assess|determine|map|see|learn)\b",
+    re.I,
+)
+
+
 def _asks_help(question: str) -> bool:
+    if _FINDING_OUT.match(question):
+        return False
     return asks_about(question, "facilitators", "recommendations") or bool(_MORE_HELPS.search(question))
 
 
@@ -471,6 +604,15 @@ def _central_findings(evidence: list[Evidence], central: list[int], most: int = 
     for i in central:
         if i in by_id:
             out.setdefault(by_id[i].document_id, by_id[i])
+    # A source's result, not its advice: a recommendation is its central finding only when it states nothing else.
+    for i in central:
+        ev = by_id.get(i)
+        if (
+            ev is not None
+            and out[ev.document_id].role is Role.RECOMMENDATION
+            and ev.role is not Role.RECOMMENDATION
+        ):
+            out[ev.document_id] = ev
     return list(out.values())[:most]
 
 
@@ -480,14 +622,24 @@ def answering(
     evidence: list[Evidence],
     most: int = 2,
     similar: Similarity | None = None,
+    central: Sequence[Evidence] = (),
 ) -> list[Evidence]:
     """Return the quotes that answer a question best: those closest to it in meaning (``similar``, when an
     embedding model is at hand, at least ANSWER_SIMILARITY), else those sharing most of its own words
-    (not the subject's)."""
+    (not the subject's). A source's ``central`` result answers at a lower closeness (CENTRAL_ANSWER_SIMILARITY):
+    what a study on the subject found is the likeliest answer to what the member asks about it."""
+    if not _asks_help(question):
+        # "Which patients are most at risk?" is answered by what the sources found, not by what they advise.
+        evidence = [e for e in evidence if e.role is not Role.RECOMMENDATION]
     if similar is not None and evidence:
         scores = similar(question, [e.quote for e in evidence])
+        central_ids = {e.id for e in central}
         close = sorted(
-            (pair for pair in zip(scores, evidence, strict=True) if pair[0] >= ANSWER_SIMILARITY),
+            (
+                pair
+                for pair in zip(scores, evidence, strict=True)
+                if pair[0] >= (CENTRAL_ANSWER_SIMILARITY if pair[1].id in central_ids else ANSWER_SIMILARITY)
+            ),
             key=lambda pair: -pair[0],
         )
         if close:
@@ -539,6 +691,7 @@ TEMPLATE_WORDS = frozenset(
     next steps where look instead evidence accepted request yet findings review suggested quotes then draft again
     what helps though asked decision yours found main speaks most only thin beyond deciding mainly about obstacles point gets way report names facilitator barrier costs such
     work answers directly covers quoted under background research rest listed further reading covered
-    scanned service's searches""",
+    scanned service's searches participants reported authors concluded here come factors named measured how much each one
+    matters result""",
     )
 )

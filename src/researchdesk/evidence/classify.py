@@ -425,6 +425,8 @@ def _sentence_reading(
     shown = f"model: p(barrier)={p['barrier']:.2f}, p(facilitator)={p['facilitator']:.2f}"
     cue_part = f" — {'; '.join(reasons[:6])}" if reasons else ""
     decided = combine(cues.role, p, model.promote, model.veto)
+    if decided is Role.BARRIER and cues.role is Role.RECOMMENDATION:
+        decided = None  # what a sentence prescribes is what to do (Facilitators), whatever problem it names
     if decided is not None and decided is cues.role:
         confidence = round(min(0.95, 0.5 * cues.confidence + 0.5 * max(p[decided.value], 0.5)), 3)
         return Classification(decided, confidence, f"{cues.reason}; {shown}")

@@ -229,13 +229,15 @@ def candidates(
             if window is not None:
                 windows.append(window)
     for w in windows:
-        if heading is not None:
-            w.classification = _headed(w.classification, heading, passage.section)
-            w.score += 0.5
+        # What a sentence prescribes is read before the heading: "… will require new data-sharing rules"
+        # under a "Challenges" heading says what to do about a challenge (Facilitators), not a challenge.
         if heading in (None, Role.BARRIER):
             w.classification = _prescribed(
                 w.classification, text[w.pieces[0][0] if w.pieces else w.start : w.end]
             )
+        if heading is not None:
+            w.classification = _headed(w.classification, heading, passage.section)
+            w.score += 0.5
     if part is Part.BACKGROUND:
         windows = [w for w in windows if w.classification.role is Role.DEFINITION]
     chosen = _select(
@@ -247,7 +249,7 @@ def candidates(
 # A sentence that says what should be done is a recommendation, whatever barrier words it names.
 _PRESCRIBES = re.compile(
     r"\b(?:should|ought to|needs? to|must|(?:is|are) (?:needed|warranted|recommended|required) (?:to|for)\b|"
-    r"(?:is|are) warranted\b|will (?:require|need)|it is (?:important|essential|critical|necessary|vital) to|"
+    r"(?:is|are) warranted\b|will (?:require|need)|would (?:expand|increase|enable|allow|strengthen|broaden|widen)\b|it is (?:important|essential|critical|necessary|vital) to|"
     r"we recommend|recommendations? (?:include|are))",
     re.I,
 )
@@ -291,9 +293,14 @@ def _prescribed(c: Classification, text: str) -> Classification:
 
 
 def _headed(c: Classification, role: Role, section: str) -> Classification:
-    """Return the classification a role heading gives a quote (its own reading when plainly opposite)."""
+    """Return the classification a role heading gives a quote (its own reading when plainly opposite, or
+    when it prescribes what to do about what the heading names)."""
     if c.role is _OPPOSITE.get(role) and c.confidence >= OPPOSITE_CONFIDENCE:
         return c
+    if c.role is Role.RECOMMENDATION and role is Role.BARRIER:
+        return Classification(
+            c.role, c.confidence, f"prescribes what to do under “{section.split(' › ')[-1]}”; {c.reason}"
+        )
     heading = section.split(" › ")[-1]
     return Classification(
         role, max(0.9, c.confidence), f"under the document's heading “{heading}”; {c.reason}"

@@ -205,8 +205,9 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
         "a count of the studies reviewed",
         re.compile(
             r"(?:^\s*(?:of (?:the|these|all)\s+)?[a-z]+(?:-[a-z]+)?|\b\d[\d,]*) (?:articles|studies|publications|papers|"
-            r"reports|records|trials|reviews)\s+(?:were|was|met|that met|had been|are)\s+(?:\w+\s+){0,2}(?:included|"
-            r"identified|reviewed|screened|retrieved|eligible|selected|excluded|the inclusion)\b|"
+            r"reports|records|trials|reviews)\s+(?:were|was|met|that met|had been|are|underwent)\s+(?:\w+\s+){0,2}"
+            r"(?:included|identified|reviewed|screened|retrieved|eligible|selected|excluded|the inclusion|inclusion|"
+            r"full-text|abstract|title)\b|\b\d[\d,]* (?:met|fulfilled) (?:the |our )?(?:inclusion|eligibility) criteria\b|"
             r"^\s*(?:we|the (?:search|review|authors))\s+(?:identified|included|screened|retrieved|found|reviewed)\s+"
             r"(?:\d[\d,]*|[a-z]+(?:-[a-z]+)?) (?:articles|studies|publications|papers|reports|records|trials)\b",
             re.I,
@@ -243,7 +244,12 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"\bcannot (?:establish|infer|determine) causa|\bcross-sectional (?:design|nature)\b|"
             r"\b(?:restrict|limit)(?:s|ed|ing)? (?:our|the) ability\b|\bwe (?:controlled|adjusted) for\b|"
             r"\b(?:data ?set|data|survey|sample) (?:did|does) not (?:have|include|capture|allow)\b|"
-            r"\b(?:we|the authors) (?:were|was) (?:not able|unable) to\b",
+            r"\b(?:we|the authors) (?:were|was) (?:not able|unable) to\b|"
+            r"\b(?:may|might|could) have (?:biased|underestimated|overestimated|inflated|affected) (?:our|the|these) "
+            r"(?:results|estimates|findings)\b|"
+            # A caveat about measuring, not an obstacle met: "it may be difficult to document increases in …".
+            r"\b(?:difficult|hard|challenging|impossible) to (?:document|detect|measure|assess|observe|capture|"
+            r"demonstrate|quantify|attribute|disentangle)\b",
             re.I,
         ),
     ),
