@@ -594,3 +594,13 @@ def test_what_to_do_under_a_challenges_heading_is_a_recommendation() -> None:
     assert found["A modernized data system will require new data-sharing agreements between agencies."] is (
         Role.RECOMMENDATION
     )
+
+
+def test_two_quotes_reporting_one_figure_repeat_a_finding() -> None:
+    from researchdesk.requests.scan import figures
+
+    abstract = "A mailed program would enable more than 110,000 additional screens (95% CI, 1.2-2.3)."
+    discussion = "We project that the recommended strategy would enable more than 110,000 additional screens."
+    other = "Screening rose by 6.4% in the second year (95% CI, 5.9%-6.8%), in 2021."
+    assert figures(abstract) & figures(discussion) == {"110,000"}
+    assert not figures(abstract) & figures(other)  # a confidence level or a year marks no finding

@@ -448,7 +448,7 @@ def _spread(
 
     Only the worthier of two quotes from one document is kept when their spans overlap (two facets'
     searches can cut one sentence, and it with the next, from the same passage) or when they say the
-    same thing again (REPEAT_SIMILARITY), so a brief does not quote a finding twice.
+    same thing again (REPEAT_SIMILARITY, or the same distinctive figure), so a brief does not quote a finding twice.
     """
     everything = sorted((e for items in found.values() for e in items), key=lambda e: -worth(e))
     taken: dict[int, list[tuple[Evidence, set[tuple[str, ...]]]]] = {}
@@ -465,6 +465,7 @@ def _spread(
             or any(
                 (ev.start < other.end and other.start < ev.end)
                 or similarity(grams, other_grams) >= REPEAT_SIMILARITY
+                or bool(figures(ev.quote) & figures(other.quote))
                 for other, other_grams in same_document
             )
         ):
@@ -472,6 +473,16 @@ def _spread(
         same_document.append((ev, grams))
         chosen.append(ev)
     return chosen
+
+
+# A figure that marks one finding: "110,000", "6.4%", "$566.58" (not a year, a round 100 or 50%, or a 95% CI).
+_FIGURE = re.compile(r"(?<![\w.,])(\$?\d{1,3}(?:,\d{3})+|\$?\d+\.\d+%?|\$\d+|\d+%)(?![\w,]?\d)")
+
+
+def figures(text: str) -> set[str]:
+    """Return the distinctive figures a text reports; two quotes from one source that share one repeat a finding
+    ("… enabling more than 110,000 additional screens" in the abstract and again in the discussion)."""
+    return {f for f in _FIGURE.findall(text) if f.strip("$%") not in ("100", "50", "0", "90", "95", "99")}
 
 
 def word_trigrams(text: str) -> set[tuple[str, ...]]:
