@@ -101,6 +101,11 @@ def test_a_paragraph_announcing_limitations_is_about_them() -> None:
         "As the program grows, the app will become more personal for each user.",
         "Of the 412 articles screened, 23 studies were included in the review.",
         "We identified 14 studies that evaluated clinic follow-up after discharge.",
+        "Tailored interventions are needed to address these disparities in screening.",
+        "It is crucial to design interventions that address the barriers the closures imposed.",
+        "Much must be done to understand who is at risk and why.",
+        "A plausible explanation could be the influence of providers' recommendations.",
+        "Our findings should be viewed in the context of a high prevalence of anxiety among students.",
     ],
 )
 def test_sentences_that_are_not_findings(sentence: str) -> None:
@@ -118,6 +123,8 @@ def test_sentences_that_are_not_findings(sentence: str) -> None:
         "Clinics can use the map to choose the barbershops closest to their patients.",
         "Our findings provide evidence that mailed reminders raised screening rates.",
         "Smith and colleagues (12) surveyed 40 departments. They found that dedicated staff doubled adoption.",
+        "Training community health workers in asthma education was essential to the program's success.",
+        "It is important to involve residents early in planning a new route.",
     ],
 )
 def test_findings_are_findings(sentence: str) -> None:
@@ -604,3 +611,66 @@ def test_two_quotes_reporting_one_figure_repeat_a_finding() -> None:
     other = "Screening rose by 6.4% in the second year (95% CI, 5.9%-6.8%), in 2021."
     assert figures(abstract) & figures(discussion) == {"110,000"}
     assert not figures(abstract) & figures(other)  # a confidence level or a year marks no finding
+
+
+def test_which_groups_and_how_many_are_answered_by_groups_and_figures() -> None:
+    from researchdesk.brief.answer import answer_sentence, answering, group_answers
+
+    vague = Evidence(
+        7,
+        1,
+        0,
+        80,
+        "Most older adults belonged to the group with a moderate number of conditions.",
+        Role.STATISTIC,
+        0.9,
+        "",
+    )
+    groups = Evidence(
+        7,
+        2,
+        0,
+        200,
+        "Our model covered the whole state. Prevalence was higher among women and rural residents than among men.",
+        Role.STATISTIC,
+        0.9,
+        "",
+    )
+    vague.id, groups.id = 1, 2
+    which = "Which residents are most affected?"
+    assert group_answers(which, [vague, groups]) == [groups]
+    assert answer_sentence(which, groups.quote).startswith("Prevalence was higher among women")
+    # Words alone would pick the vague line ("older adults"); it names no group that fared better or worse.
+    assert answering("Which older adults build up conditions?", ["conditions"], [vague]) == []
+    how_many = "How many adults have had a breathing test?"
+    told = Evidence(
+        7, 3, 0, 80, "Breathing tests help adults learn whether they have COPD.", Role.CONTEXT, 0.9, ""
+    )
+    counted = Evidence(
+        7,
+        4,
+        0,
+        80,
+        "Only 38% of adults at higher risk had ever had a breathing test.",
+        Role.STATISTIC,
+        0.9,
+        "",
+    )
+    told.id, counted.id = 3, 4
+    assert answering(how_many, ["COPD"], [told, counted]) == [counted]
+
+
+def test_the_gaps_name_what_the_questions_ask_about_and_no_quote_mentions() -> None:
+    from researchdesk.brief.answer import uncovered
+
+    asked = ["Could energy assistance help people manage their diabetes during heat waves and cold snaps?"]
+    quotes = [
+        Evidence(7, 1, 0, 80, "Energy assistance programs are underfunded.", Role.BARRIER, 0.9, ""),
+        Evidence(7, 2, 0, 80, "Cold homes worsened diabetes management in winter.", Role.BARRIER, 0.9, ""),
+    ]
+    assert uncovered(asked, quotes) == ["heat waves"]
+    # A quoted source's title counts: a study titled on long COVID speaks to "long COVID".
+    assert (
+        uncovered(["How many residents live with long COVID?"], [], ["Estimating Long COVID in Washington"])
+        == []
+    )

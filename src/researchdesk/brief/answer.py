@@ -21,11 +21,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from researchdesk.evidence.classify import classify
+from researchdesk.evidence.cues import STAT_REGEX
 from researchdesk.evidence.findings import not_a_finding
 from researchdesk.ingest.segment import sentence_spans
 from researchdesk.models import Document, Evidence, RelatedItem, Role, heading_of
 from researchdesk.requests.plan import asks_about, asks_for_prior_products, asks_what_we_wrote
 from researchdesk.requests.subject import ASKING, WEAK
+from researchdesk.search.expand import find_expansions
 
 # How close in meaning (cosine of MiniLM vectors) a quote must be to a question to answer it; chosen on the
 # development requests' questions (a quote that answers one scores 0.5-0.7, one beside the point under 0.4).
@@ -154,8 +156,8 @@ def stating_sentence(ev: Evidence) -> str:
     if ev.label or not heading:
         return re.split(r"(?<=[.!?])\s+", text)[0]
     for sentence in (text[a:b] for a, b in sentence_spans(text)):
-        if not_a_finding(sentence):
-            continue
+        if not_a_finding(sentence) or len(STAT_REGEX.findall(sentence)) >= 2:
+            continue  # not a finding, or a result in figures (the main findings and answers report those)
         if heading_of(classify(sentence).role) == heading:
             return sentence.strip()
     return ""
@@ -431,24 +433,32 @@ def summarize(
                 paragraphs.append(_ended(f"On “{question}”: {lead}"))
                 support.append([f"evidence:{e.id}" for e in _firsts(evidence, main)])
                 continue
-        picks = answering(question, subjects, evidence, similar=similar, central=main)
+        picks = answering(question, subjects, evidence, similar=similar, central=main) or group_answers(
+            question, evidence
+        )
         if _EFFECT.search(question):
             # Whether something works is answered by results: the sources' central findings first.
             picks = ([e for e in picks if e in main] or picks)[:2]
         titled = None if picks else _titled_answer(question, evidence, main, docs, similar)
         if picks:
-            named = "; ".join(f"{_sentence(e.quote)} ({cite(docs[e.document_id])})" for e in picks)
+            named = "; ".join(
+                f"{_sentence(answer_sentence(question, e.quote))} ({cite(docs[e.document_id])})"
+                for e in picks
+            )
             paragraphs.append(_ended(f"On “{question}”: {named}"))
             support.append([f"evidence:{e.id}" for e in picks])
         elif titled is not None:
             doc = docs[titled.document_id]
-            paragraphs.append(
-                _ended(
-                    f"On “{question}”: {cite(doc)} take this up in “{doc.meta.title}”; they found "
-                    f"{_sentence(titled.quote)}"
-                )
+            fitting = [e for e in evidence if e.document_id == doc.id and _answers(question, e.quote)]
+            said = (
+                f"they found {_sentence(answer_sentence(question, fitting[0].quote))}"
+                if fitting
+                else "the passages quoted below do not state the answer itself"
             )
-            support.append([f"evidence:{titled.id}"])
+            paragraphs.append(
+                _ended(f"On “{question}”: {cite(doc)} take this up in “{doc.meta.title}”; {said}")
+            )
+            support.append([f"evidence:{(fitting or [titled])[0].id}"])
         else:
             paragraphs.append(f"On “{question}”: none of the quoted sources answers this directly.")
             support.append([run])
@@ -476,6 +486,9 @@ def summarize(
             gaps.append(f"only one source reports costs ({cite(docs[next(iter(costing))])})")
     if unanswered:
         gaps.append("no direct answer to " + " and ".join(f"“{q}”" for q in unanswered))
+    untouched = uncovered(asked, evidence, [docs[d].meta.title for d in cited])
+    if untouched:
+        gaps.append("nothing in the quoted sources on " + _looked_for(untouched))
     factor_quotes = [e for e in evidence if heading_of(e.role) in ("Barriers", "Facilitators")]
     if wants_factors and factor_quotes and not any(_MEASURED.search(e.quote) for e in factor_quotes):
         # What helps and hinders rests on what people said or authors concluded, not on a measured effect.
@@ -556,6 +569,60 @@ def _titled_answer(
     scores = similar(question, [docs[d].meta.title for d in ids])
     best, doc_id = max(zip(scores, ids, strict=True))
     return firsts[doc_id] if best >= TITLE_ANSWER_SIMILARITY else None
+
+
+def uncovered(
+    asked: list[str], evidence: list[Evidence], titles: Sequence[str] = (), most: int = 3
+) -> list[str]:
+    """Return the things the member's questions name that no quote speaks of ("heat waves", "sugary drinks").
+
+    A thing is a run of two or three content words in a question (not the words every request uses); only
+    a thing none of whose words (by stem), nor those of a synonym the search's thesaurus gives it, appears in
+    any quote or quoted source's title is named: a quote on "schools" may well speak to "elementary schools".
+    """
+    quoted = [_words(e.quote) for e in evidence] + [_words(t) for t in titles]
+    out: list[str] = []
+    for question in asked:
+        for run in _RUNS.split(question):
+            words = [w for w in re.findall(r"[A-Za-z][A-Za-z-]+", run)]
+            if not 2 <= len(words) <= 3 or any(w.lower() in _NOT_A_THING for w in words):
+                continue
+            stems = _words(" ".join(words))
+            if len(stems) < 2 or any(stems & q for q in quoted):
+                continue  # a quote speaks of part of it ("schools" for "elementary schools"): not a plain gap
+            # "sugary drinks" is covered by a quote on "sugar-sweetened beverages" (the search's thesaurus).
+            synonyms = [_words(a) for x in find_expansions(" ".join(words)) for a in x.added]
+            if any(syn and syn & q for syn in synonyms for q in quoted):
+                continue
+            phrase = " ".join(words).lower()
+            if phrase not in out:
+                out.append(phrase)
+    return out[:most]
+
+
+# Where a named thing ends: punctuation and the small words between things ("heat waves and cold snaps").
+_RUNS = re.compile(
+    r"[,.;:?!()]|\b(?:and|or|but|of|to|for|in|on|at|by|with|from|about|into|during|after|before|since|such as|"
+    r"than|that|which|who|whom|whose|what|when|where|why|how|whether|if|is|are|was|were|be|been|do|does|did|"
+    r"have|has|had|can|could|should|would|will|may|might|must|we|our|us|you|your|they|their|them|it|its|this|"
+    r"these|those|the|a|an|any|some|each|every|all|more|most|less|least|many|much|not|no|there|here|still|"
+    r"actually|really|also|so|very|just|only|even|get|gets|got|make|makes|help|helps|affect|affects|work|"
+    r"works|reach|reaching|see|seeing|keep|kept|find|tell|eat|drink|link|linked|related|associated|tied|cause|"
+    r"caused|lead|led|play|live|living|go|went|come|came|put|take|took|send|sent|give|gave|reduce|prevent|raise|"
+    r"lower|manage|improve|increase|decrease|fall|fell|rise|rose|build|become|talk|recommend|offer|run|use|need|"
+    r"want|know|estimate|choose|pick|start|stop|cut|expand|fund|pay|paying|ever|never|behind|furthest|farthest|"
+    r"farther|further|often|always|usually|now|then|higher|lower)\b",
+    re.I,
+)
+_NOT_A_THING = (
+    ASKING
+    | WEAK
+    | frozenset(
+        re.findall(
+            r"\S+", "overall general specific particular actual real certain other same new current recent"
+        )
+    )
+)
 
 
 def _firsts(evidence: list[Evidence], main: list[Evidence], most: int = 3) -> list[Evidence]:
@@ -642,15 +709,77 @@ def answering(
             ),
             key=lambda pair: -pair[0],
         )
+        close = [(score, e) for score, e in close if _answers(question, e.quote)]
         if close:
             return [e for _, e in close[:most]]
     words = {w for w in _words(question) if w not in _words(" ".join(subjects))}
     if not words:
         return []
     scored = [(len(words & _words(e.quote)), e) for e in evidence]
-    scored = [(n, e) for n, e in scored if n]
+    scored = [(n, e) for n, e in scored if n and _answers(question, e.quote)]
     scored.sort(key=lambda ne: (-ne[0], -ne[1].confidence))
     return [e for _, e in scored[:most]]
+
+
+# What kind of answer a question wants. "How many / how far / how often …?" wants a figure; "Which residents /
+# who …?" wants groups compared. A quote without one does not answer it, however close its words.
+_HOW_MUCH = re.compile(
+    r"^\s*(?:how (?:many|much|far|often|long|large|big|common)|what (?:share|percentage|proportion|number))\b",
+    re.I,
+)
+_WHICH_GROUPS = re.compile(
+    r"^\s*(?:which|who|what) (?:[\w-]+ ){0,2}?(?:groups?|residents|students|people|patients|populations?|adults|"
+    r"children|women|men|places|areas|counties|communities|neighbou?rhoods)\b|^\s*who\b",
+    re.I,
+)
+_A_FIGURE = re.compile(r"\d")
+_GROUPS_COMPARED = re.compile(
+    r"\b(?:more|less|most|least|higher|lower|highest|lowest|greater|fewer) (?:\w+ ){0,4}?(?:than|among|in|for)\b|"
+    r"\b(?:disparit\w*|more likely|less likely|odds|compared with|differ\w*)\b",
+    re.I,
+)
+_GROUP_WORDS = re.compile(
+    r"\b(?:Black|White|Hispanic|Latin[oax]|Asian|American Indian|women|men|male|female|girls|boys|older|younger|"
+    r"aged?|rural|urban|low-income|lower income|higher income|income|insured|uninsured|disabilit\w*|veterans|"
+    r"students|children|adolescents|adults|counties|neighbou?rhoods|states|regions?)\b",
+    re.I,
+)
+
+
+def _fits(question: str, quote: str) -> bool:
+    """Return True when the quote is the kind of answer the question asks for (a figure, groups compared)."""
+    wants_figure = bool(_HOW_MUCH.search(question))
+    wants_groups = bool(_WHICH_GROUPS.search(question))
+    has_groups = bool(_GROUPS_COMPARED.search(quote) and _GROUP_WORDS.search(quote))
+    return (not wants_figure or bool(_A_FIGURE.search(quote))) and (not wants_groups or has_groups)
+
+
+def _answers(question: str, quote: str) -> bool:
+    """Return True when a sentence of the quote is a finding of the kind the question asks for."""
+    return answer_sentence(question, quote, strict=True) != ""
+
+
+def answer_sentence(question: str, quote: str, strict: bool = False) -> str:
+    """Return the sentence of a quote that answers the question: the first of the kind it asks for (a figure,
+    groups compared) that is a finding; the quote's first sentence when none is ("" with ``strict``)."""
+    plain = _CITATION_MARK.sub("", quote).strip()
+    sentences = [plain[a:b] for a, b in sentence_spans(plain)] or [plain]
+    for sentence in sentences:
+        if _fits(question, sentence) and not not_a_finding(sentence):
+            return sentence
+    return "" if strict else sentences[0]
+
+
+def group_answers(question: str, evidence: list[Evidence], most: int = 2) -> list[Evidence]:
+    """Return the quotes that compare groups, for a "which residents / who …?" question, findings first.
+
+    Such a question is answered by a finding that names who fared better or worse ("women lacking health
+    insurance coverage had reduced odds of being up to date"), whatever its other words.
+    """
+    if not _WHICH_GROUPS.search(question):
+        return []
+    found = [e for e in evidence if e.role is not Role.RECOMMENDATION and _answers(question, e.quote)]
+    return sorted(found, key=lambda e: -e.confidence)[:most]
 
 
 _STEM_END = re.compile(r"(?:ing|ed|es|s)$")
@@ -659,7 +788,7 @@ _STEM_END = re.compile(r"(?:ing|ed|es|s)$")
 def _words(text: str) -> set[str]:
     return {
         _STEM_END.sub("", w) if len(w) > 4 else w
-        for w in (m.lower() for m in re.findall(r"[A-Za-z][A-Za-z-]{2,}", text))
+        for w in (m.lower().rstrip("-") for m in re.findall(r"[A-Za-z][A-Za-z-]{2,}", text))
         if w not in ASKING and w not in WEAK
     }
 

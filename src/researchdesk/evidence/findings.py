@@ -174,6 +174,9 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"points? to|speaks? to) (?:the )?(?:importance|need|value|potential)\b|"
             r"^\s*(?:the )?(?:results|findings) (?:highlight|underscore|emphasi[sz]e|demonstrate) the "
             r"(?:importance|need|value)\b|\b(?:results|findings) (?:can|could|may|will) (?:help|inform|guide|assist)\b|"
+            r"\bfindings (?:from|of) (?:this|our|the present) (?:study|analysis|report)\b.{0,80}?\b(?:can|could|may|will) "
+            r"(?:help|inform|guide|assist)\b|\b(?:our|these|the) (?:findings|results) should be (?:viewed|interpreted|"
+            r"considered|read|understood)\b|"
             r"\b(?:in|of|from) this (?:collection|issue|special issue|supplement|series)\b|"
             r"^\s*this (?:comprehensive |holistic |integrated )?approach (?:ensures|will ensure|can ensure)\b",
             re.I,
@@ -198,6 +201,28 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"monitoring|tracking|data collection|evaluation|research|studies)\b.{0,200}?\b(?:is|are|remains?|will be)"
             r"\s+(?:\w+ )?(?:needed|warranted|necessary|critical|essential|important|required|vital)\b|"
             r"^\s*monitoring\b.{0,160}?\b(?:can|could|may|will) help\b",
+            re.I,
+        ),
+    ),
+    (
+        "a call for unnamed action",
+        re.compile(
+            # "Tailored interventions are needed to address these disparities", "it is crucial to design
+            # interventions that address …": what to do, without saying what.
+            r"^\s*(?:(?:more|further|new|additional|tailored|targeted|public health|community[–-]clinical|"
+            r"comprehensive|effective|evidence-based|multilevel|culturally \w+)\s+){0,3}(?:interventions?|strategies|"
+            r"efforts|approaches|actions?|measures|policies)(?: (?:that|to) [^,.;]{0,90}?)? (?:are|is) (?:\w+ )?"
+            r"(?:needed|crucial|essential|necessary|warranted|required|critical|vital)\b|"
+            r"\bit is (?:\w+ )?(?:crucial|essential|important|necessary|critical|vital) to (?:design|develop|implement|"
+            r"create|consider|build) (?:\w+ ){0,2}(?:interventions?|strategies|programs|approaches|policies)\b|"
+            r"\b(?:much|more|work|further work) (?:still )?(?:must|needs to|remains to|has to) be done\b",
+            re.I,
+        ),
+    ),
+    (
+        "an explanation offered, not found",
+        re.compile(
+            r"^\s*(?:a |one |another )?(?:plausible|possible|potential|likely|alternative) explanation\b",
             re.I,
         ),
     ),
