@@ -674,3 +674,30 @@ def test_the_gaps_name_what_the_questions_ask_about_and_no_quote_mentions() -> N
         uncovered(["How many residents live with long COVID?"], [], ["Estimating Long COVID in Washington"])
         == []
     )
+
+
+def test_rows_of_a_table_describing_who_took_part_are_not_quoted() -> None:
+    from researchdesk.evidence.extract import candidates
+
+    text = "Free or reduced-price school lunch or breakfast | 191 (45.8) | 128 (27.0)"
+    row = Passage(
+        document_id=1,
+        seq=1,
+        start=0,
+        end=len(text),
+        text=text,
+        section="Tables",
+        kind=BlockKind.TABLE_ROW,
+        label="Participation in assistance programs",
+    )
+    sample = "Table 1. Demographic Characteristics, Participants in a Produce Box Program in 22 US Cities"
+    assert candidates(row, [(0, len(text))], text, table_caption=sample) == []
+    found = candidates(row, [(0, len(text))], text, table_caption="Table 4. What Helped Families Take Part")
+    assert found  # the same row in a table of what helped is quoted
+
+
+def test_at_higher_risk_is_not_a_question_about_obstacles() -> None:
+    from researchdesk.brief.answer import _asks_hinder
+
+    assert not _asks_hinder("How many of those at higher risk ever get a breathing test?")
+    assert _asks_hinder("What equity and ethical risks should we plan for?")

@@ -61,7 +61,9 @@ _DONE_ELSEWHERE = re.compile(
     re.I,
 )
 _MORE_HINDERS = re.compile(
-    r"\b(?:problems?|risks?|difficult\w*|why do|go(?:es)? without|went wrong|r[au]n into)\b", re.I
+    r"\b(?:problems?|difficult\w*|why do|go(?:es)? without|went wrong|r[au]n into)\b|"
+    r"\b(?:what|which) (?:[\w-]+ ){0,3}risks?\b",  # "what ethical risks …?", not "those at higher risk"
+    re.I,
 )
 _COSTED = re.compile(r"\$\s?\d|\bcost|\bsaving|\bdollar|\bROI\b", re.I)  # a quote that reports costs
 _COSTS = re.compile(r"\b(?:cost|costs|afford\w*|savings|price|spend|return on investment|worth)\b", re.I)

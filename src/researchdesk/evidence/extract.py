@@ -435,6 +435,15 @@ _SAMPLE_TABLE = re.compile(
 )
 
 
+# A table that describes who took part ("Table 1. Demographic Characteristics, Participants in …").
+_SAMPLE_TABLE = re.compile(
+    r"\b(?:socio-?demographic|demographic)s?\b|\b(?:participant|respondent|patient|sample|baseline|study population)s?['’]? "
+    r"characteristics\b|\bcharacteristics of (?:the )?(?:\w+ ){0,2}(?:participants|respondents|patients|sample|"
+    r"study population|students|children|adults|households|enrollees|cohort)\b",
+    re.I,
+)
+
+
 def _table_candidates(
     passage: Passage,
     text: str,
@@ -443,6 +452,8 @@ def _table_candidates(
     books: Sequence[Codebook],
     caption: str = "",
 ) -> list[Evidence]:
+    if _SAMPLE_TABLE.search(caption):
+        return []  # "Table 1. Demographic Characteristics of Participants": who took part, not what was found
     row = text[passage.start : passage.end]
     cells = cell_spans(row, passage.start)
     if not cells:
