@@ -566,6 +566,7 @@ def test_a_follow_up_that_points_back_stays_with_its_question() -> None:
         "How far did screening fall and has it come back?",
         "Which residents fell behind?",
     ]
+    assert len(questions("How often do providers talk with patients, and do they recommend programs?")) == 2
 
 
 def test_counts_caveats_and_biases_are_not_findings() -> None:
@@ -701,3 +702,63 @@ def test_at_higher_risk_is_not_a_question_about_obstacles() -> None:
 
     assert not _asks_hinder("How many of those at higher risk ever get a breathing test?")
     assert _asks_hinder("What equity and ethical risks should we plan for?")
+
+
+def test_what_worked_is_named_when_no_quote_names_a_facilitator() -> None:
+    from researchdesk.brief.answer import summarize
+
+    docs = _two_docs()
+    result = Evidence(
+        7,
+        1,
+        0,
+        90,
+        "Participants had a greater increase in fruit consumption (0.43 times/d; P < .001).",
+        Role.STATISTIC,
+        0.9,
+        "",
+    )
+    result.id = 1
+    paragraphs, _ = summarize(
+        "What programs have worked, and what were their obstacles?",
+        ["fruit"],
+        [],
+        [result],
+        docs,
+        [],
+        run="scan:1",
+        held=1,
+        central=[1],
+    )
+    helps = next(p for p in paragraphs if p.startswith("What helps"))
+    assert "what worked is in the main findings above" in helps and "Wood, 2024" in helps
+
+
+def test_the_summary_leads_with_the_factors_of_the_sources_most_on_the_subject() -> None:
+    from researchdesk.brief.answer import main_factors
+
+    edge = Evidence(
+        8, 1, 0, 80, "Strong leadership support helped clinics adopt the program.", Role.FACILITATOR, 0.95, ""
+    )
+    core = Evidence(
+        7, 2, 0, 80, "Trusted messengers helped the campaign reach residents.", Role.FACILITATOR, 0.8, ""
+    )
+    edge.id, core.id = 1, 2
+    names = [f.name for f in main_factors([edge, core], "Facilitators", ranked=[7, 8])]
+    assert "messengers" in names[0]
+    # Under a heading where no sentence states the direction, the quotes are still summed up (never "none").
+    plain = Evidence(
+        7, 3, 0, 80, "The program served 40 schools across the county.", Role.FACILITATOR, 0.9, ""
+    )
+    plain.id = 3
+    assert main_factors([plain], "Facilitators")
+
+
+def test_a_sentence_about_recommendations_given_is_not_a_recommendation() -> None:
+    from researchdesk.evidence.classify import classify
+
+    lacking = classify(
+        "Counseling about activity is lacking in frequency, actionable content, and recommendations to join programs."
+    )
+    assert lacking.role is Role.BARRIER
+    assert classify("We recommend that counties adopt nutrition standards.").role is Role.RECOMMENDATION

@@ -158,11 +158,18 @@ def stating_sentence(ev: Evidence) -> str:
     if ev.label or not heading:
         return re.split(r"(?<=[.!?])\s+", text)[0]
     for sentence in (text[a:b] for a, b in sentence_spans(text)):
-        if not_a_finding(sentence) or len(STAT_REGEX.findall(sentence)) >= 2:
+        if not_a_finding(sentence) or STAT_REGEX.search(sentence):
             continue  # not a finding, or a result in figures (the main findings and answers report those)
         if heading_of(classify(sentence).role) == heading:
             return sentence.strip()
     return ""
+
+
+def _reads_as_other(quote: str, heading: str) -> bool:
+    """Return True when a sentence of the quote reads as the other heading ("… is lacking" under Facilitators)."""
+    other = {"Barriers": "Facilitators", "Facilitators": "Barriers"}.get(heading, "")
+    plain = _CITATION_MARK.sub("", quote).strip()
+    return any(heading_of(classify(plain[a:b]).role) == other for a, b in sentence_spans(plain))
 
 
 def _whole_phrase(text: str) -> bool:
@@ -213,32 +220,41 @@ def _clip(text: str, quote: bool = False) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
-def main_factors(evidence: list[Evidence], heading: str) -> list[Factor]:
+def main_factors(evidence: list[Evidence], heading: str, ranked: Sequence[int] = ()) -> list[Factor]:
     """Return the main factors under a brief heading ("Barriers" / "Facilitators"), best supported first.
 
     Quotes naming the same factor (the same words, or the same table theme) are counted once with all
-    their sources; factors with more sources come first, then the authors' own themes.
+    their sources; factors with more sources come first, then those of the sources most on the subject
+    (``ranked``, best first), then the authors' own themes. Only quotes with a sentence that states the
+    heading's direction are summed up (``stating_sentence``); when none under the heading has one, all
+    of them are, so the summary never says "none" above quotes filed under the heading.
     """
+    under = [ev for ev in evidence if heading_of(ev.role) == heading]
+    stating = [ev for ev in under if stating_sentence(ev)]
+    if (
+        not stating
+    ):  # all of them, but a quote that reads as the other heading is not summed up under this one
+        under = [ev for ev in under if not _reads_as_other(ev.quote, heading)]
+    rank = {d: i for i, d in enumerate(ranked)}
     groups: dict[str, list[Evidence]] = defaultdict(list)
     names: dict[str, str] = {}
-    for ev in evidence:
-        if heading_of(ev.role) != heading or not stating_sentence(ev):
-            continue  # filed under the heading, but no sentence of it reads as one: the summary does not list it
+    for ev in stating or under:
         name = factor_name(ev)
         key = re.sub(r"\W+", " ", name.lower()).strip()
         names.setdefault(key, name)
         groups[key].append(ev)
-    ranked = sorted(
+    order = sorted(
         groups.items(),
         key=lambda kv: (
             -len({e.document_id for e in kv[1]}),
+            min(rank.get(e.document_id, len(rank)) for e in kv[1]),
             -sum(bool(e.label) for e in kv[1]),
             -max(e.confidence for e in kv[1]),
         ),
     )
     return [
         Factor(names[k], [e.id for e in items], list(dict.fromkeys(e.document_id for e in items)))
-        for k, items in ranked
+        for k, items in order
     ]
 
 
@@ -288,7 +304,7 @@ def questions(prompt: str) -> list[str]:
 # ", and what …" / ", and does …": a second question joined to the first.
 _SECOND_QUESTION = re.compile(
     r",?\s+(?:and|or|but)\s+(?=(?:what|how|which|who|why|where|when|does|do|did|is|are|was|were|can|could|"
-    r"should|has|have)\b(?! (?:it|they|this|these|that|those)\b))",  # "… and has it come back?" stays with its antecedent
+    r"should|has|have)\b(?! (?:it|this|that)\b))",  # "… and has it come back?" stays with its antecedent
     re.I,
 )
 # "Is there evidence these projects increase activity?", "Does a shorter program still work?"
@@ -312,12 +328,13 @@ def summarize(
     held: int = 0,
     central: list[int] | None = None,
     similar: Similarity | None = None,
+    ranked: Sequence[int] = (),
 ) -> tuple[list[str], list[list[str]]]:
     """Return the summary paragraphs and what each rests on.
 
     ``held`` is how many sources the library holds on the subject, ``central`` the evidence that states a
     source's central result (its abstract's results or conclusions), the sources most about the subject
-    first.
+    first; ``ranked`` the sources on the subject, most about it first.
     """
     paragraphs: list[str] = []
     support: list[list[str]] = []
@@ -377,13 +394,14 @@ def summarize(
         named = "; ".join(f"{cite(docs[e.document_id])} found {_sentence(e.quote)}" for e in main)
         paragraphs.append(_ended(f"Main findings: {named}"))
         support.append([f"evidence:{e.id}" for e in main])
-    facilitators = main_factors(evidence, "Facilitators")
-    barriers = main_factors(evidence, "Barriers")
+    facilitators = main_factors(evidence, "Facilitators", ranked)
+    barriers = main_factors(evidence, "Barriers", ranked)
     helps_lead = (
         "What helps"
         if wants_help or not wants_hinder
         else "What helps, though you asked mainly about obstacles"
     )
+    named_worked = False
     for factors, lead, verb, asked_for, kind in (
         (facilitators, helps_lead, "the sources point to", wants_help, "facilitator"),
         (barriers, "What gets in the way", "the sources report", wants_hinder, "barrier"),
@@ -393,8 +411,21 @@ def summarize(
             paragraphs.append(f"{lead}: {verb} {_listing(chosen, docs)}.")
             support.append([f"evidence:{i}" for f in chosen for i in f.evidence_ids])
         elif asked_for:
-            paragraphs.append(f"{lead.split(',')[0]}: none of the quoted sources names a {kind}.")
-            support.append([run])
+            worked = [e for e in main if _MEASURED.search(e.quote) and _BETTER.search(e.quote)]
+            if kind == "facilitator" and worked:
+                named_worked = True
+                # "What programs have worked?" — no quote names a facilitator, but a source's result shows one did.
+                named = "; ".join(
+                    f"“{docs[e.document_id].meta.title}” ({cite(docs[e.document_id])})" for e in worked
+                )
+                paragraphs.append(
+                    f"{lead.split(',')[0]}: no quoted source names a facilitator as such, but what worked is in the "
+                    f"main findings above: {named}."
+                )
+                support.append([f"evidence:{e.id}" for e in worked])
+            else:
+                paragraphs.append(f"{lead.split(',')[0]}: none of the quoted sources names a {kind}.")
+                support.append([run])
     if wants_costs:
         costly = [e for e in evidence if _COSTED.search(e.quote)]
         if costly:
@@ -408,6 +439,7 @@ def summarize(
             paragraphs.append("On costs: none of the quoted sources reports what such work costs.")
             support.append([run])
     unanswered: list[str] = []
+    used: set[int | None] = set()
     for question in asked:
         if (
             (_asks_help(question) or _asks_hinder(question) or _COSTS.search(question))
@@ -435,9 +467,12 @@ def summarize(
                 paragraphs.append(_ended(f"On “{question}”: {lead}"))
                 support.append([f"evidence:{e.id}" for e in _firsts(evidence, main)])
                 continue
-        picks = answering(question, subjects, evidence, similar=similar, central=main) or group_answers(
-            question, evidence
+        # A quote that answered one question is not the answer to the next when another quote answers it.
+        fresh = [e for e in evidence if e.id not in used] or evidence
+        picks = answering(question, subjects, fresh, similar=similar, central=main) or group_answers(
+            question, fresh
         )
+        used.update(e.id for e in picks)
         if _EFFECT.search(question):
             # Whether something works is answered by results: the sources' central findings first.
             picks = ([e for e in picks if e in main] or picks)[:2]
@@ -457,6 +492,8 @@ def summarize(
                 if fitting
                 else "the passages quoted below do not state the answer itself"
             )
+            if not fitting:
+                unanswered.append(question)
             paragraphs.append(
                 _ended(f"On “{question}”: {cite(doc)} take this up in “{doc.meta.title}”; {said}")
             )
@@ -469,17 +506,17 @@ def summarize(
     gaps = []
     if missing_subjects:
         gaps.append(f"the library holds nothing on {_looked_for(missing_subjects)}")
-    if wants_help and not facilitators:
+    if wants_help and not facilitators and not named_worked:
         gaps.append("nothing on what helps")
     if wants_hinder and not barriers:
         gaps.append("nothing on what gets in the way")
     if len(cited) > 1:
         # A question only one source speaks to rests on that source alone: the member should know.
-        for asked_for, factors, what in (
-            (wants_help, facilitators, "what helps"),
-            (wants_hinder, barriers, "what gets in the way"),
+        for asked_for, heading, what in (
+            (wants_help, "Facilitators", "what helps"),
+            (wants_hinder, "Barriers", "what gets in the way"),
         ):
-            speaking = {d for f in factors for d in f.document_ids}
+            speaking = {e.document_id for e in evidence if heading_of(e.role) == heading}
             if asked_for and len(speaking) == 1:
                 only = next(iter(speaking))
                 gaps.append(f"only one source speaks to {what} ({cite(docs[only])})")
@@ -523,6 +560,12 @@ def summarize(
     return paragraphs, support
 
 
+# A result that went the hoped-for way: "had a greater increase in …", "improved", "reduced emergency visits".
+_BETTER = re.compile(
+    r"\b(?:greater|larger) (?:increase|improvement|reduction)|\bimprov\w*|\bincreas\w*|\breduc\w*|\brose\b|"
+    r"\bsignificantly (?:higher|lower|more|fewer)\b|\bsavings?\b",
+    re.I,
+)
 # A question that asks for whatever the library holds, not for one kind of answer.
 _GENERAL = re.compile(
     r"\bwhat (?:do|does|did) (?:you|we|the (?:library|service)) (?:have|hold|know)\b|\bwhat (?:is|has been) "
@@ -703,11 +746,15 @@ def answering(
     if similar is not None and evidence:
         scores = similar(question, [e.quote for e in evidence])
         central_ids = {e.id for e in central}
+        # A question that asks for a figure or for groups compared checks its answers' kind, so it may take
+        # them at the lower closeness too.
+        typed = bool(_HOW_MUCH.search(question) or _WHICH_GROUPS.search(question))
         close = sorted(
             (
                 pair
                 for pair in zip(scores, evidence, strict=True)
-                if pair[0] >= (CENTRAL_ANSWER_SIMILARITY if pair[1].id in central_ids else ANSWER_SIMILARITY)
+                if pair[0]
+                >= (CENTRAL_ANSWER_SIMILARITY if pair[1].id in central_ids or typed else ANSWER_SIMILARITY)
             ),
             key=lambda pair: -pair[0],
         )
@@ -734,7 +781,10 @@ _WHICH_GROUPS = re.compile(
     r"children|women|men|places|areas|counties|communities|neighbou?rhoods)\b|^\s*who\b",
     re.I,
 )
-_A_FIGURE = re.compile(r"\d")
+# A figure: a number that is not a year, or a share in words ("more than half", "one in four").
+_A_FIGURE = re.compile(
+    r"\b(?!(?:19|20)\d\d\b)\d[\d,.]*|\b(?:half|one in \w+|a third|a quarter|majority|minority)\b", re.I
+)
 _GROUPS_COMPARED = re.compile(
     r"\b(?:more|less|most|least|higher|lower|highest|lowest|greater|fewer) (?:\w+ ){0,4}?(?:than|among|in|for)\b|"
     r"\b(?:disparit\w*|more likely|less likely|odds|compared with|differ\w*)\b",

@@ -155,6 +155,7 @@ def compose(inputs: BriefInputs) -> Brief:
         held=len(on_subject),
         central=central,
         similar=inputs.similar,
+        ranked=on_subject,
     )
     steps = _next_steps(evidence, sources, inputs.further, missing, docs)
     references = (

@@ -334,6 +334,14 @@ def classify(text: str, context: str = "", table_label: str = "") -> Classificat
     non-text input gives role ``context`` with low confidence, never an exception.
     """
     found = _classify(text, context, table_label)
+    if found.role is Role.RECOMMENDATION and not table_label and _names_recommendations(text):
+        # "Counseling is lacking in … recommendations to engage in PA": about recommendations given, not one made.
+        scores, _ = score(text)
+        role, why = decide({**scores, Role.RECOMMENDATION: 0.0})
+        if role is not Role.CONTEXT:
+            return Classification(
+                role, found.confidence, f"speaks of recommendations, prescribes none; {why}"
+            )
     if found.role in (Role.BARRIER, Role.FACILITATOR) and not table_label and _describes_program(text):
         return Classification(
             Role.EXAMPLE,
@@ -365,6 +373,17 @@ _JUDGES = re.compile(
     re.I,
 )
 EXAMPLE_CONFIDENCE = 0.6
+# A text that prescribes: a modal, or the verb "recommend" said by the authors.
+_PRESCRIBING = re.compile(
+    r"\b(?:should|must|ought to|needs? to|we recommend|(?:is|are|was|were) recommended|recommend(?:s|ed)? that|"
+    r"it is (?:important|essential|critical|necessary) to|(?:our|these|key|the) recommendations? (?:include|are|were|is))\b",
+    re.I,
+)
+
+
+def _names_recommendations(text: str) -> bool:
+    """Return True for a text that speaks of recommendations (the noun) without prescribing anything itself."""
+    return bool(re.search(r"\brecommendations?\b", text, re.I)) and not _PRESCRIBING.search(text)
 
 
 def _describes_program(text: str) -> bool:
