@@ -641,6 +641,20 @@ def test_which_groups_and_how_many_are_answered_by_groups_and_figures() -> None:
     which = "Which residents are most affected?"
     assert group_answers(which, [vague, groups]) == [groups]
     assert answer_sentence(which, groups.quote).startswith("Prevalence was higher among women")
+    factors = Evidence(
+        8,
+        5,
+        0,
+        120,
+        "Factors such as sex, age and education were related to a worse trajectory.",
+        Role.EXAMPLE,
+        0.6,
+        "",
+    )
+    factors.id = 5
+    assert group_answers("Which patients are most likely to build up conditions?", [vague, factors]) == [
+        factors
+    ]
     # Words alone would pick the vague line ("older adults"); it names no group that fared better or worse.
     assert answering("Which older adults build up conditions?", ["conditions"], [vague]) == []
     how_many = "How many adults have had a breathing test?"
@@ -659,22 +673,6 @@ def test_which_groups_and_how_many_are_answered_by_groups_and_figures() -> None:
     )
     told.id, counted.id = 3, 4
     assert answering(how_many, ["COPD"], [told, counted]) == [counted]
-
-
-def test_the_gaps_name_what_the_questions_ask_about_and_no_quote_mentions() -> None:
-    from researchdesk.brief.answer import uncovered
-
-    asked = ["Could energy assistance help people manage their diabetes during heat waves and cold snaps?"]
-    quotes = [
-        Evidence(7, 1, 0, 80, "Energy assistance programs are underfunded.", Role.BARRIER, 0.9, ""),
-        Evidence(7, 2, 0, 80, "Cold homes worsened diabetes management in winter.", Role.BARRIER, 0.9, ""),
-    ]
-    assert uncovered(asked, quotes) == ["heat waves"]
-    # A quoted source's title counts: a study titled on long COVID speaks to "long COVID".
-    assert (
-        uncovered(["How many residents live with long COVID?"], [], ["Estimating Long COVID in Washington"])
-        == []
-    )
 
 
 def test_rows_of_a_table_describing_who_took_part_are_not_quoted() -> None:

@@ -27,7 +27,6 @@ from researchdesk.ingest.segment import sentence_spans
 from researchdesk.models import Document, Evidence, RelatedItem, Role, heading_of
 from researchdesk.requests.plan import asks_about, asks_for_prior_products, asks_what_we_wrote
 from researchdesk.requests.subject import ASKING, WEAK
-from researchdesk.search.expand import find_expansions
 
 # How close in meaning (cosine of MiniLM vectors) a quote must be to a question to answer it; chosen on the
 # development requests' questions (a quote that answers one scores 0.5-0.7, one beside the point under 0.4).
@@ -468,10 +467,13 @@ def summarize(
                 support.append([f"evidence:{e.id}" for e in _firsts(evidence, main)])
                 continue
         # A quote that answered one question is not the answer to the next when another quote answers it.
-        fresh = [e for e in evidence if e.id not in used] or evidence
-        picks = answering(question, subjects, fresh, similar=similar, central=main) or group_answers(
-            question, fresh
-        )
+        fresh = [e for e in evidence if e.id not in used]
+        for pool in (fresh, evidence):
+            picks = answering(question, subjects, pool, similar=similar, central=main) or group_answers(
+                question, pool
+            )
+            if picks:
+                break
         used.update(e.id for e in picks)
         if _EFFECT.search(question):
             # Whether something works is answered by results: the sources' central findings first.
@@ -525,9 +527,6 @@ def summarize(
             gaps.append(f"only one source reports costs ({cite(docs[next(iter(costing))])})")
     if unanswered:
         gaps.append("no direct answer to " + " and ".join(f"“{q}”" for q in unanswered))
-    untouched = uncovered(asked, evidence, [docs[d].meta.title for d in cited])
-    if untouched:
-        gaps.append("nothing in the quoted sources on " + _looked_for(untouched))
     factor_quotes = [e for e in evidence if heading_of(e.role) in ("Barriers", "Facilitators")]
     if wants_factors and factor_quotes and not any(_MEASURED.search(e.quote) for e in factor_quotes):
         # What helps and hinders rests on what people said or authors concluded, not on a measured effect.
@@ -616,60 +615,6 @@ def _titled_answer(
     return firsts[doc_id] if best >= TITLE_ANSWER_SIMILARITY else None
 
 
-def uncovered(
-    asked: list[str], evidence: list[Evidence], titles: Sequence[str] = (), most: int = 3
-) -> list[str]:
-    """Return the things the member's questions name that no quote speaks of ("heat waves", "sugary drinks").
-
-    A thing is a run of two or three content words in a question (not the words every request uses); only
-    a thing none of whose words (by stem), nor those of a synonym the search's thesaurus gives it, appears in
-    any quote or quoted source's title is named: a quote on "schools" may well speak to "elementary schools".
-    """
-    quoted = [_words(e.quote) for e in evidence] + [_words(t) for t in titles]
-    out: list[str] = []
-    for question in asked:
-        for run in _RUNS.split(question):
-            words = [w for w in re.findall(r"[A-Za-z][A-Za-z-]+", run)]
-            if not 2 <= len(words) <= 3 or any(w.lower() in _NOT_A_THING for w in words):
-                continue
-            stems = _words(" ".join(words))
-            if len(stems) < 2 or any(stems & q for q in quoted):
-                continue  # a quote speaks of part of it ("schools" for "elementary schools"): not a plain gap
-            # "sugary drinks" is covered by a quote on "sugar-sweetened beverages" (the search's thesaurus).
-            synonyms = [_words(a) for x in find_expansions(" ".join(words)) for a in x.added]
-            if any(syn and syn & q for syn in synonyms for q in quoted):
-                continue
-            phrase = " ".join(words).lower()
-            if phrase not in out:
-                out.append(phrase)
-    return out[:most]
-
-
-# Where a named thing ends: punctuation and the small words between things ("heat waves and cold snaps").
-_RUNS = re.compile(
-    r"[,.;:?!()]|\b(?:and|or|but|of|to|for|in|on|at|by|with|from|about|into|during|after|before|since|such as|"
-    r"than|that|which|who|whom|whose|what|when|where|why|how|whether|if|is|are|was|were|be|been|do|does|did|"
-    r"have|has|had|can|could|should|would|will|may|might|must|we|our|us|you|your|they|their|them|it|its|this|"
-    r"these|those|the|a|an|any|some|each|every|all|more|most|less|least|many|much|not|no|there|here|still|"
-    r"actually|really|also|so|very|just|only|even|get|gets|got|make|makes|help|helps|affect|affects|work|"
-    r"works|reach|reaching|see|seeing|keep|kept|find|tell|eat|drink|link|linked|related|associated|tied|cause|"
-    r"caused|lead|led|play|live|living|go|went|come|came|put|take|took|send|sent|give|gave|reduce|prevent|raise|"
-    r"lower|manage|improve|increase|decrease|fall|fell|rise|rose|build|become|talk|recommend|offer|run|use|need|"
-    r"want|know|estimate|choose|pick|start|stop|cut|expand|fund|pay|paying|ever|never|behind|furthest|farthest|"
-    r"farther|further|often|always|usually|now|then|higher|lower)\b",
-    re.I,
-)
-_NOT_A_THING = (
-    ASKING
-    | WEAK
-    | frozenset(
-        re.findall(
-            r"\S+", "overall general specific particular actual real certain other same new current recent"
-        )
-    )
-)
-
-
 def _firsts(evidence: list[Evidence], main: list[Evidence], most: int = 3) -> list[Evidence]:
     """Return one quote per source: its central result when it has one, else its first quote."""
     out: dict[int, Evidence] = {e.document_id: e for e in main}
@@ -746,15 +691,11 @@ def answering(
     if similar is not None and evidence:
         scores = similar(question, [e.quote for e in evidence])
         central_ids = {e.id for e in central}
-        # A question that asks for a figure or for groups compared checks its answers' kind, so it may take
-        # them at the lower closeness too.
-        typed = bool(_HOW_MUCH.search(question) or _WHICH_GROUPS.search(question))
         close = sorted(
             (
                 pair
                 for pair in zip(scores, evidence, strict=True)
-                if pair[0]
-                >= (CENTRAL_ANSWER_SIMILARITY if pair[1].id in central_ids or typed else ANSWER_SIMILARITY)
+                if pair[0] >= (CENTRAL_ANSWER_SIMILARITY if pair[1].id in central_ids else ANSWER_SIMILARITY)
             ),
             key=lambda pair: -pair[0],
         )
@@ -787,13 +728,15 @@ _A_FIGURE = re.compile(
 )
 _GROUPS_COMPARED = re.compile(
     r"\b(?:more|less|most|least|higher|lower|highest|lowest|greater|fewer) (?:\w+ ){0,4}?(?:than|among|in|for)\b|"
-    r"\b(?:disparit\w*|more likely|less likely|odds|compared with|differ\w*)\b",
+    r"\b(?:disparit\w*|more likely|less likely|odds|compared with|differ\w*|related to|associated with|linked to|"
+    r"risk factors?)\b|\b(?:increase[sd]?|decrease[sd]?|rose|fell)\b[^.]{0,80}\bamong\b",
     re.I,
 )
 _GROUP_WORDS = re.compile(
     r"\b(?:Black|White|Hispanic|Latin[oax]|Asian|American Indian|women|men|male|female|girls|boys|older|younger|"
     r"aged?|rural|urban|low-income|lower income|higher income|income|insured|uninsured|disabilit\w*|veterans|"
-    r"students|children|adolescents|adults|counties|neighbou?rhoods|states|regions?)\b",
+    r"students|children|adolescents|adults|counties|neighbou?rhoods|states|regions?|sex|age|education|race|"
+    r"ethnicity)\b",
     re.I,
 )
 

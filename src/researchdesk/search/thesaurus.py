@@ -42,5 +42,4 @@ THESAURUS: tuple[tuple[str, ...], ...] = (
     ("health equity", "health disparity", "health inequity"),
     ("funding", "financing", "grant", "budget"),
     ("evaluation", "assessment", "monitoring"),
-    ("sugary drink", "sugar-sweetened beverage", "sugar sweetened beverage", "SSB", "soda", "soft drink"),
 )
