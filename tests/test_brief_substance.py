@@ -760,3 +760,24 @@ def test_a_sentence_about_recommendations_given_is_not_a_recommendation() -> Non
     )
     assert lacking.role is Role.BARRIER
     assert classify("We recommend that counties adopt nutrition standards.").role is Role.RECOMMENDATION
+
+
+def test_a_figure_title_set_as_prose_is_not_quoted() -> None:
+    from researchdesk.evidence.extract import candidates, is_verbless
+    from researchdesk.ingest.segment import sentence_spans
+
+    title = "Multifaceted approach for ethical and equitable implementation of artificial intelligence in public health."
+    text = f"{title} Figure. Partners must set shared standards for how AI tools are checked for bias before use."
+    passage = Passage(
+        document_id=1,
+        seq=1,
+        start=0,
+        end=len(text),
+        text=text,
+        section="Discussion",
+        kind=BlockKind.PARAGRAPH,
+    )
+    quotes = [e.quote for e in candidates(passage, sentence_spans(text), text)]
+    assert quotes and not any(q.startswith("Multifaceted") for q in quotes)
+    assert is_verbless(title)
+    assert not is_verbless("Participants in the program lost weight over the first year of classes.")

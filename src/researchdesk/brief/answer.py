@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from researchdesk.evidence.classify import classify
 from researchdesk.evidence.cues import STAT_REGEX
+from researchdesk.evidence.extract import is_verbless
 from researchdesk.evidence.findings import not_a_finding
 from researchdesk.ingest.segment import sentence_spans
 from researchdesk.models import Document, Evidence, RelatedItem, Role, heading_of
@@ -157,8 +158,8 @@ def stating_sentence(ev: Evidence) -> str:
     if ev.label or not heading:
         return re.split(r"(?<=[.!?])\s+", text)[0]
     for sentence in (text[a:b] for a, b in sentence_spans(text)):
-        if not_a_finding(sentence) or STAT_REGEX.search(sentence):
-            continue  # not a finding, or a result in figures (the main findings and answers report those)
+        if not_a_finding(sentence) or STAT_REGEX.search(sentence) or is_verbless(sentence):
+            continue  # not a finding, a result in figures (the main findings and answers report those), or a label
         if heading_of(classify(sentence).role) == heading:
             return sentence.strip()
     return ""

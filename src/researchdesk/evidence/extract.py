@@ -113,6 +113,34 @@ def is_title(sentence: str) -> bool:
     return not any(w[0].islower() and len(w) >= 5 and not _TITLE_LOWER.fullmatch(w.lower()) for w in words)
 
 
+# Words that make a clause: auxiliaries and the verbs findings are stated with ("lack", "helps", "remains").
+_VERBS = frozenset(
+    re.findall(
+        r"\S+",
+        """is are was were be been being am has have had do does did can could may might will would should must
+        shall lack lacks help helps need needs require requires remain remains include includes show shows suggest
+        suggests indicate indicates provide provides face faces affect affects make makes take takes reduce reduces
+        increase increases improve improves limit limits allow allows enable enables support supports exist exists
+        appear appears seem seems become becomes lead leads hinder hinders prevent prevents mean means report
+        reports find finds offer offers depend depends vary varies pose poses create creates serve serves found hit
+        made took gave saw led felt kept met left got went came became grew fell rose held paid spent built brought
+        thought sought taught told said knew began won lost cut put set we they it he she this these those""",
+    )
+)
+_PREPOSITIONS = frozenset(("of", "for", "in", "on", "to", "with", "among", "across"))
+
+
+def is_verbless(sentence: str) -> bool:
+    """Return True for a sentence with no verb: a caption, heading or label set as prose ("Multifaceted approach
+    for ethical and equitable implementation of AI in public health."). It states nothing, so it is not quoted.
+    Only a sentence of six words or more with a preposition and none of the common verbs, auxiliaries or
+    pronouns counts: a short plain clause ("Residents trust health workers") may well have a verb unlisted."""
+    words = [w.lower() for w in _WORD.findall(sentence)]
+    if len(words) < 6 or not _PREPOSITIONS & set(words):
+        return False  # "Residents trust health workers": too short or too plain to tell a missing verb
+    return not any(w in _VERBS or (i > 0 and len(w) > 4 and w.endswith("ed")) for i, w in enumerate(words))
+
+
 def is_fragment(sentence: str) -> bool:
     """Return True for a sentence too short to stand as a quote on its own."""
     return len(sentence.strip()) < MIN_CHARS or len(_WORD.findall(sentence)) < MIN_WORDS
@@ -209,6 +237,10 @@ def candidates(
         if e > s:
             trimmed.append((s, e))
     noise = [is_noise(text[s:e]) or is_title(text[s:e]) or bool(not_a_finding(text[s:e])) for s, e in trimmed]
+    # A sentence without a verb just before boilerplate ("Figure.") is that figure's title, set as prose.
+    for i in range(len(trimmed) - 1):
+        if noise[i + 1] and is_verbless(text[trimmed[i][0] : trimmed[i][1]]):
+            noise[i] = True
     # A window may not open on a sentence that points back to one it leaves out.
     opens = [not _POINTS_BACK.match(text[s:e]) for s, e in trimmed]
     windows: list[_Window] = []
