@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import make_desk
-from researchdesk.brief.answer import factor_name, questions
+from researchdesk.brief.answer import Similarity, factor_name, questions
 from researchdesk.evidence.extract import own_role
 from researchdesk.evidence.findings import Part, not_a_finding, passage_part, section_part
 from researchdesk.ingest.titles import byline_authors, is_byline
@@ -129,6 +129,13 @@ def test_sentences_that_are_not_findings(sentence: str) -> None:
 )
 def test_findings_are_findings(sentence: str) -> None:
     assert not_a_finding(sentence) == ""
+
+
+def _text_passage(text: str, section: str, kind: BlockKind = BlockKind.PARAGRAPH, label: str = "") -> Passage:
+    """Return a passage that is the whole of ``text`` (document offsets 0 to its end)."""
+    return Passage(
+        document_id=1, seq=1, start=0, end=len(text), text=text, section=section, kind=kind, label=label
+    )
 
 
 def _passage(section: str = "", kind: BlockKind = BlockKind.PARAGRAPH, label: str = "") -> Passage:
@@ -416,6 +423,25 @@ def test_sources_beyond_the_quoted_few_are_kept_for_further_reading() -> None:
     assert reading.more == ids[MAX_SOURCES : MAX_SOURCES + MAX_MORE]  # then nothing: a bibliography it is not
 
 
+def _quote(document_id: int, number: int, text: str, role: Role, confidence: float = 0.9) -> Evidence:
+    """Return a quote of ``text`` as evidence numbered ``number`` (its id and passage), for the summary tests."""
+    ev = Evidence(document_id, number, 0, len(text), text, role, confidence, "")
+    ev.id = number
+    return ev
+
+
+def _summary(
+    prompt: str, subjects: list[str], quotes: list[Evidence], similar: Similarity | None = None
+) -> list[str]:
+    """Return the summary paragraphs of quotes from ``_two_docs`` (quote 1 is the central result)."""
+    from researchdesk.brief.answer import summarize
+
+    paragraphs, _ = summarize(
+        prompt, subjects, [], quotes, _two_docs(), [], run="scan:1", held=1, central=[1], similar=similar
+    )
+    return paragraphs
+
+
 def _two_docs() -> dict[int, Document]:
     from researchdesk.models import Document, DocumentMeta
 
@@ -446,21 +472,15 @@ def _two_docs() -> dict[int, Document]:
 def test_the_summary_names_a_barrier_from_the_sentence_that_states_it() -> None:
     from researchdesk.brief.answer import main_factors, stating_sentence
 
-    two = Evidence(
+    two = _quote(
         7,
         1,
-        0,
-        200,
-        "Protecting population health is the goal of surveillance. However, many agencies lack the staff and "
-        "funding to collect chronic disease data.",
+        "Protecting population health is the goal of surveillance. However, many agencies lack the staff and funding to collect chronic disease data.",
         Role.BARRIER,
-        0.9,
-        "",
     )
     assert stating_sentence(two).startswith("However, many agencies lack")
     # A quote filed under Barriers with no sentence that reads as one is not summed up as a barrier.
-    context = Evidence(7, 2, 0, 90, "The program served 40 schools across the county.", Role.BARRIER, 0.9, "")
-    context.id, two.id = 1, 2
+    context = _quote(7, 2, "The program served 40 schools across the county.", Role.BARRIER)
     names = [f.name for f in main_factors([context, two], "Barriers")]
     assert len(names) == 1 and "lack the staff" in names[0]
 
@@ -468,15 +488,11 @@ def test_the_summary_names_a_barrier_from_the_sentence_that_states_it() -> None:
 def test_a_report_of_a_finding_is_not_named_as_a_factor() -> None:
     from researchdesk.brief.answer import factor_name
 
-    ev = Evidence(
+    ev = _quote(
         7,
         1,
-        0,
-        90,
         "Legislators reported that health data were important but rarely heard from researchers.",
         Role.BARRIER,
-        0.9,
-        "",
     )
     name = factor_name(ev)
     assert not name.startswith("legislators reported that"), name
@@ -484,73 +500,28 @@ def test_a_report_of_a_finding_is_not_named_as_a_factor() -> None:
 
 
 def test_a_question_about_findings_gets_no_helps_and_barriers_paragraphs() -> None:
-    from researchdesk.brief.answer import summarize
-
-    docs = _two_docs()
-    result = Evidence(
-        7, 1, 0, 80, "About 6.4% of adults were living with long COVID in 2023.", Role.STATISTIC, 0.9, ""
+    result = _quote(7, 1, "About 6.4% of adults were living with long COVID in 2023.", Role.STATISTIC)
+    helps = _quote(
+        7, 2, "Strong partnerships with clinics helped the survey reach rural residents.", Role.FACILITATOR
     )
-    helps = Evidence(
-        7,
-        2,
-        0,
-        80,
-        "Strong partnerships with clinics helped the survey reach rural residents.",
-        Role.FACILITATOR,
-        0.9,
-        "",
-    )
-    result.id, helps.id = 1, 2
-    paragraphs, _ = summarize(
-        "Which groups are most affected by long COVID?",
-        ["long COVID"],
-        [],
-        [result, helps],
-        docs,
-        [],
-        run="scan:1",
-        held=1,
-        central=[1],
-    )
+    paragraphs = _summary("Which groups are most affected by long COVID?", ["long COVID"], [result, helps])
     assert not any(p.startswith("What helps") for p in paragraphs)
-    asked_helps, _ = summarize(
-        "What helps agencies study long COVID?",
-        ["long COVID"],
-        [],
-        [result, helps],
-        docs,
-        [],
-        run="scan:1",
-        held=1,
-        central=[1],
-    )
+    asked_helps = _summary("What helps agencies study long COVID?", ["long COVID"], [result, helps])
     assert any(p.startswith("What helps") for p in asked_helps)
 
 
 def test_how_to_find_out_is_answered_by_the_source_whose_title_asks_it() -> None:
-    from researchdesk.brief.answer import summarize
-
-    docs = _two_docs()
-    result = Evidence(
-        7, 1, 0, 80, "About 6.4% of adults were living with long COVID in 2023.", Role.STATISTIC, 0.9, ""
-    )
-    result.id = 1
+    result = _quote(7, 1, "About 6.4% of adults were living with long COVID in 2023.", Role.STATISTIC)
 
     def similar(question: str, texts: Sequence[str]) -> list[float]:
         # Stands in for the embedder: closeness by shared words between the question and each text.
         q = set(question.lower().replace("?", "").split())
         return [len(q & set(t.lower().split())) / max(1, len(q)) for t in texts]
 
-    paragraphs, _ = summarize(
+    paragraphs = _summary(
         "How can we estimate the burden of long COVID in our state?",
         ["long COVID"],
-        [],
         [result],
-        docs,
-        [],
-        run="scan:1",
-        held=1,
-        central=[1],
         similar=similar,
     )
     answer = next(p for p in paragraphs if p.startswith("On “How can we estimate"))
@@ -588,15 +559,7 @@ def test_what_to_do_under_a_challenges_heading_is_a_recommendation() -> None:
         "Lack of governance limits access to the data agencies need. "
         "A modernized data system will require new data-sharing agreements between agencies."
     )
-    passage = Passage(
-        document_id=1,
-        seq=1,
-        start=0,
-        end=len(text),
-        text=text,
-        section="Results › Shared Challenges",
-        kind=BlockKind.PARAGRAPH,
-    )
+    passage = _text_passage(text, "Results › Shared Challenges")
     found = {e.quote: e.role for e in candidates(passage, sentence_spans(text), text, max_sentences=1)}
     assert found["Lack of governance limits access to the data agencies need."] is Role.BARRIER
     assert found["A modernized data system will require new data-sharing agreements between agencies."] is (
@@ -617,61 +580,33 @@ def test_two_quotes_reporting_one_figure_repeat_a_finding() -> None:
 def test_which_groups_and_how_many_are_answered_by_groups_and_figures() -> None:
     from researchdesk.brief.answer import answer_sentence, answering, group_answers
 
-    vague = Evidence(
-        7,
-        1,
-        0,
-        80,
-        "Most older adults belonged to the group with a moderate number of conditions.",
-        Role.STATISTIC,
-        0.9,
-        "",
+    vague = _quote(
+        7, 1, "Most older adults belonged to the group with a moderate number of conditions.", Role.STATISTIC
     )
-    groups = Evidence(
+    groups = _quote(
         7,
         2,
-        0,
-        200,
         "Our model covered the whole state. Prevalence was higher among women and rural residents than among men.",
         Role.STATISTIC,
-        0.9,
-        "",
     )
-    vague.id, groups.id = 1, 2
     which = "Which residents are most affected?"
     assert group_answers(which, [vague, groups]) == [groups]
     assert answer_sentence(which, groups.quote).startswith("Prevalence was higher among women")
-    factors = Evidence(
+    factors = _quote(
         8,
         5,
-        0,
-        120,
         "Factors such as sex, age and education were related to a worse trajectory.",
         Role.EXAMPLE,
-        0.6,
-        "",
+        confidence=0.6,
     )
-    factors.id = 5
     assert group_answers("Which patients are most likely to build up conditions?", [vague, factors]) == [
         factors
     ]
     # Words alone would pick the vague line ("older adults"); it names no group that fared better or worse.
     assert answering("Which older adults build up conditions?", ["conditions"], [vague]) == []
     how_many = "How many adults have had a breathing test?"
-    told = Evidence(
-        7, 3, 0, 80, "Breathing tests help adults learn whether they have COPD.", Role.CONTEXT, 0.9, ""
-    )
-    counted = Evidence(
-        7,
-        4,
-        0,
-        80,
-        "Only 38% of adults at higher risk had ever had a breathing test.",
-        Role.STATISTIC,
-        0.9,
-        "",
-    )
-    told.id, counted.id = 3, 4
+    told = _quote(7, 3, "Breathing tests help adults learn whether they have COPD.", Role.CONTEXT)
+    counted = _quote(7, 4, "Only 38% of adults at higher risk had ever had a breathing test.", Role.STATISTIC)
     assert answering(how_many, ["COPD"], [told, counted]) == [counted]
 
 
@@ -679,16 +614,7 @@ def test_rows_of_a_table_describing_who_took_part_are_not_quoted() -> None:
     from researchdesk.evidence.extract import candidates
 
     text = "Free or reduced-price school lunch or breakfast | 191 (45.8) | 128 (27.0)"
-    row = Passage(
-        document_id=1,
-        seq=1,
-        start=0,
-        end=len(text),
-        text=text,
-        section="Tables",
-        kind=BlockKind.TABLE_ROW,
-        label="Participation in assistance programs",
-    )
+    row = _text_passage(text, "Tables", BlockKind.TABLE_ROW, label="Participation in assistance programs")
     sample = "Table 1. Demographic Characteristics, Participants in a Produce Box Program in 22 US Cities"
     assert candidates(row, [(0, len(text))], text, table_caption=sample) == []
     found = candidates(row, [(0, len(text))], text, table_caption="Table 4. What Helped Families Take Part")
@@ -703,31 +629,13 @@ def test_at_higher_risk_is_not_a_question_about_obstacles() -> None:
 
 
 def test_what_worked_is_named_when_no_quote_names_a_facilitator() -> None:
-    from researchdesk.brief.answer import summarize
-
-    docs = _two_docs()
-    result = Evidence(
+    result = _quote(
         7,
         1,
-        0,
-        90,
         "Participants had a greater increase in fruit consumption (0.43 times/d; P < .001).",
         Role.STATISTIC,
-        0.9,
-        "",
     )
-    result.id = 1
-    paragraphs, _ = summarize(
-        "What programs have worked, and what were their obstacles?",
-        ["fruit"],
-        [],
-        [result],
-        docs,
-        [],
-        run="scan:1",
-        held=1,
-        central=[1],
-    )
+    paragraphs = _summary("What programs have worked, and what were their obstacles?", ["fruit"], [result])
     helps = next(p for p in paragraphs if p.startswith("What helps"))
     assert "what worked is in the main findings above" in helps and "Wood, 2024" in helps
 
@@ -735,20 +643,16 @@ def test_what_worked_is_named_when_no_quote_names_a_facilitator() -> None:
 def test_the_summary_leads_with_the_factors_of_the_sources_most_on_the_subject() -> None:
     from researchdesk.brief.answer import main_factors
 
-    edge = Evidence(
-        8, 1, 0, 80, "Strong leadership support helped clinics adopt the program.", Role.FACILITATOR, 0.95, ""
+    edge = _quote(
+        8, 1, "Strong leadership support helped clinics adopt the program.", Role.FACILITATOR, confidence=0.95
     )
-    core = Evidence(
-        7, 2, 0, 80, "Trusted messengers helped the campaign reach residents.", Role.FACILITATOR, 0.8, ""
+    core = _quote(
+        7, 2, "Trusted messengers helped the campaign reach residents.", Role.FACILITATOR, confidence=0.8
     )
-    edge.id, core.id = 1, 2
     names = [f.name for f in main_factors([edge, core], "Facilitators", ranked=[7, 8])]
     assert "messengers" in names[0]
     # Under a heading where no sentence states the direction, the quotes are still summed up (never "none").
-    plain = Evidence(
-        7, 3, 0, 80, "The program served 40 schools across the county.", Role.FACILITATOR, 0.9, ""
-    )
-    plain.id = 3
+    plain = _quote(7, 3, "The program served 40 schools across the county.", Role.FACILITATOR)
     assert main_factors([plain], "Facilitators")
 
 
@@ -768,15 +672,7 @@ def test_a_figure_title_set_as_prose_is_not_quoted() -> None:
 
     title = "Multifaceted approach for ethical and equitable implementation of artificial intelligence in public health."
     text = f"{title} Figure. Partners must set shared standards for how AI tools are checked for bias before use."
-    passage = Passage(
-        document_id=1,
-        seq=1,
-        start=0,
-        end=len(text),
-        text=text,
-        section="Discussion",
-        kind=BlockKind.PARAGRAPH,
-    )
+    passage = _text_passage(text, "Discussion")
     quotes = [e.quote for e in candidates(passage, sentence_spans(text), text)]
     assert quotes and not any(q.startswith("Multifaceted") for q in quotes)
     assert is_verbless(title)
