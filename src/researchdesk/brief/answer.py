@@ -2,12 +2,14 @@
 
 A summary answers before it counts, in this order: "Have we produced anything on this?" when the
 member asks (yes, with the titles, or no); the main findings, one central result for each of the
-sources most on the subject; what helps and what gets in the way, each factor named from the evidence
-itself — the authors' own table theme when the quote has one, else the factor the quote states ("lack
-of staff nutrition knowledge", "strong partnerships with county administrators"), else the quote's own
-first sentence — with its sources cited; costs when asked; each other question, from the quotes that
-share its words ("should we …?" from the central result of the source most on the subject); and what
-the library covers and does not. Codebook labels stay tags on the quotes; they are never findings.
+sources most on the subject; when the member asks for them, what helps and what gets in the way, each
+factor named from the evidence itself — the authors' own table theme when the quote has one, else the
+factor the sentence stating it names ("lack of staff nutrition knowledge", "strong partnerships with
+county administrators"), else that sentence whole — with its sources cited; costs when asked; each
+other question, from the quotes closest to it in meaning that give the kind of answer it asks for (a
+figure for "how many", groups compared for "which residents"; "should we …?" from the central result of
+the source most on the subject; "how can we estimate …?" from the source whose title takes it up); and
+what the library covers and does not. Codebook labels stay tags on the quotes; they are never findings.
 
 Every paragraph carries what it rests on ("evidence:<id>", "scan:<run>", "request"), so the checks
 can refuse a paragraph with no support.
@@ -32,9 +34,8 @@ from researchdesk.requests.subject import ASKING, WEAK
 # How close in meaning (cosine of MiniLM vectors) a quote must be to a question to answer it; chosen on the
 # development requests' questions (a quote that answers one scores 0.5-0.7, one beside the point under 0.4).
 ANSWER_SIMILARITY = 0.45
-CENTRAL_ANSWER_SIMILARITY = (
-    0.35  # a source's central result (its abstract's findings) answers at this closeness
-)
+# A source's central result (its abstract's findings) answers at this closeness.
+CENTRAL_ANSWER_SIMILARITY = 0.35
 TITLE_ANSWER_SIMILARITY = 0.5  # a quoted source whose title is this close to a question takes it up
 # Given a question and quotes, their closeness in meaning (cosine), one per quote.
 Similarity = Callable[[str, Sequence[str]], Sequence[float]]
@@ -231,9 +232,8 @@ def main_factors(evidence: list[Evidence], heading: str, ranked: Sequence[int] =
     """
     under = [ev for ev in evidence if heading_of(ev.role) == heading]
     stating = [ev for ev in under if stating_sentence(ev)]
-    if (
-        not stating
-    ):  # all of them, but a quote that reads as the other heading is not summed up under this one
+    if not stating:
+        # All of them then, but a quote that reads as the other heading is not summed up under this one.
         under = [ev for ev in under if not _reads_as_other(ev.quote, heading)]
     rank = {d: i for i, d in enumerate(ranked)}
     groups: dict[str, list[Evidence]] = defaultdict(list)
@@ -584,7 +584,7 @@ _WORKS = re.compile(r"\b(?:work|works|worked|working|effective|succeeded|results
 
 
 def _costed_sentence(quote: str) -> str:
-    """Return the sentence of a quote that reports a cost (its first sentence when none does alone)."""
+    """Return the sentence of a quote that reports a cost (the whole quote when no one sentence does)."""
     plain = _CITATION_MARK.sub("", quote).strip()
     for a, b in sentence_spans(plain):
         if _COSTED.search(plain[a:b]):
