@@ -30,7 +30,9 @@ class Settings(BaseSettings):
         500.0, description="Largest total uncompressed size accepted inside a DOCX (zip bomb guard)."
     )
     reader_timeout_s: float = Field(
-        120.0, description="Seconds one file may take to read before it is stopped and reported."
+        120.0,
+        description="Seconds one file may take to read before it is stopped and reported; a scan read by "
+        "OCR is timed from its last page read, so a long scan that keeps moving is not stopped.",
     )
     reader_memory_mb: int = Field(
         2048, description="Memory one file's reader may use (the reader runs in its own process)."
@@ -103,7 +105,9 @@ class Settings(BaseSettings):
         "200 reads clean print about a sixth faster at the same word error rate, 300 suits small or faint print.",
     )
     ocr_max_pages: int = Field(
-        100, description="Most pages OCR reads in one file; a longer scan is refused, not half read."
+        500,
+        description="Most pages OCR reads in one file; a longer scan is refused, not half read "
+        "(a 200-page scan takes a few minutes on two cores, with its progress shown page by page).",
     )
 
     @property

@@ -77,7 +77,11 @@ def ingest(
             def tick(path: Path, done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total, description=f"Reading {escape(path.name)[:40]}")
 
-            report = ingest_paths(desk, paths, progress=tick)
+            def page(path: Path, done: int, total: int) -> None:
+                # A long scan is read page by page (OCR): say how far, since it can take minutes.
+                bar.update(task, description=f"Reading {escape(path.name)[:40]}: OCR page {done} of {total}")
+
+            report = ingest_paths(desk, paths, progress=tick, pages=page)
         if index:
             words = sync_index_with_progress(desk, embed=False)  # searchable by words from here on
             if wait:

@@ -3,6 +3,10 @@
 A hostile or broken file (a PDF that makes PDFium loop, a zip bomb that slips past the checks, a
 parser crash) then costs one clear per-file error instead of the whole batch: on a timeout or a
 crash the worker is killed and started again, and the batch goes on.
+
+A reader that works page by page (OCR of a scan) reports each page over the pipe
+(``researchdesk.ingest.progress``); the caller hears of it, and the time limit counts from the last
+page read, so a long scan that keeps moving is not stopped while a stuck page still is.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from researchdesk.errors import ReadError
+from researchdesk.ingest.progress import PageProgress, reporting
 from researchdesk.models import ReadResult
 from researchdesk.settings import Settings
 
@@ -29,21 +34,34 @@ class IsolatedReaders:
         self._process: Any = None
         self._conn: Connection | None = None
 
-    def read(self, path: Path, data: bytes, records: bool) -> list[ReadResult]:
-        """Return what the file's reader makes of ``data``; raise ReadError on any failure."""
+    def read(
+        self, path: Path, data: bytes, records: bool, progress: PageProgress | None = None
+    ) -> list[ReadResult]:
+        """Return what the file's reader makes of ``data``; raise ReadError on any failure.
+
+        ``progress`` hears (pages done, pages in all) from readers that work page by page.
+        """
         conn = self._worker()
         limit = self.settings.reader_timeout_s
         try:
             conn.send((str(path), data, records))
-            if not conn.poll(limit):
-                self.close()
-                raise ReadError(
-                    path,
-                    f"reading took longer than {limit:g} s and was stopped",
-                    "The file may be damaged or pathological; open and re-save it, or raise "
-                    "RESEARCHDESK_READER_TIMEOUT_S if it is a genuinely huge document.",
-                )
-            kind, payload = conn.recv()
+            pages = 0
+            while True:
+                if not conn.poll(limit):
+                    self.close()
+                    since = f"after page {pages} " if pages else ""
+                    raise ReadError(
+                        path,
+                        f"reading took longer than {limit:g} s {since}and was stopped",
+                        "The file may be damaged or pathological; open and re-save it, or raise "
+                        "RESEARCHDESK_READER_TIMEOUT_S if it is a genuinely huge document.",
+                    )
+                kind, payload = conn.recv()
+                if kind != "progress":
+                    break
+                pages = payload[0]
+                if progress is not None:
+                    progress(*payload)
         except (EOFError, OSError, BrokenPipeError) as exc:
             code = self._process.exitcode if self._process is not None else None
             self.close()
@@ -112,14 +130,19 @@ def _serve(conn: Connection, settings_data: dict[str, Any], memory_mb: int) -> N
         except (EOFError, OSError):
             return
         path = Path(path_text)
+
+        def forward(done: int, total: int) -> None:
+            conn.send(("progress", (done, total)))
+
         try:
             reader = reader_for(path, data[:8192])
-            if records:
-                from researchdesk.ingest.readers.records import read_records
+            with reporting(forward):
+                if records:
+                    from researchdesk.ingest.readers.records import read_records
 
-                results = read_records(path, data, settings)
-            else:
-                results = [reader.read(path, data, settings)]
+                    results = read_records(path, data, settings)
+                else:
+                    results = [reader.read(path, data, settings)]
             conn.send(("ok", results))
         except ReadError as exc:
             conn.send(("error", (type(exc).__name__, exc.reason, exc.hint)))

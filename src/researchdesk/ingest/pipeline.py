@@ -6,6 +6,7 @@ same files adds nothing: duplicates are found by content hash, DOI and normalise
 
 from __future__ import annotations
 
+import functools
 import glob
 import json
 from collections.abc import Callable, Iterable
@@ -16,6 +17,7 @@ from researchdesk.desk import Desk
 from researchdesk.errors import ReadError, TooLarge
 from researchdesk.ingest.isolation import IsolatedReaders
 from researchdesk.ingest.metadata import normalize_title
+from researchdesk.ingest.progress import PageProgress
 from researchdesk.ingest.readers import reader_for, supported_extensions
 from researchdesk.ingest.segment import Span, build_text, passage_spans, sentence_spans
 from researchdesk.models import DocumentMeta, Passage, ReadResult, Sentence
@@ -104,8 +106,13 @@ def ingest_paths(
     desk: Desk,
     paths: Iterable[str | Path],
     progress: Callable[[Path, int, int], None] | None = None,
+    pages: Callable[[Path, int, int], None] | None = None,
 ) -> IngestReport:
-    """Ingest every file named by ``paths``; return what happened to each."""
+    """Ingest every file named by ``paths``; return what happened to each.
+
+    ``progress`` hears (file, files done, files in all) before each file; ``pages`` hears (file, pages
+    done, pages in all) while a file is read page by page (OCR of a scan).
+    """
     files, missing = expand_paths(paths)
     report = IngestReport(outcomes=list(missing))
     readers = IsolatedReaders(desk.settings)
@@ -113,7 +120,10 @@ def ingest_paths(
         for i, path in enumerate(files):
             if progress:
                 progress(path, i, len(files))
-            report.outcomes.extend(ingest_file(desk, path, report, readers))
+            page_progress = None
+            if pages is not None:
+                page_progress = functools.partial(pages, path)
+            report.outcomes.extend(ingest_file(desk, path, report, readers, page_progress))
     finally:
         readers.close()
     if progress:
@@ -122,19 +132,24 @@ def ingest_paths(
 
 
 def ingest_file(
-    desk: Desk, path: Path, report: IngestReport | None = None, readers: IsolatedReaders | None = None
+    desk: Desk,
+    path: Path,
+    report: IngestReport | None = None,
+    readers: IsolatedReaders | None = None,
+    progress: PageProgress | None = None,
 ) -> list[FileOutcome]:
     """Ingest one file; never raises for bad input, returns one outcome per document in it.
 
     The reader runs in a worker process (``readers``, or one started for this file) under the
-    configured time and memory limits.
+    configured time and memory limits; ``progress`` hears (pages done, pages in all) while a scan is
+    read by OCR.
     """
     own = readers is None
     worker = readers or IsolatedReaders(desk.settings)
     try:
         data = _read_bytes(desk, path)
         reader = reader_for(path, data[:8192])  # unsupported or mislabelled files fail fast, here
-        results = worker.read(path, data, records=reader.format in RECORD_FORMATS)
+        results = worker.read(path, data, records=reader.format in RECORD_FORMATS, progress=progress)
     except ReadError as exc:
         return [FileOutcome(str(path), "failed", reason=exc.reason, hint=exc.hint)]
     finally:

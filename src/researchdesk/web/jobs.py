@@ -173,7 +173,11 @@ def _ingest(desk: Desk, args: dict[str, Any], progress: Progress) -> dict[str, A
     outcomes: list[FileOutcome] = [FileOutcome(**o) for o in args.get("rejected", [])]
     for i, path in enumerate(files):
         progress(i, len(files), f"reading {path.name}")
-        for outcome in ingest_file(desk, path):
+
+        def pages(done: int, total: int, i: int = i, name: str = path.name) -> None:
+            progress(i, len(files), f"reading {name}: OCR page {done} of {total}")
+
+        for outcome in ingest_file(desk, path, progress=pages):
             outcome.path = path.name  # never show the server's folder
             outcomes.append(outcome)
     progress(len(files), len(files), "indexing words")

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from researchdesk.errors import CorruptFile, EmptyFile, EncryptedFile, ReadError, TooLarge
+from researchdesk.ingest import progress
 from researchdesk.ingest.metadata import clean_text, guess_language, normalize_date, normalize_doi
 from researchdesk.ingest.readers.text import join_lines, vocabulary
 from researchdesk.ingest.titles import reads_as_title
@@ -578,11 +579,15 @@ def _ocr_blank_pages(
         return index, height, ocr.ocr_image(buffer.getvalue(), settings.ocr_language, path, settings.ocr_dpi)
 
     # Tesseract reads one page per core, each single-threaded (its own threads only contend on few cores);
-    # pages are rendered as they are needed, so a long scan never holds more than a few images.
+    # pages are rendered as they are needed, so a long scan never holds more than a few images, and each
+    # page read is reported (a 200-page scan takes minutes: the caller shows how far it is).
     workers = max(1, min(len(blank), os.cpu_count() or 1))
+    read: list[tuple[int, float, ocr.OcrPage]] = []
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            read = list(pool.map(read_page, blank))
+            for done, page_read in enumerate(pool.map(read_page, blank), 1):
+                read.append(page_read)
+                progress.report(done, len(blank))
     finally:
         with _PDFIUM_LOCK:
             document.close()
