@@ -40,6 +40,7 @@ test: lint browser ocr
 
 bench: $(BIN)/researchdesk build/static-minilm ocr
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/pip install --quiet -e '.[ocr-compare]'
 	$(BIN)/python benchmarks/ocr.py
 	$(BIN)/python benchmarks/discover.py
 	$(BIN)/python benchmarks/retrieval.py --resample

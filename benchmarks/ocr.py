@@ -13,7 +13,15 @@ would hurt first). Every row also gives the CPU seconds spent per page (this pro
 Tesseract children): on a busy machine the wall-clock pages/s depend on what else runs, the CPU
 seconds much less, and they bound what the machine's cores can do when idle.
 
+A second engine whose models ship inside its pip package, RapidOCR (`rapidocr-onnxruntime` 1.4.4:
+PaddleOCR's PP-OCRv4 detection and recognition models run by ONNX Runtime, nothing downloaded), is
+measured on the first pages of the same images (``--second-engine-pages``, 4 by default: it is slow),
+beside Tesseract alone on the same pages in the same run, both single-threaded, one page after another.
+It is not a dependency of the desk (it reads slower than Tesseract here); install it with
+``pip install -e '.[ocr-compare]'`` (``make bench`` does) or the rows are left out with a note.
+
     python benchmarks/ocr.py [--documents 6] [--pages-per-document 2] [--skip-installed]
+                             [--second-engine-pages 4]
 """
 
 from __future__ import annotations
@@ -126,6 +134,64 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def second_engine(images: list, texts: list[str]) -> list[tuple[str, str, str, float, float]]:  # type: ignore[type-arg]
+    """Return (label, truth, text read, seconds, CPU s) for Tesseract alone and RapidOCR on ``images``.
+
+    Empty when RapidOCR is not installed or no page is asked for.
+    """
+    if not images:
+        return []
+    try:
+        import numpy as np
+        from rapidocr_onnxruntime import RapidOCR
+    except ImportError:
+        return []
+    from researchdesk.ingest import ocr
+
+    truth = "\n".join(texts)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        pngs = []
+        for i, image in enumerate(images):
+            png = Path(tmp) / f"p{i}.png"
+            image.save(png)
+            pngs.append(png)
+        started, cpu = time.perf_counter(), cpu_seconds()
+        outs = [
+            subprocess.run(
+                [ocr.tesseract_path() or "tesseract", str(p), "stdout", "--dpi", str(DPI)],
+                capture_output=True,
+                text=True,
+                check=True,
+                env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+            ).stdout
+            for p in pngs
+        ]
+        rows.append(
+            (
+                "tesseract alone, 1 thread",
+                truth,
+                "\n".join(outs),
+                time.perf_counter() - started,
+                cpu_seconds() - cpu,
+            )
+        )
+    engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
+    arrays = [np.asarray(image.convert("RGB")) for image in images]
+    engine(arrays[0][:400, :400])  # load the models before the clock starts, as Tesseract's start is timed
+    for label, use_cls in (
+        ("rapidocr-onnxruntime, as shipped", True),
+        ("rapidocr-onnxruntime, no angle classifier", False),
+    ):
+        started, cpu = time.perf_counter(), cpu_seconds()
+        outs = []
+        for array in arrays:
+            found, _ = engine(array, use_cls=use_cls)
+            outs.append("\n".join(text for _box, text, _score in found or []))
+        rows.append((label, truth, "\n".join(outs), time.perf_counter() - started, cpu_seconds() - cpu))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -134,6 +200,12 @@ def main() -> None:
     parser.add_argument("--pages-per-document", type=int, default=2)
     parser.add_argument(
         "--skip-installed", action="store_true", help="Leave out the slow multi-threaded tesseract baseline."
+    )
+    parser.add_argument(
+        "--second-engine-pages",
+        type=int,
+        default=4,
+        help="Pages RapidOCR reads, beside Tesseract on the same pages (0 leaves the comparison out).",
     )
     args = parser.parse_args()
 
@@ -174,6 +246,8 @@ def main() -> None:
                 for p in pngs
             ]
             baselines[label] = (outs, time.perf_counter() - started, cpu_seconds() - cpu)
+
+    second = second_engine(images[: args.second_engine_pages], texts[: args.second_engine_pages])
 
     def desk_read(data: bytes, dpi: int) -> tuple[str, float, float, list[float]]:
         settings = Settings(home=Path(tempfile.gettempdir()), ocr_dpi=dpi)
@@ -224,6 +298,23 @@ def main() -> None:
         f"CPU bound (computed, not measured): {cores} idle cores at {best:.2f} CPU s/page would read at most "
         f"{cores / best:.2f} pages/s."
     )
+    if second:
+        pages = min(args.second_engine_pages, n)
+        print(
+            f"\nSecond engine, on the first {pages} of the same 11 pt pages (single-threaded, one page after another):"
+        )
+        print(f"{'':44} {'WER':>7} {'WER norm.':>9} {'pages/s':>8} {'seconds':>8} {'CPU s/page':>10}")
+        for label, want, text, secs, cpu in second:
+            print(
+                f"{label:44} {wer(want, text, False):7.2%} {wer(want, text, True):9.2%} {pages / secs:8.2f} "
+                f"{secs:8.1f} {cpu / pages:10.2f}"
+            )
+        tess_cpu, rapid_cpu = second[0][4], min(row[4] for row in second[1:])
+        print(
+            f"RapidOCR spends {rapid_cpu / tess_cpu:.1f}x the CPU of Tesseract per page (its faster setting)."
+        )
+    elif args.second_engine_pages:
+        print("\nRapidOCR is not installed: `pip install -e '.[ocr-compare]'` adds its rows.")
     confidences = desk[300][3]
     if confidences:
         print(f"mean page confidence stored (300 dpi): {sum(confidences) / len(confidences):.1f}%")

@@ -131,3 +131,81 @@ def test_a_brief_quoting_an_ocr_page_says_so(tmp_path: Path) -> None:
     quotes = [q for s in brief.sources for q in s.quotes if s.document_id == outcome.document_id]
     assert quotes and all("OCR text" in q.location and "% confidence" in q.location for q in quotes)
     desk.close()
+
+
+# A long scan: small pages (half letter at 300 dpi, 4.2 MB each as grey pixels) so that Tesseract reads
+# each in a fraction of a second, with a distinct line on each so that no line reads as a running head.
+SUBJECTS = "budget zoning parks library transit housing water roads schools health".split()
+ACTIONS = "approved tabled amended discussed deferred".split()
+
+
+def long_scan_line(number: int) -> str:
+    subject, action = SUBJECTS[number % 10], ACTIONS[(number // 10) % 5]
+    return f"The council {action} the {subject} item {number} after public comment."
+
+
+def long_scan(pages: int) -> bytes:
+    """Return an image-only PDF of ``pages`` half-letter pages, built one page image at a time."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument.new()
+    font = ImageFont.truetype(FONT, 40) if Path(FONT).exists() else ImageFont.load_default(40)
+    for number in range(1, pages + 1):
+        image = Image.new("L", (1650, 2550), 255)
+        ImageDraw.Draw(image).text((150, 300), long_scan_line(number), font=font, fill=0)
+        jpeg = io.BytesIO()
+        image.save(jpeg, format="JPEG", quality=90)
+        page = pdf.new_page(396, 612)  # 5.5 x 8.5 in, in points
+        picture = pdfium.PdfImage.new(pdf)
+        picture.load_jpeg(io.BytesIO(jpeg.getvalue()), inline=True)
+        picture.set_matrix(pdfium.PdfMatrix().scale(396, 612))
+        page.insert_obj(picture)
+        page.gen_content()
+        page.close()
+    out = io.BytesIO()
+    pdf.save(out)
+    pdf.close()
+    return out.getvalue()
+
+
+def test_a_200_page_scan_is_read_page_by_page_with_progress_within_the_memory_limit(tmp_path: Path) -> None:
+    from conftest import make_desk
+
+    # All 200 page images at once would need 840 MB; the reader process may use 768 MB in all.
+    desk = make_desk(tmp_path / "desk", embedder="none", reader_memory_mb=768)
+    path = tmp_path / "council-minutes-1998.pdf"
+    path.write_bytes(long_scan(200))
+    heard: list[tuple[int, int]] = []
+    [outcome] = ingest_file(desk, path, progress=lambda done, total: heard.append((done, total)))
+    assert outcome.status == "added", outcome.reason
+    assert heard == [(done, 200) for done in range(1, 201)]
+    doc = desk.store.get_document(outcome.document_id)
+    assert len(doc.extra["ocr"]["pages"]) == 200
+    by_page = {p.page: p.text for p in desk.store.passages(doc.id)}
+    for number in (1, 77, 200):
+        assert word_error_rate(long_scan_line(number), by_page[number]) <= 0.1, by_page[number]
+    desk.close()
+
+
+def test_a_multi_page_tiff_keeps_its_page_numbers(desk: Desk, tmp_path: Path) -> None:
+    frames = [page_image(text) for text in PAGES]
+    path = tmp_path / "signed-agreement.tiff"
+    frames[0].save(path, save_all=True, append_images=frames[1:], dpi=(300, 300), compression="tiff_lzw")
+    [outcome] = ingest_file(desk, path)
+    assert outcome.status == "added", outcome.reason
+    doc = desk.store.get_document(outcome.document_id)
+    assert doc.format == "image" and set(doc.extra["ocr"]["pages"]) == {"1", "2"}
+    for number, truth in enumerate(PAGES, 1):
+        text = " ".join(p.text for p in desk.store.passages(doc.id) if p.page == number)
+        assert word_error_rate(truth, text) <= 0.03, text
+
+
+def test_a_truncated_image_is_refused_clearly(desk: Desk, tmp_path: Path) -> None:
+    whole = io.BytesIO()
+    page_image(PAGES[0]).save(whole, format="PNG")
+    path = tmp_path / "cut-off-scan.png"
+    path.write_bytes(whole.getvalue()[: len(whole.getvalue()) // 2])
+    [outcome] = ingest_file(desk, path)
+    assert outcome.status == "failed"
+    assert "cannot be" in outcome.reason and "save it again" in (outcome.hint or "")
+    assert desk.store.count_documents() == 0
