@@ -135,8 +135,19 @@ def test_a_brief_quoting_an_ocr_page_says_so(tmp_path: Path) -> None:
 
 # A long scan: small pages (half letter at 300 dpi, 4.2 MB each as grey pixels) so that Tesseract reads
 # each in a fraction of a second, with a distinct line on each so that no line reads as a running head.
-SUBJECTS = "budget zoning parks library transit housing water roads schools health".split()
-ACTIONS = "approved tabled amended discussed deferred".split()
+SUBJECTS = [
+    "budget",
+    "zoning",
+    "parks",
+    "library",
+    "transit",
+    "housing",
+    "water",
+    "roads",
+    "schools",
+    "health",
+]
+ACTIONS = ["approved", "tabled", "amended", "discussed", "deferred"]
 
 
 def long_scan_line(number: int) -> str:
