@@ -7,7 +7,9 @@ Every review decision is a label (``store.review_labels``). Two heads learn from
   the head learns corrections from the quote's meaning (MiniLM vector), its words and its closeness to
   the subject.
 - **keep**: whether a suggestion is worth showing at all (kept vs dropped: off the subject, not a
-  finding, filler). It reads the same, and the suggested role.
+  finding, filler). It reads the quote's meaning and words and the suggested role, not its closeness
+  to the subject (the scan already orders by that), and weighs kept and dropped quotes as two equal
+  classes, so the first few keepers among many drops teach it as much as the drops do.
 
 Both are logistic regressions whose weights are pulled towards zero (L2): with a handful of labels
 they barely move, so the shipped behaviour stays the prior. Each retrain also measures both heads on
@@ -20,6 +22,7 @@ until new labels arrive or ``retrain``.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -43,9 +46,14 @@ from researchdesk.models import ROLE_GROUPS, Decision, ReviewLabel, Role, headin
 from researchdesk.search.embed import Embedder
 from researchdesk.search.tokenize import tokenize
 
-FORMAT = "researchdesk-desk-model/1"
+FORMAT = "researchdesk-desk-model/2"
 ROLES: tuple[Role, ...] = tuple(Role)
-WORD_BUCKETS = 1 << 11
+# The words a head learns from, hashed: enough buckets that distinct words rarely share one. With
+# 2,048 buckets (words and word pairs) most buckets held dozens of unrelated words, and the words that
+# tell a review's includes apart were blurred with common ones (mean WSS@95 on the screening sets 44 %
+# against 54 % with 65,536 buckets of words; see benchmarks/review_learning.py).
+WORD_BUCKETS = 1 << 16
+SWAY_BUCKETS = 1 << 11  # words and word pairs, dense: to name the closest reviewed quote without an embedder
 PRIOR_SHARE = 0.7  # the shipped prior: the suggested role is this likely, the others share the rest
 L2_ROLE = 5.0  # how hard the heading head's weights are pulled to zero (the prior)
 L2_KEEP = 1.0
@@ -230,18 +238,48 @@ class QuoteVectors:
         self._dirty = False
 
 
-def _bucket(gram: str) -> int:
-    return zlib.crc32(gram.encode("utf-8")) % WORD_BUCKETS
-
-
 def word_vector(text: str) -> np.ndarray:
-    """Return the quote's words and word pairs (negation marked) hashed into a unit vector."""
+    """Return the quote's words and word pairs (negation marked) hashed into a small dense unit vector.
+
+    Only to name the reviewed quote a suggestion is like on a desk without an embedder; the heads
+    learn from ``word_matrix``.
+    """
     words = tokens(text)
-    out = np.zeros(WORD_BUCKETS, dtype=np.float32)
+    out = np.zeros(SWAY_BUCKETS, dtype=np.float32)
     for gram in {f"w:{w}" for w in words} | {f"b:{a} {b}" for a, b in itertools.pairwise(words)}:
-        out[_bucket(gram)] = 1.0
+        out[zlib.crc32(gram.encode("utf-8")) % SWAY_BUCKETS] = 1.0
     norm = float(np.linalg.norm(out))
     return out / norm if norm else out
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def word_bucket(word: str) -> int:
+    """Return the column (within the words block) a word is hashed to.
+
+    BLAKE2, not crc32: crc32 is linear, and its low bits put similar short words in the same column
+    far more often than chance (3,000 three-letter words filled 2,473 of 65,536 columns).
+    """
+    digest = hashlib.blake2b(word.encode("utf-8"), digest_size=4).digest()
+    return int.from_bytes(digest, "little") % WORD_BUCKETS
+
+
+def word_matrix(texts: Sequence[str]) -> sparse.csr_matrix:
+    """Return each text's words (negation marked) hashed into WORD_BUCKETS columns, one unit row per text.
+
+    Words only: word pairs doubled the columns a text fills without ranking better, and a negated
+    word is already a word of its own (``not_champion``).
+    """
+    indptr, indices = [0], []
+    values: list[float] = []
+    for text in texts:
+        buckets = sorted({word_bucket(w) for w in tokens(text)})
+        indices.extend(buckets)
+        values.extend([1.0 / math.sqrt(len(buckets))] * len(buckets))
+        indptr.append(len(indices))
+    return sparse.csr_matrix(
+        (np.array(values, dtype=np.float64), np.array(indices, dtype=np.int64), np.array(indptr)),
+        shape=(len(texts), WORD_BUCKETS),
+    )
 
 
 def _subject_share(text: str, subject: str) -> float:
@@ -261,7 +299,7 @@ def features(
     and last the suggested role (one-hot).
     """
     n = len(texts)
-    words = np.vstack([word_vector(t) for t in texts]) if n else np.zeros((0, WORD_BUCKETS), np.float32)
+    words = word_matrix(texts)
     subject_cos = np.zeros((n, 1), dtype=np.float32)
     if vectors.dim:
         meaning = vectors.of(texts)
@@ -281,12 +319,15 @@ def features(
     matrix = sparse.hstack(
         [
             sparse.csr_matrix(meaning, dtype=np.float64),
-            sparse.csr_matrix(words, dtype=np.float64),
+            words,
             sparse.csr_matrix(np.hstack([subject_cos, share, length, roles]), dtype=np.float64),
         ],
         format="csr",
     )
-    return matrix, (meaning if vectors.dim else words).astype(np.float32)
+    if vectors.dim:
+        return matrix, meaning.astype(np.float32)
+    sway = np.vstack([word_vector(t) for t in texts]) if n else np.zeros((0, SWAY_BUCKETS), np.float32)
+    return matrix, sway
 
 
 def subject_column(vectors: QuoteVectors) -> int:
@@ -314,6 +355,23 @@ def _content(x: sparse.csr_matrix) -> sparse.csr_matrix:
     return x[:, : -len(ROLES)]
 
 
+SCALARS = 3  # the subject's cosine, the share of its words, the length: the columns before the roles
+
+
+def _keep_columns(x: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Return the feature columns the keep head reads: the quote's meaning and words, and its suggested role.
+
+    Not its closeness to the subject nor its length: a scan already orders suggestions by closeness to
+    the subject and multiplies in the keep head's probability. A keep head that read the closeness too
+    learned from the first decisions (all made on the closest suggestions) that close means keep, and
+    the words never took over: on the screening sets mean WSS@95 was 49 % with these columns against
+    54 % without them (benchmarks/review_learning.py).
+    """
+    first = x.shape[1] - len(ROLES) - SCALARS
+    keep = np.r_[0:first, first + SCALARS : x.shape[1]]
+    return x[:, keep]
+
+
 def _prior_logits(suggested: Sequence[Role]) -> np.ndarray:
     other = (1.0 - PRIOR_SHARE) / (len(GROUPS) - 1)
     out = np.full((len(suggested), len(GROUPS)), math.log(other))
@@ -332,19 +390,38 @@ def _with_bias(x: sparse.csr_matrix) -> sparse.csr_matrix:
     return sparse.hstack([x, np.ones((x.shape[0], 1))], format="csr")
 
 
+def balanced_weights(y: np.ndarray) -> np.ndarray:
+    """Return one weight per example so that every class present weighs as much as every other.
+
+    Screening and review are lopsided (a review keeps a few records in a hundred): unweighted, the
+    rare class barely moves the fit and the first keepers found teach it little.
+    """
+    classes, counts = np.unique(y, return_counts=True)
+    per_class = dict(zip(classes.tolist(), (len(y) / (len(classes) * counts)).tolist(), strict=True))
+    return np.array([per_class[int(c)] for c in y], dtype=np.float64)
+
+
 def _fit_softmax(
-    x: sparse.csr_matrix, y: np.ndarray, offset: np.ndarray, l2: float, start: np.ndarray | None = None
+    x: sparse.csr_matrix,
+    y: np.ndarray,
+    offset: np.ndarray,
+    l2: float,
+    start: np.ndarray | None = None,
+    weight: np.ndarray | None = None,
 ) -> np.ndarray:
     """Return weights (features + 1 bias) x classes of a softmax regression over ``offset`` logits.
 
     ``start`` (weights of the same shape) warm-starts the fit: a held-back fold starts from the model
-    fitted on all labels and needs few steps.
+    fitted on all labels and needs few steps. ``weight`` weighs each example's loss (``balanced_weights``).
     """
     n, d = x.shape
     k = offset.shape[1]
     xb = _with_bias(x).tocsc()
     onehot = np.zeros((n, k))
     onehot[np.arange(n), y] = 1.0
+    if weight is not None:
+        onehot *= weight[:, None]  # a weighted example counts as that many (its rows of the loss scale)
+    total = onehot.sum(axis=1, keepdims=True)
     # The meaning vector and the few scalar features fill every row: as a dense block they multiply many
     # times faster than as sparse columns; the hashed words stay sparse.
     filled = np.diff(xb.indptr) > DENSE_SHARE * n
@@ -360,7 +437,7 @@ def _fit_softmax(
         p = np.exp(logits)
         p /= p.sum(axis=1, keepdims=True)
         value = -float(np.sum(onehot * np.log(np.clip(p, 1e-12, None)))) + 0.5 * l2 * float(np.sum(w * w))
-        residual = p - onehot
+        residual = total * p - onehot
         grad = l2 * w
         grad[dense_cols] += xd.T @ residual
         grad[sparse_cols] += xs_t @ residual
@@ -394,7 +471,7 @@ class DeskModel:
     """
 
     role_w: np.ndarray  # (features + 1) x heading groups
-    keep_w: np.ndarray  # (features + 1) x 2 (dropped, kept)
+    keep_w: np.ndarray  # (features but the subject's and length's + 1) x 2 (dropped, kept)
     sway: np.ndarray  # reviewed quotes' vectors, one row per example
     examples: list[Example]
     meta: dict[str, Any]
@@ -402,7 +479,7 @@ class DeskModel:
     def predict(self, x: sparse.csr_matrix, suggested: Sequence[Role]) -> tuple[np.ndarray, np.ndarray]:
         """Return (heading-group probabilities n x groups, keep probabilities n) for a feature matrix."""
         groups = _softmax(_prior_logits(suggested) + _with_bias(_content(x)) @ self.role_w)
-        keep = _softmax(_with_bias(x) @ self.keep_w)[:, 1]
+        keep = _softmax(_with_bias(_keep_columns(x)) @ self.keep_w)[:, 1]
         return groups, keep
 
     def read(
@@ -490,7 +567,7 @@ def fit(
     """Fit both heads on examples whose feature rows (``features``) are already made (warm from ``start``)."""
     d = x.shape[1]
     role_w = np.zeros((d - len(ROLES) + 1, len(GROUPS)))
-    keep_w = np.zeros((d + 1, 2))
+    keep_w = np.zeros((d - SCALARS + 1, 2))
     if len(examples) >= MIN_LABELS:
         y_role = np.array([group_of(e.role) for e in examples])
         role_w = _fit_softmax(
@@ -503,7 +580,12 @@ def fit(
         y_keep = np.array([1 if e.kept else 0 for e in examples])
         if 0 < y_keep.sum() < len(y_keep):
             keep_w = _fit_softmax(
-                x, y_keep, np.zeros((len(examples), 2)), L2_KEEP, start.keep_w if start is not None else None
+                _keep_columns(x),
+                y_keep,
+                np.zeros((len(examples), 2)),
+                L2_KEEP,
+                start.keep_w if start is not None else None,
+                balanced_weights(y_keep),
             )
     meta = {
         "use_role": True,
@@ -512,7 +594,7 @@ def fit(
         "format": FORMAT,
         "features": d,
         "examples": len(examples),
-        "embedded": d > WORD_BUCKETS + 3 + len(ROLES),
+        "embedded": d > WORD_BUCKETS + SCALARS + len(ROLES),
     }
     return DeskModel(role_w, keep_w, sway.astype(np.float32), examples, meta)
 
