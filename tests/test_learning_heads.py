@@ -30,12 +30,15 @@ FILLER = (
 
 def _examples(texts: list[str], kept: list[bool], subject: str = "tobacco retail licensing") -> list[Example]:
     return [
-        Example(t, subject, Role.CONTEXT, Role.CONTEXT, k, i % 4, i, None) for i, (t, k) in enumerate(zip(texts, kept, strict=True))
+        Example(t, subject, Role.CONTEXT, Role.CONTEXT, k, i % 4, i, None)
+        for i, (t, k) in enumerate(zip(texts, kept, strict=True))
     ]
 
 
 def _keep_p(examples: list[Example], texts: list[str], subject: str) -> np.ndarray:
-    x, sway = features([e.text for e in examples], [e.subject for e in examples], [e.suggested for e in examples], VECTORS)
+    x, sway = features(
+        [e.text for e in examples], [e.subject for e in examples], [e.suggested for e in examples], VECTORS
+    )
     model = fit(examples, x, sway, {})
     xt, _ = features(texts, [subject] * len(texts), [Role.CONTEXT] * len(texts), VECTORS)
     return model.predict(xt, [Role.CONTEXT] * len(texts))[1]
@@ -58,14 +61,20 @@ def test_a_rare_kind_of_keeper_is_learned_from_its_first_examples() -> None:
     ]
     texts = kept_texts + [f"{FILLER[i % len(FILLER)]} {i}" for i in range(37)]
     kept = [True] * 3 + [False] * 37
-    p = _keep_p(_examples(texts, kept), ["licensing fees funded compliance checks", FILLER[0]], "tobacco retail licensing")
+    p = _keep_p(
+        _examples(texts, kept),
+        ["licensing fees funded compliance checks", FILLER[0]],
+        "tobacco retail licensing",
+    )
     assert p[0] > 0.75 and p[1] < 0.5
 
 
 def test_the_keep_head_does_not_read_closeness_to_the_subject() -> None:
     # The scan already orders by closeness to the subject; the keep head reads the quote alone, so one
     # quote under two subjects gets one probability.
-    texts = [f"{FILLER[i % len(FILLER)]} licensing" if i % 3 == 0 else FILLER[i % len(FILLER)] for i in range(24)]
+    texts = [
+        f"{FILLER[i % len(FILLER)]} licensing" if i % 3 == 0 else FILLER[i % len(FILLER)] for i in range(24)
+    ]
     kept = [i % 3 == 0 for i in range(24)]
     examples = _examples(texts, kept)
     quote = "licensing of tobacco retail outlets"
@@ -81,9 +90,25 @@ def test_the_keep_head_does_not_read_closeness_to_the_subject() -> None:
 
 def test_distinct_words_rarely_share_a_column() -> None:
     # 3,000 distinct words: with few buckets most would share one with an unrelated word.
-    words = ["".join(letters) for letters in itertools.islice(itertools.product(string.ascii_lowercase, repeat=3), 3000)]
+    words = [
+        "".join(letters)
+        for letters in itertools.islice(itertools.product(string.ascii_lowercase, repeat=3), 3000)
+    ]
     columns = word_matrix([" ".join(words)]).indices
     assert len(set(columns.tolist())) >= 0.97 * len(words)
     row = word_matrix(["not a champion", "a champion"])
     assert row[0].indices.tolist() != row[1].indices.tolist()  # a negated word is a word of its own
     assert np.isclose(row[0].multiply(row[0]).sum(), 1.0)
+
+
+def test_a_word_no_reviewed_quote_says_carries_no_weight() -> None:
+    texts = [
+        f"licensing checks {FILLER[i % len(FILLER)]}" if i % 2 else FILLER[i % len(FILLER)] for i in range(12)
+    ]
+    examples = _examples(texts, [bool(i % 2) for i in range(12)])
+    x, sway = features(texts, [e.subject for e in examples], [e.suggested for e in examples], VECTORS)
+    model = fit(examples, x, sway, {})
+    said = learning.word_bucket("licensing")  # no embedder: the words are the first columns
+    unsaid = learning.word_bucket("zoning")
+    assert said != unsaid and model.keep_w[said, 1] > model.keep_w[said, 0]
+    assert not model.keep_w[unsaid].any() and not model.role_w[unsaid].any()
