@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from researchdesk.desk import Desk
+from researchdesk.errors import ConfigError
 from researchdesk.search import SearchIndex, get_embedder, sync_index
 from researchdesk.search.embed import (
     Embedder,
@@ -65,6 +67,42 @@ def test_int8_vectors_stay_close_to_fp32_and_are_a_space_of_their_own(torch_vect
     assert cosines.min() > 0.98 and cosines.mean() > 0.99, cosines
     # It still tells topics apart as fp32 does: each text is nearest its own fp32 vector.
     assert (np.argmax(ours @ torch_vectors.T, axis=1) == np.arange(len(TEXTS))).all()
+
+
+def test_int8_token_vectors_stay_close_to_fp32_on_the_sample_library(sample_desk: Desk) -> None:
+    passages = list(sample_desk.store.iter_indexed_passages())
+    texts = [embedding_text(p) for p in passages[::97]]  # about a hundred, across the library
+    fp32 = get_embedder("minilm-onnx")
+    int8 = get_embedder("minilm-int8-token")
+    assert isinstance(int8, OnnxMiniLMEmbedder) and int8.variant == "int8-token"
+    assert int8.name == f"{MiniLMEmbedder.name}/onnx-int8-token"
+    assert passage_space(int8) not in {passage_space(fp32), passage_space(get_embedder("minilm-int8"))}  # type: ignore[arg-type]
+    assert fp32 is not None
+    ours, theirs = int8.encode(texts), fp32.encode(texts)
+    np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+    cosines = np.sum(ours * theirs, axis=1)
+    assert cosines.mean() > 0.998 and cosines.min() > 0.995, (cosines.mean(), cosines.min())
+    assert (np.argmax(ours @ theirs.T, axis=1) == np.arange(len(texts))).all()
+    # Activations are scaled per token, so a text's vector does not depend on the texts batched with it.
+    for i in (0, len(texts) // 2, len(texts) - 1):
+        np.testing.assert_allclose(int8.encode([texts[i]])[0], ours[i], atol=1e-4)
+
+
+def test_the_embedder_setting_selects_the_way_minilm_runs(tmp_path: Path) -> None:
+    from researchdesk.search.embed import EMBEDDERS
+
+    assert Settings(home=tmp_path).embedder == "minilm-onnx"
+    chosen = {
+        name: get_embedder(Settings(home=tmp_path, embedder=name).embedder)
+        for name in ("minilm", "minilm-onnx", "minilm-int8", "minilm-int8-token")
+    }
+    assert type(chosen["minilm"]) is MiniLMEmbedder
+    variants = {n: e.variant for n, e in chosen.items() if isinstance(e, OnnxMiniLMEmbedder)}
+    assert variants == {"minilm-onnx": "fp32", "minilm-int8": "int8", "minilm-int8-token": "int8-token"}
+    assert get_embedder(" MiniLM-Int8-Token ").name == chosen["minilm-int8-token"].name  # type: ignore[union-attr]
+    assert set(EMBEDDERS) == {*chosen, "none"}
+    with pytest.raises(ConfigError, match="minilm-int8-token"):
+        get_embedder("minilm-int4")
 
 
 def test_batches_follow_a_token_budget_longest_first() -> None:
@@ -187,6 +225,30 @@ def test_the_onnx_model_is_made_once_and_kept(tmp_path: Path, monkeypatch: pytes
         ".onnx",
         ".onnx",
     ]  # fp32 and int8, no temp files
+
+
+def test_the_int8_token_model_is_made_once_from_the_fused_export(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import onnx
+
+    from researchdesk.search import minilm_onnx
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    model_dir = MiniLMEmbedder().model_dir
+    path = minilm_onnx.model_file(model_dir, "int8-token")
+    stamp = path.stat().st_mtime_ns
+    assert minilm_onnx.model_file(model_dir, "int8-token") == path and path.stat().st_mtime_ns == stamp
+    names = sorted(p.name.rsplit("-", 1)[0] for p in path.parent.iterdir())
+    assert names == ["all-MiniLM-L6-v2-fp32-fused", "all-MiniLM-L6-v2-int8-token"]  # no temp files
+    ops = [n.op_type for n in onnx.load(str(path), load_external_data=False).graph.node]
+    # attention fused and in fp32; every other weight matrix int8 (3 per layer); no fp32 MatMul left
+    assert ops.count("Attention") == 6 and ops.count("MatMulInteger") == 18 and "MatMul" not in ops
+    # made again from scratch, the file is the same bytes: the recipe is deterministic
+    first = path.read_bytes()
+    for made in path.parent.iterdir():
+        made.unlink()
+    assert minilm_onnx.model_file(model_dir, "int8-token").read_bytes() == first
 
 
 def test_the_phrase_head_gets_the_vectors_it_learnt_on() -> None:

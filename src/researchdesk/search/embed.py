@@ -226,6 +226,7 @@ class OnnxMiniLMEmbedder(MiniLMEmbedder):
         self.variant = variant
         if variant != "fp32":
             self.name = f"{MiniLMEmbedder.name}/onnx-{variant}"
+        if variant in ("int8", "int8-all"):  # per-tensor activation scales: one window at a time
             self.batch_tokens = 1
         try:
             import onnxruntime  # noqa: F401
@@ -277,6 +278,7 @@ EMBEDDERS: dict[str, Callable[[], Embedder] | None] = {
     "minilm": MiniLMEmbedder,
     "minilm-onnx": lambda: OnnxMiniLMEmbedder("fp32"),
     "minilm-int8": lambda: OnnxMiniLMEmbedder("int8"),
+    "minilm-int8-token": lambda: OnnxMiniLMEmbedder("int8-token"),
     "none": None,
 }
 
@@ -309,7 +311,7 @@ def embedder_of_space(name: str, preferred: Embedder | None = None) -> Embedder 
 
 
 # The order embedder_of_space tries the built-in embedders in (fastest first).
-SPACE_PREFERENCE = ("minilm-int8", "minilm-onnx", "minilm")
+SPACE_PREFERENCE = ("minilm-int8-token", "minilm-int8", "minilm-onnx", "minilm")
 
 
 def encode_in_chunks(
