@@ -1,6 +1,6 @@
 """Retrieval quality of each way to run MiniLM, in one run: does a faster embedder find the same things?
 
-Usage:  python benchmarks/embed_quality.py [--embedders minilm,minilm-int8,minilm-int8-all] [--desk DIR]
+Usage:  python benchmarks/embed_quality.py [--embedders minilm,minilm-int8,minilm-int8-token] [--desk DIR]
                                            [--parts med,synergy]
 
 For every embedder, the same indexes are built and searched as in ``benchmarks/retrieval.py`` (MED,
@@ -8,8 +8,8 @@ For every embedder, the same indexes are built and searched as in ``benchmarks/r
 ``benchmarks/retrieval_titled.py`` (the five SYNERGY screening sets, query = the review's title), with
 the shipped fusion and feedback settings. Prints nDCG@10 of the semantic and hybrid modes per set,
 each embedder's difference to the first (the baseline, PyTorch fp32), and the mean cosine between its
-passage vectors and the baseline's. ``minilm-int8-all`` is int8 on every weight matrix (the
-feed-forward outputs too), for comparison with the shipped int8 recipe.
+passage vectors and the baseline's. ``minilm-int8-all`` (not a setting) is ONNX Runtime's per-tensor
+int8 on every weight matrix (the feed-forward outputs too), for comparison with the int8 recipes.
 
 ``--desk DIR`` (a desk built from the sample library) adds the member requests: the desk's passages
 embedded by each embedder, searched with the requests' subjects (graded nDCG@10 of documents ranked
@@ -125,7 +125,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--embedders", default="minilm,minilm-int8,minilm-int8-all", help="first is the baseline"
+        "--embedders", default="minilm,minilm-int8,minilm-int8-token", help="first is the baseline"
     )
     parser.add_argument(
         "--desk", type=Path, help="a desk built from the sample library: adds the member requests"

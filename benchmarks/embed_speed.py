@@ -1,7 +1,8 @@
 """Embedding speed: passages/s, tokens/s and peak memory of each way to run MiniLM, in one run.
 
 Usage:  python benchmarks/embed_speed.py [--passages 2000 | --passages all | --passages 100000]
-                                         [--embedders minilm-today,minilm,minilm-onnx,minilm-int8] [--rounds 2]
+                                         [--embedders minilm-today,minilm,minilm-onnx,minilm-int8,minilm-int8-token]
+                                         [--rounds 2]
 
 The passages are the sample library's (``../shared/data/library/pcd2024``, ingested into a scratch desk
 without embeddings), read as the index reads them (title and headings first, ``embedding_text``):
@@ -41,7 +42,7 @@ from researchdesk.models import IndexedPassage
 from researchdesk.search.embed import MiniLMEmbedder, get_embedder
 from researchdesk.search.index import SearchIndex, embedding_text
 
-EMBEDDERS = ("minilm-today", "minilm", "minilm-onnx", "minilm-int8")
+EMBEDDERS = ("minilm-today", "minilm", "minilm-onnx", "minilm-int8", "minilm-int8-token")
 
 
 class TodayEmbedder(MiniLMEmbedder):

@@ -40,10 +40,12 @@ class Settings(BaseSettings):
     embedder: str = Field(
         "minilm-onnx",
         description=(
-            "Sentence-embedding model for semantic search, all-MiniLM-L6-v2 run one of three ways: "
+            "Sentence-embedding model for semantic search, all-MiniLM-L6-v2 run one of four ways: "
             "'minilm-onnx' (ONNX Runtime, fp32; the default: the same vectors as 'minilm', faster), "
-            "'minilm' (PyTorch, fp32), 'minilm-int8' (ONNX Runtime, int8 weights: faster still, "
-            "slightly lower retrieval quality, see the README); or 'none' (lexical only)."
+            "'minilm' (PyTorch, fp32), 'minilm-int8-token' (int8 weights and per-token int8 "
+            "activations outside attention: faster still, vectors of their own, see the README), "
+            "'minilm-int8' (ONNX Runtime's per-tensor int8: slightly lower retrieval quality); "
+            "or 'none' (lexical only)."
         ),
     )
     embed_batch_size: int = Field(

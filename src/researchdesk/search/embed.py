@@ -209,10 +209,11 @@ class OnnxMiniLMEmbedder(MiniLMEmbedder):
     cosine on the sample library, ``benchmarks/embed_speed.py``), so they are a space of their own.
     PyTorch is not imported, except once to export the model (``search/minilm_onnx.py``).
 
-    An int8 model runs one window at a time: ONNX Runtime scales the activations of a whole batch at
-    once, so in a batch a text's vector would depend on the texts beside it (by up to 0.016 per
-    coordinate, measured); alone, each window gets its own scale, a text always the same vector, and
-    nothing is padded. The windows run side by side, one thread each.
+    The per-tensor int8 models (``int8``, ``int8-all``) run one window at a time: ONNX Runtime scales
+    the activations of a whole batch at once, so in a batch a text's vector would depend on the texts
+    beside it (by up to 0.016 per coordinate, measured); alone, each window gets its own scale, a text
+    always the same vector, and nothing is padded. The windows run side by side, one thread each.
+    ``int8-token`` scales activations per token, so its windows batch like fp32's.
     """
 
     def __init__(self, variant: str = "int8") -> None:
