@@ -128,7 +128,10 @@ def main() -> None:
         "--embedders", default="minilm,minilm-int8,minilm-int8-token", help="first is the baseline"
     )
     parser.add_argument(
-        "--desk", type=Path, help="a desk built from the sample library: adds the member requests"
+        "--desk",
+        type=Path,
+        action="append",
+        help="a desk built from the sample library: adds the member requests (repeatable, see above)",
     )
     parser.add_argument("--parts", default="med,synergy", help="'med', 'synergy', both (default) or ''")
     args = parser.parse_args()
