@@ -19,15 +19,16 @@ setting, not the default.
 
 ``int8-token`` quantizes differently (``_per_token_int8``): the weight matrices of the attention output
 and of both feed-forward layers take int8 weights per output channel and int8 activations with one
-scale *per token* (each row of the matrix that enters them), so a token with large activations (the
-separators, full stops) no longer coarsens the steps of every other token in its window, and a
+scale *per token* (each row of the matrix that enters them), so a token with large activations
+no longer coarsens the steps of every other token in its window, and a
 window's vector does not depend on the windows batched with it: int8-token windows run in batches like
 fp32's. The attention (its query, key and value projections and the scores) stays in fp32, fused into
 ONNX Runtime's ``Attention`` operator. Measured on 300 passages of the sample library: 0.9991 mean
-cosine to the fp32 vectors (``int8``: 0.9975), at about 1.75 times the speed of fp32 through ONNX
-Runtime. Its fp32 model is exported with the eager attention of ``transformers`` and fused
-(attention, layer norms, GELU) by ONNX Runtime's transformer optimizer; the default ``fp32`` runs
-that fused model too (the same vectors within 1e-5, about 1.15 times as fast as the plain export).
+cosine to the fp32 vectors (``int8``: 0.9975), for 1.4 to 1.8 times fp32's tokens per CPU second
+(``benchmarks/embed_profile.py``, ``benchmarks/embed_scale.py``). Its fp32 model is exported with
+the eager attention of ``transformers`` and fused (attention, layer norms, GELU) by ONNX Runtime's
+transformer optimizer; the default ``fp32`` runs that fused model too (the same vectors within 1e-5;
+1.1 to 1.2 times as fast as the plain export in trials).
 """
 
 from __future__ import annotations
