@@ -268,7 +268,7 @@ def _carry_embeddings(
 def _index_to_postgres(index_dir: Path, dst: PostgresStore, model: str, report: CopyReport) -> int:
     import numpy as np
 
-    from researchdesk.search.postgres import build_vector_index, write_embeddings
+    from researchdesk.search.postgres_sync import build_vector_index, write_embeddings
 
     meta_path = index_dir / "meta.json"
     if not meta_path.exists():

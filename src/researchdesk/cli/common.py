@@ -17,7 +17,7 @@ from researchdesk.desk import Desk, open_desk
 from researchdesk.settings import Settings
 
 if TYPE_CHECKING:  # the search stack loads numpy and scipy: only commands that search pay for it
-    from researchdesk.search.index import SearchIndex
+    from researchdesk.search.desk import DeskIndex
 
 app = typer.Typer(
     name="researchdesk",
@@ -89,7 +89,7 @@ def progress_bar(transient: bool = True) -> Progress:
     )
 
 
-def sync_index_with_progress(desk: Desk, embed: bool = True, checkpoint: int | None = None) -> SearchIndex:
+def sync_index_with_progress(desk: Desk, embed: bool = True, checkpoint: int | None = None) -> DeskIndex:
     """Return the desk's search index brought up to date, with a progress bar while passages embed.
 
     Without ``embed`` only the words are indexed (quick); passages still without a vector wait for

@@ -21,9 +21,7 @@ def status(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", hel
     with desk_of(ctx) as desk:
         index = sync_index_with_progress(desk, embed=False)
         coverage = index.coverage()
-        close = getattr(index, "close", None)
-        if close is not None:
-            close()
+        index.close()
     if as_json:
         print_json(coverage.to_dict())
         return
@@ -51,9 +49,7 @@ def embed(
         index = sync_index_with_progress(desk, embed=True, checkpoint=checkpoint)
         coverage = index.coverage()
         now = index.embedded_now
-        close = getattr(index, "close", None)
-        if close is not None:
-            close()
+        index.close()
     if as_json:
         print_json({**coverage.to_dict(), "embedded_now": now})
         return

@@ -17,10 +17,9 @@ from researchdesk.models import Document, Evidence, Passage, Role, SourceType, h
 from researchdesk.requests.aboutness import Aboutness, read_subjects
 from researchdesk.requests.plan import FacetPlan, ResearchPlan, derive_plan
 from researchdesk.requests.workflow import advance_to
-from researchdesk.search.desk import sync_index
+from researchdesk.search.desk import DeskIndex, sync_index
 from researchdesk.search.embed import Embedder
 from researchdesk.search.filters import Filters
-from researchdesk.search.index import SearchIndex
 from researchdesk.search.profiles import in_abstract, load_profiles
 from researchdesk.search.results import SearchResults
 
@@ -292,7 +291,7 @@ class _Harvest:
         ev.facet = facet
         self.found[facet].append(ev)
 
-    def search(self, index: SearchIndex, facet: FacetPlan, query: str, top_k: int) -> SearchResults:
+    def search(self, index: DeskIndex, facet: FacetPlan, query: str, top_k: int) -> SearchResults:
         """Search the on-subject documents for one query of a facet, keep its candidates, return the results."""
         filters = Filters(**{**facet.filters, "document_ids": sorted(self.on_subject)})
         # Few sources on the subject are read deeper: the cap spreads results, it should not starve them.

@@ -10,8 +10,9 @@ has its vector, hybrid search fuses the embedded ones and finds the rest by thei
 The embedded index is files in ``<home>/index``: whoever changes them holds ``index.lock`` while it
 reads and writes (a lexical sync, or merging a checkpoint's vectors); embedding itself runs outside
 that lock, under ``embed.lock``, so one process at a time embeds a desk and searches never wait for
-the model. On PostgreSQL the vectors are rows of ``passage_embeddings``, committed a checkpoint at a
-time, and several processes split the work (``search/postgres.py``).
+the model. On PostgreSQL the terms and vectors are rows of the store's database, vectors committed a
+checkpoint at a time, and several processes split the work (``search/postgres_sync.py``). Which of
+the two a store gets is ``backend_kind``'s one decision; both are searched by ``pipeline.search``.
 """
 
 from __future__ import annotations
@@ -22,20 +23,26 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from researchdesk.errors import DeskError
 from researchdesk.models import Document, IndexedPassage, Passage
 from researchdesk.search.catalog import DocumentInfo
 from researchdesk.search.embed import Progress, encode_in_chunks, get_embedder
 from researchdesk.search.filters import Filters
-from researchdesk.search.index import DEFAULT_MAX_PER_DOCUMENT, SearchIndex
+from researchdesk.search.index import SearchIndex
+from researchdesk.search.pipeline import DEFAULT_MAX_PER_DOCUMENT
+from researchdesk.search.postgres import PostgresIndex
 from researchdesk.search.profiles import load_profiles
 from researchdesk.search.results import SearchResults, SemanticCoverage
 from researchdesk.settings import Settings
 
 # Passages embedded between two saves: at most this much work is lost to a crash or a kill.
 CHECKPOINT_PASSAGES = 2048
+
+BackendKind = Literal["files", "postgresql"]
+# What sync_index returns: a search backend with ``search`` (both run ``pipeline.search``).
+DeskIndex = SearchIndex | PostgresIndex
 
 
 class PassageSource(Protocol):
@@ -56,7 +63,7 @@ def sync_index(
     progress: Progress | None = None,
     embed: bool = True,
     checkpoint: int = CHECKPOINT_PASSAGES,
-) -> SearchIndex:
+) -> DeskIndex:
     """Return the desk's search index brought up to date with the store (and saved when it changed).
 
     Passages the store has beyond the index's highest passage id are added, documents the store no
@@ -67,11 +74,12 @@ def sync_index(
     (``embed_pending``, saved every ``checkpoint`` passages) and the documents' profiles are made.
     Without ``embed`` the index is searchable by words at once and hybrid for what is embedded.
 
-    For a PostgreSQL store the index lives in the database: the returned ``PostgresIndex`` searches
-    there with full text and pgvector (``search/postgres.py``); nothing is written to ``index_dir``.
+    For a PostgreSQL store the index lives in the database: the returned ``PostgresIndex`` reads its
+    BM25 postings and pgvector embeddings there (``search/postgres.py``); nothing is written to
+    ``index_dir``.
     """
-    if is_server_store(store):
-        from researchdesk.search.postgres import sync_postgres
+    if backend_kind(store) == "postgresql":
+        from researchdesk.search.postgres_sync import sync_postgres
 
         server_index = sync_postgres(store, settings, progress, embed=embed, checkpoint=checkpoint)
         if embed:
@@ -134,8 +142,8 @@ def embed_pending(
     ``checkpoint`` passages; ``progress(done, total)`` counts passages. Interrupted, it loses at most
     the checkpoint under way, and the next call goes on from there.
     """
-    if is_server_store(store):
-        from researchdesk.search.postgres import sync_postgres
+    if backend_kind(store) == "postgresql":
+        from researchdesk.search.postgres_sync import sync_postgres
 
         server_index = sync_postgres(store, settings, progress, embed=True, checkpoint=checkpoint)
         load_profiles(store, server_index.embedder, settings.profiles_dir)
@@ -209,7 +217,7 @@ def index_stamp(store: PassageSource, settings: Settings) -> tuple[int, ...]:
     A cached embedded index is out of date when this differs (its saved generation). A PostgreSQL
     index reads its vectors live from the database, so only its passages matter (callers compare them).
     """
-    if is_server_store(store):
+    if backend_kind(store) == "postgresql":
         return ()
     return (saved_generation(settings.index_dir),)
 
@@ -218,15 +226,16 @@ def semantic_coverage(store: PassageSource, settings: Settings) -> SemanticCover
     """Return how much of the desk's library has its vector, without embedding anything."""
     index = sync_index(store, settings, embed=False)
     coverage = index.coverage()
-    close = getattr(index, "close", None)
-    if close is not None:
-        close()
+    index.close()
     return coverage
 
 
-def is_server_store(store: Any) -> bool:
-    """Return True for the PostgreSQL store (its index lives in the database)."""
-    return getattr(store, "dialect", "sqlite") == "postgresql"
+def backend_kind(store: PassageSource) -> BackendKind:
+    """Return the search backend a store gets: "postgresql" (``PostgresIndex``, in the server store's
+    database) for the server store, "files" (``SearchIndex``, under ``<home>/index``) for any other."""
+    from researchdesk.store.postgres import PostgresStore
+
+    return "postgresql" if isinstance(store, PostgresStore) else "files"
 
 
 @contextmanager
@@ -260,7 +269,7 @@ def search(
     filters: Filters | None = None,
     expand: bool | None = None,
     max_per_document: int | None = DEFAULT_MAX_PER_DOCUMENT,
-    index: SearchIndex | None = None,
+    index: DeskIndex | None = None,
     embed: bool = True,
 ) -> SearchResults:
     """Return the results of one search of the desk's library.

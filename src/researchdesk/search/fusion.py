@@ -12,7 +12,7 @@ collection did not hold on another (``benchmarks/ranking_sets.py`` prints both s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,7 +107,9 @@ def reciprocal_rank_fusion(
     return sorted(fused.items(), key=lambda pair: (-pair[1], best[pair[0]], pair[0]))
 
 
-def cap_per_group(items: Sequence[int], group_of: Sequence[int] | np.ndarray, cap: int | None) -> list[int]:
+def cap_per_group(
+    items: Sequence[int], group_of: Mapping[int, int] | Sequence[int] | np.ndarray, cap: int | None
+) -> list[int]:
     """Return ``items`` in order, keeping at most ``cap`` from each group (None or 0 = no cap)."""
     if not cap:
         return list(items)
@@ -123,7 +125,7 @@ def cap_per_group(items: Sequence[int], group_of: Sequence[int] | np.ndarray, ca
 
 def standardized_score_fusion(
     rankings: Sequence[Sequence[int]],
-    scores: Sequence[Sequence[float]],
+    scores: Sequence[Sequence[float] | np.ndarray],
     weights: Sequence[float],
     unlisted: Sequence[float | None],
     window: int = SCORE_WINDOW,
@@ -163,9 +165,9 @@ def standardized_score_fusion(
 
 def fuse(
     lexical: Sequence[int],
-    lexical_scores: Sequence[float],
+    lexical_scores: Sequence[float] | np.ndarray,
     semantic: Sequence[int],
-    semantic_scores: Sequence[float],
+    semantic_scores: Sequence[float] | np.ndarray,
     settings: FusionSettings,
 ) -> list[tuple[int, float]]:
     """Return the items of a lexical and a semantic list (each best first) fused, best first, with scores.

@@ -13,85 +13,38 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from researchdesk.errors import DeskError, QueryError, UnknownChoice
-from researchdesk.models import IndexedPassage, SearchHit
+from researchdesk.errors import DeskError
+from researchdesk.models import IndexedPassage
+from researchdesk.search import pipeline
+from researchdesk.search.backend import LexicalQuery, Ranked, Scored
 from researchdesk.search.catalog import DocumentInfo, PassageTable
 from researchdesk.search.embed import Embedder, Progress, encode_in_chunks, passage_space
-from researchdesk.search.expand import Expansion, expansion_terms, find_expansions
 from researchdesk.search.filters import Filters
-from researchdesk.search.fusion import (
-    FEEDBACK_PASSAGES,
-    FEEDBACK_WEIGHT,
-    FusionSettings,
-    cap_per_group,
-    fuse,
-    top_indices,
-)
-from researchdesk.search.highlight import matched_words
+from researchdesk.search.fusion import FEEDBACK_PASSAGES, FEEDBACK_WEIGHT, FusionSettings, top_indices
 from researchdesk.search.lexical import LexicalIndex
+from researchdesk.search.pipeline import (  # noqa: F401  (names this module has always offered)
+    DEFAULT_MAX_PER_DOCUMENT,
+    FUSION_DEPTH,
+    MAX_QUERY_CHARS,
+    MAX_QUERY_TERMS,
+    MODES,
+    check_mode,
+    semantic_fallback,
+)
 from researchdesk.search.results import SearchResults, SemanticCoverage
-from researchdesk.search.semantic import append_rows, cosine_scores, feedback_plan, feedback_query
+from researchdesk.search.semantic import append_rows, cosine_scores
 from researchdesk.search.tokenize import TOKENIZER_VERSION, tokenize
 
 INDEX_FORMAT = 2
-MODES = ("hybrid", "lexical", "semantic")
-# A pasted page of text is searched by its most specific terms, not all of them: each term costs a
-# pass over its postings, and common words add only noise.
-MAX_QUERY_TERMS = 64
-# Query text beyond this many characters is not embedded: a passage's worth bounds the work.
-MAX_QUERY_CHARS = 1500
-# How deep each ranked list goes before fusion; deeper when a per-document cap leaves too few hits.
-FUSION_DEPTH = 200
-DEFAULT_MAX_PER_DOCUMENT = 3
 # A document title speaks for all of its passages, so it is scored as a field of its own (BM25 over
 # titles) and added at this weight to the passages that match the query in their own text. Appending
 # the title to every passage instead let a title match outweigh the passage's content.
 TITLE_WEIGHT = 0.5
-
-
-def check_mode(mode: str) -> str:
-    """Return the search mode normalised, or raise UnknownChoice listing the modes."""
-    value = str(mode).strip().lower()
-    if value not in MODES:
-        raise UnknownChoice("search mode", mode, MODES)
-    return value
-
-
-def semantic_fallback(mode: str, has_embedder: bool, coverage: SemanticCoverage, notes: list[str]) -> str:
-    """Return the mode a search runs in, given how much of the library is embedded, noting why.
-
-    Hybrid runs as soon as one passage has its vector: passages still waiting are found by their
-    words alone (the fusion gives them the semantic list's lowest score). Semantic search reaches
-    the embedded passages only, and is refused while none is.
-    """
-    if mode not in ("semantic", "hybrid"):
-        return mode
-    if not has_embedder:
-        if mode == "semantic":
-            raise QueryError(
-                "Semantic search is not available: the index has no embeddings.",
-                "Set RESEARCHDESK_EMBEDDER=minilm so the library is embedded, or use --mode lexical.",
-            )
-        notes.append("Semantic search is off (no embedding model configured); results are lexical only.")
-        return "lexical"
-    if coverage.embedded == 0:
-        if mode == "semantic":
-            raise QueryError(
-                f"Semantic search is not available yet: {coverage.line()}.",
-                "Run `researchdesk index embed` (or let the worker finish), or use --mode lexical.",
-            )
-        notes.append(f"{coverage.line()}: no passage is embedded yet, so results are lexical only.")
-        return "lexical"
-    if not coverage.complete:
-        reach = "by their words alone" if mode == "hybrid" else "not at all in semantic mode"
-        notes.append(f"{coverage.line()}; the passages still waiting for their vector are found {reach}.")
-    return mode
 
 
 def embedding_text(passage: IndexedPassage) -> str:
@@ -164,6 +117,7 @@ class SearchIndex:
         self.fusion = fusion or FusionSettings()
         self.feedback_passages = feedback_passages
         self.feedback_weight = feedback_weight
+        self._mask_of: tuple[frozenset[int], np.ndarray] | None = None  # the last filter's rows
 
     # --- contents -------------------------------------------------------------------------------
 
@@ -236,6 +190,7 @@ class SearchIndex:
         passages are searchable by their words at once and wait for their vectors (``embed_pending``),
         except those whose vector is known already.
         """
+        self._mask_of = None
         known = set(self.table.passage_id.tolist())
         new: list[IndexedPassage] = []
         for passage in passages:
@@ -372,6 +327,7 @@ class SearchIndex:
         ids = np.fromiter((int(d) for d in document_ids), dtype=np.int64)
         if ids.size == 0 or len(self.table) == 0:
             return 0
+        self._mask_of = None
         drop = np.isin(self.table.document_id, ids)
         removed = int(drop.sum())
         if removed:
@@ -503,7 +459,10 @@ class SearchIndex:
             raise DeskError(f"The files of the search index in {directory} disagree.", "Rebuild it.")
         return index
 
-    # --- searching ------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Let go of the index (its files need no closing; ``PostgresIndex`` closes connections)."""
+
+    # --- searching: pipeline.search runs it, these answer its questions (backend.SearchBackend) ---
 
     def search(
         self,
@@ -515,210 +474,63 @@ class SearchIndex:
         max_per_document: int | None = DEFAULT_MAX_PER_DOCUMENT,
         feedback: bool = True,
     ) -> SearchResults:
-        """Return the ``top_k`` passages best matching ``query``, at most ``max_per_document`` per document.
+        """Return the ``top_k`` passages best matching ``query`` (``pipeline.search`` over this index)."""
+        return pipeline.search(self, query, top_k, mode, filters, expand, max_per_document, feedback)
 
-        ``mode`` is "hybrid" (BM25 and embeddings fused by their standardized scores), "lexical" or
-        "semantic". ``expand`` adds thesaurus synonyms at a lower weight (lexical side only: the
-        embedding model knows synonyms already). ``feedback`` (semantic and hybrid modes) searches
-        the embeddings twice: the second time with the query vector moved toward the best passages
-        of the first pass's top documents.
-        """
-        mode = check_mode(mode)
-        text = (query or "").strip()
-        if not text:
-            raise QueryError(
-                "The search query is empty.",
-                'Type a few words about what you are looking for, e.g. "barriers to local tobacco policy".',
-            )
-        if top_k < 1:
-            raise QueryError(f"top_k must be at least 1, not {top_k}.", "Ask for 1 or more results.")
-        if len(self.table) == 0:
-            raise QueryError(
-                "The library is empty, so there is nothing to search.",
-                "Ingest documents first with `researchdesk ingest PATH`.",
-            )
-        tokens = tokenize(text)
-        if not tokens:
-            raise QueryError(
-                f"The query {text[:80]!r} has only common words (stop words) that every text contains.",
-                'Add words about the topic, e.g. "partnerships with state legislators".',
-            )
-        notes: list[str] = []
-        counts = Counter(tokens)
-        truncated = len(counts) > MAX_QUERY_TERMS
-        if truncated:
-            counts = self._most_specific(counts, tokens)
-            notes.append(
-                f"The query has {len(set(tokens))} distinct terms; it was searched with the "
-                f"{MAX_QUERY_TERMS} most specific of them (the rarest in the library)."
-            )
-        weights: dict[str, float] = {t: float(c) for t, c in counts.items()}
-        phrases: list[tuple[tuple[str, ...], float]] = []
-        expansions: list[Expansion] = []
-        if expand and not truncated:
-            expansions = find_expansions(text)
-            added = expansion_terms(expansions, set(weights))
-            weights.update(added.weights)
-            phrases = added.phrases
-        elif expand and truncated:
-            notes.append("A query this long is not expanded with synonyms.")
+    def documents(self) -> Iterable[DocumentInfo]:
+        """Return the attributes of the documents with passages in the index."""
+        return self.table.documents.values()
 
-        coverage = self.coverage()
-        used = semantic_fallback(mode, self.embedder is not None, coverage, notes)
+    def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        """Return how many passages contain each term."""
+        return {t: self.lexical.document_frequency(t) for t in terms}
 
-        results = SearchResults(
-            query=text,
-            mode=used,
-            hits=[],
-            terms=list(counts),
-            expanded_terms=[phrase for e in expansions for phrase in e.added],
-            notes=notes,
-            semantic_index=coverage,
-        )
-        mask = self._filter_mask(filters)
-        if mask is not None and not mask.any():
-            notes.append("No document in the library passes the filters; nothing was searched.")
-            return results
-
-        lex_scores = self._lexical_scores(weights, phrases, mask) if used in ("lexical", "hybrid") else None
-        sem_scores = None
-        if used in ("semantic", "hybrid"):
-            query_vector = self._query_vector(text, notes)
-            sem_scores = self._semantic_scores(query_vector, mask)
-            searched = int(self.embedded.sum()) if mask is None else int((mask & self.embedded).sum())
-            pool, weight = feedback_plan(searched, self.feedback_passages, self.feedback_weight)
-            if feedback and pool:
-                # The best passage of each of the top documents: one long document's vocabulary
-                # should not become the query's (on the sample library, top-10 passages from any
-                # documents cut the distinct sources in a top 10 from 5.9 to 5.3; this raises it to 6.4).
-                first = [r for r in self._rank(lex_scores, sem_scores, pool, 1)[0] if self.embedded[r]]
-                assert self.vectors is not None
-                moved = feedback_query(query_vector, self.vectors[first], weight)
-                sem_scores = self._semantic_scores(moved, mask)
-        rows, scores, lex_rank, sem_rank = self._rank(lex_scores, sem_scores, top_k, max_per_document)
-        if not rows and used == "lexical":
-            notes.append("No passage contains any of the query terms.")
-        for rank, (row, score) in enumerate(zip(rows, scores, strict=True), start=1):
-            p = self.table.passage(row)
-            results.hits.append(
-                SearchHit(
-                    passage_id=p.passage_id,
-                    document_id=p.document_id,
-                    score=round(float(score), 6),
-                    rank=rank,
-                    title=p.title,
-                    date=p.date,
-                    file_name=p.file_name,
-                    section=p.section,
-                    page=p.page,
-                    start=p.start,
-                    end=p.end,
-                    text=p.text,
-                    source_type=p.source_type,
-                    matched_terms=matched_words(p.text, self._matchable(weights, phrases, row)),
-                    lexical_rank=lex_rank.get(row),
-                    semantic_rank=sem_rank.get(row),
-                )
-            )
-        return results
-
-    def _most_specific(self, counts: Counter[str], tokens: Sequence[str]) -> Counter[str]:
-        """Return the MAX_QUERY_TERMS query terms that are rarest in the index (unknown terms last)."""
-        first = {t: i for i, t in reversed(list(enumerate(tokens)))}
-
-        def key(term: str) -> tuple[bool, int, int]:
-            df = self.lexical.document_frequency(term)
-            return (df == 0, df, first[term])
-
-        keep = sorted(counts, key=key)[:MAX_QUERY_TERMS]
-        return Counter({t: counts[t] for t in keep})
-
-    def _filter_mask(self, filters: Filters | None) -> np.ndarray | None:
-        """Return a boolean mask of the passages the filters allow (None = all)."""
-        if filters is None or filters.is_empty():
+    def _mask(self, allowed: frozenset[int] | None) -> np.ndarray | None:
+        """Return a boolean mask of the rows of the ``allowed`` documents (None = all)."""
+        if allowed is None:
             return None
-        allowed = filters.accepted(self.table.documents.values())
-        return np.isin(self.table.document_id, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
+        if self._mask_of is not None and self._mask_of[0] is allowed:
+            return self._mask_of[1]
+        ids = np.fromiter(allowed, dtype=np.int64, count=len(allowed))
+        mask = np.isin(self.table.document_id, ids)
+        self._mask_of = (allowed, mask)
+        return mask
 
-    def _matchable(
-        self, weights: dict[str, float], phrases: Sequence[tuple[tuple[str, ...], float]], row: int
-    ) -> set[str]:
-        """Return the query tokens that count as matches in a passage: terms, and phrases present whole."""
-        tokens = set(weights)
-        if phrases:
-            present = self.lexical.passage_terms(row)
-            for words, _weight in phrases:
-                if present.issuperset(words):
-                    tokens.update(words)
-        return tokens
-
-    def _lexical_scores(
-        self,
-        weights: dict[str, float],
-        phrases: Sequence[tuple[tuple[str, ...], float]],
-        mask: np.ndarray | None,
-    ) -> np.ndarray:
-        """Return BM25 scores, zero where the filters exclude the passage."""
-        scores = self.lexical.scores(weights, phrases)
+    def lexical_candidates(self, query: LexicalQuery, allowed: frozenset[int] | None) -> Scored:
+        """Return the BM25 score of every row, its title's added, zero where the filters exclude it."""
+        scores = self.lexical.scores(query.weights, query.phrases)
         if len(self._titles):
-            title_scores = self._titles.scores(weights, phrases)
+            title_scores = self._titles.scores(query.weights, query.phrases)
             if title_scores.any():
                 hit = np.flatnonzero(scores)
                 scores[hit] += np.float32(TITLE_WEIGHT) * title_scores[self._title_row[hit]]
+        mask = self._mask(allowed)
         if mask is not None:
             scores[~mask] = 0.0
-        return scores
+        return Scored(scores, self.table.document_id)
 
-    def _query_vector(self, text: str, notes: list[str]) -> np.ndarray:
-        """Return the query's embedding (of its first MAX_QUERY_CHARS characters, noted when cut)."""
-        assert self.embedder is not None
-        if len(text) > MAX_QUERY_CHARS:
-            notes.append(f"Only the first {MAX_QUERY_CHARS} characters of the query were embedded.")
-            text = text[:MAX_QUERY_CHARS]
-        return self.embedder.encode([text], batch_size=1)[0]
-
-    def _semantic_scores(self, query_vector: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
-        """Return cosine similarities to the query vector, -inf where the filters exclude the passage or
-        it has no vector yet."""
+    def semantic_candidates(self, vector: np.ndarray, allowed: frozenset[int] | None, depth: int) -> Ranked:
+        """Return the ``depth`` rows nearest ``vector``, of those allowed that have their vector."""
         assert self.vectors is not None
-        scores = cosine_scores(self.vectors, query_vector)
+        scores = cosine_scores(self.vectors, vector)
+        mask = self._mask(allowed)
         waiting = ~self.embedded
         if mask is not None or waiting.any():
             scores = scores.copy()
             scores[waiting if mask is None else (~mask | waiting)] = -np.inf
-        return scores
+        rows = top_indices(scores, depth)
+        return Ranked(rows, scores[rows], self.table.document_id[rows])
 
-    def _rank(
-        self,
-        lex_scores: np.ndarray | None,
-        sem_scores: np.ndarray | None,
-        top_k: int,
-        cap: int | None,
-    ) -> tuple[list[int], list[float], dict[int, int], dict[int, int]]:
-        """Return the final rows, their scores, and each row's rank in the lexical and semantic lists."""
-        n = len(self.table)
-        depth = max(FUSION_DEPTH, top_k * 5)
-        while True:
-            lex = top_indices(lex_scores, depth, floor=0.0) if lex_scores is not None else None
-            sem = top_indices(sem_scores, depth) if sem_scores is not None else None
-            if lex is not None and sem is not None:
-                assert lex_scores is not None and sem_scores is not None
-                fused = fuse(lex.tolist(), lex_scores[lex], sem.tolist(), sem_scores[sem], self.fusion)
-                order = [row for row, _ in fused]
-                score_of = dict(fused)
-            else:
-                ranked = lex if lex is not None else sem
-                assert ranked is not None
-                source = lex_scores if lex is not None else sem_scores
-                assert source is not None
-                order = ranked.tolist()
-                score_of = {row: float(source[row]) for row in order}
-            kept = cap_per_group(order, self.table.document_id, cap)
-            exhausted = all(r is None or r.size < depth for r in (lex, sem))
-            if len(kept) >= top_k or exhausted or depth >= n:
-                break
-            depth *= 4
-        rows = kept[:top_k]
-        lex_rank = {int(r): i for i, r in enumerate(lex.tolist(), start=1)} if lex is not None else {}
-        sem_rank = {int(r): i for i, r in enumerate(sem.tolist(), start=1)} if sem is not None else {}
-        return rows, [score_of[r] for r in rows], lex_rank, sem_rank
+    def embedded_count(self, allowed: frozenset[int] | None) -> int:
+        """Return how many rows of the allowed documents have their vector."""
+        mask = self._mask(allowed)
+        return int(self.embedded.sum()) if mask is None else int((mask & self.embedded).sum())
+
+    def feedback_vectors(self, keys: Sequence[int]) -> np.ndarray:
+        """Return the vectors of those of the rows ``keys`` that have one, in order."""
+        assert self.vectors is not None
+        return self.vectors[[r for r in keys if self.embedded[r]]]
+
+    def passages(self, keys: Sequence[int]) -> dict[int, IndexedPassage]:
+        """Return the passage records of rows."""
+        return {int(r): self.table.passage(int(r)) for r in keys}

@@ -22,6 +22,76 @@ K1 = 1.5
 B = 0.75
 
 
+Column = tuple[np.ndarray, np.ndarray]  # the rows holding a term (ascending) and its BM25 weight in each
+
+
+def average_length(total: int, n: int) -> float:
+    """Return the mean passage length in tokens (1.0 for an empty collection)."""
+    return (total / n if n else 0.0) or 1.0
+
+
+def bm25_idf(n: int, df: np.ndarray) -> np.ndarray:
+    """Return Lucene's BM25 idf, ln(1 + (N - df + 0.5) / (df + 0.5)), of document frequencies (float32)."""
+    df = np.asarray(df, dtype=np.float32)
+    return np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+
+
+def row_norms(lengths: np.ndarray, avg: float, k1: float = K1, b: float = B) -> np.ndarray:
+    """Return k1 * (1 - b + b * length / avg) of passage lengths (float32): BM25's length normalisation."""
+    lengths = np.asarray(lengths, dtype=np.float32)
+    return (k1 * (1.0 - b + b * lengths / avg)).astype(np.float32)
+
+
+def bm25_weights(idf: np.ndarray, tf: np.ndarray, norms: np.ndarray) -> np.ndarray:
+    """Return idf * tf / (tf + norm) per posting (float32), computed in place in ``idf`` and ``norms``.
+
+    Both are float32 arrays with one entry per posting that this overwrites (at 100k passages each
+    is ~30 MB, and the transient arrays here set a search process's peak memory on load). Lucene
+    drops BM25's constant (k1 + 1) numerator factor; so do we, so scores equal bm25s's. Every
+    backend's lexical search weighs its postings here, element by element, so equal counts give
+    equal weights to the last bit whichever backend holds them.
+    """
+    tf32 = np.asarray(tf, dtype=np.float32)
+    norms += tf32
+    idf *= tf32
+    del tf32
+    idf /= norms
+    return idf
+
+
+def accumulate(
+    size: int,
+    columns: Mapping[str, Column],
+    terms: Mapping[str, float],
+    phrases: Sequence[tuple[Sequence[str], float]] = (),
+) -> np.ndarray:
+    """Return the BM25 score of ``size`` rows from the columns (postings) of the query's words.
+
+    Terms add ``weight * BM25`` in the order of ``terms`` (float additions in one order, so every
+    backend sums alike). A phrase adds ``weight / len(words)`` times the BM25 of each of its words,
+    but only in the rows that contain all of them. A word without a column occurs nowhere.
+    """
+    out = np.zeros(size, dtype=np.float32)
+    for term, query_weight in terms.items():
+        column = columns.get(term)
+        if column is not None and column[0].size:
+            rows, weights = column
+            out[rows] += np.float32(query_weight) * weights
+    for words, weight in phrases:
+        if not words or any(w not in columns for w in words):
+            continue
+        found = [columns[w] for w in words]
+        common = found[0][0]
+        for rows, _ in found[1:]:
+            common = np.intersect1d(common, rows, assume_unique=True)
+        if common.size == 0:
+            continue
+        share = np.float32(weight / len(words))
+        for rows, weights in found:
+            out[common] += share * weights[np.searchsorted(rows, common)]
+    return out
+
+
 class LexicalIndex:
     """Term counts of passages and the BM25 weights derived from them."""
 
@@ -85,22 +155,12 @@ class LexicalIndex:
             self._weights = sp.csc_matrix((n, len(self.terms)), dtype=np.float32)
             self.idf = np.zeros(len(self.terms), dtype=np.float32)
             return
-        lengths = np.asarray(counts.sum(axis=1)).ravel().astype(np.float32)
-        avg = float(lengths.mean()) or 1.0
-        df = np.bincount(counts.indices, minlength=len(self.terms)).astype(np.float32)
-        self.idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
-        # One float32 array per step, computed in place: at 100k passages each is ~30 MB, and the
-        # transient arrays of this step are what set the search process's peak memory on load.
-        row_norm = (self.k1 * (1.0 - self.b + self.b * lengths / avg)).astype(np.float32)
-        tf = counts.data.astype(np.float32)
-        denominator = np.repeat(row_norm, np.diff(counts.indptr))
-        denominator += tf
-        # Lucene drops BM25's constant (k1 + 1) numerator factor; so do we, so scores equal bm25s's.
-        weights = self.idf[counts.indices]
-        weights *= tf
-        del tf
-        weights /= denominator
-        del denominator
+        lengths = np.asarray(counts.sum(axis=1)).ravel()
+        avg = average_length(int(lengths.sum()), n)
+        df = np.bincount(counts.indices, minlength=len(self.terms))
+        self.idf = bm25_idf(n, df)
+        norms = np.repeat(row_norms(lengths, avg, self.k1, self.b), np.diff(counts.indptr))
+        weights = bm25_weights(self.idf[counts.indices], counts.data, norms)
         self._weights = sp.csr_matrix((weights, counts.indices, counts.indptr), shape=counts.shape).tocsc()
 
     def term_ids(self, terms: Mapping[str, float]) -> dict[int, float]:
@@ -120,26 +180,11 @@ class LexicalIndex:
         """Return the BM25 score of every passage for weighted query terms (weight 1.0 = once).
 
         A phrase adds ``weight / len(words)`` times the BM25 of each of its words, but only in the
-        passages that contain all of them.
+        passages that contain all of them (``accumulate``).
         """
-        out = np.zeros(len(self), dtype=np.float32)
-        for term_id, query_weight in self.term_ids(terms).items():
-            rows, weights = self._column(term_id)
-            if rows.size:
-                out[rows] += np.float32(query_weight) * weights
-        for words, weight in phrases:
-            if not words or any(w not in self.vocab for w in words):
-                continue
-            columns = [self._column(self.vocab[w]) for w in words]
-            common = columns[0][0]
-            for rows, _ in columns[1:]:
-                common = np.intersect1d(common, rows, assume_unique=True)
-            if common.size == 0:
-                continue
-            share = np.float32(weight / len(words))
-            for rows, weights in columns:
-                out[common] += share * weights[np.searchsorted(rows, common)]
-        return out
+        words = set(terms).union(*(w for w, _ in phrases)) if phrases else set(terms)
+        columns = {w: self._column(self.vocab[w]) for w in words if w in self.vocab}
+        return accumulate(len(self), columns, terms, phrases)
 
     def document_frequency(self, term: str) -> int:
         """Return how many passages contain ``term``."""

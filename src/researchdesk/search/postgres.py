@@ -1,293 +1,131 @@
-"""Search in the server store: PostgreSQL full text and pgvector, fused like the embedded index.
+"""The search backend of the server store: BM25 postings and pgvector embeddings in PostgreSQL.
 
-Lexical: each passage has a ``tsvector`` ('english' configuration) with the document title at weight
-A, the section heading at B and the passage text at C. A passage matches when a query lexeme occurs
-in its own heading or text (``:BC``); the title then adds to its rank at a lower weight, as the
-title field does in the embedded index. Thesaurus expansions are searched as an OR of words and
-phrases (``<->``) at half weight. Semantic: cosine distance over ``passage_embeddings`` (HNSW index,
-iterative scans under filters), searched a second time with the embedded index's feedback (the query
-vector moved toward the first pass's top passages). The two ranked lists are fused by the same
-``fusion.fuse`` as ``SearchIndex`` (ts_rank's scores standardized as BM25's are) and cut by the same
-per-document cap; filters are the same ``Filters`` (decided in Python over the documents'
-attributes, so both stores accept exactly the same documents).
+Lexical: the passages' term counts (the desk's own tokenizer: a passage's text and heading, as the
+embedded index counts them) are rows of ``bm25_terms``, one per (term, passage), with the passage's
+length; the titles' are rows of ``bm25_titles`` per (term, document). A search reads the postings of
+its words and weighs them with ``lexical.bm25_weights`` and ``lexical.accumulate``, the code the
+embedded index runs, over the counts of the same passages: both backends give the same BM25 scores,
+so the same rankings. Semantic: cosine distance over ``passage_embeddings`` (HNSW index, iterative
+scans under filters). Everything else a search does is ``pipeline.search``.
 
-``sync_postgres`` brings the derived tables up to date with the store; ``PostgresIndex`` is what
-``search.desk.sync_index`` returns for a server store. Embedding is resumable and can be split: each
-checkpoint's passages are claimed in a transaction (``FOR NO KEY UPDATE SKIP LOCKED``), embedded and
-written before it commits, so several processes on one database (on one machine or several) each
-take passages no other is embedding, and a process killed mid-checkpoint leaves its passages to the
-next one (its transaction rolls back). A passage without its vector is found by its words alone.
+The tables belong to this backend (``ensure_tables`` creates them; ``postgres_sync.sync_postgres``
+fills them from the store and embeds the passages). ``PostgresIndex`` is what ``search.desk.sync_index``
+returns for a server store; it keeps its own connections, and reads the tables live.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
-from researchdesk.errors import ConfigError, QueryError
-from researchdesk.models import IndexedPassage, SearchHit
+from researchdesk.models import IndexedPassage
+from researchdesk.search import pipeline
+from researchdesk.search.backend import LexicalQuery, Ranked, Scored
 from researchdesk.search.catalog import DocumentInfo
-from researchdesk.search.embed import Embedder, Progress, get_embedder, passage_space
-from researchdesk.search.expand import EXPANSION_WEIGHT, Expansion, expansion_terms, find_expansions
+from researchdesk.search.embed import Embedder, passage_space
 from researchdesk.search.filters import Filters
-from researchdesk.search.fusion import cap_per_group, fuse
-from researchdesk.search.highlight import matched_words
-from researchdesk.search.index import (
-    DEFAULT_MAX_PER_DOCUMENT,
-    FUSION_DEPTH,
-    MAX_QUERY_TERMS,
-    SearchIndex,
-    check_mode,
-    embedding_text,
-    semantic_fallback,
-)
+from researchdesk.search.fusion import FEEDBACK_PASSAGES, FEEDBACK_WEIGHT, FusionSettings
+from researchdesk.search.index import TITLE_WEIGHT
+from researchdesk.search.lexical import Column, accumulate, average_length, bm25_idf, bm25_weights, row_norms
 from researchdesk.search.results import SearchResults, SemanticCoverage
-from researchdesk.search.semantic import feedback_plan, feedback_query
-from researchdesk.search.tokenize import tokenize
-from researchdesk.settings import Settings
 
-TS_CONFIG = "english"
-# ts_rank weights for D, C, B, A: body text counts fully, a heading a little less, the title at the
-# embedded index's TITLE_WEIGHT (0.5).
-RANK_WEIGHTS = "{0.0, 1.0, 0.7, 0.5}"
-# Embedding this many missing passages at once: drop the HNSW index and rebuild it afterwards
-# (building a graph once is much faster than inserting into it row by row).
-BULK_EMBED_ROWS = 5000
-EMBED_CHUNK = 1024
-# Candidates come from query words in at most this share of passages (never fewer than the floor):
-# at 100k passages, matching every word of a long query touched ~40% of the library (see
-# benchmarks/search_speed.py); common words still count in the ranking of the candidates.
-CANDIDATE_SHARE = 0.05
-MIN_CANDIDATE_CAP = 2000
-# Any fixed number: one process at a time (re)builds the HNSW index.
-_VECTOR_INDEX_LOCK = 19_384_2026
-
-_TSV = (
-    "setweight(to_tsvector('english', d.title), 'A') || setweight(to_tsvector('english', p.section), 'B') "
-    "|| setweight(to_tsvector('english', p.text), 'C')"
+# The backend's own tables (derived data: rebuilt by a sync, never copied with a desk). A passage's
+# rows go with it (ON DELETE CASCADE), and a document's title rows with the document.
+TABLES_DDL = (
+    """CREATE TABLE IF NOT EXISTS bm25_passages (
+        passage_id BIGINT PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
+        document_id BIGINT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        length INTEGER NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS bm25_passages_document ON bm25_passages (document_id)",
+    """CREATE TABLE IF NOT EXISTS bm25_terms (
+        term TEXT NOT NULL,
+        passage_id BIGINT NOT NULL REFERENCES bm25_passages(passage_id) ON DELETE CASCADE,
+        document_id BIGINT NOT NULL,
+        tf INTEGER NOT NULL,
+        length INTEGER NOT NULL,
+        PRIMARY KEY (term, passage_id)
+    )""",
+    "CREATE INDEX IF NOT EXISTS bm25_terms_passage ON bm25_terms (passage_id)",
+    """CREATE TABLE IF NOT EXISTS bm25_documents (
+        document_id BIGINT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+        length INTEGER NOT NULL,
+        indexed_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS bm25_titles (
+        term TEXT NOT NULL,
+        document_id BIGINT NOT NULL REFERENCES bm25_documents(document_id) ON DELETE CASCADE,
+        tf INTEGER NOT NULL,
+        length INTEGER NOT NULL,
+        PRIMARY KEY (term, document_id)
+    )""",
+    "CREATE INDEX IF NOT EXISTS bm25_titles_document ON bm25_titles (document_id)",
 )
+TABLES = ("bm25_passages", "bm25_terms", "bm25_documents", "bm25_titles")
+# Any fixed number: one process at a time creates the tables.
+_TABLES_LOCK = 19_384_2027
+
+# The postings of a set of terms, each term's columns packed as big-endian binary in passage order.
+_POSTINGS = """SELECT term, string_agg(int8send({key}), ''::bytea ORDER BY {key}),
+    {docs} string_agg(int4send(tf), ''::bytea ORDER BY {key}),
+    string_agg(int4send(length), ''::bytea ORDER BY {key})
+    FROM {table} WHERE term = ANY(%s) GROUP BY term"""
 
 
-def _raw(store: Any) -> Any:
-    """Return the store's psycopg connection for this thread."""
-    return store.pg.raw()
+def ensure_tables(conn: Any) -> None:
+    """Create the backend's tables in the store's database when they are missing."""
+    found = conn.execute("SELECT count(to_regclass(t)) FROM unnest(%s::text[]) t", (list(TABLES),)).fetchone()
+    if int(found[0]) == len(TABLES):
+        return
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_TABLES_LOCK,))
+        for statement in TABLES_DDL:
+            conn.execute(statement)
 
 
-def _register_vector(conn: Any) -> None:
+def register_vector(conn: Any) -> None:
     """Teach a psycopg connection the pgvector type (once per connection)."""
     if getattr(conn, "_researchdesk_vector", False):
         return
-    from pgvector.psycopg import register_vector
+    from pgvector.psycopg import register_vector as register
 
-    register_vector(conn)
+    register(conn)
     conn._researchdesk_vector = True
 
 
-def sync_postgres(
-    store: Any,
-    settings: Settings,
-    progress: Progress | None = None,
-    embed: bool = True,
-    checkpoint: int = EMBED_CHUNK,
-) -> PostgresIndex:
-    """Return the server store's search index brought up to date (text vectors and, with ``embed``,
-    embeddings, committed every ``checkpoint`` passages).
+class PostgresIndex:
+    """The search index of a server store: it lives in the database, so its answers are SQL.
 
-    New passages get their tsvector and embedding; passages of documents whose metadata changed
-    since they were indexed get a new tsvector (the title is in it). Removed documents and rewritten
-    passages leave with their rows (ON DELETE CASCADE). Embeddings of another model are replaced.
-    """
-    from researchdesk.store.sqlite import now
-
-    embedder = get_embedder(settings.embedder)
-    if embedder is not None and embedder.dim != 384:
-        raise ConfigError(
-            f"The server store keeps 384-dimensional embeddings; the embedder {embedder.name!r} gives {embedder.dim}.",
-            "Use RESEARCHDESK_EMBEDDER=minilm or none with PostgreSQL.",
-        )
-    conn = _raw(store)
-    stamp = now()
-    with conn.transaction():
-        added = conn.execute(
-            f"""INSERT INTO passage_search (passage_id, document_id, tsv, indexed_at)
-                SELECT p.id, p.document_id, {_TSV}, %s FROM passages p JOIN documents d ON d.id = p.document_id
-                WHERE NOT EXISTS (SELECT 1 FROM passage_search s WHERE s.passage_id = p.id)
-                ON CONFLICT (passage_id) DO NOTHING""",
-            (stamp,),
-        )
-        updated = conn.execute(
-            f"""UPDATE passage_search s SET tsv = {_TSV}, indexed_at = %s
-                FROM passages p JOIN documents d ON d.id = p.document_id
-                WHERE s.passage_id = p.id AND d.updated_at >= s.indexed_at AND s.indexed_at < %s""",
-            (stamp, stamp),
-        )
-        count = int(conn.execute("SELECT count(*) FROM passage_search").fetchone()[0])
-        row = conn.execute("SELECT ndoc FROM lexeme_stats WHERE lexeme = ''").fetchone()
-        if added.rowcount or updated.rowcount or row is None or int(row[0]) != count:
-            refresh_lexeme_stats(store)
-    done = 0
-    if embedder is not None and embed:
-        done = _sync_embeddings(store, embedder, settings.embed_batch_size, progress, max(1, checkpoint))
-    elif progress is not None:
-        progress(0, 0)
-    index = PostgresIndex(store, embedder)
-    index.embedded_now = done
-    return index
-
-
-def refresh_lexeme_stats(store: Any) -> int:
-    """Recount the passages of every lexeme (for choosing a query's candidate words); return the passages."""
-    conn = _raw(store)
-    with conn.transaction():
-        count = int(conn.execute("SELECT count(*) FROM passage_search").fetchone()[0])
-        conn.execute("DELETE FROM lexeme_stats")
-        conn.execute(
-            "INSERT INTO lexeme_stats (lexeme, ndoc) SELECT word, ndoc FROM ts_stat('SELECT tsv FROM passage_search')"
-        )
-        conn.execute("INSERT INTO lexeme_stats (lexeme, ndoc) VALUES ('', %s)", (count,))
-    return count
-
-
-def _sync_embeddings(
-    store: Any, embedder: Embedder, batch_size: int, progress: Progress | None, checkpoint: int
-) -> int:
-    """Embed the passages without a vector, a claimed checkpoint at a time; return how many this did."""
-    conn = _raw(store)
-    _register_vector(conn)
-    space = passage_space(embedder)
-    conn.execute("DELETE FROM passage_embeddings WHERE model <> %s", (space,))
-    missing = conn.execute(
-        """SELECT count(*) FROM passages p
-           WHERE NOT EXISTS (SELECT 1 FROM passage_embeddings e WHERE e.passage_id = p.id)"""
-    ).fetchone()[0]
-    total = int(missing)
-    if progress is not None:
-        progress(0, total)
-    if not total:
-        return 0
-    bulk = total >= BULK_EMBED_ROWS
-    if bulk:
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_VECTOR_INDEX_LOCK,))
-            conn.execute("DROP INDEX IF EXISTS passage_embeddings_hnsw")
-    done = 0
-    while True:
-        # Claimed until this transaction ends: another process skips these passages, and a kill
-        # before the commit hands them back.
-        with conn.transaction():
-            rows = conn.execute(
-                """SELECT p.id, p.document_id, p.text, p.section, d.title FROM passages p
-                   JOIN documents d ON d.id = p.document_id
-                   WHERE NOT EXISTS (SELECT 1 FROM passage_embeddings e WHERE e.passage_id = p.id)
-                   ORDER BY p.id LIMIT %s FOR NO KEY UPDATE OF p SKIP LOCKED""",
-                (checkpoint,),
-            ).fetchall()
-            if rows:
-                # The claim's NOT EXISTS read a snapshot taken before its locks: a passage another worker
-                # embedded and committed in between is locked here too. A new statement sees that commit.
-                done_meanwhile = {
-                    int(r[0])
-                    for r in conn.execute(
-                        "SELECT passage_id FROM passage_embeddings WHERE passage_id = ANY(%s)",
-                        ([int(r[0]) for r in rows],),
-                    ).fetchall()
-                }
-                claimed = [r for r in rows if int(r[0]) not in done_meanwhile]
-            if rows and claimed:
-                texts = [embedding_text(_bare_passage(r)) for r in claimed]
-                vectors = embedder.encode(texts, batch_size=batch_size)
-                _insert_embeddings(conn, [(int(r[0]), int(r[1])) for r in claimed], vectors, space)
-        if not rows:
-            break
-        done += len(claimed)
-        if progress is not None:
-            progress(done, max(total, done))
-    if bulk:
-        build_vector_index(store)
-    return done
-
-
-def _insert_embeddings(conn: Any, ids: Sequence[tuple[int, int]], vectors: np.ndarray, model: str) -> None:
-    """Insert embeddings, leaving any passage another process embedded meanwhile as it is."""
-    with conn.cursor() as cur:
-        cur.executemany(
-            """INSERT INTO passage_embeddings (passage_id, document_id, model, embedding)
-               VALUES (%s, %s, %s, %s) ON CONFLICT (passage_id) DO NOTHING""",
-            [
-                (pid, did, model, np.asarray(vec, dtype=np.float32))
-                for (pid, did), vec in zip(ids, vectors, strict=True)
-            ],
-        )
-
-
-def _bare_passage(row: Sequence[Any]) -> IndexedPassage:
-    return IndexedPassage(
-        passage_id=int(row[0]),
-        document_id=int(row[1]),
-        text=row[2],
-        section=row[3],
-        page=None,
-        start=0,
-        end=0,
-        title=row[4] if len(row) > 4 else "",
-        date="",
-        source_type="",
-        publisher="",
-        container="",
-        file_name="",
-    )
-
-
-def write_embeddings(store: Any, ids: Sequence[tuple[int, int]], vectors: np.ndarray, model: str) -> int:
-    """Store (passage id, document id) embeddings with binary COPY; return how many rows were written."""
-    conn = _raw(store)
-    _register_vector(conn)
-    with (
-        conn.transaction(),
-        conn.cursor() as cur,
-        cur.copy(
-            "COPY passage_embeddings (passage_id, document_id, model, embedding) FROM STDIN WITH (FORMAT BINARY)"
-        ) as copy,
-    ):
-        copy.set_types(["int8", "int8", "text", "vector"])
-        for (pid, did), vec in zip(ids, vectors, strict=True):
-            copy.write_row((pid, did, model, np.asarray(vec, dtype=np.float32)))
-    return len(ids)
-
-
-def build_vector_index(store: Any) -> None:
-    """(Re)build the HNSW index of the embeddings, with memory enough to build the graph in one go."""
-    conn = _raw(store)
-    with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_VECTOR_INDEX_LOCK,))
-        conn.execute("SET LOCAL maintenance_work_mem = '1GB'")
-        conn.execute(
-            """CREATE INDEX IF NOT EXISTS passage_embeddings_hnsw ON passage_embeddings
-               USING hnsw (embedding vector_cosine_ops)"""
-        )
-    conn.execute("ANALYZE passage_embeddings")
-
-
-class PostgresIndex(SearchIndex):
-    """The search index of a server store: it lives in the database, so searching runs SQL.
-
-    A SearchIndex in interface (``search``, ``len``, ``document_ids``, ``max_passage_id``,
-    ``semantic_ready``); the in-memory building methods do not apply and are not used.
+    ``search`` is ``pipeline.search`` over this backend; ``len``, ``document_ids``, ``max_passage_id``,
+    ``semantic_ready`` and ``coverage`` answer as ``SearchIndex``'s do.
     """
 
-    def __init__(self, store: Any, embedder: Embedder | None) -> None:
-        super().__init__(embedder)
+    def __init__(
+        self,
+        store: Any,
+        embedder: Embedder | None,
+        *,
+        fusion: FusionSettings | None = None,
+        feedback_passages: int = FEEDBACK_PASSAGES,
+        feedback_weight: float = FEEDBACK_WEIGHT,
+    ) -> None:
         from researchdesk.store.postgres import PgConnection
 
+        self.embedder = embedder
+        self.embedder_name = passage_space(embedder) if embedder is not None else ""
+        self.fusion = fusion or FusionSettings()
+        self.feedback_passages = feedback_passages
+        self.feedback_weight = feedback_weight
+        self.embedded_now = 0  # passages this process embedded in its last sync
         # Its own connections: an index outlives the desk it was synced from (the web app caches it).
         self._pg = PgConnection(store.url)
         conn = self._pg.raw()
-        row = conn.execute("SELECT count(*), coalesce(max(passage_id), 0) FROM passage_search").fetchone()
+        ensure_tables(conn)
+        row = conn.execute("SELECT count(*), coalesce(max(passage_id), 0) FROM bm25_passages").fetchone()
         self._count = int(row[0])
         self._max_id = int(row[1])
-        self.embedder_name = passage_space(embedder) if embedder is not None else ""
 
     def __len__(self) -> int:
         return self._count
@@ -296,15 +134,21 @@ class PostgresIndex(SearchIndex):
         """Close the index's database connections."""
         self._pg.close()
 
+    def _conn(self) -> Any:
+        return self._pg.raw()
+
     @property
     def max_passage_id(self) -> int:
+        """Return the highest passage id in the index (0 when empty)."""
         return self._max_id
 
     def document_ids(self) -> set[int]:
-        return {int(r[0]) for r in self._pg.raw().execute("SELECT DISTINCT document_id FROM passage_search")}
+        """Return the ids of the documents with passages in the index."""
+        return {int(r[0]) for r in self._conn().execute("SELECT document_id FROM bm25_documents")}
 
     @property
     def semantic_ready(self) -> bool:
+        """Return True when semantic search can run: an embedder, and at least one passage embedded."""
         return self.coverage().embedded > 0
 
     def coverage(self) -> SemanticCoverage:
@@ -312,10 +156,10 @@ class PostgresIndex(SearchIndex):
         if self.embedder is None:
             return SemanticCoverage(embedded=0, passages=self._count)
         row = (
-            self._pg.raw()
+            self._conn()
             .execute(
                 """SELECT count(*) FROM passage_embeddings e
-                   WHERE e.model = %s AND EXISTS (SELECT 1 FROM passage_search s WHERE s.passage_id = e.passage_id)""",
+                   WHERE e.model = %s AND EXISTS (SELECT 1 FROM bm25_passages s WHERE s.passage_id = e.passage_id)""",
                 (self.embedder_name,),
             )
             .fetchone()
@@ -325,24 +169,11 @@ class PostgresIndex(SearchIndex):
         )
 
     def pending(self) -> int:
-        """Return how many passages wait for their vector."""
+        """Return how many passages wait for their vector (0 without an embedder)."""
         coverage = self.coverage()
         return coverage.passages - coverage.embedded if self.embedder is not None else 0
 
-    def add(
-        self,
-        passages: Iterable[IndexedPassage],
-        progress: Progress | None = None,
-        batch_size: int = 64,
-        known_vectors: Mapping[int, np.ndarray] | None = None,
-        embed: bool = True,
-    ) -> int:
-        raise NotImplementedError("The server store's index follows the store: call sync_index.")
-
-    def remove_documents(self, document_ids: Iterable[int]) -> int:
-        raise NotImplementedError("The server store's index follows the store: call sync_index.")
-
-    # --- searching ------------------------------------------------------------------------------
+    # --- searching: pipeline.search runs it, these answer its questions (backend.SearchBackend) ---
 
     def search(
         self,
@@ -351,249 +182,83 @@ class PostgresIndex(SearchIndex):
         mode: str = "hybrid",
         filters: Filters | None = None,
         expand: bool = True,
-        max_per_document: int | None = DEFAULT_MAX_PER_DOCUMENT,
+        max_per_document: int | None = pipeline.DEFAULT_MAX_PER_DOCUMENT,
         feedback: bool = True,
     ) -> SearchResults:
-        """Return the ``top_k`` passages best matching ``query`` (same contract as SearchIndex.search)."""
-        mode = check_mode(mode)
-        text = (query or "").strip()
-        if not text:
-            raise QueryError(
-                "The search query is empty.",
-                'Type a few words about what you are looking for, e.g. "barriers to local tobacco policy".',
-            )
-        if top_k < 1:
-            raise QueryError(f"top_k must be at least 1, not {top_k}.", "Ask for 1 or more results.")
-        if self._count == 0:
-            raise QueryError(
-                "The library is empty, so there is nothing to search.",
-                "Ingest documents first with `researchdesk ingest PATH`.",
-            )
-        tokens = tokenize(text)
-        if not tokens:
-            raise QueryError(
-                f"The query {text[:80]!r} has only common words (stop words) that every text contains.",
-                'Add words about the topic, e.g. "partnerships with state legislators".',
-            )
-        notes: list[str] = []
-        conn = self._pg.raw()
-        lexemes = [
-            str(r[0])
-            for r in conn.execute(
-                "SELECT lexeme FROM unnest(to_tsvector(%s::regconfig, %s)) ORDER BY positions[1]",
-                (TS_CONFIG, text),
-            )
-        ]
-        truncated = len(lexemes) > MAX_QUERY_TERMS
-        if truncated:
-            lexemes = lexemes[:MAX_QUERY_TERMS]
-            notes.append(
-                f"The query has more than {MAX_QUERY_TERMS} distinct terms; it was searched with the first "
-                f"{MAX_QUERY_TERMS} of them."
-            )
-        expansions: list[Expansion] = []
-        if expand and not truncated:
-            expansions = find_expansions(text)
-        elif expand and truncated:
-            notes.append("A query this long is not expanded with synonyms.")
-        coverage = self.coverage()
-        used = semantic_fallback(mode, self.embedder is not None, coverage, notes)
-        results = SearchResults(
-            query=text,
-            mode=used,
-            hits=[],
-            terms=list(dict.fromkeys(tokens)),
-            expanded_terms=[phrase for e in expansions for phrase in e.added],
-            notes=notes,
-            semantic_index=coverage,
-        )
-        allowed = self._allowed(filters)
-        if allowed is not None and not allowed:
-            notes.append("No document in the library passes the filters; nothing was searched.")
-            return results
-        user_q = _or_query(self._candidate_lexemes(lexemes))
-        rank_q = _or_query(lexemes)
-        exp_q = self._expansion_query(expansions, set(lexemes)) if expansions else ""
-        depth = max(FUSION_DEPTH, top_k * 5)
-        vector = self._query_vector(text, notes) if used in ("semantic", "hybrid") else None
-        lex = self._lexical(user_q, rank_q, exp_q, allowed, depth) if used in ("lexical", "hybrid") else None
-        if vector is not None and feedback:
-            vector = self._feedback(vector, lex, allowed, depth)
-        while True:
-            sem = self._semantic(vector, allowed, depth) if vector is not None else None
-            order, score_of, doc_of = self._fuse(lex, sem)
-            kept = _cap(order, doc_of, max_per_document)
-            exhausted = all(r is None or len(r) < depth for r in (lex, sem))
-            if len(kept) >= top_k or exhausted or depth >= self._count:
-                break
-            depth *= 4
-            if lex is not None:
-                lex = self._lexical(user_q, rank_q, exp_q, allowed, depth)
-        if not kept and used == "lexical":
-            notes.append("No passage contains any of the query terms.")
-        rows = kept[:top_k]
-        lex_rank = {pid: i for i, (pid, _d, _s) in enumerate(lex or [], start=1)}
-        sem_rank = {pid: i for i, (pid, _d, _s) in enumerate(sem or [], start=1)}
-        words = set(tokens)
-        added = expansion_terms(expansions, words)
-        words.update(added.weights)
-        for rank, (pid, p) in enumerate(self._passages(rows), start=1):
-            present = set(tokenize(p.text)) if added.phrases else set()
-            matchable = set(words)
-            for phrase, _w in added.phrases:
-                if present.issuperset(phrase):
-                    matchable.update(phrase)
-            results.hits.append(
-                SearchHit(
-                    passage_id=pid,
-                    document_id=p.document_id,
-                    score=round(float(score_of[pid]), 6),
-                    rank=rank,
-                    title=p.title,
-                    date=p.date,
-                    file_name=p.file_name,
-                    section=p.section,
-                    page=p.page,
-                    start=p.start,
-                    end=p.end,
-                    text=p.text,
-                    source_type=p.source_type,
-                    matched_terms=matched_words(p.text, matchable),
-                    lexical_rank=lex_rank.get(pid),
-                    semantic_rank=sem_rank.get(pid),
-                )
-            )
-        return results
+        """Return the ``top_k`` passages best matching ``query`` (``pipeline.search`` over this index)."""
+        return pipeline.search(self, query, top_k, mode, filters, expand, max_per_document, feedback)
 
-    def _allowed(self, filters: Filters | None) -> list[int] | None:
-        """Return the ids of the documents the filters accept (None = every document)."""
-        if filters is None or filters.is_empty():
-            return None
-        docs = [
+    def documents(self) -> Iterable[DocumentInfo]:
+        """Return the attributes of the documents with passages in the index (read live)."""
+        return [
             DocumentInfo(int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6])
-            for r in self._pg.raw().execute(
-                "SELECT id, title, date, source_type, publisher, container, file_name FROM documents"
+            for r in self._conn().execute(
+                """SELECT d.id, d.title, d.date, d.source_type, d.publisher, d.container, d.file_name
+                   FROM documents d JOIN bm25_documents b ON b.document_id = d.id"""
             )
         ]
-        return sorted(filters.accepted(docs))
 
-    def _expansion_query(self, expansions: Sequence[Expansion], user_lexemes: set[str]) -> str:
-        """Return the tsquery text of the expansions: their words and whole phrases, OR-ed."""
-        conn = self._pg.raw()
-        parts: list[str] = []
-        for expansion in expansions:
-            for phrase in expansion.added:
-                q = conn.execute(
-                    "SELECT phraseto_tsquery(%s::regconfig, %s)::text", (TS_CONFIG, phrase)
-                ).fetchone()[0]
-                if q and q.strip("'") not in user_lexemes:
-                    parts.append(f"({_restrict(q)})")
-        return " | ".join(dict.fromkeys(parts))
-
-    def _candidate_lexemes(self, lexemes: list[str]) -> list[str]:
-        """Return the query lexemes that draw candidates: those in at most CANDIDATE_SHARE of passages.
-
-        Ranking still counts every lexeme; a passage that has only the library's most common words
-        of the query is left out (matching one costs a tsvector check per passage). When every word
-        is common, the two rarest draw the candidates.
-        """
-        if self._count <= MIN_CANDIDATE_CAP or not lexemes:
-            return lexemes
-        df = dict(
-            self._pg.raw()
-            .execute("SELECT lexeme, ndoc FROM lexeme_stats WHERE lexeme = ANY(%s)", (lexemes,))
-            .fetchall()
+    def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        """Return how many passages contain each term."""
+        rows = self._conn().execute(
+            "SELECT term, count(*) FROM bm25_terms WHERE term = ANY(%s) GROUP BY term", (list(terms),)
         )
-        cap = max(MIN_CANDIDATE_CAP, CANDIDATE_SHARE * self._count)
-        specific = [x for x in lexemes if int(df.get(x, 0)) <= cap]
-        return specific or sorted(lexemes, key=lambda x: int(df.get(x, 0)))[:2]
+        return {str(r[0]): int(r[1]) for r in rows}
 
-    def _lexical(
-        self, user_q: str, rank_q: str, exp_q: str, allowed: list[int] | None, depth: int
-    ) -> list[tuple[int, int, float]]:
-        """Return (passage id, document id, score) of the best full-text matches, best first."""
-        match = " | ".join(f"({q})" for q in (user_q, exp_q) if q)
-        if not match:
-            return []
-        where = "AND s.document_id = ANY(%(docs)s)" if allowed is not None else ""
-        rows = (
-            self._pg.raw()
-            .execute(
-                f"""SELECT s.passage_id, s.document_id,
-                       ts_rank(%(w)s::float4[], s.tsv, %(u)s::tsquery, 1)
-                       + %(ew)s * ts_rank(%(w)s::float4[], s.tsv, %(e)s::tsquery, 1) AS score
-                FROM passage_search s
-                WHERE s.tsv @@ %(m)s::tsquery {where}
-                ORDER BY score DESC, s.passage_id LIMIT %(k)s""",
-                {
-                    "w": RANK_WEIGHTS,
-                    "u": _unrestrict(rank_q) or "",
-                    "e": _unrestrict(exp_q) or "",
-                    "ew": EXPANSION_WEIGHT,
-                    "m": match,
-                    "docs": allowed,
-                    "k": depth,
-                },
+    def lexical_candidates(self, query: LexicalQuery, allowed: frozenset[int] | None) -> Scored:
+        """Return the BM25 scores of the passages holding any of the query's words (title added),
+        zero outside the allowed documents; keys are passage ids."""
+        conn = self._conn()
+        words = query.words()
+        with conn.transaction():  # postings and counts from one snapshot
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            passages = conn.execute(
+                _POSTINGS.format(
+                    key="passage_id", docs="string_agg(int8send(document_id), ''::bytea ORDER BY passage_id),",
+                    table="bm25_terms",
+                ),
+                (words,),
+            ).fetchall()
+            titles = conn.execute(
+                _POSTINGS.format(key="document_id", docs="", table="bm25_titles"), (words,)
+            ).fetchall()
+            stats = conn.execute(
+                """SELECT (SELECT count(*) FROM bm25_passages), (SELECT coalesce(sum(length), 0) FROM bm25_passages),
+                          (SELECT count(*) FROM bm25_documents), (SELECT coalesce(sum(length), 0) FROM bm25_documents)"""
+            ).fetchone()
+        n, total, n_titles, title_total = (int(x) for x in stats)
+        postings = {str(r[0]): [_ints(r[1], 8), _ints(r[2], 8), _ints(r[3], 4), _ints(r[4], 4)] for r in passages}
+        if not postings:
+            return Scored(np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        keys = np.unique(np.concatenate([p[0] for p in postings.values()]))
+        documents = np.zeros(keys.size, dtype=np.int64)
+        for ids, docs, _tf, _len in postings.values():
+            documents[np.searchsorted(keys, ids)] = docs
+        columns = _columns(keys, {t: (p[0], p[2], p[3]) for t, p in postings.items()}, n, total)
+        scores = accumulate(keys.size, columns, query.weights, query.phrases)
+        if titles:
+            title_keys = np.unique(np.concatenate([_ints(r[1], 8) for r in titles]))
+            title_postings = {str(r[0]): (_ints(r[1], 8), _ints(r[2], 4), _ints(r[3], 4)) for r in titles}
+            title_scores = accumulate(
+                title_keys.size,
+                _columns(title_keys, title_postings, n_titles, title_total),
+                query.weights,
+                query.phrases,
             )
-            .fetchall()
-        )
-        return [(int(r[0]), int(r[1]), float(r[2])) for r in rows if float(r[2]) > 0]
+            if title_scores.any():
+                hit = np.flatnonzero(scores)
+                at = np.minimum(np.searchsorted(title_keys, documents[hit]), title_keys.size - 1)
+                titled = title_keys[at] == documents[hit]
+                hit, at = hit[titled], at[titled]
+                scores[hit] += np.float32(TITLE_WEIGHT) * title_scores[at]
+        if allowed is not None:
+            scores[~np.isin(documents, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))] = 0.0
+        return Scored(scores, documents, keys)
 
-    def _fuse(
-        self, lex: list[tuple[int, int, float]] | None, sem: list[tuple[int, int, float]] | None
-    ) -> tuple[list[int], dict[int, float], dict[int, int]]:
-        """Return passage ids in fused order, their scores, and each one's document (the index's fusion
-        settings, as ``SearchIndex`` uses them)."""
-        doc_of = {pid: did for ranked in (lex or [], sem or []) for pid, did, _s in ranked}
-        if lex is not None and sem is not None:
-            fused = fuse(
-                [p for p, _d, _s in lex],
-                [s for _p, _d, s in lex],
-                [p for p, _d, _s in sem],
-                [s for _p, _d, s in sem],
-                self.fusion,
-            )
-            return [p for p, _ in fused], dict(fused), doc_of
-        ranked = lex if lex is not None else sem
-        assert ranked is not None
-        return [p for p, _d, _s in ranked], {p: s for p, _d, s in ranked}, doc_of
-
-    def _feedback(
-        self,
-        vector: np.ndarray,
-        lex: list[tuple[int, int, float]] | None,
-        allowed: list[int] | None,
-        depth: int,
-    ) -> np.ndarray:
-        """Return the query vector moved toward the first pass's top documents (SearchIndex's feedback)."""
-        conn = self._pg.raw()
-        assert self.embedder is not None
-        where = "AND document_id = ANY(%s)" if allowed is not None else ""
-        params: tuple[Any, ...] = (
-            (self.embedder_name, allowed) if allowed is not None else (self.embedder_name,)
-        )
-        row = conn.execute(f"SELECT count(*) FROM passage_embeddings WHERE model = %s {where}", params)
-        searched = int(row.fetchone()[0])
-        pool, weight = feedback_plan(searched, self.feedback_passages, self.feedback_weight)
-        if not pool:
-            return vector
-        order, _scores, doc_of = self._fuse(lex, self._semantic(vector, allowed, depth))
-        top = _cap(order, doc_of, 1)[:pool]
-        assert self.embedder is not None
-        rows = conn.execute(
-            "SELECT embedding::real[] FROM passage_embeddings WHERE model = %s AND passage_id = ANY(%s)",
-            (passage_space(self.embedder), top),
-        ).fetchall()
-        top_vectors = np.array([r[0] for r in rows], dtype=np.float32)
-        return feedback_query(vector, top_vectors.reshape(-1, len(vector)), weight)
-
-    def _semantic(
-        self, vector: np.ndarray, allowed: list[int] | None, depth: int
-    ) -> list[tuple[int, int, float]]:
-        """Return (passage id, document id, cosine similarity) of the nearest passages, best first."""
-        assert self.embedder is not None
-        conn = self._pg.raw()
-        _register_vector(conn)
+    def semantic_candidates(self, vector: np.ndarray, allowed: frozenset[int] | None, depth: int) -> Ranked:
+        """Return the ``depth`` embedded passages nearest ``vector`` (pgvector's HNSW index)."""
+        conn = self._conn()
+        register_vector(conn)
         where = "AND document_id = ANY(%(docs)s)" if allowed is not None else ""
         with conn.transaction():
             # Search deep enough for the fusion depth; under filters keep scanning until enough pass.
@@ -605,56 +270,63 @@ class PostgresIndex(SearchIndex):
                     WHERE model = %(m)s {where} ORDER BY embedding <=> %(v)s LIMIT %(k)s""",
                 {
                     "v": np.asarray(vector, dtype=np.float32),
-                    "m": passage_space(self.embedder),
-                    "docs": allowed,
+                    "m": self.embedder_name,
+                    "docs": sorted(allowed) if allowed is not None else None,
                     "k": depth,
                 },
             ).fetchall()
-        return [(int(r[0]), int(r[1]), float(r[2])) for r in rows]
+        return Ranked(
+            np.array([int(r[0]) for r in rows], dtype=np.int64),
+            np.array([float(r[2]) for r in rows], dtype=np.float64),
+            np.array([int(r[1]) for r in rows], dtype=np.int64),
+        )
 
-    def _passages(self, ids: list[int]) -> list[tuple[int, IndexedPassage]]:
-        """Return the passages with their document attributes, in the order of ``ids``."""
-        if not ids:
-            return []
-        rows = (
-            self._pg.raw()
-            .execute(
-                """SELECT p.id, p.document_id, p.text, p.section, p.page, p.start, p."end", d.title, d.date,
+    def embedded_count(self, allowed: frozenset[int] | None) -> int:
+        """Return how many passages of the allowed documents have their vector."""
+        where = "AND document_id = ANY(%s)" if allowed is not None else ""
+        params: tuple[Any, ...] = (self.embedder_name, sorted(allowed)) if allowed is not None else (self.embedder_name,)
+        row = self._conn().execute(f"SELECT count(*) FROM passage_embeddings WHERE model = %s {where}", params)
+        return int(row.fetchone()[0])
+
+    def feedback_vectors(self, keys: Sequence[int]) -> np.ndarray:
+        """Return the vectors of those of the passages ``keys`` that have one, in order."""
+        rows = self._conn().execute(
+            "SELECT passage_id, embedding::real[] FROM passage_embeddings WHERE model = %s AND passage_id = ANY(%s)",
+            (self.embedder_name, list(keys)),
+        ).fetchall()
+        found = {int(r[0]): r[1] for r in rows}
+        dim = self.embedder.dim if self.embedder is not None else 0
+        return np.array([found[k] for k in keys if k in found], dtype=np.float32).reshape(-1, dim)
+
+    def passages(self, keys: Sequence[int]) -> dict[int, IndexedPassage]:
+        """Return the passages with their document attributes (read live), by passage id."""
+        if not len(keys):
+            return {}
+        rows = self._conn().execute(
+            """SELECT p.id, p.document_id, p.text, p.section, p.page, p.start, p."end", d.title, d.date,
                       d.source_type, d.publisher, d.container, d.file_name
                FROM passages p JOIN documents d ON d.id = p.document_id WHERE p.id = ANY(%s)""",
-                (ids,),
-            )
-            .fetchall()
-        )
-        found = {int(r[0]): IndexedPassage.from_row(r) for r in rows}
-        return [(pid, found[pid]) for pid in ids if pid in found]
+            (list(keys),),
+        ).fetchall()
+        return {int(r[0]): IndexedPassage.from_row(r) for r in rows}
 
 
-def _quote_lexeme(lexeme: str) -> str:
-    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+def _ints(blob: bytes, size: int) -> np.ndarray:
+    """Return the big-endian integers of ``int8send``/``int4send`` packed in ``blob`` as int64."""
+    return np.frombuffer(blob, dtype=">i8" if size == 8 else ">i4").astype(np.int64)
 
 
-def _or_query(lexemes: Sequence[str]) -> str:
-    """Return a tsquery matching any of the lexemes in a passage's heading or text (weights B, C)."""
-    return " | ".join(f"{_quote_lexeme(x)}:BC" for x in dict.fromkeys(lexemes))
-
-
-def _restrict(tsquery_text: str) -> str:
-    """Return a tsquery's text with every operand restricted to weights B and C."""
-    import re
-
-    return re.sub(r"('(?:[^']|'')*')(:[A-D*]+)?", r"\1:BC", tsquery_text)
-
-
-def _unrestrict(tsquery_text: str) -> str:
-    """Return the tsquery text without weight restrictions (ranking counts the title too)."""
-    import re
-
-    return re.sub(r"('(?:[^']|'')*'):BC", r"\1", tsquery_text)
-
-
-def _cap(order: list[int], doc_of: dict[int, int], cap: int | None) -> list[int]:
-    """Return ``order`` keeping at most ``cap`` passages per document (the embedded index's rule)."""
-    groups = np.array([doc_of[p] for p in order], dtype=np.int64)
-    kept = cap_per_group(list(range(len(order))), groups, cap)
-    return [order[i] for i in kept]
+def _columns(
+    keys: np.ndarray, postings: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], n: int, total: int
+) -> dict[str, Column]:
+    """Return each term's column (rows among ``keys``, BM25 weights) from its postings (ids, tf,
+    length), weighed as the embedded index weighs its counts."""
+    terms = list(postings)
+    idf = bm25_idf(n, np.array([postings[t][0].size for t in terms], dtype=np.int64))
+    avg = average_length(total, n)
+    columns: dict[str, Column] = {}
+    for term, term_idf in zip(terms, idf, strict=True):
+        ids, tf, lengths = postings[term]
+        weights = bm25_weights(np.full(ids.size, term_idf, dtype=np.float32), tf, row_norms(lengths, avg))
+        columns[term] = (np.searchsorted(keys, ids), weights)
+    return columns

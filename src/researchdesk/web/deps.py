@@ -17,8 +17,7 @@ from jinja2 import Environment
 from researchdesk.accounts import Throttle, User, same_token, session_user, token_user
 from researchdesk.desk import Desk, open_desk
 from researchdesk.errors import ResearchDeskError
-from researchdesk.search.desk import index_stamp, sync_index
-from researchdesk.search.index import SearchIndex
+from researchdesk.search.desk import DeskIndex, index_stamp, sync_index
 from researchdesk.settings import Settings
 from researchdesk.web.config import WebSettings
 from researchdesk.web.jobs import JobQueue
@@ -72,10 +71,10 @@ class IndexCache:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self._index: SearchIndex | None = None
+        self._index: DeskIndex | None = None
         self._key: tuple[Any, ...] = ()
 
-    def get(self, desk: Desk) -> SearchIndex:
+    def get(self, desk: Desk) -> DeskIndex:
         """Return the index in step with the desk's library (call with ``lock`` held)."""
         row = desk.store.conn.execute("SELECT count(*), coalesce(max(id), 0) FROM passages").fetchone()
         key = (
@@ -87,9 +86,8 @@ class IndexCache:
         if self._index is None or key != self._key:
             # Words only: a search never waits for embeddings (the worker's embed job makes them) and
             # is hybrid for the passages embedded so far; a new checkpoint of vectors changes the key.
-            close = getattr(self._index, "close", None)
-            if close is not None:
-                close()
+            if self._index is not None:
+                self._index.close()
             self._index = sync_index(desk.store, desk.settings, embed=False)
             self._key = (*key[:3], *index_stamp(desk.store, desk.settings))
         return self._index
