@@ -1,8 +1,8 @@
 """The PostgreSQL column of search_speed.py: the same passages and queries in the server store.
 
 Rows are loaded with COPY (not timed: the store's rows exist before any index, as for SQLite); the
-index build is what `sync_index` does on a server store: text vectors with weights and their GIN
-index, the embeddings written (the same vectors as the embedded index) and the HNSW graph built.
+index build is what `sync_index` does on a server store: the passages' and titles' term counts
+(BM25 postings, `postgres_sync.index_terms`), the embeddings written (the same vectors as the embedded index) and the HNSW graph built.
 Latency is `PostgresIndex.search`, one query at a time, query encoding included, as for SQLite.
 """
 
@@ -20,12 +20,8 @@ import numpy as np
 from _timing import time_modes
 from researchdesk.models import IndexedPassage
 from researchdesk.search import MiniLMEmbedder
-from researchdesk.search.postgres import (
-    PostgresIndex,
-    build_vector_index,
-    refresh_lexeme_stats,
-    write_embeddings,
-)
+from researchdesk.search.postgres import PostgresIndex
+from researchdesk.search.postgres_sync import build_vector_index, index_terms, write_embeddings
 from researchdesk.store.postgres import PostgresStore
 
 STAMP = "2024-01-01T00:00:00+00:00"
@@ -105,8 +101,6 @@ def postgres_column(
     url: str | None, passages: list[IndexedPassage], vectors: np.ndarray, queries: list[str], model: str
 ) -> dict[str, Any]:
     """Return build times and per-mode latencies (p50, p95 ms) of the server store on these passages."""
-    from researchdesk.search.postgres import _TSV
-
     out: dict[str, Any] = {}
     with database(url) as db:
         store = PostgresStore(db, create=True)
@@ -117,16 +111,7 @@ def postgres_column(
         out["load_s"] = time.perf_counter() - t
         conn = store.pg.raw()
         t = time.perf_counter()
-        conn.execute("DROP INDEX IF EXISTS passage_search_tsv")
-        conn.execute(
-            f"""INSERT INTO passage_search (passage_id, document_id, tsv, indexed_at)
-                SELECT p.id, p.document_id, {_TSV}, %s FROM passages p JOIN documents d ON d.id = p.document_id""",
-            (STAMP,),
-        )
-        conn.execute("SET maintenance_work_mem = '1GB'")
-        conn.execute("CREATE INDEX passage_search_tsv ON passage_search USING gin (tsv)")
-        conn.execute("ANALYZE passage_search")
-        refresh_lexeme_stats(store)
+        index_terms(store)
         out["lexical_build_s"] = time.perf_counter() - t
         t = time.perf_counter()
         conn.execute("DROP INDEX IF EXISTS passage_embeddings_hnsw")

@@ -64,6 +64,8 @@ TABLES_DDL = (
     "CREATE INDEX IF NOT EXISTS bm25_titles_document ON bm25_titles (document_id)",
 )
 TABLES = ("bm25_passages", "bm25_terms", "bm25_documents", "bm25_titles")
+# What this backend kept before it counted BM25 postings (full text, ts_rank): dropped on the upgrade.
+FORMER_TABLES = ("passage_search", "lexeme_stats")
 # Any fixed number: one process at a time creates the tables.
 _TABLES_LOCK = 19_384_2027
 
@@ -83,6 +85,8 @@ def ensure_tables(conn: Any) -> None:
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_TABLES_LOCK,))
         for statement in TABLES_DDL:
             conn.execute(statement)
+        for table in FORMER_TABLES:
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def register_vector(conn: Any) -> None:
@@ -214,7 +218,8 @@ class PostgresIndex:
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             passages = conn.execute(
                 _POSTINGS.format(
-                    key="passage_id", docs="string_agg(int8send(document_id), ''::bytea ORDER BY passage_id),",
+                    key="passage_id",
+                    docs="string_agg(int8send(document_id), ''::bytea ORDER BY passage_id),",
                     table="bm25_terms",
                 ),
                 (words,),
@@ -227,9 +232,13 @@ class PostgresIndex:
                           (SELECT count(*) FROM bm25_documents), (SELECT coalesce(sum(length), 0) FROM bm25_documents)"""
             ).fetchone()
         n, total, n_titles, title_total = (int(x) for x in stats)
-        postings = {str(r[0]): [_ints(r[1], 8), _ints(r[2], 8), _ints(r[3], 4), _ints(r[4], 4)] for r in passages}
+        postings = {
+            str(r[0]): [_ints(r[1], 8), _ints(r[2], 8), _ints(r[3], 4), _ints(r[4], 4)] for r in passages
+        }
         if not postings:
-            return Scored(np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+            return Scored(
+                np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+            )
         keys = np.unique(np.concatenate([p[0] for p in postings.values()]))
         documents = np.zeros(keys.size, dtype=np.int64)
         for ids, docs, _tf, _len in postings.values():
@@ -284,16 +293,24 @@ class PostgresIndex:
     def embedded_count(self, allowed: frozenset[int] | None) -> int:
         """Return how many passages of the allowed documents have their vector."""
         where = "AND document_id = ANY(%s)" if allowed is not None else ""
-        params: tuple[Any, ...] = (self.embedder_name, sorted(allowed)) if allowed is not None else (self.embedder_name,)
-        row = self._conn().execute(f"SELECT count(*) FROM passage_embeddings WHERE model = %s {where}", params)
+        params: tuple[Any, ...] = (
+            (self.embedder_name, sorted(allowed)) if allowed is not None else (self.embedder_name,)
+        )
+        row = self._conn().execute(
+            f"SELECT count(*) FROM passage_embeddings WHERE model = %s {where}", params
+        )
         return int(row.fetchone()[0])
 
     def feedback_vectors(self, keys: Sequence[int]) -> np.ndarray:
         """Return the vectors of those of the passages ``keys`` that have one, in order."""
-        rows = self._conn().execute(
-            "SELECT passage_id, embedding::real[] FROM passage_embeddings WHERE model = %s AND passage_id = ANY(%s)",
-            (self.embedder_name, list(keys)),
-        ).fetchall()
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT passage_id, embedding::real[] FROM passage_embeddings WHERE model = %s AND passage_id = ANY(%s)",
+                (self.embedder_name, list(keys)),
+            )
+            .fetchall()
+        )
         found = {int(r[0]): r[1] for r in rows}
         dim = self.embedder.dim if self.embedder is not None else 0
         return np.array([found[k] for k in keys if k in found], dtype=np.float32).reshape(-1, dim)
@@ -302,12 +319,16 @@ class PostgresIndex:
         """Return the passages with their document attributes (read live), by passage id."""
         if not len(keys):
             return {}
-        rows = self._conn().execute(
-            """SELECT p.id, p.document_id, p.text, p.section, p.page, p.start, p."end", d.title, d.date,
+        rows = (
+            self._conn()
+            .execute(
+                """SELECT p.id, p.document_id, p.text, p.section, p.page, p.start, p."end", d.title, d.date,
                       d.source_type, d.publisher, d.container, d.file_name
                FROM passages p JOIN documents d ON d.id = p.document_id WHERE p.id = ANY(%s)""",
-            (list(keys),),
-        ).fetchall()
+                (list(keys),),
+            )
+            .fetchall()
+        )
         return {int(r[0]): IndexedPassage.from_row(r) for r in rows}
 
 

@@ -261,4 +261,3 @@ def build_vector_index(store: Any) -> None:
                USING hnsw (embedding vector_cosine_ops)"""
         )
     conn.execute("ANALYZE passage_embeddings")
-

@@ -27,20 +27,10 @@ from researchdesk.store.clock import now
 from researchdesk.store.integrity import integrity_errors, refused
 from researchdesk.store.sqlite import SqliteStore
 
-# Derived search structures of the server store (rebuilt by `sync_index`, not part of the copied desk).
+# Derived search structures of the server store (rebuilt by `sync_index`, not part of the copied desk):
+# the embeddings; the lexical search's tables are its backend's own (``search/postgres.py``).
 SEARCH_DDL = (
     "CREATE EXTENSION IF NOT EXISTS vector",
-    """CREATE TABLE IF NOT EXISTS passage_search (
-        passage_id BIGINT PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
-        document_id BIGINT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-        tsv tsvector NOT NULL,
-        indexed_at TEXT NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS passage_search_tsv ON passage_search USING gin (tsv)",
-    "CREATE INDEX IF NOT EXISTS passage_search_document ON passage_search (document_id)",
-    # Passages per lexeme (row '' holds the passage count it was computed at): lets a search draw its
-    # candidates from the specific words of a query, not from words half the library contains.
-    "CREATE TABLE IF NOT EXISTS lexeme_stats (lexeme TEXT PRIMARY KEY, ndoc BIGINT NOT NULL)",
     """CREATE TABLE IF NOT EXISTS passage_embeddings (
         passage_id BIGINT PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
         document_id BIGINT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
@@ -51,7 +41,7 @@ SEARCH_DDL = (
     """CREATE INDEX IF NOT EXISTS passage_embeddings_hnsw ON passage_embeddings
        USING hnsw (embedding vector_cosine_ops)""",
 )
-SEARCH_TABLES = ("passage_search", "lexeme_stats", "passage_embeddings")
+SEARCH_TABLES = ("passage_embeddings",)
 # Any fixed number: serialises concurrent `db migrate` runs on one database.
 _MIGRATE_LOCK = 7_104_2024
 
