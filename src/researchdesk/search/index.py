@@ -1,24 +1,17 @@
-"""The search index: passages, their BM25 term counts and embeddings, kept in memory and in plain files.
+"""The embedded search index: passages, their BM25 term counts and embeddings, kept in memory and
+in plain files (``index_files.py`` says which), updated in place as the library changes.
 
-An index directory holds ``meta.json``, ``passages.npy`` / ``passages_text.bin`` /
-``passages_text_offsets.npy`` / ``passages.json`` / ``documents.json`` (the passages), ``lexical_terms.json`` / ``lexical_counts.npz`` (term counts), ``embeddings.npy``
-(unit vectors, one row per passage, absent when the embedder is "none"), ``embedded.npy`` (which rows
-have their vector yet: a passage is searchable by its words at once and semantically once embedded)
-and ``embedding_keys.npy`` (a 64-bit hash of the text each vector was made from, so that no text is
-embedded twice). No pickles anywhere.
+It is the search backend of a SQLite desk (``backend.SearchBackend``): ``pipeline.search`` asks it for
+BM25 scores (its ``LexicalIndex`` and a title field) and the rows nearest a vector (exact cosine).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from researchdesk.errors import DeskError
 from researchdesk.models import IndexedPassage
 from researchdesk.search import pipeline
 from researchdesk.search.backend import LexicalQuery, Ranked, Scored
@@ -26,6 +19,14 @@ from researchdesk.search.catalog import DocumentInfo, PassageTable
 from researchdesk.search.embed import Embedder, Progress, encode_in_chunks, passage_space
 from researchdesk.search.filters import Filters
 from researchdesk.search.fusion import FEEDBACK_PASSAGES, FEEDBACK_WEIGHT, FusionSettings, top_indices
+from researchdesk.search.index_files import (  # noqa: F401  (embedding_text: names this module has always offered)
+    IndexFiles,
+    embedding_key,
+    embedding_text,
+    keys_of,
+    read_files,
+    write_files,
+)
 from researchdesk.search.lexical import LexicalIndex
 from researchdesk.search.pipeline import (  # noqa: F401  (names this module has always offered)
     DEFAULT_MAX_PER_DOCUMENT,
@@ -38,52 +39,12 @@ from researchdesk.search.pipeline import (  # noqa: F401  (names this module has
 )
 from researchdesk.search.results import SearchResults, SemanticCoverage
 from researchdesk.search.semantic import append_rows, cosine_scores
-from researchdesk.search.tokenize import TOKENIZER_VERSION, tokenize
+from researchdesk.search.tokenize import tokenize
 
-INDEX_FORMAT = 2
 # A document title speaks for all of its passages, so it is scored as a field of its own (BM25 over
 # titles) and added at this weight to the passages that match the query in their own text. Appending
 # the title to every passage instead let a title match outweigh the passage's content.
 TITLE_WEIGHT = 0.5
-
-
-def embedding_text(passage: IndexedPassage) -> str:
-    """Return the text embedded for a passage: its document's title and heading path, then its text.
-
-    "Barriers to Heat-Health Action Plans › Results › Staffing. Two of the five cities …": a passage's
-    own words rarely name its subject; its title and headings do. Parts the text already starts with
-    are not repeated. The stored passage and every offset stay as they are: this is only what is read.
-    """
-    context = [passage.title.strip()] if passage.title.strip() else []
-    context += [h.strip() for h in passage.section.split(" › ") if h.strip()]
-    head = " › ".join(c for c in context if not passage.text.startswith(c))
-    return f"{head}. {passage.text}" if head else passage.text
-
-
-def embedding_key(text: str) -> int:
-    """Return a 64-bit hash of a text that is embedded: equal texts, equal keys (and vectors)."""
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
-
-
-def recover_saved(directory: Path) -> None:
-    """Put back an index whose save was cut off between its two renames (a crash or a kill there).
-
-    ``save`` writes a whole new copy beside the index (``meta.json`` last), moves the index aside and
-    the copy in. Killed between the two moves, the copy (complete when its ``meta.json`` is there) or
-    else the old index takes the index's place, so no finished work is lost.
-    """
-    if (directory / "meta.json").exists():
-        return
-    for spare in (directory.with_name(directory.name + ".tmp"), directory.with_name(directory.name + ".old")):
-        if (spare / "meta.json").exists():
-            if directory.exists():
-                shutil.rmtree(directory)
-            spare.rename(directory)
-            return
-
-
-def _keys_of(texts: Iterable[str]) -> np.ndarray:
-    return np.fromiter((embedding_key(t) for t in texts), dtype=np.uint64)
 
 
 class SearchIndex:
@@ -202,7 +163,7 @@ class SearchIndex:
             if progress is not None:
                 progress(0, 0)
             return 0
-        keys = _keys_of(embedding_text(p) for p in new)
+        keys = keys_of(embedding_text(p) for p in new)
         vectors = None
         embedded = np.zeros(total, dtype=bool)
         if self.embedder is not None and not embed:
@@ -360,41 +321,23 @@ class SearchIndex:
         self._titles.append([tokenize(self.table.documents[int(d)].title) for d in doc_ids])
         self._title_row = np.searchsorted(doc_ids, self.table.document_id)
 
-    # --- files ----------------------------------------------------------------------------------
+    # --- files (index_files.py) ----------------------------------------------------------------
 
     def save(self, directory: Path | str) -> None:
         """Write the index into ``directory``, replacing what was there only once all files are written."""
-        directory = Path(directory)
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        recover_saved(directory)
-        tmp = directory.with_name(directory.name + ".tmp")
-        old = directory.with_name(directory.name + ".old")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
-        self.table.save(tmp)
-        self.lexical.save(tmp)
-        np.save(tmp / "embedding_keys.npy", self.keys, allow_pickle=False)
-        if self.vectors is not None:
-            np.save(tmp / "embeddings.npy", self.vectors, allow_pickle=False)
-            np.save(tmp / "embedded.npy", self.embedded, allow_pickle=False)
         self.generation += 1
-        meta = {
-            "format": INDEX_FORMAT,
-            "tokenizer": TOKENIZER_VERSION,
-            "embedder": self.embedder_name if self.vectors is not None else "",
-            "dim": int(self.vectors.shape[1]) if self.vectors is not None else 0,
-            "passages": len(self.table),
-            "documents": len(self.table.documents),
-            "bm25": {"k1": self.lexical.k1, "b": self.lexical.b},
-            "embedded": int(self.embedded.sum()) if self.vectors is not None else 0,
-            "generation": self.generation,
-        }
-        (tmp / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
-        shutil.rmtree(old, ignore_errors=True)
-        if directory.exists():
-            directory.rename(old)
-        tmp.rename(directory)
-        shutil.rmtree(old, ignore_errors=True)
+        write_files(
+            Path(directory),
+            IndexFiles(
+                self.table,
+                self.lexical,
+                self.keys,
+                self.vectors,
+                self.embedded,
+                self.embedder_name if self.vectors is not None else "",
+                self.generation,
+            ),
+        )
 
     @classmethod
     def load(cls, directory: Path | str, embedder: Embedder | None = None) -> SearchIndex:
@@ -404,59 +347,13 @@ class SearchIndex:
         or tokenizer, or with another embedder than ``embedder``: the index is derived data, so the
         fix is to rebuild it from the library (``sync_index`` does that).
         """
-        directory = Path(directory)
-        recover_saved(directory)
-        meta_path = directory / "meta.json"
-        if not meta_path.exists():
-            raise DeskError(f"No search index in {directory}.", "Build it by syncing with the library.")
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise DeskError(f"The search index in {directory} is unreadable: {exc}.", "Rebuild it.") from exc
-        if meta.get("format") != INDEX_FORMAT or meta.get("tokenizer") != TOKENIZER_VERSION:
-            raise DeskError(
-                f"The search index in {directory} was written by another version of ResearchDesk.",
-                "Rebuild it from the library.",
-            )
-        saved_embedder = meta.get("embedder", "")
-        if embedder is not None and saved_embedder != passage_space(embedder):
-            raise DeskError(
-                f"The search index in {directory} holds embeddings of {saved_embedder or 'no model'!r}, "
-                f"not {passage_space(embedder)!r}.",
-                "Rebuild it to embed the library with the configured model.",
-            )
+        files = read_files(Path(directory), passage_space(embedder) if embedder is not None else None)
         index = cls(embedder)
-        try:
-            index.table = PassageTable.load(directory)
-            index.lexical = LexicalIndex.load(directory)
-            vectors_path = directory / "embeddings.npy"
-            index.vectors = (
-                np.load(vectors_path, allow_pickle=False).astype(np.float32, copy=False)
-                if saved_embedder and vectors_path.exists()
-                else None
-            )
-            keys_path = directory / "embedding_keys.npy"
-            index.keys = (
-                np.load(keys_path, allow_pickle=False).astype(np.uint64, copy=False)
-                if keys_path.exists()  # an index saved before keys were kept: made from its passages
-                else _keys_of(embedding_text(index.table.passage(r)) for r in range(len(index.table)))
-            )
-            embedded_path = directory / "embedded.npy"
-            index.embedded = (
-                np.load(embedded_path, allow_pickle=False).astype(bool, copy=False)
-                if index.vectors is not None and embedded_path.exists()
-                else np.full(len(index.table), index.vectors is not None, dtype=bool)  # saved whole
-            )
-        except (OSError, ValueError, KeyError) as exc:
-            raise DeskError(f"The search index in {directory} is damaged: {exc}.", "Rebuild it.") from exc
-        index.generation = int(meta.get("generation", 0))
-        index.embedder_name = saved_embedder if index.vectors is not None else ""
+        index.table, index.lexical, index.keys = files.table, files.lexical, files.keys
+        index.vectors, index.embedded = files.vectors, files.embedded
+        index.generation = files.generation
+        index.embedder_name = files.embedder
         index._derive_titles()
-        rows = {len(index.table), len(index.lexical), len(index.keys)}
-        if index.vectors is not None:
-            rows.update((index.vectors.shape[0], len(index.embedded)))
-        if len(rows) != 1:
-            raise DeskError(f"The files of the search index in {directory} disagree.", "Rebuild it.")
         return index
 
     def close(self) -> None:

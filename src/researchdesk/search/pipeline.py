@@ -186,15 +186,15 @@ def search(
     vector = None
     if used in ("semantic", "hybrid"):
         vector = _query_vector(backend, text, notes)
-        pool, weight = feedback_plan(
-            backend.embedded_count(allowed), backend.feedback_passages, backend.feedback_weight
-        )
-        if feedback and pool:
-            # The best passage of each of the top documents: one long document's vocabulary
-            # should not become the query's (on the sample library, top-10 passages from any
-            # documents cut the distinct sources in a top 10 from 5.9 to 5.3; this raises it to 6.4).
-            first = _rank(backend, lexical, vector, allowed, pool, 1)
-            vector = feedback_query(vector, backend.feedback_vectors(first.keys), weight)
+        if feedback:
+            searched = backend.embedded_count(allowed)
+            pool, weight = feedback_plan(searched, backend.feedback_passages, backend.feedback_weight)
+            if pool:
+                # The best passage of each of the top documents: one long document's vocabulary
+                # should not become the query's (on the sample library, top-10 passages from any
+                # documents cut the distinct sources in a top 10 from 5.9 to 5.3; this raises it to 6.4).
+                first = _rank(backend, lexical, vector, allowed, pool, 1)
+                vector = feedback_query(vector, backend.feedback_vectors(first.keys), weight)
     ranking = _rank(backend, lexical, vector, allowed, top_k, max_per_document)
     if not ranking.keys and used == "lexical":
         notes.append("No passage contains any of the query terms.")

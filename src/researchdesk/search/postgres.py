@@ -10,7 +10,9 @@ scans under filters). Everything else a search does is ``pipeline.search``.
 
 The tables belong to this backend (``ensure_tables`` creates them; ``postgres_sync.sync_postgres``
 fills them from the store and embeds the passages). ``PostgresIndex`` is what ``search.desk.sync_index``
-returns for a server store; it keeps its own connections, and reads the tables live.
+returns for a server store; it keeps its own connections and reads the tables live, save the
+collection's size (passages, documents, their lengths), counted when it is made, as the embedded
+index is (a search after a sync sees the library as that sync left it).
 """
 
 from __future__ import annotations
@@ -127,9 +129,12 @@ class PostgresIndex:
         self._pg = PgConnection(store.url)
         conn = self._pg.raw()
         ensure_tables(conn)
-        row = conn.execute("SELECT count(*), coalesce(max(passage_id), 0) FROM bm25_passages").fetchone()
-        self._count = int(row[0])
-        self._max_id = int(row[1])
+        row = conn.execute(
+            """SELECT (SELECT count(*) FROM bm25_passages), (SELECT coalesce(max(passage_id), 0) FROM bm25_passages),
+                      (SELECT coalesce(sum(length), 0) FROM bm25_passages),
+                      (SELECT count(*) FROM bm25_documents), (SELECT coalesce(sum(length), 0) FROM bm25_documents)"""
+        ).fetchone()
+        self._count, self._max_id, self._length, self._titles, self._title_length = (int(x) for x in row)
 
     def __len__(self) -> int:
         return self._count
@@ -214,7 +219,7 @@ class PostgresIndex:
         zero outside the allowed documents; keys are passage ids."""
         conn = self._conn()
         words = query.words()
-        with conn.transaction():  # postings and counts from one snapshot
+        with conn.transaction():  # passage and title postings from one snapshot
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             passages = conn.execute(
                 _POSTINGS.format(
@@ -227,11 +232,7 @@ class PostgresIndex:
             titles = conn.execute(
                 _POSTINGS.format(key="document_id", docs="", table="bm25_titles"), (words,)
             ).fetchall()
-            stats = conn.execute(
-                """SELECT (SELECT count(*) FROM bm25_passages), (SELECT coalesce(sum(length), 0) FROM bm25_passages),
-                          (SELECT count(*) FROM bm25_documents), (SELECT coalesce(sum(length), 0) FROM bm25_documents)"""
-            ).fetchone()
-        n, total, n_titles, title_total = (int(x) for x in stats)
+        n, total, n_titles, title_total = self._count, self._length, self._titles, self._title_length
         postings = {
             str(r[0]): [_ints(r[1], 8), _ints(r[2], 8), _ints(r[3], 4), _ints(r[4], 4)] for r in passages
         }
