@@ -33,8 +33,9 @@ BULK_EMBED_ROWS = 5000
 EMBED_CHUNK = 1024
 # Passages read, counted and written per round trip when their terms are indexed.
 TERMS_CHUNK = 5000
-# Any fixed number: one process at a time (re)builds the HNSW index.
+# Any fixed numbers: one process at a time (re)builds the HNSW index, or writes terms.
 _VECTOR_INDEX_LOCK = 19_384_2026
+_TERMS_LOCK = 19_384_2028
 
 
 def _raw(store: Any) -> Any:
@@ -78,8 +79,9 @@ def index_terms(store: Any) -> int:
     stamp = now()
     added = 0
     with conn.transaction():
-        # One sync at a time writes the terms: a second one waits, then finds the work done.
-        conn.execute("LOCK TABLE bm25_passages IN SHARE ROW EXCLUSIVE MODE")
+        # One sync at a time writes the terms: a second one waits, then finds the work done. (An
+        # advisory lock, not a table lock: a document removed meanwhile cascades into the tables.)
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_TERMS_LOCK,))
         with conn.cursor(name="new_passages") as cur:
             cur.execute(
                 """SELECT p.id, p.document_id, p.text, p.section FROM passages p
