@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from pathlib import Path
 
 import httpx
@@ -53,13 +52,12 @@ def test_a_subject_the_library_lacks_gives_on_subject_candidates_deduplicated(
     dupes = [c for c in result.candidates if c.in_library is not None]
     assert [(c.title, c.in_library) for c in dupes] == [(held_title, held.document_id)]
     assert result.candidates[-1].in_library == held.document_id  # the library's own copy is listed last
-    # The log holds every request, and the same query offline answers from the cache, fast.
+    # The log holds every request, and the same query offline answers from the cache (its speed is measured by
+    # the discovery benchmark, not here: a busy machine makes any timer in a test flaky).
     log = (desk.settings.discover_dir / "log.jsonl").read_text().splitlines()
     assert len(log) == len(replay.requests) >= 10
     desk.settings.online = False
-    started = time.perf_counter()
     again = discover(desk, QUERY, ["openalex"], limit=250, client=PoliteClient(desk.settings))
-    assert time.perf_counter() - started < 2.0
     assert [c.key for c in again.candidates] == [c.key for c in result.candidates]
     assert all(e.cached for e in again.exchanges)
 
