@@ -677,3 +677,14 @@ def test_a_figure_title_set_as_prose_is_not_quoted() -> None:
     assert quotes and not any(q.startswith("Multifaceted") for q in quotes)
     assert is_verbless(title)
     assert not is_verbless("Participants in the program lost weight over the first year of classes.")
+
+
+def test_an_aim_in_the_imperative_is_not_a_barrier() -> None:
+    from researchdesk.evidence.classify import classify
+
+    aim = classify(
+        "Decrease disparities in the use of cessation treatment among populations with high smoking rates"
+    )
+    assert aim.role is Role.RECOMMENDATION
+    assert classify("Increase in staff turnover was a barrier to the program.").role is Role.BARRIER
+    assert classify("Reduced funding limited outreach in rural counties.").role is Role.BARRIER

@@ -342,6 +342,12 @@ def classify(text: str, context: str = "", table_label: str = "") -> Classificat
             return Classification(
                 role, found.confidence, f"speaks of recommendations, prescribes none; {why}"
             )
+    if found.role is Role.BARRIER and not table_label and _GOAL.match(text):
+        # "Expand availability of barrier-free coverage", "Decrease disparities in …": an aim to pursue, which the
+        # service files with what helps, not a barrier met.
+        return Classification(
+            Role.RECOMMENDATION, found.confidence, f"states an aim to pursue ({found.reason})"
+        )
     if found.role in (Role.BARRIER, Role.FACILITATOR) and not table_label and _describes_program(text):
         return Classification(
             Role.EXAMPLE,
@@ -373,6 +379,14 @@ _JUDGES = re.compile(
     re.I,
 )
 EXAMPLE_CONFIDENCE = 0.6
+# A text that opens with a verb in the imperative ("Expand …", "Decrease disparities in …"): an aim or a step to
+# take. "Increase in turnover …" (a noun) and "Reduced funding …" (a participle) do not match.
+_GOAL = re.compile(
+    r"^\s*(?:expand|decrease|increase|reduce|promote|ensure|improve|establish|develop|strengthen|provide|create|"
+    r"implement|eliminate|prevent|address|build|engage|train|support|enhance|foster|prioriti[sz]e|adopt|invest)"
+    r"\s+(?!in\b|of\b|on\b|to\b|for\b|was\b|were\b|is\b|are\b)",
+    re.I,
+)
 # A text that prescribes: a modal, or the verb "recommend" said by the authors.
 _PRESCRIBING = re.compile(
     r"\b(?:should|must|ought to|needs? to|we recommend|(?:is|are|was|were) recommended|recommend(?:s|ed)? that|"
