@@ -134,6 +134,34 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def save_pngs(images: list, directory: Path) -> list[Path]:  # type: ignore[type-arg]
+    """Return the page images saved as PNG files in ``directory``, in order."""
+    paths = []
+    for i, image in enumerate(images):
+        paths.append(directory / f"p{i}.png")
+        image.save(paths[-1])
+    return paths
+
+
+def tesseract_alone(pngs: list[Path], env: dict[str, str]) -> tuple[list[str], float, float]:
+    """Return what the tesseract program reads from each image, one after another, with the seconds and the
+    CPU seconds it took (the baseline the desk's reader is measured against)."""
+    from researchdesk.ingest import ocr
+
+    started, cpu = time.perf_counter(), cpu_seconds()
+    outs = [
+        subprocess.run(
+            [ocr.tesseract_path() or "tesseract", str(p), "stdout", "--dpi", str(DPI)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+        ).stdout
+        for p in pngs
+    ]
+    return outs, time.perf_counter() - started, cpu_seconds() - cpu
+
+
 def second_engine(images: list, texts: list[str]) -> list[tuple[str, str, str, float, float]]:  # type: ignore[type-arg]
     """Return (label, truth, text read, seconds, CPU s) for Tesseract alone and RapidOCR on ``images``.
 
@@ -146,36 +174,14 @@ def second_engine(images: list, texts: list[str]) -> list[tuple[str, str, str, f
         from rapidocr_onnxruntime import RapidOCR
     except ImportError:
         return []
-    from researchdesk.ingest import ocr
 
     truth = "\n".join(texts)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        pngs = []
-        for i, image in enumerate(images):
-            png = Path(tmp) / f"p{i}.png"
-            image.save(png)
-            pngs.append(png)
-        started, cpu = time.perf_counter(), cpu_seconds()
-        outs = [
-            subprocess.run(
-                [ocr.tesseract_path() or "tesseract", str(p), "stdout", "--dpi", str(DPI)],
-                capture_output=True,
-                text=True,
-                check=True,
-                env={**os.environ, "OMP_THREAD_LIMIT": "1"},
-            ).stdout
-            for p in pngs
-        ]
-        rows.append(
-            (
-                "tesseract alone, 1 thread",
-                truth,
-                "\n".join(outs),
-                time.perf_counter() - started,
-                cpu_seconds() - cpu,
-            )
+        outs, seconds, cpu = tesseract_alone(
+            save_pngs(images, Path(tmp)), {**os.environ, "OMP_THREAD_LIMIT": "1"}
         )
+        rows.append(("tesseract alone, 1 thread", truth, "\n".join(outs), seconds, cpu))
     engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
     arrays = [np.asarray(image.convert("RGB")) for image in images]
     engine(arrays[0][:400, :400])  # load the models before the clock starts, as Tesseract's start is timed
@@ -225,27 +231,12 @@ def main() -> None:
     # (its own threads) and single-threaded (what the desk runs, one page per core).
     baselines: dict[str, tuple[list[str], float, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        pngs = []
-        for i, image in enumerate(images):
-            png = Path(tmp) / f"p{i}.png"
-            image.save(png)
-            pngs.append(png)
+        pngs = save_pngs(images, Path(tmp))
         runs = [("tesseract alone, 1 thread", {**os.environ, "OMP_THREAD_LIMIT": "1"})]
         if not args.skip_installed:
             runs.insert(0, ("tesseract alone, as installed", dict(os.environ)))
         for label, env in runs:
-            started, cpu = time.perf_counter(), cpu_seconds()
-            outs = [
-                subprocess.run(
-                    [ocr.tesseract_path() or "tesseract", str(p), "stdout", "--dpi", str(DPI)],
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                    env=env,
-                ).stdout
-                for p in pngs
-            ]
-            baselines[label] = (outs, time.perf_counter() - started, cpu_seconds() - cpu)
+            baselines[label] = tesseract_alone(pngs, env)
 
     second = second_engine(images[: args.second_engine_pages], texts[: args.second_engine_pages])
 
