@@ -17,7 +17,6 @@ from researchdesk.search import pipeline
 from researchdesk.search.backend import LexicalQuery, Ranked, Scored
 from researchdesk.search.catalog import DocumentInfo, PassageTable
 from researchdesk.search.embed import Embedder, Progress, encode_in_chunks, passage_space
-from researchdesk.search.filters import Filters
 from researchdesk.search.fusion import FEEDBACK_PASSAGES, FEEDBACK_WEIGHT, FusionSettings, top_indices
 from researchdesk.search.index_files import (  # noqa: F401  (embedding_text: names this module has always offered)
     IndexFiles,
@@ -37,7 +36,7 @@ from researchdesk.search.pipeline import (  # noqa: F401  (names this module has
     check_mode,
     semantic_fallback,
 )
-from researchdesk.search.results import SearchResults, SemanticCoverage
+from researchdesk.search.results import SemanticCoverage
 from researchdesk.search.semantic import append_rows, cosine_scores
 from researchdesk.search.tokenize import tokenize
 
@@ -47,7 +46,7 @@ from researchdesk.search.tokenize import tokenize
 TITLE_WEIGHT = 0.5
 
 
-class SearchIndex:
+class SearchIndex(pipeline.PipelineSearch):
     """Hybrid (BM25 + embedding) search over passages, updatable in place and saved as plain files.
 
     ``fusion`` says how hybrid search makes one list of the two (``fusion.FusionSettings``; by
@@ -62,8 +61,7 @@ class SearchIndex:
         feedback_passages: int = FEEDBACK_PASSAGES,
         feedback_weight: float = FEEDBACK_WEIGHT,
     ) -> None:
-        self.embedder = embedder
-        self.embedder_name = passage_space(embedder) if embedder is not None else ""
+        super().__init__(embedder, fusion, feedback_passages, feedback_weight)
         self.table = PassageTable()
         self.lexical = LexicalIndex()
         self.vectors: np.ndarray | None = (
@@ -74,10 +72,6 @@ class SearchIndex:
         self.keys = np.zeros(0, dtype=np.uint64)  # passage row -> embedding_key of its embedding_text
         self.embedded = np.zeros(0, dtype=bool)  # passage row -> its row of ``vectors`` is its vector
         self.generation = 0  # counts the saves of the index's directory (meta.json), to spot other writers
-        self.embedded_now = 0  # passages this process embedded in its last sync (``search.desk``)
-        self.fusion = fusion or FusionSettings()
-        self.feedback_passages = feedback_passages
-        self.feedback_weight = feedback_weight
         self._mask_of: tuple[frozenset[int], np.ndarray] | None = None  # the last filter's rows
 
     # --- contents -------------------------------------------------------------------------------
@@ -360,19 +354,6 @@ class SearchIndex:
         """Let go of the index (its files need no closing; ``PostgresIndex`` closes connections)."""
 
     # --- searching: pipeline.search runs it, these answer its questions (backend.SearchBackend) ---
-
-    def search(
-        self,
-        query: str,
-        top_k: int = 10,
-        mode: str = "hybrid",
-        filters: Filters | None = None,
-        expand: bool = True,
-        max_per_document: int | None = DEFAULT_MAX_PER_DOCUMENT,
-        feedback: bool = True,
-    ) -> SearchResults:
-        """Return the ``top_k`` passages best matching ``query`` (``pipeline.search`` over this index)."""
-        return pipeline.search(self, query, top_k, mode, filters, expand, max_per_document, feedback)
 
     def documents(self) -> Iterable[DocumentInfo]:
         """Return the attributes of the documents with passages in the index."""

@@ -15,15 +15,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import numpy as np
 
 from researchdesk.errors import QueryError, UnknownChoice
 from researchdesk.models import SearchHit
 from researchdesk.search.backend import LexicalQuery, Ranked, Scored, SearchBackend
+from researchdesk.search.embed import Embedder, passage_space
 from researchdesk.search.expand import Expansion, expansion_terms, find_expansions
 from researchdesk.search.filters import Filters
-from researchdesk.search.fusion import cap_per_group, fuse
+from researchdesk.search.fusion import FEEDBACK_PASSAGES, FEEDBACK_WEIGHT, FusionSettings, cap_per_group, fuse
 from researchdesk.search.highlight import matched_words
 from researchdesk.search.results import SearchResults, SemanticCoverage
 from researchdesk.search.semantic import feedback_plan, feedback_query
@@ -290,3 +292,36 @@ def _rank(
         depth *= 4
     rows = kept[:top_k]
     return Ranking(rows, {r: float(score_of[r]) for r in rows}, lex, sem)
+
+
+class PipelineSearch:
+    """What both backends share: the embedder and the search tuning they were made with, and ``search``
+    (``pipeline.search`` over the backend). A backend subclasses it and answers ``backend.SearchBackend``."""
+
+    def __init__(
+        self,
+        embedder: Embedder | None,
+        fusion: FusionSettings | None = None,
+        feedback_passages: int = FEEDBACK_PASSAGES,
+        feedback_weight: float = FEEDBACK_WEIGHT,
+    ) -> None:
+        self.embedder = embedder
+        self.embedder_name = passage_space(embedder) if embedder is not None else ""
+        self.fusion = fusion or FusionSettings()
+        self.feedback_passages = feedback_passages
+        self.feedback_weight = feedback_weight
+        self.embedded_now = 0  # passages this process embedded in its last sync (``search.desk``)
+
+    def search(
+        self,
+        query: str,
+        top_k: int = 10,
+        mode: str = "hybrid",
+        filters: Filters | None = None,
+        expand: bool = True,
+        max_per_document: int | None = DEFAULT_MAX_PER_DOCUMENT,
+        feedback: bool = True,
+    ) -> SearchResults:
+        """Return the ``top_k`` passages best matching ``query`` (``search`` over this backend)."""
+        backend = cast(SearchBackend, self)
+        return search(backend, query, top_k, mode, filters, expand, max_per_document, feedback)

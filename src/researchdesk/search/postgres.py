@@ -26,12 +26,11 @@ from researchdesk.models import IndexedPassage
 from researchdesk.search import pipeline
 from researchdesk.search.backend import LexicalQuery, Ranked, Scored
 from researchdesk.search.catalog import DocumentInfo
-from researchdesk.search.embed import Embedder, passage_space
-from researchdesk.search.filters import Filters
+from researchdesk.search.embed import Embedder
 from researchdesk.search.fusion import FEEDBACK_PASSAGES, FEEDBACK_WEIGHT, FusionSettings
 from researchdesk.search.index import TITLE_WEIGHT
 from researchdesk.search.lexical import Column, accumulate, average_length, bm25_idf, bm25_weights, row_norms
-from researchdesk.search.results import SearchResults, SemanticCoverage
+from researchdesk.search.results import SemanticCoverage
 
 # The backend's own tables (derived data: rebuilt by a sync, never copied with a desk). A passage's
 # rows go with it (ON DELETE CASCADE), and a document's title rows with the document.
@@ -101,7 +100,7 @@ def register_vector(conn: Any) -> None:
     conn._researchdesk_vector = True
 
 
-class PostgresIndex:
+class PostgresIndex(pipeline.PipelineSearch):
     """The search index of a server store: it lives in the database, so its answers are SQL.
 
     ``search`` is ``pipeline.search`` over this backend; ``len``, ``document_ids``, ``max_passage_id``,
@@ -119,12 +118,7 @@ class PostgresIndex:
     ) -> None:
         from researchdesk.store.postgres import PgConnection
 
-        self.embedder = embedder
-        self.embedder_name = passage_space(embedder) if embedder is not None else ""
-        self.fusion = fusion or FusionSettings()
-        self.feedback_passages = feedback_passages
-        self.feedback_weight = feedback_weight
-        self.embedded_now = 0  # passages this process embedded in its last sync
+        super().__init__(embedder, fusion, feedback_passages, feedback_weight)
         # Its own connections: an index outlives the desk it was synced from (the web app caches it).
         self._pg = PgConnection(store.url)
         conn = self._pg.raw()
@@ -183,19 +177,6 @@ class PostgresIndex:
         return coverage.passages - coverage.embedded if self.embedder is not None else 0
 
     # --- searching: pipeline.search runs it, these answer its questions (backend.SearchBackend) ---
-
-    def search(
-        self,
-        query: str,
-        top_k: int = 10,
-        mode: str = "hybrid",
-        filters: Filters | None = None,
-        expand: bool = True,
-        max_per_document: int | None = pipeline.DEFAULT_MAX_PER_DOCUMENT,
-        feedback: bool = True,
-    ) -> SearchResults:
-        """Return the ``top_k`` passages best matching ``query`` (``pipeline.search`` over this index)."""
-        return pipeline.search(self, query, top_k, mode, filters, expand, max_per_document, feedback)
 
     def documents(self) -> Iterable[DocumentInfo]:
         """Return the attributes of the documents with passages in the index (read live)."""
