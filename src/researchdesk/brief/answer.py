@@ -21,6 +21,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from researchdesk.evidence.classify import classify
 from researchdesk.evidence.cues import STAT_REGEX
@@ -161,16 +162,22 @@ def stating_sentence(ev: Evidence) -> str:
     for sentence in (text[a:b] for a, b in sentence_spans(text)):
         if not_a_finding(sentence) or STAT_REGEX.search(sentence) or is_verbless(sentence):
             continue  # not a finding, a result in figures (the main findings and answers report those), or a label
-        if heading_of(classify(sentence).role) == heading:
+        if _sentence_heading(sentence) == heading:
             return sentence.strip()
     return ""
+
+
+@lru_cache(maxsize=4096)
+def _sentence_heading(sentence: str) -> str:
+    """Return the brief heading the role classifier files one sentence under (read once per draft)."""
+    return heading_of(classify(sentence).role)
 
 
 def _reads_as_other(quote: str, heading: str) -> bool:
     """Return True when a sentence of the quote reads as the other heading ("… is lacking" under Facilitators)."""
     other = {"Barriers": "Facilitators", "Facilitators": "Barriers"}.get(heading, "")
     plain = _CITATION_MARK.sub("", quote).strip()
-    return any(heading_of(classify(plain[a:b]).role) == other for a, b in sentence_spans(plain))
+    return any(_sentence_heading(plain[a:b]) == other for a, b in sentence_spans(plain))
 
 
 def _whole_phrase(text: str) -> bool:

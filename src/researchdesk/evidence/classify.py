@@ -36,6 +36,7 @@ from researchdesk.evidence.cues import (
     NEGATORS,
     NOT_ONLY,
     NUMBER,
+    PRESCRIBES,
     REMEDIES,
     ROLE_PAIR,
     STAT_REGEX,
@@ -387,17 +388,11 @@ _GOAL = re.compile(
     r"\s+(?!in\b|of\b|on\b|to\b|for\b|was\b|were\b|is\b|are\b)",
     re.I,
 )
-# A text that prescribes: a modal, or the verb "recommend" said by the authors.
-_PRESCRIBING = re.compile(
-    r"\b(?:should|must|ought to|needs? to|we recommend|(?:is|are|was|were) recommended|recommend(?:s|ed)? that|"
-    r"it is (?:important|essential|critical|necessary) to|(?:our|these|key|the) recommendations? (?:include|are|were|is))\b",
-    re.I,
-)
 
 
 def _names_recommendations(text: str) -> bool:
     """Return True for a text that speaks of recommendations (the noun) without prescribing anything itself."""
-    return bool(re.search(r"\brecommendations?\b", text, re.I)) and not _PRESCRIBING.search(text)
+    return bool(re.search(r"\brecommendations?\b", text, re.I)) and not PRESCRIBES.search(text)
 
 
 def _describes_program(text: str) -> bool:

@@ -378,3 +378,12 @@ _ENGLISH_TEXT = (
     "those such"
 )
 ENGLISH_WORDS = frozenset(_ENGLISH_TEXT.split())
+# A text that prescribes what to do: a modal, "… are warranted", "will require", "would expand", the authors'
+# "we recommend" or "recommendations include". (Not a cue: it settles a reading the cues and model made.)
+PRESCRIBES = re.compile(
+    r"\b(?:should|ought to|needs? to|must|(?:is|are) (?:needed|warranted|recommended|required) (?:to|for)\b|"
+    r"(?:is|are) warranted\b|will (?:require|need)|would (?:expand|increase|enable|allow|strengthen|broaden|widen)\b|"
+    r"it is (?:important|essential|critical|necessary|vital) to|we recommend|(?:is|are|was|were) recommended\b|"
+    r"recommend(?:s|ed)? that|(?:our|these|key|the)? ?recommendations? (?:include|are|were|is)\b)",
+    re.I,
+)

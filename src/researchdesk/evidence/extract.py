@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from researchdesk.evidence.classify import classify, role_from_label
 from researchdesk.evidence.codebooks import Codebook, load_codebook, suggest_codes
+from researchdesk.evidence.cues import PRESCRIBES
 from researchdesk.evidence.findings import QUOTABLE, Part, not_a_finding, passage_part
 from researchdesk.evidence.verify import join_pieces
 from researchdesk.models import BlockKind, Classification, Evidence, Passage, Role
@@ -278,13 +279,6 @@ def candidates(
     return [_to_evidence(w, passage, text, context, facet, books) for w in chosen]
 
 
-# A sentence that says what should be done is a recommendation, whatever barrier words it names.
-_PRESCRIBES = re.compile(
-    r"\b(?:should|ought to|needs? to|must|(?:is|are) (?:needed|warranted|recommended|required) (?:to|for)\b|"
-    r"(?:is|are) warranted\b|will (?:require|need)|would (?:expand|increase|enable|allow|strengthen|broaden|widen)\b|it is (?:important|essential|critical|necessary|vital) to|"
-    r"we recommend|recommendations? (?:include|are))",
-    re.I,
-)
 # A sentence opening by pointing back ("This approach …", "These challenges …") is quoted with the one before.
 _POINTS_BACK = re.compile(r"^\s*(?:This|These|That|Those|It|They|Such)\b")
 
@@ -316,7 +310,7 @@ def _prescribed(c: Classification, text: str) -> Classification:
     if (
         c.role in (Role.BARRIER, Role.CONTEXT, Role.STATISTIC)
         and c.confidence < OPPOSITE_CONFIDENCE
-        and _PRESCRIBES.search(text)
+        and PRESCRIBES.search(text)
     ):
         return Classification(
             Role.RECOMMENDATION, max(c.confidence, 0.6), f"prescribes an action; {c.reason}"
