@@ -106,6 +106,9 @@ def test_a_paragraph_announcing_limitations_is_about_them() -> None:
         "Much must be done to understand who is at risk and why.",
         "A plausible explanation could be the influence of providers' recommendations.",
         "Our findings should be viewed in the context of a high prevalence of anxiety among students.",
+        "Our analysis included 27,526 survey respondents in 2018 and 2020.",
+        "The findings of this study highlight the effect of disability status on screening rates.",
+        "Our study results also have important implications for rental assistance programs.",
     ],
 )
 def test_sentences_that_are_not_findings(sentence: str) -> None:
@@ -125,6 +128,8 @@ def test_sentences_that_are_not_findings(sentence: str) -> None:
         "Smith and colleagues (12) surveyed 40 departments. They found that dedicated staff doubled adoption.",
         "Training community health workers in asthma education was essential to the program's success.",
         "It is important to involve residents early in planning a new route.",
+        "Our analysis included data from 3 states and found that screening fell by a third.",
+        "The results highlight that rural residents were less likely to be screened.",
     ],
 )
 def test_findings_are_findings(sentence: str) -> None:
@@ -688,3 +693,69 @@ def test_an_aim_in_the_imperative_is_not_a_barrier() -> None:
     assert aim.role is Role.RECOMMENDATION
     assert classify("Increase in staff turnover was a barrier to the program.").role is Role.BARRIER
     assert classify("Reduced funding limited outreach in rural counties.").role is Role.BARRIER
+
+
+def test_a_sentence_that_sets_the_time_qualifies_each_of_its_subjects() -> None:
+    subjects = derive_subjects(
+        "During the COVID-19 pandemic many residents put off checkups and cancer screenings. "
+        "How far did use of preventive services fall?"
+    )
+    # "cancer screenings" alone would bring in every article on screening, pandemic or not.
+    assert subjects[:2] == ["COVID-19 pandemic checkups", "COVID-19 pandemic cancer screenings"]
+    assert derive_subjects("Residents put off checkups and cancer screenings.") == [
+        "checkups",
+        "cancer screenings",
+    ]
+
+
+def test_a_discussion_restating_the_abstract_in_other_small_words_repeats_a_finding() -> None:
+    from researchdesk.requests.scan import restates, similarity, word_trigrams
+    from researchdesk.search.tokenize import tokenize
+
+    abstract = (
+        "Strategies to improve patient awareness and patient–provider communications and promote use of "
+        "breathing tests (spirometry) in patients at higher risk of COPD are needed to support early screening, "
+        "diagnosis, and management of COPD."
+    )
+    discussion = (
+        "Strategies to improve patient awareness and patient–provider communications and to promote the use of "
+        "breathing tests among patients who are at higher risk for COPD are needed to support the early "
+        "screening, diagnosis, and management of COPD and its symptoms."
+    )
+    related = (
+        "More than half of adults at higher COPD risk had not received a breathing test and may benefit from "
+        "discussing respiratory symptoms with their health care providers."
+    )
+    assert similarity(word_trigrams(abstract), word_trigrams(discussion)) < 0.4  # trigrams miss it
+    assert restates(set(tokenize(abstract)), set(tokenize(discussion)))
+    assert not restates(set(tokenize(abstract)), set(tokenize(related)))
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "By enhancing accessibility, affordability, and awareness of screenings, we could mitigate the effects "
+        "of a crisis like the pandemic on screening rates.",
+        "To advance public health responsibly, it is also imperative that partners work collaboratively.",
+    ],
+)
+def test_means_to_an_end_and_imperatives_prescribe(sentence: str) -> None:
+    from researchdesk.evidence.cues import PRESCRIBES
+
+    assert PRESCRIBES.search(sentence)
+
+
+def test_a_year_opening_a_sentence_is_not_a_means() -> None:
+    from researchdesk.evidence.cues import PRESCRIBES
+
+    assert not PRESCRIBES.search("By 2020, rates had fallen, and we could not measure the change.")
+
+
+def test_a_recommendation_named_only_as_a_noun_is_context() -> None:
+    from researchdesk.evidence.classify import classify
+
+    found = classify(
+        "Colorectal screening and colonic adenoma detection by age group aligned with screening "
+        "recommendation age changes during this period."
+    )
+    assert found.role is Role.CONTEXT

@@ -233,3 +233,21 @@ def test_sample_articles_give_exact_whole_sentence_quotes(article: str) -> None:
     assert total > 20
     if article == "23_0220":
         assert {Role.BARRIER, Role.FACILITATOR} <= table_roles
+
+
+def test_a_second_header_row_under_column_groups_labels_no_rows(tmp_path: Path) -> None:
+    from researchdesk.ingest.readers.html import HtmlReader
+    from researchdesk.settings import Settings
+
+    page = tmp_path / "table.html"
+    page.write_text(
+        "<html><body><h1>Data sources</h1><table><caption>Table 1. Attributes of two data sources</caption>"
+        "<thead><tr><th rowspan='2'>Attribute</th><th colspan='2'>Surveys</th><th colspan='2'>Records</th></tr>"
+        "<tr><th>Strengths</th><th>Weaknesses</th><th>Strengths</th><th>Weaknesses</th></tr></thead>"
+        "<tbody><tr><th>Timeliness</th><td>NA</td><td>Can take years between data collection and availability</td>"
+        "<td>Available soon after collected</td><td>NA</td></tr></tbody></table></body></html>",
+        encoding="utf-8",
+    )
+    rows = [b for b in HtmlReader().read(page, page.read_bytes(), Settings()).blocks if b.kind == BlockKind.TABLE_ROW]
+    # "Strengths" heads the second column only: it must not file the weaknesses beside it as strengths.
+    assert [b.label for b in rows] == ["Attribute"]

@@ -339,10 +339,9 @@ def classify(text: str, context: str = "", table_label: str = "") -> Classificat
         # "Counseling is lacking in … recommendations to engage in PA": about recommendations given, not one made.
         scores, _ = score(text)
         role, why = decide({**scores, Role.RECOMMENDATION: 0.0})
-        if role is not Role.CONTEXT:
-            return Classification(
-                role, found.confidence, f"speaks of recommendations, prescribes none; {why}"
-            )
+        # Nothing else read in it ("screening … aligned with screening recommendation age changes"): context.
+        confidence = found.confidence if role is not Role.CONTEXT else min(found.confidence, CONTEXT_CAP)
+        return Classification(role, confidence, f"speaks of recommendations, prescribes none; {why}")
     if found.role is Role.BARRIER and not table_label and _GOAL.match(text):
         # "Expand availability of barrier-free coverage", "Decrease disparities in …": an aim to pursue, which the
         # service files with what helps, not a barrier met.

@@ -383,7 +383,12 @@ ENGLISH_WORDS = frozenset(_ENGLISH_TEXT.split())
 PRESCRIBES = re.compile(
     r"\b(?:should|ought to|needs? to|must|(?:is|are) (?:needed|warranted|recommended|required) (?:to|for)\b|"
     r"(?:is|are) warranted\b|will (?:require|need)|would (?:expand|increase|enable|allow|strengthen|broaden|widen)\b|"
-    r"it is (?:important|essential|critical|necessary|vital) to|we recommend|(?:is|are|was|were) recommended\b|"
-    r"recommend(?:s|ed)? that|(?:our|these|key|the)? ?recommendations? (?:include|are|were|is)\b)",
+    r"it is (?:also )?(?:important|essential|critical|necessary|vital|imperative|crucial) (?:to|that)|we recommend|"
+    r"(?:is|are|was|were) recommended\b|recommend(?:s|ed)? that|(?:our|these|key|the)? ?recommendations? "
+    r"(?:include|are|were|is)\b|"
+    # "By enhancing accessibility and awareness of screenings, we could mitigate …": a means to an end.
+    r"^\s*by (?:\w+ing)\b[^.;]{0,200}?,\s*(?:we|they|communities|programs|states|jurisdictions|(?:local |state )?"
+    r"(?:health departments|agencies|governments)|providers|policy ?makers|partners) (?:could|can|may|might|would) "
+    r"(?:\w+ ){0,2}(?:mitigate|reduce|improve|prevent|increase|lessen|address|lower|close|narrow|avert)\b)",
     re.I,
 )

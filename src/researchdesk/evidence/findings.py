@@ -172,8 +172,11 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"^\s*(?:our|this|the present|these) (?:study|study's|study’s|findings|results|analysis|work|data)\s+"
             r"(?:\w+\s+){0,3}(?:highlights?|underscores?|emphasi[sz]es|demonstrates?|illustrates?|reinforces?|"
             r"points? to|speaks? to) (?:the )?(?:importance|need|value|potential)\b|"
-            r"^\s*(?:the )?(?:results|findings) (?:highlight|underscore|emphasi[sz]e|demonstrate) the "
-            r"(?:importance|need|value)\b|\b(?:results|findings) (?:can|could|may|will) (?:help|inform|guide|assist)\b|"
+            r"^\s*(?:the )?(?:results|findings) (?:(?:of|from) (?:this|our|the present) (?:study|analysis|report|"
+            r"evaluation) )?(?:highlight|underscore|emphasi[sz]e|demonstrate) the (?:importance|need|value|effects?|"
+            r"impacts?|role)\b|"
+            r"\b(?:our|these|the) (?:study )?(?:findings|results) (?:also )?(?:have|has|hold|carry) (?:\w+ )?"
+            r"implications\b|\b(?:results|findings) (?:can|could|may|will) (?:help|inform|guide|assist)\b|"
             r"\bfindings (?:from|of) (?:this|our|the present) (?:study|analysis|report)\b.{0,80}?\b(?:can|could|may|will) "
             r"(?:help|inform|guide|assist)\b|\b(?:our|these|the) (?:findings|results) should be (?:viewed|interpreted|"
             r"considered|read|understood)\b|"
@@ -302,6 +305,10 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
     (
         "a description of the sample",
         re.compile(
+            r"^\s*(?:our|the|this) (?:final |analytic )?(?:analysis|study|sample|survey|evaluation|review|cohort) "
+            r"(?:included|includes|comprised|consisted of|enrolled) (?:data (?:from|on) )?(?:a total of )?"
+            r"[\d,]+ (?:\w+ ){0,3}(?:respondents|participants|patients|adults|children|people|persons|individuals|"
+            r"households|students|records|women|men|youths?|adolescents)\b|"
             r"\b(?:mean|median|average) age\b|^\s*(?:our|the) (?:study |analytic |final )?(?:population|sample|"
             r"cohort)\b|\b(?:race|ethnicity|sex|gender) was (?:identified|reported|recorded|self-reported)\b|"
             r"^\s*(?:comparison|control|intervention) group (?:respondents|participants|members)\b|^\s*(?:of (?:the|all) )?(?:\d[\d,.]*%? (?:\([^)]*\) )?(?:of (?:the )?)?)?"

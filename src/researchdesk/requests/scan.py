@@ -22,6 +22,7 @@ from researchdesk.search.embed import Embedder
 from researchdesk.search.filters import Filters
 from researchdesk.search.profiles import in_abstract, load_profiles
 from researchdesk.search.results import SearchResults
+from researchdesk.search.tokenize import tokenize
 
 # The roles a facet's quotes may carry. A barrier found while looking for facilitators is still
 # a barrier, so every facet accepts the two main roles; context alone is never suggested.
@@ -60,6 +61,8 @@ MIN_CONFIDENCE = 0.5
 # Articles restate their findings (abstract, summary box, discussion): a quote sharing this share of
 # its word trigrams with one already suggested from the same document says the same thing again.
 REPEAT_SIMILARITY = 0.4
+# ... or when nearly all the words of the shorter one (at least this many) are in the other.
+RESTATE_SHARE, RESTATE_MIN_WORDS = 0.85, 8
 # The desk model (learned from this desk's review decisions): a suggestion a reviewer would very
 # likely drop is not shown, once the model has learned from enough decisions to say so.
 HIDE_BELOW = 0.15
@@ -450,26 +453,27 @@ def _spread(
     same thing again (REPEAT_SIMILARITY, or the same distinctive figure), so a brief does not quote a finding twice.
     """
     everything = sorted((e for items in found.values() for e in items), key=lambda e: -worth(e))
-    taken: dict[int, list[tuple[Evidence, set[tuple[str, ...]]]]] = {}
+    taken: dict[int, list[tuple[Evidence, set[tuple[str, ...]], set[str]]]] = {}
     chosen: list[Evidence] = []
     for ev in everything:
         if len(chosen) >= MAX_SUGGESTIONS:
             break
         same_document = taken.setdefault(ev.document_id, [])
-        grams = word_trigrams(ev.quote)
+        grams, terms = word_trigrams(ev.quote), set(tokenize(ev.quote))
         if (
             len(same_document) >= quota(ev.document_id)
-            or sum(other.role is ev.role for other, _ in same_document)
+            or sum(other.role is ev.role for other, _, _ in same_document)
             >= _PER_ROLE.get(ev.role, PER_DOCUMENT_ROLE)
             or any(
                 (ev.start < other.end and other.start < ev.end)
                 or similarity(grams, other_grams) >= REPEAT_SIMILARITY
+                or restates(terms, other_terms)
                 or bool(figures(ev.quote) & figures(other.quote))
-                for other, other_grams in same_document
+                for other, other_grams, other_terms in same_document
             )
         ):
             continue
-        same_document.append((ev, grams))
+        same_document.append((ev, grams, terms))
         chosen.append(ev)
     return chosen
 
@@ -482,6 +486,14 @@ def figures(text: str) -> set[str]:
     """Return the distinctive figures a text reports; two quotes from one source that share one repeat a finding
     ("… enabling more than 110,000 additional screens" in the abstract and again in the discussion)."""
     return {f for f in _FIGURE.findall(text) if f.strip("$%") not in ("100", "50", "0", "90", "95", "99")}
+
+
+def restates(a: set[str], b: set[str]) -> bool:
+    """Return True when one quote's words (stemmed, no stop words) are nearly all in another's: the
+    discussion restating the abstract's sentence in other small words ("… and to promote the use of
+    breathing tests among patients who are at higher risk for COPD …"), which trigrams miss."""
+    shorter = min(len(a), len(b))
+    return shorter >= RESTATE_MIN_WORDS and len(a & b) >= RESTATE_SHARE * shorter
 
 
 def word_trigrams(text: str) -> set[tuple[str, ...]]:

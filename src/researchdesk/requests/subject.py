@@ -74,7 +74,12 @@ WEAK = _words(
 )
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’/-]*")
-_SPLIT = re.compile(r"[.?!;:]+\s+|,?\s+(?:and|or|but also)\s+", re.IGNORECASE)
+_SENTENCE = re.compile(r"[.?!;:]+\s+")
+_SPLIT = re.compile(r",?\s+(?:and|or|but also)\s+", re.IGNORECASE)
+# A sentence that opens by setting its time ("During the pandemic …", "Since the rule took effect, …").
+_TIME_OPENING = re.compile(
+    r"^(?:during|since|after|amid|throughout|following|in the wake of)\s", re.IGNORECASE
+)
 MAX_SUBJECTS = 3
 
 
@@ -130,21 +135,43 @@ def derive_subjects(prompt: str) -> list[str]:
     most MAX_SUBJECTS. An empty list means the prompt names no subject at all.
     """
     parts: list[list[str]] = []
-    for piece in _SPLIT.split(" ".join(prompt.split())):
-        found = concepts(piece) if piece else []
-        strong = [c for c in found if has_strong(c)]
-        if not strong:
-            continue
-        # A part of one short concept is a modifier of its neighbour ("local tobacco" and
-        # "nutrition policies" stay two; "preschoolers" alone joins the part before it).
-        if parts and len(strong) == 1 and len(strong[0].split()) == 1 and _is_setting(strong[0]):
-            parts[-1].extend(c for c in found if c not in parts[-1])
-            continue
-        parts.append(found)
+    for sentence in _SENTENCE.split(" ".join(prompt.split())):
+        setting = _time_setting(sentence)
+        for piece in _SPLIT.split(sentence):
+            found = concepts(piece) if piece else []
+            if setting and found and setting not in found:
+                found.insert(0, setting)
+            _add_part(parts, found)
     subjects = [" ".join(p) for p in parts if p]
     while len(subjects) > MAX_SUBJECTS:
         subjects[-2:] = [subjects[-2] + " " + subjects[-1]]
     return subjects
+
+
+def _time_setting(sentence: str) -> str:
+    """Return the concept a sentence opens with when it sets the time for all of it, else "".
+
+    "During the COVID-19 pandemic many residents put off checkups and cancer screenings" asks about
+    checkups and cancer screenings *during the pandemic*: the setting belongs to each part the sentence's
+    "and" cuts it into, or "cancer screenings" alone would bring in every article on screening.
+    """
+    if not _TIME_OPENING.match(sentence):
+        return ""
+    found = concepts(sentence)
+    return found[0] if found else ""
+
+
+def _add_part(parts: list[list[str]], found: list[str]) -> None:
+    """Add one cut of the prompt as a part, or join it to the part before when it only qualifies it."""
+    strong = [c for c in found if has_strong(c)]
+    if not strong:
+        return
+        # A part of one short concept is a modifier of its neighbour ("local tobacco" and
+        # "nutrition policies" stay two; "preschoolers" alone joins the part before it).
+    if parts and len(strong) == 1 and len(strong[0].split()) == 1 and _is_setting(strong[0]):
+        parts[-1].extend(c for c in found if c not in parts[-1])
+        return
+    parts.append(found)
 
 
 # Words that name who or where rather than what: a part made of one of them qualifies its neighbour.

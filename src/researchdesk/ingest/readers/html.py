@@ -319,6 +319,12 @@ def _linky(node: LexborNode, text: str) -> bool:
     return link_chars > 0.8 * len(text) and len(text) < 200
 
 
+def _rowspan(cell: LexborNode) -> int:
+    """Return how many rows a table cell spans (1 when it does not say, or says nonsense)."""
+    value = (cell.attributes.get("rowspan") or "1").strip()
+    return int(value) if value.isdigit() and 0 < int(value) < 100 else 1
+
+
 def _table_blocks(table: LexborNode) -> list[Block]:
     """Return the caption and one TABLE_ROW block per row, labelled with the table's own headings."""
     out: list[Block] = []
@@ -327,6 +333,7 @@ def _table_blocks(table: LexborNode) -> list[Block]:
         out.append(Block(text=_text(caption), kind=BlockKind.CAPTION))
     label = ""
     header_seen = False
+    spanned = 0  # header rows still under the first column's cell (rowspan) of a header row above
     for row in table.css("tr"):
         cells = [_text(c) for c in row.css("th, td")]
         cells = [c for c in cells if c]
@@ -336,8 +343,16 @@ def _table_blocks(table: LexborNode) -> list[Block]:
         in_head = row.parent is not None and row.parent.tag == "thead"
         if in_head or (not header_seen and all_th and len(cells) > 1):
             header_seen = True
+            if spanned:
+                # A second header row under a column group ("Strengths | Weaknesses" under each source):
+                # its first cell heads the second column, not the rows.
+                spanned -= 1
+                continue
             label = cells[0]
+            first = row.css_first("th, td")
+            spanned = max(0, _rowspan(first) - 1) if first is not None else 0
             continue
+        spanned = 0
         bold_row = all(
             c.css_first("b, strong") is not None and _text(c.css_first("b, strong")) == _text(c)  # type: ignore[arg-type]
             for c in row.css("th, td")
