@@ -642,7 +642,14 @@ def test_what_worked_is_named_when_no_quote_names_a_facilitator() -> None:
     )
     paragraphs = _summary("What programs have worked, and what were their obstacles?", ["fruit"], [result])
     helps = next(p for p in paragraphs if p.startswith("What helps"))
-    assert "what worked is in the main findings above" in helps and "Wood, 2024" in helps
+    assert "the sources show what worked" in helps and "Wood, 2024" in helps
+    # Said in the authors' words when the source also says it without figures.
+    in_words = _quote(
+        7, 2, "Findings indicate that a produce box model increased fruit consumption among families.", Role.CONTEXT
+    )
+    paragraphs = _summary("What programs have worked?", ["fruit"], [result, in_words])
+    helps = next(p for p in paragraphs if p.startswith("What helps"))
+    assert "a produce box model increased fruit consumption" in helps and "0.43" not in helps
 
 
 def test_the_summary_leads_with_the_factors_of_the_sources_most_on_the_subject() -> None:

@@ -421,15 +421,19 @@ def summarize(
             worked = [e for e in main if _MEASURED.search(e.quote) and _BETTER.search(e.quote)]
             if kind == "facilitator" and worked:
                 named_worked = True
-                # "What programs have worked?" — no quote names a facilitator, but a source's result shows one did.
+                # "What programs have worked?" — no quote names a facilitator, but a source's result shows one did:
+                # said in its authors' words where a quote of the same source says it without figures.
+                said = [_worked_in_words(evidence, e) for e in worked]
                 named = "; ".join(
-                    f"“{docs[e.document_id].meta.title}” ({cite(docs[e.document_id])})" for e in worked
+                    f"{_sentence(words.quote) if words else f'“{docs[e.document_id].meta.title}”'} "
+                    f"({cite(docs[e.document_id])})"
+                    for e, words in zip(worked, said, strict=True)
                 )
                 paragraphs.append(
-                    f"{lead.split(',')[0]}: no quoted source names a facilitator as such, but what worked is in the "
-                    f"main findings above: {named}."
+                    f"{lead.split(',')[0]}: no quoted source names a facilitator as such, but the sources show what "
+                    f"worked: {named}."
                 )
-                support.append([f"evidence:{e.id}" for e in worked])
+                support.append([f"evidence:{(w or e).id}" for e, w in zip(worked, said, strict=True)])
             else:
                 paragraphs.append(f"{lead.split(',')[0]}: none of the quoted sources names a {kind}.")
                 support.append([run])
@@ -588,6 +592,21 @@ _MEASURED = re.compile(
 )
 # "Which outreach approaches work?", "What programs have worked?": asks for what worked, i.e. for results.
 _WORKS = re.compile(r"\b(?:work|works|worked|working|effective|succeeded|results?)\b", re.I)
+
+
+def _worked_in_words(evidence: list[Evidence], result: Evidence) -> Evidence | None:
+    """Return the quote of the result's source that says, in words and not figures, that the work went the
+    hoped-for way ("Findings indicate that a produce box distribution model increased fruit and vegetable
+    consumption …"), or None."""
+    for e in evidence:
+        if (
+            e.document_id == result.document_id
+            and _BETTER.search(e.quote)
+            and not STAT_REGEX.search(e.quote)
+            and not _reads_as_other(e.quote, "Facilitators")
+        ):
+            return e
+    return None
 
 
 def _costed_sentence(quote: str) -> str:
