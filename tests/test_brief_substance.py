@@ -107,6 +107,7 @@ def test_a_paragraph_announcing_limitations_is_about_them() -> None:
         "A plausible explanation could be the influence of providers' recommendations.",
         "Our findings should be viewed in the context of a high prevalence of anxiety among students.",
         "Our analysis included 27,526 survey respondents in 2018 and 2020.",
+        "However, we did not have any information on these unreported infections by age group or sex.",
         "The findings of this study highlight the effect of disability status on screening rates.",
         "Our study results also have important implications for rental assistance programs.",
     ],
@@ -129,6 +130,7 @@ def test_sentences_that_are_not_findings(sentence: str) -> None:
         "Training community health workers in asthma education was essential to the program's success.",
         "It is important to involve residents early in planning a new route.",
         "Our analysis included data from 3 states and found that screening fell by a third.",
+        "We did not find a link between neighborhood income and enrollment.",
         "The results highlight that rural residents were less likely to be screened.",
     ],
 )
@@ -645,7 +647,10 @@ def test_what_worked_is_named_when_no_quote_names_a_facilitator() -> None:
     assert "the sources show what worked" in helps and "Wood, 2024" in helps
     # Said in the authors' words when the source also says it without figures.
     in_words = _quote(
-        7, 2, "Findings indicate that a produce box model increased fruit consumption among families.", Role.CONTEXT
+        7,
+        2,
+        "Findings indicate that a produce box model increased fruit consumption among families.",
+        Role.CONTEXT,
     )
     paragraphs = _summary("What programs have worked?", ["fruit"], [result, in_words])
     helps = next(p for p in paragraphs if p.startswith("What helps"))
@@ -766,3 +771,17 @@ def test_a_recommendation_named_only_as_a_noun_is_context() -> None:
         "recommendation age changes during this period."
     )
     assert found.role is Role.CONTEXT
+
+
+def test_a_question_about_the_size_of_a_change_says_when_no_quote_gives_it() -> None:
+    fell = _quote(
+        7,
+        1,
+        "Among over 30 million patients, use of preventive services declined in 2020 and then rebounded.",
+        Role.CONTEXT,
+    )
+    paragraphs = _summary("How far did use of preventive services fall?", ["pandemic"], [fell])
+    assert "do not say by how much" in paragraphs[-1]
+    sized = _quote(7, 2, "Use of preventive services fell by 27% in 2020 and then rebounded.", Role.STATISTIC)
+    paragraphs = _summary("How far did use of preventive services fall?", ["pandemic"], [sized])
+    assert "by how much" not in paragraphs[-1]

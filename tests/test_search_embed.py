@@ -11,6 +11,7 @@ import pytest
 
 from researchdesk.desk import Desk
 from researchdesk.errors import ConfigError
+from researchdesk.models import Document, Passage
 from researchdesk.search import SearchIndex, get_embedder, sync_index
 from researchdesk.search.embed import (
     Embedder,
@@ -259,3 +260,44 @@ def test_the_phrase_head_gets_the_vectors_it_learnt_on() -> None:
     chosen = embedder_of_space(head, int8)
     assert chosen is not None and chosen.name == head and chosen is not int8
     assert embedder_of_space("a model nobody has") is None
+
+
+class _Shelf:
+    """Documents with their abstracts in metadata: what profiles read from a store."""
+
+    def __init__(self, docs: list[Document]) -> None:
+        self.docs = docs
+
+    def documents(self) -> list[Document]:
+        return self.docs
+
+    def passages(self, document_id: int) -> list[Passage]:
+        return []
+
+
+def test_a_documents_profile_leans_toward_its_title(tmp_path: Path) -> None:
+    from researchdesk.models import DocumentMeta
+    from researchdesk.search.profiles import TITLE_SHARE, load_profiles, profile_text
+
+    def doc(i: int, title: str, abstract: str) -> Document:
+        return Document(i, DocumentMeta(title=title, abstract=abstract), "", f"h{i}", f"{i}.html", "html", 1)
+
+    study = doc(
+        1,
+        "Cancer Screening During the COVID-19 Pandemic",
+        "We analysed survey data from 2018 and 2020 for adults in 50 states with logistic regression.",
+    )
+    essay = doc(
+        2,
+        "Chronic Disease Mapping as a Tool for Health Promotion",
+        "The COVID-19 pandemic disrupted preventive care and cancer screening; maps of chronic disease helped "
+        "local communities direct vaccination.",
+    )
+    embedder = MiniLMEmbedder()
+    profiles = load_profiles(_Shelf([study, essay]), embedder, tmp_path)
+    whole = embedder.encode([profile_text(d, []) for d in (study, essay)])
+    titles = embedder.encode([study.meta.title, essay.meta.title])
+    mixed = (1 - TITLE_SHARE) * whole + TITLE_SHARE * titles
+    assert np.allclose(profiles.vectors, mixed / np.linalg.norm(mixed, axis=1, keepdims=True), atol=1e-5)
+    # Profiles made before titles leaned in are made again, not read as they were.
+    assert load_profiles(_Shelf([study, essay]), embedder, tmp_path).vectors.shape == (2, embedder.dim)

@@ -450,6 +450,7 @@ def summarize(
             paragraphs.append("On costs: none of the quoted sources reports what such work costs.")
             support.append([run])
     unanswered: list[str] = []
+    unsized: list[str] = []  # questions about the size of a change answered without one
     used: set[int | None] = set()
     for question in asked:
         if (
@@ -498,6 +499,8 @@ def summarize(
             )
             paragraphs.append(_ended(f"On “{question}”: {named}"))
             support.append([f"evidence:{e.id}" for e in picks])
+            if _CHANGE_ASKED.search(question) and not any(_A_CHANGE.search(e.quote) for e in picks):
+                unsized.append(question)  # "How far did use fall?" answered with "declined", no size
         elif titled is not None:
             doc = docs[titled.document_id]
             fitting = [e for e in evidence if e.document_id == doc.id and _answers(question, e.quote)]
@@ -539,6 +542,10 @@ def summarize(
             gaps.append(f"only one source reports costs ({cite(docs[next(iter(costing))])})")
     if unanswered:
         gaps.append("no direct answer to " + " and ".join(f"“{q}”" for q in unanswered))
+    if unsized:
+        gaps.append(
+            "the quoted passages do not say by how much (" + " and ".join(f"“{q}”" for q in unsized) + ")"
+        )
     factor_quotes = [e for e in evidence if heading_of(e.role) in ("Barriers", "Facilitators")]
     if wants_factors and factor_quotes and not any(_MEASURED.search(e.quote) for e in factor_quotes):
         # What helps and hinders rests on what people said or authors concluded, not on a measured effect.
@@ -742,6 +749,19 @@ def answering(
 # who …?" wants groups compared. A quote without one does not answer it, however close its words.
 _HOW_MUCH = re.compile(
     r"^\s*(?:how (?:many|much|far|often|long|large|big|common)|what (?:share|percentage|proportion|number))\b",
+    re.I,
+)
+# "How far did use of preventive services fall?" asks for the size of a change: a share, a rate ratio, "by 12",
+# "from 40 to 25", not any number ("among over 30 million patients … declined" says only that it fell).
+_CHANGE_ASKED = re.compile(
+    r"^\s*how (?:far|much)\b[^?]{0,120}?\b(?:fall|fell|drop(?:ped)?|decline[sd]?|rise|rose|increased?|decreased?|"
+    r"change[sd]?|grow|grew|shr[ai]nk|go (?:up|down)|come back|recover(?:ed)?)\b",
+    re.I,
+)
+_A_CHANGE = re.compile(
+    r"\d+(?:\.\d+)?\s?(?:%|percent|percentage points?)|\bby (?:about |nearly |almost |more than |over )?\d|"
+    r"\b\d+(?:\.\d+)?[- ]?(?:fold|times)\b|\bfrom \d[^.]{0,40}?\bto \d|\b(?:half|a third|a quarter|doubled|"
+    r"tripled|halved)\b",
     re.I,
 )
 _WHICH_GROUPS = re.compile(

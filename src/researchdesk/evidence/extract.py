@@ -454,13 +454,6 @@ _VERBISH = re.compile(
     r"^\s*\w{3,}ing\b",  # an item that opens with a verb's -ing form names an action ("Building partnerships …")
     re.I,
 )
-# A table about the people studied (their characteristics) reports the sample, not findings.
-_SAMPLE_TABLE = re.compile(
-    r"\b(?:characteristics|demographics?|sociodemographic|descriptive statistics|sample|participants|respondents)\b",
-    re.I,
-)
-
-
 # A table that describes who took part ("Table 1. Demographic Characteristics, Participants in …").
 _SAMPLE_TABLE = re.compile(
     r"\b(?:socio-?demographic|demographic)s?\b|\b(?:participant|respondent|patient|sample|baseline|study population)s?['’]? "

@@ -273,6 +273,8 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"\b(?:restrict|limit)(?:s|ed|ing)? (?:our|the) ability\b|\bwe (?:controlled|adjusted) for\b|"
             r"\b(?:data ?set|data|survey|sample) (?:did|does) not (?:have|include|capture|allow)\b|"
             r"\b(?:we|the authors) (?:were|was) (?:not able|unable) to\b|"
+            r"\bwe (?:did not|could not|do not|cannot) (?:have|obtain|access|collect|capture|assess|measure|account "
+            r"for)\b|"
             r"\b(?:may|might|could) have (?:biased|underestimated|overestimated|inflated|affected) (?:our|the|these) "
             r"(?:results|estimates|findings)\b|"
             # A caveat about measuring, not an obstacle met: "it may be difficult to document increases in …".

@@ -2,7 +2,8 @@
 
 A passage says what it says; whether its document is *about* a request's subject is read from the
 document's title and abstract (or, without an abstract, its title and opening text), embedded once
-per document with the search's embedder, with its words beside it. They are kept in
+per document with the search's embedder and leaning toward its title's own vector (TITLE_SHARE), with
+its words beside it. They are kept in
 ``<home>/profiles/profiles.npz`` (plain arrays, beside the index, on either store) and brought up to
 date with the index (``search/desk.sync_index``, under its progress bar) when a document is added,
 changed or removed; a document changed since its profile was made gets a new one. Without an
@@ -22,8 +23,13 @@ from researchdesk.models import Document, Passage
 from researchdesk.search.embed import Embedder, Progress, encode_in_chunks
 from researchdesk.search.tokenize import tokenize
 
-PROFILE_FORMAT = 2
+PROFILE_FORMAT = 3
 PROFILE_CHARS = 1600  # title and abstract fit; MiniLM reads long texts in windows
+# A researcher reads what a document is about first from its title: the profile vector leans this far
+# toward the title's own vector (the abstract's opening lines on a general problem otherwise pull an essay
+# on chronic-disease mapping as close to "screenings during the pandemic" as the studies of them). Chosen on
+# the development requests (on-subject share of the sources near the best match: 86 % alone, 95 % at 0.4).
+TITLE_SHARE = 0.4
 _ABSTRACT = ("abstract", "summary")
 
 
@@ -101,11 +107,15 @@ def load_profiles(
     missing = [d for d in docs if d.id not in known or known[d.id][0] != _stamp(d)]
     if missing:
         texts = [profile_text(d, store.passages(d.id)) for d in missing]
-        fresh = (
-            encode_in_chunks(embedder, texts, progress=progress)
-            if embedder is not None
-            else np.zeros((len(texts), 0), dtype=np.float32)
-        )
+        if embedder is not None:
+            whole = encode_in_chunks(embedder, texts, progress=progress)
+            titles = encode_in_chunks(embedder, [d.meta.title or d.file_name for d in missing])
+            mixed = (1.0 - TITLE_SHARE) * whole + TITLE_SHARE * titles
+            fresh = (mixed / np.maximum(np.linalg.norm(mixed, axis=1, keepdims=True), 1e-12)).astype(
+                np.float32
+            )
+        else:
+            fresh = np.zeros((len(texts), 0), dtype=np.float32)
         for d, text, v in zip(missing, texts, fresh, strict=True):
             title = " ".join(sorted(set(tokenize(d.meta.title or d.file_name))))
             known[d.id] = (_stamp(d), v, title, " ".join(sorted(set(tokenize(text)))))
