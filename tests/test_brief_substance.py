@@ -108,6 +108,8 @@ def test_a_paragraph_announcing_limitations_is_about_them() -> None:
         "Our findings should be viewed in the context of a high prevalence of anxiety among students.",
         "Our analysis included 27,526 survey respondents in 2018 and 2020.",
         "However, we did not have any information on these unreported infections by age group or sex.",
+        "Of the 546,466 children with eligibility for 1 day or more in 2019, 78,641 (14%) were eligible for 365 days.",
+        "Improving understanding about the reasons adults may be undiagnosed can help guide prevention strategies.",
         "The findings of this study highlight the effect of disability status on screening rates.",
         "Our study results also have important implications for rental assistance programs.",
     ],
@@ -749,6 +751,7 @@ def test_a_discussion_restating_the_abstract_in_other_small_words_repeats_a_find
         "By enhancing accessibility, affordability, and awareness of screenings, we could mitigate the effects "
         "of a crisis like the pandemic on screening rates.",
         "To advance public health responsibly, it is also imperative that partners work collaboratively.",
+        "By implementing these steps, health care and public health professionals can leverage AI to enhance outcomes.",
     ],
 )
 def test_means_to_an_end_and_imperatives_prescribe(sentence: str) -> None:
@@ -785,3 +788,31 @@ def test_a_question_about_the_size_of_a_change_says_when_no_quote_gives_it() -> 
     sized = _quote(7, 2, "Use of preventive services fell by 27% in 2020 and then rebounded.", Role.STATISTIC)
     paragraphs = _summary("How far did use of preventive services fall?", ["pandemic"], [sized])
     assert "by how much" not in paragraphs[-1]
+
+
+def test_the_main_finding_of_a_source_is_its_result_closest_to_the_question() -> None:
+    from researchdesk.brief.answer import summarize
+    from researchdesk.brief.compose import _similarity
+
+    first = _quote(
+        7, 1, "Most older adults belonged to the group with a moderate number of conditions.", Role.CONTEXT
+    )
+    closest = _quote(
+        7,
+        2,
+        "Sociodemographic factors such as sex, age and education were related to a worse trajectory of multimorbidity.",
+        Role.CONTEXT,
+    )
+    paragraphs, _ = summarize(
+        "Which patients are most likely to build up multiple chronic conditions?",
+        ["multiple chronic conditions"],
+        [],
+        [first, closest],
+        _two_docs(),
+        [],
+        run="scan:1",
+        held=1,
+        central=[1, 2],
+        similar=_similarity("minilm"),
+    )
+    assert paragraphs[0].startswith("Main findings:") and "Sociodemographic factors" in paragraphs[0]

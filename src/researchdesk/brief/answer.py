@@ -396,7 +396,7 @@ def summarize(
 
     cited = {d for d in (e.document_id for e in evidence)}
     held_count = max(len(cited), held)
-    main = _central_findings(evidence, central or [])
+    main = _central_findings(evidence, central or [], prompt=prompt, similar=similar)
     if main:
         named = "; ".join(f"{cite(docs[e.document_id])} found {_sentence(e.quote)}" for e in main)
         paragraphs.append(_ended(f"Main findings: {named}"))
@@ -688,13 +688,27 @@ def _asks_hinder(question: str) -> bool:
     return asks_about(question, "barriers") or bool(_MORE_HINDERS.search(question))
 
 
-def _central_findings(evidence: list[Evidence], central: list[int], most: int = 3) -> list[Evidence]:
-    """Return one central result per source (its first quoted abstract finding), in ``central``'s order."""
+def _central_findings(
+    evidence: list[Evidence],
+    central: list[int],
+    most: int = 3,
+    prompt: str = "",
+    similar: Similarity | None = None,
+) -> list[Evidence]:
+    """Return one central result per source, in ``central``'s order: of a source's quoted abstract findings the
+    one closest in meaning to what the member asked (``similar``), else its first. "Sociodemographic factors …
+    were related to a worse trajectory" answers "which patients are most likely …?"; "Most older adults belonged
+    to the group with a moderate number of conditions", the abstract's first result, does not."""
     by_id = {e.id: e for e in evidence}
+    ids = [i for i in central if i in by_id]
+    closeness = (
+        dict(zip(ids, similar(prompt, [by_id[i].quote for i in ids]), strict=True)) if similar and ids else {}
+    )
     out: dict[int, Evidence] = {}
-    for i in central:
-        if i in by_id:
-            out.setdefault(by_id[i].document_id, by_id[i])
+    for i in ids:
+        doc = by_id[i].document_id
+        if doc not in out or closeness.get(i, 0.0) > closeness.get(out[doc].id or 0, 0.0):
+            out[doc] = by_id[i]
     # A source's result, not its advice: a recommendation is its central finding only when it states nothing else.
     for i in central:
         ev = by_id.get(i)

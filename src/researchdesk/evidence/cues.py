@@ -387,8 +387,8 @@ PRESCRIBES = re.compile(
     r"(?:is|are|was|were) recommended\b|recommend(?:s|ed)? that|(?:our|these|key|the)? ?recommendations? "
     r"(?:include|are|were|is)\b|"
     # "By enhancing accessibility and awareness of screenings, we could mitigate …": a means to an end.
-    r"^\s*by (?:\w+ing)\b[^.;]{0,200}?,\s*(?:we|they|communities|programs|states|jurisdictions|(?:local |state )?"
-    r"(?:health departments|agencies|governments)|providers|policy ?makers|partners) (?:could|can|may|might|would) "
-    r"(?:\w+ ){0,2}(?:mitigate|reduce|improve|prevent|increase|lessen|address|lower|close|narrow|avert)\b)",
+    r"^\s*by (?:\w+ing)\b[^.;]{0,200}?,\s*(?:[\w-]+ ){1,6}?(?:could|can|may|might|would|will) (?:\w+ ){0,3}?"
+    r"(?:mitigate|reduce|improve|prevent|increase|lessen|address|lower|close|narrow|avert|enhance|leverage|"
+    r"achieve|ensure|strengthen|safeguard)\b)",
     re.I,
 )

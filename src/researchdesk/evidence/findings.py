@@ -203,7 +203,10 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"^\s*(?:continued |ongoing |further |additional |regular |routine |more |future )?(?:surveillance|"
             r"monitoring|tracking|data collection|evaluation|research|studies)\b.{0,200}?\b(?:is|are|remains?|will be)"
             r"\s+(?:\w+ )?(?:needed|warranted|necessary|critical|essential|important|required|vital)\b|"
-            r"^\s*monitoring\b.{0,160}?\b(?:can|could|may|will) help\b",
+            r"^\s*monitoring\b.{0,160}?\b(?:can|could|may|will) help\b|"
+            # "Improving understanding about the reasons adults may be undiagnosed … can help guide prevention".
+            r"^\s*(?:improving|increasing|deepening|a better|better|further|more) (?:our )?understanding (?:of|about)\b"
+            r".{0,200}?\b(?:can|could|may|will|would) (?:help|inform|guide|support)\b",
             re.I,
         ),
     ),
@@ -311,6 +314,9 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"(?:included|includes|comprised|consisted of|enrolled) (?:data (?:from|on) )?(?:a total of )?"
             r"[\d,]+ (?:\w+ ){0,3}(?:respondents|participants|patients|adults|children|people|persons|individuals|"
             r"households|students|records|women|men|youths?|adolescents)\b|"
+            # "Of the 546,466 children with eligibility in 2019, 78,641 (14%) were eligible for 365 days": who was counted.
+            r"^\s*of (?:the|these|all|those) [\d,]+ [^.]{0,120}?\b(?:were|was) (?:eligible|included|excluded|enrolled|"
+            r"retained|analy[sz]ed)\b|"
             r"\b(?:mean|median|average) age\b|^\s*(?:our|the) (?:study |analytic |final )?(?:population|sample|"
             r"cohort)\b|\b(?:race|ethnicity|sex|gender) was (?:identified|reported|recorded|self-reported)\b|"
             r"^\s*(?:comparison|control|intervention) group (?:respondents|participants|members)\b|^\s*(?:of (?:the|all) )?(?:\d[\d,.]*%? (?:\([^)]*\) )?(?:of (?:the )?)?)?"
