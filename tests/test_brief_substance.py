@@ -816,3 +816,40 @@ def test_the_main_finding_of_a_source_is_its_result_closest_to_the_question() ->
         similar=_similarity("minilm"),
     )
     assert paragraphs[0].startswith("Main findings:") and "Sociodemographic factors" in paragraphs[0]
+
+
+def test_the_summarys_factors_come_from_the_sources_squarely_on_the_subject() -> None:
+    from researchdesk.brief.answer import summarize
+
+    on = _quote(
+        7, 1, "Trusted community messengers helped residents enroll in the program.", Role.FACILITATOR
+    )
+    edge = _quote(8, 2, "Lack of transportation kept older patients from clinic visits.", Role.BARRIER)
+    edge_help = _quote(
+        8, 3, "Reminder calls helped patients keep their clinic appointments.", Role.FACILITATOR
+    )
+
+    def summary(quotes: list[Evidence]) -> list[str]:
+        paragraphs, _ = summarize(
+            "What helps residents enroll, and what gets in the way?",
+            ["enrollment"],
+            [],
+            quotes,
+            _two_docs(),
+            [],
+            run="scan:1",
+            held=2,
+            central=[],
+            ranked=[7, 8],
+            core={7},
+        )
+        return paragraphs
+
+    paragraphs = summary([on, edge, edge_help])
+    helps = next(p for p in paragraphs if p.startswith("What helps"))
+    assert "messengers" in helps and "Reminder calls" not in helps
+    hinders = next(p for p in paragraphs if p.startswith("What gets in the way"))
+    assert hinders.startswith(
+        "What gets in the way: none of the sources squarely on the subject names a barrier"
+    )
+    assert "transportation" in hinders and "Chen, 2024" in hinders

@@ -41,6 +41,7 @@ TITLE_ANSWER_SIMILARITY = 0.5  # a quoted source whose title is this close to a 
 # Given a question and quotes, their closeness in meaning (cosine), one per quote.
 Similarity = Callable[[str, Sequence[str]], Sequence[float]]
 MAX_FACTORS = 3  # per heading in the summary: the main ones, not all
+EDGE_FACTORS = 1  # from sources at the edge of the subject, when none squarely on it names one
 THIN = 2  # a library holding this few sources on the subject says so
 SENTENCE_WORDS = 24  # a sentence quoted in the summary is cut after twice this many words
 MIN_FACTOR_WORDS = 3  # a shorter phrase ("lack of local") names nothing; the sentence does
@@ -336,12 +337,14 @@ def summarize(
     central: list[int] | None = None,
     similar: Similarity | None = None,
     ranked: Sequence[int] = (),
+    core: set[int] | None = None,
 ) -> tuple[list[str], list[list[str]]]:
     """Return the summary paragraphs and what each rests on.
 
     ``held`` is how many sources the library holds on the subject, ``central`` the evidence that states a
     source's central result (its abstract's results or conclusions), the sources most about the subject
-    first; ``ranked`` the sources on the subject, most about it first.
+    first; ``ranked`` the sources on the subject, most about it first; ``core`` those squarely on it (None:
+    all of them).
     """
     paragraphs: list[str] = []
     support: list[list[str]] = []
@@ -413,9 +416,20 @@ def summarize(
         (facilitators, helps_lead, "the sources point to", wants_help, "facilitator"),
         (barriers, "What gets in the way", "the sources report", wants_hinder, "barrier"),
     ):
-        if factors and wants_factors:
-            chosen = factors[:MAX_FACTORS]
+        # The headline factors come from the sources squarely on the subject; one only a source at its edge names
+        # (another program, another population) is said to come from there.
+        squarely = [f for f in factors if core is None or set(f.document_ids) & core]
+        if squarely and wants_factors:
+            chosen = squarely[:MAX_FACTORS]
             paragraphs.append(f"{lead}: {verb} {_listing(chosen, docs)}.")
+            support.append([f"evidence:{i}" for f in chosen for i in f.evidence_ids])
+        elif factors and wants_factors:
+            chosen = factors[:EDGE_FACTORS]
+            related = "a source" if len({d for f in chosen for d in f.document_ids}) == 1 else "sources"
+            paragraphs.append(
+                f"{lead.split(',')[0]}: none of the sources squarely on the subject names a {kind}; {related} on a "
+                f"related subject {'point' if related == 'sources' else 'points'} to {_listing(chosen, docs)}."
+            )
             support.append([f"evidence:{i}" for f in chosen for i in f.evidence_ids])
         elif asked_for:
             worked = [e for e in main if _MEASURED.search(e.quote) and _BETTER.search(e.quote)]
@@ -423,17 +437,17 @@ def summarize(
                 named_worked = True
                 # "What programs have worked?" — no quote names a facilitator, but a source's result shows one did:
                 # said in its authors' words where a quote of the same source says it without figures.
-                said = [_worked_in_words(evidence, e) for e in worked]
+                in_words = [_worked_in_words(evidence, e) for e in worked]
                 named = "; ".join(
                     f"{_sentence(words.quote) if words else f'“{docs[e.document_id].meta.title}”'} "
                     f"({cite(docs[e.document_id])})"
-                    for e, words in zip(worked, said, strict=True)
+                    for e, words in zip(worked, in_words, strict=True)
                 )
                 paragraphs.append(
                     f"{lead.split(',')[0]}: no quoted source names a facilitator as such, but the sources show what "
                     f"worked: {named}."
                 )
-                support.append([f"evidence:{(w or e).id}" for e, w in zip(worked, said, strict=True)])
+                support.append([f"evidence:{(w or e).id}" for e, w in zip(worked, in_words, strict=True)])
             else:
                 paragraphs.append(f"{lead.split(',')[0]}: none of the quoted sources names a {kind}.")
                 support.append([run])

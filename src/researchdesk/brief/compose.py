@@ -156,6 +156,7 @@ def compose(inputs: BriefInputs) -> Brief:
         central=central,
         similar=inputs.similar,
         ranked=on_subject,
+        core={d for r in inputs.reading for d in r.get("core", r["documents"])},
     )
     steps = _next_steps(evidence, sources, inputs.further, missing, docs)
     references = (

@@ -39,6 +39,9 @@ SEPARATE = 0.5
 # about breathing tests, finds papers of its own but is not what the member asks about.
 PART_MARGIN = 0.3
 MAX_SOURCES = 5  # per subject: a brief's background research, not a bibliography
+# A source within this of the subject's best match is squarely on it (its core); one further below is at its
+# edge: quoted less (the scan) and not where the summary's headline factors come from (the brief).
+CORE_MARGIN = 0.08
 MAX_MORE = 3  # on the subject beyond those: named under Further Reading, not quoted
 # The subject's words found in a document's title and abstract (weighted by how rare they are in the
 # library's profiles, a title word twice) add to the similarity at this weight.
@@ -58,6 +61,14 @@ class SubjectReading:
     @property
     def held(self) -> bool:
         return bool(self.documents)
+
+    def core(self) -> list[int]:
+        """Return the documents squarely on the subject (within CORE_MARGIN of its best match), best first."""
+        return [
+            d
+            for d, s in sorted(self.documents.items(), key=lambda kv: -kv[1])
+            if s >= self.best - CORE_MARGIN
+        ]
 
 
 @dataclass
@@ -79,13 +90,14 @@ class Aboutness:
         return [r.subject for r in self.readings if not r.held]
 
     def readings_dicts(self) -> list[dict[str, Any]]:
-        """Return each subject's reading as plain data: subject, best match, documents best first."""
+        """Return each subject's reading as plain data: subject, best match, documents best first, core."""
         return [
             {
                 "subject": r.subject,
                 "best": round(r.best, 3),
                 "documents": sorted(r.documents, key=lambda d: -r.documents[d]),
                 "more": list(r.more),
+                "core": r.core(),
             }
             for r in self.readings
         ]

@@ -14,7 +14,7 @@ from researchdesk.evidence.extract import own_role
 from researchdesk.evidence.findings import PART_WEIGHT, Part, passage_part
 from researchdesk.evidence.harvest import harvest, harvest_passages, table_captions
 from researchdesk.models import Document, Evidence, Passage, Role, SourceType, heading_of
-from researchdesk.requests.aboutness import Aboutness, read_subjects
+from researchdesk.requests.aboutness import CORE_MARGIN, Aboutness, read_subjects
 from researchdesk.requests.plan import FacetPlan, ResearchPlan, derive_plan
 from researchdesk.requests.workflow import advance_to
 from researchdesk.search.desk import DeskIndex, sync_index
@@ -39,7 +39,7 @@ FACET_ROLES: dict[str, set[Role]] = {
 }
 PER_DOCUMENT_QUOTES = 5  # suggestions per document, so a brief draws on many sources
 PER_EDGE_DOCUMENT_QUOTES = 1  # from a source more than EDGE_MARGIN below the subject's best match
-EDGE_MARGIN = 0.08
+EDGE_MARGIN = CORE_MARGIN
 MAX_SUGGESTIONS = 30  # a reviewer reads every suggestion: more would bury the good ones
 PER_DOCUMENT_ROLE = 3  # of one role from one document: a long table does not crowd out the rest
 PER_DOCUMENT_CONTEXT = 2
