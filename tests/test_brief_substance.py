@@ -110,6 +110,7 @@ def test_a_paragraph_announcing_limitations_is_about_them() -> None:
         "However, we did not have any information on these unreported infections by age group or sex.",
         "Of the 546,466 children with eligibility for 1 day or more in 2019, 78,641 (14%) were eligible for 365 days.",
         "Improving understanding about the reasons adults may be undiagnosed can help guide prevention strategies.",
+        "This finding helped establish the face validity of our asthma prevalence estimate.",
         "The findings of this study highlight the effect of disability status on screening rates.",
         "Our study results also have important implications for rental assistance programs.",
     ],
@@ -803,18 +804,25 @@ def test_the_main_finding_of_a_source_is_its_result_closest_to_the_question() ->
         "Sociodemographic factors such as sex, age and education were related to a worse trajectory of multimorbidity.",
         Role.CONTEXT,
     )
+    advice = _quote(
+        7,
+        3,
+        "Helping patients most likely to build up multiple chronic conditions remains a public health priority.",
+        Role.FACILITATOR,
+    )
     paragraphs, _ = summarize(
         "Which patients are most likely to build up multiple chronic conditions?",
         ["multiple chronic conditions"],
         [],
-        [first, closest],
+        [first, closest, advice],
         _two_docs(),
         [],
         run="scan:1",
         held=1,
-        central=[1, 2],
+        central=[1, 2, 3],
         similar=_similarity("minilm"),
     )
+    # The closest result, never the source's advice however close its words.
     assert paragraphs[0].startswith("Main findings:") and "Sociodemographic factors" in paragraphs[0]
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from researchdesk.evidence.classify import classify
-from researchdesk.evidence.cues import STAT_REGEX
+from researchdesk.evidence.cues import PRESCRIBES, STAT_REGEX
 from researchdesk.evidence.extract import is_verbless
 from researchdesk.evidence.findings import not_a_finding
 from researchdesk.ingest.segment import sentence_spans
@@ -715,8 +715,13 @@ def _central_findings(
     to the group with a moderate number of conditions", the abstract's first result, does not."""
     by_id = {e.id: e for e in evidence}
     ids = [i for i in central if i in by_id]
+    # Closeness chooses among a source's results only, never lifting its advice ("… remains a public health
+    # priority") above what it found.
+    results = [i for i in ids if _reports_result(by_id[i])]
     closeness = (
-        dict(zip(ids, similar(prompt, [by_id[i].quote for i in ids]), strict=True)) if similar and ids else {}
+        dict(zip(results, similar(prompt, [by_id[i].quote for i in results]), strict=True))
+        if similar and results
+        else {}
     )
     out: dict[int, Evidence] = {}
     for i in ids:
@@ -733,6 +738,15 @@ def _central_findings(
         ):
             out[ev.document_id] = ev
     return list(out.values())[:most]
+
+
+def _reports_result(ev: Evidence) -> bool:
+    """Return True for a quote that reports what a study found (figures, or a finding without a direction)."""
+    if ev.role is Role.RECOMMENDATION or PRESCRIBES.search(ev.quote):
+        return False
+    return ev.role in (Role.STATISTIC, Role.CONTEXT, Role.EXAMPLE, Role.DEFINITION) or bool(
+        _MEASURED.search(ev.quote)
+    )
 
 
 def answering(

@@ -198,6 +198,15 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
+        "how the method was checked",
+        re.compile(
+            # "This finding helped establish the face validity of our prevalence estimate".
+            r"\b(?:face|construct|content|external|internal|criterion) validity\b|\bvalidat(?:e|ed|es|ing) (?:our|the) "
+            r"(?:\w+ ){0,2}(?:estimates?|models?|measures?|approach|method|instrument)\b",
+            re.I,
+        ),
+    ),
+    (
         "a call for monitoring or research",
         re.compile(
             r"^\s*(?:continued |ongoing |further |additional |regular |routine |more |future )?(?:surveillance|"
