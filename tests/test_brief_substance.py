@@ -861,3 +861,27 @@ def test_the_summarys_factors_come_from_the_sources_squarely_on_the_subject() ->
         "What gets in the way: none of the sources squarely on the subject names a barrier"
     )
     assert "transportation" in hinders and "Chen, 2024" in hinders
+    assert "only one quoted source is squarely on the subject (Wood, 2024)" in paragraphs[-1]
+
+
+def test_quotes_that_answered_one_question_do_not_answer_the_next_again() -> None:
+    rose = _quote(
+        7,
+        1,
+        "Exposure to warning labels increased among male and female students from 2018 to 2019 (12.5% to 18.1%).",
+        Role.STATISTIC,
+    )
+    paragraphs = _summary(
+        "Are more students seeing these warning labels? Which students see them most and least?",
+        ["warning labels"],
+        [rose],
+    )
+    second = next(p for p in paragraphs if p.startswith("On “Which students"))
+    assert "none of the quoted sources answers this directly" in second
+
+
+def test_a_sentence_whose_means_is_left_out_points_back() -> None:
+    from researchdesk.evidence.extract import _POINTS_BACK
+
+    assert _POINTS_BACK.match("By implementing these recommendations, professionals can leverage AI.")
+    assert not _POINTS_BACK.match("By enhancing awareness of screenings, we could mitigate the effects.")

@@ -501,6 +501,10 @@ def summarize(
             )
             if picks:
                 break
+        if picks and all(e.id in used for e in picks):
+            # Only the quotes that answered an earlier question: saying them again answers nothing new
+            # ("which students see them most and least?" after "are more students seeing them?").
+            picks = []
         used.update(e.id for e in picks)
         if _EFFECT.search(question):
             # Whether something works is answered by results: the sources' central findings first.
@@ -580,6 +584,13 @@ def summarize(
         )
         + "."
     )
+    quoted_core = cited & core if core is not None else cited
+    if len(cited) > 1 and len(quoted_core) == 1:
+        gaps.append(
+            f"only one quoted source is squarely on the subject ({cite(docs[min(quoted_core)])}); the others are "
+            "on related "
+            "subjects"
+        )
     if held_count <= THIN:
         gaps.append(
             f"the library holds {'only one source' if held_count == 1 else f'only {held_count} sources'} on this "

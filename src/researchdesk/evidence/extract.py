@@ -280,7 +280,13 @@ def candidates(
 
 
 # A sentence opening by pointing back ("This approach …", "These challenges …") is quoted with the one before.
-_POINTS_BACK = re.compile(r"^\s*(?:This|These|That|Those|It|They|Such)\b")
+# So is one whose means is what it leaves out ("By implementing these recommendations, …").
+_POINTS_BACK = re.compile(
+    r"^\s*(?:This|These|That|Those|It|They|Such)\b|^\s*(?:by|through|in) (?:implementing|following|adopting|"
+    r"applying|using|addressing|taking) (?:these|those|the above|such|our|the) (?:\w+ )?(?:recommendations|"
+    r"strategies|steps|approaches|measures|principles|practices|actions|challenges|considerations)\b",
+    re.I,
+)
 
 # A sentence under a role heading keeps its own reading when it plainly says the opposite.
 OPPOSITE_CONFIDENCE = 0.8
