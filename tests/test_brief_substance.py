@@ -111,6 +111,8 @@ def test_a_paragraph_announcing_limitations_is_about_them() -> None:
         "Of the 546,466 children with eligibility for 1 day or more in 2019, 78,641 (14%) were eligible for 365 days.",
         "Improving understanding about the reasons adults may be undiagnosed can help guide prevention strategies.",
         "This finding helped establish the face validity of our asthma prevalence estimate.",
+        "Finally, diet often co-occurs with other behavioral factors that are causally related to mental health.",
+        "As we delve into the transformative potential of AI in public health, it becomes apparent that bias matters.",
         "The findings of this study highlight the effect of disability status on screening rates.",
         "Our study results also have important implications for rental assistance programs.",
     ],
@@ -134,6 +136,8 @@ def test_sentences_that_are_not_findings(sentence: str) -> None:
         "It is important to involve residents early in planning a new route.",
         "Our analysis included data from 3 states and found that screening fell by a third.",
         "We did not find a link between neighborhood income and enrollment.",
+        "After adjusting for confounders, screening rates were higher in rural counties.",
+        "As expected, screening rose in counties with mobile units.",
         "The results highlight that rural residents were less likely to be screened.",
     ],
 )
@@ -885,3 +889,23 @@ def test_a_sentence_whose_means_is_left_out_points_back() -> None:
 
     assert _POINTS_BACK.match("By implementing these recommendations, professionals can leverage AI.")
     assert not _POINTS_BACK.match("By enhancing awareness of screenings, we could mitigate the effects.")
+
+
+def test_an_answer_option_of_a_survey_question_is_not_quoted() -> None:
+    from researchdesk.evidence.extract import candidates
+
+    row = "Talk about the types of physical activity should be doing | 297 | 50.9 (46.2–55.5)"
+    question = (
+        "When your provider talked about physical activity, which of the following did they do? (n = 583)"
+    )
+    asked = _text_passage(row, "Tables", BlockKind.TABLE_ROW, label=question)
+    assert candidates(asked, [], row) == []
+    stated = _text_passage(row, "Tables", BlockKind.TABLE_ROW, label="Facilitators")
+    assert candidates(stated, [], row)  # the same row under a role label is a facilitator
+
+
+def test_a_sentence_opening_of_these_points_back() -> None:
+    from researchdesk.evidence.extract import _POINTS_BACK
+
+    assert _POINTS_BACK.match("Of these, 9,785 (12%) had an asthma diagnosis in 2019.")
+    assert not _POINTS_BACK.match("Of the 20 clinics, 12 sent reminder letters.")

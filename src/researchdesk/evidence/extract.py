@@ -282,7 +282,7 @@ def candidates(
 # A sentence opening by pointing back ("This approach …", "These challenges …") is quoted with the one before.
 # So is one whose means is what it leaves out ("By implementing these recommendations, …").
 _POINTS_BACK = re.compile(
-    r"^\s*(?:This|These|That|Those|It|They|Such)\b|^\s*(?:by|through|in) (?:implementing|following|adopting|"
+    r"^\s*(?:This|These|That|Those|It|They|Such)\b|^\s*(?:of|among|in|for) (?:these|them|those|this group)\b|^\s*(?:by|through|in) (?:implementing|following|adopting|"
     r"applying|using|addressing|taking) (?:these|those|the above|such|our|the) (?:\w+ )?(?:recommendations|"
     r"strategies|steps|approaches|measures|principles|practices|actions|challenges|considerations)\b",
     re.I,
@@ -469,6 +469,10 @@ _SAMPLE_TABLE = re.compile(
 )
 
 
+# A cell of figures only: "297", "50.9 (46.2–55.5)", "12%", "NA", "—".
+_FIGURE_CELL = re.compile(r"^[\s\d.,%()\[\]–—\-−±<>=:;/*]*(?:NA|N/A|NR)?[\s\d.,%()\[\]–—\-−±<>=:;/*]*$")
+
+
 def _table_candidates(
     passage: Passage,
     text: str,
@@ -484,6 +488,10 @@ def _table_candidates(
     if not cells:
         return []
     cell_texts = [text[s:e] for s, e in cells]
+    if "?" in passage.label and all(_FIGURE_CELL.match(c) for c in cell_texts[1:]):
+        # An answer option of a survey question with its counts ("Talk about the types of physical activity
+        # should be doing | 297 | 50.9"): a fragment of the question, not a statement.
+        return []
     # A short first cell followed by longer text is the row's theme ("Stakeholder engagement | ...").
     theme = ""
     body = list(range(len(cells)))

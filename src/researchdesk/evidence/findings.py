@@ -207,6 +207,16 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
+        "framing",
+        re.compile(
+            # "As we delve into the transformative potential of AI …", "As the sectors navigate their way through
+            # digital transformation, several challenges emerge".
+            r"^\s*as (?:we|the [\w-]+(?: [\w-]+){0,7}) (?:delve|navigate|move|look ahead|enter|explore|embark|"
+            r"continue to navigate)\b",
+            re.I,
+        ),
+    ),
+    (
         "a call for monitoring or research",
         re.compile(
             r"^\s*(?:continued |ongoing |further |additional |regular |routine |more |future )?(?:surveillance|"
@@ -287,6 +297,9 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"\b(?:we|the authors) (?:were|was) (?:not able|unable) to\b|"
             r"\bwe (?:did not|could not|do not|cannot) (?:have|obtain|access|collect|capture|assess|measure|account "
             r"for)\b|"
+            # "Diet often co-occurs with other behavioral factors …": what may confound the association.
+            r"\b(?:residual|unmeasured|potential) confound(?:ing|ers?)\b|\bconfounding (?:may|might|could)\b|"
+            r"\bmay (?:have )?(?:been )?confounded\b|\bco-occurs? with\b|"
             r"\b(?:may|might|could) have (?:biased|underestimated|overestimated|inflated|affected) (?:our|the|these) "
             r"(?:results|estimates|findings)\b|"
             # A caveat about measuring, not an obstacle met: "it may be difficult to document increases in …".
