@@ -541,7 +541,19 @@ def test_how_to_find_out_is_answered_by_the_source_whose_title_asks_it() -> None
     answer = next(p for p in paragraphs if p.startswith("On “How can we estimate"))
     assert "take this up in “Estimating the Burden of Long COVID in One State”" in answer
     assert "6.4%" in answer
+    assert "give the result, not how it was made" in answer  # the quote has the estimate, not the way
     assert not any(p.startswith("What helps") for p in paragraphs)  # how to find out is not what helps
+    how = _quote(
+        7,
+        2,
+        "We combined case reports with survey data to estimate that 6.4% of adults had long COVID.",
+        Role.STATISTIC,
+    )
+    paragraphs = _summary(
+        "How can we estimate the burden of long COVID in our state?", ["long COVID"], [how], similar=similar
+    )
+    answer = next(p for p in paragraphs if p.startswith("On “How can we estimate"))
+    assert "6.4%" in answer and "not how it was made" not in answer
 
 
 def test_a_follow_up_that_points_back_stays_with_its_question() -> None:

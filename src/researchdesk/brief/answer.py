@@ -529,6 +529,9 @@ def summarize(
             )
             if not fitting:
                 unanswered.append(question)
+            elif _FINDING_OUT.match(question) and not any(_HOW_DONE.search(e.quote) for e in fitting):
+                # "How can we estimate …?" asks for the way, and the quotes give only the result.
+                said += "; the passages quoted below give the result, not how it was made: the source's methods say"
             paragraphs.append(
                 _ended(f"On “{question}”: {cite(doc)} take this up in “{doc.meta.title}”; {said}")
             )
@@ -699,6 +702,15 @@ def _done_elsewhere(evidence: list[Evidence], main: list[Evidence], docs: dict[i
 _FINDING_OUT = re.compile(
     r"^\s*how (?:do|can|could|should|might|would|to) (?:we |you |i |one )?(?:tell|know|measure|estimate|find out|"
     r"count|identify|track|assess|determine|map|see|learn)\b",
+    re.I,
+)
+
+
+# A sentence that says how something was found out: "we used …", "by combining …", "modeled from …".
+_HOW_DONE = re.compile(
+    r"\b(?:we|they|the authors) (?:used|combined|linked|applied|adapted|built|developed)\b|\busing (?:data|records|"
+    r"claims|surveys?|a model)\b|\bby (?:combining|linking|applying|using|modell?ing)\b|\b(?:modell?ed|estimated|"
+    r"derived|calculated) (?:from|using|by)\b|\bdata (?:from|sources?)\b|\bmethods?\b",
     re.I,
 )
 
