@@ -921,3 +921,17 @@ def test_a_sentence_opening_of_these_points_back() -> None:
 
     assert _POINTS_BACK.match("Of these, 9,785 (12%) had an asthma diagnosis in 2019.")
     assert not _POINTS_BACK.match("Of the 20 clinics, 12 sent reminder letters.")
+
+
+def test_groups_said_to_differ_without_saying_which_is_a_gap() -> None:
+    differ = _quote(
+        7,
+        1,
+        "We found substantial differences in long COVID prevalence across age groups and sex.",
+        Role.STATISTIC,
+    )
+    paragraphs = _summary("Which groups are most affected by long COVID?", ["prevalence"], [differ])
+    assert "say the groups differ, not which fare worst" in paragraphs[-1]
+    higher = _quote(7, 2, "Long COVID prevalence was higher among women than among men.", Role.STATISTIC)
+    paragraphs = _summary("Which groups are most affected by long COVID?", ["prevalence"], [higher])
+    assert "not which fare worst" not in paragraphs[-1]

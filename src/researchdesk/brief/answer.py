@@ -465,6 +465,7 @@ def summarize(
             support.append([run])
     unanswered: list[str] = []
     unsized: list[str] = []  # questions about the size of a change answered without one
+    undirected: list[str] = []  # "which groups …?" answered by "the groups differ", not by who fares worst
     used: set[int | None] = set()
     for question in asked:
         if (
@@ -519,6 +520,12 @@ def summarize(
             support.append([f"evidence:{e.id}" for e in picks])
             if _CHANGE_ASKED.search(question) and not any(_A_CHANGE.search(e.quote) for e in picks):
                 unsized.append(question)  # "How far did use fall?" answered with "declined", no size
+            if _WHICH_GROUPS.search(question) and not any(
+                _DIRECTION.search(answer_sentence(question, e.quote)) for e in picks
+            ):
+                undirected.append(
+                    question
+                )  # "we found substantial differences across age groups": but which?
         elif titled is not None:
             doc = docs[titled.document_id]
             fitting = [e for e in evidence if e.document_id == doc.id and _answers(question, e.quote)]
@@ -563,6 +570,12 @@ def summarize(
             gaps.append(f"only one source reports costs ({cite(docs[next(iter(costing))])})")
     if unanswered:
         gaps.append("no direct answer to " + " and ".join(f"“{q}”" for q in unanswered))
+    if undirected:
+        gaps.append(
+            "the quoted passages say the groups differ, not which fare worst ("
+            + " and ".join(f"“{q}”" for q in undirected)
+            + ")"
+        )
     if unsized:
         gaps.append(
             "the quoted passages do not say by how much (" + " and ".join(f"“{q}”" for q in unsized) + ")"
@@ -842,6 +855,12 @@ _GROUPS_COMPARED = re.compile(
     r"\b(?:more|less|most|least|higher|lower|highest|lowest|greater|fewer) (?:\w+ ){0,4}?(?:than|among|in|for)\b|"
     r"\b(?:disparit\w*|more likely|less likely|odds|compared with|differ\w*|related to|associated with|linked to|"
     r"risk factors?)\b|\b(?:increase[sd]?|decrease[sd]?|rose|fell)\b[^.]{0,80}\bamong\b",
+    re.I,
+)
+# Which way groups differ: "higher among women", "less likely", "the most affected", "reduced odds".
+_DIRECTION = re.compile(
+    r"\b(?:more|less|most|least|higher|lower|highest|lowest|greater|fewer|greatest|increased|reduced|worse|"
+    r"better|larger|smaller)\b",
     re.I,
 )
 _GROUP_WORDS = re.compile(
