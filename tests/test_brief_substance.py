@@ -111,6 +111,7 @@ def test_a_paragraph_announcing_limitations_is_about_them() -> None:
         "Of the 546,466 children with eligibility for 1 day or more in 2019, 78,641 (14%) were eligible for 365 days.",
         "Improving understanding about the reasons adults may be undiagnosed can help guide prevention strategies.",
         "This finding helped establish the face validity of our asthma prevalence estimate.",
+        "Efforts were made to validate these results, whenever possible.",
         "Finally, diet often co-occurs with other behavioral factors that are causally related to mental health.",
         "As we delve into the transformative potential of AI in public health, it becomes apparent that bias matters.",
         "The findings of this study highlight the effect of disability status on screening rates.",

@@ -201,8 +201,8 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
         "how the method was checked",
         re.compile(
             # "This finding helped establish the face validity of our prevalence estimate".
-            r"\b(?:face|construct|content|external|internal|criterion) validity\b|\bvalidat(?:e|ed|es|ing) (?:our|the) "
-            r"(?:\w+ ){0,2}(?:estimates?|models?|measures?|approach|method|instrument)\b",
+            r"\b(?:face|construct|content|external|internal|criterion) validity\b|\bvalidat(?:e|ed|es|ing) (?:our|the|these|this|its) "
+            r"(?:\w+ ){0,2}(?:estimates?|models?|measures?|approach|method|instrument|results|findings)\b",
             re.I,
         ),
     ),
