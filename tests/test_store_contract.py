@@ -6,8 +6,11 @@ a desk opened with it, through the same functions the CLI and web app call.
 
 from __future__ import annotations
 
+import html
 import io
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -252,6 +255,59 @@ def test_duplicates_and_broken_rules_are_errors_of_the_desk_on_both_stores(desk:
             ("Nobody", "nobody@nowhere.example", 999_999, "member", "2024-01-01T00:00:00+00:00"),
         )
     assert "nobody@nowhere.example" not in [p["email"] for p in desk.store.people()]
+
+
+def test_a_write_outside_a_transaction_is_mapped_too(desk: Desk) -> None:
+    """The connection itself maps: a statement run on its own (autocommit) cannot leak a driver's error."""
+    add_member(desk, "Springfield City", "city")
+    with pytest.raises(AlreadyExists, match="member organization with that name already exists") as taken:
+        desk.store.conn.execute(
+            "INSERT INTO organizations (name, kind, active, created_at) VALUES (?,?,?,?)",
+            ("SPRINGFIELD CITY", "city", 1, "2024-01-01T00:00:00+00:00"),
+        )
+    assert isinstance(taken.value.__cause__, integrity_errors())
+    assert [o["name"] for o in desk.store.organizations()] == ["Springfield City"]
+
+
+def test_a_duplicate_member_from_the_command_line_is_a_clear_error(tmp_path: Path, store_url: str) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "RESEARCHDESK_EMBEDDER": "none"}
+    if store_url:
+        env["RESEARCHDESK_DATABASE_URL"] = store_url
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "researchdesk", "--home", str(tmp_path / "desk"), *args]
+        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+
+    assert cli("init").returncode == 0
+    assert cli("member", "add", "Springfield City").returncode == 0
+    again = cli("member", "add", "springfield city")
+    assert again.returncode == 2 and "Traceback" not in again.stderr and "IntegrityError" not in again.stderr
+    said = " ".join(again.stderr.split())
+    assert "A member organization with the name 'springfield city' already exists; nothing was saved." in said
+    assert "researchdesk member list" in said
+
+
+def test_a_taken_email_in_the_admin_form_is_a_clear_error(tmp_path: Path, store_url: str) -> None:
+    from starlette.testclient import TestClient
+
+    from researchdesk.accounts import create_user
+    from researchdesk.web.app import create_app
+    from researchdesk.web.config import WebSettings
+    from test_web_fixtures import PASSWORD, sign_in
+
+    settings = settings_for(tmp_path / "desk", store_url)
+    with init_desk(settings) as d:
+        create_user(d, "admin@desk.example", PASSWORD, "admin", name="Ada Admin")
+    with TestClient(create_app(settings, WebSettings(jobs_immediate=True)), base_url="https://testserver") as web:
+        token = sign_in(web, "admin@desk.example")
+        form = {"csrf": token, "email": "ADMIN@desk.example", "role": "staff", "password": "another long password"}
+        taken = web.post("/admin/users", data=form)
+    assert taken.status_code == 409, taken.text
+    page = " ".join(html.unescape(taken.text).split())
+    assert "A user with the email 'ADMIN@desk.example' already exists; nothing was saved." in page
+    assert "researchdesk user reset-password" in page
+    with open_desk(settings) as d:
+        assert [u["email"] for u in d.store.users()] == ["admin@desk.example"]
 
 
 def test_request_versions_events_and_conflicts(desk: Desk) -> None:

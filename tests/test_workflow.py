@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from researchdesk.desk import Desk
-from researchdesk.errors import InputError, MemberNotFound, UnknownChoice, WorkflowError
+from researchdesk.errors import AlreadyExists, InputError, MemberNotFound, UnknownChoice, WorkflowError
 from researchdesk.models import RequestStatus
 from researchdesk.requests.workflow import (
     STATUSES,
@@ -92,7 +92,7 @@ def test_bad_requests_are_refused_clearly(member_desk: Desk) -> None:
         set_status(member_desk, file_request(member_desk, "City of Springfield", PROMPT), "finished", "lee")
     with pytest.raises(UnknownChoice):
         add_member(member_desk, "Somewhere", "village")
-    with pytest.raises(InputError, match="already registered"):
+    with pytest.raises(AlreadyExists, match="member organization with the name 'city of springfield' already"):
         add_member(member_desk, "city of springfield", "city")  # names are unique whatever their case
     assert member_desk.store.requests() and all(
         r["organization"] == "City of Springfield" for r in member_desk.store.requests()

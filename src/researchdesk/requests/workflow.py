@@ -30,18 +30,11 @@ TRANSITIONS: dict[RequestStatus, tuple[RequestStatus, ...]] = {
 
 
 def add_member(desk: Desk, name: str, kind: str, active: bool = True) -> int:
-    """Register a member organization and return its id."""
+    """Register a member organization and return its id; a name already held (in any case) is AlreadyExists."""
     if kind not in ORG_KINDS:
         raise UnknownChoice("organization kind", kind, ORG_KINDS)
     if not name.strip():
         raise InputError("An organization needs a name.", "Give the member's official name.")
-    held = {o["name"].casefold(): o for o in desk.store.organizations()}
-    if name.strip().casefold() in held:
-        same = held[name.strip().casefold()]
-        raise InputError(
-            f"The member organization {same['name']!r} is already registered (id {same['id']}).",
-            "Use that member, or give the new one a name of its own.",
-        )
     return desk.store.add_organization(name.strip(), kind, active)
 
 

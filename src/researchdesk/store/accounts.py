@@ -12,7 +12,7 @@ import sqlite3
 from contextlib import AbstractContextManager
 from typing import Any
 
-from researchdesk.errors import InputError, NotFound
+from researchdesk.errors import NotFound
 from researchdesk.store.clock import now
 from researchdesk.store.integrity import naming
 
@@ -43,15 +43,9 @@ class AccountRows:
     def add_user(
         self, email: str, name: str, password_hash: str, role: str, organization_id: int | None
     ) -> int:
-        """Insert a user and return its id; an email already used is an InputError."""
+        """Insert a user and return its id; an email already used is AlreadyExists."""
         stamp = now()
         with naming(email), self.transaction() as conn:
-            taken = conn.execute("SELECT id FROM users WHERE email=?", (email,)).fetchone()
-            if taken:
-                raise InputError(
-                    f"A user with the email {email} already exists.",
-                    "Reset their password with `researchdesk user reset-password` instead.",
-                )
             cur = conn.execute(
                 """INSERT INTO users (email, name, password_hash, role, organization_id, active, created_at,
                    password_changed_at) VALUES (?,?,?,?,?,?,?,?)""",

@@ -1,9 +1,11 @@
-"""The databases' constraint errors, mapped into the error tree where a store's transaction ends.
+"""The databases' constraint errors, mapped into the error tree: the one place that knows the drivers' classes.
 
-Both stores run their writes in ``transaction()``, which hands a driver's integrity error (sqlite3's
-or psycopg's) to ``refused``: a unique key already taken becomes ``AlreadyExists`` saying what is
-taken and what to do instead; any other broken rule (a foreign key, a required value) becomes a
-``ConstraintError``. Above the store, no caller sees a driver's exception class.
+Every statement either store runs passes through ``mapped()`` (the SQLite connection's ``execute``,
+``PgConnection.execute``, and each store's ``transaction()`` for what a commit refuses), which hands a
+driver's integrity error (sqlite3's or psycopg's) to ``refused``: a unique key already taken becomes
+``AlreadyExists`` saying what is taken and what to do instead; any other broken rule (a foreign key, a
+required value) becomes a ``ConstraintError``. Above the store, no caller sees a driver's exception
+class, whether it wrote in a transaction or not.
 """
 
 from __future__ import annotations
@@ -88,6 +90,27 @@ def refused(exc: Exception) -> ResearchDeskError:
         table, (f"row of {table}", "key", "Nothing was saved: open what you were changing again and retry.")
     )
     return AlreadyExists(what, key, hint)
+
+
+@contextmanager
+def mapped() -> Iterator[None]:
+    """Turn a driver's integrity error raised inside into the project's error (the driver's kept as the cause)."""
+    try:
+        yield
+    except integrity_errors() as exc:
+        raise refused(exc) from exc
+
+
+class SqliteConnection(sqlite3.Connection):
+    """A SQLite connection whose statements raise the project's errors for a broken constraint."""
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        with mapped():
+            return super().execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+        with mapped():
+            return super().executemany(sql, parameters)
 
 
 @contextmanager

@@ -24,7 +24,7 @@ from typing import Any, cast
 from researchdesk.errors import ConfigError, DeskError, SchemaError
 from researchdesk.store import dialect, schema
 from researchdesk.store.clock import now
-from researchdesk.store.integrity import integrity_errors, refused
+from researchdesk.store.integrity import mapped
 from researchdesk.store.sqlite import SqliteStore
 
 # Derived search structures of the server store (rebuilt by `sync_index`, not part of the copied desk):
@@ -143,7 +143,8 @@ class PgConnection:
         with self.turn:
             cur = self.raw().cursor(row_factory=_row_factory)
             try:
-                cur.execute(translated.sql, tuple(parameters) or None)
+                with mapped():
+                    cur.execute(translated.sql, tuple(parameters) or None)
                 rows = cur.fetchall() if cur.description is not None else []
                 lastrowid = None
                 if translated.returns_id:
@@ -158,7 +159,7 @@ class PgConnection:
         text = translated.sql
         if translated.returns_id:
             text = re.sub(r"\s+RETURNING\s+\S+$", "", text)
-        with self.turn, self.raw().cursor() as cur:
+        with self.turn, self.raw().cursor() as cur, mapped():
             cur.executemany(text, [tuple(p) for p in seq])
             return PgCursor([], cur.rowcount, None)
 
@@ -309,12 +310,8 @@ class PostgresStore(SqliteStore):
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """Run a block in one transaction (a savepoint when nested): all of it lands or none of it (a broken
         constraint: AlreadyExists or ConstraintError, as on SQLite)."""
-        with self.pg.turn:
-            try:
-                with self.pg.raw().transaction():
-                    yield self.conn
-            except integrity_errors() as exc:
-                raise refused(exc) from exc
+        with self.pg.turn, mapped(), self.pg.raw().transaction():  # mapped(): what the commit refuses
+            yield self.conn
 
     def close(self) -> None:
         self.pg.close()

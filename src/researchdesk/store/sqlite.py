@@ -13,7 +13,7 @@ from researchdesk.store.accounts import AccountRows
 from researchdesk.store.clock import now
 from researchdesk.store.documents import DocumentRows
 from researchdesk.store.evidence import EvidenceRows
-from researchdesk.store.integrity import refused
+from researchdesk.store.integrity import SqliteConnection
 from researchdesk.store.work import WorkRows
 
 
@@ -31,7 +31,9 @@ class SqliteStore(DocumentRows, WorkRows, EvidenceRows, AccountRows):
     def __init__(self, path: Path, backups_dir: Path | None = None) -> None:
         self.path = path
         self.backups_dir = backups_dir or path.parent / "backups"
-        self.conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        self.conn = sqlite3.connect(
+            path, timeout=30, isolation_level=None, check_same_thread=False, factory=SqliteConnection
+        )
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
@@ -83,13 +85,10 @@ class SqliteStore(DocumentRows, WorkRows, EvidenceRows, AccountRows):
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
-        except sqlite3.IntegrityError as exc:  # a broken constraint reaches callers in the error tree
-            self.conn.execute("ROLLBACK")
-            raise refused(exc) from exc
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
+        self.conn.execute("COMMIT")  # a constraint the commit refuses is mapped by the connection too
 
     def close(self) -> None:
         self.conn.close()
