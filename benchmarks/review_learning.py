@@ -55,7 +55,9 @@ from threadpoolctl import threadpool_limits
 
 from researchdesk.evidence import learning
 from researchdesk.evidence.classify import classify_many
-from researchdesk.evidence.learning import Example, QuoteVectors, features, fit
+from researchdesk.evidence.learning import fit
+from researchdesk.evidence.quote_features import QuoteVectors, features, subject_column
+from researchdesk.evidence.review_examples import Example
 from researchdesk.models import Role, heading_of
 from researchdesk.requests.plan import derive_plan
 from researchdesk.search.embed import MiniLMEmbedder
@@ -178,7 +180,7 @@ def run_screening(vectors: QuoteVectors, n_seeds: int) -> list[dict[str, object]
         started = time.perf_counter()
         x, _ = features(s.texts, [s.title] * len(s.texts), [Role.CONTEXT] * len(s.texts), vectors)
         vectors.save()
-        prior = np.clip(x[:, learning.subject_column(vectors)].toarray().ravel(), 0.01, None)
+        prior = np.clip(x[:, subject_column(vectors)].toarray().ravel(), 0.01, None)
         # Closeness to the review's title until both kinds of decision are in; then the learned
         # probability of inclusion (which reads that closeness as one of its features).
         desk = active_order(len(s.texts), prior, s.included, lambda lab, kept, x=x, prior=prior: _alone(desk_keep(x, lab, kept), prior))

@@ -1,6 +1,6 @@
 """The desk model's heads on plain examples: what they read and how they weigh a rare class.
 
-No desk needed: examples and features as ``learning.train`` makes them, on a desk without an embedder
+No desk needed: examples and features as ``learning.train`` makes them (``quote_features``), on a desk without an embedder
 (hashed words and the scalar columns only).
 """
 
@@ -11,8 +11,11 @@ import string
 
 import numpy as np
 
-from researchdesk.evidence import learning
-from researchdesk.evidence.learning import Example, QuoteVectors, balanced_weights, features, fit, word_matrix
+from researchdesk.evidence import quote_features
+from researchdesk.evidence.learning import fit
+from researchdesk.evidence.quote_features import QuoteVectors, features, word_matrix
+from researchdesk.evidence.review_examples import Example
+from researchdesk.evidence.softmax_fit import balanced_weights
 from researchdesk.models import Role
 
 VECTORS = QuoteVectors(None, None)
@@ -84,7 +87,7 @@ def test_the_keep_head_does_not_read_closeness_to_the_subject() -> None:
     # ... while the heading head still reads it (its columns are all but the suggested role).
     x_on, _ = features([quote], ["tobacco retail licensing"], [Role.CONTEXT], VECTORS)
     x_off, _ = features([quote], ["road maintenance"], [Role.CONTEXT], VECTORS)
-    column = learning.subject_column(VECTORS) + 1  # the share of the subject's words
+    column = quote_features.subject_column(VECTORS) + 1  # the share of the subject's words
     assert x_on[0, column] > x_off[0, column]
 
 
@@ -108,7 +111,7 @@ def test_a_word_no_reviewed_quote_says_carries_no_weight() -> None:
     examples = _examples(texts, [bool(i % 2) for i in range(12)])
     x, sway = features(texts, [e.subject for e in examples], [e.suggested for e in examples], VECTORS)
     model = fit(examples, x, sway, {})
-    said = learning.word_bucket("licensing")  # no embedder: the words are the first columns
-    unsaid = learning.word_bucket("zoning")
+    said = quote_features.word_bucket("licensing")  # no embedder: the words are the first columns
+    unsaid = quote_features.word_bucket("zoning")
     assert said != unsaid and model.keep_w[said, 1] > model.keep_w[said, 0]
     assert not model.keep_w[unsaid].any() and not model.role_w[unsaid].any()

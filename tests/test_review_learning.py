@@ -16,8 +16,8 @@ import pytest
 
 from researchdesk.desk import Desk, open_desk
 from researchdesk.evidence import desk_model
-from researchdesk.evidence.learning import training_examples
 from researchdesk.evidence.review import accept, reject
+from researchdesk.evidence.review_examples import training_examples
 from researchdesk.models import Role, heading_of
 from researchdesk.requests.scan import run_scan
 from researchdesk.requests.workflow import add_member, file_request

@@ -28,8 +28,8 @@ from researchdesk.errors import (
     WorkflowError,
 )
 from researchdesk.evidence import desk_model
-from researchdesk.evidence.learning import training_examples
 from researchdesk.evidence.review import accept, reject, relabel, resolve, undo
+from researchdesk.evidence.review_examples import training_examples
 from researchdesk.ingest.pipeline import ingest_paths
 from researchdesk.library import check_library
 from researchdesk.models import Decision, DocumentMeta, Evidence, Passage, Role, Sentence, SourceType

@@ -17,8 +17,8 @@ from researchdesk.cli.common import console, desk_of, print_json, progress_bar
 from researchdesk.cli.evidence import evidence_app
 from researchdesk.errors import InputError
 from researchdesk.evidence import desk_model
-from researchdesk.evidence.learning import ModelStatus
 from researchdesk.evidence.review import ROLES, resolve, undo
+from researchdesk.evidence.review_examples import ModelStatus
 from researchdesk.models import Decision
 
 model_app = typer.Typer(

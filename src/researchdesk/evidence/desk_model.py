@@ -17,17 +17,15 @@ from researchdesk.desk import Desk
 from researchdesk.errors import InputError
 from researchdesk.evidence.learning import (
     DeskModel,
-    ModelStatus,
-    QuoteVectors,
     check_folder,
-    describe,
     load_meta,
     load_model,
     save_model,
     train,
-    training_examples,
     write_reset,
 )
+from researchdesk.evidence.quote_features import QuoteVectors
+from researchdesk.evidence.review_examples import ModelStatus, describe, training_examples
 from researchdesk.ingest.metadata import normalize_title
 from researchdesk.models import ROLE_GROUPS, Decision, ReviewLabel, Role, heading_of
 from researchdesk.search.embed import Embedder, get_embedder

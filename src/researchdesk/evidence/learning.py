@@ -19,43 +19,42 @@ whenever its labels changed: at the next scan (CLI) or in the jobs worker after 
 (web). The model file records the labels' fingerprint; after ``db copy`` or a restore the model is
 rebuilt from the labels, never trusted as an opaque copy. ``reset`` returns to the shipped behaviour
 until new labels arrive or ``retrain``.
+
+This module holds the heads (``DeskModel``), training and the held-back measure, and the model on
+disk; labels become examples in ``review_examples.py``, examples become feature rows in
+``quote_features.py``, and each head is fitted by ``softmax_fit.py``.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import itertools
 import json
-import math
-import zlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import minimize
-from threadpoolctl import threadpool_limits
 
 from researchdesk.errors import ConfigError
-from researchdesk.evidence.agreement import cohens_kappa
-from researchdesk.evidence.model import tokens
-from researchdesk.models import ROLE_GROUPS, Decision, ReviewLabel, Role, heading_of
-from researchdesk.search.embed import Embedder
-from researchdesk.search.tokenize import tokenize
+from researchdesk.evidence.quote_features import (
+    GROUPS,
+    ROLES,
+    SCALARS,
+    WORD_BUCKETS,
+    QuoteVectors,
+    features,
+    group_of,
+    keep_columns,
+    prior_logits,
+    role_columns,
+)
+from researchdesk.evidence.review_examples import Example
+from researchdesk.evidence.softmax_fit import balanced_weights, fit_softmax, softmax, with_bias
+from researchdesk.models import Role, heading_of
 
 FORMAT = "researchdesk-desk-model/2"
-ROLES: tuple[Role, ...] = tuple(Role)
-# The words a head learns from, hashed: enough buckets that distinct words rarely share one. With
-# 2,048 buckets (words and word pairs) most buckets held dozens of unrelated words, and the words that
-# tell a review's includes apart were blurred with common ones (a words-only learner on the screening
-# sets of benchmarks/review_learning.py: mean WSS@95 44 % with 2,048 buckets, 54 % with 65,536).
-WORD_BUCKETS = 1 << 16
-SWAY_BUCKETS = 1 << 11  # words and word pairs, dense: to name the closest reviewed quote without an embedder
-PRIOR_SHARE = 0.7  # the shipped prior: the suggested role is this likely, the others share the rest
 L2_ROLE = 5.0  # how hard the heading head's weights are pulled to zero (the prior)
 L2_KEEP = 1.0
 MIN_LABELS = 5  # fewer labels than this: the shipped behaviour, unchanged
@@ -65,24 +64,6 @@ FOLDS = 3
 KEEP_AUC_TO_USE = 0.6  # the keep head orders suggestions only once it ranks held-back keepers this well
 MODEL_FILE = "desk-model.npz"
 META_FILE = "desk-model.json"
-VECTORS_FILE = "quote-vectors.npz"
-
-Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class Example:
-    """One labelled quote as the model learns from it (the deciding label of that quote)."""
-
-    text: str
-    subject: str
-    suggested: Role
-    role: Role
-    kept: bool
-    document_id: int
-    label_id: int
-    evidence_id: int | None
-    request_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -94,379 +75,6 @@ class Reading:
     keep_p: float
     like: str = ""  # "like quote #412 you filed under Barriers", when a reviewed quote stands close
 
-
-@dataclass
-class ModelStatus:
-    """What ``evidence model status`` shows."""
-
-    state: str  # "shipped" (no labels yet), "learned", "stale" (labels changed since), "reset"
-    labels: int = 0
-    active_labels: int = 0
-    examples: int = 0
-    reviewers: int = 0
-    disagreements: int = 0
-    kappa: float | None = None
-    trained_at: str = ""
-    trained_on: int = 0
-    held_back: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "state": self.state,
-            "labels": self.labels,
-            "active_labels": self.active_labels,
-            "examples": self.examples,
-            "reviewers": self.reviewers,
-            "disagreements": self.disagreements,
-            "kappa": self.kappa,
-            "trained_at": self.trained_at,
-            "trained_on": self.trained_on,
-            "held_back": self.held_back,
-        }
-
-
-# --- from labels to examples ----------------------------------------------------------------------
-
-
-def _quote_key(document_id: int, quote: str) -> tuple[int, str]:
-    return document_id, " ".join(quote.split()).lower()
-
-
-def training_examples(labels: Sequence[ReviewLabel]) -> list[Example]:
-    """Return one example per labelled quote: staff's resolution if any, else the latest decision.
-
-    Two reviewers who disagree both keep their labels (the agreement shows in the status); the later
-    decision trains unless staff resolved the quote.
-    """
-    deciding: dict[tuple[int, str], ReviewLabel] = {}
-    for label in sorted((lab for lab in labels if lab.active), key=lambda lab: lab.id):
-        key = _quote_key(label.document_id, label.quote)
-        held = deciding.get(key)
-        if held is not None and held.origin == "resolution" and label.origin != "resolution":
-            continue
-        deciding[key] = label
-    return [
-        Example(
-            text=lab.quote,
-            subject=lab.subject,
-            suggested=lab.suggested or lab.role,
-            role=lab.role,
-            kept=lab.decision is Decision.KEPT,
-            document_id=lab.document_id,
-            label_id=lab.id,
-            evidence_id=lab.evidence_id,
-            request_id=lab.request_id,
-        )
-        for lab in sorted(deciding.values(), key=lambda lab: lab.id)
-    ]
-
-
-def reviewer_agreement(labels: Sequence[ReviewLabel]) -> tuple[int, int, float | None]:
-    """Return (quotes two reviewers decided, of them disagreements, Cohen's kappa on kept/dropped)."""
-    by_quote: dict[tuple[int, str], dict[str, str]] = {}
-    for label in sorted(
-        (lab for lab in labels if lab.active and lab.origin != "resolution"), key=lambda x: x.id
-    ):
-        by_quote.setdefault(_quote_key(label.document_id, label.quote), {})[label.reviewer] = str(
-            label.decision
-        )
-    pairs = [list(d.values())[:2] for d in by_quote.values() if len(d) >= 2]
-    if not pairs:
-        return 0, 0, None
-    first, second = [p[0] for p in pairs], [p[1] for p in pairs]
-    disagreements = sum(a != b for a, b in pairs)
-    return len(pairs), disagreements, cohens_kappa(first, second)
-
-
-# --- features --------------------------------------------------------------------------------------
-
-
-class QuoteVectors:
-    """MiniLM vectors of quotes and subjects, cached on disk by text so a retrain never re-embeds."""
-
-    def __init__(self, embedder: Embedder | None, folder: Path | None) -> None:
-        self.embedder = embedder
-        self.path = folder / VECTORS_FILE if folder is not None else None
-        self._cache: dict[str, np.ndarray] = {}
-        self._dirty = False
-        if self.path is not None and self.path.exists() and embedder is not None:
-            try:
-                with np.load(self.path, allow_pickle=False) as data:
-                    if str(data["space"]) == embedder.name:
-                        keys, vectors = data["keys"], data["vectors"]
-                        self._cache = {str(k): vectors[i] for i, k in enumerate(keys)}
-            except (OSError, ValueError, KeyError):
-                self._cache = {}  # a damaged cache is only a cache: the vectors are made again
-
-    @property
-    def dim(self) -> int:
-        return self.embedder.dim if self.embedder is not None else 0
-
-    def of(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
-        """Return one unit vector per text (an n x 0 array without an embedder)."""
-        if self.embedder is None:
-            return np.zeros((len(texts), 0), dtype=np.float32)
-        keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
-        missing = list(dict.fromkeys(k for k in keys if k not in self._cache))
-        if missing:
-            text_of = dict(zip(keys, texts, strict=True))
-            done = 0
-            for lo in range(0, len(missing), 256):
-                chunk = missing[lo : lo + 256]
-                vectors = self.embedder.encode([text_of[k] for k in chunk])
-                self._cache.update(zip(chunk, vectors, strict=True))
-                done += len(chunk)
-                if progress is not None:
-                    progress(done, len(missing))
-            self._dirty = True
-        return (
-            np.vstack([self._cache[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, self.dim))
-        )
-
-    def save(self) -> None:
-        if not self._dirty or self.path is None or self.embedder is None:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        keys = sorted(self._cache)
-        tmp = self.path.with_suffix(".tmp.npz")
-        np.savez(
-            tmp,
-            space=np.array(self.embedder.name),
-            keys=np.array(keys),
-            vectors=np.vstack([self._cache[k] for k in keys]),
-        )
-        tmp.replace(self.path)
-        self._dirty = False
-
-
-def word_vector(text: str) -> np.ndarray:
-    """Return the quote's words and word pairs (negation marked) hashed into a small dense unit vector.
-
-    Only to name the reviewed quote a suggestion is like on a desk without an embedder; the heads
-    learn from ``word_matrix``.
-    """
-    words = tokens(text)
-    out = np.zeros(SWAY_BUCKETS, dtype=np.float32)
-    for gram in {f"w:{w}" for w in words} | {f"b:{a} {b}" for a, b in itertools.pairwise(words)}:
-        out[zlib.crc32(gram.encode("utf-8")) % SWAY_BUCKETS] = 1.0
-    norm = float(np.linalg.norm(out))
-    return out / norm if norm else out
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def word_bucket(word: str) -> int:
-    """Return the column (within the words block) a word is hashed to.
-
-    BLAKE2, not crc32: crc32 is linear, and its low bits put similar short words in the same column
-    far more often than chance (3,000 three-letter words filled 2,473 of 65,536 columns).
-    """
-    digest = hashlib.blake2b(word.encode("utf-8"), digest_size=4).digest()
-    return int.from_bytes(digest, "little") % WORD_BUCKETS
-
-
-def word_matrix(texts: Sequence[str]) -> sparse.csr_matrix:
-    """Return each text's words (negation marked) hashed into WORD_BUCKETS columns, one unit row per text.
-
-    Words only: word pairs doubled the columns a text fills without ranking better, and a negated
-    word is already a word of its own (``not_champion``).
-    """
-    indptr, indices = [0], []
-    values: list[float] = []
-    for text in texts:
-        buckets = sorted({word_bucket(w) for w in tokens(text)})
-        indices.extend(buckets)
-        values.extend([1.0 / math.sqrt(len(buckets))] * len(buckets))
-        indptr.append(len(indices))
-    return sparse.csr_matrix(
-        (np.array(values, dtype=np.float64), np.array(indices, dtype=np.int64), np.array(indptr)),
-        shape=(len(texts), WORD_BUCKETS),
-    )
-
-
-def _subject_share(text: str, subject: str) -> float:
-    wanted = set(tokenize(subject))
-    if not wanted:
-        return 0.0
-    return len(wanted & set(tokenize(text))) / len(wanted)
-
-
-def features(
-    texts: Sequence[str], subjects: Sequence[str], suggested: Sequence[Role], vectors: QuoteVectors
-) -> tuple[sparse.csr_matrix, np.ndarray]:
-    """Return (the feature matrix, the vectors used to name the closest reviewed quote).
-
-    Columns: the quote's meaning (its MiniLM vector, when the desk has an embedder), its words and
-    word pairs (hashed), its cosine to the subject, the share of the subject's words it says, its length,
-    and last the suggested role (one-hot).
-    """
-    n = len(texts)
-    words = word_matrix(texts)
-    subject_cos = np.zeros((n, 1), dtype=np.float32)
-    if vectors.dim:
-        meaning = vectors.of(texts)
-        distinct = sorted(set(subjects))
-        subject_vecs = dict(zip(distinct, vectors.of(distinct), strict=True))
-        subject_cos[:, 0] = [
-            float(meaning[i] @ subject_vecs[s]) if s.strip() else 0.0 for i, s in enumerate(subjects)
-        ]
-    else:
-        meaning = np.zeros((n, 0), dtype=np.float32)
-    share = np.array([[_subject_share(t, s)] for t, s in zip(texts, subjects, strict=True)], dtype=np.float32)
-    length = np.array([[math.log1p(len(t.split())) / 4.0] for t in texts], dtype=np.float32)
-    roles = np.zeros((n, len(ROLES)), dtype=np.float32)
-    for i, role in enumerate(suggested):
-        roles[i, ROLES.index(role)] = 1.0
-    # Sparse: the hashed words are a few dozen of WORD_BUCKETS columns, and fitting stays fast.
-    matrix = sparse.hstack(
-        [
-            sparse.csr_matrix(meaning, dtype=np.float64),
-            words,
-            sparse.csr_matrix(np.hstack([subject_cos, share, length, roles]), dtype=np.float64),
-        ],
-        format="csr",
-    )
-    if vectors.dim:
-        return matrix, meaning.astype(np.float32)
-    sway = np.vstack([word_vector(t) for t in texts]) if n else np.zeros((0, SWAY_BUCKETS), np.float32)
-    return matrix, sway
-
-
-def subject_column(vectors: QuoteVectors) -> int:
-    """Return the column of ``features`` that holds the cosine to the subject."""
-    return vectors.dim + WORD_BUCKETS
-
-
-# The role head decides the heading a quote is filed under (as a brief groups quotes); within a
-# heading the suggested role stays, a quote moved to another heading takes that heading's first role.
-GROUPS: tuple[tuple[Role, ...], ...] = tuple(roles for roles, _ in ROLE_GROUPS)
-
-
-def group_of(role: Role) -> int:
-    """Return the index of the heading group ``role`` belongs to (``GROUPS``)."""
-    return next(i for i, roles in enumerate(GROUPS) if role in roles)
-
-
-def _content(x: sparse.csr_matrix) -> sparse.csr_matrix:
-    """Return the feature columns the role head reads: all but the suggested role (one-hot, last).
-
-    The suggested role enters the role head only as its prior; given as a feature too, a few
-    documents whose quotes were mostly misfiled would teach a blanket rule ("facilitators are
-    context") that does not carry over to other documents.
-    """
-    return x[:, : -len(ROLES)]
-
-
-SCALARS = 3  # the subject's cosine, the share of its words, the length: the columns before the roles
-
-
-def _keep_columns(x: sparse.csr_matrix) -> sparse.csr_matrix:
-    """Return the feature columns the keep head reads: the quote's meaning and words, and its suggested role.
-
-    Not its closeness to the subject nor its length: a scan already orders suggestions by closeness to
-    the subject and multiplies in the keep head's probability. A keep head that read the closeness too
-    learned from the first decisions (all made on the closest suggestions) that close means keep, and
-    the words took over late: on the screening sets of benchmarks/review_learning.py mean WSS@95 was
-    50.7 % with these columns, 51.7 % without them.
-    """
-    first = x.shape[1] - len(ROLES) - SCALARS
-    keep = np.r_[0:first, first + SCALARS : x.shape[1]]
-    return x[:, keep]
-
-
-def _prior_logits(suggested: Sequence[Role]) -> np.ndarray:
-    other = (1.0 - PRIOR_SHARE) / (len(GROUPS) - 1)
-    out = np.full((len(suggested), len(GROUPS)), math.log(other))
-    for i, role in enumerate(suggested):
-        out[i, group_of(role)] = math.log(PRIOR_SHARE)
-    return out
-
-
-# --- the two heads -------------------------------------------------------------------------------
-
-
-DENSE_SHARE = 0.5  # a feature column filled in more than this share of rows is multiplied as dense
-
-
-def _with_bias(x: sparse.csr_matrix) -> sparse.csr_matrix:
-    return sparse.hstack([x, np.ones((x.shape[0], 1))], format="csr")
-
-
-def balanced_weights(y: np.ndarray) -> np.ndarray:
-    """Return one weight per example so that every class present weighs as much as every other.
-
-    Screening and review are lopsided (a review keeps a few records in a hundred): unweighted, the
-    rare class barely moves the fit and the first keepers found teach it little.
-    """
-    classes, counts = np.unique(y, return_counts=True)
-    per_class = dict(zip(classes.tolist(), (len(y) / (len(classes) * counts)).tolist(), strict=True))
-    return np.array([per_class[int(c)] for c in y], dtype=np.float64)
-
-
-def _fit_softmax(
-    x: sparse.csr_matrix,
-    y: np.ndarray,
-    offset: np.ndarray,
-    l2: float,
-    start: np.ndarray | None = None,
-    weight: np.ndarray | None = None,
-) -> np.ndarray:
-    """Return weights (features + 1 bias) x classes of a softmax regression over ``offset`` logits.
-
-    ``start`` (weights of the same shape) warm-starts the fit: a held-back fold starts from the model
-    fitted on all labels and needs few steps. ``weight`` weighs each example's loss (``balanced_weights``).
-    """
-    n, d_all = x.shape
-    k = offset.shape[1]
-    xb = _with_bias(x).tocsc()
-    # Only the columns some example fills: a column no example fills has a zero weight at the optimum
-    # (the L2 pull alone acts on it), and of the 65,536 word columns a thousand quotes fill a few thousand.
-    used = np.flatnonzero(np.diff(xb.indptr) > 0)
-    xb = xb[:, used]
-    d = len(used) - 1
-    onehot = np.zeros((n, k))
-    onehot[np.arange(n), y] = 1.0
-    if weight is not None:
-        onehot *= weight[:, None]  # a weighted example counts as that many (its rows of the loss scale)
-    total = onehot.sum(axis=1, keepdims=True)
-    # The meaning vector and the few scalar features fill every row: as a dense block they multiply many
-    # times faster than as sparse columns; the hashed words stay sparse.
-    filled = np.diff(xb.indptr) > DENSE_SHARE * n
-    dense_cols, sparse_cols = np.flatnonzero(filled), np.flatnonzero(~filled)
-    xd = xb[:, dense_cols].toarray()
-    xs = xb[:, sparse_cols].tocsr()
-    xs_t = xs.T.tocsr()
-
-    def loss(flat: np.ndarray) -> tuple[float, np.ndarray]:
-        w = flat.reshape(d + 1, k)
-        logits = offset + xd @ w[dense_cols] + xs @ w[sparse_cols]
-        logits -= logits.max(axis=1, keepdims=True)
-        p = np.exp(logits)
-        p /= p.sum(axis=1, keepdims=True)
-        value = -float(np.sum(onehot * np.log(np.clip(p, 1e-12, None)))) + 0.5 * l2 * float(np.sum(w * w))
-        residual = total * p - onehot
-        grad = l2 * w
-        grad[dense_cols] += xd.T @ residual
-        grad[sparse_cols] += xs_t @ residual
-        return value, grad.ravel()
-
-    # Small matrices: one BLAS thread is many times faster than several contending for the cores.
-    with threadpool_limits(limits=1, user_api="blas"):
-        found = minimize(
-            loss,
-            np.zeros((d + 1) * k) if start is None else start[used].ravel(),
-            jac=True,
-            method="L-BFGS-B",
-            options={"maxiter": 100, "gtol": 1e-4},
-        )
-    out = np.zeros((d_all + 1, k))
-    out[used] = np.asarray(found.x).reshape(d + 1, k)
-    return out
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    z = logits - logits.max(axis=1, keepdims=True)
-    p = np.exp(z)
-    return p / p.sum(axis=1, keepdims=True)
 
 
 @dataclass
@@ -486,8 +94,8 @@ class DeskModel:
 
     def predict(self, x: sparse.csr_matrix, suggested: Sequence[Role]) -> tuple[np.ndarray, np.ndarray]:
         """Return (heading-group probabilities n x groups, keep probabilities n) for a feature matrix."""
-        groups = _softmax(_prior_logits(suggested) + _with_bias(_content(x)) @ self.role_w)
-        keep = _softmax(_with_bias(_keep_columns(x)) @ self.keep_w)[:, 1]
+        groups = softmax(prior_logits(suggested) + with_bias(role_columns(x)) @ self.role_w)
+        keep = softmax(with_bias(keep_columns(x)) @ self.keep_w)[:, 1]
         return groups, keep
 
     def read(
@@ -578,17 +186,17 @@ def fit(
     keep_w = np.zeros((d - SCALARS + 1, 2))
     if len(examples) >= MIN_LABELS:
         y_role = np.array([group_of(e.role) for e in examples])
-        role_w = _fit_softmax(
-            _content(x),
+        role_w = fit_softmax(
+            role_columns(x),
             y_role,
-            _prior_logits([e.suggested for e in examples]),
+            prior_logits([e.suggested for e in examples]),
             L2_ROLE,
             start.role_w if start is not None else None,
         )
         y_keep = np.array([1 if e.kept else 0 for e in examples])
         if 0 < y_keep.sum() < len(y_keep):
-            keep_w = _fit_softmax(
-                _keep_columns(x),
+            keep_w = fit_softmax(
+                keep_columns(x),
                 y_keep,
                 np.zeros((len(examples), 2)),
                 L2_KEEP,
@@ -728,31 +336,6 @@ def write_reset(folder: Path, stamp: str) -> None:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def describe(meta: dict[str, Any], stamp: str, labels: Sequence[ReviewLabel]) -> ModelStatus:
-    """Return the status of a model described by ``meta`` against the desk's labels now."""
-    active = [lab for lab in labels if lab.active]
-    _, disagreements, kappa = reviewer_agreement(labels)
-    examples = training_examples(labels)
-    if not meta:
-        state = "shipped" if not active else "stale"
-    elif meta.get("state") == "reset":
-        state = "reset" if meta.get("stamp") == stamp else "stale"
-    else:
-        state = "learned" if meta.get("stamp") == stamp else "stale"
-    return ModelStatus(
-        state=state,
-        labels=len(labels),
-        active_labels=len(active),
-        examples=len(examples),
-        reviewers=len({lab.reviewer for lab in active}),
-        disagreements=disagreements,
-        kappa=None if kappa is None else round(kappa, 3),
-        trained_at=str(meta.get("at", "")) if meta.get("state") != "reset" else "",
-        trained_on=int(meta.get("examples", 0)) if meta.get("state") != "reset" else 0,
-        held_back=dict(meta.get("held_back", {})) if meta.get("state") != "reset" else {},
-    )
 
 
 def check_folder(folder: Path) -> None:
