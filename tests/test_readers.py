@@ -15,7 +15,7 @@ from researchdesk.errors import CorruptFile, EmptyFile, EncryptedFile, TooLarge
 from researchdesk.ingest.readers import docx as docx_reader
 from researchdesk.ingest.readers import pdf as pdf_reader
 from researchdesk.ingest.readers import records, text
-from researchdesk.ingest.readers.text import join_lines
+from researchdesk.ingest.readers.line_joining import join_lines
 from researchdesk.ingest.titles import reads_as_title
 from researchdesk.models import BlockKind, SourceType
 from researchdesk.settings import Settings

@@ -15,7 +15,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from researchdesk.errors import EmptyFile
 from researchdesk.ingest.metadata import clean_text, guess_language, normalize_date, normalize_doi
-from researchdesk.ingest.readers.text import decode_text
+from researchdesk.ingest.readers.decoding import decode_text
 from researchdesk.ingest.titles import byline_authors, is_byline
 from researchdesk.models import Block, BlockKind, DocumentMeta, ReadResult, SourceType
 from researchdesk.settings import Settings

@@ -10,8 +10,8 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 
+from researchdesk.ingest.readers.line_joining import join_lines, vocabulary
 from researchdesk.ingest.readers.pdf_lines import Line
-from researchdesk.ingest.readers.text import join_lines, vocabulary
 from researchdesk.models import Block, BlockKind
 
 _TERMINAL = tuple('.?!:;"”’)')

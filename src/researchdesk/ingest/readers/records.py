@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlparse
 
 from researchdesk.errors import CorruptFile, EmptyFile, UnsupportedFormat
 from researchdesk.ingest.metadata import clean_text, normalize_date, normalize_doi
-from researchdesk.ingest.readers.text import decode_text
+from researchdesk.ingest.readers.decoding import decode_text
 from researchdesk.models import Block, BlockKind, DocumentMeta, ReadResult, SourceType
 from researchdesk.settings import Settings
 
