@@ -23,7 +23,8 @@ from researchdesk.evidence.findings import QUOTABLE, passage_part
 from researchdesk.evidence.review import verify_all
 from researchdesk.evidence.verify import verify
 from researchdesk.models import Evidence, ReviewStatus, Role, SourceType
-from researchdesk.requests.scan import run_scan, similarity, word_trigrams
+from researchdesk.requests.scan import run_scan
+from researchdesk.requests.spread import similarity, word_trigrams
 from researchdesk.requests.workflow import add_member, file_request
 
 FIRST = (

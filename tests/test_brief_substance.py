@@ -595,7 +595,7 @@ def test_what_to_do_under_a_challenges_heading_is_a_recommendation() -> None:
 
 
 def test_two_quotes_reporting_one_figure_repeat_a_finding() -> None:
-    from researchdesk.requests.scan import figures
+    from researchdesk.requests.spread import figures
 
     abstract = "A mailed program would enable more than 110,000 additional screens (95% CI, 1.2-2.3)."
     discussion = "We project that the recommended strategy would enable more than 110,000 additional screens."
@@ -741,7 +741,7 @@ def test_a_sentence_that_sets_the_time_qualifies_each_of_its_subjects() -> None:
 
 
 def test_a_discussion_restating_the_abstract_in_other_small_words_repeats_a_finding() -> None:
-    from researchdesk.requests.scan import restates, similarity, word_trigrams
+    from researchdesk.requests.spread import restates, similarity, word_trigrams
     from researchdesk.search.tokenize import tokenize
 
     abstract = (

@@ -18,7 +18,8 @@ from researchdesk.discover.retractions import allow_retracted
 from researchdesk.discover.shortlist import load_shortlist
 from researchdesk.evidence.review import accept
 from researchdesk.ingest.pipeline import ingest_paths
-from researchdesk.requests.scan import BEYOND_FACET, BEYOND_LIMIT, plan_for, run_scan, save_plan
+from researchdesk.requests.beyond_library import BEYOND_FACET, BEYOND_LIMIT
+from researchdesk.requests.scan import plan_for, run_scan, save_plan
 from researchdesk.requests.workflow import add_member, file_request
 
 PROMPT = "What are the barriers to local flavored tobacco policies?"

@@ -1,8 +1,10 @@
-"""The scan: run a request's research plan over the library, log every query, suggest evidence."""
+"""The scan: run a request's research plan over the library, log every query, suggest evidence.
+
+The choice among candidate quotes is ``spread.py``'s; the look beyond the library ``beyond_library.py``'s.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,14 +17,15 @@ from researchdesk.evidence.findings import PART_WEIGHT, Part, passage_part
 from researchdesk.evidence.harvest import harvest, harvest_passages, table_captions
 from researchdesk.models import Document, Evidence, Passage, Role, SourceType, heading_of
 from researchdesk.requests.aboutness import CORE_MARGIN, Aboutness, read_subjects
+from researchdesk.requests.beyond_library import BEYOND_SERVICES, look_beyond
 from researchdesk.requests.plan import FacetPlan, ResearchPlan, derive_plan
+from researchdesk.requests.spread import spread
 from researchdesk.requests.workflow import advance_to
 from researchdesk.search.desk import DeskIndex, sync_index
 from researchdesk.search.embed import Embedder
 from researchdesk.search.filters import Filters
 from researchdesk.search.profiles import in_abstract, load_profiles
 from researchdesk.search.results import SearchResults
-from researchdesk.search.tokenize import tokenize
 
 # The roles a facet's quotes may carry. A barrier found while looking for facilitators is still
 # a barrier, so every facet accepts the two main roles; context alone is never suggested.
@@ -40,10 +43,6 @@ FACET_ROLES: dict[str, set[Role]] = {
 PER_DOCUMENT_QUOTES = 5  # suggestions per document, so a brief draws on many sources
 PER_EDGE_DOCUMENT_QUOTES = 1  # from a source more than EDGE_MARGIN below the subject's best match
 EDGE_MARGIN = CORE_MARGIN
-MAX_SUGGESTIONS = 30  # a reviewer reads every suggestion: more would bury the good ones
-PER_DOCUMENT_ROLE = 3  # of one role from one document: a long table does not crowd out the rest
-PER_DOCUMENT_CONTEXT = 2
-PER_DOCUMENT_STATISTICS = 1  # figures answer "what does it cost / how many", one per source is plenty
 # What a role is worth when suggestions are ranked: the answers to "what helps, what hinders" first.
 ROLE_WEIGHT: dict[Role, float] = {
     Role.BARRIER: 1.0,
@@ -58,16 +57,10 @@ ROLE_WEIGHT: dict[Role, float] = {
 OWN_CODING_WEIGHT = 1.5  # the authors' own "Barriers" table or "Challenges" heading outranks any classifier
 CENTRAL_WEIGHT = 1.3  # an abstract's results and conclusions: the source's central finding, ranked first
 MIN_CONFIDENCE = 0.5
-# Articles restate their findings (abstract, summary box, discussion): a quote sharing this share of
-# its word trigrams with one already suggested from the same document says the same thing again.
-REPEAT_SIMILARITY = 0.4
-# ... or when nearly all the words of the shorter one (at least this many) are in the other.
-RESTATE_SHARE, RESTATE_MIN_WORDS = 0.85, 8
 # The desk model (learned from this desk's review decisions): a suggestion a reviewer would very
 # likely drop is not shown, once the model has learned from enough decisions to say so.
 HIDE_BELOW = 0.15
 HIDE_AFTER_EXAMPLES = 30
-_WORD = re.compile(r"\w+")
 
 
 @dataclass
@@ -205,59 +198,6 @@ ASK_FOR_SUBJECT = (
     "policy or health issue you have in mind (for example, heat-health action plans or vaping prevention in "
     "middle schools), and where you plan to use it?"
 )
-BEYOND_FACET = "beyond the library"
-BEYOND_LIMIT = 10  # candidates asked of each service for each subject
-BEYOND_SERVICES = ("openalex", "europepmc")  # the discover service's defaults: topic search, open full text
-
-
-def look_beyond(desk: Desk, request_id: int, run: int, subjects: list[str]) -> list[dict[str, Any]]:
-    """Ask the open scholarly indexes about each subject; log every request and what came back.
-
-    One scan-log row per subject and service: the requests (URL, status, from the cache or not), the
-    error if the service could not answer, the number of candidates, and the library documents that
-    already hold some of them. The candidates are saved for ``researchdesk bring`` and as the request's
-    own list (its "Beyond the library" page), and returned.
-    """
-    from researchdesk.discover.service import DiscoverResult, discover, save_candidates
-
-    found: list[Any] = []
-    for subject in subjects:
-        for service in BEYOND_SERVICES:
-            res = discover(desk, subject, [service], BEYOND_LIMIT, save=False)
-            log = {
-                "service": service,
-                "requests": [
-                    {"url": e.url, "status": e.status, "cached": e.cached, "error": e.error}
-                    for e in res.exchanges
-                ],
-            }
-            if service in res.errors:
-                log["error"] = res.errors[service]
-            held = sorted({c.in_library for c in res.candidates if c.in_library is not None})
-            desk.store.add_scan_entry(
-                request_id, run, BEYOND_FACET, subject, log, "external", len(res.candidates), held
-            )
-            known = {c.key for c in found}
-            found.extend(c for c in res.candidates if c.key not in known)
-    if found:
-        from researchdesk.discover.shortlist import save_shortlist
-
-        everything = DiscoverResult("; ".join(subjects), found)
-        save_candidates(desk, everything)
-        save_shortlist(desk, request_id, everything)  # the request's page lists them to pick from
-    return [
-        {
-            "number": n,
-            "key": c.key,
-            "title": c.title,
-            "venue": c.venue,
-            "year": c.year,
-            "open_access": c.oa_status if c.is_oa else "",
-            "flags": c.flags(),
-            "in_library": c.in_library,
-        }
-        for n, c in enumerate(found, 1)
-    ]
 
 
 class _Harvest:
@@ -410,7 +350,7 @@ class _Harvest:
             close = self.on_subject.get(document_id, 0.0) >= best - EDGE_MARGIN
             return PER_DOCUMENT_QUOTES if close else PER_EDGE_DOCUMENT_QUOTES
 
-        return _spread(self.found, worth, quota)
+        return spread(self.found, worth, quota)
 
 
 def read_library(desk: Desk, plan: ResearchPlan, embedder: Embedder | None) -> tuple[Aboutness, Aboutness]:
@@ -438,72 +378,3 @@ def own_coded(passages: list[Passage], captions: dict[int, str]) -> list[Passage
     if not captions:
         captions.update(table_captions(passages))
     return [p for p in passages if own_role(p, captions.get(p.seq, "")) is not None]
-
-
-_PER_ROLE = {Role.CONTEXT: PER_DOCUMENT_CONTEXT, Role.STATISTIC: PER_DOCUMENT_STATISTICS}
-
-
-def _spread(
-    found: dict[str, list[Evidence]], worth: Callable[[Evidence], float], quota: Callable[[int], int]
-) -> list[Evidence]:
-    """Return the best suggestions, at most a few per document and role, so quotes come from many sources.
-
-    Only the worthier of two quotes from one document is kept when their spans overlap (two facets'
-    searches can cut one sentence, and it with the next, from the same passage) or when they say the
-    same thing again (REPEAT_SIMILARITY, or the same distinctive figure), so a brief does not quote a finding twice.
-    """
-    everything = sorted((e for items in found.values() for e in items), key=lambda e: -worth(e))
-    taken: dict[int, list[tuple[Evidence, set[tuple[str, ...]], set[str]]]] = {}
-    chosen: list[Evidence] = []
-    for ev in everything:
-        if len(chosen) >= MAX_SUGGESTIONS:
-            break
-        same_document = taken.setdefault(ev.document_id, [])
-        grams, terms = word_trigrams(ev.quote), set(tokenize(ev.quote))
-        if (
-            len(same_document) >= quota(ev.document_id)
-            or sum(other.role is ev.role for other, _, _ in same_document)
-            >= _PER_ROLE.get(ev.role, PER_DOCUMENT_ROLE)
-            or any(
-                (ev.start < other.end and other.start < ev.end)
-                or similarity(grams, other_grams) >= REPEAT_SIMILARITY
-                or restates(terms, other_terms)
-                or bool(figures(ev.quote) & figures(other.quote))
-                for other, other_grams, other_terms in same_document
-            )
-        ):
-            continue
-        same_document.append((ev, grams, terms))
-        chosen.append(ev)
-    return chosen
-
-
-# A figure that marks one finding: "110,000", "6.4%", "$566.58" (not a year, a round 100 or 50%, or a 95% CI).
-_FIGURE = re.compile(r"(?<![\w.,])(\$?\d{1,3}(?:,\d{3})+|\$?\d+\.\d+%?|\$\d+|\d+%)(?![\w,]?\d)")
-
-
-def figures(text: str) -> set[str]:
-    """Return the distinctive figures a text reports; two quotes from one source that share one repeat a finding
-    ("… enabling more than 110,000 additional screens" in the abstract and again in the discussion)."""
-    return {f for f in _FIGURE.findall(text) if f.strip("$%") not in ("100", "50", "0", "90", "95", "99")}
-
-
-def restates(a: set[str], b: set[str]) -> bool:
-    """Return True when one quote's words (stemmed, no stop words) are nearly all in another's: the
-    discussion restating the abstract's sentence in other small words ("… and to promote the use of
-    breathing tests among patients who are at higher risk for COPD …"), which trigrams miss."""
-    shorter = min(len(a), len(b))
-    return shorter >= RESTATE_MIN_WORDS and len(a & b) >= RESTATE_SHARE * shorter
-
-
-def word_trigrams(text: str) -> set[tuple[str, ...]]:
-    """Return the text's word trigrams, lower-cased (a short text gives its words as one tuple)."""
-    words = [w.lower() for w in _WORD.findall(text)]
-    if len(words) < 3:
-        return {tuple(words)} if words else set()
-    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
-
-
-def similarity(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> float:
-    """Return the Jaccard similarity of two trigram sets (0 when either is empty)."""
-    return len(a & b) / len(a | b) if a and b else 0.0
