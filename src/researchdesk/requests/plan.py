@@ -1,6 +1,7 @@
 """The research plan: topic, domain, facets and the queries ("research pathways") run for each facet.
 
-Derived from the member's prompt by plain rules a reviewer can read; staff can edit every part.
+Derived from the member's prompt by plain rules a reviewer can read (their words are ``plan_words.py``'s);
+staff can edit every part.
 """
 
 from __future__ import annotations
@@ -10,6 +11,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from researchdesk.errors import UnknownChoice
+from researchdesk.requests.plan_words import (
+    CUE_WORDS,
+    DOMAINS,
+    FACET_CUES,
+    FACET_TERMS,
+    STOP,
+    WHAT_DO_YOU_HAVE,
+)
 from researchdesk.requests.subject import derive_subjects
 
 FACETS: dict[str, str] = {
@@ -23,244 +32,6 @@ FACETS: dict[str, str] = {
     "recommendations": "Recommendations and lessons",
 }
 
-_WHAT_DO_YOU_HAVE = r"what do you have on"  # asks what the service holds, not what it wrote
-
-# Prompt cues that call for a facet.
-_FACET_CUES: dict[str, tuple[str, ...]] = {
-    "prior products": (
-        r"have (?:we|you) (?:produced|done|published|written|prepared)",
-        _WHAT_DO_YOU_HAVE,
-        r"\bour (?:prior |previous )?(?:products|briefs|reports)",
-        r"anything (?:we|you) (?:have|did)",
-        r"previous(?:ly)? (?:produced|prepared)",
-    ),
-    "barriers": (
-        r"barrier",
-        r"challeng",
-        r"obstacle",
-        r"impediment",
-        r"hinder",
-        r"what (?:gets|got) in the way",
-    ),
-    "facilitators": (
-        r"facilitat",
-        r"enabl",
-        r"success factor",
-        r"what works",
-        r"lessons? learn",
-        r"best practice",
-        r"helps?\b",
-        r"\bwork(?:s|ed)?\b",
-        r"succe(?:ed|ss)",
-        r"effective",
-    ),
-    "examples": (
-        r"example",
-        r"case stud",
-        r"model program",
-        r"other (?:cities|counties|communities)",
-        r"who (?:has|have)",
-    ),
-    "definitions": (r"defin", r"what is (?:a|an|the)\b", r"what (?:does|do) .* mean", r"framework"),
-    "statistics": (
-        r"\bdata\b",
-        r"statistic",
-        r"how many",
-        r"prevalence",
-        r"\brates?\b",
-        r"numbers",
-        r"\bcosts?\b",
-        r"\bafford",
-        r"savings",
-        r"return on investment",
-    ),
-    "research gaps": (r"\bgaps?\b", r"what is (?:not )?known", r"evidence base"),
-    "recommendations": (
-        r"recommend",
-        r"should we",
-        r"how (?:can|could|should)",
-        r"strategies",
-        r"next steps",
-    ),
-}
-
-# Words a facet query adds to the topic so the search leans toward that kind of statement.
-_FACET_TERMS: dict[str, str] = {
-    "prior products": "",
-    "barriers": "barriers challenges",
-    "facilitators": "facilitators success factors",
-    "examples": "case study example program",
-    "definitions": "definition defined as",
-    "statistics": "percent prevalence data",
-    "research gaps": "limited evidence research gap",
-    "recommendations": "recommendations lessons learned",
-}
-
-_DOMAINS: dict[str, tuple[str, ...]] = {
-    "public health": (
-        "health",
-        "disease",
-        "tobacco",
-        "nutrition",
-        "obesity",
-        "diabetes",
-        "cancer",
-        "asthma",
-        "physical activity",
-        "vaccin",
-        "mental",
-        "chronic",
-        "smok",
-    ),
-    "public administration": (
-        "procurement",
-        "budget",
-        "governance",
-        "ordinance",
-        "council",
-        "contract",
-        "staffing",
-        "workforce",
-        "permit",
-    ),
-    "community development": ("housing", "zoning", "transport", "neighborhood", "economic development"),
-    "environment": ("climate", "water", "air quality", "heat", "emission"),
-}
-
-_STOP = set(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "of",
-        "to",
-        "in",
-        "on",
-        "for",
-        "with",
-        "by",
-        "from",
-        "at",
-        "as",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "do",
-        "does",
-        "did",
-        "have",
-        "has",
-        "had",
-        "we",
-        "our",
-        "us",
-        "you",
-        "your",
-        "they",
-        "their",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "what",
-        "which",
-        "who",
-        "whom",
-        "how",
-        "why",
-        "when",
-        "where",
-        "any",
-        "some",
-        "there",
-        "here",
-        "can",
-        "could",
-        "should",
-        "would",
-        "will",
-        "may",
-        "might",
-        "must",
-        "also",
-        "about",
-        "into",
-        "over",
-        "under",
-        "than",
-        "then",
-        "so",
-        "such",
-        "not",
-        "no",
-        "get",
-        "getting",
-        "got",
-        "make",
-        "making",
-        "please",
-        "looking",
-        "look",
-        "find",
-        "like",
-        "know",
-        "want",
-        "need",
-        "help",
-        "us",
-        "me",
-        "my",
-        "i",
-        "am",
-    ]
-)
-_CUE_WORDS = set(
-    [
-        "barrier",
-        "barriers",
-        "challenge",
-        "challenges",
-        "obstacle",
-        "obstacles",
-        "facilitator",
-        "facilitators",
-        "facilitate",
-        "enablers",
-        "enabler",
-        "example",
-        "examples",
-        "case",
-        "cases",
-        "study",
-        "studies",
-        "products",
-        "product",
-        "produced",
-        "anything",
-        "environmental",
-        "scan",
-        "success",
-        "factors",
-        "highlight",
-        "highlights",
-        "give",
-        "doing",
-        "running",
-        "launching",
-        "initiative",
-        "question",
-        "information",
-        "research",
-    ]
-)
 
 _SENTENCE = re.compile(r"[^.?!]+[.?!]?")
 
@@ -318,7 +89,7 @@ def derive_plan(prompt: str, context: str = "") -> ResearchPlan:
     """Return a research plan for ``prompt``: the topic, the domain, the facets and their queries."""
     text = " ".join(prompt.split())
     lowered = text.lower()
-    facets = [name for name, cues in _FACET_CUES.items() if any(re.search(c, lowered) for c in cues)]
+    facets = [name for name, cues in FACET_CUES.items() if any(re.search(c, lowered) for c in cues)]
     if not any(f in facets for f in ("barriers", "facilitators", "examples", "definitions", "statistics")):
         facets += ["examples", "facilitators", "barriers"]
     topic_sentence = _topic_sentence(text)
@@ -358,9 +129,9 @@ def plan_with_subjects(
             continue
         # The whole subject first, then each part of a prompt with several (each may hold its own sources).
         parts = [core] + (subjects if len(subjects) > 1 else [])
-        queries = [f"{subject} {_FACET_TERMS[facet]}".strip() for subject in parts]
+        queries = [f"{subject} {FACET_TERMS[facet]}".strip() for subject in parts]
         if setting and facet in ("barriers", "facilitators", "examples"):
-            queries.append(f"{' '.join(setting[:6])} {_FACET_TERMS[facet]}".strip())
+            queries.append(f"{' '.join(setting[:6])} {FACET_TERMS[facet]}".strip())
         plans.append(FacetPlan(facet, list(dict.fromkeys(queries)), {"our_products": "exclude"}))
     return ResearchPlan(
         topic=topic or (subjects[0] if subjects else ""),
@@ -391,7 +162,7 @@ def with_subjects(plan: ResearchPlan, subjects: list[str]) -> ResearchPlan:
 def asks_about(text: str, *facets: str) -> bool:
     """Return True when the text calls for any of the facets (by the plan's own cues)."""
     lowered = text.lower()
-    return any(re.search(c, lowered) for f in facets for c in _FACET_CUES[f])
+    return any(re.search(c, lowered) for f in facets for c in FACET_CUES[f])
 
 
 def asks_for_prior_products(prompt: str) -> bool:
@@ -403,7 +174,7 @@ def asks_what_we_wrote(prompt: str) -> bool:
     """Return True when the member asks whether the service itself has written on this ("have you
     produced …?"), not only what it holds ("what do you have on …?")."""
     lowered = prompt.lower()
-    return any(re.search(c, lowered) for c in _FACET_CUES["prior products"] if c != _WHAT_DO_YOU_HAVE)
+    return any(re.search(c, lowered) for c in FACET_CUES["prior products"] if c != WHAT_DO_YOU_HAVE)
 
 
 def _sentences(text: str) -> list[str]:
@@ -415,7 +186,7 @@ def _topic_sentence(text: str) -> str:
     questions = [
         s
         for s in sentences
-        if s.endswith("?") and not re.search("|".join(_FACET_CUES["prior products"]), s.lower())
+        if s.endswith("?") and not re.search("|".join(FACET_CUES["prior products"]), s.lower())
     ]
     scored = questions or sentences
     # The question that names the most content words is the one the brief answers.
@@ -471,7 +242,7 @@ def _keywords(text: str) -> list[str]:
     out: list[str] = []
     for w in words:
         lw = w.lower().strip("'")
-        if lw in _STOP or lw in _CUE_WORDS or len(lw) < 3:
+        if lw in STOP or lw in CUE_WORDS or len(lw) < 3:
             continue
         if lw not in out:
             out.append(lw)
@@ -479,6 +250,6 @@ def _keywords(text: str) -> list[str]:
 
 
 def _domain(lowered: str) -> str:
-    scores = {d: sum(lowered.count(k) for k in keys) for d, keys in _DOMAINS.items()}
+    scores = {d: sum(lowered.count(k) for k in keys) for d, keys in DOMAINS.items()}
     best = max(scores, key=lambda d: scores[d])
     return best if scores[best] else "local government"
