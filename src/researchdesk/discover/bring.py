@@ -25,7 +25,7 @@ from researchdesk.discover.http import Answer, PoliteClient
 from researchdesk.errors import ExternalError, NotOpenAccess
 from researchdesk.ingest.metadata import clean_text, normalize_doi, normalize_title
 from researchdesk.ingest.pipeline import FileOutcome, ingest_bytes
-from researchdesk.ingest.readers.records import abstract_blocks
+from researchdesk.ingest.readers.record_fields import abstract_blocks
 from researchdesk.models import DocumentMeta, ReadResult, SourceType
 
 # A page shorter than this (in visible characters) is not an article, whatever it claims.
