@@ -139,7 +139,7 @@ def test_a_server_database_on_an_old_schema_refuses_to_open_until_migrated(
 def test_an_appended_migration_applies_on_both_stores(
     tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from researchdesk.store import dialect
+    from researchdesk.store import dialect, sql_catalog
 
     init_desk(settings_for(tmp_path / "desk", store_url)).close()
     extra = """
@@ -154,9 +154,9 @@ def test_an_appended_migration_applies_on_both_stores(
     """
     monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, extra))
     monkeypatch.setattr(schema, "LATEST", len(schema.MIGRATIONS))
-    dialect.schema_catalog.cache_clear()
+    sql_catalog.schema_catalog.cache_clear()
     dialect.translate.cache_clear()
-    dialect._reserved_columns.cache_clear()
+    sql_catalog.reserved_columns.cache_clear()
     try:
         settings = settings_for(tmp_path / "desk", store_url)
         if store_url:
@@ -182,9 +182,9 @@ def test_an_appended_migration_applies_on_both_stores(
         d.close()
     finally:
         monkeypatch.undo()
-        dialect.schema_catalog.cache_clear()
+        sql_catalog.schema_catalog.cache_clear()
         dialect.translate.cache_clear()
-        dialect._reserved_columns.cache_clear()
+        sql_catalog.reserved_columns.cache_clear()
 
 
 # --- library rows ------------------------------------------------------------------------------

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from researchdesk.errors import DeskError, DeskNotFound, InputError
-from researchdesk.store.dialect import schema_catalog
 from researchdesk.store.postgres import PostgresStore, is_postgres_url, redact
+from researchdesk.store.sql_catalog import schema_catalog
 from researchdesk.store.sqlite import SqliteStore
 
 BATCH = 2000
