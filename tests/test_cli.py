@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SAMPLE_LIBRARY
-from researchdesk.settings import Settings
+from researchdesk.settings import SearchSettings, Settings
 
 COMMANDS = [
     "init",
@@ -65,6 +65,9 @@ def test_readme_documents_every_command_and_setting() -> None:
         for name, field in model.model_fields.items():
             assert f"{prefix}{name.upper()}" in readme, name
             assert field.description, name
+    for name, field in SearchSettings.model_fields.items():  # the search section, one variable a field
+        assert f"RESEARCHDESK_SEARCH__{name.upper()}" in readme, name
+        assert field.description, name
 
 
 def test_ingest_json_show_check_and_search(tmp_path: Path) -> None:

@@ -37,8 +37,7 @@ from researchdesk.requests.workflow import add_member, add_person, file_request,
 from researchdesk.search import Filters, SearchIndex, get_embedder
 from researchdesk.search.desk import search, sync_index
 from researchdesk.search.fusion import fuse
-from researchdesk.search.index import FUSION_DEPTH
-from researchdesk.settings import Settings
+from researchdesk.settings import SearchSettings, Settings
 from researchdesk.store import schema
 from researchdesk.store.integrity import integrity_errors
 
@@ -298,9 +297,16 @@ def test_a_taken_email_in_the_admin_form_is_a_clear_error(tmp_path: Path, store_
     settings = settings_for(tmp_path / "desk", store_url)
     with init_desk(settings) as d:
         create_user(d, "admin@desk.example", PASSWORD, "admin", name="Ada Admin")
-    with TestClient(create_app(settings, WebSettings(jobs_immediate=True)), base_url="https://testserver") as web:
+    with TestClient(
+        create_app(settings, WebSettings(jobs_immediate=True)), base_url="https://testserver"
+    ) as web:
         token = sign_in(web, "admin@desk.example")
-        form = {"csrf": token, "email": "ADMIN@desk.example", "role": "staff", "password": "another long password"}
+        form = {
+            "csrf": token,
+            "email": "ADMIN@desk.example",
+            "role": "staff",
+            "password": "another long password",
+        }
         taken = web.post("/admin/users", data=form)
     assert taken.status_code == 409, taken.text
     page = " ".join(html.unescape(taken.text).split())
@@ -537,6 +543,30 @@ def test_lexical_search_and_filters_behave_alike_on_both_stores(library_desk: De
     assert hybrid.mode == "lexical" and any("Semantic search is off" in n for n in hybrid.notes)
 
 
+def test_search_tuning_is_the_settings_search_section_on_both_stores(
+    tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RESEARCHDESK_SEARCH__* reach both backends: the per-document cap and the fusion's weights."""
+    monkeypatch.setenv("RESEARCHDESK_SEARCH__MAX_PER_DOCUMENT", "1")
+    monkeypatch.setenv("RESEARCHDESK_SEARCH__LEXICAL_WEIGHT", "0.5")
+    with init_desk(settings_for(tmp_path / "desk", store_url)) as d:
+        assert d.settings.search == SearchSettings(max_per_document=1, lexical_weight=0.5)
+        ingest_paths(d, SAMPLE_FILES)
+        index = sync_index(d.store, d.settings, embed=False)
+        assert index.tuning == d.settings.search and index.fusion.lexical_weight == 0.5
+        capped = index.search("health policy community", mode="lexical", top_k=10).hits
+        documents = [h.document_id for h in capped]
+        assert len(documents) == len(set(documents)) == len(SAMPLE_FILES)  # one passage a document
+        uncapped = index.search(
+            "health policy community", mode="lexical", top_k=10, max_per_document=None
+        ).hits
+        assert len(uncapped) == 10 and len({h.document_id for h in uncapped}) < 10
+        assert (
+            search(d.store, d.settings, "health policy community", mode="lexical", index=index).hits == capped
+        )
+        index.close()
+
+
 def test_search_follows_removals_and_title_changes(library_desk: Desk) -> None:
     store = library_desk.store
     settings = library_desk.settings
@@ -574,7 +604,9 @@ def test_hybrid_search_fuses_lexical_and_semantic_ranks(tmp_path: Path, store_ur
     # (PostgreSQL's ts_rank scores standardized as BM25's are in the embedded index).
     query = "working with lawmakers on health policy"
     lists = [
-        index.search(query, mode=mode, top_k=FUSION_DEPTH, max_per_document=None, feedback=False).hits
+        index.search(
+            query, mode=mode, top_k=SearchSettings().fusion_depth, max_per_document=None, feedback=False
+        ).hits
         for mode in ("lexical", "semantic")
     ]
     assert lists[0] and lists[1]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SERVICE_PARAGRAPH = (
@@ -14,10 +15,63 @@ DEFAULT_SERVICE_PARAGRAPH = (
 )
 
 
+class SearchSettings(BaseModel):
+    """How a search ranks: the ``search`` section of the settings (``RESEARCHDESK_SEARCH__<NAME>``).
+
+    Both search backends read it through the one pipeline (``search/pipeline.py``). The fusion's
+    defaults were chosen with ``python benchmarks/ranking_sets.py --tune`` on the tuning splits of two
+    unlike sets only (MED's odd-numbered queries and the dev member requests): the best mean gain over
+    each set's best single method. The feedback's were tuned on MED's odd-numbered queries.
+    """
+
+    fusion: Literal["scores", "rrf"] = Field(
+        "scores",
+        description="How hybrid search makes one list of its lexical and semantic lists: 'scores' adds each "
+        "list's standardized scores times its weight; 'rrf' adds weight / (rrf_k + rank).",
+    )
+    lexical_weight: float = Field(
+        0.35,
+        ge=0,
+        description="Weight of the lexical (BM25) list in hybrid search, the semantic list's being "
+        "semantic_weight.",
+    )
+    semantic_weight: float = Field(
+        1.0, ge=0, description="Weight of the semantic (embedding) list in hybrid search."
+    )
+    score_window: int = Field(
+        100,
+        ge=2,
+        description="How many of each list's first scores its scores are standardized over (fusion 'scores').",
+    )
+    rrf_k: float = Field(20.0, gt=0, description="The k of reciprocal rank fusion (fusion 'rrf').")
+    feedback_passages: int = Field(
+        10,
+        ge=0,
+        description="Most top passages (the best of each top document) whose mean vector the query moves toward "
+        "in a second semantic pass; a library gets 1 in 100 of its passages, up to this (0: no feedback).",
+    )
+    feedback_weight: float = Field(
+        1.5,
+        ge=0,
+        description="How far the query vector moves toward those passages (scaled down with fewer).",
+    )
+    max_per_document: int = Field(
+        3,
+        ge=0,
+        description="Most passages of one document in a search's results (0: no cap; `--per-document` per search).",
+    )
+    fusion_depth: int = Field(
+        200,
+        ge=1,
+        description="How deep each ranked list goes before fusion (at least 5 x the results asked for; deeper "
+        "while the per-document cap leaves too few).",
+    )
+
+
 class Settings(BaseSettings):
     """Settings of a desk. Functions take a ``Settings`` instead of reading the environment."""
 
-    model_config = SettingsConfigDict(env_prefix="RESEARCHDESK_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="RESEARCHDESK_", extra="ignore", env_nested_delimiter="__")
 
     home: Path = Field(Path("desk"), description="Desk directory (database, files, indexes).")
     database_url: str = Field(
@@ -53,6 +107,11 @@ class Settings(BaseSettings):
         description="Most text windows encoded per batch when embedding (a batch also holds at most about 2,048 tokens).",
     )
     expand_queries: bool = Field(True, description="Expand queries with the built-in thesaurus.")
+    search: SearchSettings = Field(
+        default_factory=SearchSettings,
+        description="How searches rank (fusion, feedback, per-document cap, depth): one variable per field, "
+        "RESEARCHDESK_SEARCH__<FIELD>.",
+    )
     service_name: str = Field("Research Service", description="Name of the research service on briefs.")
     service_paragraph: str = Field(
         DEFAULT_SERVICE_PARAGRAPH, description="The paragraph about the research service on every brief."

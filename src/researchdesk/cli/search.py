@@ -34,7 +34,11 @@ def search(
         "--feedback/--no-feedback",
         help="Semantic side: search again from the best first-pass passages (see README, Retrieval).",
     ),
-    per_document: int = typer.Option(3, help="At most this many passages per document (0 = no cap)."),
+    per_document: int | None = typer.Option(
+        None,
+        help="At most this many passages per document (0 = no cap; default: the desk's "
+        "RESEARCHDESK_SEARCH__MAX_PER_DOCUMENT, 3).",
+    ),
     queries: Path | None = typer.Option(None, "--queries", help="Run one query per line of this file."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON (one object per query with --queries)."),
 ) -> None:
@@ -60,7 +64,7 @@ def search(
             mode=mode,
             filters=parsed,
             expand=expand,
-            max_per_document=per_document or None,
+            max_per_document="setting" if per_document is None else per_document or None,
             feedback=feedback,
         )
         if queries is not None:

@@ -26,6 +26,7 @@ from researchdesk.search.catalog import DocumentInfo
 from researchdesk.search.embed import Embedder
 from researchdesk.search.fusion import FusionSettings, top_indices
 from researchdesk.search.results import SemanticCoverage
+from researchdesk.settings import SearchSettings
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class SearchBackend(Protocol):
     """The storage side of search (see the module's docstring); ``pipeline.search`` is the rest."""
 
     embedder: Embedder | None
+    tuning: SearchSettings  # the settings' ``search`` section; the three below are its values
     fusion: FusionSettings
     feedback_passages: int
     feedback_weight: float

@@ -31,7 +31,7 @@ from researchdesk.search.catalog import DocumentInfo
 from researchdesk.search.embed import Progress, encode_in_chunks, get_embedder
 from researchdesk.search.filters import Filters
 from researchdesk.search.index import SearchIndex
-from researchdesk.search.pipeline import DEFAULT_MAX_PER_DOCUMENT
+from researchdesk.search.pipeline import Cap
 from researchdesk.search.postgres import PostgresIndex
 from researchdesk.search.profiles import load_profiles
 from researchdesk.search.results import SearchResults, SemanticCoverage
@@ -88,7 +88,7 @@ def sync_index(
     embedder = get_embedder(settings.embedder)
     directory = settings.index_dir
     with index_lock(settings):
-        index = _sync_words(store, embedder, directory)
+        index = _sync_words(store, embedder, directory, settings)
     if embed:
         index = _embed_local(index, settings, progress, checkpoint)
         # Each document's profile (what the scan reads to decide what a document is about) keeps step too.
@@ -98,13 +98,13 @@ def sync_index(
     return index
 
 
-def _sync_words(store: PassageSource, embedder: Any, directory: Path) -> SearchIndex:
+def _sync_words(store: PassageSource, embedder: Any, directory: Path, settings: Settings) -> SearchIndex:
     """Return the embedded index with the store's passages in it (words; known vectors), saved."""
     changed = False
     try:
-        index = SearchIndex.load(directory, embedder)
+        index = SearchIndex.load(directory, embedder, settings.search)
     except DeskError:
-        index = SearchIndex(embedder)
+        index = SearchIndex(embedder, settings.search)
         changed = True
     present = store.document_ids()
     gone = index.document_ids() - present
@@ -197,7 +197,7 @@ def _current(index: SearchIndex, directory: Path) -> SearchIndex:
     if saved_generation(directory) == index.generation:
         return index
     try:
-        return SearchIndex.load(directory, index.embedder)
+        return SearchIndex.load(directory, index.embedder, index.tuning)
     except DeskError:
         return index  # removed or replaced meanwhile: the next sync rebuilds it
 
@@ -268,7 +268,7 @@ def search(
     mode: str = "hybrid",
     filters: Filters | None = None,
     expand: bool | None = None,
-    max_per_document: int | None = DEFAULT_MAX_PER_DOCUMENT,
+    max_per_document: Cap = "setting",
     index: DeskIndex | None = None,
     embed: bool = True,
 ) -> SearchResults:

@@ -14,49 +14,45 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import get_args
 
 import numpy as np
 
-# Chosen with `python benchmarks/ranking_sets.py --tune` on the tuning splits of two unlike sets
-# only: MED's odd-numbered queries and the dev member requests over the sample library (their even
-# queries, the held-out requests and the SYNERGY screening sets are never tuned on). Best mean gain
-# over each set's best single method: lexical weight 0.35 with scores standardized over each list's
-# top 100.
-LEXICAL_WEIGHT = 0.35
-SEMANTIC_WEIGHT = 1.0
-SCORE_WINDOW = 100
+from researchdesk.settings import SearchSettings
+
+# The tuning (weights, window, rank fusion's k) is the settings' ``search`` section; its defaults are
+# these functions' defaults too.
+_DEFAULT = SearchSettings()
+FUSION_METHODS: tuple[str, ...] = get_args(SearchSettings.model_fields["fusion"].annotation)
 # Reciprocal rank fusion as it was tuned on MED's odd-numbered queries alone (k 20, lexical weight
-# 0.3); kept as a method to compare with.
-RRF_K = 20.0
+# 0.3), before scores were standardized; kept as a method to compare with.
 RRF_LEXICAL_WEIGHT = 0.3
-FUSION_METHODS = ("scores", "rrf")
-# Pseudo-relevance feedback (semantic and hybrid modes): the query vector moves toward the mean
-# vector of the first pass's top passages (one per document), then is searched again
-# (semantic.feedback_plan says how many passages and what weight a library of a given size gets;
-# these are the most). Tuned with reciprocal rank fusion on MED's odd-numbered queries.
-FEEDBACK_PASSAGES = 10
-FEEDBACK_WEIGHT = 1.5
 
 
 @dataclass(frozen=True)
 class FusionSettings:
-    """How a hybrid search makes one list of its lexical and semantic lists.
+    """How a hybrid search makes one list of its lexical and semantic lists (``of`` the settings' section).
 
     ``method`` "scores" adds each list's standardized scores (over its first ``window`` entries) times
     its weight; "rrf" adds weight / (``rrf_k`` + rank).
     """
 
-    method: str = "scores"
-    lexical_weight: float = LEXICAL_WEIGHT
-    semantic_weight: float = SEMANTIC_WEIGHT
-    window: int = SCORE_WINDOW
-    rrf_k: float = RRF_K
+    method: str = _DEFAULT.fusion
+    lexical_weight: float = _DEFAULT.lexical_weight
+    semantic_weight: float = _DEFAULT.semantic_weight
+    window: int = _DEFAULT.score_window
+    rrf_k: float = _DEFAULT.rrf_k
 
     def __post_init__(self) -> None:
         if self.method not in FUSION_METHODS:
             raise ValueError(f"fusion method must be one of {', '.join(FUSION_METHODS)}, not {self.method!r}")
         if self.window < 2:
             raise ValueError("scores are standardized over at least 2 entries")
+
+    @classmethod
+    def of(cls, search: SearchSettings) -> FusionSettings:
+        """Return the fusion the settings' ``search`` section describes."""
+        return cls(search.fusion, search.lexical_weight, search.semantic_weight, search.score_window, search.rrf_k)
 
 
 # The fusion shipped before scores were standardized.
@@ -88,7 +84,7 @@ def top_indices(scores: np.ndarray, k: int, floor: float | None = None) -> np.nd
 def reciprocal_rank_fusion(
     rankings: Sequence[Sequence[int]],
     weights: Sequence[float],
-    k: float = RRF_K,
+    k: float = _DEFAULT.rrf_k,
 ) -> list[tuple[int, float]]:
     """Return (item, fused score) pairs, best first: the sum over lists of weight / (k + rank).
 
@@ -128,7 +124,7 @@ def standardized_score_fusion(
     scores: Sequence[Sequence[float] | np.ndarray],
     weights: Sequence[float],
     unlisted: Sequence[float | None],
-    window: int = SCORE_WINDOW,
+    window: int = _DEFAULT.score_window,
 ) -> list[tuple[int, float]]:
     """Return (item, fused score) pairs, best first: the sum over lists of weight * z, where z is the
     item's score standardized over the list's first ``window`` scores (mean 0, standard deviation 1).

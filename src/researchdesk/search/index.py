@@ -17,7 +17,7 @@ from researchdesk.search import pipeline
 from researchdesk.search.backend import LexicalQuery, Ranked, Scored
 from researchdesk.search.catalog import DocumentInfo, PassageTable
 from researchdesk.search.embed import Embedder, Progress, encode_in_chunks, passage_space
-from researchdesk.search.fusion import FEEDBACK_PASSAGES, FEEDBACK_WEIGHT, FusionSettings, top_indices
+from researchdesk.search.fusion import top_indices
 from researchdesk.search.index_files import (  # noqa: F401  (embedding_text: names this module has always offered)
     IndexFiles,
     embedding_key,
@@ -28,8 +28,6 @@ from researchdesk.search.index_files import (  # noqa: F401  (embedding_text: na
 )
 from researchdesk.search.lexical import LexicalIndex
 from researchdesk.search.pipeline import (  # noqa: F401  (names this module has always offered)
-    DEFAULT_MAX_PER_DOCUMENT,
-    FUSION_DEPTH,
     MAX_QUERY_CHARS,
     MAX_QUERY_TERMS,
     MODES,
@@ -39,6 +37,7 @@ from researchdesk.search.pipeline import (  # noqa: F401  (names this module has
 from researchdesk.search.results import SemanticCoverage
 from researchdesk.search.semantic import append_rows, cosine_scores
 from researchdesk.search.tokenize import tokenize
+from researchdesk.settings import SearchSettings
 
 # A document title speaks for all of its passages, so it is scored as a field of its own (BM25 over
 # titles) and added at this weight to the passages that match the query in their own text. Appending
@@ -49,19 +48,12 @@ TITLE_WEIGHT = 0.5
 class SearchIndex(pipeline.PipelineSearch):
     """Hybrid (BM25 + embedding) search over passages, updatable in place and saved as plain files.
 
-    ``fusion`` says how hybrid search makes one list of the two (``fusion.FusionSettings``; by
-    default standardized scores, the lexical side weighted by how decisive its scores are).
+    ``tuning`` is the settings' ``search`` section (how hybrid search fuses its two lists, feedback,
+    the per-document cap; by default the settings' defaults).
     """
 
-    def __init__(
-        self,
-        embedder: Embedder | None = None,
-        *,
-        fusion: FusionSettings | None = None,
-        feedback_passages: int = FEEDBACK_PASSAGES,
-        feedback_weight: float = FEEDBACK_WEIGHT,
-    ) -> None:
-        super().__init__(embedder, fusion, feedback_passages, feedback_weight)
+    def __init__(self, embedder: Embedder | None = None, tuning: SearchSettings | None = None) -> None:
+        super().__init__(embedder, tuning)
         self.table = PassageTable()
         self.lexical = LexicalIndex()
         self.vectors: np.ndarray | None = (
@@ -334,15 +326,17 @@ class SearchIndex(pipeline.PipelineSearch):
         )
 
     @classmethod
-    def load(cls, directory: Path | str, embedder: Embedder | None = None) -> SearchIndex:
-        """Return the index saved in ``directory``.
+    def load(
+        cls, directory: Path | str, embedder: Embedder | None = None, tuning: SearchSettings | None = None
+    ) -> SearchIndex:
+        """Return the index saved in ``directory``, searched with ``tuning`` (the settings' ``search`` section).
 
         Raises DeskError when there is no index there, when it was written by another index format
         or tokenizer, or with another embedder than ``embedder``: the index is derived data, so the
         fix is to rebuild it from the library (``sync_index`` does that).
         """
         files = read_files(Path(directory), passage_space(embedder) if embedder is not None else None)
-        index = cls(embedder)
+        index = cls(embedder, tuning)
         index.table, index.lexical, index.keys = files.table, files.lexical, files.keys
         index.vectors, index.embedded = files.vectors, files.embedded
         index.generation = files.generation

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import cast
+from typing import Literal, cast
 
 import numpy as np
 
@@ -25,11 +25,12 @@ from researchdesk.search.backend import LexicalQuery, Ranked, Scored, SearchBack
 from researchdesk.search.embed import Embedder, passage_space
 from researchdesk.search.expand import Expansion, expansion_terms, find_expansions
 from researchdesk.search.filters import Filters
-from researchdesk.search.fusion import FEEDBACK_PASSAGES, FEEDBACK_WEIGHT, FusionSettings, cap_per_group, fuse
+from researchdesk.search.fusion import FusionSettings, cap_per_group, fuse
 from researchdesk.search.highlight import matched_words
 from researchdesk.search.results import SearchResults, SemanticCoverage
 from researchdesk.search.semantic import feedback_plan, feedback_query
 from researchdesk.search.tokenize import tokenize
+from researchdesk.settings import SearchSettings
 
 MODES = ("hybrid", "lexical", "semantic")
 # A pasted page of text is searched by its most specific terms, not all of them: each term costs a
@@ -37,9 +38,8 @@ MODES = ("hybrid", "lexical", "semantic")
 MAX_QUERY_TERMS = 64
 # Query text beyond this many characters is not embedded: a passage's worth bounds the work.
 MAX_QUERY_CHARS = 1500
-# How deep each ranked list goes before fusion; deeper when a per-document cap leaves too few hits.
-FUSION_DEPTH = 200
-DEFAULT_MAX_PER_DOCUMENT = 3
+# ``max_per_document`` left to the backend's search settings (``SearchSettings.max_per_document``).
+Cap = int | None | Literal["setting"]
 
 
 def check_mode(mode: str) -> str:
@@ -150,11 +150,11 @@ def search(
     mode: str = "hybrid",
     filters: Filters | None = None,
     expand: bool = True,
-    max_per_document: int | None = DEFAULT_MAX_PER_DOCUMENT,
+    max_per_document: Cap = "setting",
     feedback: bool = True,
 ) -> SearchResults:
     """Return the ``top_k`` passages of ``backend`` best matching ``query``, at most ``max_per_document``
-    per document.
+    per document (None: no cap; by default the backend's search settings say).
 
     ``mode`` is "hybrid" (BM25 and embeddings fused by their standardized scores), "lexical" or
     "semantic". ``expand`` adds thesaurus synonyms at a lower weight (lexical side only: the
@@ -164,6 +164,7 @@ def search(
     """
     mode = check_mode(mode)
     text, tokens = validate(backend, query, top_k)
+    cap = (backend.tuning.max_per_document or None) if max_per_document == "setting" else max_per_document
     notes: list[str] = []
     terms, lexical_query, expansions = query_terms(backend, text, tokens, expand, notes)
     coverage = backend.coverage()
@@ -197,7 +198,7 @@ def search(
                 # documents cut the distinct sources in a top 10 from 5.9 to 5.3; this raises it to 6.4).
                 first = _rank(backend, lexical, vector, allowed, pool, 1)
                 vector = feedback_query(vector, backend.feedback_vectors(first.keys), weight)
-    ranking = _rank(backend, lexical, vector, allowed, top_k, max_per_document)
+    ranking = _rank(backend, lexical, vector, allowed, top_k, cap)
     if not ranking.keys and used == "lexical":
         notes.append("No passage contains any of the query terms.")
     matchable = set(lexical_query.weights)
@@ -264,11 +265,11 @@ def _rank(
 ) -> Ranking:
     """Return the ``top_k`` passages of the fused lists, at most ``cap`` per document.
 
-    Each list goes FUSION_DEPTH deep (or 5 x top_k); four times deeper, again, while the cap leaves
-    fewer than ``top_k`` and a list still has more to give.
+    Each list goes the search settings' ``fusion_depth`` deep (or 5 x top_k); four times deeper, again,
+    while the cap leaves fewer than ``top_k`` and a list still has more to give.
     """
     n = len(backend)
-    depth = max(FUSION_DEPTH, top_k * 5)
+    depth = max(backend.tuning.fusion_depth, top_k * 5)
     while True:
         lex = lexical.top(depth) if lexical is not None else None
         sem = backend.semantic_candidates(vector, allowed, depth) if vector is not None else None
@@ -295,21 +296,20 @@ def _rank(
 
 
 class PipelineSearch:
-    """What both backends share: the embedder and the search tuning they were made with, and ``search``
-    (``pipeline.search`` over the backend). A backend subclasses it and answers ``backend.SearchBackend``."""
+    """What both backends share: the embedder and the search settings they were made with, and ``search``
+    (``pipeline.search`` over the backend). A backend subclasses it and answers ``backend.SearchBackend``.
 
-    def __init__(
-        self,
-        embedder: Embedder | None,
-        fusion: FusionSettings | None = None,
-        feedback_passages: int = FEEDBACK_PASSAGES,
-        feedback_weight: float = FEEDBACK_WEIGHT,
-    ) -> None:
+    ``fusion``, ``feedback_passages`` and ``feedback_weight`` are the settings' values, kept as fields
+    so a benchmark can weigh another fusion or feedback on one loaded index.
+    """
+
+    def __init__(self, embedder: Embedder | None, tuning: SearchSettings | None = None) -> None:
         self.embedder = embedder
         self.embedder_name = passage_space(embedder) if embedder is not None else ""
-        self.fusion = fusion or FusionSettings()
-        self.feedback_passages = feedback_passages
-        self.feedback_weight = feedback_weight
+        self.tuning = tuning or SearchSettings()
+        self.fusion = FusionSettings.of(self.tuning)
+        self.feedback_passages = self.tuning.feedback_passages
+        self.feedback_weight = self.tuning.feedback_weight
         self.embedded_now = 0  # passages this process embedded in its last sync (``search.desk``)
 
     def search(
@@ -319,7 +319,7 @@ class PipelineSearch:
         mode: str = "hybrid",
         filters: Filters | None = None,
         expand: bool = True,
-        max_per_document: int | None = DEFAULT_MAX_PER_DOCUMENT,
+        max_per_document: Cap = "setting",
         feedback: bool = True,
     ) -> SearchResults:
         """Return the ``top_k`` passages best matching ``query`` (``search`` over this backend)."""

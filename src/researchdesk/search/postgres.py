@@ -27,10 +27,10 @@ from researchdesk.search import pipeline
 from researchdesk.search.backend import LexicalQuery, Ranked, Scored
 from researchdesk.search.catalog import DocumentInfo
 from researchdesk.search.embed import Embedder
-from researchdesk.search.fusion import FEEDBACK_PASSAGES, FEEDBACK_WEIGHT, FusionSettings
 from researchdesk.search.index import TITLE_WEIGHT
 from researchdesk.search.lexical import Column, accumulate, average_length, bm25_idf, bm25_weights, row_norms
 from researchdesk.search.results import SemanticCoverage
+from researchdesk.settings import SearchSettings
 
 # The backend's own tables (derived data: rebuilt by a sync, never copied with a desk). A passage's
 # rows go with it (ON DELETE CASCADE), and a document's title rows with the document.
@@ -111,14 +111,11 @@ class PostgresIndex(pipeline.PipelineSearch):
         self,
         store: Any,
         embedder: Embedder | None,
-        *,
-        fusion: FusionSettings | None = None,
-        feedback_passages: int = FEEDBACK_PASSAGES,
-        feedback_weight: float = FEEDBACK_WEIGHT,
+        tuning: SearchSettings | None = None,
     ) -> None:
         from researchdesk.store.postgres import PgConnection
 
-        super().__init__(embedder, fusion, feedback_passages, feedback_weight)
+        super().__init__(embedder, tuning)
         # Its own connections: an index outlives the desk it was synced from (the web app caches it).
         self._pg = PgConnection(store.url)
         conn = self._pg.raw()

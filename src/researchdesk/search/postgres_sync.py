@@ -64,7 +64,7 @@ def sync_postgres(
         done = _sync_embeddings(store, embedder, settings.embed_batch_size, progress, max(1, checkpoint))
     elif progress is not None:
         progress(0, 0)
-    index = PostgresIndex(store, embedder)
+    index = PostgresIndex(store, embedder, settings.search)
     index.embedded_now = done
     return index
 

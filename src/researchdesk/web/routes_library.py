@@ -138,12 +138,10 @@ def run_search(ctx: WebContext, desk: Desk, q: str, mode: str, specs: list[str],
     filters = parse_filters(specs)
     with ctx.index.lock:
         index = ctx.index.get(desk)
-        return index.search(
-            q, top_k=top, mode=mode, filters=filters, expand=desk.settings.expand_queries, max_per_document=3
-        )
+        return index.search(q, top_k=top, mode=mode, filters=filters, expand=desk.settings.expand_queries)
 
 
-# A search page lists documents, each with its best passages (at most 3: the index's cap per document).
+# A search page lists documents, each with its best passages (at most the search settings' cap per document, 3).
 SEARCH_DOCUMENTS = 10
 SEARCH_PASSAGES = 40
 
