@@ -23,12 +23,13 @@ from researchdesk.errors import (
     AlreadyExists,
     ConstraintError,
     DocumentNotFound,
+    EvidenceNotFound,
     InputError,
     SchemaError,
     WorkflowError,
 )
 from researchdesk.evidence import desk_model
-from researchdesk.evidence.review import accept, reject, relabel, resolve, undo
+from researchdesk.evidence.review import accept, reject, relabel, resolve, undo, verify_all
 from researchdesk.evidence.review_examples import training_examples
 from researchdesk.ingest.pipeline import ingest_paths
 from researchdesk.library import check_library
@@ -314,6 +315,38 @@ def test_a_taken_email_in_the_admin_form_is_a_clear_error(tmp_path: Path, store_
     assert "researchdesk user reset-password" in page
     with open_desk(settings) as d:
         assert [u["email"] for u in d.store.users()] == ["admin@desk.example"]
+
+
+def test_verification_verdicts_go_through_the_store_with_their_history(desk: Desk) -> None:
+    doc = _synthetic_document(desk, 1)
+    rid = _request(desk)
+    pid = desk.store.passages(doc)[0].id
+    said, unsaid = desk.store.add_evidence(
+        [
+            _evidence(doc, pid, rid, 0, 11, "Document 1."),
+            _evidence(doc, pid, rid, 12, 40, "Councils banned every vape."),
+        ],
+        "t",
+    )
+
+    def verified(eid: int) -> list[dict[str, object]]:
+        return [e for e in desk.store.evidence_history(eid) if e["action"] == "verified"]
+
+    def stored(eid: int) -> str:
+        return str(
+            desk.store.conn.execute("SELECT verification FROM evidence WHERE id=?", (eid,)).fetchone()[0]
+        )
+
+    assert {o.evidence_id: o.status for o in verify_all(desk, rid)} == {said: "exact", unsaid: "not found"}
+    assert (stored(said), stored(unsaid)) == ("exact", "not found")
+    assert verified(said) == []  # an unchanged verdict writes nothing
+    [event] = verified(unsaid)
+    assert event["who"] == "verify" and event["request_id"] == rid
+    assert event["detail"] == {"verification": {"old": "exact", "new": "not found"}}
+    verify_all(desk, rid)
+    assert len(verified(unsaid)) == 1  # the same verdict again: nothing new in the history
+    with pytest.raises(EvidenceNotFound):
+        desk.store.set_verification(999_999, "exact", "verify")
 
 
 def test_request_versions_events_and_conflicts(desk: Desk) -> None:

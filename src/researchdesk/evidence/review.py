@@ -185,7 +185,10 @@ class VerifyOutcome:
 
 
 def verify_all(desk: Desk, request_id: int | None = None) -> list[VerifyOutcome]:
-    """Verify every stored quote against its document; relocated quotes get their new offsets."""
+    """Verify every stored quote against its document; relocated quotes get their new offsets.
+
+    Each verdict is stored through the store, a changed one in the quote's history (``set_verification``).
+    """
     out = []
     texts: dict[int, str] = {}
     present = desk.store.document_ids()
@@ -194,7 +197,7 @@ def verify_all(desk: Desk, request_id: int | None = None) -> list[VerifyOutcome]
             out.append(
                 VerifyOutcome(e.id, "not found", f"document {e.document_id} was removed from the library")
             )
-            desk.store.conn.execute("UPDATE evidence SET verification='not found' WHERE id=?", (e.id,))
+            desk.store.set_verification(e.id, "not found", "verify")
             continue
         if e.document_id not in texts:
             texts[e.document_id] = desk.store.get_document(e.document_id).text
@@ -207,6 +210,6 @@ def verify_all(desk: Desk, request_id: int | None = None) -> list[VerifyOutcome]
                 "relocated",
             )
         else:
-            desk.store.conn.execute("UPDATE evidence SET verification=? WHERE id=?", (result.status, e.id))
+            desk.store.set_verification(e.id, result.status, "verify")
         out.append(VerifyOutcome(e.id, result.status, result.message))
     return out

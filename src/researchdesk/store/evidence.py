@@ -19,6 +19,7 @@ from researchdesk.store.clock import now
 
 class EvidenceRows:
     conn: sqlite3.Connection
+    ROW_LOCK: str  # provided by the store ("" on SQLite, whose write transactions lock the database)
 
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:  # provided by the store
         raise NotImplementedError
@@ -121,6 +122,25 @@ class EvidenceRows:
             detail = {k: {"old": _plain(getattr(old, k, None)), "new": v} for k, v in changes.items()}
             self._event(conn, old.request_id, "evidence", evidence_id, action, detail, who)
         return self.evidence(evidence_id)
+
+    def set_verification(self, evidence_id: int, verdict: str, who: str) -> bool:
+        """Store a quote's verification verdict ("exact", "not found" ...); return True when it changed.
+
+        A changed verdict is kept in the event log with its old and new value (action "verified"); the
+        same verdict again writes nothing.
+        """
+        with self.transaction() as conn:
+            row = conn.execute(
+                f"SELECT request_id, verification FROM evidence WHERE id=?{self.ROW_LOCK}", (evidence_id,)
+            ).fetchone()
+            if row is None:
+                raise EvidenceNotFound(evidence_id)
+            if row["verification"] == verdict:
+                return False
+            conn.execute("UPDATE evidence SET verification=? WHERE id=?", (verdict, evidence_id))
+            detail = {"verification": {"old": row["verification"], "new": verdict}}
+            self._event(conn, row["request_id"], "evidence", evidence_id, "verified", detail, who)
+        return True
 
     def evidence_history(self, evidence_id: int) -> list[dict[str, Any]]:
         rows = self.conn.execute(
