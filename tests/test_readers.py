@@ -16,7 +16,7 @@ from researchdesk.ingest.readers import docx as docx_reader
 from researchdesk.ingest.readers import pdf as pdf_reader
 from researchdesk.ingest.readers import records, text
 from researchdesk.ingest.readers.line_joining import join_lines
-from researchdesk.ingest.titles import reads_as_title
+from researchdesk.ingest.titles import ASIDE_CHARS, TITLE_CHARS, TITLE_WORDS, reads_as_title, without_aside
 from researchdesk.models import BlockKind, SourceType
 from researchdesk.settings import Settings
 
@@ -631,34 +631,35 @@ ANSWER = (
 )
 
 
-def _as_format(fmt: str, tmp_path: Path) -> tuple[Path, bytes]:
+def _as_format(fmt: str, tmp_path: Path, question: str = QUESTION) -> tuple[Path, bytes]:
     """Return a file of the given format whose first line is the question and whose text is the answer."""
     if fmt == "text (blank line)":
-        return tmp_path / "a.txt", f"{QUESTION}\n\n{ANSWER}\n".encode()
+        return tmp_path / "a.txt", f"{question}\n\n{ANSWER}\n".encode()
     if fmt == "text (no blank line)":
-        return tmp_path / "b.txt", f"{QUESTION}\n{ANSWER}\n".encode()
+        return tmp_path / "b.txt", f"{question}\n{ANSWER}\n".encode()
     if fmt == "markdown":
-        return tmp_path / "c.md", f"{QUESTION}\n\n{ANSWER}\n".encode()
+        return tmp_path / "c.md", f"{question}\n\n{ANSWER}\n".encode()
     if fmt == "html":
-        return tmp_path / "d.html", f"<html><body><h1>{QUESTION}</h1><p>{ANSWER}</p></body></html>".encode()
+        return tmp_path / "d.html", f"<html><body><h1>{question}</h1><p>{ANSWER}</p></body></html>".encode()
     if fmt == "docx":
         import docx
 
         document = docx.Document()
-        document.add_paragraph(QUESTION)
+        document.add_paragraph(question)
         document.add_paragraph(ANSWER)
         out = io.BytesIO()
         document.save(out)
         return tmp_path / "e.docx", out.getvalue()
     html = f"""<html><head><style>h1 {{ font-size: 18pt }} p {{ font-size: 9pt }}</style></head>
-    <body><h1>{QUESTION}</h1><p>{ANSWER}</p><p>{ANSWER}</p></body></html>"""
+    <body><h1>{question}</h1><p>{ANSWER}</p><p>{ANSWER}</p></body></html>"""
     path = _write_pdf(tmp_path / "f.pdf", html)
     return path, path.read_bytes()
 
 
-@pytest.mark.parametrize(
-    "fmt", ["text (blank line)", "text (no blank line)", "markdown", "html", "docx", "pdf"]
-)
+FORMATS = ["text (blank line)", "text (no blank line)", "markdown", "html", "docx", "pdf"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_a_first_line_that_reads_as_a_title_is_the_title_in_every_format(
     fmt: str, tmp_path: Path, settings: Settings
 ) -> None:
@@ -670,6 +671,43 @@ def test_a_first_line_that_reads_as_a_title_is_the_title_in_every_format(
     result = reader_for(path, data).read(path, data, settings)
     assert result.meta.title == QUESTION, fmt
     assert "Prediabetes is a condition" in " ".join(b.text for b in result.blocks)
+
+
+# A title followed by the other names of its subject: 32 words and 271 characters in all, beyond the
+# length of a title, but its title proper ("What is prediabetes?") is short.
+ALSO_CALLED = (
+    "What is prediabetes? (Also called: impaired fasting glucose; impaired glucose tolerance; "
+    "borderline diabetes; intermediate hyperglycaemia; non-diabetic hyperglycaemia; pre-diabetes "
+    "(adults and children); elevated blood sugar - fasting; elevated blood sugar - after meals)"
+)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_bracketed_aside_closing_a_title_does_not_count_toward_its_length(
+    fmt: str, tmp_path: Path, settings: Settings
+) -> None:
+    from researchdesk.ingest.readers import reader_for
+
+    assert len(ALSO_CALLED.split()) > TITLE_WORDS and len(ALSO_CALLED) > TITLE_CHARS
+    path, data = _as_format(fmt, tmp_path, ALSO_CALLED)
+    if fmt != "pdf":
+        path.write_bytes(data)
+    result = reader_for(path, data).read(path, data, settings)
+    assert result.meta.title == ALSO_CALLED, fmt
+
+
+def test_an_aside_does_not_make_a_sentence_or_a_long_line_a_title() -> None:
+    assert without_aside(ALSO_CALLED) == "What is prediabetes?"
+    assert without_aside("Plans (a (nested) note)") == "Plans"
+    assert without_aside("(Draft)") == "(Draft)" and without_aside("a note)") == "a note)"
+    long_main = " ".join(["word"] * (TITLE_WORDS + 1))
+    for line in (
+        "The council met twice in 2023. (See the minutes for details)",  # a sentence, then an aside
+        f"{long_main} (a short aside)",  # the title proper is too long
+        f"What is prediabetes? ({'other name; ' * (ASIDE_CHARS // 10)})",  # the whole line is too long
+    ):
+        assert not reads_as_title(line), line
+    assert reads_as_title("Heat action plans [a review of 40 cities]")
 
 
 def test_a_wrapped_first_line_is_not_a_title(tmp_path: Path, settings: Settings) -> None:

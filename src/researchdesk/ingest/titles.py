@@ -8,6 +8,9 @@ when it is short (at most TITLE_WORDS words and TITLE_CHARS characters), holds w
 like a sentence or a clause (".", ",", ";", ":"; a question mark is fine: "What is prediabetes?"
 heads many answer pages), and is not a date, a link or a byline, and when it stands apart from the
 text after it (a blank line, a line break before a new sentence, a heading style, a larger font).
+A bracketed aside closing the line does not count toward its length: "What is shingles? (Also
+called: herpes zoster; …)" or "Heat action plans [a review of 40 cities]" are titles with their
+other names or a note, however many they list (up to ASIDE_CHARS characters for the whole line).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import re
 
 TITLE_WORDS = 30
 TITLE_CHARS = 250
+ASIDE_CHARS = 4 * TITLE_CHARS
 _WORDS = re.compile(r"[^\W\d_]{2,}")
 _NOT_A_TITLE = re.compile(
     r"https?://|www\.|@|^\s*(?:page\s+)?\d+\s*$|^\s*(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2})\s*$|"
@@ -27,11 +31,39 @@ _NOT_A_TITLE = re.compile(
 def reads_as_title(line: str) -> bool:
     """Return True when a line reads as a title: short, worded, not ending a sentence or clause."""
     text = " ".join(line.split())
-    if not text or len(text) > TITLE_CHARS or len(text.split()) > TITLE_WORDS:
+    main = without_aside(text)
+    if not main or not fits_a_title(text):
         return False
-    if len(_WORDS.findall(text)) < 1 or _NOT_A_TITLE.search(text) or is_byline(text):
+    if len(_WORDS.findall(main)) < 1 or _NOT_A_TITLE.search(text) or is_byline(text):
         return False
-    return not text.endswith((".", ",", ";", ":"))
+    return not main.endswith((".", ",", ";", ":"))
+
+
+def fits_a_title(text: str) -> bool:
+    """Return True when a line is no longer than a title (a closing bracketed aside not counted)."""
+    main = without_aside(text)
+    return len(main) <= TITLE_CHARS and len(main.split()) <= TITLE_WORDS and len(text) <= ASIDE_CHARS
+
+
+_BRACKETS = {")": "(", "]": "["}
+
+
+def without_aside(text: str) -> str:
+    """Return a line without the bracketed aside that closes it ("Shingles (Also called: zoster)" ->
+    "Shingles"); the line itself when it has none, or when nothing worded stands before it."""
+    close = text[-1:]
+    if close not in _BRACKETS:
+        return text
+    depth = 0
+    for i in range(len(text) - 1, -1, -1):
+        if text[i] == close:
+            depth += 1
+        elif text[i] == _BRACKETS[close]:
+            depth -= 1
+            if depth == 0:
+                main = text[:i].rstrip()
+                return main if _WORDS.search(main) else text
+    return text
 
 
 def stands_apart(line: str, following: str) -> bool:
@@ -41,7 +73,7 @@ def stands_apart(line: str, following: str) -> bool:
     Heat-Health Action Plans") ends before a next line that opens a new sentence; an ordinary line
     wrapped mid-sentence ("This report describes how the") does not.
     """
-    text = " ".join(line.split())
+    text = without_aside(" ".join(line.split()))
     nxt = following.lstrip()
     if not nxt or not (nxt[0].isupper() or nxt[0].isdigit() or nxt[0] in "\"“'‘("):
         return False

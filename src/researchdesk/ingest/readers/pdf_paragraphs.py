@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from researchdesk.ingest.readers.line_joining import join_lines, vocabulary
 from researchdesk.ingest.readers.pdf_lines import Line
+from researchdesk.ingest.titles import fits_a_title
 from researchdesk.models import Block, BlockKind
 
 _TERMINAL = tuple('.?!:;"”’)')
@@ -85,7 +86,7 @@ def _heading_level(block: list[Line], layout: Layout) -> int:
     text = " ".join(line.text for line in block)
     words = len(text.split())
     sizes = {line.size for line in block}
-    if len(sizes) == 1 and block[0].size in layout.heading_sizes and words <= 30 and len(text) <= 250:
+    if len(sizes) == 1 and block[0].size in layout.heading_sizes and fits_a_title(text):
         return min(layout.heading_sizes.index(block[0].size) + 1, 6)
     if (
         all(line.bold for line in block)
