@@ -295,3 +295,35 @@ def test_a_new_version_of_the_same_file_updates_the_document(tmp_path: Path) -> 
     assert check_library(desk).ok
     assert ingest_paths(desk, [page]).outcomes[0].status == "duplicate"
     desk.close()
+
+
+def test_documents_under_one_title_are_one_document_only_when_their_texts_agree(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path / "desk", embedder="none")
+    title = "What is shingles? Questions and answers"
+    rash = (
+        "Shingles is a painful rash that develops on one side of the face or body. It is caused by the "
+        "varicella-zoster virus, the same virus that causes chickenpox, which stays in the body for life."
+    )
+    vaccine = (
+        "A vaccine lowers the risk of shingles and of the long-lasting nerve pain that can follow it. "
+        "Adults aged 50 and older are advised to get two doses, two to six months apart."
+    )
+    files = {
+        "rash.txt": f"{title}\n\n{rash}\n",
+        "vaccine.txt": f"{title}\n\n{vaccine}\n",  # another answer under the same question
+        "rash copy.md": f"# {title}\n\n{rash}\n\nSaved from the county health website.\n",  # the first again
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    outcomes = ingest_paths(desk, [tmp_path / name for name in files]).outcomes
+    assert [(o.status, o.title) for o in outcomes] == [
+        ("added", title),
+        ("added", title),
+        ("duplicate", title),
+    ]
+    assert outcomes[2].document_id == outcomes[0].document_id and outcomes[2].reason == "same title and text"
+    # The same file with its text rewritten is still a new version of that document, not another one.
+    (tmp_path / "vaccine.txt").write_text(f"{title}\n\nAsk a pharmacist about the shingles vaccine.\n")
+    [again] = ingest_paths(desk, [tmp_path / "vaccine.txt"]).outcomes
+    assert again.status == "updated" and again.document_id == outcomes[1].document_id
+    desk.close()

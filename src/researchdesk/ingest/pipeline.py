@@ -1,7 +1,8 @@
 """Ingest: files, folders and globs into the library, one file at a time, each in its own transaction.
 
 A bad file is reported (which file, what is wrong, what to do) and the batch goes on. Re-ingesting the
-same files adds nothing: duplicates are found by content hash, DOI and normalised title.
+same files adds nothing: duplicates are found by content hash, DOI, and normalised title over the same
+text (``ingest/duplicates.py``).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from pathlib import Path
 
 from researchdesk.desk import Desk
 from researchdesk.errors import ReadError, TooLarge
+from researchdesk.ingest.duplicates import find_duplicate
 from researchdesk.ingest.isolation import IsolatedReaders
-from researchdesk.ingest.metadata import normalize_title
 from researchdesk.ingest.progress import PageProgress
 from researchdesk.ingest.readers import reader_for, supported_extensions
 from researchdesk.ingest.segment import Span, build_text, passage_spans, sentence_spans
@@ -247,7 +248,7 @@ def _store_result(
     is_record = result.format in RECORD_FORMATS
     digest = content_hash(_record_key(meta, text).encode()) if is_record else content_hash(data)
     store = desk.store
-    duplicate = store.find_duplicate(digest, meta.doi, normalize_title(meta.title))
+    duplicate = find_duplicate(store, digest, meta.doi, meta.title, text, path.name, result.format)
     passages, sentences = segment(text, spans)
     extra: dict[str, object] = {"original": content_hash(data), "source_path": path.name}
     if result.warnings:

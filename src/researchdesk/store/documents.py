@@ -49,6 +49,13 @@ class DocumentRows:
                 return int(row["id"]), "same title"
         return None
 
+    def documents_titled(self, norm_title: str) -> list[int]:
+        """Return the ids of the documents whose normalised title is ``norm_title``, oldest first."""
+        if not norm_title:
+            return []
+        rows = self.conn.execute("SELECT id FROM documents WHERE norm_title=? ORDER BY id", (norm_title,))
+        return [int(r["id"]) for r in rows.fetchall()]
+
     def add_document(
         self,
         meta: DocumentMeta,
