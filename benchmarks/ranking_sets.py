@@ -465,13 +465,12 @@ def report(table: dict[tuple[str, bool], dict[str, list[float]]]) -> None:
     columns += extra_cols
     counts = {f"{k[0]} {'tune' if k[1] else 'report'}": len(v["desk lexical"]) for k, v in table.items()}
     print("\nnDCG@10 (queries: " + ", ".join(f"{n} {c}" for n, c in counts.items()) + ")")
+    print("tuning splits first (the fusion was chosen on these), then the reported sets, none tuned on;")
+    print("'report mean' is the mean of those run of MED report, requests report, SYNERGY mean (each review")
     print(
-        "tuning splits first (the fusion was chosen on these), then the reported sets; 'report mean' is the mean"
+        f"one query) and {LIVEQA} (NLM's summaries as queries); '{LIVEQA} orig.' asks the same questions in"
     )
-    print(
-        f"of MED report, requests report, SYNERGY mean (each review one query) and {LIVEQA} (NLM's summaries"
-    )
-    print(f"as queries), none tuned on; '{LIVEQA} orig.' asks the same questions in the consumers' words")
+    print("the consumers' own words")
     width = max(13, *(len(c) + 1 for c, _ in columns))
     print(f"{'method':34}" + "".join(f"{c:>{width}}" for c, _ in columns))
     for m in METHODS:

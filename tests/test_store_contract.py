@@ -33,7 +33,16 @@ from researchdesk.evidence.review import accept, reject, relabel, resolve, undo,
 from researchdesk.evidence.review_examples import training_examples
 from researchdesk.ingest.pipeline import ingest_paths
 from researchdesk.library import check_library
-from researchdesk.models import Decision, DocumentMeta, Evidence, Passage, Role, Sentence, SourceType
+from researchdesk.models import (
+    Decision,
+    DocumentMeta,
+    Evidence,
+    Passage,
+    Role,
+    Sentence,
+    SourceType,
+    normalize_title,
+)
 from researchdesk.requests.workflow import add_member, add_person, file_request, set_status
 from researchdesk.search import Filters, SearchIndex, get_embedder
 from researchdesk.search.desk import search, sync_index
@@ -203,6 +212,9 @@ def test_documents_passages_and_sentences_round_trip(library_desk: Desk) -> None
         sentences = store.sentences(doc.id)
         assert sentences and all(0 <= s.start < s.end <= len(doc.text) for s in sentences)
         assert store.find_duplicate(doc.content_hash, "", "") == (doc.id, "same content")
+        if normalize_title(doc.meta.title):
+            assert doc.id in store.documents_titled(normalize_title(doc.meta.title))
+    assert store.documents_titled("") == [] and store.documents_titled("no document has this title") == []
     indexed = list(store.iter_indexed_passages())
     assert [p.passage_id for p in indexed] == sorted(p.passage_id for p in indexed)
     assert len(indexed) == store.count_passages() == store.stats()["passages"]
