@@ -520,12 +520,11 @@ def summarize(
             support.append([f"evidence:{e.id}" for e in picks])
             if _CHANGE_ASKED.search(question) and not any(_A_CHANGE.search(e.quote) for e in picks):
                 unsized.append(question)  # "How far did use fall?" answered with "declined", no size
+            # "We found substantial differences across age groups" answers "which groups?" without saying which.
             if _WHICH_GROUPS.search(question) and not any(
                 _DIRECTION.search(answer_sentence(question, e.quote)) for e in picks
             ):
-                undirected.append(
-                    question
-                )  # "we found substantial differences across age groups": but which?
+                undirected.append(question)
         elif titled is not None:
             doc = docs[titled.document_id]
             fitting = [e for e in evidence if e.document_id == doc.id and _answers(question, e.quote)]
@@ -603,9 +602,8 @@ def summarize(
     quoted_core = cited & core if core is not None else cited
     if len(cited) > 1 and len(quoted_core) == 1:
         gaps.append(
-            f"only one quoted source is squarely on the subject ({cite(docs[min(quoted_core)])}); the others are "
-            "on related "
-            "subjects"
+            f"only one quoted source is squarely on the subject ({cite(docs[min(quoted_core)])}); "
+            "the others are on related subjects"
         )
     if held_count <= THIN:
         gaps.append(

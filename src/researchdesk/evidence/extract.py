@@ -282,9 +282,10 @@ def candidates(
 # A sentence opening by pointing back ("This approach …", "These challenges …") is quoted with the one before.
 # So is one whose means is what it leaves out ("By implementing these recommendations, …").
 _POINTS_BACK = re.compile(
-    r"^\s*(?:This|These|That|Those|It|They|Such)\b|^\s*(?:of|among|in|for) (?:these|them|those|this group)\b|^\s*(?:by|through|in) (?:implementing|following|adopting|"
-    r"applying|using|addressing|taking) (?:these|those|the above|such|our|the) (?:\w+ )?(?:recommendations|"
-    r"strategies|steps|approaches|measures|principles|practices|actions|challenges|considerations)\b",
+    r"^\s*(?:This|These|That|Those|It|They|Such)\b|^\s*(?:of|among|in|for) (?:these|them|those|this group)\b|"
+    r"^\s*(?:by|through|in) (?:implementing|following|adopting|applying|using|addressing|taking) (?:these|those|"
+    r"the above|such|our|the) (?:\w+ )?(?:recommendations|strategies|steps|approaches|measures|principles|"
+    r"practices|actions|challenges|considerations)\b",
     re.I,
 )
 

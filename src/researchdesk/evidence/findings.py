@@ -201,8 +201,9 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
         "how the method was checked",
         re.compile(
             # "This finding helped establish the face validity of our prevalence estimate".
-            r"\b(?:face|construct|content|external|internal|criterion) validity\b|\bvalidat(?:e|ed|es|ing) (?:our|the|these|this|its) "
-            r"(?:\w+ ){0,2}(?:estimates?|models?|measures?|approach|method|instrument|results|findings)\b",
+            r"\b(?:face|construct|content|external|internal|criterion) validity\b|"
+            r"\bvalidat(?:e|ed|es|ing) (?:our|the|these|this|its) (?:\w+ ){0,2}(?:estimates?|models?|measures?|"
+            r"approach|method|instrument|results|findings)\b",
             re.I,
         ),
     ),
@@ -336,7 +337,7 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"(?:included|includes|comprised|consisted of|enrolled) (?:data (?:from|on) )?(?:a total of )?"
             r"[\d,]+ (?:\w+ ){0,3}(?:respondents|participants|patients|adults|children|people|persons|individuals|"
             r"households|students|records|women|men|youths?|adolescents)\b|"
-            # "Of the 546,466 children with eligibility in 2019, 78,641 (14%) were eligible for 365 days": who was counted.
+            # "Of the 546,466 children eligible in 2019, 78,641 (14%) were eligible all year": who was counted.
             r"^\s*of (?:the|these|all|those) [\d,]+ [^.]{0,120}?\b(?:were|was) (?:eligible|included|excluded|enrolled|"
             r"retained|analy[sz]ed)\b|"
             r"\b(?:mean|median|average) age\b|^\s*(?:our|the) (?:study |analytic |final )?(?:population|sample|"
