@@ -35,9 +35,13 @@ ON_SUBJECT = 0.47
 MARGIN = 0.2
 SEPARATE = 0.5
 # A part of the prompt ("nutrition policies") is a subject of its own only when its best document is also
-# within this of the whole prompt's best match: "older patients who smoke", said in passing in a request
-# about breathing tests, finds papers of its own but is not what the member asks about.
-PART_MARGIN = 0.3
+# within this of the whole prompt's best match — the margin that puts a document on the subject at all:
+# "older patients who smoke", said in passing in a request about breathing tests, or "a cross-sector
+# initiative on chronic disease prevention", the member's setting in a request about tobacco and
+# nutrition policies, finds papers of its own but is not what the member asks about. (0.3 until titles
+# weighed in the profiles, when the setting's chronic-disease papers came to pass it; on every request set
+# 0.2 and 0.3 read the same subjects.)
+PART_MARGIN = MARGIN
 MAX_SOURCES = 5  # per subject: a brief's background research, not a bibliography
 # A source within this of the subject's best match is squarely on it (its core); one further below is at its
 # edge: quoted less (the scan) and not where the summary's headline factors come from (the brief).
