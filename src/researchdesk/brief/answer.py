@@ -41,7 +41,6 @@ TITLE_ANSWER_SIMILARITY = 0.5  # a quoted source whose title is this close to a 
 # Given a question and quotes, their closeness in meaning (cosine), one per quote.
 Similarity = Callable[[str, Sequence[str]], Sequence[float]]
 MAX_FACTORS = 3  # per heading in the summary: the main ones, not all
-EDGE_FACTORS = 1  # from sources at the edge of the subject, when none squarely on it names one
 THIN = 2  # a library holding this few sources on the subject says so
 SENTENCE_WORDS = 24  # a sentence quoted in the summary is cut after twice this many words
 MIN_FACTOR_WORDS = 3  # a shorter phrase ("lack of local") names nothing; the sentence does
@@ -416,20 +415,9 @@ def summarize(
         (facilitators, helps_lead, "the sources point to", wants_help, "facilitator"),
         (barriers, "What gets in the way", "the sources report", wants_hinder, "barrier"),
     ):
-        # The headline factors come from the sources squarely on the subject; one only a source at its edge names
-        # (another program, another population) is said to come from there.
-        squarely = [f for f in factors if core is None or set(f.document_ids) & core]
-        if squarely and wants_factors:
-            chosen = squarely[:MAX_FACTORS]
+        if factors and wants_factors:
+            chosen = factors[:MAX_FACTORS]
             paragraphs.append(f"{lead}: {verb} {_listing(chosen, docs)}.")
-            support.append([f"evidence:{i}" for f in chosen for i in f.evidence_ids])
-        elif factors and wants_factors:
-            chosen = factors[:EDGE_FACTORS]
-            related = "a source" if len({d for f in chosen for d in f.document_ids}) == 1 else "sources"
-            paragraphs.append(
-                f"{lead.split(',')[0]}: none of the sources squarely on the subject names a {kind}; {related} on a "
-                f"related subject {'point' if related == 'sources' else 'points'} to {_listing(chosen, docs)}."
-            )
             support.append([f"evidence:{i}" for f in chosen for i in f.evidence_ids])
         elif asked_for:
             worked = [e for e in main if _MEASURED.search(e.quote) and _BETTER.search(e.quote)]
