@@ -46,7 +46,7 @@ REQUEST_SETS = {
     "heldout2": ROOT / "benchmarks" / "data" / "requests" / "heldout2.json",
     "dev2": ROOT / "benchmarks" / "data" / "requests" / "dev2.json",
 }
-JUDGMENTS = ROOT / "benchmarks" / "data" / "brief_judgments" / "round15"
+JUDGMENTS = ROOT / "benchmarks" / "data" / "brief_judgments" / "round16"
 
 
 @dataclass
