@@ -41,8 +41,7 @@ FACET_ROLES: dict[str, set[Role]] = {
     "recommendations": {Role.RECOMMENDATION, Role.FACILITATOR},
 }
 PER_DOCUMENT_QUOTES = 5  # suggestions per document, so a brief draws on many sources
-PER_EDGE_DOCUMENT_QUOTES = 1  # from a source more than EDGE_MARGIN below the subject's best match
-EDGE_MARGIN = CORE_MARGIN
+PER_EDGE_DOCUMENT_QUOTES = 1  # from a source more than CORE_MARGIN below the subject's best match
 # What a role is worth when suggestions are ranked: the answers to "what helps, what hinders" first.
 ROLE_WEIGHT: dict[Role, float] = {
     Role.BARRIER: 1.0,
@@ -279,7 +278,7 @@ class _Harvest:
         best = max(self.on_subject.values(), default=0.0)
         # Only sources squarely on the subject: an edge source's headline result is usually about its own
         # question (a national trend), not the member's.
-        for d in (d for d, s in self.on_subject.items() if s >= best - EDGE_MARGIN):
+        for d in (d for d, s in self.on_subject.items() if s >= best - CORE_MARGIN):
             summary = [p for p in self.desk.store.passages(d) if is_abstract_finding(p)]
             for ev in harvest_passages(self.desk, summary, documents=self.docs, captions=self.captions):
                 home = next((f for f in homes if ev.role in FACET_ROLES[f]), "")
@@ -347,7 +346,7 @@ class _Harvest:
 
         def quota(document_id: int) -> int:
             # Sources nearer the edge of the subject give fewer quotes than those squarely on it.
-            close = self.on_subject.get(document_id, 0.0) >= best - EDGE_MARGIN
+            close = self.on_subject.get(document_id, 0.0) >= best - CORE_MARGIN
             return PER_DOCUMENT_QUOTES if close else PER_EDGE_DOCUMENT_QUOTES
 
         return spread(self.found, worth, quota)
