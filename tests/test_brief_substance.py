@@ -924,3 +924,21 @@ def test_a_sentence_opening_of_these_points_back() -> None:
 
     assert _POINTS_BACK.match("Of these, 9,785 (12%) had an asthma diagnosis in 2019.")
     assert not _POINTS_BACK.match("Of the 20 clinics, 12 sent reminder letters.")
+
+
+def test_an_edge_source_must_share_what_makes_the_core_on_the_subject() -> None:
+    from researchdesk.requests.aboutness import SubjectReading, _keep_edge_on_subject_words
+    from researchdesk.search.tokenize import tokenize
+
+    subject, parts = "energy bills diabetes pantries", ["energy bills diabetes", "pantries"]
+    words = {
+        1: frozenset(tokenize("Energy insecurity, utility bills and diabetes management")),  # the core
+        2: frozenset(tokenize("Diabetes self-management classes by county")),  # diabetes only: another subject
+        3: frozenset(tokenize("Unfair treatment at food pantries")),  # the prompt's second part
+        4: frozenset(tokenize("Heating bills and energy assistance for adults with diabetes")),
+    }
+    weight = {t: 1.0 for w in words.values() for t in w} | {t: 1.0 for t in tokenize(subject)}
+    reading = SubjectReading(subject, 0.8, {1: 0.8, 2: 0.68, 3: 0.66, 4: 0.65}, more=[9])
+    _keep_edge_on_subject_words(reading, [set(tokenize(p)) for p in parts], words, None, weight)
+    assert list(reading.documents) == [1, 3, 4]
+    assert reading.more == [2, 9]  # named under Further Reading, ahead of those further off

@@ -70,3 +70,17 @@ def test_questions_that_ask_what_was_met_when_doing_something() -> None:
     assert plan.topic == "Barriers and facilitators for local governments adopting tobacco policies"
     plan = derive_plan("What challenges did small cities face when launching food policy councils?")
     assert plan.topic == "Challenges for small cities launching food policy councils"
+
+
+def test_questions_of_fact_also_ask_for_the_findings() -> None:
+    for prompt in (
+        "Is trouble paying for heating and cooling linked to diabetes?",
+        "Is there evidence that what teenagers drink affects their mood?",
+        "Which patients are most likely to build up multiple conditions, and does a poorer neighborhood play a part?",
+        "Does booking a follow-up visit reduce readmissions after heart failure?",
+        "How far did use of preventive services fall during the pandemic?",
+    ):
+        facets = [f.facet for f in derive_plan(prompt).facets]
+        assert "statistics" in facets, prompt
+        assert {"barriers", "facilitators"} <= set(facets), prompt  # what helps and hinders stays asked
+    assert "statistics" not in [f.facet for f in derive_plan("What helps schools adopt wellness policies?").facets]

@@ -47,6 +47,14 @@ MAX_SOURCES = 5  # per subject: a brief's background research, not a bibliograph
 # edge: quoted less (the scan) and not where the summary's headline factors come from (the brief).
 CORE_MARGIN = 0.08
 MAX_MORE = 3  # on the subject beyond those: named under Further Reading, not quoted
+# A source at the edge must also hold this share (by rarity) of the subject's words that every core source
+# holds, as a search's concept blocks are joined by AND: a paper on diabetes self-management classes is near
+# a request about energy bills and diabetes, but it never says "energy". Or as much of the words of one part
+# of the prompt ("nutrition policies" beside "tobacco", a second subject the core does not speak to), or its
+# profile reads as a close neighbour of a core source's (NEIGHBOUR): the same subject in other words ("health
+# information exchange" for "modernizing data systems"). Otherwise it is named under Further Reading, not quoted.
+EDGE_SHARE = 0.5
+NEIGHBOUR = 0.75
 # The subject's words found in a document's title and abstract (weighted by how rare they are in the
 # library's profiles, a title word twice) add to the similarity at this weight.
 LEXICAL_WEIGHT = 0.25
@@ -131,9 +139,17 @@ def read_subjects(
     bodies = [profiles.tokens[i] for i in rows]
     lexical = np.stack([_lexical(t, titles, bodies, df, n) for t in texts], axis=1)
     if embedder is None:
-        return _decide(texts, lexical, ids, LEXICAL_ONLY, LEXICAL_ONLY)
-    sims = profiles.vectors[rows] @ embedder.encode(texts, batch_size=len(texts)).T  # documents × texts
-    return _decide(texts, sims + LEXICAL_WEIGHT * lexical, ids, ON_SUBJECT, SEPARATE)
+        about = _decide(texts, lexical, ids, LEXICAL_ONLY, LEXICAL_ONLY)
+    else:
+        sims = profiles.vectors[rows] @ embedder.encode(texts, batch_size=len(texts)).T  # documents × texts
+        about = _decide(texts, sims + LEXICAL_WEIGHT * lexical, ids, ON_SUBJECT, SEPARATE)
+    words = {doc: title | body for doc, title, body in zip(ids, titles, bodies, strict=True)}
+    vectors = None if embedder is None else dict(zip(ids, profiles.vectors[rows], strict=True))
+    weight = {t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for text in texts for t in tokenize(text)}
+    parts = [set(tokenize(part)) for part in wanted]
+    for reading in about.readings:
+        _keep_edge_on_subject_words(reading, parts, words, vectors, weight)
+    return about
 
 
 def _decide(texts: list[str], sims: np.ndarray, ids: list[int], floor: float, separate: float) -> Aboutness:
@@ -159,6 +175,36 @@ def _decide(texts: list[str], sims: np.ndarray, ids: list[int], floor: float, se
         if not whole.documents:
             readings = readings[1:]
     return Aboutness(readings)
+
+
+def _keep_edge_on_subject_words(
+    reading: SubjectReading,
+    parts: list[set[str]],
+    words: dict[int, frozenset[str]],
+    vectors: dict[int, np.ndarray] | None,
+    weight: dict[str, float],
+) -> None:
+    """Move to Further Reading the edge sources that hold neither the words every core source holds nor those
+    of a part of the prompt, and read as no close neighbour of a core source (EDGE_SHARE, NEIGHBOUR)."""
+    core = reading.core()
+    if not core:
+        return
+    needed = [set(tokenize(reading.subject)).intersection(*(words[d] for d in core)), *parts]
+
+    def holds(doc: int, terms: set[str]) -> bool:
+        total = sum(weight[t] for t in terms)
+        return total > 0 and sum(weight[t] for t in terms if t in words[doc]) >= EDGE_SHARE * total
+
+    def apart(doc: int) -> bool:
+        if any(holds(doc, terms) for terms in needed):
+            return False
+        return vectors is None or max(float(vectors[doc] @ vectors[c]) for c in core) < NEIGHBOUR
+
+    edge = sorted((d for d in reading.documents if d not in core), key=lambda d: -reading.documents[d])
+    moved = [d for d in edge if apart(d)]
+    for doc in moved:
+        del reading.documents[doc]
+    reading.more[:0] = moved
 
 
 def _lexical(

@@ -16,6 +16,7 @@ from researchdesk.requests.plan_words import (
     DOMAINS,
     FACET_CUES,
     FACET_TERMS,
+    FACT_QUESTION_CUES,
     STOP,
     WHAT_DO_YOU_HAVE,
 )
@@ -92,6 +93,8 @@ def derive_plan(prompt: str, context: str = "") -> ResearchPlan:
     facets = [name for name, cues in FACET_CUES.items() if any(re.search(c, lowered) for c in cues)]
     if not any(f in facets for f in ("barriers", "facilitators", "examples", "definitions", "statistics")):
         facets += ["examples", "facilitators", "barriers"]
+    if "statistics" not in facets and any(re.search(c, lowered) for c in FACT_QUESTION_CUES):
+        facets.append("statistics")
     topic_sentence = _topic_sentence(text)
     topic = _topic(topic_sentence, text)
     keywords = _keywords(topic_sentence) or _keywords(text)

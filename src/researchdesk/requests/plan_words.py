@@ -65,6 +65,17 @@ FACET_CUES: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# Questions of fact want findings (a figure, an association) besides what helps and hinders: "is there evidence
+# that …", "is X linked to Y", "does X reduce Y", "which patients are most likely", "how common / far / often".
+FACT_QUESTION_CUES: tuple[str, ...] = (
+    r"is there (?:any )?evidence",
+    r"\b(?:is|are) [\w ,'-]{0,80}\b(?:linked|associated|related|tied)\b",
+    r"\bdoes [\w ,'-]{0,80}\b(?:reduce|increase|improve|lower|raise|affect|change|prevent|play a (?:part|role))",
+    r"\bwhich [\w-]+ (?:are|were|is) (?:most|more|least|less) likely",
+    r"\bhow (?:common|far|often)\b",
+    r"\bplay a (?:part|role)\b",
+)
+
 # Words a facet query adds to the topic so the search leans toward that kind of statement.
 FACET_TERMS: dict[str, str] = {
     "prior products": "",
