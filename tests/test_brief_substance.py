@@ -64,6 +64,12 @@ def test_the_part_of_a_document_is_read_from_its_headings(section: str, kind: Bl
     assert section_part(section, kind) is part
 
 
+def test_a_figures_caption_is_not_quoted() -> None:
+    caption = "Figure 2. Bivariate map of the percentage receiving energy assistance by US states, 2020. Note: tertiles."
+    assert passage_part("Results", BlockKind.PARAGRAPH, caption) is Part.FURNITURE
+    assert passage_part("Results", BlockKind.PARAGRAPH, "Table 2 shows that rates fell.") is Part.FINDINGS
+
+
 def test_a_tables_notes_are_not_quoted() -> None:
     note = "a Data source: state survey, 2019-2021. Values are percentages. b Adjusted for age and income."
     assert passage_part("Tables", BlockKind.PARAGRAPH, note) is Part.FURNITURE
@@ -116,6 +122,8 @@ def test_a_paragraph_announcing_limitations_is_about_them() -> None:
         "As we delve into the transformative potential of AI in public health, it becomes apparent that bias matters.",
         "The findings of this study highlight the effect of disability status on screening rates.",
         "Our study results also have important implications for rental assistance programs.",
+        "Dissemination of programs facilitating counseling for arthritis remains a public health priority.",
+        "This finding was expected and is consistent with prior studies.",
     ],
 )
 def test_sentences_that_are_not_findings(sentence: str) -> None:
@@ -933,7 +941,9 @@ def test_an_edge_source_must_share_what_makes_the_core_on_the_subject() -> None:
     subject, parts = "energy bills diabetes pantries", ["energy bills diabetes", "pantries"]
     words = {
         1: frozenset(tokenize("Energy insecurity, utility bills and diabetes management")),  # the core
-        2: frozenset(tokenize("Diabetes self-management classes by county")),  # diabetes only: another subject
+        2: frozenset(
+            tokenize("Diabetes self-management classes by county")
+        ),  # diabetes only: another subject
         3: frozenset(tokenize("Unfair treatment at food pantries")),  # the prompt's second part
         4: frozenset(tokenize("Heating bills and energy assistance for adults with diabetes")),
     }

@@ -83,4 +83,6 @@ def test_questions_of_fact_also_ask_for_the_findings() -> None:
         facets = [f.facet for f in derive_plan(prompt).facets]
         assert "statistics" in facets, prompt
         assert {"barriers", "facilitators"} <= set(facets), prompt  # what helps and hinders stays asked
-    assert "statistics" not in [f.facet for f in derive_plan("What helps schools adopt wellness policies?").facets]
+    assert "statistics" not in [
+        f.facet for f in derive_plan("What helps schools adopt wellness policies?").facets
+    ]

@@ -105,6 +105,10 @@ _LIMITATIONS_OPENING = re.compile(
 )
 # A table's notes under it: a footnote mark and the data source, or the abbreviations.
 _TABLE_NOTE_OPENING = re.compile(r"^\s*(?:[a-z*†]\s+)?(?:data sources?|abbreviations?)\s*:", re.I)
+# A paragraph that opens by naming its figure ("Figure 2. Bivariate map of …") is the figure's caption.
+_CAPTION_OPENING = re.compile(
+    r"^\s*(?:Figure|Fig\.|Table|Exhibit|Map|Chart)\s+[A-Z]?\d+[A-Za-z]?\s*[.:]\s", re.I
+)
 # Sentences that are not findings, by their opening or shape.
 _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
     (
@@ -321,6 +325,19 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
+        # "… remains a public health priority", "This finding was expected and is consistent with prior studies":
+        # the authors placing a result, not a result.
+        "a statement that names no finding",
+        re.compile(
+            r"\bremains? (?:an? )?(?:important |key |critical |major |top |urgent )?(?:public health )?"
+            r"priorit(?:y|ies)\s*\.?\s*$|"
+            r"^\s*(?:this|these|our|the) (?:\w+ )?(?:findings?|results?) (?:was|were|is|are) (?:expected|"
+            r"(?:largely |broadly )?(?:consistent|in line|in keeping) with (?:those of |the )?(?:prior|previous|"
+            r"earlier|other|existing) (?:studies|research|reports|literature|work))\b",
+            re.I,
+        ),
+    ),
+    (
         "the study's own strengths or novelty",
         re.compile(
             r"\b(?:a |one |another |the )?(?:key |major |main |notable |particular )?strengths? of (?:this|our|the "
@@ -402,7 +419,7 @@ def passage_part(section: str, kind: BlockKind | str, text: str) -> Part:
     part = section_part(section, kind)
     if part in (Part.FINDINGS, Part.OTHER, Part.ABSTRACT) and _LIMITATIONS_OPENING.match(text):
         return Part.LIMITATIONS
-    if _TABLE_NOTE_OPENING.match(text):  # "a Data source: …. Values are prevalence ratios …"
+    if _TABLE_NOTE_OPENING.match(text) or _CAPTION_OPENING.match(text):  # "a Data source: …", "Figure 2. …"
         return Part.FURNITURE
     return part
 
