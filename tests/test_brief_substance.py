@@ -64,6 +64,14 @@ def test_the_part_of_a_document_is_read_from_its_headings(section: str, kind: Bl
     assert section_part(section, kind) is part
 
 
+def test_barrier_free_is_a_barrier_removed() -> None:
+    from researchdesk.evidence.classify import classify
+
+    quote = "The strategy is expected to increase awareness of barrier-free insurance coverage of cessation treatment."
+    assert classify(quote).role is not Role.BARRIER
+    assert classify("Cost was a barrier to cessation treatment.").role is Role.BARRIER
+
+
 def test_a_figures_caption_is_not_quoted() -> None:
     caption = "Figure 2. Bivariate map of the percentage receiving energy assistance by US states, 2020. Note: tertiles."
     assert passage_part("Results", BlockKind.PARAGRAPH, caption) is Part.FURNITURE
@@ -124,6 +132,8 @@ def test_a_paragraph_announcing_limitations_is_about_them() -> None:
         "Our study results also have important implications for rental assistance programs.",
         "Dissemination of programs facilitating counseling for arthritis remains a public health priority.",
         "This finding was expected and is consistent with prior studies.",
+        "Our study included 306,344 full-term, singleton live births among 239,597 mothers from 2015 through 2021.",
+        "Participants lost to follow-up did not have significantly different measurements of blood pressure or HbA1c.",
     ],
 )
 def test_sentences_that_are_not_findings(sentence: str) -> None:

@@ -27,7 +27,7 @@ GAP, REC, DEF = Role.RESEARCH_GAP, Role.RECOMMENDATION, Role.DEFINITION
 EX, STAT = Role.EXAMPLE, Role.STATISTIC
 
 _BARRIER: list[tuple[str, float]] = [
-    (r"barriers?", 1.5),
+    (r"barriers?(?!-free)", 1.5),  # "barrier-free coverage" is the barrier removed
     (r"challeng(?:e|es|ed|ing)", 1.2),
     (r"obstacles?", 1.5),
     (r"impediments?", 1.5),

@@ -207,7 +207,10 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             # "This finding helped establish the face validity of our prevalence estimate".
             r"\b(?:face|construct|content|external|internal|criterion) validity\b|"
             r"\bvalidat(?:e|ed|es|ing) (?:our|the|these|this|its) (?:\w+ ){0,2}(?:estimates?|models?|measures?|"
-            r"approach|method|instrument|results|findings)\b",
+            r"approach|method|instrument|results|findings)\b|"
+            # "Participants lost to follow-up did not have significantly different measurements": attrition checked.
+            r"\b(?:lost to follow-up|who (?:dropped out|left the (?:study|program)))\b[^.]{0,120}?\b(?:did not|was not|"
+            r"were not) (?:\w+ ){0,2}(?:differ|different)",
             re.I,
         ),
     ),
@@ -352,8 +355,9 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"^\s*(?:our|the|this) (?:final |analytic )?(?:analysis|study|sample|survey|evaluation|review|cohort) "
             r"(?:included|includes|comprised|consisted of|enrolled) (?:data (?:from|on) )?(?:a total of )?"
-            r"[\d,]+ (?:\w+ ){0,3}(?:respondents|participants|patients|adults|children|people|persons|individuals|"
-            r"households|students|records|women|men|youths?|adolescents)\b|"
+            r"[\d,]+ (?:[\w-]+,? ){0,4}(?:respondents|participants|patients|adults|children|people|persons|individuals|"
+            r"households|students|records|women|men|youths?|adolescents|mothers|infants|births|deliveries|"
+            r"pregnancies|visits|encounters|claims|hospitali[sz]ations)\b|"
             # "Of the 546,466 children eligible in 2019, 78,641 (14%) were eligible all year": who was counted.
             r"^\s*of (?:the|these|all|those) [\d,]+ [^.]{0,120}?\b(?:were|was) (?:eligible|included|excluded|enrolled|"
             r"retained|analy[sz]ed)\b|"
