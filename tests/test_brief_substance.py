@@ -11,7 +11,8 @@ import pytest
 from conftest import make_desk
 from researchdesk.brief.answer import Similarity, factor_name, questions
 from researchdesk.evidence.extract import own_role
-from researchdesk.evidence.findings import Part, not_a_finding, passage_part, section_part
+from researchdesk.evidence.findings import Part, passage_part, section_part
+from researchdesk.evidence.not_findings import not_a_finding
 from researchdesk.ingest.titles import byline_authors, is_byline
 from researchdesk.models import BlockKind, Document, Evidence, IndexedPassage, Passage, Role, heading_of
 from researchdesk.requests.plan import derive_plan, with_subjects
@@ -134,6 +135,8 @@ def test_a_paragraph_announcing_limitations_is_about_them() -> None:
         "This finding was expected and is consistent with prior studies.",
         "Our study included 306,344 full-term, singleton live births among 239,597 mothers from 2015 through 2021.",
         "Participants lost to follow-up did not have significantly different measurements of blood pressure or HbA1c.",
+        "Concept maps display perceived similarity of the 80 items and a 6-cluster solution.",
+        "55. Partnering with community organizations to share health information 58. Use of multiple media sources",
     ],
 )
 def test_sentences_that_are_not_findings(sentence: str) -> None:
@@ -586,7 +589,7 @@ def test_a_follow_up_that_points_back_stays_with_its_question() -> None:
 
 
 def test_counts_caveats_and_biases_are_not_findings() -> None:
-    from researchdesk.evidence.findings import not_a_finding
+    from researchdesk.evidence.not_findings import not_a_finding
 
     assert not_a_finding("Of these, 32 articles underwent full-text review and 15 met inclusion criteria.")
     assert not_a_finding(
@@ -873,32 +876,53 @@ def test_the_main_finding_of_a_source_is_its_result_closest_to_the_question() ->
     assert paragraphs[0].startswith("Main findings:") and "Sociodemographic factors" in paragraphs[0]
 
 
-def test_the_gaps_say_when_only_one_quoted_source_is_squarely_on_the_subject() -> None:
-    from researchdesk.brief.answer import summarize
+def test_each_quote_answers_the_question_it_is_closest_to() -> None:
+    from researchdesk.brief.compose import _similarity
 
-    on = _quote(
-        7, 1, "Trusted community messengers helped residents enroll in the program.", Role.FACILITATOR
+    trend = _quote(
+        7,
+        1,
+        "Asthma hospitalization rates fell at a similar rate across all racial and ethnic groups from 2012 to 2019, "
+        "so the gaps between groups did not narrow.",
+        Role.STATISTIC,
     )
-    edge = _quote(8, 2, "Lack of transportation kept older patients from clinic visits.", Role.BARRIER)
+    prevalence = _quote(
+        7,
+        2,
+        "Current asthma prevalence was higher among non-Hispanic Black children (12.5%) than among non-Hispanic "
+        "White children (5.7%).",
+        Role.STATISTIC,
+    )
+    paragraphs = _summary(
+        "Have the racial gaps in asthma hospital stays narrowed over the past decade? And which children are most "
+        "affected by asthma and its medical costs?",
+        ["childhood asthma racial gaps"],
+        [trend, prevalence],
+        similar=_similarity("minilm"),
+    )
+    which = next(p for p in paragraphs if p.startswith("On “And which children"))
+    narrowed = next(p for p in paragraphs if p.startswith("On “Have the racial gaps"))
+    assert "12.5%" in which and "12.5%" not in narrowed and "did not narrow" in narrowed
+    # "Its medical costs" is part of which children are most affected, not a question of what the work costs.
+    assert not any(p.startswith("On costs") for p in paragraphs)
 
-    def gaps(core: set[int]) -> str:
-        paragraphs, _ = summarize(
-            "What helps residents enroll, and what gets in the way?",
-            ["enrollment"],
-            [],
-            [on, edge],
-            _two_docs(),
-            [],
-            run="scan:1",
-            held=2,
-            central=[],
-            ranked=[7, 8],
-            core=core,
-        )
-        return paragraphs[-1]
 
-    assert "only one quoted source is squarely on the subject (Wood, 2024)" in gaps({7})
-    assert "squarely" not in gaps({7, 8})
+def test_a_central_result_far_from_the_question_does_not_lead_the_summary() -> None:
+    from researchdesk.brief.compose import _similarity
+
+    surges = _quote(
+        7,
+        1,
+        "Local population-level surges in COVID-19 were associated with increases in HbA1c above trendlines.",
+        Role.STATISTIC,
+    )
+    paragraphs = _summary(
+        "What helps keep uninsured immigrant patients coming back to our free clinic's healthy-living classes?",
+        ["free clinic healthy-living classes retention"],
+        [surges],
+        similar=_similarity("minilm"),
+    )
+    assert not any(p.startswith("Main findings") for p in paragraphs)
 
 
 def test_quotes_that_answered_one_question_do_not_answer_the_next_again() -> None:
@@ -922,6 +946,12 @@ def test_a_sentence_whose_means_is_left_out_points_back() -> None:
 
     assert _POINTS_BACK.match("By implementing these recommendations, professionals can leverage AI.")
     assert not _POINTS_BACK.match("By enhancing awareness of screenings, we could mitigate the effects.")
+    assert _POINTS_BACK.match(
+        "Previous literature indicates that these differences may be due to access to care."
+    )
+    assert not _POINTS_BACK.match(
+        "Rural counties had higher smoking rates; these differences persisted after 2019."
+    )
 
 
 def test_an_answer_option_of_a_survey_question_is_not_quoted() -> None:

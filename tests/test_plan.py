@@ -79,6 +79,8 @@ def test_questions_of_fact_also_ask_for_the_findings() -> None:
         "Which patients are most likely to build up multiple conditions, and does a poorer neighborhood play a part?",
         "Does booking a follow-up visit reduce readmissions after heart failure?",
         "How far did use of preventive services fall during the pandemic?",
+        "Are people who rent more likely than homeowners to have chronic illnesses?",
+        "Where are these risks worst, and how has weight gain in pregnancy changed since COVID?",
     ):
         facets = [f.facet for f in derive_plan(prompt).facets]
         assert "statistics" in facets, prompt

@@ -26,7 +26,7 @@ from functools import lru_cache
 from researchdesk.evidence.classify import classify
 from researchdesk.evidence.cues import PRESCRIBES, STAT_REGEX
 from researchdesk.evidence.extract import is_verbless
-from researchdesk.evidence.findings import not_a_finding
+from researchdesk.evidence.not_findings import not_a_finding
 from researchdesk.ingest.segment import sentence_spans
 from researchdesk.models import Document, Evidence, RelatedItem, Role, heading_of
 from researchdesk.requests.plan import asks_about, asks_for_prior_products, asks_what_we_wrote
@@ -37,6 +37,10 @@ from researchdesk.requests.subject import ASKING, WEAK
 ANSWER_SIMILARITY = 0.45
 # A source's central result (its abstract's findings) answers at this closeness.
 CENTRAL_ANSWER_SIMILARITY = 0.35
+ROUTE_MARGIN = 0.05  # a quote answers its closest question, and any other this close to it
+MAIN_FINDING_SIMILARITY = (
+    0.3  # a central result further than this from every question does not lead the summary
+)
 TITLE_ANSWER_SIMILARITY = 0.5  # a quoted source whose title is this close to a question takes it up
 # Given a question and quotes, their closeness in meaning (cosine), one per quote.
 Similarity = Callable[[str, Sequence[str]], Sequence[float]]
@@ -67,7 +71,9 @@ _MORE_HINDERS = re.compile(
     r"\b(?:what|which) (?:[\w-]+ ){0,3}risks?\b",  # "what ethical risks …?", not "those at higher risk"
     re.I,
 )
-_COSTED = re.compile(r"\$\s?\d|\bcost|\bsaving|\bdollar|\bROI\b", re.I)  # a quote that reports costs
+_COSTED = re.compile(
+    r"\$\s?\d|\bcost|\bsaving|\bdollar|\bROI\b|\bexpenditure|\bspending\b", re.I
+)  # reports costs
 _COSTS = re.compile(r"\b(?:cost|costs|afford\w*|savings|price|spend|return on investment|worth)\b", re.I)
 # "Barriers included cost, distance, and mistrust." / "Challenges were X and Y."
 _LISTED = re.compile(
@@ -336,21 +342,21 @@ def summarize(
     central: list[int] | None = None,
     similar: Similarity | None = None,
     ranked: Sequence[int] = (),
-    core: set[int] | None = None,
+    further: int = 0,
 ) -> tuple[list[str], list[list[str]]]:
     """Return the summary paragraphs and what each rests on.
 
     ``held`` is how many sources the library holds on the subject, ``central`` the evidence that states a
     source's central result (its abstract's results or conclusions), the sources most about the subject
-    first; ``ranked`` the sources on the subject, most about it first; ``core`` those squarely on it (None:
-    all of them).
+    first; ``ranked`` the sources on the subject, most about it first; ``further`` how many more the brief lists
+    under Further Reading.
     """
     paragraphs: list[str] = []
     support: list[list[str]] = []
     asked = questions(prompt)
     wants_help = any(_asks_help(q) for q in asked)
     wants_hinder = any(_asks_hinder(q) for q in asked)
-    wants_costs = any(_COSTS.search(q) for q in asked)
+    wants_costs = any(_asks_costs(q) for q in asked)
     # "Which groups are most affected?" asks for findings, not for what helps: the barriers and facilitators are
     # summed up when the member asks for them, or asks only in general ("What do you have on each?").
     wants_factors = (
@@ -399,10 +405,11 @@ def summarize(
     cited = {d for d in (e.document_id for e in evidence)}
     held_count = max(len(cited), held)
     main = _central_findings(evidence, central or [], prompt=prompt, similar=similar)
-    if main:
-        named = "; ".join(f"{cite(docs[e.document_id])} found {_sentence(e.quote)}" for e in main)
+    headline = _near_the_question(main, [prompt, *asked], subjects, similar)
+    if headline:
+        named = "; ".join(f"{cite(docs[e.document_id])} found {_sentence(e.quote)}" for e in headline)
         paragraphs.append(_ended(f"Main findings: {named}"))
-        support.append([f"evidence:{e.id}" for e in main])
+        support.append([f"evidence:{e.id}" for e in headline])
     facilitators = main_factors(evidence, "Facilitators", ranked)
     barriers = main_factors(evidence, "Barriers", ranked)
     helps_lead = (
@@ -449,18 +456,20 @@ def summarize(
             paragraphs.append(f"On costs: {named}.")
             support.append([f"evidence:{e.id}" for e in picks])
         else:
-            paragraphs.append("On costs: none of the quoted sources reports what such work costs.")
+            paragraphs.append("On costs: none of the quoted sources reports costs.")
             support.append([run])
     unanswered: list[str] = []
     unsized: list[str] = []  # questions about the size of a change answered without one
     undirected: list[str] = []  # "which groups …?" answered by "the groups differ", not by who fares worst
     used: set[int | None] = set()
+    home = _home_questions(
+        [q for q in asked if _answered_by_quotes(q) and not asks_for_prior_products(q)],
+        subjects,
+        evidence,
+        similar,
+    )
     for question in asked:
-        if (
-            (_asks_help(question) or _asks_hinder(question) or _COSTS.search(question))
-            and not _EFFECT.search(question)
-            and not _DONE_ELSEWHERE.match(question)
-        ):
+        if not _answered_by_quotes(question):
             continue
         if asks_for_prior_products(question):
             continue
@@ -482,9 +491,13 @@ def summarize(
                 paragraphs.append(_ended(f"On “{question}”: {lead}"))
                 support.append([f"evidence:{e.id}" for e in _firsts(evidence, main)])
                 continue
-        # A quote that answered one question is not the answer to the next when another quote answers it.
-        fresh = [e for e in evidence if e.id not in used]
-        for pool in (fresh, evidence):
+        # A quote answers the question it is closest to; one that answered a question is not the answer to the
+        # next when another quote answers it.
+        own = [e for e in evidence if home.get(e.id, [question])[0] == question and e.id not in used]
+        routed = [e for e in evidence if question in home.get(e.id, [question])]
+        fresh = [e for e in routed if e.id not in used]
+        unused = [e for e in evidence if e.id not in used]  # a quote its own question did not take
+        for pool in (own, fresh, routed, unused):
             picks = answering(question, subjects, pool, similar=similar, central=main) or group_answers(
                 question, pool
             )
@@ -582,17 +595,12 @@ def summarize(
         f"What the library covers: it holds {holds} on this subject; "
         + (
             f"{'it is' if held_count == 1 else 'all are'} quoted below"
+            + (", and Further Reading lists others that touch on it" if further else "")
             if held_count <= len(cited)
             else f"{len(cited)} {'is' if len(cited) == 1 else 'are'} quoted below, the rest listed under Further Reading"
         )
         + "."
     )
-    quoted_core = cited & core if core is not None else cited
-    if len(cited) > 1 and len(quoted_core) == 1:
-        gaps.append(
-            f"only one quoted source is squarely on the subject ({cite(docs[min(quoted_core)])}); "
-            "the others are on related subjects"
-        )
     if held_count <= THIN:
         gaps.append(
             f"the library holds {'only one source' if held_count == 1 else f'only {held_count} sources'} on this "
@@ -714,6 +722,60 @@ _HOW_DONE = re.compile(
 )
 
 
+def _answered_by_quotes(question: str) -> bool:
+    """Return False for a question the summary's helps, hinders and costs paragraphs answer."""
+    return not (
+        (_asks_help(question) or _asks_hinder(question) or _asks_costs(question))
+        and not _EFFECT.search(question)
+        and not _DONE_ELSEWHERE.match(question)
+    )
+
+
+def _asks_costs(question: str) -> bool:
+    """Return True for a question about what the work costs ("what do they cost?"), not "which children are
+    most affected by asthma and its medical costs?", which asks which groups."""
+    return bool(_COSTS.search(question)) and not _WHICH_GROUPS.search(question)
+
+
+def _asked_in_full(question: str, subjects: list[str]) -> str:
+    """Return the question with the request's subject when it names none of it ("What should a well-rounded
+    program include?" of a tobacco program): what its closeness to a quote is measured on."""
+    if _words(question) & _words(" ".join(subjects)):
+        return question
+    return f"{question} ({'; '.join(subjects)})"
+
+
+def _home_questions(
+    asked: list[str], subjects: list[str], evidence: list[Evidence], similar: Similarity | None
+) -> dict[int | None, list[str]]:
+    """Return the questions each quote may answer among those the quotes answer: its closest first, then any
+    within ROUTE_MARGIN of it (nothing when there is one question, or no embedding model). A prevalence figure answers
+    "which children are most affected?", not the next question "have the gaps narrowed?"."""
+    if similar is None or len(asked) < 2 or not evidence:
+        return {}
+    quotes = [e.quote for e in evidence]
+    scores = [[float(x) for x in similar(_asked_in_full(q, subjects), quotes)] for q in asked]
+    homes: dict[int | None, list[str]] = {}
+    for i, e in enumerate(evidence):
+        order = sorted(range(len(asked)), key=lambda j: -scores[j][i])
+        best = scores[order[0]][i]
+        homes[e.id] = [asked[j] for j in order if scores[j][i] >= best - ROUTE_MARGIN]
+    return homes
+
+
+def _near_the_question(
+    main: list[Evidence], asked: list[str], subjects: list[str], similar: Similarity | None
+) -> list[Evidence]:
+    """Return the central results close enough in meaning to the prompt or one of its questions to lead the
+    summary (MAIN_FINDING_SIMILARITY): a clinic study's "COVID-19 surges raised HbA1c" does not answer "what keeps
+    patients coming back?"."""
+    if similar is None or not main:
+        return main
+    quotes = [e.quote for e in main]
+    scores = [similar(_asked_in_full(q, subjects), quotes) for q in asked if q]
+    return [e for i, e in enumerate(main) if max(float(s[i]) for s in scores) >= MAIN_FINDING_SIMILARITY]
+
+
 def _asks_help(question: str) -> bool:
     if _FINDING_OUT.match(question):
         return False
@@ -811,8 +873,11 @@ def answering(
 
 # What kind of answer a question wants. "How many / how far / how often …?" wants a figure; "Which residents /
 # who …?" wants groups compared. A quote without one does not answer it, however close its words.
+# A question may open with a conjunction or a setting before its question word: "And which …", "Nationally, which …".
+_QUESTION_LEAD = r"^\s*(?:(?:and|but|also|so|or|then)\s+)?(?:[\w-]+(?: [\w-]+){0,3},\s*)?"
 _HOW_MUCH = re.compile(
-    r"^\s*(?:how (?:many|much|far|often|long|large|big|common)|what (?:share|percentage|proportion|number))\b",
+    _QUESTION_LEAD
+    + r"(?:how (?:many|much|far|often|long|large|big|common)|what (?:share|percentage|proportion|number))\b",
     re.I,
 )
 # "How far did use of preventive services fall?" asks for the size of a change: a share, a rate ratio, "by 12",
@@ -829,8 +894,9 @@ _A_CHANGE = re.compile(
     re.I,
 )
 _WHICH_GROUPS = re.compile(
-    r"^\s*(?:which|who|what) (?:[\w-]+ ){0,2}?(?:groups?|residents|students|people|patients|populations?|adults|"
-    r"children|women|men|places|areas|counties|communities|neighbou?rhoods)\b|^\s*who\b",
+    _QUESTION_LEAD
+    + r"(?:which|who|what) (?:[\w-]+ ){0,2}?(?:groups?|residents|students|people|patients|populations?|adults|"
+    r"children|women|men|places|areas|counties|communities|neighbou?rhoods)\b|" + _QUESTION_LEAD + r"who\b",
     re.I,
 )
 # A figure: a number that is not a year, or a share in words ("more than half", "one in four").

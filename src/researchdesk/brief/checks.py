@@ -11,7 +11,8 @@ from typing import Any
 
 from researchdesk.brief.answer import TEMPLATE_WORDS
 from researchdesk.desk import Desk
-from researchdesk.evidence.findings import QUOTABLE, Part, not_a_finding, passage_part
+from researchdesk.evidence.findings import QUOTABLE, Part, passage_part
+from researchdesk.evidence.not_findings import not_a_finding
 from researchdesk.evidence.verify import verify
 from researchdesk.models import Brief, BriefQuote, heading_of
 from researchdesk.requests.plan import asks_for_prior_products

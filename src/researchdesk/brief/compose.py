@@ -15,7 +15,8 @@ from typing import Any
 from researchdesk.brief.answer import Similarity, main_factors, summarize
 from researchdesk.brief.citations import CitationItem, format_each, format_references, resolve_style
 from researchdesk.desk import Desk
-from researchdesk.evidence.findings import Part, not_a_finding, section_part
+from researchdesk.evidence.findings import Part, section_part
+from researchdesk.evidence.not_findings import not_a_finding
 from researchdesk.ingest.segment import sentence_spans
 from researchdesk.models import (
     Brief,
@@ -156,7 +157,7 @@ def compose(inputs: BriefInputs) -> Brief:
         central=central,
         similar=inputs.similar,
         ranked=on_subject,
-        core={d for r in inputs.reading for d in r.get("core", r["documents"])},
+        further=len(inputs.further),
     )
     steps = _next_steps(evidence, sources, inputs.further, missing, docs)
     references = (

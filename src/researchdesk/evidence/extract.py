@@ -17,7 +17,8 @@ from functools import lru_cache
 from researchdesk.evidence.classify import classify, role_from_label
 from researchdesk.evidence.codebooks import Codebook, load_codebook, suggest_codes
 from researchdesk.evidence.cues import PRESCRIBES
-from researchdesk.evidence.findings import QUOTABLE, Part, not_a_finding, passage_part
+from researchdesk.evidence.findings import QUOTABLE, Part, passage_part
+from researchdesk.evidence.not_findings import not_a_finding
 from researchdesk.evidence.verify import join_pieces
 from researchdesk.models import BlockKind, Classification, Evidence, Passage, Role
 
@@ -280,9 +281,12 @@ def candidates(
 
 
 # A sentence opening by pointing back ("This approach …", "These challenges …") is quoted with the one before.
-# So is one whose means is what it leaves out ("By implementing these recommendations, …").
+# So is one whose means is what it leaves out ("By implementing these recommendations, …"), and one that explains
+# a result it leaves out ("Previous literature indicates that these differences may be due to …").
 _POINTS_BACK = re.compile(
     r"^\s*(?:This|These|That|Those|It|They|Such)\b|^\s*(?:of|among|in|for) (?:these|them|those|this group)\b|"
+    r"^[^.;]{0,60}?\b(?:these|those) (?:differences|disparities|findings|results|patterns|trends|associations|gaps|"
+    r"effects|declines|increases)\b|"
     r"^\s*(?:by|through|in) (?:implementing|following|adopting|applying|using|addressing|taking) (?:these|those|"
     r"the above|such|our|the) (?:\w+ )?(?:recommendations|strategies|steps|approaches|measures|principles|"
     r"practices|actions|challenges|considerations)\b",

@@ -72,6 +72,9 @@ FACT_QUESTION_CUES: tuple[str, ...] = (
     r"\b(?:is|are) [\w ,'-]{0,80}\b(?:linked|associated|related|tied)\b",
     r"\bdoes [\w ,'-]{0,80}\b(?:reduce|increase|improve|lower|raise|affect|change|prevent|play a (?:part|role))",
     r"\bwhich [\w-]+ (?:are|were|is) (?:most|more|least|less) likely",
+    r"\b(?:is|are) [\w ,'-]{0,60}\b(?:more|less) likely\b",
+    r"\bhow (?:has|have) [\w ,'-]{0,80}\bchanged\b",
+    r"\bwhere [\w ,'-]{0,60}\b(?:worst|highest|lowest|most common)\b",
     r"\bhow (?:common|far|often)\b",
     r"\bplay a (?:part|role)\b",
 )
