@@ -38,9 +38,8 @@ ANSWER_SIMILARITY = 0.45
 # A source's central result (its abstract's findings) answers at this closeness.
 CENTRAL_ANSWER_SIMILARITY = 0.35
 ROUTE_MARGIN = 0.05  # a quote answers its closest question, and any other this close to it
-MAIN_FINDING_SIMILARITY = (
-    0.3  # a central result further than this from every question does not lead the summary
-)
+# A central result further than this from the prompt and every question does not lead the summary.
+MAIN_FINDING_SIMILARITY = 0.3
 TITLE_ANSWER_SIMILARITY = 0.5  # a quoted source whose title is this close to a question takes it up
 # Given a question and quotes, their closeness in meaning (cosine), one per quote.
 Similarity = Callable[[str, Sequence[str]], Sequence[float]]
@@ -71,9 +70,8 @@ _MORE_HINDERS = re.compile(
     r"\b(?:what|which) (?:[\w-]+ ){0,3}risks?\b",  # "what ethical risks …?", not "those at higher risk"
     re.I,
 )
-_COSTED = re.compile(
-    r"\$\s?\d|\bcost|\bsaving|\bdollar|\bROI\b|\bexpenditure|\bspending\b", re.I
-)  # reports costs
+# A quote that reports costs.
+_COSTED = re.compile(r"\$\s?\d|\bcost|\bsaving|\bdollar|\bROI\b|\bexpenditure|\bspending\b", re.I)
 _COSTS = re.compile(r"\b(?:cost|costs|afford\w*|savings|price|spend|return on investment|worth)\b", re.I)
 # "Barriers included cost, distance, and mistrust." / "Challenges were X and Y."
 _LISTED = re.compile(

@@ -44,7 +44,7 @@ SEPARATE = 0.5
 PART_MARGIN = MARGIN
 MAX_SOURCES = 5  # per subject: a brief's background research, not a bibliography
 # A source within this of the subject's best match is squarely on it (its core); one further below is at its
-# edge: quoted less (the scan) and not where the summary's headline factors come from (the brief).
+# edge: quoted only when it shares what puts the core on the subject (EDGE_SHARE), and then less (the scan).
 CORE_MARGIN = 0.08
 MAX_MORE = 3  # on the subject beyond those: named under Further Reading, not quoted
 # A source at the edge must also hold this share (by rarity) of the subject's words that every core source
