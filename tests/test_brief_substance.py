@@ -992,3 +992,11 @@ def test_an_edge_source_must_share_what_makes_the_core_on_the_subject() -> None:
     _keep_edge_on_subject_words(reading, [set(tokenize(p)) for p in parts], words, None, weight)
     assert list(reading.documents) == [1, 3, 4]
     assert reading.more == [2, 9]  # named under Further Reading, ahead of those further off
+
+
+def test_a_list_items_number_is_not_quoted_as_a_sentence() -> None:
+    from researchdesk.brief.answer import _sentence, answer_sentence
+
+    item = "55. Partnering with community organizations to share health information. 58. Use of media"
+    assert _sentence(item).startswith("“Partnering with community")
+    assert answer_sentence("What did they learn?", item).startswith("Partnering with community")

@@ -736,9 +736,9 @@ def _asks_costs(question: str) -> bool:
 
 
 def _asked_in_full(question: str, subjects: list[str]) -> str:
-    """Return the question with the request's subject when it names none of it ("What should a well-rounded
-    program include?" of a tobacco program): what its closeness to a quote is measured on."""
-    if _words(question) & _words(" ".join(subjects)):
+    """Return the question with the request's subject when it names at most one word of it ("What should a
+    well-rounded program include?" of a tobacco program): what its closeness to a quote is measured on."""
+    if len(_words(question) & _words(" ".join(subjects))) > 1:
         return question
     return f"{question} ({'; '.join(subjects)})"
 
@@ -847,7 +847,7 @@ def answering(
         # "Which patients are most at risk?" is answered by what the sources found, not by what they advise.
         evidence = [e for e in evidence if e.role is not Role.RECOMMENDATION]
     if similar is not None and evidence:
-        scores = similar(question, [e.quote for e in evidence])
+        scores = similar(_asked_in_full(question, subjects), [e.quote for e in evidence])
         central_ids = {e.id for e in central}
         close = sorted(
             (
@@ -941,9 +941,10 @@ def answer_sentence(question: str, quote: str, strict: bool = False) -> str:
     plain = _CITATION_MARK.sub("", quote).strip()
     sentences = [plain[a:b] for a, b in sentence_spans(plain)] or [plain]
     for sentence in sentences:
-        if _fits(question, sentence) and not not_a_finding(sentence):
+        # A list item's number ("55.") split off as a sentence of its own answers nothing.
+        if len(sentence.split()) >= 3 and _fits(question, sentence) and not not_a_finding(sentence):
             return sentence
-    return "" if strict else sentences[0]
+    return "" if strict else next((x for x in sentences if len(x.split()) >= 3), plain)
 
 
 def group_answers(question: str, evidence: list[Evidence], most: int = 2) -> list[Evidence]:
@@ -982,7 +983,8 @@ def _ended(text: str) -> str:
 
 def _sentence(quote: str) -> str:
     """Return a quote's first sentence in quotation marks (cut at SENTENCE_WORDS * 2 words)."""
-    first = re.split(r"(?<=[.!?])\s+", _CITATION_MARK.sub("", quote).strip())[0]
+    parts = re.split(r"(?<=[.!?])\s+", _CITATION_MARK.sub("", quote).strip())
+    first = next((p for p in parts if len(p.split()) >= 3), parts[0])  # not a list item's number ("55.")
     words = first.split()
     return f"“{' '.join(words[: SENTENCE_WORDS * 2])}{'…' if len(words) > SENTENCE_WORDS * 2 else ''}”"
 
