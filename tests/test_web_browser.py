@@ -118,7 +118,7 @@ def _run(browser: object, base: str, shots: Path, tmp_path: Path) -> None:
     member.click("text=New request")
     member.fill(
         'textarea[name="prompt"]',
-        "What are the barriers and facilitators of adopting local tobacco policies?",
+        "What are the barriers and facilitators of state and local tobacco control programs and policies?",
     )
     member.fill('textarea[name="context"]', "Our board meets next month.")
     member.set_input_files(

@@ -14,7 +14,7 @@ from researchdesk.evidence.review import accept, reject, relabel
 from researchdesk.models import Role
 from test_web_fixtures import WebDesk, client_for, sign_in, web_fixture  # noqa: F401  (the `web` fixture)
 
-PROMPT = "What are the barriers and facilitators of adopting local tobacco policies?"
+PROMPT = "What are the barriers and facilitators of state and local tobacco control programs and policies?"
 
 
 @pytest.fixture(scope="module")

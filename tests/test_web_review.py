@@ -14,7 +14,7 @@ from researchdesk.models import ReviewStatus
 from researchdesk.web import review
 from test_web_fixtures import WebDesk, client_for, sign_in, web_fixture  # noqa: F401  (the `web` fixture)
 
-PROMPT = "What are the barriers and facilitators of adopting local tobacco policies?"
+PROMPT = "What are the barriers and facilitators of state and local tobacco control programs and policies?"
 JSON = {"Accept": "application/json"}
 
 
