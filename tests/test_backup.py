@@ -27,7 +27,7 @@ def test_backup_restores_onto_an_empty_directory(tmp_path: Path) -> None:
     machine = tmp_path / "new-machine" / "desk"
     restored = restore(report.archive, machine)
     assert restored.store.count_documents() == 2
-    assert restored.store.request(rid)["prompt"].startswith("What helps small towns")
+    assert restored.store.request(rid).prompt.startswith("What helps small towns")
     assert check_library(restored).ok
     restored.close()
 

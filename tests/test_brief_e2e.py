@@ -125,7 +125,7 @@ def test_draft_check_render_deliver_and_the_prior_product_loop(
     product = indexed_desk.store.get_document(doc_id)
     assert product.meta.source_type is SourceType.OUR_PRODUCT
     assert product.extra["request_id"] == first_request and product.extra["member"] == member
-    assert indexed_desk.store.request(first_request)["status"] == "delivered"
+    assert indexed_desk.store.request(first_request).status == "delivered"
     with pytest.raises(WorkflowError, match="already delivered"):
         deliver(indexed_desk, first_request, who="tester")
 

@@ -42,13 +42,13 @@ WORK = textwrap.dedent(
     for o in report.outcomes:
         if o.document_id:
             ack("document", o.document_id)
-    rid = int(desk.store.requests()[0]["id"]) if desk.store.requests() else file_request(
+    rid = desk.store.requests()[0].id if desk.store.requests() else file_request(
         desk, "Crash County", "What are the barriers and facilitators of local flavored tobacco policies?")
     ack("request", rid)
     if not desk.store.evidence_for(rid):
         for evidence_id in run_scan(desk, rid, who="crash").evidence_ids:
             ack("evidence", evidence_id)
-    if desk.store.request(rid)["status"] != "delivered":
+    if desk.store.request(rid).status != "delivered":
         draft(desk, rid, who="crash", auto=True)
         ack("delivered", deliver(desk, rid, who="crash"))
     ack("done")
@@ -122,7 +122,7 @@ def test_killed_anywhere_the_desk_stays_consistent_and_the_work_resumes(tmp_path
         desk = open_desk(Settings(home=home, embedder="none"))
         assert check_library(desk).ok
         request = desk.store.requests()[0]
-        assert request["status"] == "delivered"
+        assert request.status == "delivered"
         products = [d for d in desk.store.documents() if d.meta.source_type.value == "our product"]
         assert len(products) == 1  # a delivery resumed after a kill never files the brief twice
         assert len(desk.store.requests()) == 1

@@ -132,7 +132,7 @@ def test_round_trip_sqlite_postgres_sqlite_preserves_everything(tmp_path: Path) 
     server = open_desk(Settings(home=tmp_path / "pg-home", database_url=PG_URL, embedder="none"))
     assert server.store.add_organization("Shelbyville", "city") == max_org + 1
     request = server.store.requests()[0]
-    assert server.store.request(request["id"])["plan"] == {"facets": ["barriers"]}
+    assert server.store.request(request.id).plan == {"facets": ["barriers"]}
     server.close()
 
 

@@ -23,9 +23,9 @@ def test_the_plan_page_sets_look_beyond(web: WebDesk, flow: Flow) -> None:  # no
     }
     assert flow.staff.post(f"/requests/{flow.b}/plan", data={**form, "look_beyond": "1"}).status_code == 200
     with web.desk() as desk:
-        assert desk.store.request(flow.b)["plan"]["look_beyond"] is True
+        assert desk.store.request(flow.b).plan["look_beyond"] is True
     page = flow.staff.get(f"/requests/{flow.b}/plan")
     assert 'name="look_beyond" value="1" checked' in page.text
     assert flow.staff.post(f"/requests/{flow.b}/plan", data=form).status_code == 200  # unticked
     with web.desk() as desk:
-        assert desk.store.request(flow.b)["plan"]["look_beyond"] is False
+        assert desk.store.request(flow.b).plan["look_beyond"] is False

@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "researchdesk"
 # The package's parts from the bottom up; the parts on one line do not import each other.
 # "__init__" is the package's public face, which gathers the rest.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "settings", "models"),
+    ("errors", "settings", "models", "work"),
     ("store",),
     ("desk",),
     ("ingest", "accounts"),

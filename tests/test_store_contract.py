@@ -50,6 +50,7 @@ from researchdesk.search.fusion import fuse
 from researchdesk.settings import SearchSettings, Settings
 from researchdesk.store import schema
 from researchdesk.store.integrity import integrity_errors
+from researchdesk.work import RequestStatus
 
 SAMPLE_FILES = sorted(SAMPLE_LIBRARY.glob("*.htm*"))[:3]
 
@@ -363,15 +364,18 @@ def test_verification_verdicts_go_through_the_store_with_their_history(desk: Des
 
 def test_request_versions_events_and_conflicts(desk: Desk) -> None:
     rid = _request(desk)
-    assert desk.store.request(rid)["version"] == 1
+    assert desk.store.request(rid).version == 1
     assert set_status(desk, rid, "scoping", "staff", expected_version=1) == 2
     with pytest.raises(WorkflowError, match="changed by someone else"):
         set_status(desk, rid, "researching", "other", expected_version=1)
     desk.store.update_request(rid, {"plan": {"topic": "coalitions"}}, "staff", "plan")
     req = desk.store.request(rid)
-    assert req["status"] == "scoping" and req["plan"] == {"topic": "coalitions"} and req["version"] == 3
+    assert req.status is RequestStatus.SCOPING and req.plan == {"topic": "coalitions"} and req.version == 3
+    assert (
+        req.organization == "Springfield City" and str(req.requester_email).lower() == "ann@springfield.gov"
+    )
     assert [e["action"] for e in desk.store.events(rid)] == ["filed", "status received → scoping", "plan"]
-    assert [r["id"] for r in desk.store.requests("scoping")] == [rid]
+    assert [r.id for r in desk.store.requests("scoping")] == [rid]
 
 
 def test_request_lists_page_count_and_filter_by_assignee(desk: Desk) -> None:
@@ -379,16 +383,17 @@ def test_request_lists_page_count_and_filter_by_assignee(desk: Desk) -> None:
     ids += [file_request(desk, "Springfield City", f"Question {i}?", "ann@springfield.gov") for i in range(4)]
     desk.store.update_request(ids[1], {"assignee": "sam@desk.example"}, "staff", "assign")
     set_status(desk, ids[2], "scoping", "staff")
-    everything = [r["id"] for r in desk.store.requests()]
-    assert [r["id"] for r in desk.store.requests(limit=2)] == everything[:2]
-    assert [r["id"] for r in desk.store.requests(limit=2, offset=4)] == everything[4:]
+    everything = [r.id for r in desk.store.requests()]
+    assert [r.id for r in desk.store.requests(limit=2)] == everything[:2]
+    assert [r.id for r in desk.store.requests(limit=2, offset=4)] == everything[4:]
     assert desk.store.request_counts() == {"received": 4, "scoping": 1}
     assert desk.store.request_counts("sam@desk.example") == {"received": 1}
-    assert [r["id"] for r in desk.store.requests("received", "sam@desk.example")] == [ids[1]]
-    org = int(desk.store.request(ids[0])["organization_id"])
+    assert [r.id for r in desk.store.requests("received", "sam@desk.example")] == [ids[1]]
+    org = desk.store.request(ids[0]).organization_id
     assert desk.store.count_requests_of(org) == 5
-    assert [r["id"] for r in desk.store.requests_of(org, limit=2, offset=1)] == sorted(ids, reverse=True)[1:3]
-    assert [r["id"] for r in desk.store.requests_of(org, "scoping")] == [ids[2]]
+    assert [r.id for r in desk.store.requests_of(org, limit=2, offset=1)] == sorted(ids, reverse=True)[1:3]
+    assert desk.store.requests_of(org, "scoping") == [desk.store.request(ids[2])]  # the same whole request
+    assert desk.store.requests("received", "sam@desk.example") == [desk.store.request(ids[1])]
     assert desk.store.count_requests_of(org, "received") == 4
 
 
@@ -488,7 +493,7 @@ def test_two_staff_changing_a_status_at_once_one_wins_one_gets_a_conflict(
     setup.close()
 
     def change(d: Desk, rid: int, status: str, barrier: threading.Barrier, outcomes: list[object]) -> None:
-        version = d.store.request(rid)["version"]
+        version = d.store.request(rid).version
         barrier.wait()  # both have read version 1 before either writes
         try:
             outcomes.append(set_status(d, rid, status, "staff", reason="not ours", expected_version=version))
@@ -511,7 +516,7 @@ def test_two_staff_changing_a_status_at_once_one_wins_one_gets_a_conflict(
         conflicts = [o for o in outcomes if isinstance(o, WorkflowError)]
         assert wins == [2] and len(conflicts) == 1, outcomes
         req = desks[0].store.request(rid)
-        assert req["version"] == 2
+        assert req.version == 2
         assert len(desks[0].store.events(rid)) == 2  # filed + the one change that won
         for d in desks:
             d.close()

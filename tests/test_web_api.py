@@ -39,6 +39,35 @@ def test_openapi_describes_the_api(web: WebDesk) -> None:
     assert not any(p.startswith("/login") or p.startswith("/queue") for p in paths)  # pages stay out
 
 
+# The fields each request answer carries (its JSON shape is the API's contract with scripts).
+REQUEST_FIELDS = [
+    "id", "organization_id", "requester_id", "prompt", "context", "due", "assignee", "status",
+    "decline_reason", "plan", "version", "created_at", "updated_at", "organization", "organization_kind",
+    "requester", "requester_email",
+]  # fmt: skip
+
+
+def test_request_answers_keep_their_shape(web: WebDesk) -> None:
+    c = client_for(web)
+    ann, staff = _token(web, "ann@lakeside.example"), _token(web, "staff@desk.example")
+    filed = c.post("/api/v1/requests", json={"prompt": "Shape?", "due": "2031-02-03"}, headers=ann).json()
+    assert list(filed) == REQUEST_FIELDS
+    assert filed["status"] == "received" and filed["plan"] is None and filed["requester"] == "Ann Lake"
+    rid = filed["id"]
+    c.post(f"/api/v1/requests/{rid}/status", json={"status": "scoping", "version": 1}, headers=staff)
+    for_staff = c.get(f"/api/v1/requests/{rid}", headers=staff).json()
+    assert list(for_staff) == [*REQUEST_FIELDS, "events", "events_total", "briefs", "files"]
+    assert for_staff["status"] == "scoping" and for_staff["version"] == 2
+    for_member = c.get(f"/api/v1/requests/{rid}", headers=ann).json()
+    assert "plan" not in for_member and for_member["status"] == "scoping"
+    # A list shows staff who is assigned, a member when their request last moved.
+    mine = next(r for r in c.get("/api/v1/requests", headers=ann).json() if r["id"] == rid)
+    assert list(mine) == ["id", "status", "due", "prompt", "created_at", "updated_at", "organization"]
+    queued = next(r for r in c.get("/api/v1/requests", headers=staff).json() if r["id"] == rid)
+    assert list(queued) == ["id", "status", "due", "assignee", "prompt", "created_at", "organization"]
+    assert queued["status"] == mine["status"] == "scoping" and queued["due"] == "2031-02-03"
+
+
 def test_token_flow_from_request_to_delivered_brief(web: WebDesk) -> None:
     c = client_for(web)
     ann, staff, bob = (
@@ -210,7 +239,7 @@ def _delivery_cut_short(web: WebDesk, monkeypatch: pytest.MonkeyPatch) -> tuple[
         monkeypatch.undo()
         latest = desk.store.latest_brief(rid)
         assert latest is not None and latest["status"] == "delivered"
-        assert desk.store.request(rid)["status"] == "in review"
+        assert desk.store.request(rid).status == "in review"
         return rid, int(latest["document_id"])
 
 

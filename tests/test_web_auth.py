@@ -106,7 +106,7 @@ def test_every_form_post_without_the_csrf_token_is_refused(web: WebDesk) -> None
         from researchdesk.requests.workflow import file_request
 
         rid = file_request(desk, "Hill City", "What helps cities adopt tobacco policies?", who="test")
-        version = desk.store.request(rid)["version"]
+        version = desk.store.request(rid).version
     posts = {
         f"/requests/{rid}/status": {"status": "scoping", "version": str(version)},
         f"/requests/{rid}/assign": {"assignee": "staff@desk.example"},
@@ -124,7 +124,7 @@ def test_every_form_post_without_the_csrf_token_is_refused(web: WebDesk) -> None
             assert r.status_code == 403, (path, bad, r.status_code)
     with web.desk() as desk:
         req = desk.store.request(rid)
-        assert req["status"] == "received" and req["assignee"] == "" and req["version"] == version
+        assert req.status == "received" and req.assignee == "" and req.version == version
         assert desk.store.latest_brief(rid) is None
         assert desk.store.scan_log(rid) == []
     # The same post with the token goes through, so the refusals above were the CSRF check.

@@ -275,7 +275,7 @@ def test_a_question_stops_the_clock_until_it_is_answered(tmp_path: Path) -> None
         later = date.today() + timedelta(days=4)
         answer = thread.post(desk, rid, "Ours.", "ann@lakeside.example", by_staff=False, today=later)
         assert answer["kind"] == "answer" and answer["paused_days"] == 4
-        moved = desk.store.request(rid)["due"]
+        moved = desk.store.request(rid).due
         assert moved == (date.fromisoformat(due) + timedelta(days=4)).isoformat()
         assert thread.paused_days(desk, rid) == 4
 

@@ -172,5 +172,5 @@ def _journey(browser: object, world: World, shots: Path, tmp_path: Path) -> None
     assert target.read_bytes().startswith(b"%PDF")
     member.screenshot(path=str(shots / "j06-member-delivered.png"), full_page=True)
     with open_desk(world.settings) as desk:
-        assert desk.store.request(rid)["status"] == "delivered"
+        assert desk.store.request(rid).status == "delivered"
     assert not errors, errors

@@ -131,7 +131,7 @@ def test_attachments_count_and_size_limits(tight: Tight) -> None:
     r = ann.post("/requests/new", data={"csrf": csrf, "prompt": "A big file?"}, files=big)
     assert r.status_code == 400 and "over the upload limit" in r.text
     with _desk(tight) as desk:
-        prompts = {r["prompt"] for r in desk.store.requests(None)}
+        prompts = {r.prompt for r in desk.store.requests(None)}
     assert not prompts & {"Too many files?", "A big file?"}  # a refused form files nothing
 
 

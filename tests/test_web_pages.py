@@ -71,7 +71,7 @@ def flow(web: WebDesk) -> Flow:
     r = staff.post(f"/requests/{a}/brief/deliver", data={"csrf": staff_csrf})
     assert r.status_code == 200, r.text
     with web.desk() as desk:
-        assert desk.store.request(a)["status"] == "delivered"
+        assert desk.store.request(a).status == "delivered"
         # B gets a draft that is never delivered: members must not see it.
         desk.store.add_brief(b, {"title": "draft"}, {}, "staff")
     return Flow(ann, ann_csrf, bob, bob_csrf, staff, staff_csrf, a, b, file_id)
@@ -181,7 +181,7 @@ def test_members_are_kept_out_of_staff_pages(web: WebDesk, flow: Flow) -> None:
         )
         assert r.status_code == 403, (path, r.status_code)
     with web.desk() as desk:
-        assert desk.store.request(flow.b)["status"] == "received"
+        assert desk.store.request(flow.b).status == "received"
 
 
 # --- staff ------------------------------------------------------------------------------------------
@@ -209,7 +209,7 @@ def test_assign_and_status_change_with_conflict(web: WebDesk, flow: Flow) -> Non
         rid = desk.store.add_request(
             int(desk.store.organization("Hill City")["id"]), None, "Zoning?", "", "", "t"
         )
-        version = desk.store.request(rid)["version"]
+        version = desk.store.request(rid).version
     r = flow.staff.post(
         f"/requests/{rid}/assign", data={"csrf": flow.staff_csrf, "assignee": "staff@desk.example"}
     )
@@ -227,7 +227,7 @@ def test_assign_and_status_change_with_conflict(web: WebDesk, flow: Flow) -> Non
     )
     assert stale.status_code == 409 and "changed by someone else" in stale.text
     with web.desk() as desk:
-        version = desk.store.request(rid)["version"]
+        version = desk.store.request(rid).version
     ok = flow.staff.post(
         f"/requests/{rid}/status",
         data={"csrf": flow.staff_csrf, "status": "scoping", "version": str(version)},
@@ -257,7 +257,7 @@ def test_plan_editor_saves_queries_and_filters(web: WebDesk, flow: Flow) -> None
     r = flow.staff.post(f"/requests/{flow.b}/plan", data=form)
     assert r.status_code == 200
     with web.desk() as desk:
-        plan = desk.store.request(flow.b)["plan"]
+        plan = desk.store.request(flow.b).plan
     assert plan["topic"] == "smoke-free enforcement funding"
     facets = {f["facet"]: f for f in plan["facets"]}
     assert set(facets) == {"barriers", "facilitators"}
@@ -272,7 +272,7 @@ def test_plan_editor_saves_queries_and_filters(web: WebDesk, flow: Flow) -> None
     r = flow.staff.post(f"/requests/{flow.b}/plan", data={**form, "subjects": "smoke-free housing\n"})
     assert r.status_code == 200
     with web.desk() as desk:
-        plan = desk.store.request(flow.b)["plan"]
+        plan = desk.store.request(flow.b).plan
     assert plan["subjects"] == ["smoke-free housing"]
     facets = {f["facet"]: f for f in plan["facets"]}
     assert all("smoke-free housing" in q for q in facets["barriers"]["queries"])

@@ -243,9 +243,9 @@ def _state(web: WebDesk, a: int) -> tuple[Any, ...]:
     with web.desk() as desk:
         req = desk.store.request(a)
         return (
-            req["version"],
-            req["status"],
-            req["assignee"],
+            req.version,
+            req.status,
+            req.assignee,
             len(desk.store.brief_versions(a)),
             sorted((e.id, str(e.status), e.label) for e in desk.store.evidence_for(a)),
             len(desk.store.events(a)),
@@ -318,7 +318,7 @@ def test_another_organization_reaches_nothing_on_any_route(scene: Scene) -> None
     )
     rid = int(r.headers["location"].rsplit("/", 1)[1])
     with scene.web.desk() as desk:
-        assert desk.store.request(rid)["organization"] == "Hill City"
+        assert desk.store.request(rid).organization == "Hill City"
 
 
 # --- CSRF ---------------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ import pytest
 
 from researchdesk.desk import Desk
 from researchdesk.errors import AlreadyExists, InputError, MemberNotFound, UnknownChoice, WorkflowError
-from researchdesk.models import RequestStatus
 from researchdesk.requests.workflow import (
     STATUSES,
     TRANSITIONS,
@@ -19,6 +18,7 @@ from researchdesk.requests.workflow import (
     file_request,
     set_status,
 )
+from researchdesk.work import RequestStatus
 
 PROMPT = "What are the barriers to adopting smoke-free housing policies?"
 
@@ -36,8 +36,8 @@ def test_a_request_moves_through_the_workflow_with_an_event_per_change(member_de
     rid = file_request(
         member_desk, "City of Springfield", PROMPT, "ana@springfield.example", due="2999-01-01"
     )
-    assert member_desk.store.request(rid)["status"] == "received"
-    assert member_desk.store.request(rid)["prompt"] == PROMPT
+    assert member_desk.store.request(rid).status == "received"
+    assert member_desk.store.request(rid).prompt == PROMPT
     assign(member_desk, rid, "lee", "lee")
     advance_to(member_desk, rid, "delivered", "lee")
     set_status(member_desk, rid, "closed", "lee")
@@ -73,7 +73,7 @@ def test_declining_needs_a_reason_and_is_final(member_desk: Desk) -> None:
     with pytest.raises(InputError):
         set_status(member_desk, rid, "declined", "lee")
     set_status(member_desk, rid, "declined", "lee", reason="Outside the service's scope")
-    assert member_desk.store.request(rid)["decline_reason"] == "Outside the service's scope"
+    assert member_desk.store.request(rid).decline_reason == "Outside the service's scope"
     with pytest.raises(WorkflowError):
         set_status(member_desk, rid, "scoping", "lee")
 
@@ -95,17 +95,17 @@ def test_bad_requests_are_refused_clearly(member_desk: Desk) -> None:
     with pytest.raises(AlreadyExists, match="member organization with the name 'city of springfield' already"):
         add_member(member_desk, "city of springfield", "city")  # names are unique whatever their case
     assert member_desk.store.requests() and all(
-        r["organization"] == "City of Springfield" for r in member_desk.store.requests()
+        r.organization == "City of Springfield" for r in member_desk.store.requests()
     )
 
 
 def test_two_staff_changing_a_status_at_once_one_wins(member_desk: Desk) -> None:
     rid = file_request(member_desk, "City of Springfield", PROMPT)
-    version = member_desk.store.request(rid)["version"]
+    version = member_desk.store.request(rid).version
     set_status(member_desk, rid, "scoping", "lee", expected_version=version)
     with pytest.raises(WorkflowError, match="changed by someone else"):
         set_status(member_desk, rid, "declined", "kim", reason="duplicate", expected_version=version)
-    assert member_desk.store.request(rid)["status"] == "scoping"
+    assert member_desk.store.request(rid).status == "scoping"
 
 
 def test_request_status_names_the_stages_and_what_is_still_open() -> None:
@@ -129,6 +129,6 @@ def test_request_status_names_the_stages_and_what_is_still_open() -> None:
 def test_a_status_read_from_the_store_is_the_enum_value(member_desk: Desk) -> None:
     rid = file_request(member_desk, "City of Springfield", PROMPT, "ana@springfield.example")
     advance_to(member_desk, rid, RequestStatus.DRAFTING, "lee")
-    stored = member_desk.store.request(rid)["status"]
+    stored = member_desk.store.request(rid).status
     assert stored == RequestStatus.DRAFTING and RequestStatus(stored).is_open
     assert [e["action"] for e in member_desk.store.events(rid)][-1] == "status researching → drafting"

@@ -37,35 +37,6 @@ class Role(StrEnum):
     CONTEXT = "context"
 
 
-class RequestStatus(StrEnum):
-    """Where a request stands. The work moves forward through the stages in the order listed, from
-    received to closed; declining ends it at any stage before delivery."""
-
-    RECEIVED = "received"
-    SCOPING = "scoping"
-    RESEARCHING = "researching"
-    DRAFTING = "drafting"
-    IN_REVIEW = "in review"
-    DELIVERED = "delivered"
-    CLOSED = "closed"
-    DECLINED = "declined"
-
-    @classmethod
-    def stages(cls) -> tuple[RequestStatus, ...]:
-        """Return the forward path, received to closed (declining leaves it, so it is not a stage)."""
-        return tuple(s for s in cls if s is not cls.DECLINED)
-
-    @property
-    def is_open(self) -> bool:
-        """Return True while the member still waits: before delivery and not declined."""
-        return self not in (RequestStatus.DELIVERED, RequestStatus.CLOSED, RequestStatus.DECLINED)
-
-    def is_before(self, other: RequestStatus) -> bool:
-        """Return True when this stage comes before ``other`` on the forward path (declined never does)."""
-        stages = RequestStatus.stages()
-        return self in stages and other in stages and stages.index(self) < stages.index(other)
-
-
 # How a brief groups quotes, the service's way: what hinders (gaps in the evidence included), what
 # helps (associations with success and recommendations included), then the groups without a direction.
 ROLE_GROUPS: tuple[tuple[tuple[Role, ...], str], ...] = (

@@ -25,7 +25,6 @@ from typing import Any
 
 from researchdesk.desk import Desk
 from researchdesk.errors import ConfigError, UnknownChoice
-from researchdesk.models import RequestStatus
 from researchdesk.settings import Settings
 
 # kind -> (who it goes to, what a person sees when choosing)
@@ -86,14 +85,14 @@ def recipients(desk: Desk, request_id: int, kind: str) -> list[str]:
     users = [u for u in desk.store.users() if u["active"]]
     if KINDS[kind][0] == "staff":
         staff = [u for u in users if u["role"] in ("staff", "admin")]
-        chosen = [u for u in staff if u["email"] == req.get("assignee")] or staff
+        chosen = [u for u in staff if u["email"] == req.assignee] or staff
     else:
         chosen = [
             u
             for u in users
             if u["role"] == "member"
-            and u["organization_id"] == req["organization_id"]
-            and (not req.get("requester_email") or u["email"].lower() == str(req["requester_email"]).lower())
+            and u["organization_id"] == req.organization_id
+            and (not req.requester_email or u["email"].lower() == req.requester_email.lower())
         ]
     return sorted({u["email"] for u in chosen if kind in choices_of(desk, int(u["id"]))})
 
@@ -211,7 +210,6 @@ def _attempt_failed(path: Path, failed_dir: Path, reason: str, report: SendRepor
         report.waiting.append(path.name)
 
 
-OPEN_STATUSES = tuple(s for s in RequestStatus if s.is_open)
 OVERDUE_NOTICE = "overdue notice"
 
 
@@ -223,9 +221,9 @@ def notify_overdue(desk: Desk, today: str = "") -> list[int]:
     day = today or date.today().isoformat()
     noticed = []
     for req in desk.store.requests():
-        if req["status"] not in OPEN_STATUSES or not req["due"] or str(req["due"]) >= day:
+        if not req.is_overdue(day):
             continue
-        rid = int(req["id"])
+        rid = req.id
         sent = [e for e in desk.store.events(rid, subjects=("request",)) if e["action"] == OVERDUE_NOTICE]
         if any(str(e["detail"].get("day")) == day for e in sent):
             continue
@@ -233,9 +231,9 @@ def notify_overdue(desk: Desk, today: str = "") -> list[int]:
             desk,
             rid,
             "overdue",
-            f"Request {rid} is overdue (due {req['due']})",
-            f"Request {rid} from {req['organization']} was due on {req['due']} and is {req['status']}.",
+            f"Request {rid} is overdue (due {req.due})",
+            f"Request {rid} from {req.organization} was due on {req.due} and is {req.status}.",
         )
-        desk.store.log_event(rid, "request", rid, OVERDUE_NOTICE, {"day": day, "due": req["due"]}, "desk")
+        desk.store.log_event(rid, "request", rid, OVERDUE_NOTICE, {"day": day, "due": req.due}, "desk")
         noticed.append(rid)
     return noticed

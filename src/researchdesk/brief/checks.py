@@ -388,8 +388,7 @@ def _stem(word: str) -> str:
 
 def _vocabulary(desk: Desk, brief: Brief) -> set[str]:
     texts = [brief.prompt, brief.topic, brief.title, brief.member]
-    request = desk.store.request(brief.request_id)
-    texts.append(request.get("context") or "")
+    texts.append(desk.store.request(brief.request_id).context)
     for source in brief.sources:
         texts.extend([source.title, source.container, source.publisher, *source.authors])
         texts.extend(q.text for q in source.quotes)

@@ -35,6 +35,7 @@ from researchdesk.requests.reading import last_reading
 from researchdesk.requests.scan import is_abstract_finding, plan_for
 from researchdesk.search.embed import get_embedder
 from researchdesk.search.profiles import in_abstract
+from researchdesk.work import Request
 
 ROLE_ORDER = (
     Role.CONTEXT,
@@ -65,7 +66,7 @@ class BriefInputs:
     """Everything a brief is drafted from, read from the desk once (``gather``); ``compose`` reads no more."""
 
     request_id: int
-    request: dict[str, Any]
+    request: Request
     plan: ResearchPlan
     evidence: list[Evidence]  # accepted or edited, of documents still in the library
     docs: dict[int, Document]  # the quoted documents
@@ -134,7 +135,7 @@ def compose(inputs: BriefInputs) -> Brief:
     }
     sources = _sources(evidence, docs, places, inputs.style)
     on_subject = list(dict.fromkeys(d for r in inputs.reading for d in r["documents"]))
-    topic = inputs.plan.topic or inputs.request["prompt"][:80]
+    topic = inputs.plan.topic or inputs.request.prompt[:80]
     subjects = [r["subject"] for r in inputs.reading] or list(inputs.plan.subjects)
     missing = [r["subject"] for r in inputs.reading if not r["documents"]]
     run = f"scan:{scan[0]['run']}" if scan else "scan:0"
@@ -146,7 +147,7 @@ def compose(inputs: BriefInputs) -> Brief:
         if e.passage_id in passages and is_abstract_finding(passages[e.passage_id])
     ]
     summary, support = summarize(
-        inputs.request["prompt"],
+        inputs.request.prompt,
         subjects,
         missing,
         evidence,
@@ -170,14 +171,14 @@ def compose(inputs: BriefInputs) -> Brief:
         request_id=inputs.request_id,
         version=0,
         title=f"Research Request: {_title_case(topic)}",
-        member=request["organization"],
-        requester=request.get("requester") or "",
-        received=request["created_at"][:10],
-        due=request["due"],
+        member=request.organization,
+        requester=request.requester or "",
+        received=request.created_at[:10],
+        due=request.due,
         prepared_by=inputs.prepared_by,
         prepared_on=date.today().isoformat(),
         service_paragraph=inputs.service_paragraph,
-        prompt=request["prompt"],
+        prompt=request.prompt,
         summary=summary,
         sources=sources,
         further_reading=inputs.further,

@@ -23,12 +23,12 @@ from researchdesk.models import (
     BlockKind,
     Brief,
     DocumentMeta,
-    RequestStatus,
     SourceType,
 )
 from researchdesk.requests.limits import check_length
 from researchdesk.requests.workflow import advance_to
 from researchdesk.store.blobs import content_hash
+from researchdesk.work import RequestStatus
 
 
 def draft(
@@ -37,7 +37,7 @@ def draft(
     """Compose and store a new version of the brief, with its check report."""
     if auto:
         auto_accept(desk, request_id)
-    status = RequestStatus(desk.store.request(request_id)["status"])
+    status = desk.store.request(request_id).status
     if status.is_before(RequestStatus.DRAFTING):
         advance_to(desk, request_id, RequestStatus.DRAFTING, who)
     brief = compose_brief(desk, request_id, style=style)
@@ -109,7 +109,7 @@ def deliver(desk: Desk, request_id: int, who: str = "staff") -> int:
     """Deliver the latest brief: refuse on a failed check, archive it as *our product*; return its document id."""
     row = desk.store.latest_brief(request_id)
     if row is not None and row["status"] == "delivered":
-        if desk.store.request(request_id)["status"] in (RequestStatus.DRAFTING, RequestStatus.IN_REVIEW):
+        if desk.store.request(request_id).status in (RequestStatus.DRAFTING, RequestStatus.IN_REVIEW):
             # An earlier delivery stopped after archiving: finish moving the request along.
             advance_to(desk, request_id, RequestStatus.DELIVERED, who)
             return int(row["document_id"])
@@ -125,8 +125,7 @@ def deliver(desk: Desk, request_id: int, who: str = "staff") -> int:
             + " ".join(report.errors[:3]),
             f"Fix them and draft again; see `researchdesk brief check {request_id}`.",
         )
-    request = desk.store.request(request_id)
-    if request["status"] == RequestStatus.DRAFTING:
+    if desk.store.request(request_id).status == RequestStatus.DRAFTING:
         advance_to(desk, request_id, RequestStatus.IN_REVIEW, who)
     # The archived document is keyed by the brief version itself, so a delivery interrupted after
     # archiving (a crash, a killed worker) finds its document again instead of filing a second one.
@@ -134,7 +133,7 @@ def deliver(desk: Desk, request_id: int, who: str = "staff") -> int:
     existing = desk.store.find_duplicate(key, "", "")
     doc_id = existing[0] if existing is not None else _archive(desk, brief, request_id, key)
     desk.store.mark_brief_delivered(request_id, brief.version, doc_id, who)
-    if desk.store.request(request_id)["status"] != RequestStatus.DELIVERED:
+    if desk.store.request(request_id).status != RequestStatus.DELIVERED:
         advance_to(desk, request_id, RequestStatus.DELIVERED, who)
     return doc_id
 

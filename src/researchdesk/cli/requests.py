@@ -101,17 +101,17 @@ def request_list(
     with desk_of(ctx) as desk:
         rows = desk.store.requests(status)
     if as_json:
-        print_json(rows)
+        print_json([r.listed() for r in rows])
         return
     table = Table("id", "status", "due", "member", "assignee", "prompt")
     for r in rows:
         table.add_row(
-            str(r["id"]),
-            r["status"],
-            r["due"],
-            escape(r["organization"]),
-            escape(r["assignee"]),
-            escape(r["prompt"][:60]),
+            str(r.id),
+            r.status.value,
+            r.due,
+            escape(r.organization),
+            escape(r.assignee),
+            escape(r.prompt[:60]),
         )
     console.print(table)
 
@@ -127,13 +127,13 @@ def request_show(
         req = desk.store.request(request_id)
         events = desk.store.events(request_id)
     if as_json:
-        print_json({**req, "events": events})
+        print_json({**req.to_dict(), "events": events})
         return
-    console.print(f"[bold]Request {req['id']}[/] — {escape(req['organization'])} — [cyan]{req['status']}[/]")
-    console.print(f"Due {req['due'] or '—'}; assigned to {escape(req['assignee'] or '—')}")
-    console.print(f"Prompt: “{escape(req['prompt'])}”")
-    if req["decline_reason"]:
-        console.print(f"Declined: {escape(req['decline_reason'])}")
+    console.print(f"[bold]Request {req.id}[/] — {escape(req.organization)} — [cyan]{req.status}[/]")
+    console.print(f"Due {req.due or '—'}; assigned to {escape(req.assignee or '—')}")
+    console.print(f"Prompt: “{escape(req.prompt)}”")
+    if req.decline_reason:
+        console.print(f"Declined: {escape(req.decline_reason)}")
     for e in events:
         console.print(f"  [dim]{e['at']}[/] {escape(e['who'])}: {escape(e['action'])}")
 

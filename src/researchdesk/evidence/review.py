@@ -89,7 +89,7 @@ def request_subject(desk: Desk, request_id: int | None) -> str:
     """Return the subjects of a request's plan as one line (what a label was decided against)."""
     if request_id is None:
         return ""
-    plan = desk.store.request(request_id).get("plan") or {}
+    plan = desk.store.request(request_id).plan or {}
     subjects = plan.get("subjects") if isinstance(plan, dict) else None
     if subjects:
         return "; ".join(str(s) for s in subjects)

@@ -13,23 +13,24 @@ from typing import Any
 from researchdesk.accounts import User
 from researchdesk.desk import Desk
 from researchdesk.errors import NotFound, RequestNotFound
+from researchdesk.work import Request
 
 # Request events a member sees; any other request event (plan derived or edited, assignment) is staff's.
 MEMBER_REQUEST_ACTIONS = ("filed",)
 MEMBER_SUBJECTS = frozenset({"request", "brief", "file", "message"})
 
 
-def visible_request(desk: Desk, user: User, request_id: int) -> dict[str, Any]:
+def visible_request(desk: Desk, user: User, request_id: int) -> Request:
     """Return a request the user may see; another organization's request is RequestNotFound (404)."""
     req = desk.store.request(request_id)
-    if not user.is_staff and req["organization_id"] != user.organization_id:
+    if not user.is_staff and req.organization_id != user.organization_id:
         raise RequestNotFound(request_id)
     return req
 
 
 def visible_requests(
     desk: Desk, user: User, status: str | None = None, limit: int = 100, offset: int = 0
-) -> list[dict[str, Any]]:
+) -> list[Request]:
     """Return one page of the requests the user may see: all by due date for staff, the organization's
     own newest first for a member."""
     if user.is_staff:

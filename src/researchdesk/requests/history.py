@@ -20,7 +20,7 @@ def request_history(desk: Desk, request_id: int) -> dict[str, Any]:
         evidence.append(item)
     runs = range(1, store.next_scan_run(request_id))
     return {
-        "request": request,
+        "request": request.to_dict(),
         "events": store.events(request_id),
         "scans": [{"run": run, "queries": store.scan_log(request_id, run)} for run in runs],
         "evidence": evidence,

@@ -83,9 +83,9 @@ class ScanResult:
 def plan_for(desk: Desk, request_id: int, who: str = "staff") -> ResearchPlan:
     """Return the request's plan, deriving and saving it the first time."""
     request = desk.store.request(request_id)
-    if request["plan"]:
-        return ResearchPlan.from_dict(request["plan"])
-    plan = derive_plan(request["prompt"], request["context"])
+    if request.plan:
+        return ResearchPlan.from_dict(request.plan)
+    plan = derive_plan(request.prompt, request.context)
     desk.store.update_request(request_id, {"plan": plan.to_dict()}, who, "plan derived")
     return plan
 
@@ -119,7 +119,7 @@ def run_scan(
             'action plans"` (or on the plan page), then scan again. If the request does not say, ask the member '
             f"(a reply ready to send: “{ASK_FOR_SUBJECT}”).",
         )
-    if desk.store.request(request_id)["status"] in ("received", "scoping"):
+    if desk.store.request(request_id).status in ("received", "scoping"):
         advance_to(desk, request_id, "researching", who)
     index = sync_index(desk.store, desk.settings)
     store = desk.store

@@ -13,18 +13,19 @@ from typing import Any
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError, UnknownChoice, WorkflowError
 from researchdesk.requests.limits import check_length
+from researchdesk.work import Request
 
 KINDS = ("confirmation", "message", "question", "answer", "cover note")
 STAFF_KINDS = ("confirmation", "question", "cover note")
 SUBJECT = "message"
 
 
-def expected_date(req: dict[str, Any], turnaround_days: int, paused_days: int = 0) -> str:
+def expected_date(req: Request, turnaround_days: int, paused_days: int = 0) -> str:
     """Return the date the member can expect the brief: the due date, else filing + the service's turnaround,
     moved on by the days a clarifying question waited for its answer."""
-    if req.get("due"):
-        return str(req["due"])
-    filed = date.fromisoformat(str(req["created_at"])[:10])
+    if req.due:
+        return req.due
+    filed = date.fromisoformat(req.created_at[:10])
     return (filed + timedelta(days=turnaround_days + paused_days)).isoformat()
 
 
@@ -107,8 +108,8 @@ def post(
         asked = date.fromisoformat(str(waiting["at"])[:10])
         days = max(0, ((today or date.today()) - asked).days)
         detail["paused_days"] = days
-        if days and req.get("due"):
-            moved = (date.fromisoformat(str(req["due"])) + timedelta(days=days)).isoformat()
+        if days and req.due:
+            moved = (date.fromisoformat(req.due) + timedelta(days=days)).isoformat()
             desk.store.update_request(
                 request_id,
                 {"due": moved},

@@ -7,8 +7,8 @@ from typing import Any
 
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError, UnknownChoice, WorkflowError
-from researchdesk.models import RequestStatus
 from researchdesk.requests.limits import check_length
+from researchdesk.work import RequestStatus
 
 ORG_KINDS = ("city", "county", "state agency", "other")
 PERSON_ROLES = ("member", "staff", "admin")
@@ -102,7 +102,7 @@ def set_status(
         raise UnknownChoice("status", status, STATUSES)
     new = RequestStatus(status)
     check_length("reason", reason)
-    current = RequestStatus(desk.store.request(request_id)["status"])
+    current = desk.store.request(request_id).status
     allowed = TRANSITIONS[current]
     if new not in allowed:
         nxt = ", ".join(allowed) if allowed else "nothing (it is final)"
@@ -125,10 +125,10 @@ def set_status(
 def advance_to(desk: Desk, request_id: int, status: str, who: str) -> None:
     """Walk a request forward through the workflow until it reaches ``status`` (no-op if already there)."""
     order = RequestStatus.stages()
-    current = desk.store.request(request_id)["status"]
+    current = desk.store.request(request_id).status
     if current not in order or status not in order:
-        raise WorkflowError(f"Request {request_id} is {current!r}; it cannot move to {status!r}.")
-    for step in order[order.index(RequestStatus(current)) + 1 : order.index(RequestStatus(status)) + 1]:
+        raise WorkflowError(f"Request {request_id} is {current.value!r}; it cannot move to {status!r}.")
+    for step in order[order.index(current) + 1 : order.index(RequestStatus(status)) + 1]:
         set_status(desk, request_id, step, who)
 
 

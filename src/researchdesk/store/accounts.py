@@ -200,32 +200,6 @@ class AccountRows:
             "check_report": json.loads(row["check_report"] or "{}"),
         }
 
-    def requests_of(
-        self, organization_id: int, status: str | None = None, limit: int | None = None, offset: int = 0
-    ) -> list[dict[str, Any]]:
-        """Return one organization's requests (optionally of one status), newest first, a page at a
-        time with ``limit``."""
-        sql = """SELECT r.id, r.status, r.due, r.prompt, r.created_at, r.updated_at, o.name AS organization
-                 FROM requests r JOIN organizations o ON o.id = r.organization_id
-                 WHERE r.organization_id=?"""
-        args: tuple[Any, ...] = (organization_id,)
-        if status is not None:
-            sql += " AND r.status=?"
-            args += (status,)
-        sql += " ORDER BY r.id DESC"
-        if limit is not None:
-            sql += " LIMIT ? OFFSET ?"
-            args += (limit, offset)
-        return [dict(r) for r in self.conn.execute(sql, args).fetchall()]
-
-    def count_requests_of(self, organization_id: int, status: str | None = None) -> int:
-        """Return how many requests one organization has filed (optionally of one status)."""
-        sql = "SELECT COUNT(*) AS n FROM requests WHERE organization_id=?"
-        args: tuple[Any, ...] = (organization_id,)
-        if status is not None:
-            sql, args = sql + " AND status=?", (*args, status)
-        return int(self.conn.execute(sql, args).fetchone()["n"])
-
     # --- jobs -----------------------------------------------------------------------------------
 
     def add_job(self, job_id: str, kind: str, args: dict[str, Any], created_by: str) -> None:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
 from researchdesk.errors import MemberNotFound, RequestNotFound, WorkflowError
 from researchdesk.store.clock import now
 from researchdesk.store.integrity import naming
+from researchdesk.work import Request, RequestStatus
 
 
 class WorkRows:
@@ -86,19 +87,11 @@ class WorkRows:
             self._event(conn, request_id, "request", request_id, "filed", {"prompt": prompt, "due": due}, who)
         return request_id
 
-    def request(self, request_id: int) -> dict[str, Any]:
-        row = self.conn.execute(
-            """SELECT r.*, o.name AS organization, o.kind AS organization_kind, p.name AS requester,
-                      p.email AS requester_email
-               FROM requests r JOIN organizations o ON o.id = r.organization_id
-               LEFT JOIN people p ON p.id = r.requester_id WHERE r.id=?""",
-            (request_id,),
-        ).fetchone()
+    def request(self, request_id: int) -> Request:
+        row = self.conn.execute(f"{_REQUEST_SELECT} WHERE r.id=?", (request_id,)).fetchone()
         if row is None:
             raise RequestNotFound(request_id)
-        found = dict(row)
-        found["plan"] = json.loads(found["plan"]) if found["plan"] else None
-        return found
+        return _request(row)
 
     def requests(
         self,
@@ -106,16 +99,38 @@ class WorkRows:
         assignee: str | None = None,
         limit: int | None = None,
         offset: int = 0,
-    ) -> list[dict[str, Any]]:
+    ) -> list[Request]:
         """Return requests by due date (undated last), optionally of one status or assignee, a page at a time."""
-        sql = """SELECT r.id, r.status, r.due, r.assignee, r.prompt, r.created_at, o.name AS organization
-                 FROM requests r JOIN organizations o ON o.id = r.organization_id"""
         where, args = self._request_filter(status, assignee)
-        sql += where + " ORDER BY r.due = '', r.due, r.id"
+        sql = _REQUEST_SELECT + where + " ORDER BY r.due = '', r.due, r.id"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             args += (limit, offset)
-        return [dict(r) for r in self.conn.execute(sql, args)]
+        return [_request(r) for r in self.conn.execute(sql, args)]
+
+    def requests_of(
+        self, organization_id: int, status: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> list[Request]:
+        """Return one organization's requests (optionally of one status), newest first, a page at a
+        time with ``limit``."""
+        sql = f"{_REQUEST_SELECT} WHERE r.organization_id=?"
+        args: tuple[Any, ...] = (organization_id,)
+        if status is not None:
+            sql += " AND r.status=?"
+            args += (status,)
+        sql += " ORDER BY r.id DESC"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            args += (limit, offset)
+        return [_request(r) for r in self.conn.execute(sql, args).fetchall()]
+
+    def count_requests_of(self, organization_id: int, status: str | None = None) -> int:
+        """Return how many requests one organization has filed (optionally of one status)."""
+        sql = "SELECT COUNT(*) AS n FROM requests WHERE organization_id=?"
+        args: tuple[Any, ...] = (organization_id,)
+        if status is not None:
+            sql, args = sql + " AND status=?", (*args, status)
+        return int(self.conn.execute(sql, args).fetchone()["n"])
 
     def request_counts(self, assignee: str | None = None) -> dict[str, int]:
         """Return how many requests each status has (statuses with none are left out)."""
@@ -327,6 +342,35 @@ class WorkRows:
     def iter_rows(self, table: str) -> Iterator[dict[str, Any]]:
         for row in self.conn.execute(f"SELECT * FROM {table} ORDER BY rowid"):
             yield dict(row)
+
+
+# A request with its organization and requester named (a request may have been filed without a requester).
+_REQUEST_SELECT = """SELECT r.*, o.name AS organization, o.kind AS organization_kind, p.name AS requester,
+       p.email AS requester_email
+FROM requests r JOIN organizations o ON o.id = r.organization_id LEFT JOIN people p ON p.id = r.requester_id"""
+
+
+def _request(row: Mapping[str, Any]) -> Request:
+    """Return the request of a row read with ``_REQUEST_SELECT``."""
+    return Request(
+        id=int(row["id"]),
+        organization_id=int(row["organization_id"]),
+        requester_id=None if row["requester_id"] is None else int(row["requester_id"]),
+        prompt=row["prompt"],
+        context=row["context"],
+        due=row["due"],
+        assignee=row["assignee"],
+        status=RequestStatus(row["status"]),
+        decline_reason=row["decline_reason"],
+        plan=json.loads(row["plan"]) if row["plan"] else None,
+        version=int(row["version"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        organization=row["organization"],
+        organization_kind=row["organization_kind"],
+        requester=row["requester"],
+        requester_email=row["requester_email"],
+    )
 
 
 def _conflict(request_id: int, version: int, expected: int) -> WorkflowError:

@@ -157,7 +157,8 @@ def list_requests(
     desk: Desk = Depends(get_desk),
 ) -> list[dict[str, Any]]:
     """Requests a page at a time: all by due date for staff, the organization's own newest first for a member."""
-    return visible_requests(desk, user, status or None, limit=limit, offset=offset)
+    found = visible_requests(desk, user, status or None, limit=limit, offset=offset)
+    return [r.listed(for_member=not user.is_staff) for r in found]
 
 
 @router.post("/requests", status_code=201, responses=errors(400, 404, 409))
@@ -175,7 +176,7 @@ def new_request(
             desk, str(user.organization), body.prompt, user.email, body.context, body.due, who=user.label
         )
     confirm_filing(request, desk, rid, user.label)
-    return desk.store.request(rid)
+    return desk.store.request(rid).to_dict()
 
 
 @router.get("/requests/{request_id}", responses=errors(404))
@@ -184,7 +185,7 @@ def get_request(
 ) -> dict[str, Any]:
     """A request with its attachments, visible brief versions and its newest events (``events``, newest
     first; ``events_total`` counts them all, and ``/events`` pages through them)."""
-    req = visible_request(desk, user, request_id)
+    req = visible_request(desk, user, request_id).to_dict()
     total, events = visible_events(desk, user.is_staff, request_id, PAGE_SIZE)
     if not user.is_staff:
         req.pop("plan", None)

@@ -29,19 +29,18 @@ from researchdesk.web.notices import tell
 from researchdesk.web.pages import PREVIEW_CSP, render_page
 from researchdesk.web.routes_member import FORMAT_NAMES, MEMBER_FORMATS
 from researchdesk.web.routes_staff import back
+from researchdesk.work import Request as ResearchRequest
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
 
-def cover_note_of(desk: Desk, req: dict[str, Any], latest: dict[str, Any] | None) -> str:
+def cover_note_of(desk: Desk, req: ResearchRequest, latest: dict[str, Any] | None) -> str:
     """Return the cover note staff last saved for a request, or a first draft of one."""
-    saved = [
-        e for e in desk.store.events(req["id"], subjects=("brief",)) if e["action"] == "cover note saved"
-    ]
+    saved = [e for e in desk.store.events(req.id, subjects=("brief",)) if e["action"] == "cover note saved"]
     if saved:
         return str(saved[-1]["detail"].get("text", ""))
     sources = len(latest["body"].get("sources", [])) if latest else 0
-    greeting = f"Dear {req['requester']}," if req.get("requester") else "Hello,"
+    greeting = f"Dear {req.requester}," if req.requester else "Hello,"
     return (
         f"{greeting}\n\nThe research brief on your question is ready: it draws on {sources} "
         f"source{'' if sources == 1 else 's'} from our library, each quoted word for word with its page or link. "

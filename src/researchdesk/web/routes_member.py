@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -17,7 +16,6 @@ from researchdesk.brief.figures import request_figures
 from researchdesk.brief.render import FORMATS, renderer_for
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError, NotFound
-from researchdesk.models import RequestStatus
 from researchdesk.notify import KINDS as NOTICE_KINDS
 from researchdesk.notify import choices_of, set_choices
 from researchdesk.requests import thread
@@ -46,7 +44,6 @@ from researchdesk.web.rendering import brief_bytes
 from researchdesk.web.uploads import Accepted, Rejected, take
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
-CLOSED = tuple(s for s in RequestStatus if not s.is_open)
 # The formats a member opens (Markdown and JSON are for staff and scripts: the API still serves them).
 MEMBER_FORMATS = ("pdf", "docx", "html")
 FORMAT_NAMES = {
@@ -56,12 +53,6 @@ FORMAT_NAMES = {
     "md": "Markdown",
     "json": "JSON",
 }
-
-
-def is_overdue(req: dict[str, object], today: date | None = None) -> bool:
-    """Return True when an open request is past its due date."""
-    due = str(req.get("due") or "")
-    return bool(due) and req.get("status") not in CLOSED and due < (today or date.today()).isoformat()
 
 
 @router.get("/requests")
@@ -77,8 +68,6 @@ def my_requests(
     assert user.organization_id is not None
     total = desk.store.count_requests_of(user.organization_id)
     rows = desk.store.requests_of(user.organization_id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    for r in rows:
-        r["overdue"] = is_overdue(r)
     return render_page(
         request, "my_requests.html", requests=rows, page=page, pages=page_count(total), total=total
     )
@@ -164,7 +153,7 @@ def confirm_filing(request: Request, desk: Desk, request_id: int, who: str) -> N
     req = desk.store.request(request_id)
     expected = expected_date(req, desk.settings.turnaround_days)
     body = (
-        f"We received your request on {str(req['created_at'])[:10]} and expect to deliver the brief by "
+        f"We received your request on {req.created_at[:10]} and expect to deliver the brief by "
         f"{expected}. If we need to know more, we will ask here; the date then waits for your answer."
     )
     thread.post(desk, request_id, body, desk.settings.service_name, by_staff=True, kind="confirmation")
@@ -174,7 +163,7 @@ def confirm_filing(request: Request, desk: Desk, request_id: int, who: str) -> N
         request_id,
         "confirmation",
         f"Request {request_id} received: expected by {expected}",
-        f"{body}\n\nYour question: “{short(req['prompt'], 600)}”",
+        f"{body}\n\nYour question: “{short(req.prompt, 600)}”",
         who,
     )
     tell(
@@ -182,8 +171,8 @@ def confirm_filing(request: Request, desk: Desk, request_id: int, who: str) -> N
         desk,
         request_id,
         "new request",
-        f"New request {request_id} from {req['organization']}",
-        f"{req['organization']} filed request {request_id} (due {req['due'] or 'not set'}):\n\n{short(req['prompt'], 2000)}",
+        f"New request {request_id} from {req.organization}",
+        f"{req.organization} filed request {request_id} (due {req.due or 'not set'}):\n\n{short(req.prompt, 2000)}",
         who,
     )
 
@@ -234,7 +223,7 @@ async def send_message(
             request_id,
             "question",
             f"{label} about your request {request_id}",
-            f"{user.name or 'The research staff'} wrote about your request “{short(req['prompt'], 120)}”:\n\n"
+            f"{user.name or 'The research staff'} wrote about your request “{short(req.prompt, 120)}”:\n\n"
             f"{sent['body']}"
             + (
                 "\n\nPlease answer on the request's page; the due date waits for your answer."
@@ -249,8 +238,8 @@ async def send_message(
             desk,
             request_id,
             "answer",
-            f"{'An answer' if sent['kind'] == 'answer' else 'A message'} from {req['organization']} on request {request_id}",
-            f"{user.name or user.email} ({req['organization']}) wrote:\n\n{sent['body']}",
+            f"{'An answer' if sent['kind'] == 'answer' else 'A message'} from {req.organization} on request {request_id}",
+            f"{user.name or user.email} ({req.organization}) wrote:\n\n{sent['body']}",
             user.label,
         )
     return RedirectResponse(f"/requests/{request_id}#thread", status_code=303)
@@ -279,7 +268,6 @@ def request_page_response(
     """Return a request's page for the caller; ``draft`` fills the message form (text kept from a lost send)."""
     user = _caller(request)
     req = visible_request(desk, user, request_id)
-    req["overdue"] = is_overdue(req)
     total, events = visible_events(desk, user.is_staff, request_id, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     quoted = {int(e["subject_id"]) for e in events if e["subject"] == "evidence" and e["subject_id"]}
     quotes = {q.id: q for q in desk.store.evidence_for(request_id) if q.id in quoted} if quoted else {}
@@ -317,7 +305,7 @@ def request_page_response(
         }
         values.update(
             statuses=STATUSES,
-            allowed=TRANSITIONS[req["status"]],
+            allowed=TRANSITIONS[req.status],
             staff_users=[u for u in desk.store.users() if u["role"] in ("staff", "admin") and u["active"]],
             evidence_counts=counts,
             figures={k: Markup(v) for k, v in request_figures(desk, evidence, log).items()},

@@ -33,7 +33,6 @@ from researchdesk.web.deps import (
     staff,
 )
 from researchdesk.web.pages import render_page, wants_json
-from researchdesk.web.routes_member import is_overdue
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
@@ -59,9 +58,6 @@ def queue(
     shown = [status] if status else [s for s in STATUSES if counts.get(s)]
     first = (page - 1) * PAGE_SIZE if status else 0
     groups = {s: desk.store.requests(s, assignee, limit=PAGE_SIZE, offset=first) for s in shown}
-    for rows in groups.values():
-        for r in rows:
-            r["overdue"] = is_overdue(r)
     pages = page_count(counts.get(status, 0)) if status else 1
     return render_page(
         request,

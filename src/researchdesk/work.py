@@ -1,0 +1,88 @@
+"""The service's work as plain data: a request and where it stands. No I/O here.
+
+The library's objects (documents, passages, evidence, briefs) are in ``models.py``; these are the
+objects of the work done for members, read from the store's rows (``store/work.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+
+class RequestStatus(StrEnum):
+    """Where a request stands. The work moves forward through the stages in the order listed, from
+    received to closed; declining ends it at any stage before delivery."""
+
+    RECEIVED = "received"
+    SCOPING = "scoping"
+    RESEARCHING = "researching"
+    DRAFTING = "drafting"
+    IN_REVIEW = "in review"
+    DELIVERED = "delivered"
+    CLOSED = "closed"
+    DECLINED = "declined"
+
+    @classmethod
+    def stages(cls) -> tuple[RequestStatus, ...]:
+        """Return the forward path, received to closed (declining leaves it, so it is not a stage)."""
+        return tuple(s for s in cls if s is not cls.DECLINED)
+
+    @property
+    def is_open(self) -> bool:
+        """Return True while the member still waits: before delivery and not declined."""
+        return self not in (RequestStatus.DELIVERED, RequestStatus.CLOSED, RequestStatus.DECLINED)
+
+    def is_before(self, other: RequestStatus) -> bool:
+        """Return True when this stage comes before ``other`` on the forward path (declined never does)."""
+        stages = RequestStatus.stages()
+        return self in stages and other in stages and stages.index(self) < stages.index(other)
+
+
+@dataclass(frozen=True)
+class Request:
+    """A member's research request as the desk keeps it, with its organization and requester named.
+
+    ``version`` counts the changes (a change made against an older version is a conflict); ``plan`` is
+    the research plan as data (``ResearchPlan.to_dict()``), None until one is derived.
+    """
+
+    id: int
+    organization_id: int
+    requester_id: int | None
+    prompt: str
+    context: str
+    due: str  # YYYY-MM-DD, "" when not set
+    assignee: str
+    status: RequestStatus
+    decline_reason: str
+    plan: dict[str, Any] | None
+    version: int
+    created_at: str
+    updated_at: str
+    organization: str
+    organization_kind: str
+    requester: str | None  # the requester's name; None when filed without one
+    requester_email: str | None
+
+    # What a list of requests shows of each: staff see the assignee, a member when theirs last moved.
+    LISTED_FOR_STAFF = ("id", "status", "due", "assignee", "prompt", "created_at", "organization")
+    LISTED_FOR_MEMBER = ("id", "status", "due", "prompt", "created_at", "updated_at", "organization")
+
+    def is_overdue(self, today: str = "") -> bool:
+        """Return True when the request is still open and past its due date (``today``: YYYY-MM-DD, else
+        the date today)."""
+        return bool(self.due) and self.status.is_open and self.due < (today or date.today().isoformat())
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the request as JSON-ready data (the status as its plain value)."""
+        data = asdict(self)
+        data["status"] = self.status.value
+        return data
+
+    def listed(self, for_member: bool = False) -> dict[str, Any]:
+        """Return the fields a list of requests shows, as JSON-ready data."""
+        data = self.to_dict()
+        return {k: data[k] for k in (self.LISTED_FOR_MEMBER if for_member else self.LISTED_FOR_STAFF)}
