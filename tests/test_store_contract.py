@@ -50,7 +50,7 @@ from researchdesk.search.fusion import fuse
 from researchdesk.settings import SearchSettings, Settings
 from researchdesk.store import schema
 from researchdesk.store.integrity import integrity_errors
-from researchdesk.work import RequestStatus
+from researchdesk.work import JobStatus, RequestStatus
 
 SAMPLE_FILES = sorted(SAMPLE_LIBRARY.glob("*.htm*"))[:3]
 
@@ -474,8 +474,10 @@ def test_accounts_sessions_and_jobs(desk: Desk) -> None:
     for n in range(3):
         desk.store.add_job(f"job-{n}", "ingest", {"n": n}, "staff")
     # Same second: newest first by insertion order (SQLite's rowid, a hidden identity on the server).
-    assert [j["id"] for j in desk.store.jobs()] == ["job-2", "job-1", "job-0"]
-    assert "rowid" not in desk.store.job("job-0")
+    assert [j.id for j in desk.store.jobs()] == ["job-2", "job-1", "job-0"]
+    first = desk.store.job("job-0")
+    assert first.status is JobStatus.QUEUED and first.args == {"n": 0} and first.result == {}
+    assert "rowid" not in first.to_dict()
     assert [r["id"] for r in desk.store.iter_rows("jobs")] == ["job-0", "job-1", "job-2"]
 
 

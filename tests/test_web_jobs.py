@@ -25,7 +25,7 @@ def test_queued_ingest_survives_a_restart_and_reports_each_file(tmp_path: Path) 
         job_id = JobQueue(settings, web).submit(
             desk, "ingest", {"folder": str(folder), "files": ["a.htm", "b.txt", "gone.pdf"]}, "tester"
         )
-        assert desk.store.job(job_id)["status"] == "queued"
+        assert desk.store.job(job_id).status == "queued"
     # A new queue object over the same desk (a restarted worker) still holds the job.
     restarted = JobQueue(settings, web)
     assert restarted.pending() == 1
@@ -41,20 +41,20 @@ def test_queued_ingest_survives_a_restart_and_reports_each_file(tmp_path: Path) 
             lexical.mode == "lexical" and lexical.hits and "semantic index: 0 of" in " ".join(lexical.notes)
         )
         follow = desk.store.jobs(limit=5)[0]
-    assert job["status"] == "done" and job["done"] == job["total"] == 3
-    assert job["result"]["pending_embeddings"] > 0
-    assert follow["kind"] == "embed" and follow["status"] == "queued" and restarted.pending() == 1
+    assert job.status == "done" and job.done == job.total == 3
+    assert job.result["pending_embeddings"] > 0
+    assert follow.kind == "embed" and follow.status == "queued" and restarted.pending() == 1
     embed_task = restarted.huey.dequeue()
     assert embed_task is not None
     restarted.huey.execute(embed_task)
     assert restarted.pending() == 0
     with open_desk(settings) as desk:
-        embedded = desk.store.job(follow["id"])
+        embedded = desk.store.job(follow.id)
         coverage = semantic_coverage(desk.store, settings)
         assert run_search(desk.store, settings, "smoke-free parks coalition", embed=False).mode == "hybrid"
-    assert embedded["status"] == "done" and embedded["result"]["complete"] and coverage.complete
-    assert embedded["result"]["embedded"] == coverage.passages == job["result"]["pending_embeddings"]
-    outcome = {f["name"]: f for f in job["result"]["files"]}
+    assert embedded.status == "done" and embedded.result["complete"] and coverage.complete
+    assert embedded.result["embedded"] == coverage.passages == job.result["pending_embeddings"]
+    outcome = {f["name"]: f for f in job.result["files"]}
     assert outcome["a.htm"]["status"] == "added" and outcome["b.txt"]["status"] == "added"
     assert outcome["gone.pdf"]["status"] == "failed" and "disappeared" in outcome["gone.pdf"]["reason"]
     assert not folder.exists()  # the upload folder is cleaned after ingest
@@ -68,7 +68,7 @@ def test_a_worker_started_with_passages_waiting_queues_their_embedding(tmp_path:
         ingest_paths(desk, [LIBRARY / "24_0109.htm"])
         queue = JobQueue(settings, web)
         job_id = queue.resume_embedding(desk)  # what `researchdesk worker` does as it starts
-        assert job_id is not None and desk.store.job(job_id)["kind"] == "embed"
+        assert job_id is not None and desk.store.job(job_id).kind == "embed"
         assert queue.resume_embedding(desk) == job_id  # queued once
         task = queue.huey.dequeue()
         assert task is not None
@@ -83,18 +83,24 @@ def test_unexpected_errors_fail_the_job_with_a_reason(tmp_path: Path) -> None:
     with open_desk(settings) as desk:
         job_id = queue.submit(desk, "scan", {"request_id": 424242}, "tester")
         job = desk.store.job(job_id)
-    assert job["status"] == "failed" and "Request 424242 does not exist" in job["error"]
+    assert job.status == "failed" and "Request 424242 does not exist" in job.error
 
 
 def test_a_running_job_without_progress_for_long_counts_as_stale() -> None:
     from datetime import UTC, datetime, timedelta
 
     from researchdesk.web.jobs import STALE_AFTER, is_stale
+    from researchdesk.work import Job, JobStatus
 
     now = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-    fresh = {"status": "running", "updated_at": (now - timedelta(minutes=1)).isoformat()}
-    old = {"status": "running", "updated_at": (now - STALE_AFTER - timedelta(seconds=1)).isoformat()}
-    done = {"status": "done", "updated_at": (now - timedelta(days=1)).isoformat()}
+
+    def job(status: JobStatus, ago: timedelta) -> Job:
+        stamp = (now - ago).isoformat()
+        return Job("j", "scan", {}, status, 0, 0, "", "", {}, "t", stamp, stamp)
+
+    fresh = job(JobStatus.RUNNING, timedelta(minutes=1))
+    old = job(JobStatus.RUNNING, STALE_AFTER + timedelta(seconds=1))
+    done = job(JobStatus.DONE, timedelta(days=1))
     assert not is_stale(fresh, now) and is_stale(old, now) and not is_stale(done, now)
 
 

@@ -155,7 +155,7 @@ def test_the_kind_of_an_upload_is_judged_by_its_content_not_its_name(tight: Tigh
         accepted += body["accepted"]
         rejected += [x["name"] for x in body["rejected"]]
         with _desk(tight) as desk:
-            assert desk.store.job(body["job_id"])["args"]["files"] == body["accepted"]
+            assert desk.store.job(body["job_id"]).args["files"] == body["accepted"]
     assert sorted(accepted) == ["memo.txt", "page.html"]
     assert sorted(rejected) == ["notes.txt", "report.pdf", "scan.docx"]
     ann = tight.fresh()
@@ -221,7 +221,7 @@ def test_uploaded_names_cannot_leave_the_upload_folder(tight: Tight) -> None:
             assert "\x00" not in name
         with _desk(tight) as desk:
             job = desk.store.job(body["job_id"])
-        kept = Path(job["args"]["folder"]).resolve()
+        kept = Path(job.args["folder"]).resolve()
         assert kept.parent == folder
         assert sorted(p.name for p in kept.iterdir()) == sorted(body["accepted"])
     assert {p for p in outside.rglob("*outside*")} - seen_before <= set(folder.rglob("*"))

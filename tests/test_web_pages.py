@@ -450,7 +450,7 @@ def test_failed_job_says_why_and_can_be_retried(web: WebDesk, flow: Flow) -> Non
         )
         job_id = web.client.app.state.ctx.jobs.submit(desk, "render", {"request_id": rid, "version": 1}, "t")
         job = desk.store.job(job_id)
-    assert job["status"] == "failed" and "no brief version 1" in job["error"]
+    assert job.status == "failed" and "no brief version 1" in job.error
     page = flow.staff.get(f"/jobs/{job_id}")
     assert "no brief version 1" in page.text and "Retry" in page.text
     listing = flow.staff.get("/jobs")
@@ -461,8 +461,8 @@ def test_failed_job_says_why_and_can_be_retried(web: WebDesk, flow: Flow) -> Non
     assert r.status_code == 200
     with web.desk() as desk:
         job = desk.store.job(job_id)
-    assert job["status"] == "done" and job["done"] == job["total"] == 5
-    assert any(name.endswith(".pdf") for name in job["result"]["files"])
+    assert job.status == "done" and job.done == job.total == 5
+    assert any(name.endswith(".pdf") for name in job.result["files"])
     # A finished job cannot be retried.
     assert flow.staff.post(f"/jobs/{job_id}/retry", data={"csrf": flow.staff_csrf}).status_code == 409
 

@@ -249,7 +249,7 @@ def _state(web: WebDesk, a: int) -> tuple[Any, ...]:
             len(desk.store.brief_versions(a)),
             sorted((e.id, str(e.status), e.label) for e in desk.store.evidence_for(a)),
             len(desk.store.events(a)),
-            [j["status"] for j in desk.store.jobs(100)],
+            [str(j.status) for j in desk.store.jobs(100)],
         )
 
 

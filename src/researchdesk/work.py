@@ -1,4 +1,4 @@
-"""The service's work as plain data: a request and where it stands. No I/O here.
+"""The service's work as plain data: a request and where it stands, and the background jobs. No I/O here.
 
 The library's objects (documents, passages, evidence, briefs) are in ``models.py``; these are the
 objects of the work done for members, read from the store's rows (``store/work.py``).
@@ -86,3 +86,39 @@ class Request:
         """Return the fields a list of requests shows, as JSON-ready data."""
         data = self.to_dict()
         return {k: data[k] for k in (self.LISTED_FOR_MEMBER if for_member else self.LISTED_FOR_STAFF)}
+
+
+class JobStatus(StrEnum):
+    """Where a background job stands: queued, running, then done or failed (a failed job may be queued again)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Job:
+    """A background job (ingest, embed, scan, render, ...): what to do, how far it got and how it ended.
+
+    ``args`` and ``result`` are the job kind's own JSON data; ``done`` of ``total`` counts its progress.
+    """
+
+    id: str
+    kind: str
+    args: dict[str, Any]
+    status: JobStatus
+    done: int
+    total: int
+    message: str
+    error: str
+    result: dict[str, Any]
+    created_by: str
+    created_at: str
+    updated_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the job as JSON-ready data (the status as its plain value)."""
+        data = asdict(self)
+        data["status"] = self.status.value
+        return data

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
 from researchdesk.errors import NotFound
 from researchdesk.store.clock import now
 from researchdesk.store.integrity import naming
+from researchdesk.work import Job, JobStatus
 
 
 class UserNotFound(NotFound):
@@ -226,13 +228,14 @@ class AccountRows:
             f"UPDATE jobs SET {sets}, updated_at=? WHERE id=?", (*stored.values(), now(), job_id)
         )
 
-    def job(self, job_id: str) -> dict[str, Any]:
+    def job(self, job_id: str) -> Job:
         row = self.conn.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
         if row is None:
             raise JobNotFound(job_id)
         return _job(row)
 
-    def jobs(self, limit: int = 100, created_by: str | None = None) -> list[dict[str, Any]]:
+    def jobs(self, limit: int = 100, created_by: str | None = None) -> list[Job]:
+        """Return the newest jobs first (optionally only those one user started)."""
         if created_by is None:
             rows = self.conn.execute(
                 "SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,)
@@ -248,5 +251,19 @@ class AccountRows:
         return int(self.conn.execute("SELECT count(*) FROM jobs WHERE status=?", (status,)).fetchone()[0])
 
 
-def _job(row: sqlite3.Row) -> dict[str, Any]:
-    return {**dict(row), "args": json.loads(row["args"]), "result": json.loads(row["result"] or "{}")}
+def _job(row: Mapping[str, Any]) -> Job:
+    """Return the job of a row of the jobs table."""
+    return Job(
+        id=row["id"],
+        kind=row["kind"],
+        args=json.loads(row["args"]),
+        status=JobStatus(row["status"]),
+        done=int(row["done"]),
+        total=int(row["total"]),
+        message=row["message"],
+        error=row["error"],
+        result=json.loads(row["result"] or "{}"),
+        created_by=row["created_by"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )

@@ -93,13 +93,13 @@ async def upload_documents(
 @router.get("/jobs")
 def list_jobs(user: User = Depends(staff), desk: Desk = Depends(get_desk)) -> list[dict[str, Any]]:
     """The latest jobs with their progress."""
-    return desk.store.jobs(100)
+    return [job.to_dict() for job in desk.store.jobs(100)]
 
 
 @router.get("/jobs/{job_id}", responses=errors(404))
 def get_job(job_id: str, user: User = Depends(staff), desk: Desk = Depends(get_desk)) -> dict[str, Any]:
     """One job: status, progress (done/total), message, error and result."""
-    return desk.store.job(job_id)
+    return desk.store.job(job_id).to_dict()
 
 
 @router.post("/jobs/{job_id}/retry", status_code=202, responses=errors(404, 409))

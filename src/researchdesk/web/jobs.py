@@ -34,9 +34,10 @@ from researchdesk.requests.scan import plan_for, run_scan
 from researchdesk.search.desk import embed_pending, semantic_coverage
 from researchdesk.settings import Settings
 from researchdesk.web.config import WebSettings
+from researchdesk.work import Job, JobStatus
 
 KINDS = ("ingest", "embed", "scan", "render", "learn", "mail", "discover", "bring")
-RETRYABLE = ("failed",)
+RETRYABLE = (JobStatus.FAILED,)
 # A job still "running" this long after its last progress lost its worker (killed, machine restarted).
 STALE_AFTER = timedelta(minutes=15)
 
@@ -67,11 +68,11 @@ def write_render(target: Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def is_stale(job: dict[str, Any], now: datetime | None = None) -> bool:
+def is_stale(job: Job, now: datetime | None = None) -> bool:
     """Return True when a running job has shown no progress for STALE_AFTER (its worker is gone)."""
-    if job["status"] != "running":
+    if job.status is not JobStatus.RUNNING:
         return False
-    updated = datetime.fromisoformat(job["updated_at"])
+    updated = datetime.fromisoformat(job.updated_at)
     return (now or datetime.now(UTC)) - updated > STALE_AFTER
 
 
@@ -109,16 +110,16 @@ class JobQueue:
         Review decisions come in quick succession: one waiting "learn" job learns from them all.
         """
         for job in desk.store.jobs(limit=50):
-            if job["kind"] == kind and job["status"] == "queued" and job["args"] == args:
-                return str(job["id"])
+            if job.kind == kind and job.status is JobStatus.QUEUED and job.args == args:
+                return job.id
         return self.submit(desk, kind, args, who)
 
     def retry(self, desk: Desk, job_id: str) -> None:
         """Queue a failed job again from the start."""
         job = desk.store.job(job_id)
-        if job["status"] not in RETRYABLE and not is_stale(job):
+        if job.status not in RETRYABLE and not is_stale(job):
             raise WorkflowError(
-                f"Job {job_id} is {job['status']}; only a failed job (or one whose worker stopped) can be retried.",
+                f"Job {job_id} is {job.status}; only a failed job (or one whose worker stopped) can be retried.",
                 "Wait for it to finish, or start a new one.",
             )
         desk.store.update_job(job_id, status="queued", error="", done=0, message="queued again")
@@ -138,7 +139,7 @@ class JobQueue:
                 desk.store.update_job(job_id, done=done, total=total, message=message[:300])
 
             try:
-                result = RUNNERS[job["kind"]](desk, job["args"], progress)
+                result = RUNNERS[job.kind](desk, job.args, progress)
             except ResearchDeskError as exc:
                 desk.store.update_job(job_id, status="failed", error=str(exc), message="failed")
                 return
@@ -152,8 +153,8 @@ class JobQueue:
                 )
                 return
             desk.store.update_job(job_id, status="done", result=result, message="done")
-            if job["kind"] in ("ingest", "bring"):  # new passages: their vectors follow in an embed job
-                self.resume_embedding(desk, str(job.get("created_by") or "worker"))
+            if job.kind in ("ingest", "bring"):  # new passages: their vectors follow in an embed job
+                self.resume_embedding(desk, job.created_by or "worker")
 
     def resume_embedding(self, desk: Desk, who: str = "worker") -> str | None:
         """Queue an embed job when passages wait for their vectors (e.g. after a worker was killed);

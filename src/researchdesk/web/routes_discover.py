@@ -22,6 +22,7 @@ from researchdesk.requests.access import visible_request
 from researchdesk.requests.scan import plan_for
 from researchdesk.web.deps import RowId, check_csrf, context, get_desk, staff
 from researchdesk.web.pages import render_page
+from researchdesk.work import Job
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
@@ -30,11 +31,11 @@ LIMITS = (10, 25, 50, 100, 200)
 RECENT_JOBS = 200  # how far back the page looks for this request's searches and bring-ins
 
 
-def _jobs_of(desk: Desk, request_id: int) -> list[dict[str, object]]:
+def _jobs_of(desk: Desk, request_id: int) -> list[Job]:
     return [
         j
         for j in desk.store.jobs(RECENT_JOBS)
-        if j["kind"] in ("discover", "bring") and j["args"].get("request_id") == request_id
+        if j.kind in ("discover", "bring") and j.args.get("request_id") == request_id
     ][:5]
 
 

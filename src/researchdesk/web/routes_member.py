@@ -310,7 +310,7 @@ def request_page_response(
             evidence_counts=counts,
             figures={k: Markup(v) for k, v in request_figures(desk, evidence, log).items()},
             scan_log=log,
-            jobs=[j for j in desk.store.jobs(50) if j["args"].get("request_id") == request_id][:5],
+            jobs=[j for j in desk.store.jobs(50) if j.args.get("request_id") == request_id][:5],
         )
     return render_page(request, "request.html", status_code=status_code, **values)
 
