@@ -67,7 +67,7 @@ def test_what_reviewers_decide_reorders_the_next_scan(own_desk: Desk) -> None:
     assert reviewed >= 20
     taught = _scan(desk, NEW)
     scan = desk.store.events(desk.store.evidence(taught[0]).request_id or 0)[-1]
-    assert scan["detail"]["learned_from"] == len(training_examples(desk.store.review_labels())) == reviewed
+    assert scan.detail["learned_from"] == len(training_examples(desk.store.review_labels())) == reviewed
     status = desk_model.status(desk)
     assert status.state == "learned" and status.held_back.get("keep_auc", 0) > 0.6, status
     # The same request on the shipped model, for comparison.

@@ -50,7 +50,7 @@ from researchdesk.search.fusion import fuse
 from researchdesk.settings import SearchSettings, Settings
 from researchdesk.store import schema
 from researchdesk.store.integrity import integrity_errors
-from researchdesk.work import JobStatus, RequestStatus
+from researchdesk.work import Event, JobStatus, RequestStatus
 
 SAMPLE_FILES = sorted(SAMPLE_LIBRARY.glob("*.htm*"))[:3]
 
@@ -342,8 +342,8 @@ def test_verification_verdicts_go_through_the_store_with_their_history(desk: Des
         "t",
     )
 
-    def verified(eid: int) -> list[dict[str, object]]:
-        return [e for e in desk.store.evidence_history(eid) if e["action"] == "verified"]
+    def verified(eid: int) -> list[Event]:
+        return [e for e in desk.store.evidence_history(eid) if e.action == "verified"]
 
     def stored(eid: int) -> str:
         return str(
@@ -354,8 +354,8 @@ def test_verification_verdicts_go_through_the_store_with_their_history(desk: Des
     assert (stored(said), stored(unsaid)) == ("exact", "not found")
     assert verified(said) == []  # an unchanged verdict writes nothing
     [event] = verified(unsaid)
-    assert event["who"] == "verify" and event["request_id"] == rid
-    assert event["detail"] == {"verification": {"old": "exact", "new": "not found"}}
+    assert event.who == "verify" and event.request_id == rid
+    assert event.detail == {"verification": {"old": "exact", "new": "not found"}}
     verify_all(desk, rid)
     assert len(verified(unsaid)) == 1  # the same verdict again: nothing new in the history
     with pytest.raises(EvidenceNotFound):
@@ -374,7 +374,7 @@ def test_request_versions_events_and_conflicts(desk: Desk) -> None:
     assert (
         req.organization == "Springfield City" and str(req.requester_email).lower() == "ann@springfield.gov"
     )
-    assert [e["action"] for e in desk.store.events(rid)] == ["filed", "status received → scoping", "plan"]
+    assert [e.action for e in desk.store.events(rid)] == ["filed", "status received → scoping", "plan"]
     assert [r.id for r in desk.store.requests("scoping")] == [rid]
 
 
@@ -402,13 +402,15 @@ def test_event_log_pages_and_filters_by_subject(desk: Desk) -> None:
     for i in range(5):
         desk.store.update_request(rid, {"context": f"note {i}"}, "staff", f"context {i}")
     desk.store.log_event(rid, "file", 7, "attached", {"name": "notes.txt"}, "ann")
-    actions = [e["action"] for e in desk.store.events(rid)]
+    actions = [e.action for e in desk.store.events(rid)]
     assert actions == ["filed", *(f"context {i}" for i in range(5)), "attached"]
     assert desk.store.count_events(rid) == 7 and desk.store.count_events(rid, ("file",)) == 1
-    assert [e["action"] for e in desk.store.events(rid, limit=2, offset=1)] == actions[1:3]
+    assert [e.action for e in desk.store.events(rid, limit=2, offset=1)] == actions[1:3]
     newest = desk.store.events(rid, limit=3, newest_first=True)
-    assert [e["action"] for e in newest] == actions[::-1][:3]
-    assert [e["detail"] for e in desk.store.events(rid, ("file",))] == [{"name": "notes.txt"}]
+    assert [e.action for e in newest] == actions[::-1][:3]
+    [attached] = desk.store.events(rid, ("file",))
+    assert attached.detail == {"name": "notes.txt"} and (attached.subject, attached.subject_id) == ("file", 7)
+    assert attached.request_id == rid and attached.who == "ann"
     assert desk.store.events(rid, ()) == [] and desk.store.count_events(rid, ()) == 0
 
 
@@ -441,7 +443,7 @@ def test_evidence_is_not_duplicated_and_every_change_is_logged(desk: Desk) -> No
     got = desk.store.evidence(first[0])
     assert str(got.status) == "accepted" and got.codes == ["a", "b"] and got.end == 11
     history = desk.store.evidence_history(first[0])
-    assert history[-1]["detail"]["status"] == {"old": "suggested", "new": "accepted"}
+    assert history[-1].detail["status"] == {"old": "suggested", "new": "accepted"}
     desk.store.set_reviewer_label(first[0], "rev", "barrier")
     desk.store.set_reviewer_label(first[0], "rev", "facilitator")  # replaces, not duplicates
     assert desk.store.reviewer_labels("rev") == {first[0]: "facilitator"}

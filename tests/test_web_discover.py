@@ -114,8 +114,8 @@ def test_the_page_searches_from_the_cache_and_lists_candidates(web: WebDesk, bey
     assert "&lt;scp&gt;" in rows[marked.key] and "<scp>" not in rows[marked.key]
     # The history says what was looked for.
     with web.desk() as desk:
-        events = [e for e in desk.store.events(beyond.request_id) if e["subject"] == "discover"]
-    assert events[-1]["detail"]["query"] == QUERY and events[-1]["detail"]["candidates"] == len(saved)
+        events = [e for e in desk.store.events(beyond.request_id) if e.subject == "discover"]
+    assert events[-1].detail["query"] == QUERY and events[-1].detail["candidates"] == len(saved)
 
 
 def test_ticked_works_come_in_and_each_failure_says_why(web: WebDesk, beyond: Beyond) -> None:

@@ -169,8 +169,8 @@ def test_the_kind_of_an_upload_is_judged_by_its_content_not_its_name(tight: Tigh
     assert r.status_code == 303
     rid = int(r.headers["location"].rsplit("/", 1)[1])
     with _desk(tight) as desk:
-        [attached] = [e for e in desk.store.events(rid) if e["action"] == "attached"]
-    assert attached["detail"]["format"] == "pdf"
+        [attached] = [e for e in desk.store.events(rid) if e.action == "attached"]
+    assert attached.detail["format"] == "pdf"
     r = ann.post(
         "/requests/new",
         data={"csrf": csrf, "prompt": "An executable?"},
@@ -238,7 +238,7 @@ def test_uploaded_names_cannot_leave_the_upload_folder(tight: Tight) -> None:
     assert r.status_code == 303, r.text
     rid = int(r.headers["location"].rsplit("/", 1)[1])
     with _desk(tight) as desk:
-        names = [e["detail"]["name"] for e in desk.store.events(rid) if e["action"] == "attached"]
+        names = [e.detail["name"] for e in desk.store.events(rid) if e.action == "attached"]
     assert names == ["outside.txt", "outside.txt"]
 
 

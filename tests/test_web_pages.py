@@ -57,7 +57,7 @@ def flow(web: WebDesk) -> Flow:
     )
     b = _file(bob, bob_csrf, "What helps small cities fund enforcement of smoke-free policies?")
     with web.desk() as desk:
-        file_id = next(e["id"] for e in desk.store.events(a) if e["action"] == "attached")
+        file_id = next(e.id for e in desk.store.events(a) if e.action == "attached")
     # Staff take request A to delivery through the pages.
     r = staff.post(f"/requests/{a}/scan", data={"csrf": staff_csrf}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/jobs/")

@@ -200,7 +200,7 @@ def scene(web: WebDesk) -> Scene:
     assert r.status_code == 303, r.text
     a = int(r.headers["location"].rsplit("/", 1)[1])
     with web.desk() as desk:
-        file_id = next(e["id"] for e in desk.store.events(a) if e["action"] == "attached")
+        file_id = next(e.id for e in desk.store.events(a) if e.action == "attached")
         run_scan(desk, a, "test")
         # A quote whose text carries a script tag, from the hostile page whose title carries one too.
         hostile = web.hostile_id

@@ -42,7 +42,7 @@ def test_a_request_moves_through_the_workflow_with_an_event_per_change(member_de
     advance_to(member_desk, rid, "delivered", "lee")
     set_status(member_desk, rid, "closed", "lee")
     events = member_desk.store.events(rid)
-    actions = [e["action"] for e in events]
+    actions = [e.action for e in events]
     assert actions[0] == "filed" and "assigned to lee" in actions
     assert [a for a in actions if a.startswith("status")] == [
         "status received → scoping",
@@ -52,7 +52,7 @@ def test_a_request_moves_through_the_workflow_with_an_event_per_change(member_de
         "status in review → delivered",
         "status delivered → closed",
     ]
-    assert all(e["who"] and e["at"] for e in events)
+    assert all(e.who and e.at for e in events)
 
 
 @pytest.mark.parametrize("start", [s for s in STATUSES if s not in ("closed", "declined")])
@@ -131,4 +131,4 @@ def test_a_status_read_from_the_store_is_the_enum_value(member_desk: Desk) -> No
     advance_to(member_desk, rid, RequestStatus.DRAFTING, "lee")
     stored = member_desk.store.request(rid).status
     assert stored == RequestStatus.DRAFTING and RequestStatus(stored).is_open
-    assert [e["action"] for e in member_desk.store.events(rid)][-1] == "status researching → drafting"
+    assert [e.action for e in member_desk.store.events(rid)][-1] == "status researching → drafting"

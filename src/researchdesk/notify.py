@@ -224,8 +224,8 @@ def notify_overdue(desk: Desk, today: str = "") -> list[int]:
         if not req.is_overdue(day):
             continue
         rid = req.id
-        sent = [e for e in desk.store.events(rid, subjects=("request",)) if e["action"] == OVERDUE_NOTICE]
-        if any(str(e["detail"].get("day")) == day for e in sent):
+        sent = [e for e in desk.store.events(rid, subjects=("request",)) if e.action == OVERDUE_NOTICE]
+        if any(str(e.detail.get("day")) == day for e in sent):
             continue
         notify(
             desk,

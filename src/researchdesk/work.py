@@ -1,4 +1,4 @@
-"""The service's work as plain data: a request and where it stands, and the background jobs. No I/O here.
+"""The service's work as plain data: a request, where it stands and its event log; background jobs. No I/O here.
 
 The library's objects (documents, passages, evidence, briefs) are in ``models.py``; these are the
 objects of the work done for members, read from the store's rows (``store/work.py``).
@@ -86,6 +86,28 @@ class Request:
         """Return the fields a list of requests shows, as JSON-ready data."""
         data = self.to_dict()
         return {k: data[k] for k in (self.LISTED_FOR_MEMBER if for_member else self.LISTED_FOR_STAFF)}
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry of the event log: who did what (``action``) to which subject, when, with the details.
+
+    ``subject`` is what changed (request, evidence, brief, file, message, scan, ...), ``subject_id``
+    its id where it has one; ``request_id`` is None for an event about no request (a user's choices).
+    """
+
+    id: int
+    request_id: int | None
+    subject: str
+    subject_id: int | None
+    action: str
+    detail: dict[str, Any]
+    who: str
+    at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the event as JSON-ready data."""
+        return asdict(self)
 
 
 class JobStatus(StrEnum):

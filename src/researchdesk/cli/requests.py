@@ -127,7 +127,7 @@ def request_show(
         req = desk.store.request(request_id)
         events = desk.store.events(request_id)
     if as_json:
-        print_json({**req.to_dict(), "events": events})
+        print_json({**req.to_dict(), "events": [e.to_dict() for e in events]})
         return
     console.print(f"[bold]Request {req.id}[/] — {escape(req.organization)} — [cyan]{req.status}[/]")
     console.print(f"Due {req.due or '—'}; assigned to {escape(req.assignee or '—')}")
@@ -135,7 +135,7 @@ def request_show(
     if req.decline_reason:
         console.print(f"Declined: {escape(req.decline_reason)}")
     for e in events:
-        console.print(f"  [dim]{e['at']}[/] {escape(e['who'])}: {escape(e['action'])}")
+        console.print(f"  [dim]{e.at}[/] {escape(e.who)}: {escape(e.action)}")
 
 
 @request_app.command("history")

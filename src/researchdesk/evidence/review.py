@@ -99,7 +99,7 @@ def request_subject(desk: Desk, request_id: int | None) -> str:
 def suggested_role(desk: Desk, evidence: Evidence) -> Role:
     """Return the role the desk suggested for this evidence, before any reviewer changed it."""
     for event in desk.store.evidence_history(evidence.id):
-        change = event["detail"].get("role") if isinstance(event["detail"], dict) else None
+        change = event.detail.get("role") if isinstance(event.detail, dict) else None
         if isinstance(change, dict) and change.get("old") in ROLES:
             return Role(change["old"])
     return evidence.role

@@ -13,7 +13,7 @@ from typing import Any
 from researchdesk.accounts import User
 from researchdesk.desk import Desk
 from researchdesk.errors import NotFound, RequestNotFound
-from researchdesk.work import Request
+from researchdesk.work import Event, Request
 
 # Request events a member sees; any other request event (plan derived or edited, assignment) is staff's.
 MEMBER_REQUEST_ACTIONS = ("filed",)
@@ -57,9 +57,9 @@ def visible_briefs(desk: Desk, user: User, request_id: int) -> list[dict[str, An
     return versions if user.is_staff else [b for b in versions if b["status"] == "delivered"]
 
 
-def member_sees(event: dict[str, Any]) -> bool:
+def member_sees(event: Event) -> bool:
     """Return True for an event that tells a member where their request stands."""
-    subject, action = event["subject"], str(event["action"])
+    subject, action = event.subject, event.action
     if subject == "request":
         return action in MEMBER_REQUEST_ACTIONS or action.startswith(("status ", "due date moved"))
     if subject == "brief":
@@ -69,7 +69,7 @@ def member_sees(event: dict[str, Any]) -> bool:
 
 def visible_events(
     desk: Desk, is_staff: bool, request_id: int, limit: int, offset: int = 0, newest_first: bool = True
-) -> tuple[int, list[dict[str, Any]]]:
+) -> tuple[int, list[Event]]:
     """Return how many events of a request the caller sees, and one page of them (members: their story only)."""
     if is_staff:
         total = desk.store.count_events(request_id)

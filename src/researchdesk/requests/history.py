@@ -16,12 +16,12 @@ def request_history(desk: Desk, request_id: int) -> dict[str, Any]:
     for e in store.evidence_for(request_id):
         item = asdict(e)
         item["role"], item["status"] = str(e.role), str(e.status)
-        item["history"] = store.evidence_history(e.id)
+        item["history"] = [event.to_dict() for event in store.evidence_history(e.id)]
         evidence.append(item)
     runs = range(1, store.next_scan_run(request_id))
     return {
         "request": request.to_dict(),
-        "events": store.events(request_id),
+        "events": [event.to_dict() for event in store.events(request_id)],
         "scans": [{"run": run, "queries": store.scan_log(request_id, run)} for run in runs],
         "evidence": evidence,
         "briefs": store.brief_versions(request_id),

@@ -10,7 +10,5 @@ from researchdesk.desk import Desk
 def last_reading(desk: Desk, request_id: int) -> list[dict[str, Any]]:
     """Return the subjects as the request's latest scan read them (subject, best match, documents)."""
     for event in desk.store.events(request_id, subjects=["scan"], newest_first=True, limit=1):
-        detail = event.get("detail") or {}
-        if isinstance(detail, dict):
-            return list(detail.get("subjects", []))
+        return list(event.detail.get("subjects", []))
     return []

@@ -32,9 +32,9 @@ def expected_date(req: Request, turnaround_days: int, paused_days: int = 0) -> s
 def attachments(desk: Desk, request_id: int) -> list[dict[str, Any]]:
     """Return the files attached to a request (kept as 'attached' events with their blob digest)."""
     return [
-        {"id": e["id"], **e["detail"], "who": e["who"], "at": e["at"]}
+        {"id": e.id, **e.detail, "who": e.who, "at": e.at}
         for e in desk.store.events(request_id, subjects=("file",))
-        if e["action"] == "attached"
+        if e.action == "attached"
     ]
 
 
@@ -42,15 +42,15 @@ def messages(desk: Desk, request_id: int) -> list[dict[str, Any]]:
     """Return a request's messages, oldest first: kind, body, who, when, and whether a question is open."""
     out = []
     for e in desk.store.events(request_id, subjects=(SUBJECT,)):
-        detail = e["detail"]
+        detail = e.detail
         out.append(
             {
-                "id": e["id"],
-                "kind": e["action"],
+                "id": e.id,
+                "kind": e.action,
                 "body": detail.get("body", ""),
-                "who": e["who"],
+                "who": e.who,
                 "by_staff": bool(detail.get("by_staff")),
-                "at": e["at"],
+                "at": e.at,
                 "paused_days": detail.get("paused_days", 0),
             }
         )

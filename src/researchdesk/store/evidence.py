@@ -15,6 +15,8 @@ from typing import Any
 from researchdesk.errors import EvidenceNotFound
 from researchdesk.models import Decision, Evidence, ReviewLabel, ReviewStatus, Role
 from researchdesk.store.clock import now
+from researchdesk.store.work import event_of_row
+from researchdesk.work import Event
 
 
 class EvidenceRows:
@@ -142,11 +144,12 @@ class EvidenceRows:
             self._event(conn, row["request_id"], "evidence", evidence_id, "verified", detail, who)
         return True
 
-    def evidence_history(self, evidence_id: int) -> list[dict[str, Any]]:
+    def evidence_history(self, evidence_id: int) -> list[Event]:
+        """Return the events of one piece of evidence, oldest first."""
         rows = self.conn.execute(
             "SELECT * FROM events WHERE subject='evidence' AND subject_id=? ORDER BY id", (evidence_id,)
         ).fetchall()
-        return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
+        return [event_of_row(r) for r in rows]
 
     def set_reviewer_label(self, evidence_id: int, reviewer: str, role: str) -> None:
         self.conn.execute(

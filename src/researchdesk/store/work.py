@@ -15,7 +15,7 @@ from typing import Any
 from researchdesk.errors import MemberNotFound, RequestNotFound, WorkflowError
 from researchdesk.store.clock import now
 from researchdesk.store.integrity import naming
-from researchdesk.work import Request, RequestStatus
+from researchdesk.work import Event, Request, RequestStatus
 
 
 class WorkRows:
@@ -227,7 +227,7 @@ class WorkRows:
         limit: int | None = None,
         offset: int = 0,
         newest_first: bool = False,
-    ) -> list[dict[str, Any]]:
+    ) -> list[Event]:
         """Return a request's event log in order (or newest first), optionally only of some subjects
         (request, evidence, brief, file), a page at a time with ``limit``."""
         where, args = self._event_filter(request_id, subjects)
@@ -235,8 +235,7 @@ class WorkRows:
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             args += (limit, offset)
-        rows = self.conn.execute(sql, args).fetchall()
-        return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
+        return [event_of_row(r) for r in self.conn.execute(sql, args).fetchall()]
 
     def count_events(self, request_id: int, subjects: Sequence[str] | None = None) -> int:
         """Return how many events a request's log holds (optionally only of some subjects)."""
@@ -370,6 +369,20 @@ def _request(row: Mapping[str, Any]) -> Request:
         organization_kind=row["organization_kind"],
         requester=row["requester"],
         requester_email=row["requester_email"],
+    )
+
+
+def event_of_row(row: Mapping[str, Any]) -> Event:
+    """Return the event of a row of the events table."""
+    return Event(
+        id=int(row["id"]),
+        request_id=None if row["request_id"] is None else int(row["request_id"]),
+        subject=row["subject"],
+        subject_id=None if row["subject_id"] is None else int(row["subject_id"]),
+        action=row["action"],
+        detail=json.loads(row["detail"]),
+        who=row["who"],
+        at=row["at"],
     )
 
 

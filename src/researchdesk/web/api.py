@@ -192,7 +192,7 @@ def get_request(
     files = [{k: v for k, v in f.items() if k != "digest"} for f in attachments(desk, request_id)]
     return {
         **req,
-        "events": events,
+        "events": [e.to_dict() for e in events],
         "events_total": total,
         "briefs": visible_briefs(desk, user, request_id),
         "files": files,
@@ -210,7 +210,10 @@ def list_events(
     """A request's event log in order, oldest first, a page at a time (a member sees the request's own
     story: filed, status changes, files, messages and delivery; not staff's working steps)."""
     visible_request(desk, user, request_id)
-    return visible_events(desk, user.is_staff, request_id, limit, offset, newest_first=False)[1]
+    return [
+        e.to_dict()
+        for e in visible_events(desk, user.is_staff, request_id, limit, offset, newest_first=False)[1]
+    ]
 
 
 @router.get("/requests/{request_id}/history", responses=errors(403, 404))

@@ -4,22 +4,21 @@ Which events a caller sees is the core's rule (``requests/access.py``); this mod
 
 from __future__ import annotations
 
-from typing import Any
-
 from researchdesk.models import Evidence
 from researchdesk.web.review import short_quote
+from researchdesk.work import Event
 
 
-def _quote(evidence_id: Any, quotes: dict[int, Evidence]) -> str:
-    e = quotes.get(int(evidence_id)) if evidence_id is not None else None
+def _quote(evidence_id: int | None, quotes: dict[int, Evidence]) -> str:
+    e = quotes.get(evidence_id) if evidence_id is not None else None
     if e is None:
         return f"quote {evidence_id}"
     return f"the {e.role} quote “{short_quote(e.quote, 80)}”"
 
 
-def describe(event: dict[str, Any], quotes: dict[int, Evidence]) -> str:
+def describe(event: Event, quotes: dict[int, Evidence]) -> str:
     """Return what happened in one event, in words (the quote a decision was about, what changed)."""
-    subject, action, detail = event["subject"], str(event["action"]), event.get("detail") or {}
+    subject, action, detail = event.subject, event.action, event.detail
     if subject == "request":
         if action == "filed":
             return "filed the request"
@@ -43,7 +42,7 @@ def describe(event: dict[str, Any], quotes: dict[int, Evidence]) -> str:
             return f"the scan suggested {detail.get('count', 0)} quotes"
         if action.startswith("bulk "):
             return f"{action[len('bulk ') :]} {len(detail.get('ids', []))} quotes at once"
-        what = _quote(event.get("subject_id"), quotes)
+        what = _quote(event.subject_id, quotes)
         if action == "relabelled":
             changes = [
                 f"{k} {v.get('old') or '—'} → {v.get('new') or '—'}"
@@ -68,7 +67,7 @@ def describe(event: dict[str, Any], quotes: dict[int, Evidence]) -> str:
     if subject == "brief" and action == "cover note saved":
         return "saved the cover note"
     if subject == "brief":
-        version = detail.get("version", event.get("subject_id"))
+        version = detail.get("version", event.subject_id)
         return f"{action} brief version {version}"
     if subject == "file":
         return f"attached {detail.get('name', 'a file')}"

@@ -13,6 +13,7 @@ from researchdesk.desk import Desk
 from researchdesk.errors import InputError, UnknownChoice, WorkflowError
 from researchdesk.evidence.review import ROLES, accept, record_decision, reject, undo
 from researchdesk.models import Evidence, Passage, ReviewStatus
+from researchdesk.work import Event
 
 # Cards per page: a screen or two of decisions, so a page loads fast and nothing scrolls for ever.
 PAGE_SIZE = 25
@@ -175,32 +176,32 @@ def decide_many(desk: Desk, request_id: int, ids: list[int], action: str, who: s
     return done
 
 
-def last_decision(desk: Desk, request_id: int, who: str) -> list[dict[str, Any]]:
+def last_decision(desk: Desk, request_id: int, who: str) -> list[Event]:
     """Return the events of ``who``'s latest decision on this request not yet undone (a bulk: all of them).
 
     ``who``'s decisions form a stack, oldest first: a decision pushes, a bulk marker gathers its quotes'
     decisions into one entry, and each "undone" takes its quote off the top entry.
     """
     events = desk.store.events(request_id, subjects=("evidence",), newest_first=True, limit=5000)
-    stack: list[list[dict[str, Any]]] = []
+    stack: list[list[Event]] = []
     for ev in reversed(events):
-        if ev["who"] != who:
+        if ev.who != who:
             continue
-        action = str(ev["action"])
-        if ev["subject_id"] is None and action.startswith("bulk "):
-            ids = set(ev["detail"].get("ids", []))
-            group: list[dict[str, Any]] = []
+        action = ev.action
+        if ev.subject_id is None and action.startswith("bulk "):
+            ids = set(ev.detail.get("ids", []))
+            group: list[Event] = []
             # Each quote of the bulk decision was decided once by it: earlier decisions on the same quote
             # (rejected by hand, then again in the bulk) stay entries of their own.
-            while stack and len(stack[-1]) == 1 and stack[-1][0]["subject_id"] in ids:
-                ids.discard(stack[-1][0]["subject_id"])
+            while stack and len(stack[-1]) == 1 and stack[-1][0].subject_id in ids:
+                ids.discard(stack[-1][0].subject_id)
                 group = stack.pop() + group
             if group:
                 stack.append(group)
         elif action in DECISIONS:
             stack.append([ev])
         elif action == UNDONE and stack:
-            stack[-1] = [g for g in stack[-1] if g["subject_id"] != ev["subject_id"]]
+            stack[-1] = [g for g in stack[-1] if g.subject_id != ev.subject_id]
             if not stack[-1]:
                 stack.pop()
     return stack[-1] if stack else []
@@ -217,8 +218,10 @@ def undo_last(desk: Desk, request_id: int, who: str) -> list[Evidence]:
         raise WorkflowError("There is no decision of yours to undo on this request.", "Decide on a quote first.")
     restored = []
     for ev in group:
-        eid = int(ev["subject_id"])
-        old = {k: v["old"] for k, v in ev["detail"].items() if k in DECIDED_FIELDS}
+        eid = ev.subject_id
+        if eid is None:  # never so: a decision is always about one quote
+            continue
+        old = {k: v["old"] for k, v in ev.detail.items() if k in DECIDED_FIELDS}
         old = {k: ("" if v is None and k != "codes" else v) for k, v in old.items()}
         if old.get("status") == str(ReviewStatus.SUGGESTED):
             undo(desk, eid, who)

@@ -36,9 +36,9 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
 def cover_note_of(desk: Desk, req: ResearchRequest, latest: dict[str, Any] | None) -> str:
     """Return the cover note staff last saved for a request, or a first draft of one."""
-    saved = [e for e in desk.store.events(req.id, subjects=("brief",)) if e["action"] == "cover note saved"]
+    saved = [e for e in desk.store.events(req.id, subjects=("brief",)) if e.action == "cover note saved"]
     if saved:
-        return str(saved[-1]["detail"].get("text", ""))
+        return str(saved[-1].detail.get("text", ""))
     sources = len(latest["body"].get("sources", [])) if latest else 0
     greeting = f"Dear {req.requester}," if req.requester else "Hello,"
     return (

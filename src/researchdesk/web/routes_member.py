@@ -269,13 +269,11 @@ def request_page_response(
     user = _caller(request)
     req = visible_request(desk, user, request_id)
     total, events = visible_events(desk, user.is_staff, request_id, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-    quoted = {int(e["subject_id"]) for e in events if e["subject"] == "evidence" and e["subject_id"]}
+    quoted = {e.subject_id for e in events if e.subject == "evidence" and e.subject_id}
     quotes = {q.id: q for q in desk.store.evidence_for(request_id) if q.id in quoted} if quoted else {}
-    for event in events:
-        event["text"] = describe(event, quotes)
     values: dict[str, Any] = {
         "req": req,
-        "events": events,
+        "events": [(e, describe(e, quotes)) for e in events],
         "events_total": total,
         "page": page,
         "pages": page_count(total),
