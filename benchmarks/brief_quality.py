@@ -48,7 +48,7 @@ REQUEST_SETS = {
     "dev2": ROOT / "benchmarks" / "data" / "requests" / "dev2.json",
     "dev3": ROOT / "benchmarks" / "data" / "requests" / "dev3.json",
 }
-JUDGMENTS = ROOT / "benchmarks" / "data" / "brief_judgments" / "round16"
+JUDGMENTS = ROOT / "benchmarks" / "data" / "brief_judgments" / "round18"
 
 
 @dataclass
