@@ -353,10 +353,16 @@ def _similarity(embedder_name: str) -> Similarity | None:
     if embedder is None:
         return None
     model = embedder
+    # The summary asks about the same quotes once per question (routing, answers, main findings, factors):
+    # each text is embedded once per draft.
+    known: dict[str, Any] = {}
 
     def similar(question: str, quotes: Sequence[str]) -> list[float]:
-        vectors = model.encode([question, *quotes])
-        return [float(x) for x in vectors[1:] @ vectors[0]]
+        new = [t for t in dict.fromkeys([question, *quotes]) if t not in known]
+        if new:
+            known.update(zip(new, model.encode(new), strict=True))
+        asked = known[question]
+        return [float(known[t] @ asked) for t in quotes]
 
     return similar
 
