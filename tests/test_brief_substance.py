@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 
 from conftest import make_desk
-from researchdesk.brief.answer import Similarity, factor_name, questions
+from researchdesk.brief.answer import Similarity, factor_name
 from researchdesk.evidence.extract import own_role
 from researchdesk.evidence.findings import Part, passage_part, section_part
 from researchdesk.evidence.not_findings import not_a_finding
 from researchdesk.ingest.titles import byline_authors, is_byline
 from researchdesk.models import BlockKind, Document, Evidence, IndexedPassage, Passage, Role, heading_of
-from researchdesk.requests.plan import derive_plan, with_subjects
+from researchdesk.evidence.classify import classify
+from researchdesk.requests.plan import derive_plan, questions, with_subjects
 from researchdesk.requests.subject import derive_subjects
 from researchdesk.search.index import embedding_text
 
@@ -579,7 +580,7 @@ def test_how_to_find_out_is_answered_by_the_source_whose_title_asks_it() -> None
 
 
 def test_a_follow_up_that_points_back_stays_with_its_question() -> None:
-    from researchdesk.brief.answer import questions
+    from researchdesk.requests.plan import questions
 
     assert questions("How far did screening fall and has it come back, and which residents fell behind?") == [
         "How far did screening fall and has it come back?",
@@ -1000,3 +1001,136 @@ def test_a_list_items_number_is_not_quoted_as_a_sentence() -> None:
     item = "55. Partnering with community organizations to share health information. 58. Use of media"
     assert _sentence(item).startswith("“Partnering with community")
     assert len(answer_sentence("What did they learn?", item).split()) >= 3
+
+
+def test_a_question_of_fact_ranks_the_studies_results_above_unasked_advice() -> None:
+    from researchdesk.requests.scan import ROLE_WEIGHT, role_weights
+
+    fact = role_weights("Are people who rent more likely than homeowners to have chronic illnesses?")
+    assert fact[Role.STATISTIC] >= fact[Role.FACILITATOR] and fact[Role.STATISTIC] > fact[Role.RECOMMENDATION]
+    # Asked for both, what helps keeps its weight; asked for what helps only, nothing changes.
+    both = role_weights("Are renters more likely to have asthma, and what helps them manage it?")
+    assert (
+        both[Role.FACILITATOR] == ROLE_WEIGHT[Role.FACILITATOR]
+        and both[Role.STATISTIC] > ROLE_WEIGHT[Role.STATISTIC]
+    )
+    assert role_weights("What helps renters manage asthma?") == ROLE_WEIGHT
+
+
+def test_a_source_gives_several_results_to_a_question_of_fact() -> None:
+    from researchdesk.requests.spread import spread
+
+    figures = ["14.2%", "21.7%", "9.8%", "33.1%"]
+    found = {
+        "statistics": [
+            _quote(7, i, f"Renters in age group {i} had asthma at {f}, against owners.", Role.STATISTIC)
+            for i, f in enumerate(figures, start=1)
+        ]
+    }
+    for ev, start in zip(found["statistics"], range(0, 400, 100), strict=True):
+        ev.start, ev.end = start, start + 50
+    one = spread(found, lambda e: 1.0, lambda d: 5)
+    three = spread(found, lambda e: 1.0, lambda d: 5, {Role.STATISTIC: 3})
+    assert len(one) == 1 and len(three) == 3
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Obesity and weight gain are risk factors for many adverse maternal and infant pregnancy outcomes.",
+        "The relationship between adequate housing and health has been well established.",
+        "However, to our knowledge, this is the first peer-reviewed publication examining these indicators.",
+        "Moving forward, the prioritized focus areas and strategies can inform the state's new cancer plan.",
+        "Of the 1,451 older adults in the cohort, 1,098 (75.7%) were included in analysis.",
+        "A substantial proportion of patients had unknown race and ethnicity (20%).",
+    ],
+)
+def test_background_novelty_and_missing_data_are_not_findings(sentence: str) -> None:
+    assert not_a_finding(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "We found that renting is a risk factor for asthma among adults aged 45 to 64 years.",
+        "Renters with unknown status were more likely to report asthma (12%).",
+        "Lack of transportation was a major barrier for families.",
+    ],
+)
+def test_findings_that_share_words_with_background_stay_findings(sentence: str) -> None:
+    assert not not_a_finding(sentence)
+
+
+def test_positive_effects_are_a_facilitator_and_who_lack_names_a_group() -> None:
+    ev = classify(
+        "Our study illustrates that free health care and lifestyle education programs have positive effects on "
+        "the health of people who lack health insurance."
+    )
+    assert ev.role is Role.FACILITATOR
+
+
+def test_where_questions_want_places_compared_and_asides_do_not_hide_a_comparison() -> None:
+    from researchdesk.brief.answer import _answers
+
+    where = "Where are these risks before pregnancy worst?"
+    assert _answers(
+        where, "Cigarette use before pregnancy was highest among women living in Appalachian counties."
+    )
+    assert not _answers(where, "Smoking before pregnancy harms the health of mothers and infants.")
+    which = "Which students see them most and least?"
+    assert _answers(
+        which,
+        "A higher percentage of high school students (42.1%; 95% CI, 39.6%–44.7%) than middle school students "
+        "(24.8%) reported high exposure.",
+    )
+
+
+def test_a_question_that_points_back_is_read_with_the_sentence_before_it() -> None:
+    from researchdesk.brief.compose import _similarity
+
+    symptoms = _quote(
+        7,
+        1,
+        "Among adults without diagnosed COPD, shortness of breath was the most reported symptom (19.0%), followed "
+        "by chronic cough (13.7%).",
+        Role.STATISTIC,
+    )
+    paragraphs = _summary(
+        "Many of our older patients have a lasting cough or get short of breath, but have never been told they "
+        "have COPD. How common are these warning signs among adults who have not been diagnosed?",
+        ["COPD undiagnosed adults"],
+        [symptoms],
+        similar=_similarity("minilm"),
+    )
+    answer = next(p for p in paragraphs if p.startswith("On “How common"))
+    assert "19.0%" in answer
+
+
+def test_a_yes_no_question_about_recommending_asks_whether_not_what_helps() -> None:
+    from researchdesk.brief.answer import _asks_help
+
+    assert not _asks_help("Do they recommend specific programs?")
+    assert _asks_help("What should a well-rounded program include, and what has helped?")
+    assert _asks_help("Does coaching help staff build projects?")
+
+
+def test_the_summary_does_not_read_the_same_quote_out_twice() -> None:
+    from researchdesk.brief.compose import _similarity
+
+    savings = _quote(
+        7,
+        1,
+        "The projected asthma-related cost savings from home visits by community health workers were $566.58 per "
+        "patient.",
+        Role.STATISTIC,
+    )
+    paragraphs = _summary(
+        "Should our county fund community health worker home visits for children with asthma? What evidence is "
+        "there on costs?",
+        ["community health worker asthma home visits"],
+        [savings],
+        similar=_similarity("minilm"),
+    )
+    assert paragraphs[0].startswith("Main findings") and "$566.58" in paragraphs[0]
+    assert sum("$566.58" in p for p in paragraphs) == 1, paragraphs
+    assert any(p.startswith("On costs: the finding quoted above answers this (Wood, 2024)") for p in paragraphs)

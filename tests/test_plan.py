@@ -88,3 +88,32 @@ def test_questions_of_fact_also_ask_for_the_findings() -> None:
     assert "statistics" not in [
         f.facet for f in derive_plan("What helps schools adopt wellness policies?").facets
     ]
+
+
+def test_what_a_prompt_asks_for_findings_or_factors() -> None:
+    from researchdesk.requests.plan import asks_for_factors, asks_for_findings
+
+    for prompt in (
+        "How many people with asthma get vaccinated, and who tends to miss out?",
+        "Nationally, which children are most affected by asthma?",
+        "Have the racial gaps in asthma hospital stays narrowed over the past decade?",
+        "How much farther do rural women now travel to reach a birthing hospital?",
+    ):
+        assert asks_for_findings(prompt), prompt
+        assert not asks_for_factors(prompt), prompt
+    assert asks_for_factors("What helps clinics raise screening rates, and what gets in the way?")
+    assert not asks_for_findings("What helps clinics raise screening rates, and what gets in the way?")
+
+
+def test_what_do_you_have_on_two_questions_asks_each_of_them() -> None:
+    from researchdesk.requests.plan import questions
+
+    prompt = (
+        "Our coalition has two concerns. What do you have on where these risks before pregnancy are worst, and "
+        "on how weight during pregnancy has changed since COVID?"
+    )
+    assert questions(prompt) == [
+        "Where these risks before pregnancy are worst?",
+        "How weight during pregnancy has changed since COVID?",
+    ]
+    assert questions("What do you have on heat-health plans?") == ["What do you have on heat-health plans?"]

@@ -29,7 +29,7 @@ from researchdesk.evidence.extract import is_verbless
 from researchdesk.evidence.not_findings import not_a_finding
 from researchdesk.ingest.segment import sentence_spans
 from researchdesk.models import Document, Evidence, RelatedItem, Role, heading_of
-from researchdesk.requests.plan import asks_about, asks_for_prior_products, asks_what_we_wrote
+from researchdesk.requests.plan import asks_about, asks_for_prior_products, asks_what_we_wrote, questions
 from researchdesk.requests.subject import ASKING, WEAK
 
 # How close in meaning (cosine of MiniLM vectors) a quote must be to a question to answer it; chosen on the
@@ -50,7 +50,6 @@ MIN_FACTOR_WORDS = 3  # a shorter phrase ("lack of local") names nothing; the se
 CLAUSE_WORDS = 6  # a longer one is cut at its first clause boundary when the clause has this many words
 FACTOR_WORDS = 14  # a factor named from a sentence is cut to this many words at a clause boundary
 
-_QUESTION = re.compile(r"[^.?!]*\?")
 # A question asks what helps or what hinders by the plan's facet cues, and by a few words members use
 # in questions ("what helped", "what problems came up", "who goes without").
 _MORE_HELPS = re.compile(
@@ -71,7 +70,7 @@ _MORE_HINDERS = re.compile(
     re.I,
 )
 # A quote that reports costs.
-_COSTED = re.compile(r"\$\s?\d|\bcost|\bsaving|\bdollar|\bROI\b|\bexpenditure|\bspending\b", re.I)
+_COSTED = re.compile(r"\$\s?\d|\bcost|\bsaving|\bROI\b|\bexpenditure|\bspending\b", re.I)
 _COSTS = re.compile(r"\b(?:cost|costs|afford\w*|savings|price|spend|return on investment|worth)\b", re.I)
 # "Barriers included cost, distance, and mistrust." / "Challenges were X and Y."
 _LISTED = re.compile(
@@ -294,30 +293,6 @@ def _listing(factors: list[Factor], docs: dict[int, Document]) -> str:
     return parts[0]
 
 
-def questions(prompt: str) -> list[str]:
-    """Return the prompt's questions, each of its parts apart (a prompt with none is one question).
-
-    "Is there evidence these projects work, and what helps staff get them built?" asks two things; the
-    summary answers each.
-    """
-    found = [q.strip() for q in _QUESTION.findall(" ".join(prompt.split())) if q.strip()]
-    out: list[str] = []
-    for q in found or [" ".join(prompt.split())]:
-        parts = [p.strip(" ,") for p in _SECOND_QUESTION.split(q) if p.strip(" ,?")]
-        if len(parts) > 1:
-            parts = [p if p.endswith("?") else p + "?" for p in parts]
-            out.extend(p[:1].upper() + p[1:] for p in parts)
-        else:
-            out.append(q)
-    return out
-
-
-# ", and what …" / ", and does …": a second question joined to the first.
-_SECOND_QUESTION = re.compile(
-    r",?\s+(?:and|or|but)\s+(?=(?:what|how|which|who|why|where|when|does|do|did|is|are|was|were|can|could|"
-    r"should|has|have)\b(?! (?:it|this|that)\b))",  # "… and has it come back?" stays with its antecedent
-    re.I,
-)
 # "Is there evidence these projects increase activity?", "Does a shorter program still work?"
 # (A "how can we reduce …?" question asks what helps, not whether something works.)
 _EFFECT = re.compile(
@@ -352,6 +327,7 @@ def summarize(
     paragraphs: list[str] = []
     support: list[list[str]] = []
     asked = questions(prompt)
+    similar = _with_antecedents(similar, prompt, asked)
     wants_help = any(_asks_help(q) for q in asked)
     wants_hinder = any(_asks_hinder(q) for q in asked)
     wants_costs = any(_asks_costs(q) for q in asked)
@@ -404,6 +380,9 @@ def summarize(
     held_count = max(len(cited), held)
     main = _central_findings(evidence, central or [], prompt=prompt, similar=similar)
     headline = _near_the_question(main, [prompt, *asked], subjects, similar)
+    given: set[int | None] = {
+        e.id for e in headline
+    }  # a quote the summary has given in full is not given again
     if headline:
         named = "; ".join(f"{cite(docs[e.document_id])} found {_sentence(e.quote)}" for e in headline)
         paragraphs.append(_ended(f"Main findings: {named}"))
@@ -449,10 +428,13 @@ def summarize(
         if costly:
             picks = list({e.document_id: e for e in reversed(costly)}.values())[::-1][:2]  # one per source
             named = "; ".join(
-                f"{_sentence(_costed_sentence(e.quote))} ({cite(docs[e.document_id])})" for e in picks
+                f"{_sentence(_costed_sentence(e.quote))} ({cite(docs[e.document_id])})"
+                for e in picks
+                if e.id not in given
             )
-            paragraphs.append(f"On costs: {named}.")
+            paragraphs.append(f"On costs: {_besides_given(picks, given, docs)}{named}".rstrip("; ") + ".")
             support.append([f"evidence:{e.id}" for e in picks])
+            given.update(e.id for e in picks)
         else:
             paragraphs.append("On costs: none of the quoted sources reports costs.")
             support.append([run])
@@ -474,12 +456,18 @@ def summarize(
         if _DECIDE.match(question) and main:
             # "Should we fund …?" is the member's decision; the sources' central results are what it rests on.
             first_result = main[0]
+            found = (
+                "whose result is the main finding above"
+                if first_result.id in given
+                else f"found {_sentence(first_result.quote)}"
+            )
             paragraphs.append(
                 _ended(
                     f"On “{question}”: the decision is yours; the source most on the subject, "
-                    f"{cite(docs[first_result.document_id])}, found {_sentence(first_result.quote)}"
+                    f"{cite(docs[first_result.document_id])}, {found}"
                 )
             )
+            given.add(first_result.id)
             support.append([f"evidence:{first_result.id}"])
             continue
         if _DONE_ELSEWHERE.match(question):
@@ -514,9 +502,13 @@ def summarize(
             named = "; ".join(
                 f"{_sentence(answer_sentence(question, e.quote))} ({cite(docs[e.document_id])})"
                 for e in picks
+                if e.id not in given
             )
-            paragraphs.append(_ended(f"On “{question}”: {named}"))
+            paragraphs.append(
+                _ended(f"On “{question}”: {_besides_given(picks, given, docs)}{named}".rstrip("; "))
+            )
             support.append([f"evidence:{e.id}" for e in picks])
+            given.update(e.id for e in picks)
             if _CHANGE_ASKED.search(question) and not any(_A_CHANGE.search(e.quote) for e in picks):
                 unsized.append(question)  # "How far did use fall?" answered with "declined", no size
             # "We found substantial differences across age groups" answers "which groups?" without saying which.
@@ -634,6 +626,18 @@ _MEASURED = re.compile(
 _WORKS = re.compile(r"\b(?:work|works|worked|working|effective|succeeded|results?)\b", re.I)
 
 
+def _besides_given(picks: list[Evidence], given: set[int | None], docs: dict[int, Document]) -> str:
+    """Return how an answer points to quotes the summary already gave ("the finding quoted above answers this
+    (Wood et al., 2024)"), or "" when it gave none of them: the same quote is not read out twice."""
+    again = [e for e in picks if e.id in given]
+    if not again:
+        return ""
+    cites = "; ".join(dict.fromkeys(cite(docs[e.document_id]) for e in again))
+    if len(again) == len(picks):
+        return f"the finding quoted above answers this ({cites})"
+    return f"the finding quoted above ({cites}), and "
+
+
 def _worked_in_words(evidence: list[Evidence], result: Evidence) -> Evidence | None:
     """Return the quote of the result's source that says, in words and not figures, that the work went the
     hoped-for way ("Findings indicate that a produce box distribution model increased fruit and vegetable
@@ -743,6 +747,35 @@ def _asked_in_full(question: str, subjects: list[str]) -> str:
     return f"{question} ({'; '.join(subjects)})"
 
 
+# "How common are these warning signs …?": a question that points back to the sentence before it.
+_POINTING_BACK = re.compile(r"\b(?:these|those|such|they|them|their)\b", re.I)
+
+
+def _with_antecedents(similar: Similarity | None, prompt: str, asked: list[str]) -> Similarity | None:
+    """Return ``similar`` reading a question that points back ("these warning signs") with the sentence of the
+    prompt before it ("… have a lasting cough or get short of breath …"), which says what it points to."""
+    if similar is None:
+        return None
+    sentences = [x for x in re.split(r"(?<=[.?!])\s+", " ".join(prompt.split())) if x]
+    before: dict[str, str] = {}
+    for question in asked:
+        if not _POINTING_BACK.search(question):
+            continue
+        opening = question.rstrip("?").lower()[:40]
+        at = next((i for i, x in enumerate(sentences) if opening in x.lower()), 0)
+        if at > 0 and not sentences[at - 1].endswith("?"):
+            before[question] = sentences[at - 1]
+    if not before:
+        return similar
+    measure = similar
+
+    def in_context(text: str, quotes: Sequence[str]) -> Sequence[float]:
+        antecedent = next((a for q, a in before.items() if text.startswith(q)), "")
+        return measure(f"{antecedent} {text}" if antecedent else text, quotes)
+
+    return in_context
+
+
 def _home_questions(
     asked: list[str], subjects: list[str], evidence: list[Evidence], similar: Similarity | None
 ) -> dict[int | None, list[str]]:
@@ -775,7 +808,7 @@ def _near_the_question(
 
 
 def _asks_help(question: str) -> bool:
-    if _FINDING_OUT.match(question):
+    if _FINDING_OUT.match(question) or (_YES_NO.match(question) and not _EFFECT.search(question)):
         return False
     return asks_about(question, "facilitators", "recommendations") or bool(_MORE_HELPS.search(question))
 
@@ -873,6 +906,8 @@ def answering(
 # who …?" wants groups compared. A quote without one does not answer it, however close its words.
 # A question may open with a conjunction or a setting before its question word: "And which …", "Nationally, which …".
 _QUESTION_LEAD = r"^\s*(?:(?:and|but|also|so|or|then)\s+)?(?:[\w-]+(?: [\w-]+){0,3},\s*)?"
+# "Do they recommend specific programs?" asks whether something is so (a finding), not what to recommend.
+_YES_NO = re.compile(_QUESTION_LEAD + r"(?:do|does|did|is|are|was|were|has|have)\b(?! there\b)", re.I)
 _HOW_MUCH = re.compile(
     _QUESTION_LEAD
     + r"(?:how (?:many|much|far|often|long|large|big|common)|what (?:share|percentage|proportion|number))\b",
@@ -894,7 +929,9 @@ _A_CHANGE = re.compile(
 _WHICH_GROUPS = re.compile(
     _QUESTION_LEAD
     + r"(?:which|who|what) (?:[\w-]+ ){0,2}?(?:groups?|residents|students|people|patients|populations?|adults|"
-    r"children|women|men|places|areas|counties|communities|neighbou?rhoods)\b|" + _QUESTION_LEAD + r"who\b",
+    r"children|women|men|places|areas|counties|communities|neighbou?rhoods)\b|"
+    + _QUESTION_LEAD
+    + r"(?:who|where)\b",
     re.I,
 )
 # A figure: a number that is not a year, or a share in words ("more than half", "one in four").
@@ -902,7 +939,7 @@ _A_FIGURE = re.compile(
     r"\b(?!(?:19|20)\d\d\b)\d[\d,.]*|\b(?:half|one in \w+|a third|a quarter|majority|minority)\b", re.I
 )
 _GROUPS_COMPARED = re.compile(
-    r"\b(?:more|less|most|least|higher|lower|highest|lowest|greater|fewer) (?:\w+ ){0,4}?(?:than|among|in|for)\b|"
+    r"\b(?:more|less|most|least|higher|lower|highest|lowest|greater|fewer) (?:\w+ ){0,6}?(?:than|among|in|for)\b|"
     r"\b(?:disparit\w*|more likely|less likely|odds|compared with|differ\w*|related to|associated with|linked to|"
     r"risk factors?)\b|\b(?:increase[sd]?|decrease[sd]?|rose|fell)\b[^.]{0,80}\bamong\b",
     re.I,
@@ -926,7 +963,10 @@ def _fits(question: str, quote: str) -> bool:
     """Return True when the quote is the kind of answer the question asks for (a figure, groups compared)."""
     wants_figure = bool(_HOW_MUCH.search(question))
     wants_groups = bool(_WHICH_GROUPS.search(question))
-    has_groups = bool(_GROUPS_COMPARED.search(quote) and _GROUP_WORDS.search(quote))
+    plain = _ASIDE.sub(
+        "", quote
+    )  # "higher among high school students (42.1%; 95% CI, …) than middle school …"
+    has_groups = bool(_GROUPS_COMPARED.search(plain) and _GROUP_WORDS.search(plain))
     return (not wants_figure or bool(_A_FIGURE.search(quote))) and (not wants_groups or has_groups)
 
 

@@ -38,7 +38,8 @@ _BARRIER: list[tuple[str, float]] = [
     (r"difficult(?:y|ies)?", 1.2),
     (r"hard (?:to|for)", 1.0),
     (r"struggl(?:e|es|ed|ing)", 1.0),
-    (r"lack(?:s|ed|ing)?(?: of)?", 1.2),
+    # "people who lack health insurance" names a group; "lack of access" is the barrier.
+    (r"(?<!who )(?<!that )lack(?:s|ed|ing)?(?: of)?", 1.2),
     (r"insufficient(?:ly)?|inadequate(?:ly)?", 1.2),
     (r"shortages?|understaff(?:ed|ing)", 1.2),
     (r"(?:staff |high )?turnover", 1.2),
@@ -123,6 +124,7 @@ _FACILITATOR: list[tuple[str, float]] = [
     ),
     (r"important (?:factors?|roles?|parts?|components?|facilitators?)", 1.0),
     (r"beneficial|benefit(?:t)?ed from", 1.0),
+    (r"positive (?:effects?|impacts?|influences?|associations?) (?:on|with)", 1.2),
     (r"helped|helps|helpful", 1.0),
     (r"help(?:ing)?", 0.5),
     (r"motivat(?:e|ed|es|ing|ion|or|ors)", 1.0),

@@ -14,6 +14,20 @@ import re
 # Sentences that are not findings, by their opening or shape.
 _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
     (
+        # "Obesity and weight gain are risk factors for many adverse outcomes", "The link between housing and health
+        # has been well established": what was known before the study, not what it found.
+        "what was known already",
+        re.compile(
+            r"^(?![^.]*\b(?:we|our|this study|these|found|find|showed|shows|suggests?|indicates?|increased|"
+            r"decreased|higher|lower)\b)\s*[\w ,/-]{1,60}?\b(?:is|are) (?:an? |the )?(?:(?:major|important|key|"
+            r"known|leading|significant|well-known|modifiable|main) )?(?:risk factors?|causes?|determinants?) "
+            r"(?:for|of)\b(?![^.]{0,80}\d)|"
+            r"\b(?:has|have) (?:long )?been (?:well[- ])?(?:established|documented|recogni[sz]ed)\b|"
+            r"\b(?:is|are) well[- ](?:established|documented|known)\b",
+            re.I,
+        ),
+    ),
+    (
         "a caption",
         re.compile(r"^\s*(?:Figure|Fig\.|Table|Exhibit|Box|Appendix)\s+[A-Z]?\d+[A-Za-z]?\.?\s", re.I),
     ),
@@ -50,7 +64,8 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"^\s*(?:this|the present|our)\s+(?:study|article|paper|report|essay|analysis|evaluation|commentary)\s+"
             r"(?:describes|examines|explores|assesses|presents|reports on|discusses|evaluates|investigates|"
             r"examined|explored|assessed|evaluated|investigated|sought|aimed)\b|"
-            r"^\s*(?:to (?:our|the authors') knowledge|we hypothesi[sz]ed)",
+            r"^\s*(?:(?:however|moreover|furthermore|in addition|additionally|notably|importantly),?\s+)?"
+            r"(?:to (?:our|the authors') knowledge|we hypothesi[sz]ed)",
             re.I,
         ),
     ),
@@ -112,6 +127,9 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"(?:(?:from|of) (?:this|the|our) (?:study|project|evaluation|analysis|pilot|survey|assessment)\s+)?"
             r"(?:will|can also|could also|"
             r"will also)\s+(?:be used|help|inform|guide|serve|highlight|allow|be shared)\b|"
+            # "Moving forward, the prioritized focus areas and strategies can inform the state's new cancer plan".
+            r"^\s*(?:(?:moving|going) forward|in the future|ultimately),?\s+(?:the|these|our)\b[^.]{0,80}?\b(?:can|could|"
+            r"will|may) (?:inform|guide|help shape|be used)\b|"
             r"\bwill (?:share|disseminate|publish|present) (?:the |these |its |their |our )?(?:results|findings|"
             r"lessons|data|maps?)\b|\bwill become (?:more|increasingly|better)\b",
             re.I,
@@ -262,7 +280,8 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"\b(?:a |one |another |the )?(?:key |major |main |notable |particular )?strengths? of (?:this|our|the "
             r"(?:present|current)) (?:study|analysis|evaluation|review|work|approach)\b|^\s*(?:this|our) (?:study|"
             r"analysis|evaluation|work) (?:is|was) (?:the first|one of the first|among the first|unique|novel)\b|"
-            r"^\s*to (?:our|the authors') knowledge\b",
+            r"^\s*(?:(?:however|moreover|furthermore|in addition|additionally|notably|importantly),?\s+)?"
+            r"to (?:our|the authors') knowledge\b",
             re.I,
         ),
     ),
@@ -275,8 +294,11 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"households|students|records|women|men|youths?|adolescents|mothers|infants|births|deliveries|"
             r"pregnancies|visits|encounters|claims|hospitali[sz]ations)\b|"
             # "Of the 546,466 children eligible in 2019, 78,641 (14%) were eligible all year": who was counted.
-            r"^\s*of (?:the|these|all|those) [\d,]+ [^.]{0,120}?\b(?:were|was) (?:eligible|included|excluded|enrolled|"
-            r"retained|analy[sz]ed)\b|"
+            r"^\s*of (?:the|these|all|those) [\d,]+ (?:[^.]|\.(?=\d)){0,120}?\b(?:were|was) (?:eligible|included|"
+            r"excluded|enrolled|retained|analy[sz]ed)\b|"
+            # "A substantial proportion of patients had unknown race and ethnicity (20%)": what the data lack.
+            r"\b(?:had|were of) (?:an? )?(?:unknown|missing|unrecorded) (?:race|ethnicity|sex|age|data|values|"
+            r"information|status)\b|^\s*missingness\b|"
             r"\b(?:mean|median|average) age\b|^\s*(?:our|the) (?:study |analytic |final )?(?:population|sample|"
             r"cohort)\b|\b(?:race|ethnicity|sex|gender) was (?:identified|reported|recorded|self-reported)\b|"
             r"^\s*(?:comparison|control|intervention) group (?:respondents|participants|members)\b|^\s*(?:of (?:the|all) )?(?:\d[\d,.]*%? (?:\([^)]*\) )?(?:of (?:the )?)?)?"

@@ -168,6 +168,51 @@ def asks_about(text: str, *facets: str) -> bool:
     return any(re.search(c, lowered) for f in facets for c in FACET_CUES[f])
 
 
+def questions(prompt: str) -> list[str]:
+    """Return the prompt's questions, each of its parts apart (a prompt with none is one question).
+
+    "Is there evidence these projects work, and what helps staff get them built?" asks two things; the
+    summary answers each. "What do you have on where these risks are worst, and on how weight has changed?"
+    asks two questions of fact: "Where these risks are worst?" and "How weight has changed?".
+    """
+    found = [q.strip() for q in _QUESTION.findall(" ".join(prompt.split())) if q.strip()]
+    out: list[str] = []
+    for q in found or [" ".join(prompt.split())]:
+        q = _HAVE_ON.sub("", q)
+        parts = [p.strip(" ,") for p in _SECOND_QUESTION.split(q) if p.strip(" ,?")]
+        if len(parts) > 1:
+            parts = [p if p.endswith("?") else p + "?" for p in parts]
+        out.extend(p[:1].upper() + p[1:] for p in parts or [q])
+    return out
+
+
+_QUESTION = re.compile(r"[^.?!]*\?")
+# ", and what …" / ", and does …" / ", and on how …": a second question joined to the first.
+_SECOND_QUESTION = re.compile(
+    r",?\s+(?:and|or|but)\s+(?:on\s+|about\s+)?(?=(?:what|how|which|who|why|where|when|whether|does|do|did|is|"
+    r"are|was|were|can|could|should|has|have)\b(?! (?:it|this|that)\b))",  # "… and has it come back?" stays
+    re.I,
+)
+# "What do you have on where …?" asks the question it names.
+_HAVE_ON = re.compile(
+    r"^\s*what (?:do|does) (?:you|we|the library) (?:have|hold) (?:on|about) "
+    r"(?=(?:where|how|whether|which|who|what|when|why)\b)",
+    re.I,
+)
+
+
+def asks_for_findings(prompt: str) -> bool:
+    """Return True when the prompt asks a question of fact ("are renters more likely …?", "how many …?",
+    "has the gap narrowed?"): what the studies found, with its figures, is the answer, not only what helps."""
+    lowered = " ".join(prompt.lower().split())
+    return any(re.search(c, lowered) for c in FACT_QUESTION_CUES)
+
+
+def asks_for_factors(prompt: str) -> bool:
+    """Return True when the prompt asks what helps, what hinders, what to do or for examples."""
+    return asks_about(prompt, "barriers", "facilitators", "recommendations", "examples")
+
+
 def asks_for_prior_products(prompt: str) -> bool:
     """Return True when the member asks whether the service has produced anything."""
     return asks_about(prompt, "prior products")

@@ -66,7 +66,8 @@ FACET_CUES: dict[str, tuple[str, ...]] = {
 }
 
 # Questions of fact want findings (a figure, an association) besides what helps and hinders: "is there evidence
-# that …", "is X linked to Y", "does X reduce Y", "which patients are most likely", "how common / far / often".
+# that …", "is X linked to Y", "does X reduce Y", "which patients are most likely", "how common / far / often /
+# many", "who tends to miss out", "have the gaps narrowed".
 FACT_QUESTION_CUES: tuple[str, ...] = (
     r"is there (?:any )?evidence",
     r"\b(?:is|are) [\w ,'-]{0,80}\b(?:linked|associated|related|tied)\b",
@@ -75,8 +76,11 @@ FACT_QUESTION_CUES: tuple[str, ...] = (
     r"\b(?:is|are) [\w ,'-]{0,60}\b(?:more|less) likely\b",
     r"\bhow (?:has|have) [\w ,'-]{0,80}\bchanged\b",
     r"\bwhere [\w ,'-]{0,60}\b(?:worst|highest|lowest|most common)\b",
-    r"\bhow (?:common|far|often)\b",
+    r"\bhow (?:common|far|often|many|much)\b",
     r"\bplay a (?:part|role)\b",
+    r"\bwhich [\w ,'-]{0,60}\b(?:most|least)\b",
+    r"\bwho tends? to\b",
+    r"\b(?:has|have) [\w ,'-]{0,80}\b(?:narrowed|widened|grown|fallen|risen|declined)\b",
 )
 
 # Words a facet query adds to the topic so the search leans toward that kind of statement.

@@ -18,7 +18,14 @@ from researchdesk.evidence.harvest import harvest, harvest_passages, table_capti
 from researchdesk.models import Document, Evidence, Passage, Role, SourceType, heading_of
 from researchdesk.requests.aboutness import CORE_MARGIN, Aboutness, read_subjects
 from researchdesk.requests.beyond_library import BEYOND_SERVICES, look_beyond
-from researchdesk.requests.plan import FacetPlan, ResearchPlan, derive_plan
+from researchdesk.requests.plan import (
+    FacetPlan,
+    ResearchPlan,
+    asks_for_factors,
+    asks_for_findings,
+    derive_plan,
+    questions,
+)
 from researchdesk.requests.spread import spread
 from researchdesk.requests.workflow import advance_to
 from researchdesk.search.desk import DeskIndex, sync_index
@@ -53,6 +60,23 @@ ROLE_WEIGHT: dict[Role, float] = {
     Role.RESEARCH_GAP: 0.6,
     Role.CONTEXT: 0.45,
 }
+# A question of fact ("are renters more likely …?", "how many …?") is answered by what the studies found: their
+# results with figures are worth as much as what helps, and a source may give several. What helps and hinders,
+# when the member did not ask for it, is worth less than the answer.
+FINDINGS_ROLE_WEIGHT: dict[Role, float] = {Role.STATISTIC: 1.0}
+UNASKED_FACTOR_WEIGHT: dict[Role, float] = {
+    Role.BARRIER: 0.7,
+    Role.FACILITATOR: 0.7,
+    Role.RECOMMENDATION: 0.6,
+}
+FINDINGS_PER_DOCUMENT = 3
+# ... and among a source's findings, the one that answers the question comes first: a suggestion's worth is
+# scaled by its closeness in meaning (MiniLM cosine) to the nearest of the prompt's questions, or to the prompt,
+# over ANSWER_FIT ("Compared with renters, homeowners had lower prevalence of chronic conditions" 0.82 to
+# "are renters more likely to have chronic illnesses?"; "Odds of homeownership increased with age" 0.50),
+# within FIT_BOUNDS.
+ANSWER_FIT = 0.5
+FIT_BOUNDS = (0.5, 1.5)
 OWN_CODING_WEIGHT = 1.5  # the authors' own "Barriers" table or "Challenges" heading outranks any classifier
 CENTRAL_WEIGHT = 1.3  # an abstract's results and conclusions: the source's central finding, ranked first
 MIN_CONFIDENCE = 0.5
@@ -124,11 +148,12 @@ def run_scan(
     index = sync_index(desk.store, desk.settings)
     store = desk.store
     result = ScanResult(request_id, store.next_scan_run(request_id))
+    prompt = desk.store.request(request_id).prompt
     about, prior = read_library(desk, plan, index.embedder)
     on_subject = about.on_subject()
     result.subjects = about.readings_dicts()
     result.missing_subjects = about.missing()
-    picks = _Harvest(desk, request_id, plan, on_subject)
+    picks = _Harvest(desk, request_id, plan, on_subject, role_weights(prompt))
     for facet in plan.facets:
         for query in facet.queries:
             if progress:
@@ -165,6 +190,8 @@ def run_scan(
         result.queries += len(plan.subjects) * len(BEYOND_SERVICES)
     picks.own_coding()
     picks.central_results()
+    if asks_for_findings(prompt):
+        picks.fit_answers(index.embedder, prompt)
     taught = learned(desk, index.embedder)
     result.evidence_ids = store.add_evidence(picks.choose(taught), who)
     result.learned_from = len(taught.model.examples) if taught.model else 0
@@ -199,6 +226,17 @@ ASK_FOR_SUBJECT = (
 )
 
 
+def role_weights(prompt: str) -> dict[Role, float]:
+    """Return what each role is worth when the scan ranks suggestions for this prompt (ROLE_WEIGHT, with a
+    question of fact's findings raised and unasked factors lowered)."""
+    weights = dict(ROLE_WEIGHT)
+    if asks_for_findings(prompt):
+        weights.update(FINDINGS_ROLE_WEIGHT)
+        if not asks_for_factors(prompt):
+            weights.update(UNASKED_FACTOR_WEIGHT)
+    return weights
+
+
 class _Harvest:
     """The candidate quotes of one scan, from the on-subject documents, and the choice among them.
 
@@ -208,8 +246,16 @@ class _Harvest:
     the source is on the subject) and spreads them over the sources.
     """
 
-    def __init__(self, desk: Desk, request_id: int, plan: ResearchPlan, on_subject: dict[int, float]) -> None:
+    def __init__(
+        self,
+        desk: Desk,
+        request_id: int,
+        plan: ResearchPlan,
+        on_subject: dict[int, float],
+        weights: dict[Role, float] | None = None,
+    ) -> None:
         self.desk, self.request_id, self.plan, self.on_subject = desk, request_id, plan, on_subject
+        self.weights = weights if weights is not None else ROLE_WEIGHT
         self.found: dict[str, list[Evidence]] = {f.facet: [] for f in plan.facets}
         self.seen: set[tuple[int, int, int]] = set()
         self.weight: dict[int, float] = {}  # passage id → how high the searches ranked it (1.0 = first)
@@ -217,6 +263,9 @@ class _Harvest:
         self.docs: dict[int, Document] = {}
         self.captions: dict[int, dict[int, str]] = {}
         self.hidden = self.relabelled = 0
+        self.fit: dict[
+            str, float
+        ] = {}  # quote → how closely it answers the prompt's questions (1.0 = no change)
 
     def keep(self, ev: Evidence, facet: str, is_central: bool = False) -> None:
         """Keep a candidate for a facet that accepts its role (a context quote only as a central result)."""
@@ -286,6 +335,19 @@ class _Harvest:
                     self.weight[ev.passage_id] = max(self.weight.get(ev.passage_id, 0.0), CENTRAL_WEIGHT)
                     self.keep(ev, home, is_central=True)
 
+    def fit_answers(self, embedder: Embedder | None, prompt: str) -> None:
+        """Scale each candidate by how closely it answers the prompt's questions (ANSWER_FIT, FIT_BOUNDS)."""
+        texts = list(dict.fromkeys(e.quote for items in self.found.values() for e in items))
+        if embedder is None or not texts:
+            return
+        asked = list(dict.fromkeys([*questions(prompt), " ".join(prompt.split())]))
+        vectors = embedder.encode(asked + texts)
+        closeness = (vectors[len(asked) :] @ vectors[: len(asked)].T).max(axis=1)
+        low, high = FIT_BOUNDS
+        self.fit = {
+            t: min(high, max(low, float(c) / ANSWER_FIT)) for t, c in zip(texts, closeness, strict=True)
+        }
+
     def learn(self, taught: Learned) -> dict[tuple[int, int, int], float]:
         """Read every candidate with the desk model; return each one's keep factor (1.0 = no change).
 
@@ -342,14 +404,17 @@ class _Harvest:
             confidence = ev.confidence if ev.role is not Role.CONTEXT else 1.0
             subject = self.on_subject.get(ev.document_id, 0.0) / best
             learned = keep_factor.get((ev.document_id, ev.start, ev.end), 1.0)
-            return confidence * ROLE_WEIGHT.get(ev.role, 0.5) * searched * part * subject * learned
+            answers = self.fit.get(ev.quote, 1.0)
+            return confidence * self.weights.get(ev.role, 0.5) * searched * part * subject * learned * answers
 
         def quota(document_id: int) -> int:
             # Sources nearer the edge of the subject give fewer quotes than those squarely on it.
             close = self.on_subject.get(document_id, 0.0) >= best - CORE_MARGIN
             return PER_DOCUMENT_QUOTES if close else PER_EDGE_DOCUMENT_QUOTES
 
-        return spread(self.found, worth, quota)
+        findings_asked = self.weights.get(Role.STATISTIC, 0.0) >= FINDINGS_ROLE_WEIGHT[Role.STATISTIC]
+        limits = {Role.STATISTIC: FINDINGS_PER_DOCUMENT} if findings_asked else {}
+        return spread(self.found, worth, quota, limits)
 
 
 def read_library(desk: Desk, plan: ResearchPlan, embedder: Embedder | None) -> tuple[Aboutness, Aboutness]:

@@ -24,14 +24,20 @@ _PER_ROLE = {Role.CONTEXT: PER_DOCUMENT_CONTEXT, Role.STATISTIC: PER_DOCUMENT_ST
 
 
 def spread(
-    found: dict[str, list[Evidence]], worth: Callable[[Evidence], float], quota: Callable[[int], int]
+    found: dict[str, list[Evidence]],
+    worth: Callable[[Evidence], float],
+    quota: Callable[[int], int],
+    per_role: dict[Role, int] | None = None,
 ) -> list[Evidence]:
     """Return the best suggestions, at most a few per document and role, so quotes come from many sources.
 
     Only the worthier of two quotes from one document is kept when their spans overlap (two facets'
     searches can cut one sentence, and it with the next, from the same passage) or when they say the
     same thing again (REPEAT_SIMILARITY, or the same distinctive figure), so a brief does not quote a finding twice.
+    ``per_role`` raises or lowers how many quotes of a role one document may give (a question of fact takes
+    several of a source's results).
     """
+    limits = {**_PER_ROLE, **(per_role or {})}
     everything = sorted((e for items in found.values() for e in items), key=lambda e: -worth(e))
     taken: dict[int, list[tuple[Evidence, set[tuple[str, ...]], set[str]]]] = {}
     chosen: list[Evidence] = []
@@ -43,7 +49,7 @@ def spread(
         if (
             len(same_document) >= quota(ev.document_id)
             or sum(other.role is ev.role for other, _, _ in same_document)
-            >= _PER_ROLE.get(ev.role, PER_DOCUMENT_ROLE)
+            >= limits.get(ev.role, PER_DOCUMENT_ROLE)
             or any(
                 (ev.start < other.end and other.start < ev.end)
                 or similarity(grams, other_grams) >= REPEAT_SIMILARITY
