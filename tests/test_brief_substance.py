@@ -10,12 +10,12 @@ import pytest
 
 from conftest import make_desk
 from researchdesk.brief.answer import Similarity, factor_name
+from researchdesk.evidence.classify import classify
 from researchdesk.evidence.extract import own_role
 from researchdesk.evidence.findings import Part, passage_part, section_part
 from researchdesk.evidence.not_findings import not_a_finding
 from researchdesk.ingest.titles import byline_authors, is_byline
 from researchdesk.models import BlockKind, Document, Evidence, IndexedPassage, Passage, Role, heading_of
-from researchdesk.evidence.classify import classify
 from researchdesk.requests.plan import derive_plan, questions, with_subjects
 from researchdesk.requests.subject import derive_subjects
 from researchdesk.search.index import embedding_text
@@ -1133,4 +1133,6 @@ def test_the_summary_does_not_read_the_same_quote_out_twice() -> None:
     )
     assert paragraphs[0].startswith("Main findings") and "$566.58" in paragraphs[0]
     assert sum("$566.58" in p for p in paragraphs) == 1, paragraphs
-    assert any(p.startswith("On costs: the finding quoted above answers this (Wood, 2024)") for p in paragraphs)
+    assert any(
+        p.startswith("On costs: the finding quoted above answers this (Wood, 2024)") for p in paragraphs
+    )
