@@ -164,7 +164,8 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"^\s*(?:continued |ongoing |further |additional |regular |routine |more |future )?(?:surveillance|"
             r"monitoring|tracking|data collection|evaluation|research|studies)\b.{0,200}?\b(?:is|are|remains?|will be)"
             r"\s+(?:\w+ )?(?:needed|warranted|necessary|critical|essential|important|required|vital)\b|"
-            r"^\s*monitoring\b.{0,160}?\b(?:can|could|may|will) help\b|"
+            r"^\s*(?:continued |ongoing |further |future )?(?:monitoring|surveillance|tracking)\b.{0,160}?\b(?:can|"
+            r"could|may|will) (?:help|inform|show|tell|determine)\b|"
             # "Improving understanding about the reasons adults may be undiagnosed … can help guide prevention".
             r"^\s*(?:improving|increasing|deepening|a better|better|further|more) (?:our )?understanding (?:of|about)\b"
             r".{0,200}?\b(?:can|could|may|will|would) (?:help|inform|guide|support)\b",
