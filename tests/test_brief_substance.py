@@ -1093,7 +1093,7 @@ def test_a_question_that_points_back_is_read_with_the_sentence_before_it() -> No
 
     symptoms = _quote(
         7,
-        1,
+        2,  # not the source's central result: it answers on its closeness to the question alone
         "Among adults without diagnosed COPD, shortness of breath was the most reported symptom (19.0%), followed "
         "by chronic cough (13.7%).",
         Role.STATISTIC,
@@ -1107,6 +1107,19 @@ def test_a_question_that_points_back_is_read_with_the_sentence_before_it() -> No
     )
     answer = next(p for p in paragraphs if p.startswith("On “How common"))
     assert "19.0%" in answer
+    # Read with the sentence before it, the question is nearer the quote that says what "these signs" are.
+    from researchdesk.brief.answer import _with_antecedents
+
+    prompt = (
+        "Many of our older patients have a lasting cough or get short of breath, but have never been told they "
+        "have COPD. How common are these warning signs among adults who have not been diagnosed?"
+    )
+    question = questions(prompt)[0]
+    plain = _similarity("minilm")
+    assert plain is not None
+    in_context = _with_antecedents(plain, prompt, [question])
+    assert in_context is not None
+    assert in_context(question, [symptoms.quote])[0] > plain(question, [symptoms.quote])[0] + 0.05
 
 
 def test_a_yes_no_question_about_recommending_asks_whether_not_what_helps() -> None:
@@ -1139,3 +1152,49 @@ def test_the_summary_does_not_read_the_same_quote_out_twice() -> None:
     assert any(
         p.startswith("On costs: the finding quoted above answers this (Wood, 2024)") for p in paragraphs
     )
+
+
+def test_what_keeps_people_from_and_what_held_programs_back_ask_what_hinders() -> None:
+    from researchdesk.brief.answer import _asks_hinder
+
+    assert _asks_hinder("What keeps them from getting the shots?")
+    assert _asks_hinder("What has helped or held back state and local programs doing this work?")
+    assert not _asks_hinder("How many people with asthma get vaccinated?")
+
+
+def test_a_question_about_a_link_is_answered_by_an_association() -> None:
+    from researchdesk.brief.answer import _answers
+
+    linked = "Is trouble paying for heating and cooling linked to diabetes?"
+    assert not _answers(linked, "The crude prevalence of household energy insecurity was 27.2% in 2020.")
+    assert _answers(
+        linked, "Household energy insecurity was associated with a higher prevalence of diabetes."
+    )
+
+
+def test_a_quote_closest_to_a_question_answers_it_at_a_lower_bar() -> None:
+    from researchdesk.brief.compose import _similarity
+
+    counselled = _quote(
+        7,
+        2,
+        "Among adults with arthritis, 16.8% received counseling from a health care provider within the past 6 "
+        "months and 30.4% never received it.",
+        Role.STATISTIC,
+    )
+    programs = _quote(
+        7,
+        1,
+        "Only 4.4% received a recommendation for arthritis-appropriate exercise programs.",
+        Role.STATISTIC,
+    )
+    paragraphs = _summary(
+        "We would like doctors to send patients with arthritis to our exercise classes. How often do health care "
+        "providers actually talk with these patients about physical activity, and do they recommend specific "
+        "programs?",
+        ["arthritis physical activity counseling"],
+        [programs, counselled],
+        similar=_similarity("minilm"),
+    )
+    how_often = next(p for p in paragraphs if p.startswith("On “How often"))
+    assert "16.8%" in how_often and "4.4%" not in how_often

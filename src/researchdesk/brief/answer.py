@@ -65,7 +65,8 @@ _DONE_ELSEWHERE = re.compile(
     re.I,
 )
 _MORE_HINDERS = re.compile(
-    r"\b(?:problems?|difficult\w*|why do|go(?:es)? without|went wrong|r[au]n into)\b|"
+    r"\b(?:problems?|difficult\w*|why do|go(?:es)? without|went wrong|r[au]n into|h[eo]ld (?:\w+ )?back|"
+    r"(?:keeps?|kept|stops?|stopped|prevents?|prevented) (?:\w+ ){0,2}from)\b|"
     r"\b(?:what|which) (?:[\w-]+ ){0,3}risks?\b",  # "what ethical risks …?", not "those at higher risk"
     re.I,
 )
@@ -484,7 +485,9 @@ def summarize(
         fresh = [e for e in routed if e.id not in used]
         unused = [e for e in evidence if e.id not in used]  # a quote its own question did not take
         for pool in (own, fresh, routed, unused):
-            picks = answering(question, subjects, pool, similar=similar, central=main) or group_answers(
+            # A quote closer to this question than to any other answers it at a source's central result's bar.
+            bar = [*main, *own] if pool is own and home else main
+            picks = answering(question, subjects, pool, similar=similar, central=bar) or group_answers(
                 question, pool
             )
             if picks:
@@ -947,7 +950,7 @@ _GROUPS_COMPARED = re.compile(
 # Which way groups differ: "higher among women", "less likely", "the most affected", "reduced odds".
 _DIRECTION = re.compile(
     r"\b(?:more|less|most|least|higher|lower|highest|lowest|greater|fewer|greatest|increased|reduced|worse|"
-    r"better|larger|smaller)\b",
+    r"better|larger|smaller|decreased|declined|dropped)\b",
     re.I,
 )
 _GROUP_WORDS = re.compile(
@@ -959,8 +962,20 @@ _GROUP_WORDS = re.compile(
 )
 
 
+# "Is trouble paying for heating linked to diabetes?" asks for an association, not for how common either one is.
+_LINK_ASKED = re.compile(
+    r"^\s*(?:is|are|was|were|does|do)\b[^?]{0,120}\b(?:linked|associated|related|tied|connected)\b", re.I
+)
+_A_LINK = re.compile(
+    r"(?<!-)\b(?:associat\w*|linked|related|correlat\w*|odds|more likely|less likely|predict\w*|risk of)\b",
+    re.I,
+)
+
+
 def _fits(question: str, quote: str) -> bool:
-    """Return True when the quote is the kind of answer the question asks for (a figure, groups compared)."""
+    """Return True when the quote is the kind of answer the question asks for (a figure, groups compared, a link)."""
+    if _LINK_ASKED.search(question) and not _A_LINK.search(quote):
+        return False
     wants_figure = bool(_HOW_MUCH.search(question))
     wants_groups = bool(_WHICH_GROUPS.search(question))
     plain = _ASIDE.sub(
