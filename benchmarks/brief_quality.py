@@ -2,8 +2,9 @@
 
 For every request of the request sets — ``../shared/data/requests/dev-requests.json``, the set the
 desk was tuned on, with ``benchmarks/data/requests/dev2.json`` (ten more, written from titles and
-abstracts, to tune which sources are on a subject) and ``benchmarks/data/requests/dev3.json`` (ten more,
-written later the same way, tuned on too); ``benchmarks/data/requests/heldout.json``, written
+abstracts, to tune which sources are on a subject), ``benchmarks/data/requests/dev3.json`` (ten more,
+written later the same way, tuned on too) and ``benchmarks/data/requests/dev4.json`` (ten more, on the
+articles no earlier request named, tuned on too); ``benchmarks/data/requests/heldout.json``, written
 apart and only reported; and ``benchmarks/data/requests/heldout2.json``, written later by a reader who
 saw only the library's titles and abstracts, and only reported — the script files the request on a copy of a desk built from the sample library, scans it, drafts the
 brief with every suggestion accepted (``brief draft --auto-accept``), and prints:
@@ -47,6 +48,7 @@ REQUEST_SETS = {
     "heldout2": ROOT / "benchmarks" / "data" / "requests" / "heldout2.json",
     "dev2": ROOT / "benchmarks" / "data" / "requests" / "dev2.json",
     "dev3": ROOT / "benchmarks" / "data" / "requests" / "dev3.json",
+    "dev4": ROOT / "benchmarks" / "data" / "requests" / "dev4.json",
 }
 JUDGMENTS = ROOT / "benchmarks" / "data" / "brief_judgments" / "round18"
 
@@ -271,8 +273,8 @@ def main() -> None:
     )
     parser.add_argument(
         "--sets",
-        default="dev,dev2,dev3,heldout,heldout2",
-        help="Request sets: dev, dev2, dev3, heldout, heldout2 or paths (comma-separated).",
+        default="dev,dev2,dev3,dev4,heldout,heldout2",
+        help="Request sets: dev, dev2, dev3, dev4, heldout, heldout2 or paths (comma-separated).",
     )
     parser.add_argument("--packets", type=Path, help="Write the blind readers' packets into this folder.")
     parser.add_argument("--json", type=Path, help="Write the drafted briefs and the figures as JSON.")

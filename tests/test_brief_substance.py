@@ -1046,6 +1046,9 @@ def test_a_source_gives_several_results_to_a_question_of_fact() -> None:
         "Moving forward, the prioritized focus areas and strategies can inform the state's new cancer plan.",
         "Of the 1,451 older adults in the cohort, 1,098 (75.7%) were included in analysis.",
         "A substantial proportion of patients had unknown race and ethnicity (20%).",
+        "To develop this toolkit, we performed literature scans to identify primary topics and themes.",
+        "A higher proportion of these patients were female (59%) than male (41%).",
+        "Over half were non-Hispanic White, approximately 16% were non-Hispanic Black, 13% were Hispanic.",
     ],
 )
 def test_background_novelty_and_missing_data_are_not_findings(sentence: str) -> None:
@@ -1058,6 +1061,8 @@ def test_background_novelty_and_missing_data_are_not_findings(sentence: str) -> 
         "We found that renting is a risk factor for asthma among adults aged 45 to 64 years.",
         "Renters with unknown status were more likely to report asthma (12%).",
         "Lack of transportation was a major barrier for families.",
+        "To reach more families, the county health department partnered with 12 elementary schools.",
+        "Over half of rural women lived more than 30 minutes from a birthing hospital.",
     ],
 )
 def test_findings_that_share_words_with_background_stay_findings(sentence: str) -> None:

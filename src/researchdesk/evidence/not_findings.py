@@ -82,6 +82,10 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"transcribed|obtained|drawn|abstracted|asked|interviewed|invited|selected|excluded|included|"
             r"performed|used|weighted|stratified|adjusted|fitted|recorded|audio-recorded|gathered)\b|"
             r"^\s*(?:informed consent|institutional review board|the (?:\w+ )?irb\b)|"
+            # "To develop this toolkit, we performed literature scans …": what was done, with its purpose first.
+            r"^\s*to (?:develop|build|create|design|identify|assess|evaluate|estimate|examine|understand|inform)\b"
+            r"[^.]{0,120}?,\s*(?:we|the (?:research |study )?team|researchers|the authors)\s+(?:\w+ly\s+)?(?:performed|"
+            r"conducted|used|reviewed|searched|engaged|interviewed|surveyed|convened|held|analy[sz]ed|collected|drew)\b|"
             r"\b(?:was|were) (?:used|performed|conducted) to (?:assess|estimate|examine|analy[sz]e|calculate|"
             r"test|compare|identify|determine)\b",
             re.I,
@@ -302,6 +306,12 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"information|status)\b|^\s*missingness\b|"
             r"\b(?:mean|median|average) age\b|^\s*(?:our|the) (?:study |analytic |final )?(?:population|sample|"
             r"cohort)\b|\b(?:race|ethnicity|sex|gender) was (?:identified|reported|recorded|self-reported)\b|"
+            # "A higher proportion of these patients were female (59%) than male", "Over half were non-Hispanic
+            # White": who was in the sample.
+            r"^\s*(?:a (?:higher|larger|greater|smaller|lower) (?:proportion|share|percentage) of (?:these|the|our) "
+            r"(?:patients|participants|respondents|members|enrollees)|over half|more than half|about half|most "
+            r"(?:patients|participants|respondents|enrollees))\b[^.]{0,40}?\b(?:were|was)\s+(?:non-Hispanic|female|"
+            r"male|women|men|White|Black|Hispanic|Latin[oax]|Asian|married)\b|"
             r"^\s*(?:comparison|control|intervention) group (?:respondents|participants|members)\b|^\s*(?:of (?:the|all) )?(?:\d[\d,.]*%? (?:\([^)]*\) )?(?:of (?:the )?)?)?"
             r"(?:study )?(?:participants|respondents|interviewees|the sample|the cohort)\b[^.]{0,80}\b(?:were|was)\s+"
             r"(?:female|male|women|men|white|black|hispanic|latin[oa]|asian|aged|married|employed|insured|recruited|"
