@@ -1049,6 +1049,17 @@ def test_a_source_gives_several_results_to_a_question_of_fact() -> None:
         "To develop this toolkit, we performed literature scans to identify primary topics and themes.",
         "A higher proportion of these patients were female (59%) than male (41%).",
         "Over half were non-Hispanic White, approximately 16% were non-Hispanic Black, 13% were Hispanic.",
+        "Percentage of adults with chronic conditions, by number of conditions and epilepsy status, National Health "
+        "Interview Survey, United States, 2021 and 2022.",
+        "Error bars indicate 95% CIs.",
+        "Or maps of opioid overdoses, which demonstrated the severe loss of life that occurred.",
+        "We know that many chronic diseases can be prevented.",
+        "Risk behaviors such as tobacco use and poor nutrition are the leading contributors to preventable disease.",
+        "Chronic conditions included were hypertension, coronary heart disease, stroke and diabetes.",
+        "Alongside contextual evidence, these data may provide insight into future prevention strategies.",
+        "Respondents who did not report age were not included in the table.",
+        "If the answer is yes, then the respondent is considered to have this condition.",
+        "Percentage was age standardized by using the 2000 US Census Bureau–projected US adult population.",
     ],
 )
 def test_background_novelty_and_missing_data_are_not_findings(sentence: str) -> None:
@@ -1063,6 +1074,8 @@ def test_background_novelty_and_missing_data_are_not_findings(sentence: str) -> 
         "Lack of transportation was a major barrier for families.",
         "To reach more families, the county health department partnered with 12 elementary schools.",
         "Over half of rural women lived more than 30 minutes from a birthing hospital.",
+        "Prevalence of smoking was highest among adults aged 18 to 24 years, by far the largest gap.",
+        "Stroke survivors in Stroke Belt states were less likely to meet physical activity guidelines (OR = 0.77).",
     ],
 )
 def test_findings_that_share_words_with_background_stay_findings(sentence: str) -> None:
@@ -1203,3 +1216,26 @@ def test_a_quote_closest_to_a_question_answers_it_at_a_lower_bar() -> None:
     )
     how_often = next(p for p in paragraphs if p.startswith("On “How often"))
     assert "16.8%" in how_often and "4.4%" not in how_often
+
+
+def test_what_makes_something_useful_asks_what_helps_and_named_places_answer_where() -> None:
+    from researchdesk.brief.answer import _answers, _asks_help
+
+    assert _asks_help("What makes such maps useful for health promotion?")
+    where = "Where in the country is cancer incidence highest among adults under 50?"
+    assert _answers(
+        where,
+        "The states with the highest incidence rates of early-onset cancer were Kentucky and West Virginia.",
+    )
+
+
+def test_how_well_two_measures_match_is_answered_by_a_comparison() -> None:
+    from researchdesk.brief.answer import _answers
+    from researchdesk.requests.plan import asks_for_findings
+
+    question = "How well do such records match survey estimates?"
+    assert asks_for_findings(f"We may use health records to track diabetes. {question}")
+    assert not _answers(question, "The data challenges in chronic disease prevention are considerable.")
+    assert _answers(
+        question, "Hypertension prevalence from health records was similar to the survey's estimate."
+    )

@@ -98,6 +98,8 @@ def test_what_a_prompt_asks_for_findings_or_factors() -> None:
         "Nationally, which children are most affected by asthma?",
         "Have the racial gaps in asthma hospital stays narrowed over the past decade?",
         "How much farther do rural women now travel to reach a birthing hospital?",
+        "Are more lung cancers being caught at an early stage than ten years ago?",
+        "Has menthol use been rising or falling over the past twenty years?",
     ):
         assert asks_for_findings(prompt), prompt
         assert not asks_for_factors(prompt), prompt

@@ -54,6 +54,7 @@ FACTOR_WORDS = 14  # a factor named from a sentence is cut to this many words at
 # in questions ("what helped", "what problems came up", "who goes without").
 _MORE_HELPS = re.compile(
     r"\b(?:helped|lessons?|approach\w*|reduce them)\b|"
+    r"\bmakes? (?:[\w-]+ ){0,3}(?:useful|work|effective|succe\w+|easier|valuable)\b|"  # "what makes such maps useful"
     r"^\s*how (?:do|can|could|should|might|would|to)\b",  # "How do we get people to sign up?"
     re.I,
 )
@@ -942,7 +943,8 @@ _A_FIGURE = re.compile(
     r"\b(?!(?:19|20)\d\d\b)\d[\d,.]*|\b(?:half|one in \w+|a third|a quarter|majority|minority)\b", re.I
 )
 _GROUPS_COMPARED = re.compile(
-    r"\b(?:more|less|most|least|higher|lower|highest|lowest|greater|fewer) (?:\w+ ){0,6}?(?:than|among|in|for)\b|"
+    r"\b(?:more|less|most|least|higher|lower|highest|lowest|greater|fewer) (?:[\w-]+ ){0,6}?(?:than|among|in|for|were|was)\b|"
+    r"\b(?:states|counties|regions|areas|places|groups|neighbou?rhoods) with the (?:highest|lowest|most|least|greatest)\b|"
     r"\b(?:disparit\w*|more likely|less likely|odds|compared with|differ\w*|related to|associated with|linked to|"
     r"risk factors?)\b|\b(?:increase[sd]?|decrease[sd]?|rose|fell)\b[^.]{0,80}\bamong\b",
     re.I,
@@ -972,9 +974,22 @@ _A_LINK = re.compile(
 )
 
 
+# "How well do such records match survey estimates?" asks how two measures compare.
+_AGREEMENT_ASKED = re.compile(
+    r"\bhow (?:well|closely) (?:do|does|did)\b[^?]{0,120}\b(?:match|agree|compare)", re.I
+)
+_AN_AGREEMENT = re.compile(
+    r"\b(?:similar|consistent|compar\w+|agree\w*|match\w*|correlat\w*|differ\w*|within \d|higher than|lower than|"
+    r"overestimat\w*|underestimat\w*)\b",
+    re.I,
+)
+
+
 def _fits(question: str, quote: str) -> bool:
     """Return True when the quote is the kind of answer the question asks for (a figure, groups compared, a link)."""
     if _LINK_ASKED.search(question) and not _A_LINK.search(quote):
+        return False
+    if _AGREEMENT_ASKED.search(question) and not _AN_AGREEMENT.search(quote):
         return False
     wants_figure = bool(_HOW_MUCH.search(question))
     wants_groups = bool(_WHICH_GROUPS.search(question))

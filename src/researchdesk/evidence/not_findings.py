@@ -23,13 +23,27 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"known|leading|significant|well-known|modifiable|main) )?(?:risk factors?|causes?|determinants?) "
             r"(?:for|of)\b(?![^.]{0,80}\d)|"
             r"\b(?:has|have) (?:long )?been (?:well[- ])?(?:established|documented|recogni[sz]ed)\b|"
+            r"^\s*(?:we know|it is (?:well |widely |now )?(?:known|accepted|recogni[sz]ed)) that\b|"
+            r"\bare the (?:leading|main|major) (?:contributors|causes|drivers) (?:to|of)\b|"
             r"\b(?:is|are) well[- ](?:established|documented|known)\b",
             re.I,
         ),
     ),
     (
         "a caption",
-        re.compile(r"^\s*(?:Figure|Fig\.|Table|Exhibit|Box|Appendix)\s+[A-Z]?\d+[A-Za-z]?\.?\s", re.I),
+        re.compile(
+            r"^\s*(?:Figure|Fig\.|Table|Exhibit|Box|Appendix)\s+[A-Z]?\d+[A-Za-z]?\.?\s|"
+            # "Percentage of adults with …, by number of conditions and epilepsy status, … Error bars indicate 95% CIs."
+            r"\berror bars (?:indicate|show|represent|denote)\b|"
+            r"^\s*(?:percentages?|proportions?|prevalence|numbers?|rates?) of [^.]{0,150}?,\s*by\s[^.]{0,120}?,\s*"
+            r"[^.]{0,80}\b(?:19|20)\d\d\b",
+            re.I,
+        ),
+    ),
+    (
+        # "Or maps of opioid overdoses, which demonstrated …": the rest of a sentence, cut from its start.
+        "a fragment",
+        re.compile(r"^\s*or\s", re.I),
     ),
     (
         # "Concept maps display perceived similarity of the 80 items": what a figure shows, not what was found.
@@ -49,7 +63,11 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
         "a table's note",
         re.compile(
             r"^\s*(?:[a-z]\s+)?(?:data sources?:|values (?:are|were|represent)\b|based on (?:weighted |unweighted )?"
-            r"(?:[\w-]+ ){0,2}(?:regression )?models?\b|abbreviations?:)",
+            r"(?:[\w-]+ ){0,2}(?:regression )?models?\b|abbreviations?:)|"
+            # "… were not included in the table", "If the answer is yes, the respondent is considered to have …".
+            r"\b(?:were|was) (?:not )?(?:included|excluded|shown) (?:in|from) the (?:table|figure)\b|"
+            r"^\s*if the answer (?:to [^.]{0,60}?)?is (?:yes|no)\b|\bthe respondent (?:is|was) (?:considered|classified)\b|"
+            r"^\s*percentages? (?:was|were) (?:age[- ])?(?:standardi[sz]ed|adjusted|weighted)\b",
             re.I,
         ),
     ),
@@ -82,6 +100,8 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"transcribed|obtained|drawn|abstracted|asked|interviewed|invited|selected|excluded|included|"
             r"performed|used|weighted|stratified|adjusted|fitted|recorded|audio-recorded|gathered)\b|"
             r"^\s*(?:informed consent|institutional review board|the (?:\w+ )?irb\b)|"
+            r"^\s*(?:the )?(?:chronic )?(?:conditions|outcomes|variables|covariates|measures|diseases) (?:included|"
+            r"examined|assessed|considered) (?:were|was|are)\b|"
             # "To develop this toolkit, we performed literature scans …": what was done, with its purpose first.
             r"^\s*to (?:develop|build|create|design|identify|assess|evaluate|estimate|examine|understand|inform)\b"
             r"[^.]{0,120}?,\s*(?:we|the (?:research |study )?team|researchers|the authors)\s+(?:\w+ly\s+)?(?:performed|"
@@ -134,6 +154,9 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             # "Moving forward, the prioritized focus areas and strategies can inform the state's new cancer plan".
             r"^\s*(?:(?:moving|going) forward|in the future|ultimately),?\s+(?:the|these|our)\b[^.]{0,80}?\b(?:can|could|"
             r"will|may) (?:inform|guide|help shape|be used)\b|"
+            # "… these data may provide insight into future prevention strategies, facilitate programmatic development".
+            r"\b(?:these|our|the study's|the) (?:data|findings|results|estimates|maps)\s+(?:may|can|could|will) "
+            r"(?:provide (?:insight|information|guidance)|help inform|inform future|facilitate|guide future)\b|"
             r"\bwill (?:share|disseminate|publish|present) (?:the |these |its |their |our )?(?:results|findings|"
             r"lessons|data|maps?)\b|\bwill become (?:more|increasingly|better)\b",
             re.I,

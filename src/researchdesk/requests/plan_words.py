@@ -80,6 +80,9 @@ FACT_QUESTION_CUES: tuple[str, ...] = (
     r"\bplay a (?:part|role)\b",
     r"\bwhich [\w ,'-]{0,60}\b(?:most|least)\b",
     r"\bwho tends? to\b",
+    r"\b(?:is|are|was|were) (?:more|fewer|less) [\w ,'-]{0,80}\bthan\b",  # "are more cancers caught early than …?"
+    r"\b(?:rising|increasing|growing|going up) or (?:falling|decreasing|declining|going down)\b",
+    r"\bhow (?:well|closely) (?:do|does|did) [\w ,'-]{0,80}\b(?:match|agree|compare)\b",
     r"\b(?:has|have) [\w ,'-]{0,80}\b(?:narrowed|widened|grown|fallen|risen|declined)\b",
 )
 
