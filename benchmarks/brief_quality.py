@@ -50,7 +50,7 @@ REQUEST_SETS = {
     "dev3": ROOT / "benchmarks" / "data" / "requests" / "dev3.json",
     "dev4": ROOT / "benchmarks" / "data" / "requests" / "dev4.json",
 }
-JUDGMENTS = ROOT / "benchmarks" / "data" / "brief_judgments" / "round18"
+JUDGMENTS = ROOT / "benchmarks" / "data" / "brief_judgments" / "round20"
 
 
 @dataclass
