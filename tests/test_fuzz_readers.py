@@ -146,3 +146,20 @@ def test_text_readers_and_format_detection_never_raise_anything_but_read_errors(
     for suffix in (".pdf", ".docx", ".html", ".txt", ".md", ".ris", ".bib", ".json", ".xyz"):
         with contextlib.suppress(ReadError):
             reader_for(Path(f"fuzzed{suffix}"), data[:8192])
+
+
+def test_a_page_pdfium_cannot_load_is_reported_not_raised_when_ocr_reads_blank_pages() -> None:
+    """The fuzzer's find: a page that fails to load was passed on to OCR as a blank page and raised there."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument.new()
+    document.new_page(200, 200)
+    document.new_page(200, 200)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    data = buffer.getvalue()
+    second = data.rindex(b"5 0 obj")
+    damaged = data[:second] + data[second:].replace(b"/Type/Page>>", b"/Type/Pagx>>", 1)
+    with pytest.raises(ReadError) as caught:
+        PDF.read(Path("damaged.pdf"), damaged, SETTINGS)
+    assert "damaged.pdf" in str(caught.value.path)

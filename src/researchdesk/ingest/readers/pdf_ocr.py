@@ -50,7 +50,10 @@ def ocr_blank_pages(
 
     def read_page(index: int) -> tuple[int, float, ocr.OcrPage]:
         with PDFIUM_LOCK:  # PDFium is not thread-safe: one page is rendered at a time
-            page = document[index]
+            try:
+                page = document[index]
+            except pdfium.PdfiumError:  # a damaged page: reported with the pages OCR could not read
+                return index, 0.0, ocr.OcrPage([], 0.0, 0, 0)
             try:
                 height = page.get_height()
                 image = page.render(scale=scale, grayscale=True).to_pil()
