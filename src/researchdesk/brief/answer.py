@@ -382,9 +382,8 @@ def summarize(
     held_count = max(len(cited), held)
     main = _central_findings(evidence, central or [], prompt=prompt, similar=similar)
     headline = _near_the_question(main, [prompt, *asked], subjects, similar)
-    given: set[int | None] = {
-        e.id for e in headline
-    }  # a quote the summary has given in full is not given again
+    # A quote the summary has given in full is not given again.
+    given: set[int | None] = {e.id for e in headline}
     if headline:
         named = "; ".join(f"{cite(docs[e.document_id])} found {_sentence(e.quote)}" for e in headline)
         paragraphs.append(_ended(f"Main findings: {named}"))
@@ -993,9 +992,8 @@ def _fits(question: str, quote: str) -> bool:
         return False
     wants_figure = bool(_HOW_MUCH.search(question))
     wants_groups = bool(_WHICH_GROUPS.search(question))
-    plain = _ASIDE.sub(
-        "", quote
-    )  # "higher among high school students (42.1%; 95% CI, …) than middle school …"
+    # "higher among high school students (42.1%; 95% CI, …) than middle school …": asides do not hide it.
+    plain = _ASIDE.sub("", quote)
     has_groups = bool(_GROUPS_COMPARED.search(plain) and _GROUP_WORDS.search(plain))
     return (not wants_figure or bool(_A_FIGURE.search(quote))) and (not wants_groups or has_groups)
 

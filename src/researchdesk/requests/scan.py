@@ -148,7 +148,7 @@ def run_scan(
     index = sync_index(desk.store, desk.settings)
     store = desk.store
     result = ScanResult(request_id, store.next_scan_run(request_id))
-    prompt = desk.store.request(request_id).prompt
+    prompt = store.request(request_id).prompt
     about, prior = read_library(desk, plan, index.embedder)
     on_subject = about.on_subject()
     result.subjects = about.readings_dicts()
@@ -263,9 +263,8 @@ class _Harvest:
         self.docs: dict[int, Document] = {}
         self.captions: dict[int, dict[int, str]] = {}
         self.hidden = self.relabelled = 0
-        self.fit: dict[
-            str, float
-        ] = {}  # quote → how closely it answers the prompt's questions (1.0 = no change)
+        # quote → how closely it answers the prompt's questions (1.0 = no change; set by fit_answers)
+        self.fit: dict[str, float] = {}
 
     def keep(self, ev: Evidence, facet: str, is_central: bool = False) -> None:
         """Keep a candidate for a facet that accepts its role (a context quote only as a central result)."""
