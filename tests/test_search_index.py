@@ -675,3 +675,52 @@ def test_feedback_under_filters_comes_from_the_allowed_passages_only(
     expected = alone.search(query, mode="semantic", top_k=10, max_per_document=None)
     assert [h.passage_id for h in filtered.hits] == [h.passage_id for h in expected.hits]
     assert all(h.document_id != 1 for h in filtered.hits)
+
+
+def test_feedback_leaves_a_query_its_top_passages_already_match_and_moves_one_they_do_not(
+    many_index: SearchIndex, embedder: MiniLMEmbedder
+) -> None:
+    # The feedback passages are the best of each of the first two documents (200 passages searched),
+    # at 2/10 of the full weight, faded by how closely they already match the query.
+    assert many_index.vectors is not None
+    share = 1.5 * 2 / 10
+    start, end = many_index.feedback_fade
+
+    def pool(query: str) -> tuple[np.ndarray, np.ndarray]:
+        first = many_index.search(query, mode="semantic", top_k=2, max_per_document=1, feedback=False)
+        assert len(first.hits) == 2 and many_index.vectors is not None
+        vector = embedder.encode([query])[0]
+        return vector, many_index.vectors[[h.passage_id - 1 for h in first.hits]]
+
+    def searched(query: str, feedback: bool) -> list[tuple[int, float]]:
+        hits = many_index.search(
+            query, mode="semantic", top_k=8, max_per_document=None, feedback=feedback
+        ).hits
+        return [(h.passage_id, h.score) for h in hits]
+
+    # A passage of the library, word for word: the best passages say what the query says (mean
+    # similarity above the fade's end), so the second pass is the first, to the score.
+    verbatim = "The city council debated rural broadband grants after a long public hearing."
+    vector, top = pool(verbatim)
+    assert float(np.mean(top @ vector)) >= end
+    assert searched(verbatim, True) == searched(verbatim, False)
+    # One word the library never uses: its best passages are far from it, and it moves at full weight.
+    vector, top = pool("menthol")
+    assert float(np.mean(top @ vector)) <= start
+    assert searched("menthol", True) != searched("menthol", False)
+    moved = feedback_query(vector, top, share)
+    assert [p for p, _ in searched("menthol", True)] == _cosine_order(many_index, moved, 8)
+    # Between the two the query moves part of the way: the second pass ranks by that vector, and its
+    # scores are neither the first pass's nor those of the full move.
+    between = "how do cities pay for replacing lead water pipes"
+    vector, top = pool(between)
+    similarity = float(np.mean(top @ vector))
+    assert start < similarity < end
+    part = feedback_query(vector, top, share * (end - similarity) / (end - start))
+    fed = searched(between, True)
+    assert [p for p, _ in fed] == _cosine_order(many_index, part, 8)
+    rows = [p - 1 for p, _ in fed]
+    assert [x for _, x in fed] == pytest.approx((many_index.vectors[rows] @ part).tolist(), abs=1e-5)
+    full = many_index.vectors[rows] @ feedback_query(vector, top, share)
+    assert [x for _, x in fed] != pytest.approx(full.tolist(), abs=1e-5)
+    assert fed != searched(between, False)
