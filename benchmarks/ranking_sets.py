@@ -29,19 +29,14 @@ k 20, lexical weight 0.3, tuned on MED alone) and as it is (standardized score f
 tokens) over title + text. The last rows give the new hybrid minus the best single method of each set
 and the mean over the reported sets (MED, requests, SYNERGY as one set: the mean of its five reviews).
 
-The desk's query feedback fades as its passages already match the query (``semantic.feedback_fade``);
-the rows under the table give the desk's semantic and hybrid modes with the feedback as it was before,
-at full weight whatever the first pass found.
-
 ``--tune`` prints the fusion grid on the tuning splits only (MED odd queries, dev requests) and which
-setting each tuning set alone would choose; ``--tune-feedback`` prints the feedback's fade and weight
-on the same splits (semantic and hybrid) and the best; nothing else is searched. ``--sets`` picks sets
-by name (MED, requests, LiveQA-Med, the SYNERGY reviews); by default every set whose data is given.
+setting each tuning set alone would choose; nothing else is searched. ``--sets`` picks sets by name
+(MED, requests, LiveQA-Med, the SYNERGY reviews); by default every set whose data is given.
 ``--cache DIR`` keeps what takes long (each set's index, LiveQA-Med's ingested desk, plain MiniLM's
 vectors) in DIR, so that a later run only searches.
 
     python benchmarks/ranking_sets.py --desk demo-desk --liveqa liveqa-med [--sets MED,LiveQA-Med]
-        [--tune | --tune-feedback] [--cache DIR]
+        [--tune] [--cache DIR]
 """
 
 from __future__ import annotations
@@ -72,7 +67,6 @@ from researchdesk.models import SearchHit
 from researchdesk.search import MiniLMEmbedder, SearchIndex
 from researchdesk.search.fusion import RANK_FUSION, FusionSettings
 from researchdesk.search.tokenize import tokenize
-from researchdesk.settings import SearchSettings
 from retrieval import _CachedEmbedder
 from retrieval_titled import SYNERGY, load_set, passages
 
@@ -87,10 +81,6 @@ METHODS = (
     "BM25 title+text",
 )
 SINGLE = [m for m in METHODS if "hybrid" not in m]
-# The desk's query feedback as it was before it faded (``semantic.feedback_fade``): printed under the
-# table for every set, not counted as a method of its own.
-NO_FADE = (1.0, 2.0)  # full weight up to a similarity of 1: never fades
-UNFADED = ("desk semantic, feedback unfaded", "desk hybrid, feedback unfaded")
 LIVEQA = "LiveQA-Med"
 # Printed for LiveQA-Med only, under the table: what the title alone and the text alone are worth to
 # plain MiniLM, and the desk without its query feedback.
@@ -146,14 +136,9 @@ def desk_score(
     fusion: FusionSettings = NEW,
     feedback: bool = True,
     fold: bool = True,
-    fade: tuple[float, float] | None = None,
-    weight: float | None = None,
 ) -> float:
-    """Return the desk's nDCG@10 for ``q`` in ``mode``: the settings' defaults unless told otherwise."""
-    defaults = SearchSettings()
+    """Return the desk's nDCG@10 for ``q`` in ``mode``."""
     q.index.fusion = fusion
-    q.index.feedback_fade = fade or (defaults.feedback_fade_start, defaults.feedback_fade_end)
-    q.index.feedback_weight = defaults.feedback_weight if weight is None else weight
     hits = q.index.search(q.text, top_k=q.top_k, mode=mode, max_per_document=q.cap, feedback=feedback).hits
     ranking: list[object] = []
     for hit in hits:
@@ -399,49 +384,6 @@ def tune(queries: list[Query]) -> None:
         )
 
 
-def tune_feedback(queries: list[Query]) -> None:
-    """Print how the query feedback fares on the tuning splits, fading between each pair of similarities
-    (and never, and without feedback), in the semantic and hybrid modes; the best mean is chosen."""
-    tuning = [q for q in queries if q.tuning]
-    for q in tuning:
-        if not isinstance(q.index.embedder, _CachedEmbedder) and q.index.embedder is not None:
-            q.index.embedder = _CachedEmbedder(q.index.embedder)  # type: ignore[assignment]
-    sets = list(dict.fromkeys(q.set for q in tuning))
-    # (fade start, end) or None for no feedback; weight
-    grid: list[tuple[tuple[float, float] | None, float]] = [(None, 0.0), (NO_FADE, 1.5), (NO_FADE, 1.0)]
-    grid += [
-        ((start, round(start + width, 2)), weight)
-        for start, width, weight in itertools.product((0.45, 0.5, 0.55, 0.6), (0.1, 0.2, 0.3), (1.5, 2.0))
-    ]
-    print("Tuning splits only: desk semantic / hybrid nDCG@10 with the query feedback fading between two")
-    print("mean similarities of its passages to the query (full weight at the first, none at the second)")
-    print(f"{'fade':>12} {'weight':>6} " + "".join(f"{s:>16}" for s in sets) + f"{'mean':>9}")
-    rows = []
-    for fade, weight in grid:
-        cells = []
-        for s in sets:
-            qs = [q for q in tuning if q.set == s]
-            cells += [
-                float(
-                    np.mean(
-                        [desk_score(q, m, feedback=fade is not None, fade=fade, weight=weight) for q in qs]
-                    )
-                )
-                for m in ("semantic", "hybrid")
-            ]
-        mean = float(np.mean(cells))
-        label = "no feedback" if fade is None else "never" if fade == NO_FADE else f"{fade[0]}-{fade[1]}"
-        print(
-            f"{label:>12} {weight:>6} "
-            + "".join(f"{cells[2 * i]:8.3f}/{cells[2 * i + 1]:.3f}" for i in range(len(sets)))
-            + f"{mean:9.4f}",
-            flush=True,
-        )
-        rows.append((round(mean, 4), fade[1] - fade[0] if fade and fade != NO_FADE else 0.0, label, weight))
-    best = max(rows, key=lambda r: (r[0], r[1]))  # ties: the widest fade, the gentlest change
-    print(f"chosen (best mean, ties to the widest fade): fade {best[2]}, weight {best[3]}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -463,11 +405,6 @@ def main() -> None:
     )
     parser.add_argument(
         "--tune", action="store_true", help="Print the fusion grid on the tuning splits and stop."
-    )
-    parser.add_argument(
-        "--tune-feedback",
-        action="store_true",
-        help="Print how the query feedback's fade fares on the tuning splits and stop.",
     )
     parser.add_argument(
         "--cache",
@@ -507,9 +444,6 @@ def main() -> None:
         if args.tune:
             tune([q for part in parts for q in part.queries])
             return
-        if args.tune_feedback:
-            tune_feedback([q for part in parts for q in part.queries])
-            return
         for name in [n for n in chosen if n in names]:
             print(f"Indexing {name} ...", flush=True)
             parts.append(synergy_queries(name, embedder, args.cache / name if args.cache else None))
@@ -535,14 +469,12 @@ def main() -> None:
             for q in part.queries:
                 row = table.setdefault(
                     (q.set, q.tuning),
-                    {m: [] for m in (*METHODS, *UNFADED, *(EXTRA if part.variants else ()))},
+                    {m: [] for m in (*METHODS, *(EXTRA if part.variants else ()))},
                 )
                 row["desk lexical"].append(desk_score(q, "lexical"))
                 row["desk semantic"].append(desk_score(q, "semantic"))
                 row["desk hybrid, old (rank fusion)"].append(desk_score(q, "hybrid", RANK_FUSION))
                 row["desk hybrid, new (score fusion)"].append(desk_score(q, "hybrid", NEW))
-                row[UNFADED[0]].append(desk_score(q, "semantic", fade=NO_FADE))
-                row[UNFADED[1]].append(desk_score(q, "hybrid", fade=NO_FADE))
                 row["plain MiniLM title+text"].append(ndcg(plain.dense(q.text), q.gains))
                 row["BM25 title+text"].append(ndcg(plain.lexical(q.text), q.gains))
                 if part.variants:
@@ -572,7 +504,7 @@ def report(table: dict[tuple[str, bool], dict[str, list[float]]]) -> None:
     syn_cols = [(k[0][:12], mean[k]) for k in sorted(synergy)]
     if synergy:
         main_sets.append(
-            ("SYNERGY mean", {m: float(np.mean([mean[k][m] for k in synergy])) for m in (*METHODS, *UNFADED)})
+            ("SYNERGY mean", {m: float(np.mean([mean[k][m] for k in synergy])) for m in METHODS})
         )
     extra_cols: list[tuple[str, dict[str, float]]] = []
     for key in sorted(liveqa):
@@ -583,9 +515,7 @@ def report(table: dict[tuple[str, bool], dict[str, list[float]]]) -> None:
             extra_cols.append((f"{LIVEQA} orig.", mean[key]))
     columns += syn_cols + main_sets
     if main_sets:
-        columns.append(
-            ("report mean", {m: float(np.mean([c[m] for _, c in main_sets])) for m in (*METHODS, *UNFADED)})
-        )
+        columns.append(("report mean", {m: float(np.mean([c[m] for _, c in main_sets])) for m in METHODS}))
     columns += extra_cols
     counts = {f"{k[0]} {'tune' if k[1] else 'report'}": len(v["desk lexical"]) for k, v in table.items()}
     print("\nnDCG@10 (queries: " + ", ".join(f"{n} {c}" for n, c in counts.items()) + ")")
@@ -609,9 +539,6 @@ def report(table: dict[tuple[str, bool], dict[str, list[float]]]) -> None:
         f"{'best single method':34}"
         + "".join(f"{_short(max(SINGLE, key=col.__getitem__)):>{width}}" for _, col in columns)
     )
-    print("the query feedback before it faded (full weight whatever the first pass found):")
-    for m in UNFADED:
-        print(f"{m:34}" + "".join(f"{col[m]:{width}.3f}" for _, col in columns))
     if liveqa:
         print(f"\n{LIVEQA} only, nDCG@10 (same documents and queries)")
         print(f"{'method':34}" + "".join(f"{c:>{width}}" for c, _ in [*main_sets[-1:], *extra_cols]))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pydantic import ValidationError
 
 from researchdesk.search.fusion import (
     RANK_FUSION,
@@ -15,8 +14,7 @@ from researchdesk.search.fusion import (
     standardized_score_fusion,
     top_indices,
 )
-from researchdesk.search.semantic import feedback_fade, feedback_plan, feedback_query
-from researchdesk.settings import SearchSettings
+from researchdesk.search.semantic import feedback_plan, feedback_query
 
 
 def test_rrf_sums_weighted_reciprocal_ranks() -> None:
@@ -160,21 +158,3 @@ def test_feedback_moves_the_query_toward_the_top_passages_at_unit_length() -> No
     assert feedback_query(query, top, 3.0) @ centroid > moved @ centroid
     assert feedback_query(query, top[:0], 1.0).tolist() == query.tolist()
     assert feedback_query(query, top, 0.0).tolist() == query.tolist()
-
-
-def test_feedback_fades_as_its_passages_already_match_the_query() -> None:
-    # Full weight while the feedback passages' mean similarity to the query is at the start or
-    # below, none from the end up, linear between; no passages, nothing to feed back.
-    assert feedback_fade(np.array([0.2, 0.4]), 0.55, 0.65) == 1.0
-    assert feedback_fade(np.array([0.55]), 0.55, 0.65) == 1.0
-    assert feedback_fade(np.array([0.9, 0.3]), 0.55, 0.65) == pytest.approx(0.5)  # mean 0.6
-    assert feedback_fade(np.array([0.65]), 0.55, 0.65) == 0.0
-    assert feedback_fade(np.array([0.95, 0.9]), 0.55, 0.65) == 0.0
-    assert feedback_fade(np.array([]), 0.55, 0.65) == 0.0
-    assert feedback_fade(np.array([0.99]), 1.0, 2.0) == 1.0  # a fade starting at 1 never fades
-
-
-def test_a_feedback_fade_that_ends_before_it_starts_is_refused() -> None:
-    with pytest.raises(ValidationError, match="feedback_fade_end"):
-        SearchSettings(feedback_fade_start=0.7, feedback_fade_end=0.6)
-    assert SearchSettings(feedback_fade_start=1.0, feedback_fade_end=2.0).feedback_fade_end == 2.0

@@ -28,8 +28,6 @@ pytestmark = pytest.mark.skipif(not PG_URL, reason=PG_SKIP_REASON)
 FILES = sorted(SAMPLE_LIBRARY.glob("*.htm*"))[:3]
 QUERIES = (
     "barriers to tobacco policy",
-    # Its feedback passages already match it closely: the query moves about 3/4 of the full weight.
-    "exposure to e-cigarette warning labels among students",
     "working with lawmakers on health policy",
     "cross-sector partnership for community health",  # thesaurus expansions, phrases among them
     "policy makers and collective impact",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SERVICE_PARAGRAPH = (
@@ -21,8 +21,7 @@ class SearchSettings(BaseModel):
     Both search backends read it through the one pipeline (``search/pipeline.py``). The fusion's
     defaults were chosen with ``python benchmarks/ranking_sets.py --tune`` on the tuning splits of two
     unlike sets only (MED's odd-numbered queries and the dev member requests): the best mean gain over
-    each set's best single method. The feedback's passages and weight were tuned on MED's odd-numbered
-    queries, its fade (``semantic.feedback_fade``) with ``--tune-feedback`` on the same two tuning splits.
+    each set's best single method. The feedback's were tuned on MED's odd-numbered queries.
     """
 
     fusion: Literal["scores", "rrf"] = Field(
@@ -56,20 +55,6 @@ class SearchSettings(BaseModel):
         ge=0,
         description="How far the query vector moves toward those passages (scaled down with fewer).",
     )
-    feedback_fade_start: float = Field(
-        0.55,
-        ge=-1,
-        le=1,
-        description="Mean cosine similarity of those passages to the query above which the query moves less "
-        "toward them: they already say what it says, so feedback has little to add and may blur it.",
-    )
-    feedback_fade_end: float = Field(
-        0.65,
-        ge=-1,
-        le=2,
-        description="Mean similarity at which the query no longer moves (between the two the weight falls "
-        "linearly; above 1 it never reaches none).",
-    )
     max_per_document: int = Field(
         3,
         ge=0,
@@ -81,15 +66,6 @@ class SearchSettings(BaseModel):
         description="How deep each ranked list goes before fusion (at least 5 x the results asked for; deeper "
         "while the per-document cap leaves too few).",
     )
-
-    @model_validator(mode="after")
-    def _fade_ends_above_its_start(self) -> SearchSettings:
-        if self.feedback_fade_end <= self.feedback_fade_start:
-            raise ValueError(
-                f"feedback_fade_end ({self.feedback_fade_end}) must be above feedback_fade_start "
-                f"({self.feedback_fade_start}): the query's feedback fades out between the two similarities"
-            )
-        return self
 
 
 class Settings(BaseSettings):

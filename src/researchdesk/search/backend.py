@@ -78,11 +78,10 @@ class SearchBackend(Protocol):
     """The storage side of search (see the module's docstring); ``pipeline.search`` is the rest."""
 
     embedder: Embedder | None
-    tuning: SearchSettings  # the settings' ``search`` section; the four below are its values
+    tuning: SearchSettings  # the settings' ``search`` section; the three below are its values
     fusion: FusionSettings
     feedback_passages: int
     feedback_weight: float
-    feedback_fade: tuple[float, float]  # feedback_fade_start, feedback_fade_end
 
     def __len__(self) -> int:
         """Return how many passages can be searched."""

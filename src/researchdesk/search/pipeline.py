@@ -28,7 +28,7 @@ from researchdesk.search.filters import Filters
 from researchdesk.search.fusion import FusionSettings, cap_per_group, fuse
 from researchdesk.search.highlight import matched_words
 from researchdesk.search.results import SearchResults, SemanticCoverage
-from researchdesk.search.semantic import feedback_fade, feedback_plan, feedback_query
+from researchdesk.search.semantic import feedback_plan, feedback_query
 from researchdesk.search.tokenize import tokenize
 from researchdesk.settings import SearchSettings
 
@@ -160,8 +160,7 @@ def search(
     "semantic". ``expand`` adds thesaurus synonyms at a lower weight (lexical side only: the
     embedding model knows synonyms already). ``feedback`` (semantic and hybrid modes) searches
     the embeddings twice: the second time with the query vector moved toward the best passages
-    of the first pass's top documents, the less the more closely they already match it
-    (``semantic.feedback_fade``).
+    of the first pass's top documents.
     """
     mode = check_mode(mode)
     text, tokens = validate(backend, query, top_k)
@@ -198,10 +197,7 @@ def search(
                 # should not become the query's (on the sample library, top-10 passages from any
                 # documents cut the distinct sources in a top 10 from 5.9 to 5.3; this raises it to 6.4).
                 first = _rank(backend, lexical, vector, allowed, pool, 1)
-                top = backend.feedback_vectors(first.keys)
-                start, end = backend.feedback_fade
-                weight *= feedback_fade(top @ vector, start, end)
-                vector = feedback_query(vector, top, weight)
+                vector = feedback_query(vector, backend.feedback_vectors(first.keys), weight)
     ranking = _rank(backend, lexical, vector, allowed, top_k, cap)
     if not ranking.keys and used == "lexical":
         notes.append("No passage contains any of the query terms.")
@@ -303,8 +299,7 @@ class PipelineSearch:
     """What both backends share: the embedder and the search settings they were made with, and ``search``
     (``pipeline.search`` over the backend). A backend subclasses it and answers ``backend.SearchBackend``.
 
-    ``fusion``, ``feedback_passages``, ``feedback_weight`` and ``feedback_fade`` (its start and end) are
-    the settings' values, kept as fields
+    ``fusion``, ``feedback_passages`` and ``feedback_weight`` are the settings' values, kept as fields
     so a benchmark can weigh another fusion or feedback on one loaded index.
     """
 
@@ -315,7 +310,6 @@ class PipelineSearch:
         self.fusion = FusionSettings.of(self.tuning)
         self.feedback_passages = self.tuning.feedback_passages
         self.feedback_weight = self.tuning.feedback_weight
-        self.feedback_fade = (self.tuning.feedback_fade_start, self.tuning.feedback_fade_end)
         self.embedded_now = 0  # passages this process embedded in its last sync (``search.desk``)
 
     def search(

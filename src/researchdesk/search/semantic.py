@@ -32,23 +32,6 @@ def feedback_plan(searched: int, most: int, weight: float) -> tuple[int, float]:
     return passages, (weight * passages / most if passages else 0.0)
 
 
-def feedback_fade(similarities: np.ndarray, start: float, end: float) -> float:
-    """Return the share of the feedback weight a query gets, from how closely its feedback passages
-    (``similarities``: their cosine similarity to the query) already match it.
-
-    Feedback bridges the distance between a query's words and the library's: the best first-pass
-    passages name the topic as the library does. When they already match the query closely (their
-    mean similarity at ``end`` or above) there is nothing to bridge, and moving the query toward them
-    only blurs what it asks among documents on one subject (a question about a disease's treatment
-    drifts toward the disease). Full weight at ``start`` or below, none at ``end``, linear between.
-    Chosen on the tuning splits with ``benchmarks/ranking_sets.py --tune-feedback``: 0.55 to 0.65.
-    """
-    if similarities.size == 0:
-        return 0.0
-    mean = float(np.mean(similarities))
-    return min(1.0, max(0.0, (end - mean) / (end - start)))
-
-
 def feedback_query(query_vector: np.ndarray, top_vectors: np.ndarray, weight: float) -> np.ndarray:
     """Return the query vector moved toward the mean of the top passages' vectors, at unit length.
 
