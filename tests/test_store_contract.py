@@ -50,7 +50,7 @@ from researchdesk.search.fusion import fuse
 from researchdesk.settings import SearchSettings, Settings
 from researchdesk.store import schema
 from researchdesk.store.integrity import integrity_errors
-from researchdesk.work import Event, JobStatus, RequestStatus
+from researchdesk.work import BriefStatus, BriefVersion, Event, JobStatus, RequestStatus
 
 SAMPLE_FILES = sorted(SAMPLE_LIBRARY.glob("*.htm*"))[:3]
 
@@ -462,8 +462,28 @@ def test_scan_log_and_brief_versions(desk: Desk) -> None:
     assert desk.store.add_brief(rid, {"title": "v2"}, {}, "staff") == 2
     desk.store.mark_brief_delivered(rid, 2, 99, "staff")
     latest = desk.store.latest_brief(rid)
-    assert latest is not None and latest["version"] == 2 and latest["status"] == "delivered"
-    assert [b["version"] for b in desk.store.brief_versions(rid)] == [2, 1]
+    assert latest is not None and latest.version == 2 and latest.status is BriefStatus.DELIVERED
+    assert latest.is_delivered and latest.document_id == 99 and latest.delivered_at
+    assert latest.body == {"title": "v2"} and latest.check_report == {}
+    first = desk.store.brief_version(rid, 1)
+    assert first is not None and first.status is BriefStatus.DRAFT and not first.is_delivered
+    assert first.body == {"title": "v1"} and first.check_report == {"ok": False}
+    assert first.document_id is None and first.delivered_at == ""
+    assert desk.store.brief_version(rid, 3) is None
+    versions = desk.store.brief_versions(rid)
+    assert [b.version for b in versions] == [2, 1]
+    assert all(type(b) is BriefVersion for b in versions)  # a list of versions leaves the text out
+    # The API and the history export answer the same JSON as the rows did: no text, the status plain.
+    assert versions[1].to_dict() == {
+        "request_id": rid,
+        "version": 1,
+        "status": "draft",
+        "document_id": None,
+        "created_at": first.created_at,
+        "delivered_at": "",
+        "check_report": {"ok": False},
+    }
+    assert latest.to_dict()["body"] == {"title": "v2"} and latest.to_dict()["status"] == "delivered"
 
 
 def test_accounts_sessions_and_jobs(desk: Desk) -> None:

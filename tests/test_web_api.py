@@ -12,6 +12,7 @@ from researchdesk.errors import WorkflowError
 from researchdesk.models import Role, SourceType
 from researchdesk.requests.scan import run_scan
 from researchdesk.requests.workflow import file_request
+from researchdesk.work import BriefStatus
 from test_web_fixtures import PASSWORD, WebDesk, client_for, web_fixture  # noqa: F401  (the `web` fixture)
 
 PROMPT = "What are the barriers and facilitators of adopting local tobacco and smoke-free policies?"
@@ -110,11 +111,27 @@ def test_token_flow_from_request_to_delivered_brief(web: WebDesk) -> None:
     assert c.post(f"/api/v1/requests/{rid}/brief/deliver", headers=staff).status_code == 409
     body = c.get(f"/api/v1/requests/{rid}/brief/v{version}", headers=ann).json()
     assert body["status"] == "delivered" and body["body"]["prompt"] == PROMPT
+    assert list(body) == [
+        "request_id",
+        "version",
+        "status",
+        "created_at",
+        "delivered_at",
+        "body",
+        "check_report",
+    ]
+    assert body["check_report"]["ok"] and body["delivered_at"] >= body["created_at"]
     pdf = c.get(f"/api/v1/requests/{rid}/brief/v{version}.pdf", headers=ann)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert c.get(f"/api/v1/requests/{rid}/brief/v{version}.pdf", headers=bob).status_code == 404
     seen = c.get(f"/api/v1/requests/{rid}", headers=ann).json()
     assert seen["status"] == "delivered" and "plan" not in seen
+    # A list of versions leaves the text out; the member sees the delivered one, with its library document.
+    assert [list(v) for v in seen["briefs"]] == [
+        ["request_id", "version", "status", "document_id", "created_at", "delivered_at", "check_report"]
+    ]
+    assert seen["briefs"][0]["status"] == "delivered"
+    assert seen["briefs"][0]["document_id"] == delivered.json()["document_id"]
     assert all(e["subject"] in ("request", "brief", "file", "message") for e in seen["events"])
     assert "confirmation" in {e["action"] for e in seen["events"]}  # filed by API, confirmed all the same
 
@@ -238,9 +255,10 @@ def _delivery_cut_short(web: WebDesk, monkeypatch: pytest.MonkeyPatch) -> tuple[
             service.deliver(desk, rid, "staff@desk.example")
         monkeypatch.undo()
         latest = desk.store.latest_brief(rid)
-        assert latest is not None and latest["status"] == "delivered"
+        assert latest is not None and latest.status == BriefStatus.DELIVERED
         assert desk.store.request(rid).status == "in review"
-        return rid, int(latest["document_id"])
+        assert latest.document_id is not None
+        return rid, latest.document_id
 
 
 def _products_of(web: WebDesk, rid: int) -> list[int]:

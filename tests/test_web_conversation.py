@@ -164,12 +164,11 @@ def test_the_whole_conversation_by_page_and_by_e_mail(scene: Scene) -> None:
     with open_desk(scene.settings) as desk:
         v2 = desk.store.brief_version(rid, 2)
         assert v2 is not None
-        assert v2["body"]["summary"][-1].startswith("We also spoke with the county board")
-        assert v2["body"]["next_steps"] == ["Send the county board our brief.", "Offer a briefing call."]
-        assert v2["body"]["summary_support"][-1] == ["edited:staff@desk.example"]
-        assert (
-            v2["body"]["summary_support"][0] == desk.store.brief_version(rid, 1)["body"]["summary_support"][0]
-        )  # type: ignore[index]
+        assert v2.body["summary"][-1].startswith("We also spoke with the county board")
+        assert v2.body["next_steps"] == ["Send the county board our brief.", "Offer a briefing call."]
+        assert v2.body["summary_support"][-1] == ["edited:staff@desk.example"]
+        v1 = desk.store.brief_version(rid, 1)
+        assert v1 is not None and v2.body["summary_support"][0] == v1.body["summary_support"][0]
     note = "Dear Ann,\n\nHere is the brief for your county board. Reply here if you want more."
     r = scene.staff.post(
         f"/requests/{rid}/brief/deliver", data={"csrf": scene.staff_csrf, "cover_note": note}

@@ -15,6 +15,7 @@ from researchdesk.models import Brief, BriefQuote, BriefSource, Role
 from researchdesk.web.config import WebSettings
 from researchdesk.web.jobs import brief_file_name, renders_dir
 from researchdesk.web.rendering import RenderPool, brief_bytes, render_download
+from researchdesk.work import BriefStatus, BriefText
 
 
 def _brief() -> Brief:
@@ -65,8 +66,8 @@ def test_render_slots_default_to_the_cpus_and_can_be_set(monkeypatch: pytest.Mon
 def test_a_delivered_version_is_rendered_once_and_kept_a_draft_every_time(desk: Desk) -> None:
     pool = RenderPool(slots=1)
     body = brief_to_dict(_brief())
-    delivered = {"request_id": 7, "version": 2, "status": "delivered", "body": body}
-    draft = {"request_id": 7, "version": 3, "status": "draft", "body": body}
+    delivered = BriefText(7, 2, BriefStatus.DELIVERED, 99, "2024-01-02", "2024-01-03", {"ok": True}, body)
+    draft = BriefText(7, 3, BriefStatus.DRAFT, None, "2024-01-04", "", {"ok": True}, body)
     kept = renders_dir(desk.settings, 7, 2) / brief_file_name(7, 2, ".html")
     try:
         first = brief_bytes(desk, delivered, "html", pool)

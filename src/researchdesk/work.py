@@ -1,7 +1,8 @@
-"""The service's work as plain data: a request, where it stands and its event log; background jobs. No I/O here.
+"""The service's work as plain data: a request, where it stands and its event log, the versions of its
+brief; background jobs. No I/O here.
 
-The library's objects (documents, passages, evidence, briefs) are in ``models.py``; these are the
-objects of the work done for members, read from the store's rows (``store/work.py``).
+The library's objects (documents, passages, evidence, the brief as composed) are in ``models.py``; these
+are the objects of the work done for members, read from the store's rows (``store/work.py``).
 """
 
 from __future__ import annotations
@@ -108,6 +109,48 @@ class Event:
     def to_dict(self) -> dict[str, Any]:
         """Return the event as JSON-ready data."""
         return asdict(self)
+
+
+class BriefStatus(StrEnum):
+    """Where a brief version stands: a draft until it is delivered to the member (then it stays as sent)."""
+
+    DRAFT = "draft"
+    DELIVERED = "delivered"
+
+
+@dataclass(frozen=True)
+class BriefVersion:
+    """One stored version of a request's brief, without its text: its status and its check report.
+
+    ``document_id`` is the library document a delivered version was archived as (None for a draft);
+    ``delivered_at`` is "" until delivery; ``check_report`` is ``CheckReport.to_dict()`` of its last check.
+    """
+
+    request_id: int
+    version: int
+    status: BriefStatus
+    document_id: int | None
+    created_at: str
+    delivered_at: str
+    check_report: dict[str, Any]
+
+    @property
+    def is_delivered(self) -> bool:
+        """Return True once the version was delivered to the member."""
+        return self.status is BriefStatus.DELIVERED
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the version as JSON-ready data (the status as its plain value)."""
+        data = asdict(self)
+        data["status"] = self.status.value
+        return data
+
+
+@dataclass(frozen=True)
+class BriefText(BriefVersion):
+    """A stored brief version with its text: ``body`` is the brief as data (``brief_to_dict``)."""
+
+    body: dict[str, Any]
 
 
 class JobStatus(StrEnum):

@@ -55,8 +55,8 @@ def latest(desk: Desk, request_id: int) -> Brief:
             f"Request {request_id} has no brief yet.",
             f"Draft one with `researchdesk brief draft {request_id}`.",
         )
-    brief = brief_from_dict(row["body"])
-    brief.version = int(row["version"])
+    brief = brief_from_dict(row.body)
+    brief.version = row.version
     return brief
 
 
@@ -108,14 +108,15 @@ def render_files(desk: Desk, request_id: int, formats: list[str], out_dir: Path)
 def deliver(desk: Desk, request_id: int, who: str = "staff") -> int:
     """Deliver the latest brief: refuse on a failed check, archive it as *our product*; return its document id."""
     row = desk.store.latest_brief(request_id)
-    if row is not None and row["status"] == "delivered":
+    if row is not None and row.is_delivered:
         if desk.store.request(request_id).status in (RequestStatus.DRAFTING, RequestStatus.IN_REVIEW):
             # An earlier delivery stopped after archiving: finish moving the request along.
             advance_to(desk, request_id, RequestStatus.DELIVERED, who)
-            return int(row["document_id"])
+            assert row.document_id is not None  # delivery names the archived document
+            return row.document_id
         raise WorkflowError(
-            f"Version {row['version']} of the brief of request {request_id} was already delivered "
-            f"(library document {row['document_id']}).",
+            f"Version {row.version} of the brief of request {request_id} was already delivered "
+            f"(library document {row.document_id}).",
             "Draft a new version first if the member needs an updated brief.",
         )
     brief, report = check(desk, request_id)
@@ -211,7 +212,8 @@ def revise(
     word ("edited:<who>"), and the checks read it like any other (foreign topics, contradictions).
     """
     brief = latest(desk, request_id)
-    if desk.store.latest_brief(request_id)["status"] == "delivered":  # type: ignore[index]
+    stored = desk.store.latest_brief(request_id)
+    if stored is not None and stored.is_delivered:
         raise WorkflowError(
             f"Version {brief.version} of the brief of request {request_id} is delivered and stays as sent.",
             "Draft a new version to correct it, then edit that.",

@@ -8,12 +8,10 @@ not see is "not found", never "forbidden", so the ids of other members' work tel
 
 from __future__ import annotations
 
-from typing import Any
-
 from researchdesk.accounts import User
 from researchdesk.desk import Desk
 from researchdesk.errors import NotFound, RequestNotFound
-from researchdesk.work import Event, Request
+from researchdesk.work import BriefText, BriefVersion, Event, Request
 
 # Request events a member sees; any other request event (plan derived or edited, assignment) is staff's.
 MEMBER_REQUEST_ACTIONS = ("filed",)
@@ -40,21 +38,21 @@ def visible_requests(
     return desk.store.requests_of(user.organization_id, status, limit=limit, offset=offset)
 
 
-def visible_brief(desk: Desk, user: User, request_id: int, version: int) -> dict[str, Any]:
+def visible_brief(desk: Desk, user: User, request_id: int, version: int) -> BriefText:
     """Return a brief version the user may have: members only delivered ones of their organization."""
     visible_request(desk, user, request_id)
     row = desk.store.brief_version(request_id, version)
-    if row is None or (not user.is_staff and row["status"] != "delivered"):
+    if row is None or (not user.is_staff and not row.is_delivered):
         raise NotFound(
             f"Request {request_id} has no brief version {version}.", "Open the request to see its briefs."
         )
     return row
 
 
-def visible_briefs(desk: Desk, user: User, request_id: int) -> list[dict[str, Any]]:
+def visible_briefs(desk: Desk, user: User, request_id: int) -> list[BriefVersion]:
     """Return the brief versions of a visible request that the user may have (members: delivered ones)."""
     versions = desk.store.brief_versions(request_id)
-    return versions if user.is_staff else [b for b in versions if b["status"] == "delivered"]
+    return versions if user.is_staff else [b for b in versions if b.is_delivered]
 
 
 def member_sees(event: Event) -> bool:

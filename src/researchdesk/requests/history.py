@@ -24,5 +24,5 @@ def request_history(desk: Desk, request_id: int) -> dict[str, Any]:
         "events": [event.to_dict() for event in store.events(request_id)],
         "scans": [{"run": run, "queries": store.scan_log(request_id, run)} for run in runs],
         "evidence": evidence,
-        "briefs": store.brief_versions(request_id),
+        "briefs": [brief.to_dict() for brief in store.brief_versions(request_id)],
     }

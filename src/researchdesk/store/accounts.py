@@ -179,29 +179,6 @@ class AccountRows:
     def clear_failed_logins(self, email: str) -> None:
         self.conn.execute("DELETE FROM login_attempts WHERE email=? AND ok=0", (email.lower(),))
 
-    # --- briefs as members see them -------------------------------------------------------------
-
-    def brief_versions(self, request_id: int) -> list[dict[str, Any]]:
-        """Return every brief version of a request (no body), newest first."""
-        rows = self.conn.execute(
-            """SELECT request_id, version, status, document_id, created_at, delivered_at, check_report
-               FROM briefs WHERE request_id=? ORDER BY version DESC""",
-            (request_id,),
-        ).fetchall()
-        return [{**dict(r), "check_report": json.loads(r["check_report"] or "{}")} for r in rows]
-
-    def brief_version(self, request_id: int, version: int) -> dict[str, Any] | None:
-        row = self.conn.execute(
-            "SELECT * FROM briefs WHERE request_id=? AND version=?", (request_id, version)
-        ).fetchone()
-        if row is None:
-            return None
-        return {
-            **dict(row),
-            "body": json.loads(row["body"]),
-            "check_report": json.loads(row["check_report"] or "{}"),
-        }
-
     # --- jobs -----------------------------------------------------------------------------------
 
     def add_job(self, job_id: str, kind: str, args: dict[str, Any], created_by: str) -> None:

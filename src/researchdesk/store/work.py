@@ -15,7 +15,7 @@ from typing import Any
 from researchdesk.errors import MemberNotFound, RequestNotFound, WorkflowError
 from researchdesk.store.clock import now
 from researchdesk.store.integrity import naming
-from researchdesk.work import Event, Request, RequestStatus
+from researchdesk.work import BriefStatus, BriefText, BriefVersion, Event, Request, RequestStatus
 
 
 class WorkRows:
@@ -312,17 +312,28 @@ class WorkRows:
             self._event(conn, request_id, "brief", version, "drafted", {"version": version}, who)
         return version
 
-    def latest_brief(self, request_id: int) -> dict[str, Any] | None:
+    def latest_brief(self, request_id: int) -> BriefText | None:
+        """Return the newest version of a request's brief with its text, None before the first draft."""
         row = self.conn.execute(
-            "SELECT * FROM briefs WHERE request_id=? ORDER BY version DESC LIMIT 1", (request_id,)
+            f"SELECT {_BRIEF_COLUMNS}, body FROM briefs WHERE request_id=? ORDER BY version DESC LIMIT 1",
+            (request_id,),
         ).fetchone()
-        if row is None:
-            return None
-        return {
-            **dict(row),
-            "body": json.loads(row["body"]),
-            "check_report": json.loads(row["check_report"] or "{}"),
-        }
+        return None if row is None else _brief_text(row)
+
+    def brief_version(self, request_id: int, version: int) -> BriefText | None:
+        """Return one version of a request's brief with its text, None when there is no such version."""
+        row = self.conn.execute(
+            f"SELECT {_BRIEF_COLUMNS}, body FROM briefs WHERE request_id=? AND version=?",
+            (request_id, version),
+        ).fetchone()
+        return None if row is None else _brief_text(row)
+
+    def brief_versions(self, request_id: int) -> list[BriefVersion]:
+        """Return every version of a request's brief (without the text), newest first."""
+        rows = self.conn.execute(
+            f"SELECT {_BRIEF_COLUMNS} FROM briefs WHERE request_id=? ORDER BY version DESC", (request_id,)
+        ).fetchall()
+        return [_brief_version(r) for r in rows]
 
     def set_brief_check(self, request_id: int, version: int, report: dict[str, Any]) -> None:
         self.conn.execute(
@@ -384,6 +395,32 @@ def event_of_row(row: Mapping[str, Any]) -> Event:
         who=row["who"],
         at=row["at"],
     )
+
+
+_BRIEF_COLUMNS = "request_id, version, status, document_id, created_at, delivered_at, check_report"
+
+
+def _brief_version(row: Mapping[str, Any]) -> BriefVersion:
+    """Return the brief version of a row of the briefs table (its text left out)."""
+    return BriefVersion(**_brief_fields(row))
+
+
+def _brief_text(row: Mapping[str, Any]) -> BriefText:
+    """Return the brief version of a row of the briefs table, with its text."""
+    return BriefText(**_brief_fields(row), body=json.loads(row["body"]))
+
+
+def _brief_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    document_id = row["document_id"]
+    return {
+        "request_id": int(row["request_id"]),
+        "version": int(row["version"]),
+        "status": BriefStatus(row["status"]),
+        "document_id": None if document_id is None else int(document_id),
+        "created_at": row["created_at"],
+        "delivered_at": row["delivered_at"],
+        "check_report": json.loads(row["check_report"] or "{}"),
+    }
 
 
 def _conflict(request_id: int, version: int, expected: int) -> WorkflowError:

@@ -194,7 +194,7 @@ def get_request(
         **req,
         "events": [e.to_dict() for e in events],
         "events_total": total,
-        "briefs": visible_briefs(desk, user, request_id),
+        "briefs": [b.to_dict() for b in visible_briefs(desk, user, request_id)],
         "files": files,
     }
 
@@ -365,7 +365,7 @@ def get_brief(
     request_id: RowId, version: RowId, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
 ) -> dict[str, Any]:
     """A brief version as data (members: delivered versions of their organization)."""
-    row = visible_brief(desk, user, request_id, version)
+    row = visible_brief(desk, user, request_id, version).to_dict()
     return {
         k: row[k]
         for k in ("request_id", "version", "status", "created_at", "delivered_at", "body", "check_report")

@@ -270,7 +270,7 @@ def _render(desk: Desk, args: dict[str, Any], progress: Progress) -> dict[str, A
     row = desk.store.brief_version(request_id, version)
     if row is None:
         raise InputError(f"Request {request_id} has no brief version {version}.", "Draft a brief first.")
-    brief = stored_brief(desk, row["body"], version)
+    brief = stored_brief(desk, row.body, version)
     options = brief_options(desk)
     out = renders_dir(desk.settings, request_id, version)
     files = []

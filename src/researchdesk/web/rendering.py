@@ -19,13 +19,14 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from researchdesk.brief.render import RenderOptions, render_bytes, renderer_for
 from researchdesk.desk import Desk
 from researchdesk.errors import RenderError
 from researchdesk.models import Brief
 from researchdesk.web.jobs import brief_file_name, brief_options, renders_dir, stored_brief, write_render
+from researchdesk.work import BriefText
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -87,23 +88,23 @@ def render_download(desk: Desk, body: dict[str, object], version: int, fmt: str,
     return pool.render(stored_brief(desk, body, version), fmt, brief_options(desk))
 
 
-def brief_bytes(desk: Desk, row: dict[str, Any], fmt: str, pool: RenderPool) -> bytes:
-    """Return a brief version (a ``store.brief_version`` row) as a file in ``fmt``.
+def brief_bytes(desk: Desk, row: BriefText, fmt: str, pool: RenderPool) -> bytes:
+    """Return a brief version (as ``store.brief_version`` gives it) as a file in ``fmt``.
 
     A file already rendered for the version, by a render job or an earlier download, is served as it
     is. A delivered version is rendered once and kept: what was delivered does not change, and a PDF
     takes seconds of a render slot. A draft is rendered on every download, as it stands.
     """
     renderer = renderer_for(fmt)
-    request_id, version = int(row["request_id"]), int(row["version"])
+    request_id, version = row.request_id, row.version
     name = brief_file_name(request_id, version, renderer.extension)
     path = renders_dir(desk.settings, request_id, version) / name
     try:
         return path.read_bytes()
     except FileNotFoundError:
         pass
-    data = render_download(desk, row["body"], version, renderer.format, pool)
-    if row["status"] == "delivered":
+    data = render_download(desk, row.body, version, renderer.format, pool)
+    if row.is_delivered:
         try:
             write_render(path, data)
         except OSError as exc:  # the download is still good; the next one renders again

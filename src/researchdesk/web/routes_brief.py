@@ -7,7 +7,6 @@ cover note to the request's thread and tells the member.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -29,17 +28,18 @@ from researchdesk.web.notices import tell
 from researchdesk.web.pages import PREVIEW_CSP, render_page
 from researchdesk.web.routes_member import FORMAT_NAMES, MEMBER_FORMATS
 from researchdesk.web.routes_staff import back
+from researchdesk.work import BriefText
 from researchdesk.work import Request as ResearchRequest
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
 
-def cover_note_of(desk: Desk, req: ResearchRequest, latest: dict[str, Any] | None) -> str:
+def cover_note_of(desk: Desk, req: ResearchRequest, latest: BriefText | None) -> str:
     """Return the cover note staff last saved for a request, or a first draft of one."""
     saved = [e for e in desk.store.events(req.id, subjects=("brief",)) if e.action == "cover note saved"]
     if saved:
         return str(saved[-1].detail.get("text", ""))
-    sources = len(latest["body"].get("sources", [])) if latest else 0
+    sources = len(latest.body.get("sources", [])) if latest else 0
     greeting = f"Dear {req.requester}," if req.requester else "Hello,"
     return (
         f"{greeting}\n\nThe research brief on your question is ready: it draws on {sources} "
@@ -78,7 +78,7 @@ def brief_preview(
     row = desk.store.brief_version(request_id, version)
     if row is None:
         raise InputError(f"Request {request_id} has no brief version {version}.", "Draft the brief first.")
-    brief = brief_from_dict(row["body"])
+    brief = brief_from_dict(row.body)
     brief.version = version
     brief.figures = brief_figures(desk, brief)
     return HTMLResponse(
@@ -122,7 +122,7 @@ def brief_action(
         versions = desk.store.brief_versions(request_id)
         if not versions:
             raise InputError(f"Request {request_id} has no brief yet.", "Draft it first.")
-        args = {"request_id": request_id, "version": versions[0]["version"], "formats": list(FORMATS)}
+        args = {"request_id": request_id, "version": versions[0].version, "formats": list(FORMATS)}
         job_id = context(request).jobs.submit(desk, "render", args, user.label)
         return back(f"/jobs/{job_id}")
     else:
@@ -142,7 +142,7 @@ def _save_cover_note(desk: Desk, request_id: int, text: str, who: str) -> None:
 
 def _tell_delivery(request: Request, desk: Desk, request_id: int, note: str, who: str) -> None:
     """Put the cover note in the thread and e-mail the member the note with the brief's links."""
-    version = desk.store.brief_versions(request_id)[0]["version"]
+    version = desk.store.brief_versions(request_id)[0].version
     post(desk, request_id, note, who, by_staff=True, kind="cover note")
     site = desk.settings.site_url.rstrip("/")
     links = "\n".join(
