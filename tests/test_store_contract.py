@@ -25,6 +25,7 @@ from researchdesk.errors import (
     DocumentNotFound,
     EvidenceNotFound,
     InputError,
+    NotFound,
     SchemaError,
     WorkflowError,
 )
@@ -50,7 +51,7 @@ from researchdesk.search.fusion import fuse
 from researchdesk.settings import SearchSettings, Settings
 from researchdesk.store import schema
 from researchdesk.store.integrity import integrity_errors
-from researchdesk.work import BriefStatus, BriefVersion, Event, JobStatus, RequestStatus
+from researchdesk.work import BriefStatus, BriefVersion, Event, JobStatus, RequestStatus, UserRole
 
 SAMPLE_FILES = sorted(SAMPLE_LIBRARY.glob("*.htm*"))[:3]
 
@@ -327,7 +328,7 @@ def test_a_taken_email_in_the_admin_form_is_a_clear_error(tmp_path: Path, store_
     assert "A user with the email 'ADMIN@desk.example' already exists; nothing was saved." in page
     assert "researchdesk user reset-password" in page
     with open_desk(settings) as d:
-        assert [u["email"] for u in d.store.users()] == ["admin@desk.example"]
+        assert [u.email for u in d.store.users()] == ["admin@desk.example"]
 
 
 def test_verification_verdicts_go_through_the_store_with_their_history(desk: Desk) -> None:
@@ -489,7 +490,29 @@ def test_scan_log_and_brief_versions(desk: Desk) -> None:
 def test_accounts_sessions_and_jobs(desk: Desk) -> None:
     org = add_member(desk, "Springfield City", "city")
     uid = desk.store.add_user("Staff@Desk.org", "Staff", "argon2-hash", "staff", org)
-    assert desk.store.user("staff@desk.ORG")["id"] == uid
+    staff = desk.store.user("staff@desk.ORG")
+    assert staff == desk.store.user(uid) and staff.id == uid and staff.email == "Staff@Desk.org"
+    assert staff.role is UserRole.STAFF and staff.is_staff and not staff.is_admin and staff.active
+    assert (staff.organization_id, staff.organization) == (org, "Springfield City")
+    assert staff.created_at and staff.password_changed_at
+    admin = desk.store.user(desk.store.add_user("a@desk.org", "", "argon2-hash", "admin", None))
+    assert admin.is_admin and admin.organization_id is None and admin.organization is None
+    desk.store.set_user_active(admin.id, False)
+    assert {u.email: u.active for u in desk.store.users()} == {"a@desk.org": False, "Staff@Desk.org": True}
+    with pytest.raises(NotFound, match=r"No user 'nobody@desk\.org'"):
+        desk.store.user("nobody@desk.org")
+    # The CLI's `user list --json` prints what the rows did: the role plain, active as stored (1 or 0).
+    assert staff.to_dict() == {
+        "id": uid,
+        "email": "Staff@Desk.org",
+        "name": "Staff",
+        "role": "staff",
+        "organization_id": org,
+        "active": 1,
+        "created_at": staff.created_at,
+        "password_changed_at": staff.password_changed_at,
+        "organization": "Springfield City",
+    }
     assert desk.store.password_hash("STAFF@desk.org") == (uid, "argon2-hash")
     desk.store.add_session("s-hash", uid, "csrf", "2999-01-01T00:00:00+00:00")
     assert desk.store.session("s-hash", "2024-01-01")["user_id"] == uid

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from typer.testing import CliRunner
 
@@ -217,12 +219,19 @@ def test_cli_user_commands(web: WebDesk) -> None:
     token = r.output.strip()
     me = client_for(web).get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 200 and me.json()["email"] == "dee@hill.example"
+    assert list(me.json()) == ["id", "email", "name", "role", "organization_id", "organization"]
+    assert me.json()["role"] == "member" and me.json()["organization"] == "Hill City"
     r = runner.invoke(
         cli_app, ["--home", home, "user", "reset-password", "dee@hill.example", "--password", "x" * 12]
     )
     assert r.exit_code == 0
     r = runner.invoke(cli_app, ["--home", home, "user", "list", "--json"])
-    assert "dee@hill.example" in r.output
+    listed = {u["email"]: u for u in json.loads(r.output)}
+    assert list(listed["dee@hill.example"]) == [
+        *("id", "email", "name", "role", "organization_id", "active", "created_at", "password_changed_at"),
+        "organization",
+    ]
+    assert listed["dee@hill.example"]["role"] == "member" and listed["dee@hill.example"]["active"] == 1
     r = runner.invoke(
         cli_app, ["--home", home, "user", "add", "e@x.example", "--role", "member", "--password", PASSWORD]
     )

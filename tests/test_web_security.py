@@ -24,7 +24,7 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from starlette.testclient import TestClient
 
-from researchdesk.accounts import digest, new_api_token, start_session, user_from_row
+from researchdesk.accounts import digest, new_api_token, start_session
 from researchdesk.brief.service import deliver, draft
 from researchdesk.evidence.review import accept
 from researchdesk.models import Evidence, Role
@@ -356,7 +356,7 @@ def test_every_unsafe_route_refuses_a_session_call_without_its_csrf_token(scene:
 
 def test_an_expired_session_is_refused_and_a_live_one_is_not(web: WebDesk) -> None:
     with web.desk() as desk:
-        user = user_from_row(desk.store.user("ann@lakeside.example"))
+        user = desk.store.user("ann@lakeside.example")
         expired = start_session(desk, user, hours=-0.01)
         live = start_session(desk, user, hours=1)
     for sid, alive in ((live.id, True), (expired.id, False)):

@@ -20,8 +20,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError, NotFound, ResearchDeskError, UnknownChoice
+from researchdesk.work import User, UserRole
 
-ROLES = ("member", "staff", "admin")
+ROLES = tuple(r.value for r in UserRole)
 MIN_PASSWORD = 10
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
@@ -46,51 +47,12 @@ class TooManyAttempts(ResearchDeskError):
 
 
 @dataclass(frozen=True)
-class User:
-    """A person with an account: their role and, for a member, their organization."""
-
-    id: int
-    email: str
-    name: str
-    role: str
-    organization_id: int | None
-    organization: str | None
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in ("staff", "admin")
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-    @property
-    def label(self) -> str:
-        """Return how the user is named in event logs."""
-        return self.email
-
-
-@dataclass(frozen=True)
 class Throttle:
     """How many failed sign-ins are tolerated within a window."""
 
     per_email: int = 5
     per_address: int = 20
     window_minutes: int = 15
-
-
-def user_from_row(row: dict[str, object]) -> User:
-    """Return a User from a store row."""
-    org_id = row.get("organization_id")
-    org = row.get("organization")
-    return User(
-        id=int(str(row["id"])),
-        email=str(row["email"]),
-        name=str(row.get("name") or ""),
-        role=str(row["role"]),
-        organization_id=int(str(org_id)) if org_id is not None else None,
-        organization=str(org) if org is not None else None,
-    )
 
 
 def digest(secret: str) -> str:
@@ -128,12 +90,12 @@ def create_user(
     except NotFound:
         # Requests name their requester from `people`; a member user files as that person.
         desk.store.add_person(name.strip() or email, email, org_id, role)
-    return user_from_row(desk.store.user(user_id))
+    return desk.store.user(user_id)
 
 
 def reset_password(desk: Desk, email: str, password: str) -> User:
     """Set a new password for a user and end their sessions; return the user."""
-    user = user_from_row(desk.store.user(email.strip()))
+    user = desk.store.user(email.strip())
     desk.store.set_password_hash(user.id, hash_password(password))
     return user
 
@@ -162,7 +124,7 @@ def authenticate(
     desk.store.clear_failed_logins(email)
     if _hasher.check_needs_rehash(found[1]):
         desk.store.set_password_hash(found[0], _hasher.hash(password))
-    return user_from_row(desk.store.user(found[0]))
+    return desk.store.user(found[0])
 
 
 @dataclass(frozen=True)
@@ -191,7 +153,7 @@ def session_user(desk: Desk, sid: str) -> tuple[User, str] | None:
     row = desk.store.session(digest(sid), _iso(datetime.now(UTC)))
     if row is None:
         return None
-    return user_from_row(desk.store.user(int(row["user_id"]))), str(row["csrf"])
+    return desk.store.user(int(row["user_id"])), str(row["csrf"])
 
 
 def end_session(desk: Desk, sid: str) -> None:
@@ -202,7 +164,7 @@ def end_session(desk: Desk, sid: str) -> None:
 
 def new_api_token(desk: Desk, email: str, name: str = "") -> str:
     """Create an API token for a user and return it; only its hash is stored, so show it once."""
-    user = user_from_row(desk.store.user(email.strip()))
+    user = desk.store.user(email.strip())
     token = "rd_" + secrets.token_urlsafe(32)
     desk.store.add_api_token(user.id, digest(token), name)
     return token
@@ -213,7 +175,7 @@ def token_user(desk: Desk, token: str) -> User | None:
     if not token.startswith("rd_"):
         return None
     user_id = desk.store.token_user(digest(token))
-    return user_from_row(desk.store.user(user_id)) if user_id is not None else None
+    return desk.store.user(user_id) if user_id is not None else None
 
 
 def same_token(given: str | None, expected: str) -> bool:

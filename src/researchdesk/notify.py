@@ -26,6 +26,7 @@ from typing import Any
 from researchdesk.desk import Desk
 from researchdesk.errors import ConfigError, UnknownChoice
 from researchdesk.settings import Settings
+from researchdesk.work import UserRole
 
 # kind -> (who it goes to, what a person sees when choosing)
 KINDS: dict[str, tuple[str, str]] = {
@@ -82,19 +83,19 @@ def recipients(desk: Desk, request_id: int, kind: str) -> list[str]:
     if kind not in KINDS:
         raise UnknownChoice("notification", kind, KINDS)
     req = desk.store.request(request_id)
-    users = [u for u in desk.store.users() if u["active"]]
+    users = [u for u in desk.store.users() if u.active]
     if KINDS[kind][0] == "staff":
-        staff = [u for u in users if u["role"] in ("staff", "admin")]
-        chosen = [u for u in staff if u["email"] == req.assignee] or staff
+        staff = [u for u in users if u.is_staff]
+        chosen = [u for u in staff if u.email == req.assignee] or staff
     else:
         chosen = [
             u
             for u in users
-            if u["role"] == "member"
-            and u["organization_id"] == req.organization_id
-            and (not req.requester_email or u["email"].lower() == req.requester_email.lower())
+            if u.role == UserRole.MEMBER
+            and u.organization_id == req.organization_id
+            and (not req.requester_email or u.email.lower() == req.requester_email.lower())
         ]
-    return sorted({u["email"] for u in chosen if kind in choices_of(desk, int(u["id"]))})
+    return sorted({u.email for u in chosen if kind in choices_of(desk, u.id)})
 
 
 def notify(desk: Desk, request_id: int, kind: str, subject: str, body: str) -> list[Path]:

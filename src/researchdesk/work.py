@@ -1,5 +1,5 @@
 """The service's work as plain data: a request, where it stands and its event log, the versions of its
-brief; background jobs. No I/O here.
+brief; background jobs; the users who do and ask for the work. No I/O here.
 
 The library's objects (documents, passages, evidence, the brief as composed) are in ``models.py``; these
 are the objects of the work done for members, read from the store's rows (``store/work.py``).
@@ -187,3 +187,57 @@ class Job:
         data = asdict(self)
         data["status"] = self.status.value
         return data
+
+
+class UserRole(StrEnum):
+    """What a user (or a person of a member organization) is: a member files and follows their
+    organization's requests; staff do the research; an admin is staff who also manage members and users."""
+
+    MEMBER = "member"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class User:
+    """A person with an account (the password hash stays in the store): their role and, for a member,
+    their organization, named. An inactive user cannot sign in."""
+
+    id: int
+    email: str
+    name: str
+    role: UserRole
+    organization_id: int | None
+    active: bool
+    created_at: str
+    password_changed_at: str
+    organization: str | None  # the organization's name; None for staff
+
+    # What the API's /me says of the signed-in user.
+    ME_FIELDS = ("id", "email", "name", "role", "organization_id", "organization")
+
+    @property
+    def is_staff(self) -> bool:
+        """Return True for staff and admins (they see every request)."""
+        return self.role in (UserRole.STAFF, UserRole.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is UserRole.ADMIN
+
+    @property
+    def label(self) -> str:
+        """Return how the user is named in event logs."""
+        return self.email
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the user as JSON-ready data (the role as its plain value, active as 1 or 0 as stored)."""
+        data = asdict(self)
+        data["role"] = self.role.value
+        data["active"] = int(self.active)
+        return data
+
+    def me(self) -> dict[str, Any]:
+        """Return what the signed-in user is told of themselves, as JSON-ready data."""
+        data = self.to_dict()
+        return {k: data[k] for k in self.ME_FIELDS}

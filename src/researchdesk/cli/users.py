@@ -67,17 +67,17 @@ def user_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", 
     with desk_of(ctx) as desk:
         users = desk.store.users()
     if as_json:
-        print_json(users)
+        print_json([u.to_dict() for u in users])
         return
     table = Table("id", "email", "name", "role", "organization", "active")
     for u in users:
         table.add_row(
-            str(u["id"]),
-            escape(u["email"]),
-            escape(u["name"]),
-            u["role"],
-            escape(u["organization"] or ""),
-            "yes" if u["active"] else "no",
+            str(u.id),
+            escape(u.email),
+            escape(u.name),
+            u.role.value,
+            escape(u.organization or ""),
+            "yes" if u.active else "no",
         )
     console.print(table)
 

@@ -8,10 +8,9 @@ not see is "not found", never "forbidden", so the ids of other members' work tel
 
 from __future__ import annotations
 
-from researchdesk.accounts import User
 from researchdesk.desk import Desk
 from researchdesk.errors import NotFound, RequestNotFound
-from researchdesk.work import BriefText, BriefVersion, Event, Request
+from researchdesk.work import BriefText, BriefVersion, Event, Request, User
 
 # Request events a member sees; any other request event (plan derived or edited, assignment) is staff's.
 MEMBER_REQUEST_ACTIONS = ("filed",)

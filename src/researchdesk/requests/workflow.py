@@ -8,10 +8,10 @@ from typing import Any
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError, UnknownChoice, WorkflowError
 from researchdesk.requests.limits import check_length
-from researchdesk.work import RequestStatus
+from researchdesk.work import RequestStatus, UserRole
 
 ORG_KINDS = ("city", "county", "state agency", "other")
-PERSON_ROLES = ("member", "staff", "admin")
+PERSON_ROLES = tuple(r.value for r in UserRole)
 STATUSES: tuple[RequestStatus, ...] = tuple(RequestStatus)
 
 # Allowed moves. Work may step back one stage (a reviewer sends a draft back); delivery is final

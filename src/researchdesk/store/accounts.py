@@ -16,7 +16,7 @@ from typing import Any
 from researchdesk.errors import NotFound
 from researchdesk.store.clock import now
 from researchdesk.store.integrity import naming
-from researchdesk.work import Job, JobStatus
+from researchdesk.work import Job, JobStatus, User, UserRole
 
 
 class UserNotFound(NotFound):
@@ -31,7 +31,9 @@ class JobNotFound(NotFound):
         self.job_id = job_id
 
 
-_USER_COLUMNS = "id, email, name, role, organization_id, active, created_at, password_changed_at"
+_USER_SELECT = """SELECT u.id, u.email, u.name, u.role, u.organization_id, u.active, u.created_at,
+                          u.password_changed_at, o.name AS organization
+                   FROM users u LEFT JOIN organizations o ON o.id = u.organization_id"""
 
 
 class AccountRows:
@@ -55,26 +57,17 @@ class AccountRows:
             )
         return int(cur.lastrowid or 0)
 
-    def user(self, key: int | str) -> dict[str, Any]:
+    def user(self, key: int | str) -> User:
         """Return a user (without the password hash) by id or email."""
         column = "id" if isinstance(key, int) else "email"
-        row = self.conn.execute(
-            f"""SELECT u.id, u.email, u.name, u.role, u.organization_id, u.active, u.created_at,
-                       u.password_changed_at, o.name AS organization
-                FROM users u LEFT JOIN organizations o ON o.id = u.organization_id WHERE u.{column}=?""",
-            (key,),
-        ).fetchone()
+        row = self.conn.execute(f"{_USER_SELECT} WHERE u.{column}=?", (key,)).fetchone()
         if row is None:
             raise UserNotFound(key)
-        return dict(row)
+        return _user(row)
 
-    def users(self) -> list[dict[str, Any]]:
-        rows = self.conn.execute(
-            """SELECT u.id, u.email, u.name, u.role, u.organization_id, u.active, u.created_at,
-                      u.password_changed_at, o.name AS organization
-               FROM users u LEFT JOIN organizations o ON o.id = u.organization_id ORDER BY u.email"""
-        ).fetchall()
-        return [dict(r) for r in rows]
+    def users(self) -> list[User]:
+        """Return every user (active or not), by email."""
+        return [_user(r) for r in self.conn.execute(f"{_USER_SELECT} ORDER BY u.email").fetchall()]
 
     def password_hash(self, email: str) -> tuple[int, str] | None:
         """Return (user id, password hash) of an active user, or None."""
@@ -243,4 +236,20 @@ def _job(row: Mapping[str, Any]) -> Job:
         created_by=row["created_by"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+    )
+
+
+def _user(row: Mapping[str, Any]) -> User:
+    """Return the user of a row of ``_USER_SELECT``."""
+    organization_id = row["organization_id"]
+    return User(
+        id=int(row["id"]),
+        email=row["email"],
+        name=row["name"] or "",
+        role=UserRole(row["role"]),
+        organization_id=None if organization_id is None else int(organization_id),
+        active=bool(row["active"]),
+        created_at=row["created_at"],
+        password_changed_at=row["password_changed_at"],
+        organization=row["organization"],
     )

@@ -13,7 +13,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from researchdesk.accounts import User
 from researchdesk.brief.service import check, deliver, draft
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError
@@ -42,6 +41,7 @@ from researchdesk.web.deps import (
     staff,
 )
 from researchdesk.web.routes_member import brief_download, confirm_filing
+from researchdesk.work import User
 
 
 class ErrorBody(BaseModel):
@@ -145,7 +145,7 @@ def _evidence(e: Evidence) -> dict[str, Any]:
 @router.get("/me")
 def me(user: User = Depends(signed_in)) -> dict[str, Any]:
     """The signed-in user."""
-    return asdict(user)
+    return user.me()
 
 
 @router.get("/requests", responses=errors(400))

@@ -11,13 +11,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from researchdesk.accounts import User
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError
 from researchdesk.library import passage_record
 from researchdesk.web.api import ROUTER_SETTINGS, JobRef, UploadAccepted, UploadRefused, errors
 from researchdesk.web.deps import RowId, context, get_desk, staff
 from researchdesk.web.routes_library import receive_upload, refusal, run_search
+from researchdesk.work import User
 
 router = APIRouter(**ROUTER_SETTINGS)
 

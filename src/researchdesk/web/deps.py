@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Request
 from jinja2 import Environment
 
-from researchdesk.accounts import Throttle, User, same_token, session_user, token_user
+from researchdesk.accounts import Throttle, same_token, session_user, token_user
 from researchdesk.desk import Desk, open_desk
 from researchdesk.errors import ResearchDeskError
 from researchdesk.search.desk import DeskIndex, index_stamp, sync_index
@@ -22,6 +22,7 @@ from researchdesk.settings import Settings
 from researchdesk.web.config import WebSettings
 from researchdesk.web.jobs import JobQueue
 from researchdesk.web.rendering import RenderPool
+from researchdesk.work import User
 
 SESSION_COOKIE = "rd_session"
 LOGIN_CSRF_COOKIE = "rd_login"

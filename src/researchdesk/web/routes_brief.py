@@ -11,7 +11,6 @@ import re
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from researchdesk.accounts import User
 from researchdesk.brief.figures import brief_figures
 from researchdesk.brief.render import FORMATS
 from researchdesk.brief.render.html import render_html
@@ -28,7 +27,7 @@ from researchdesk.web.notices import tell
 from researchdesk.web.pages import PREVIEW_CSP, render_page
 from researchdesk.web.routes_member import FORMAT_NAMES, MEMBER_FORMATS
 from researchdesk.web.routes_staff import back
-from researchdesk.work import BriefText
+from researchdesk.work import BriefText, User
 from researchdesk.work import Request as ResearchRequest
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])

@@ -13,7 +13,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from researchdesk.accounts import User
 from researchdesk.desk import Desk
 from researchdesk.discover.service import DEFAULT_SERVICES, parse_services
 from researchdesk.discover.shortlist import check_picks, default_query, load_shortlist
@@ -22,7 +21,7 @@ from researchdesk.requests.access import visible_request
 from researchdesk.requests.scan import plan_for
 from researchdesk.web.deps import RowId, check_csrf, context, get_desk, staff
 from researchdesk.web.pages import render_page
-from researchdesk.work import Job
+from researchdesk.work import Job, User
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 

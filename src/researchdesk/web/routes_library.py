@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from researchdesk.accounts import User
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError
 from researchdesk.library import edit_document
@@ -25,6 +24,7 @@ from researchdesk.web.jobs import uploads_dir
 from researchdesk.web.pages import render_page, wants_json
 from researchdesk.web.routes_member import download
 from researchdesk.web.uploads import Rejected, take, unique_name
+from researchdesk.work import User
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 FILTER_FIELDS = ("source_type", "date_from", "date_to", "publisher", "our_products")

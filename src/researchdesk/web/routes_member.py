@@ -11,7 +11,6 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from starlette.datastructures import FormData, UploadFile
 
-from researchdesk.accounts import User
 from researchdesk.brief.figures import request_figures
 from researchdesk.brief.render import FORMATS, renderer_for
 from researchdesk.desk import Desk
@@ -42,6 +41,7 @@ from researchdesk.web.notices import short, tell
 from researchdesk.web.pages import render_page
 from researchdesk.web.rendering import brief_bytes
 from researchdesk.web.uploads import Accepted, Rejected, take
+from researchdesk.work import User
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 # The formats a member opens (Markdown and JSON are for staff and scripts: the API still serves them).
@@ -304,7 +304,7 @@ def request_page_response(
         values.update(
             statuses=STATUSES,
             allowed=TRANSITIONS[req.status],
-            staff_users=[u for u in desk.store.users() if u["role"] in ("staff", "admin") and u["active"]],
+            staff_users=[u for u in desk.store.users() if u.is_staff and u.active],
             evidence_counts=counts,
             figures={k: Markup(v) for k, v in request_figures(desk, evidence, log).items()},
             scan_log=log,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from researchdesk.accounts import ROLES as USER_ROLES
-from researchdesk.accounts import User, create_user
+from researchdesk.accounts import create_user
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError, NotFound
 from researchdesk.evidence.codebooks import desk_codebooks, load_codebooks
@@ -33,6 +33,7 @@ from researchdesk.web.deps import (
     staff,
 )
 from researchdesk.web.pages import render_page, wants_json
+from researchdesk.work import User
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
@@ -90,7 +91,7 @@ def assign_request(
     request_id: RowId, assignee: str = Form(...), user: User = Depends(staff), desk: Desk = Depends(get_desk)
 ) -> Response:
     desk.store.request(request_id)
-    staff_emails = {u["email"] for u in desk.store.users() if u["role"] in ("staff", "admin")}
+    staff_emails = {u.email for u in desk.store.users() if u.is_staff}
     if assignee and assignee not in staff_emails:
         raise InputError(f"{assignee!r} is not a staff user.", "Choose a staff member from the list.")
     assign(desk, request_id, assignee, user.label)
