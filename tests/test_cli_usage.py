@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -96,3 +97,14 @@ def test_the_installed_command_prints_no_trace(argv: list[str]) -> None:
     assert out.returncode == 2, out.stderr
     assert out.stderr.startswith("Usage: researchdesk"), out.stderr
     assert "Traceback" not in out.stderr and "What to do:" in out.stderr
+
+
+def test_an_invalid_setting_names_its_variable_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setenv("RESEARCHDESK_SEARCH__LEXICAL_WEIGHT", "-1")
+    code, err = _run(["--home", str(tmp_path / "desk"), "search", "heat plans"], monkeypatch, capsys)
+    flat = " ".join(err.split())
+    assert code == 1, err
+    assert "RESEARCHDESK_SEARCH__LEXICAL_WEIGHT='-1'" in flat and "greater than or equal to 0" in flat
+    assert "What to do:" in flat and "Traceback" not in err and "ValidationError" not in err

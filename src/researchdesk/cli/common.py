@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from researchdesk.desk import Desk, open_desk
+from researchdesk.errors import ConfigError
 from researchdesk.settings import Settings
 
 if TYPE_CHECKING:  # the search stack loads numpy and scipy: only commands that search pay for it
@@ -35,6 +37,22 @@ console = Console()
 console_err = Console(stderr=True)
 
 
+def load_settings(home: Path | None = None) -> Settings:
+    """Return the settings from the environment (and ``home`` when given); a value that is not valid raises a
+    ConfigError naming the variable, what it must be and what was given, never a validation traceback."""
+    try:
+        return Settings() if home is None else Settings(home=home)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = "RESEARCHDESK_" + "__".join(str(part) for part in error["loc"]).upper()
+            problems.append(f"{name}={error.get('input')!r}: {error['msg'].lower()}")
+        raise ConfigError(
+            "A setting is not valid: " + "; ".join(problems) + ".",
+            "Correct or unset the variable (the README's Configuration lists every setting and its default).",
+        ) from exc
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
@@ -42,13 +60,12 @@ def _root(
         None, "--home", help="Desk directory (overrides RESEARCHDESK_HOME; default ./desk).", envvar=None
     ),
 ) -> None:
-    settings = Settings() if home is None else Settings(home=home)
-    ctx.obj = settings
+    ctx.obj = load_settings(home)
 
 
 def settings_of(ctx: typer.Context) -> Settings:
     obj = ctx.find_root().obj
-    return obj if isinstance(obj, Settings) else Settings()
+    return obj if isinstance(obj, Settings) else load_settings()
 
 
 @contextmanager
