@@ -433,7 +433,7 @@ def summarize(
                 for e in picks
                 if e.id not in given
             )
-            paragraphs.append(f"On costs: {_besides_given(picks, given, docs)}{named}".rstrip("; ") + ".")
+            paragraphs.append(f"On costs: {_besides_given(picks, given, docs)}{named}.")
             support.append([f"evidence:{e.id}" for e in picks])
             given.update(e.id for e in picks)
         else:
@@ -507,9 +507,7 @@ def summarize(
                 for e in picks
                 if e.id not in given
             )
-            paragraphs.append(
-                _ended(f"On “{question}”: {_besides_given(picks, given, docs)}{named}".rstrip("; "))
-            )
+            paragraphs.append(_ended(f"On “{question}”: {_besides_given(picks, given, docs)}{named}"))
             support.append([f"evidence:{e.id}" for e in picks])
             given.update(e.id for e in picks)
             if _CHANGE_ASKED.search(question) and not any(_A_CHANGE.search(e.quote) for e in picks):

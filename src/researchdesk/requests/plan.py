@@ -93,7 +93,7 @@ def derive_plan(prompt: str, context: str = "") -> ResearchPlan:
     facets = [name for name, cues in FACET_CUES.items() if any(re.search(c, lowered) for c in cues)]
     if not any(f in facets for f in ("barriers", "facilitators", "examples", "definitions", "statistics")):
         facets += ["examples", "facilitators", "barriers"]
-    if "statistics" not in facets and any(re.search(c, lowered) for c in FACT_QUESTION_CUES):
+    if "statistics" not in facets and asks_for_findings(text):
         facets.append("statistics")
     topic_sentence = _topic_sentence(text)
     topic = _topic(topic_sentence, text)

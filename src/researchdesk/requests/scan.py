@@ -153,7 +153,7 @@ def run_scan(
     on_subject = about.on_subject()
     result.subjects = about.readings_dicts()
     result.missing_subjects = about.missing()
-    picks = _Harvest(desk, request_id, plan, on_subject, role_weights(prompt))
+    picks = _Harvest(desk, request_id, plan, on_subject, prompt)
     for facet in plan.facets:
         for query in facet.queries:
             if progress:
@@ -190,8 +190,7 @@ def run_scan(
         result.queries += len(plan.subjects) * len(BEYOND_SERVICES)
     picks.own_coding()
     picks.central_results()
-    if asks_for_findings(prompt):
-        picks.fit_answers(index.embedder, prompt)
+    picks.fit_answers(index.embedder)
     taught = learned(desk, index.embedder)
     result.evidence_ids = store.add_evidence(picks.choose(taught), who)
     result.learned_from = len(taught.model.examples) if taught.model else 0
@@ -252,10 +251,11 @@ class _Harvest:
         request_id: int,
         plan: ResearchPlan,
         on_subject: dict[int, float],
-        weights: dict[Role, float] | None = None,
+        prompt: str = "",
     ) -> None:
         self.desk, self.request_id, self.plan, self.on_subject = desk, request_id, plan, on_subject
-        self.weights = weights if weights is not None else ROLE_WEIGHT
+        self.prompt, self.findings_asked = prompt, asks_for_findings(prompt)
+        self.weights = role_weights(prompt)
         self.found: dict[str, list[Evidence]] = {f.facet: [] for f in plan.facets}
         self.seen: set[tuple[int, int, int]] = set()
         self.weight: dict[int, float] = {}  # passage id → how high the searches ranked it (1.0 = first)
@@ -334,12 +334,13 @@ class _Harvest:
                     self.weight[ev.passage_id] = max(self.weight.get(ev.passage_id, 0.0), CENTRAL_WEIGHT)
                     self.keep(ev, home, is_central=True)
 
-    def fit_answers(self, embedder: Embedder | None, prompt: str) -> None:
-        """Scale each candidate by how closely it answers the prompt's questions (ANSWER_FIT, FIT_BOUNDS)."""
+    def fit_answers(self, embedder: Embedder | None) -> None:
+        """For a question of fact, scale each candidate by how closely it answers the prompt's questions
+        (ANSWER_FIT, FIT_BOUNDS); other prompts are ranked as they were."""
         texts = list(dict.fromkeys(e.quote for items in self.found.values() for e in items))
-        if embedder is None or not texts:
+        if not self.findings_asked or embedder is None or not texts:
             return
-        asked = list(dict.fromkeys([*questions(prompt), " ".join(prompt.split())]))
+        asked = list(dict.fromkeys([*questions(self.prompt), " ".join(self.prompt.split())]))
         vectors = embedder.encode(asked + texts)
         closeness = (vectors[len(asked) :] @ vectors[: len(asked)].T).max(axis=1)
         low, high = FIT_BOUNDS
@@ -411,8 +412,7 @@ class _Harvest:
             close = self.on_subject.get(document_id, 0.0) >= best - CORE_MARGIN
             return PER_DOCUMENT_QUOTES if close else PER_EDGE_DOCUMENT_QUOTES
 
-        findings_asked = self.weights.get(Role.STATISTIC, 0.0) >= FINDINGS_ROLE_WEIGHT[Role.STATISTIC]
-        limits = {Role.STATISTIC: FINDINGS_PER_DOCUMENT} if findings_asked else {}
+        limits = {Role.STATISTIC: FINDINGS_PER_DOCUMENT} if self.findings_asked else {}
         return spread(self.found, worth, quota, limits)
 
 
