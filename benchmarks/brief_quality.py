@@ -4,7 +4,8 @@ For every request of the request sets — ``../shared/data/requests/dev-requests
 desk was tuned on, with ``benchmarks/data/requests/dev2.json`` (ten more, written from titles and
 abstracts, to tune which sources are on a subject), ``benchmarks/data/requests/dev3.json`` (ten more,
 written later the same way, tuned on too) and ``benchmarks/data/requests/dev4.json`` (ten more, on the
-articles no earlier request named, tuned on too); ``benchmarks/data/requests/heldout.json``, written
+articles no earlier request named, tuned on too) and ``benchmarks/data/requests/dev5.json`` (ten practical
+'what helps, what gets in the way' requests in the held-out set's style, tuned on too); ``benchmarks/data/requests/heldout.json``, written
 apart and only reported; and ``benchmarks/data/requests/heldout2.json``, written later by a reader who
 saw only the library's titles and abstracts, and only reported — the script files the request on a copy of a desk built from the sample library, scans it, drafts the
 brief with every suggestion accepted (``brief draft --auto-accept``), and prints:
@@ -49,6 +50,7 @@ REQUEST_SETS = {
     "dev2": ROOT / "benchmarks" / "data" / "requests" / "dev2.json",
     "dev3": ROOT / "benchmarks" / "data" / "requests" / "dev3.json",
     "dev4": ROOT / "benchmarks" / "data" / "requests" / "dev4.json",
+    "dev5": ROOT / "benchmarks" / "data" / "requests" / "dev5.json",
 }
 JUDGMENTS = ROOT / "benchmarks" / "data" / "brief_judgments" / "round20"
 
@@ -273,8 +275,8 @@ def main() -> None:
     )
     parser.add_argument(
         "--sets",
-        default="dev,dev2,dev3,dev4,heldout,heldout2",
-        help="Request sets: dev, dev2, dev3, dev4, heldout, heldout2 or paths (comma-separated).",
+        default="dev,dev2,dev3,dev4,dev5,heldout,heldout2",
+        help="Request sets: dev, dev2, dev3, dev4, dev5, heldout, heldout2 or paths (comma-separated).",
     )
     parser.add_argument("--packets", type=Path, help="Write the blind readers' packets into this folder.")
     parser.add_argument("--json", type=Path, help="Write the drafted briefs and the figures as JSON.")

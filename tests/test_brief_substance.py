@@ -139,6 +139,12 @@ def test_a_paragraph_announcing_limitations_is_about_them() -> None:
         "Participants lost to follow-up did not have significantly different measurements of blood pressure or HbA1c.",
         "Concept maps display perceived similarity of the 80 items and a 6-cluster solution.",
         "55. Partnering with community organizations to share health information 58. Use of multiple media sources",
+        "Second, we identified cases from diagnosis codes because we lacked laboratory data.",
+        "This reliance on diagnosis codes may have resulted in an underestimation of actual prevalence.",
+        "Despite the potential utility of our results, county-level estimates should be interpreted with caution.",
+        "These maps play an important role in improving stroke systems of care in the state.",
+        "Future hypertension surveillance could leverage these timely data to track trends.",
+        "The campaign could prove effective even where the industry outspends local health departments.",
     ],
 )
 def test_sentences_that_are_not_findings(sentence: str) -> None:
@@ -163,6 +169,8 @@ def test_sentences_that_are_not_findings(sentence: str) -> None:
         "After adjusting for confounders, screening rates were higher in rural counties.",
         "As expected, screening rose in counties with mobile units.",
         "The results highlight that rural residents were less likely to be screened.",
+        "Community health workers play an important role in connecting families to care.",
+        "Trusted messengers proved effective in reaching older smokers.",
     ],
 )
 def test_findings_are_findings(sentence: str) -> None:

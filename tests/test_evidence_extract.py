@@ -248,6 +248,37 @@ def test_a_second_header_row_under_column_groups_labels_no_rows(tmp_path: Path) 
         "<td>Available soon after collected</td><td>NA</td></tr></tbody></table></body></html>",
         encoding="utf-8",
     )
-    rows = [b for b in HtmlReader().read(page, page.read_bytes(), Settings()).blocks if b.kind == BlockKind.TABLE_ROW]
+    rows = [
+        b
+        for b in HtmlReader().read(page, page.read_bytes(), Settings()).blocks
+        if b.kind == BlockKind.TABLE_ROW
+    ]
     # "Strengths" heads the second column only: it must not file the weaknesses beside it as strengths.
     assert [b.label for b in rows] == ["Attribute"]
+
+
+def test_a_paragraph_turning_to_its_limitations_is_not_quoted_from_there_on() -> None:
+    # Limitations announced part-way through a paragraph: the findings before are quotable, the numbered
+    # limitations after are not, in this passage and in the next passage cut from the same paragraph; the next
+    # paragraph is quotable again.
+    head = (
+        "Counties with high poverty had a higher prevalence of chronic kidney disease than other counties. "
+        "Although our study sheds light on the correlation between poverty and kidney disease, it has "
+        "limitations in addressing the multifaceted nature of poverty. "
+        "First, individual-level poverty also plays a crucial role in kidney disease risk. "
+    )
+    rest = "Second, we identified kidney disease from diagnosis codes because we lacked laboratory data. "
+    after = (
+        "Screening programs in high-poverty counties found more undiagnosed kidney disease than elsewhere."
+    )
+    document = "Discussion\n\n" + head + rest + "\n\n" + after
+    first = _passage(document, head.strip())
+    quoted = " ".join(
+        ev.quote for ev in candidates(first, _sentences(document, first.start, first.end), document)
+    )
+    assert "higher prevalence of chronic kidney disease" in quoted
+    assert "sheds light" not in quoted and "individual-level poverty" not in quoted
+    second = _passage(document, rest.strip())
+    assert candidates(second, _sentences(document, second.start, second.end), document) == []
+    third = _passage(document, after)
+    assert candidates(third, _sentences(document, third.start, third.end), document)

@@ -17,7 +17,7 @@ from functools import lru_cache
 from researchdesk.evidence.classify import classify, role_from_label
 from researchdesk.evidence.codebooks import Codebook, load_codebook, suggest_codes
 from researchdesk.evidence.cues import PRESCRIBES
-from researchdesk.evidence.findings import QUOTABLE, Part, passage_part
+from researchdesk.evidence.findings import QUOTABLE, Part, limitations_from, passage_part
 from researchdesk.evidence.not_findings import not_a_finding
 from researchdesk.evidence.verify import join_pieces
 from researchdesk.models import BlockKind, Classification, Evidence, Passage, Role
@@ -239,6 +239,16 @@ def candidates(
         if e > s:
             trimmed.append((s, e))
     noise = [is_noise(text[s:e]) or is_title(text[s:e]) or bool(not_a_finding(text[s:e])) for s, e in trimmed]
+    # A paragraph that turns to the study's limitations part-way lists them from there on, to its end (a
+    # passage may be the rest of a long paragraph, or hold a short next one).
+    opening = text[max(text.rfind("\n", 0, passage.start) + 1, passage.start - 3000) : passage.start]
+    limits = limitations_from([opening, *(text[s:e] for s, e in trimmed)])
+    if limits is not None:
+        first = max(limits - 1, 0)
+        for i in range(first, len(trimmed)):
+            if i > first and "\n" in text[trimmed[i - 1][1] : trimmed[i][0]]:
+                break
+            noise[i] = True
     # A sentence without a verb just before boilerplate ("Figure.") is that figure's title, set as prose.
     for i in range(len(trimmed) - 1):
         if noise[i + 1] and is_verbless(text[trimmed[i][0] : trimmed[i][1]]):

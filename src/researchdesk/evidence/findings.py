@@ -103,6 +103,16 @@ _LIMITATIONS_OPENING = re.compile(
     r"(?:strengths and )?limitations\b)",
     re.I,
 )
+# A sentence inside a paragraph that announces the study's limitations ("Although our study sheds light on …, it
+# has limitations in addressing …"): the sentences from it on list them ("First, …", "Second, …").
+_LIMITATIONS_ANNOUNCED = re.compile(
+    r"\b(?:it|this (?:study|analysis|evaluation|review|report|work)|our (?:study|analysis|evaluation|review|"
+    r"work|approach)|the (?:study|analysis|evaluation))\s+(?:also\s+)?(?:has|had|is subject to|was subject to)\s+"
+    r"(?:\w+\s+){0,3}limitations?\b|"
+    r"\b(?:several|some|a few|a number of|other|additional|important) limitations? (?:should|must|are|were|need|"
+    r"deserve)\b|^\s*(?:\w+,\s+)?(?:the|our) (?:study'?s? |main |key )?limitations? (?:include|are|were)\b",
+    re.I,
+)
 # A table's notes under it: a footnote mark and the data source, or the abbreviations.
 _TABLE_NOTE_OPENING = re.compile(r"^\s*(?:[a-z*†]\s+)?(?:data sources?|abbreviations?)\s*:", re.I)
 # A paragraph that opens by naming its figure ("Figure 2. Bivariate map of …") is the figure's caption.
@@ -140,6 +150,17 @@ def section_part(section: str, kind: BlockKind | str = BlockKind.PARAGRAPH) -> P
         if part is not None:
             return part
     return Part.OTHER
+
+
+def limitations_from(sentences: list[str]) -> int | None:
+    """Return the index of the sentence that announces the study's limitations, or None.
+
+    The sentences are one paragraph's, in order; the announcement and every sentence after it are limitations.
+    """
+    for i, sentence in enumerate(sentences):
+        if _LIMITATIONS_ANNOUNCED.search(sentence):
+            return i
+    return None
 
 
 def passage_part(section: str, kind: BlockKind | str, text: str) -> Part:

@@ -126,6 +126,10 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"model|data|analysis)\s+(?:\w+\s+){0,2}(?:provides?|offers?|used|uses|enabled|enables|allowed|allows)\b|"
             r"\bcontributes? to (?:the |a |our )?(?:growing )?(?:literature|body of (?:evidence|knowledge|"
             r"research)|evidence base)\b|"
+            # "Future hypertension surveillance could leverage these timely EHR data": what may be done someday.
+            r"^\s*future (?:[\w-]+ ){0,3}(?:could|may|might|can|will|should) (?:leverage|use|build on|explore|examine|"
+            r"consider|benefit|expand|incorporate)\b|\b(?:could|might|may) prove (?:to be )?(?:\w+ )?(?:effective|"
+            r"useful|valuable|successful|beneficial)\b|"
             r"^\s*(?:future|further|more|additional)\s+(?:research|studies|work|evaluation|investigation)s?\b"
             r".{0,120}?\b(?:is|are|will be|would be|should|could|may|might|can)\b|"
             r"^\s*(?:our|this|the present|these) (?:study|study's|study’s|findings|results|analysis|work|data)\s+"
@@ -140,7 +144,11 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"(?:help|inform|guide|assist)\b|\b(?:our|these|the) (?:findings|results) should be (?:viewed|interpreted|"
             r"considered|read|understood)\b|"
             r"\b(?:in|of|from) this (?:collection|issue|special issue|supplement|series)\b|"
-            r"^\s*this (?:comprehensive |holistic |integrated )?approach (?:ensures|will ensure|can ensure)\b",
+            r"^\s*this (?:comprehensive |holistic |integrated )?approach (?:ensures|will ensure|can ensure)\b|"
+            # "These maps play an important role in improving stroke systems of care": the work's own importance.
+            r"^\s*(?:these|this|our|the (?:present|current)) (?:[\w-]+ )?(?:maps?|tools?|toolkits?|data|findings|"
+            r"results|resources?|dashboards?|work|study|analysis|estimates|approach|model|framework)\s+(?:\w+\s+)?"
+            r"(?:play|plays|can play|could play|may play|will play) an? (?:\w+ )?role\b",
             re.I,
         ),
     ),
@@ -264,7 +272,12 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"\bcannot (?:establish|infer|determine) causa|\bcross-sectional (?:design|nature)\b|"
             r"\b(?:restrict|limit)(?:s|ed|ing)? (?:our|the) ability\b|\bwe (?:controlled|adjusted) for\b|"
             r"\b(?:data ?set|data|survey|sample) (?:did|does) not (?:have|include|capture|allow)\b|"
-            r"\b(?:we|the authors) (?:were|was) (?:not able|unable) to\b|"
+            r"\b(?:we|the authors) (?:were|was) (?:not able|unable) to\b|\bbecause we lacked\b|\bwe lacked (?:data|"
+            r"information|measures|laboratory|clinical|individual)\b|"
+            # "This reliance on diagnosis codes may have resulted in an underestimation …", "… should be interpreted
+            # with caution".
+            r"\b(?:may|might|could) have (?:resulted in|led to|caused) (?:an? )?(?:under|over)[- ]?(?:estimat|report|"
+            r"count)|\bshould be interpreted (?:\w+ )?with caution\b|"
             r"\bwe (?:did not|could not|do not|cannot) (?:have|obtain|access|collect|capture|assess|measure|account "
             r"for)\b|"
             # "Diet often co-occurs with other behavioral factors …": what may confound the association.
