@@ -334,3 +334,24 @@ def test_checks_catch_substance(indexed_desk: Desk, member: str) -> None:
     accept(indexed_desk, reused, "tester")
     _, screening_report = draft(indexed_desk, screening, who="tester", auto=True)
     assert any(f"also used for request {menthol}, on another subject" in w for w in screening_report.warnings)
+
+
+def test_a_question_of_effect_quotes_the_result_an_abstract_without_headings_states(
+    indexed_desk: Desk, member: str
+) -> None:
+    """"Did the programs lower smoking?" is answered by what the program evaluation found: its abstract has no
+    headings of its own, and its overall result there is quoted, not only subgroup figures from its tables."""
+    rid = file_request(
+        indexed_desk,
+        member,
+        "Our health program wants to cut commercial tobacco use. Did tobacco use reduction programs lower smoking "
+        "and help people quit?",
+    )
+    run_scan(indexed_desk, rid, who="tester")
+    brief, _ = draft(indexed_desk, rid, who="tester", auto=True)
+    evaluation = [s for s in brief.sources if s.title.startswith("The Effect of a Tobacco Use Reduction Program")]
+    assert evaluation, [s.title for s in brief.sources]
+    assert any(
+        q.location == "Abstract" and "decreased significantly" in q.text and q.role is Role.STATISTIC
+        for q in evaluation[0].quotes
+    ), [(q.location, q.text[:80]) for q in evaluation[0].quotes]

@@ -32,6 +32,16 @@ def test_the_subject_is_kept_apart_from_facets_and_asking() -> None:
         derive_subjects("What are the barriers and facilitators, and what has worked in other places?") == []
     )
     assert derive_subjects("What are the barriers to community engagement in public health policy?") == []
+    # A qualifier makes a subject of the weak word it qualifies, and names nothing alone.
+    assert derive_subjects(
+        "We are running a cross-sector innovation initiative on public health and doing an environmental scan of "
+        "the barriers and facilitators of cross-sector collaboration. Have we produced any case studies that "
+        "highlight barriers or facilitators, or give examples?"
+    ) == ["cross-sector collaboration"]
+    assert not any(
+        "cross-sector" in s
+        for s in derive_subjects("We are launching a cross-sector initiative on chronic disease prevention.")
+    )
     two = derive_subjects("What helps local tobacco and nutrition policies get adopted?")
     assert len(two) == 2 and "tobacco" in two[0] and "nutrition" in two[1]
 
@@ -145,6 +155,10 @@ def test_a_paragraph_announcing_limitations_is_about_them() -> None:
         "These maps play an important role in improving stroke systems of care in the state.",
         "Future hypertension surveillance could leverage these timely data to track trends.",
         "The campaign could prove effective even where the industry outspends local health departments.",
+        "Across the 14 studies that included a focus on nutrition, 7 described the nutritional component.",
+        "Using health record data is necessary for advancing public health, but it is not without serious limitations.",
+        "Thank you for helping the journal to make its mark on public health practice.",
+        "This collection will feature student research on the prevention of chronic diseases.",
     ],
 )
 def test_sentences_that_are_not_findings(sentence: str) -> None:
@@ -171,6 +185,8 @@ def test_sentences_that_are_not_findings(sentence: str) -> None:
         "The results highlight that rural residents were less likely to be screened.",
         "Community health workers play an important role in connecting families to care.",
         "Trusted messengers proved effective in reaching older smokers.",
+        "Across the 14 programs, staff turnover was the most common barrier.",
+        "Staffing shortages and unstable funding limited what the coalitions could do.",
     ],
 )
 def test_findings_are_findings(sentence: str) -> None:
@@ -1247,3 +1263,15 @@ def test_how_well_two_measures_match_is_answered_by_a_comparison() -> None:
     assert _answers(
         question, "Hypertension prevalence from health records was similar to the survey's estimate."
     )
+
+
+def test_an_abstract_without_headings_gives_its_results_as_central_not_its_background() -> None:
+    from researchdesk.requests.central import is_central
+
+    plain = _text_passage("Smoking fell from 49.5% to 41.5% among clients.", "Abstract")
+    structured = _text_passage("Smoking fell from 49.5% to 41.5% among clients.", "Abstract › Results")
+    body = _text_passage("Smoking fell from 49.5% to 41.5% among clients.", "Results")
+    assert is_central(plain, Role.STATISTIC) and is_central(plain, Role.FACILITATOR)
+    assert not is_central(plain, Role.CONTEXT)  # "HIV has evolved from a serious infectious disease …"
+    assert is_central(structured, Role.CONTEXT)
+    assert not is_central(body, Role.STATISTIC)

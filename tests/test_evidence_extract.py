@@ -195,6 +195,30 @@ def test_table_row_of_numbers_gives_nothing() -> None:
     assert candidates(_passage(text, row, kind=BlockKind.TABLE_ROW, label="Facilitators"), [], text) == []
 
 
+@pytest.mark.parametrize(
+    ("row", "label"),
+    [
+        # A review's table of the studies it included: each row describes a study.
+        (
+            "Carnie et al, 2013, US (35) | Mixed: in-person at the workplace and online through a web application",
+            "Author, year, country",
+        ),
+        (
+            "Baetge et al, 2017, US (28) | Women taking part gained support from their peers and lost more weight",
+            "",
+        ),
+        # A questionnaire's items under their rating scale.
+        (
+            "Self-efficacy | I can remain calm when facing difficulties because I can rely on my coping abilities",
+            "Policy-related self-efficacy (1 = not at all true; 4 = exactly true)",
+        ),
+    ],
+)
+def test_rows_of_included_studies_and_questionnaire_items_are_not_quoted(row: str, label: str) -> None:
+    text = "T\n\n" + row
+    assert candidates(_passage(text, row, kind=BlockKind.TABLE_ROW, label=label), [], text) == []
+
+
 # --- Real articles through the real reader and segmenter -----------------------------------------
 
 ARTICLES = ["23_0220", "23_0283", "24_0156", "24_0003"]

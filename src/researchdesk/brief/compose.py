@@ -30,9 +30,10 @@ from researchdesk.models import (
     Role,
     SourceType,
 )
+from researchdesk.requests.central import is_central
 from researchdesk.requests.plan import ResearchPlan
 from researchdesk.requests.reading import last_reading
-from researchdesk.requests.scan import is_abstract_finding, plan_for
+from researchdesk.requests.scan import plan_for
 from researchdesk.search.embed import get_embedder
 from researchdesk.search.profiles import in_abstract
 from researchdesk.work import Request
@@ -144,7 +145,7 @@ def compose(inputs: BriefInputs) -> Brief:
     central = [
         e.id
         for e in sorted(evidence, key=lambda e: (rank.get(e.document_id, len(rank)), e.start))
-        if e.passage_id in passages and is_abstract_finding(passages[e.passage_id])
+        if e.passage_id in passages and is_central(passages[e.passage_id], e.role)
     ]
     summary, support = summarize(
         inputs.request.prompt,

@@ -482,6 +482,16 @@ _SAMPLE_TABLE = re.compile(
     r"study population|students|children|adults|households|enrollees|cohort)\b",
     re.I,
 )
+# A review's table of the studies it included ("Author, year, country | Carnie et al, 2013, US (35) | Mixed: …"):
+# each row describes a study, not a finding.
+_STUDY_ROW = re.compile(
+    r"^\s*(?:first )?(?:authors?|study|studies|references?|citations?|trials?)\b(?:\s*\(?(?:,|and|&)?\s*(?:year|"
+    r"date|country|location|setting)\b)*|^\s*[A-Z][\w'’-]+(?:\s(?:and|&)\s[A-Z][\w'’-]+)?\s+et al\.?,?\s*\(?(?:19|20)\d\d",
+    re.I,
+)
+# A questionnaire's rating scale ("Policy-related self-efficacy (1 = not at all true; 4 = exactly true)"): its rows
+# are the items asked, not what was found.
+_SCALE_ITEM = re.compile(r"\(\s*\d\s*=\s*[a-z][^)]{0,40}?[;,]\s*\d\s*=\s*[a-z]", re.I)
 
 
 # A cell of figures only: "297", "50.9 (46.2–55.5)", "12%", "NA", "—".
@@ -503,6 +513,12 @@ def _table_candidates(
     if not cells:
         return []
     cell_texts = [text[s:e] for s, e in cells]
+    if (
+        _STUDY_ROW.match(passage.label)
+        or _STUDY_ROW.match(cell_texts[0])
+        or _SCALE_ITEM.search(passage.label)
+    ):
+        return []  # a study the review included, or a questionnaire's item: described or asked, not found
     if "?" in passage.label and all(_FIGURE_CELL.match(c) for c in cell_texts[1:]):
         # An answer option of a survey question with its counts ("Talk about the types of physical activity
         # should be doing | 297 | 50.9"): a fragment of the question, not a statement.

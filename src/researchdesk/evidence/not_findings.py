@@ -144,6 +144,8 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"(?:help|inform|guide|assist)\b|\b(?:our|these|the) (?:findings|results) should be (?:viewed|interpreted|"
             r"considered|read|understood)\b|"
             r"\b(?:in|of|from) this (?:collection|issue|special issue|supplement|series)\b|"
+            r"^\s*(?:this|the|our) (?:collection|issue|special issue|supplement|series) (?:will )?(?:feature|features|"
+            r"include|includes|highlight|highlights|showcase|showcases)\b|"
             r"^\s*this (?:comprehensive |holistic |integrated )?approach (?:ensures|will ensure|can ensure)\b|"
             # "These maps play an important role in improving stroke systems of care": the work's own importance.
             r"^\s*(?:these|this|our|the (?:present|current)) (?:[\w-]+ )?(?:maps?|tools?|toolkits?|data|findings|"
@@ -236,6 +238,10 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"reports|records|trials|reviews)\s+(?:were|was|met|that met|had been|are|underwent)\s+(?:\w+\s+){0,2}"
             r"(?:included|identified|reviewed|screened|retrieved|eligible|selected|excluded|the inclusion|inclusion|"
             r"full-text|abstract|title)\b|\b\d[\d,]* (?:met|fulfilled) (?:the |our )?(?:inclusion|eligibility) criteria\b|"
+            # "Across the 14 studies that included a focus on nutrition, 7 described the nutritional component".
+            r"^\s*(?:across|of|among|in) (?:the |these |all )?\d+ (?:included )?(?:studies|trials|articles|reviews|"
+            r"interventions)\b[^.]{0,120}?\b\d+ (?:\w+ )?(?:described|reported|included|used|recommended|assessed|"
+            r"examined|focused|measured|were)\b|"
             r"^\s*(?:we|the (?:search|review|authors))\s+(?:identified|included|screened|retrieved|found|reviewed)\s+"
             r"(?:\d[\d,]*|[a-z]+(?:-[a-z]+)?) (?:articles|studies|publications|papers|reports|records|trials)\b",
             re.I,
@@ -297,6 +303,8 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"\b(?:present|presents|presented|pose|poses|posed|face|faces|faced|encounter|encountered|emerge|emerges|"
             r"emerged|exist|exists|existed|remain|remains|remained)\s+(?:several |many |some |significant |notable |"
             r"unique |numerous |multiple |additional |important )?(?:challenges|barriers|obstacles)\s*\.?\s*$|"
+            # "Using EHR data is necessary …, but it is not without serious limitations."
+            r"\bnot without (?:\w+ )?(?:limitations|challenges|problems|drawbacks|risks|difficulties)\s*\.?\s*$|"
             r"^\s*(?:addressing|overcoming|tackling|meeting|navigating) (?:these|those|such|the|this) (?:challenges?|"
             r"barriers?|obstacles?)\b",
             re.I,
@@ -360,7 +368,7 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
     (
         "furniture (thanks, funding, disclosures)",
         re.compile(
-            r"^\s*(?:we|the authors)\s+(?:thank|acknowledge|are grateful|gratefully)\b|\bfunded by\b|"
+            r"^\s*(?:we|the authors)\s+(?:thank|acknowledge|are grateful|gratefully)\b|^\s*thank you\b|\bfunded by\b|"
             r"\b(?:grant|award|cooperative agreement) (?:no\.?|number|#)|\bsupported (?:in part )?by (?:grant|"
             r"funding|the national|a grant|an award)\b|\bconflicts? of interest\b|\bno (?:potential )?"
             r"(?:conflicts|competing)\b|\bthe (?:findings|opinions|views) (?:and conclusions )?(?:in|expressed in)"

@@ -72,6 +72,9 @@ FACT_QUESTION_CUES: tuple[str, ...] = (
     r"is there (?:any )?evidence",
     r"\b(?:is|are) [\w ,'-]{0,80}\b(?:linked|associated|related|tied)\b",
     r"\bdoes [\w ,'-]{0,80}\b(?:reduce|increase|improve|lower|raise|affect|change|prevent|play a (?:part|role))",
+    # "Did tobacco use reduction programs lower smoking …?", "Do short programs produce meaningful weight loss?"
+    r"(?:^|[?.!;]\s+|,\s+|\band\s+)(?:do|did)\s+(?!you\b|we\b|they\b|i\b)[\w ,'-]{0,80}?\b(?:reduce|increase|"
+    r"improve|lower|raise|affect|change|prevent|produce|cut|lead to|result in)\b",
     r"\bwhich [\w-]+ (?:are|were|is) (?:most|more|least|less) likely",
     r"\b(?:is|are) [\w ,'-]{0,60}\b(?:more|less) likely\b",
     r"\bhow (?:has|have) [\w ,'-]{0,80}\bchanged\b",

@@ -18,6 +18,7 @@ from researchdesk.evidence.harvest import harvest, harvest_passages, table_capti
 from researchdesk.models import Document, Evidence, Passage, Role, SourceType, heading_of
 from researchdesk.requests.aboutness import CORE_MARGIN, Aboutness, read_subjects
 from researchdesk.requests.beyond_library import BEYOND_SERVICES, look_beyond
+from researchdesk.requests.central import is_abstract_finding, is_central, is_plain_abstract
 from researchdesk.requests.plan import (
     FacetPlan,
     ResearchPlan,
@@ -31,7 +32,7 @@ from researchdesk.requests.workflow import advance_to
 from researchdesk.search.desk import DeskIndex, sync_index
 from researchdesk.search.embed import Embedder
 from researchdesk.search.filters import Filters
-from researchdesk.search.profiles import in_abstract, load_profiles
+from researchdesk.search.profiles import load_profiles
 from researchdesk.search.results import SearchResults
 
 # The roles a facet's quotes may carry. A barrier found while looking for facilitators is still
@@ -266,13 +267,13 @@ class _Harvest:
         # quote → how closely it answers the prompt's questions (1.0 = no change; set by fit_answers)
         self.fit: dict[str, float] = {}
 
-    def keep(self, ev: Evidence, facet: str, is_central: bool = False) -> None:
+    def keep(self, ev: Evidence, facet: str, central: bool = False) -> None:
         """Keep a candidate for a facet that accepts its role (a context quote only as a central result)."""
         key = (ev.document_id, ev.start, ev.end)
         if key in self.seen or ev.role not in FACET_ROLES.get(facet, set()):
             return
         if ev.role is Role.CONTEXT:
-            if not is_central:
+            if not central:
                 return
         elif ev.confidence < MIN_CONFIDENCE:
             return
@@ -327,12 +328,18 @@ class _Harvest:
         # Only sources squarely on the subject: an edge source's headline result is usually about its own
         # question (a national trend), not the member's.
         for d in (d for d, s in self.on_subject.items() if s >= best - CORE_MARGIN):
-            summary = [p for p in self.desk.store.passages(d) if is_abstract_finding(p)]
-            for ev in harvest_passages(self.desk, summary, documents=self.docs, captions=self.captions):
+            summary = {
+                p.id: p for p in self.desk.store.passages(d) if is_abstract_finding(p) or is_plain_abstract(p)
+            }
+            for ev in harvest_passages(
+                self.desk, list(summary.values()), documents=self.docs, captions=self.captions
+            ):
+                if not is_central(summary[ev.passage_id], ev.role):
+                    continue
                 home = next((f for f in homes if ev.role in FACET_ROLES[f]), "")
                 if home:
                     self.weight[ev.passage_id] = max(self.weight.get(ev.passage_id, 0.0), CENTRAL_WEIGHT)
-                    self.keep(ev, home, is_central=True)
+                    self.keep(ev, home, central=True)
 
     def fit_answers(self, embedder: Embedder | None) -> None:
         """For a question of fact, scale each candidate by how closely it answers the prompt's questions
@@ -424,15 +431,6 @@ def read_library(desk: Desk, plan: ResearchPlan, embedder: Embedder | None) -> t
     return (
         read_subjects(plan.subjects, profiles, embedder, sources),
         read_subjects(plan.subjects, profiles, embedder, products),
-    )
-
-
-def is_abstract_finding(passage: Passage) -> bool:
-    """Return True for a passage of an abstract's results or conclusions (the authors' own summary)."""
-    return (
-        in_abstract(passage.section)
-        and " › " in passage.section
-        and passage_part(passage.section, passage.kind, passage.text) is Part.FINDINGS
     )
 
 

@@ -50,7 +50,7 @@ ASKING = _words(
     into onto upon about around over under within without across through toward towards from with for
     and or but nor of to in on at by as a an the any some each every all both either neither no not
     so too very just only even again already soon now today currently recently year years
-    cross-sector environmental scan initiative initiatives program programs programme project projects
+    environmental scan initiative initiatives program programs programme project projects
     local city county town village state member members staff board council residents' residents
     after before among amongst during while since until down off out back around along against between
     including include includes included except like unlike via per versus
@@ -60,6 +60,16 @@ ASKING = _words(
     stopping add adding improve improving address addressing tackle tackling deal dealing
     buy buys buying serve serves serving offer offers offered offering provide provides providing use uses
     using used run runs worst priorities priority two three one first second next last
+    doing highlight highlights give gives giving share sharing difference parts lower lowered innovation
+    innovative
+    """
+)
+# Words that make a subject of the weak word they qualify ("cross-sector collaboration", "multisector
+# partnerships") but name nothing alone ("a cross-sector initiative on chronic disease prevention").
+QUALIFIERS = _words(
+    """
+    cross-sector multisector multi-sector intersectoral inter-sectoral interagency inter-agency cross-agency
+    cross-jurisdictional multijurisdictional
     """
 )
 # Facet-only prompts ("What are the barriers and facilitators?") leave nothing behind; these
@@ -116,14 +126,20 @@ def concepts(text: str) -> list[str]:
         else:
             flush()
     flush()
+    # A qualifier names a subject only with the word it qualifies.
+    out = [c for c in out if any(w.lower() not in QUALIFIERS for w in c.split())]
     if not any(has_strong(c) for c in out):
         return []
     return out
 
 
 def has_strong(concept: str) -> bool:
-    """Return True when a concept has a word that names a subject on its own (not only weak words)."""
-    return any(w.lower() not in WEAK for w in _WORD.findall(concept) if _content(w))
+    """Return True when a concept has a word that names a subject on its own (not only weak words), or a
+    qualifier that makes one of a weak word ("cross-sector collaboration")."""
+    words = [w.lower() for w in _WORD.findall(concept) if _content(w)]
+    if any(w in QUALIFIERS for w in words) and any(w in WEAK for w in words):
+        return True
+    return any(w not in WEAK and w not in QUALIFIERS for w in words)
 
 
 def derive_subjects(prompt: str) -> list[str]:
