@@ -339,8 +339,8 @@ def test_checks_catch_substance(indexed_desk: Desk, member: str) -> None:
 def test_a_question_of_effect_quotes_the_result_an_abstract_without_headings_states(
     indexed_desk: Desk, member: str
 ) -> None:
-    """"Did the programs lower smoking?" is answered by what the program evaluation found: its abstract has no
-    headings of its own, and its overall result there is quoted, not only subgroup figures from its tables."""
+    """A question of effect ("did the programs lower smoking?") is answered by what the program evaluation found:
+    its abstract has no headings of its own, and its overall result there is quoted, not only subgroup figures."""
     rid = file_request(
         indexed_desk,
         member,
@@ -349,7 +349,9 @@ def test_a_question_of_effect_quotes_the_result_an_abstract_without_headings_sta
     )
     run_scan(indexed_desk, rid, who="tester")
     brief, _ = draft(indexed_desk, rid, who="tester", auto=True)
-    evaluation = [s for s in brief.sources if s.title.startswith("The Effect of a Tobacco Use Reduction Program")]
+    evaluation = [
+        s for s in brief.sources if s.title.startswith("The Effect of a Tobacco Use Reduction Program")
+    ]
     assert evaluation, [s.title for s in brief.sources]
     assert any(
         q.location == "Abstract" and "decreased significantly" in q.text and q.role is Role.STATISTIC
