@@ -19,7 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from researchdesk.desk import Desk
-from researchdesk.errors import InputError, NotFound, ResearchDeskError, UnknownChoice
+from researchdesk.errors import InputError, ResearchDeskError, UnknownChoice
 from researchdesk.work import User, UserRole
 
 ROLES = tuple(r.value for r in UserRole)
@@ -73,7 +73,7 @@ def hash_password(password: str) -> str:
 def create_user(
     desk: Desk, email: str, password: str, role: str, organization: str | None = None, name: str = ""
 ) -> User:
-    """Create a user (and, for a member, the matching person of their organization); return it."""
+    """Create a user who can sign in, or give the person already known by that email a sign-in; return it."""
     email = email.strip()
     if role not in ROLES:
         raise UnknownChoice("role", role, ROLES)
@@ -85,11 +85,6 @@ def create_user(
     if role == "member" and org_id is None:
         raise InputError("A member user must belong to an organization.", "Pass --org with its name.")
     user_id = desk.store.add_user(email, name.strip(), hash_password(password), role, org_id)
-    try:
-        desk.store.person(email)
-    except NotFound:
-        # Requests name their requester from `people`; a member user files as that person.
-        desk.store.add_person(name.strip() or email, email, org_id, role)
     return desk.store.user(user_id)
 
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import tarfile
 import tempfile
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ TABLES = (
     "evidence",
     "briefs",
     "organizations",
-    "people",
+    "users",
 )
 
 
@@ -103,6 +104,12 @@ def restore(archive: Path, home: Path) -> Desk:
                 raise DeskError(
                     f"The backup is damaged: {name} is missing or changed.", "Use another backup."
                 )
+        # Counted in the file as archived, before opening it migrates it: an archive of an older schema
+        # records the tables of its day (``people`` before schema 5), and they must all be there.
+        if _counts(staging / "desk.sqlite3", list(manifest["counts"])) != manifest["counts"]:
+            raise DeskError(
+                "The restored database does not hold the rows the backup recorded.", "Use another backup."
+            )
         (staging / "manifest.json").unlink()
         home.parent.mkdir(parents=True, exist_ok=True)
         if home.exists():
@@ -112,12 +119,6 @@ def restore(archive: Path, home: Path) -> Desk:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     desk = open_desk(Settings(home=home))
-    counts = {t: int(desk.store.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in TABLES}
-    if counts != manifest["counts"]:
-        desk.close()
-        raise DeskError(
-            "The restored database does not hold the rows the backup recorded.", "Use another backup."
-        )
     report = check_library(desk)
     if not report.ok:
         desk.close()
@@ -125,6 +126,17 @@ def restore(archive: Path, home: Path) -> Desk:
             "The restored desk fails its check: " + "; ".join(report.errors[:3]), "Use another backup."
         )
     return desk
+
+
+def _counts(db_file: Path, tables: list[str]) -> dict[str, int] | None:
+    """Return the row count of each table in a SQLite file, or None when one is missing."""
+    conn = sqlite3.connect(db_file)
+    try:
+        return {t: int(conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]) for t in tables}
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
 
 
 def _sha256(path: Path) -> str:

@@ -1,6 +1,6 @@
 """Move a whole desk between stores (SQLite ⇄ PostgreSQL), verified by per-table counts and checksums.
 
-Every table of the schema is copied in creation order (so foreign keys hold), ids preserved, in one
+Every table of the schema is copied parents first (so foreign keys hold), ids preserved, in one
 transaction on the target; identity sequences of a PostgreSQL target are then moved past the copied
 ids. Each table's checksum is the SHA-256 of its rows as canonical JSON lines (schema columns, in
 schema order), sorted, so the two databases' different text orderings do not matter. Embeddings go
@@ -20,7 +20,7 @@ from typing import Any
 
 from researchdesk.errors import DeskError, DeskNotFound, InputError
 from researchdesk.store.postgres import PostgresStore, is_postgres_url, redact
-from researchdesk.store.sql_catalog import schema_catalog
+from researchdesk.store.sql_catalog import parents_first, schema_catalog
 from researchdesk.store.sqlite import SqliteStore
 
 BATCH = 2000
@@ -188,7 +188,8 @@ def copy_desk(
 def _copy_rows(src: SqliteStore, dst: SqliteStore, progress: Callable[[str, int], None] | None) -> None:
     catalog = schema_catalog()
     with dst.transaction() as conn:
-        for table, info in catalog.items():
+        for table in parents_first(catalog):
+            info = catalog[table]
             marks = ",".join("?" * len(info.columns))
             sql = f"INSERT INTO {table} ({', '.join(info.columns)}) VALUES ({marks})"
             batch: list[tuple[Any, ...]] = []

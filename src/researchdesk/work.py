@@ -190,8 +190,8 @@ class Job:
 
 
 class UserRole(StrEnum):
-    """What a user (or a person of a member organization) is: a member files and follows their
-    organization's requests; staff do the research; an admin is staff who also manage members and users."""
+    """What a user is: a member files and follows their organization's requests; staff do the research;
+    an admin is staff who also manage members and users."""
 
     MEMBER = "member"
     STAFF = "staff"
@@ -200,8 +200,13 @@ class UserRole(StrEnum):
 
 @dataclass(frozen=True)
 class User:
-    """A person with an account (the password hash stays in the store): their role and, for a member,
-    their organization, named. An inactive user cannot sign in."""
+    """Someone the desk knows, with one row for them whatever they do (the password hash stays in the
+    store): their role and, for a member, their organization, named.
+
+    A person of a member organization who files requests but was never given a password is a user who
+    cannot sign in (``can_sign_in`` False); ``researchdesk user add`` with their email gives them an
+    account. An inactive user cannot sign in either.
+    """
 
     id: int
     email: str
@@ -209,12 +214,15 @@ class User:
     role: UserRole
     organization_id: int | None
     active: bool
+    can_sign_in: bool
     created_at: str
-    password_changed_at: str
+    password_changed_at: str  # "" for a user who cannot sign in
     organization: str | None  # the organization's name; None for staff
 
     # What the API's /me says of the signed-in user.
     ME_FIELDS = ("id", "email", "name", "role", "organization_id", "organization")
+    # What `researchdesk member list` says of each person.
+    PERSON_FIELDS = ("id", "name", "email", "organization_id", "role", "created_at")
 
     @property
     def is_staff(self) -> bool:
@@ -241,3 +249,8 @@ class User:
         """Return what the signed-in user is told of themselves, as JSON-ready data."""
         data = self.to_dict()
         return {k: data[k] for k in self.ME_FIELDS}
+
+    def as_person(self) -> dict[str, Any]:
+        """Return what a list of members' people shows of the user, as JSON-ready data."""
+        data = self.to_dict()
+        return {k: data[k] for k in self.PERSON_FIELDS}

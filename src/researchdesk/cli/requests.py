@@ -60,7 +60,7 @@ def member_list(
     with desk_of(ctx) as desk:
         orgs, people = desk.store.organizations(), desk.store.people()
     if as_json:
-        print_json({"organizations": orgs, "people": people})
+        print_json({"organizations": orgs, "people": [p.as_person() for p in people]})
         return
     table = Table("id", "organization", "kind", "membership")
     for o in orgs:
@@ -69,7 +69,7 @@ def member_list(
     if people:
         ptable = Table("id", "name", "email", "role")
         for p in people:
-            ptable.add_row(str(p["id"]), escape(p["name"]), escape(p["email"]), p["role"])
+            ptable.add_row(str(p.id), escape(p.name), escape(p.email), p.role.value)
         console.print(ptable)
 
 

@@ -39,7 +39,8 @@ def add_member(desk: Desk, name: str, kind: str, active: bool = True) -> int:
 
 
 def add_person(desk: Desk, name: str, email: str, organization: str | None, role: str = "member") -> int:
-    """Register a person (member, staff or admin) and return their id."""
+    """Register a person (member, staff or admin) who files requests but cannot sign in; return their
+    user id (`researchdesk user add` with the same email gives them a sign-in)."""
     if role not in PERSON_ROLES:
         raise UnknownChoice("role", role, PERSON_ROLES)
     if "@" not in email:
@@ -83,12 +84,12 @@ def file_request(
     requester_id = None
     if requester_email:
         person = desk.store.person(requester_email)
-        if person["organization_id"] != org["id"]:
+        if person.organization_id != org["id"]:
             raise InputError(
                 f"{requester_email} does not belong to {org['name']}.",
                 "File it under the person's own organization.",
             )
-        requester_id = int(person["id"])
+        requester_id = person.id
     return desk.store.add_request(
         int(org["id"]), requester_id, prompt, context, due, who or requester_email or "staff"
     )

@@ -1,8 +1,15 @@
-"""Rows of the web app: users, sessions, API tokens, login attempts and background jobs.
+"""Rows of who uses the desk: users (one row per person, signing in or not), sessions, API tokens,
+login attempts and background jobs.
 
 A mixin of the SQLite store like ``work.py``: plain ``self.conn.execute`` with ``?`` placeholders
 and ``self.transaction()``, so it ports to another database the same way. Secrets never reach this
 module in the clear: sessions and tokens are stored by their SHA-256, passwords as argon2 hashes.
+
+A person of a member organization who was never given a password (``researchdesk member add --email``)
+is a user row that cannot sign in: ``can_sign_in`` 0 and an empty password hash. Every way in (the
+password lookup, a session, an API token) asks for ``can_sign_in = 1``, so such a row never opens a
+session whatever is presented; ``user``/``users`` see only the users who can sign in, ``person``/
+``people`` everyone.
 """
 
 from __future__ import annotations
@@ -13,9 +20,9 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
-from researchdesk.errors import NotFound
+from researchdesk.errors import AlreadyExists, MemberNotFound, NotFound
 from researchdesk.store.clock import now
-from researchdesk.store.integrity import naming
+from researchdesk.store.integrity import TAKEN, naming
 from researchdesk.work import Job, JobStatus, User, UserRole
 
 
@@ -31,48 +38,101 @@ class JobNotFound(NotFound):
         self.job_id = job_id
 
 
-_USER_SELECT = """SELECT u.id, u.email, u.name, u.role, u.organization_id, u.active, u.created_at,
-                          u.password_changed_at, o.name AS organization
+_USER_SELECT = """SELECT u.id, u.email, u.name, u.role, u.organization_id, u.active, u.can_sign_in,
+                          u.created_at, u.password_changed_at, o.name AS organization
                    FROM users u LEFT JOIN organizations o ON o.id = u.organization_id"""
+# What to say when `member add --email` names an email the desk already holds.
+_PERSON_TAKEN = (
+    "person",
+    "email",
+    "Use that person (`researchdesk member list` lists them), or give the new one their own email.",
+)
 
 
 class AccountRows:
     conn: sqlite3.Connection
+    ROW_LOCK: str  # provided by the store ("" on SQLite; the server store's " FOR UPDATE")
 
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:  # provided by the store
         raise NotImplementedError
 
-    # --- users ----------------------------------------------------------------------------------
+    # --- users ---------------------------------------------------------------------------------
 
     def add_user(
         self, email: str, name: str, password_hash: str, role: str, organization_id: int | None
     ) -> int:
-        """Insert a user and return its id; an email already used is AlreadyExists."""
+        """Give ``email`` an account and return its user id: a new user, or the person already known by
+        that email (who could not sign in) now signing in with this role, organization and name. An email
+        that already signs in is AlreadyExists."""
         stamp = now()
         with naming(email), self.transaction() as conn:
-            cur = conn.execute(
-                """INSERT INTO users (email, name, password_hash, role, organization_id, active, created_at,
-                   password_changed_at) VALUES (?,?,?,?,?,?,?,?)""",
-                (email, name, password_hash, role, organization_id, 1, stamp, stamp),
+            known = conn.execute(
+                f"SELECT id, can_sign_in, name FROM users WHERE email=?{self.ROW_LOCK}", (email,)
+            ).fetchone()
+            if known is None:
+                cur = conn.execute(
+                    """INSERT INTO users (email, name, password_hash, role, organization_id, active,
+                       can_sign_in, created_at, password_changed_at) VALUES (?,?,?,?,?,?,?,?,?)""",
+                    (email, name, password_hash, role, organization_id, 1, 1, stamp, stamp),
+                )
+                return int(cur.lastrowid or 0)
+            if known["can_sign_in"]:
+                raise AlreadyExists(*TAKEN["users"])
+            conn.execute(
+                """UPDATE users SET name=?, password_hash=?, role=?, organization_id=?, active=1,
+                   can_sign_in=1, password_changed_at=? WHERE id=?""",
+                (name or known["name"], password_hash, role, organization_id, stamp, int(known["id"])),
             )
-        return int(cur.lastrowid or 0)
+        return int(known["id"])
 
     def user(self, key: int | str) -> User:
-        """Return a user (without the password hash) by id or email."""
+        """Return a user who can sign in (without the password hash) by id or email."""
         column = "id" if isinstance(key, int) else "email"
-        row = self.conn.execute(f"{_USER_SELECT} WHERE u.{column}=?", (key,)).fetchone()
+        row = self.conn.execute(
+            f"{_USER_SELECT} WHERE u.{column}=? AND u.can_sign_in=1", (key,)
+        ).fetchone()
         if row is None:
             raise UserNotFound(key)
         return _user(row)
 
     def users(self) -> list[User]:
-        """Return every user (active or not), by email."""
-        return [_user(r) for r in self.conn.execute(f"{_USER_SELECT} ORDER BY u.email").fetchall()]
+        """Return every user who can sign in (active or not), by email."""
+        rows = self.conn.execute(f"{_USER_SELECT} WHERE u.can_sign_in=1 ORDER BY u.email").fetchall()
+        return [_user(r) for r in rows]
+
+    # --- people: every user, signing in or not --------------------------------------------------
+
+    def add_person(self, name: str, email: str, organization_id: int | None, role: str) -> int:
+        """Insert a person who cannot sign in and return their user id; an email already held is AlreadyExists."""
+        try:
+            with self.transaction() as conn:
+                cur = conn.execute(
+                    """INSERT INTO users (email, name, password_hash, role, organization_id, active,
+                       can_sign_in, created_at, password_changed_at) VALUES (?,?,?,?,?,?,?,?,?)""",
+                    (email, name, "", role, organization_id, 1, 0, now(), ""),
+                )
+        except AlreadyExists as exc:
+            raise AlreadyExists(*_PERSON_TAKEN, value=email) from exc.__cause__
+        return int(cur.lastrowid or 0)
+
+    def person(self, key: int | str) -> User:
+        """Return anyone the desk knows (signing in or not) by id or email."""
+        column = "id" if isinstance(key, int) else "email"
+        row = self.conn.execute(f"{_USER_SELECT} WHERE u.{column}=?", (key,)).fetchone()
+        if row is None:
+            raise MemberNotFound(str(key))
+        return _user(row)
+
+    def people(self) -> list[User]:
+        """Return everyone the desk knows (signing in or not), by name."""
+        return [_user(r) for r in self.conn.execute(f"{_USER_SELECT} ORDER BY u.name, u.id").fetchall()]
 
     def password_hash(self, email: str) -> tuple[int, str] | None:
         """Return (user id, password hash) of an active user, or None."""
         row = self.conn.execute(
-            "SELECT id, password_hash FROM users WHERE email=? AND active=1", (email,)
+            """SELECT id, password_hash FROM users
+               WHERE email=? AND active=1 AND can_sign_in=1 AND password_hash != ''""",
+            (email,),
         ).fetchone()
         return (int(row[0]), str(row[1])) if row else None
 
@@ -80,7 +140,7 @@ class AccountRows:
         """Store a new password hash and end every session of the user (a reset logs them out)."""
         with self.transaction() as conn:
             cur = conn.execute(
-                "UPDATE users SET password_hash=?, password_changed_at=? WHERE id=?",
+                "UPDATE users SET password_hash=?, password_changed_at=? WHERE id=? AND can_sign_in=1",
                 (password_hash, now(), user_id),
             )
             if not cur.rowcount:
@@ -107,7 +167,8 @@ class AccountRows:
         """Return the live session (with its active user's id) for a hashed id, or None."""
         row = self.conn.execute(
             """SELECT s.id, s.user_id, s.csrf, s.created_at, s.expires_at FROM sessions s
-               JOIN users u ON u.id = s.user_id WHERE s.id=? AND s.expires_at > ? AND u.active=1""",
+               JOIN users u ON u.id = s.user_id
+               WHERE s.id=? AND s.expires_at > ? AND u.active=1 AND u.can_sign_in=1""",
             (session_hash, at),
         ).fetchone()
         return dict(row) if row else None
@@ -132,7 +193,7 @@ class AccountRows:
         """Return the active user id of an API token (and note its use), or None."""
         row = self.conn.execute(
             """SELECT t.id, t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id
-               WHERE t.token_hash=? AND u.active=1""",
+               WHERE t.token_hash=? AND u.active=1 AND u.can_sign_in=1""",
             (token_hash,),
         ).fetchone()
         if row is None:
@@ -249,6 +310,7 @@ def _user(row: Mapping[str, Any]) -> User:
         role=UserRole(row["role"]),
         organization_id=None if organization_id is None else int(organization_id),
         active=bool(row["active"]),
+        can_sign_in=bool(row["can_sign_in"]),
         created_at=row["created_at"],
         password_changed_at=row["password_changed_at"],
         organization=row["organization"],

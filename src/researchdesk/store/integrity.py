@@ -26,11 +26,6 @@ TAKEN: dict[str, tuple[str, str, str]] = {
         "name",
         "Use that member (`researchdesk member list` lists them), or give the new one a name of its own.",
     ),
-    "people": (
-        "person",
-        "email",
-        "Use that person (`researchdesk member list` lists them), or give the new one their own email.",
-    ),
     "users": (
         "user",
         "email",

@@ -170,6 +170,18 @@ class PgConnection:
             self._conn = None
 
 
+def _drop_foreign_key(raw: Any, key: schema.Repoint) -> None:
+    """Drop the foreign key constraint of ``key.table.column``, whatever it was named (a migration moves it)."""
+    names = raw.execute(
+        """SELECT c.conname FROM pg_constraint c
+           JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
+           WHERE c.contype = 'f' AND c.conrelid = to_regclass(%s) AND a.attname = %s""",
+        (key.table, key.column),
+    ).fetchall()
+    for (name,) in names:
+        raw.execute(f'ALTER TABLE {key.table} DROP CONSTRAINT "{name}"')
+
+
 def _connect(url: str) -> Any:
     try:
         import psycopg
@@ -279,8 +291,23 @@ class PostgresStore(SqliteStore):
                 raw.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATE_LOCK,))
                 if self.schema_version() >= version:
                     continue  # another process applied it meanwhile
-                for statement in dialect.translate_ddl(schema.MIGRATIONS[version - 1]):
-                    raw.execute(statement)
+                migration = schema.MIGRATIONS[version - 1]
+                if isinstance(migration, str):
+                    for statement in dialect.translate_ddl(migration):
+                        raw.execute(statement)
+                else:
+                    for statement in dialect.translate_ddl(migration.before):
+                        raw.execute(statement)
+                    for key in migration.repoint:
+                        _drop_foreign_key(raw, key)
+                    migration.move(self.pg)
+                    for key in migration.repoint:
+                        raw.execute(
+                            f"ALTER TABLE {key.table} ADD CONSTRAINT {key.table}_{key.column}_fkey "
+                            f"FOREIGN KEY ({key.column}) REFERENCES {key.parent}(id)"
+                        )
+                    for statement in dialect.translate_ddl(migration.after):
+                        raw.execute(statement)
                 raw.execute(
                     "INSERT INTO schema_version (version, applied_at) VALUES (%s, %s)", (version, now())
                 )

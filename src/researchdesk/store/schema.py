@@ -1,12 +1,63 @@
 """The versioned schema of the desk database: one list of migrations, applied in order.
 
-``PRAGMA user_version`` holds the number of migrations applied. A migration is never edited once
-released; a change is a new entry at the end.
+``PRAGMA user_version`` (SQLite) or the table ``schema_version`` (PostgreSQL) holds the number of
+migrations applied. A migration is never edited once released; a change is a new entry at the end.
+Most are SQL (SQLite-flavoured, translated for PostgreSQL); one that moves rows between tables is a
+``Migration``: SQL, then a Python step on the store's connection, then SQL, in one transaction.
 """
 
 from __future__ import annotations
 
-MIGRATIONS: tuple[str, ...] = (
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from researchdesk.store.merge_people import merge_people
+
+
+@dataclass(frozen=True)
+class Repoint:
+    """A foreign key moved: ``table.column`` references ``parent(id)`` from this migration on."""
+
+    table: str
+    column: str
+    parent: str
+
+
+@dataclass(frozen=True)
+class Migration:
+    """A migration that moves rows, in one transaction: ``before`` (SQL); the foreign keys in ``repoint``
+    let go of their old tables; ``move(connection)``; the keys bound to their new tables (checked);
+    ``after`` (SQL).
+
+    The SQL is written once, SQLite-flavoured, as a plain migration's is; ``move`` gets the store's
+    connection (``execute`` with ``?`` placeholders on either store), so the rows move alike on both.
+    Each store moves a foreign key its own way (SQLite rebuilds the table, PostgreSQL swaps the
+    constraint).
+    """
+
+    before: str
+    move: Callable[[Any], None]
+    after: str
+    repoint: tuple[Repoint, ...] = ()
+
+    @property
+    def sql(self) -> str:
+        """Return the migration's SQL (what the schema's catalogue reads, with ``repoint``)."""
+        return f"{self.before};\n{self.after}"
+
+
+def sql_of(migration: str | Migration) -> str:
+    """Return the SQL of a migration, plain or with a row move."""
+    return migration if isinstance(migration, str) else migration.sql
+
+
+def repoints_of(migration: str | Migration) -> tuple[Repoint, ...]:
+    """Return the foreign keys a migration moves (none for plain SQL)."""
+    return () if isinstance(migration, str) else migration.repoint
+
+
+MIGRATIONS: tuple[str | Migration, ...] = (
     # 1: the library
     """
     CREATE TABLE documents (
@@ -236,6 +287,14 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX review_labels_evidence ON review_labels(evidence_id, reviewer);
     CREATE INDEX review_labels_active ON review_labels(active, id);
     """,
+    # 5: one identity table: the people who file requests become users (those without a password cannot
+    # sign in); requests' requester is a user (``merge_people.py``)
+    Migration(
+        before="ALTER TABLE users ADD COLUMN can_sign_in INTEGER NOT NULL DEFAULT 1",
+        move=merge_people,
+        after="DROP TABLE people",
+        repoint=(Repoint("requests", "requester_id", "users"),),
+    ),
 )
 
 LATEST = len(MIGRATIONS)

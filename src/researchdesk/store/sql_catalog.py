@@ -36,6 +36,7 @@ class Table:
     primary_key: tuple[str, ...] = ()
     integer_key: str = ""  # the INTEGER PRIMARY KEY column (SQLite's rowid alias), if any
     nocase: set[str] = field(default_factory=set)
+    references: dict[str, str] = field(default_factory=dict)  # column -> the table its foreign key names
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,8 @@ def catalog(migrations: tuple[str, ...]) -> dict[str, Table]:
                             table.integer_key = col
                     if "nocase" in words:
                         table.nocase.add(col)
+                    if "references" in words[:-1]:
+                        table.references[col] = words[words.index("references") + 1]
                 tables[name] = table
                 continue
             toks = [tokens(stmt)[i] for i in significant(tokens(stmt))]
@@ -166,7 +169,29 @@ def schema_catalog() -> dict[str, Table]:
     """Return the catalog of the desk's schema (``schema.MIGRATIONS``)."""
     from researchdesk.store import schema
 
-    return catalog(schema.MIGRATIONS)
+    tables = catalog(tuple(schema.sql_of(m) for m in schema.MIGRATIONS))
+    for migration in schema.MIGRATIONS:
+        for key in schema.repoints_of(migration):
+            if key.table in tables:
+                tables[key.table].references[key.column] = key.parent
+    return tables
+
+
+def parents_first(tables: dict[str, Table]) -> list[str]:
+    """Return the tables' names with every table after the tables its foreign keys name (otherwise in
+    the order the schema created them), the order rows can be written in with the keys checked."""
+    done: list[str] = []
+
+    def place(name: str, path: tuple[str, ...]) -> None:
+        if name in done or name in path or name not in tables:
+            return
+        for parent in tables[name].references.values():
+            place(parent, (*path, name))
+        done.append(name)
+
+    for name in tables:
+        place(name, ())
+    return done
 
 
 @lru_cache(maxsize=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,12 +61,24 @@ class SqliteStore(DocumentRows, WorkRows, EvidenceRows, AccountRows):
         if current > 0:
             self.backup(self.backups_dir / f"desk-v{current}-{now().replace(':', '')}.sqlite3")
         applied = []
-        for version in range(current + 1, schema.LATEST + 1):
-            with self.transaction() as conn:
-                for statement in _statements(schema.MIGRATIONS[version - 1]):
-                    conn.execute(statement)
-                conn.execute(f"PRAGMA user_version={version}")
-            applied.append(version)
+        # A migration may rebuild a table others point at, which SQLite allows only with foreign keys
+        # off (its documented way); each migration checks them all before it commits instead.
+        self.conn.execute("PRAGMA foreign_keys=OFF")
+        try:
+            for version in range(current + 1, schema.LATEST + 1):
+                with self.transaction() as conn:
+                    _apply(conn, schema.MIGRATIONS[version - 1])
+                    broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise SchemaError(
+                            f"Migration {version} of {self.path} would leave rows pointing at rows that do "
+                            f"not exist ({', '.join(sorted({str(row[0]) for row in broken}))}); nothing was changed.",
+                            "Report this as a bug; the desk stays as it was.",
+                        )
+                    conn.execute(f"PRAGMA user_version={version}")
+                applied.append(version)
+        finally:
+            self.conn.execute("PRAGMA foreign_keys=ON")
         return applied
 
     def backup(self, target: Path) -> Path:
@@ -96,6 +109,45 @@ class SqliteStore(DocumentRows, WorkRows, EvidenceRows, AccountRows):
     def integrity_check(self) -> str:
         """Return SQLite's integrity check verdict ("ok" when the file is sound)."""
         return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def _apply(conn: sqlite3.Connection, migration: str | schema.Migration) -> None:
+    """Run one migration's statements (and its row move) on ``conn``, inside the caller's transaction,
+    with foreign keys off: the caller checks them all before it commits."""
+    if isinstance(migration, str):
+        for statement in _statements(migration):
+            conn.execute(statement)
+        return
+    for statement in _statements(migration.before):
+        conn.execute(statement)
+    for key in migration.repoint:
+        _repoint(conn, key)
+    migration.move(conn)
+    for statement in _statements(migration.after):
+        conn.execute(statement)
+
+
+def _repoint(conn: sqlite3.Connection, key: schema.Repoint) -> None:
+    """Rebuild ``key.table`` with ``key.column`` referencing ``key.parent``, rows and indexes unchanged
+    (SQLite cannot alter a foreign key; this is its documented way, run with foreign keys off)."""
+    found = conn.execute("SELECT sql FROM sqlite_master WHERE type='table' AND name=?", (key.table,)).fetchone()
+    column = rf"(\b{key.column}\b[^,]*?\bREFERENCES\s+)\w+"
+    rebuilt, swapped = re.subn(column, rf"\g<1>{key.parent}", str(found[0]) if found else "", flags=re.I)
+    if swapped != 1:
+        raise SchemaError(
+            f"The table {key.table} has no foreign key {key.column} for a migration to move.",
+            "Restore the backup the migration took (in the desk's backups folder) and report this as a bug.",
+        )
+    indexes = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type='index' AND tbl_name=? AND sql IS NOT NULL", (key.table,)
+    ).fetchall()
+    moved = f"{key.table}_moving"
+    conn.execute(re.sub(rf"^\s*CREATE\s+TABLE\s+{key.table}\b", f"CREATE TABLE {moved}", rebuilt, flags=re.I))
+    conn.execute(f"INSERT INTO {moved} SELECT * FROM {key.table}")
+    conn.execute(f"DROP TABLE {key.table}")
+    conn.execute(f"ALTER TABLE {moved} RENAME TO {key.table}")
+    for (index_sql,) in indexes:
+        conn.execute(index_sql)
 
 
 def _statements(script: str) -> list[str]:

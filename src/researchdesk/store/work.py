@@ -1,4 +1,4 @@
-"""Rows of the service's work: members, requests and their event log, scan log and briefs.
+"""Rows of the service's work: member organizations, requests and their event log, scan log and briefs.
 
 A mixin of the SQLite store; kept apart from the library rows (and the evidence rows, ``evidence.py``)
 so each module stays small.
@@ -51,25 +51,6 @@ class WorkRows:
 
     def organizations(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.conn.execute("SELECT * FROM organizations ORDER BY name")]
-
-    def add_person(self, name: str, email: str, organization_id: int | None, role: str) -> int:
-        """Insert a person and return their id; an email already held is AlreadyExists."""
-        with naming(email), self.transaction() as conn:
-            cur = conn.execute(
-                "INSERT INTO people (name, email, organization_id, role, created_at) VALUES (?,?,?,?,?)",
-                (name, email, organization_id, role, now()),
-            )
-        return int(cur.lastrowid or 0)
-
-    def person(self, key: int | str) -> dict[str, Any]:
-        column = "id" if isinstance(key, int) else "email"
-        row = self.conn.execute(f"SELECT * FROM people WHERE {column}=?", (key,)).fetchone()
-        if row is None:
-            raise MemberNotFound(str(key))
-        return dict(row)
-
-    def people(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.conn.execute("SELECT * FROM people ORDER BY name")]
 
     # --- requests and events --------------------------------------------------------------------
 
@@ -357,7 +338,7 @@ class WorkRows:
 # A request with its organization and requester named (a request may have been filed without a requester).
 _REQUEST_SELECT = """SELECT r.*, o.name AS organization, o.kind AS organization_kind, p.name AS requester,
        p.email AS requester_email
-FROM requests r JOIN organizations o ON o.id = r.organization_id LEFT JOIN people p ON p.id = r.requester_id"""
+FROM requests r JOIN organizations o ON o.id = r.organization_id LEFT JOIN users p ON p.id = r.requester_id"""
 
 
 def _request(row: Mapping[str, Any]) -> Request:
