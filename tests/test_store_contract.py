@@ -245,7 +245,7 @@ def test_metadata_edits_are_kept_and_removal_cascades(library_desk: Desk) -> Non
 def test_member_names_and_emails_match_without_regard_to_case(desk: Desk) -> None:
     _request(desk)
     assert desk.store.organization("SPRINGFIELD city")["name"] == "Springfield City"
-    assert desk.store.person("ann@springfield.GOV")["name"] == "Ann Analyst"
+    assert desk.store.person("ann@springfield.GOV").name == "Ann Analyst"
     with pytest.raises(AlreadyExists) as taken:
         desk.store.add_organization("springfield CITY", "city")
     assert str(taken.value.message) == (
@@ -262,13 +262,14 @@ def test_duplicates_and_broken_rules_are_errors_of_the_desk_on_both_stores(desk:
     with pytest.raises(AlreadyExists, match=r"person with the email 'ANN@springfield\.gov'") as taken:
         add_person(desk, "Ann Again", "ANN@springfield.gov", "Springfield City")
     assert isinstance(taken.value.__cause__, integrity_errors())  # the driver's own error, kept as the cause
-    assert [p["name"] for p in desk.store.people()] == ["Ann Analyst"]  # nothing half-saved
+    assert [p.name for p in desk.store.people()] == ["Ann Analyst"]  # nothing half-saved
     with pytest.raises(ConstraintError, match="nothing was saved"), desk.store.transaction() as conn:
         conn.execute(
-            "INSERT INTO people (name, email, organization_id, role, created_at) VALUES (?,?,?,?,?)",
-            ("Nobody", "nobody@nowhere.example", 999_999, "member", "2024-01-01T00:00:00+00:00"),
+            """INSERT INTO users (name, email, password_hash, organization_id, role, created_at,
+               password_changed_at) VALUES (?,?,?,?,?,?,?)""",
+            ("Nobody", "nobody@nowhere.example", "", 999_999, "member", "2024-01-01T00:00:00+00:00", ""),
         )
-    assert "nobody@nowhere.example" not in [p["email"] for p in desk.store.people()]
+    assert "nobody@nowhere.example" not in [p.email for p in desk.store.people()]
 
 
 def test_a_write_outside_a_transaction_is_mapped_too(desk: Desk) -> None:
@@ -502,7 +503,8 @@ def test_accounts_sessions_and_jobs(desk: Desk) -> None:
     with pytest.raises(NotFound, match=r"No user 'nobody@desk\.org'"):
         desk.store.user("nobody@desk.org")
     # The CLI's `user list --json` prints what the rows did: the role plain, active as stored (1 or 0).
-    assert staff.to_dict() == {
+    assert staff.to_dict() == {**staff.as_account(), "can_sign_in": True}
+    assert staff.as_account() == {
         "id": uid,
         "email": "Staff@Desk.org",
         "name": "Staff",

@@ -221,8 +221,20 @@ class User:
 
     # What the API's /me says of the signed-in user.
     ME_FIELDS = ("id", "email", "name", "role", "organization_id", "organization")
-    # What `researchdesk member list` says of each person.
+    # What `researchdesk member list` says of each person, and `researchdesk user list` of each account
+    # (the lists show what they did before people and users were one table).
     PERSON_FIELDS = ("id", "name", "email", "organization_id", "role", "created_at")
+    ACCOUNT_FIELDS = (
+        "id",
+        "email",
+        "name",
+        "role",
+        "organization_id",
+        "active",
+        "created_at",
+        "password_changed_at",
+        "organization",
+    )
 
     @property
     def is_staff(self) -> bool:
@@ -254,3 +266,8 @@ class User:
         """Return what a list of members' people shows of the user, as JSON-ready data."""
         data = self.to_dict()
         return {k: data[k] for k in self.PERSON_FIELDS}
+
+    def as_account(self) -> dict[str, Any]:
+        """Return what a list of users shows of the user, as JSON-ready data."""
+        data = self.to_dict()
+        return {k: data[k] for k in self.ACCOUNT_FIELDS}

@@ -44,8 +44,17 @@ def merge_people(conn: Any) -> None:
             cur = conn.execute(
                 """INSERT INTO users (email, name, password_hash, role, organization_id, active, can_sign_in,
                    created_at, password_changed_at) VALUES (?,?,?,?,?,?,?,?,?)""",
-                (person["email"], person["name"], "", person["role"], person["organization_id"], 1, 0,
-                 person["created_at"], ""),
+                (
+                    person["email"],
+                    person["name"],
+                    "",
+                    person["role"],
+                    person["organization_id"],
+                    1,
+                    0,
+                    person["created_at"],
+                    "",
+                ),
             )
             user_id, into = int(cur.lastrowid or 0), "a new user who cannot sign in"
             by_email[str(person["email"]).lower()] = (user_id, str(person["name"]))
@@ -61,6 +70,8 @@ def merge_people(conn: Any) -> None:
         )
     # Re-point by request id, all at once: a person's id may equal another user's id.
     filed = conn.execute("SELECT id, requester_id FROM requests WHERE requester_id IS NOT NULL").fetchall()
-    moves = [(user_of[int(r["requester_id"])], int(r["id"])) for r in filed if int(r["requester_id"]) in user_of]
+    moves = [
+        (user_of[int(r["requester_id"])], int(r["id"])) for r in filed if int(r["requester_id"]) in user_of
+    ]
     if moves:
         conn.executemany("UPDATE requests SET requester_id=? WHERE id=?", moves)

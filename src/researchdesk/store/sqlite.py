@@ -130,7 +130,9 @@ def _apply(conn: sqlite3.Connection, migration: str | schema.Migration) -> None:
 def _repoint(conn: sqlite3.Connection, key: schema.Repoint) -> None:
     """Rebuild ``key.table`` with ``key.column`` referencing ``key.parent``, rows and indexes unchanged
     (SQLite cannot alter a foreign key; this is its documented way, run with foreign keys off)."""
-    found = conn.execute("SELECT sql FROM sqlite_master WHERE type='table' AND name=?", (key.table,)).fetchone()
+    found = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type='table' AND name=?", (key.table,)
+    ).fetchone()
     column = rf"(\b{key.column}\b[^,]*?\bREFERENCES\s+)\w+"
     rebuilt, swapped = re.subn(column, rf"\g<1>{key.parent}", str(found[0]) if found else "", flags=re.I)
     if swapped != 1:
