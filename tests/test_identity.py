@@ -107,7 +107,7 @@ def test_user_add_gives_a_known_person_a_sign_in_and_keeps_their_requests(desk: 
     assert authenticate(desk, "ann@springfield.gov", PASSWORD, "10.0.0.1").id == pid
     assert desk.store.request(rid).requester_id == pid
     assert len(desk.store.people()) == 1 and [u.id for u in desk.store.users()] == [pid]
-    with pytest.raises(AlreadyExists, match="A user with the email 'ann@springfield.gov'"):
+    with pytest.raises(AlreadyExists, match=r"A user with the email 'ann@springfield\.gov'"):
         create_user(desk, "ann@springfield.gov", PASSWORD, "member", "Springfield City")
     with pytest.raises(AlreadyExists, match=r"A person with the email 'ANN@springfield\.gov'"):
         add_person(desk, "Ann Again", "ANN@springfield.gov", "Springfield City")

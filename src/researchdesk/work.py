@@ -259,15 +259,9 @@ class User:
 
     def me(self) -> dict[str, Any]:
         """Return what the signed-in user is told of themselves, as JSON-ready data."""
-        data = self.to_dict()
-        return {k: data[k] for k in self.ME_FIELDS}
+        return self.shown(self.ME_FIELDS)
 
-    def as_person(self) -> dict[str, Any]:
-        """Return what a list of members' people shows of the user, as JSON-ready data."""
+    def shown(self, fields: tuple[str, ...]) -> dict[str, Any]:
+        """Return the named fields of ``to_dict()`` (a list's or a page's share of the user), in that order."""
         data = self.to_dict()
-        return {k: data[k] for k in self.PERSON_FIELDS}
-
-    def as_account(self) -> dict[str, Any]:
-        """Return what a list of users shows of the user, as JSON-ready data."""
-        data = self.to_dict()
-        return {k: data[k] for k in self.ACCOUNT_FIELDS}
+        return {k: data[k] for k in fields}

@@ -67,7 +67,7 @@ def user_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", 
     with desk_of(ctx) as desk:
         users = desk.store.users()
     if as_json:
-        print_json([u.as_account() for u in users])
+        print_json([u.shown(u.ACCOUNT_FIELDS) for u in users])
         return
     table = Table("id", "email", "name", "role", "organization", "active")
     for u in users:

@@ -88,9 +88,7 @@ class AccountRows:
     def user(self, key: int | str) -> User:
         """Return a user who can sign in (without the password hash) by id or email."""
         column = "id" if isinstance(key, int) else "email"
-        row = self.conn.execute(
-            f"{_USER_SELECT} WHERE u.{column}=? AND u.can_sign_in=1", (key,)
-        ).fetchone()
+        row = self.conn.execute(f"{_USER_SELECT} WHERE u.{column}=? AND u.can_sign_in=1", (key,)).fetchone()
         if row is None:
             raise UserNotFound(key)
         return _user(row)
