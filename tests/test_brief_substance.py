@@ -159,6 +159,8 @@ def test_a_paragraph_announcing_limitations_is_about_them() -> None:
         "Using health record data is necessary for advancing public health, but it is not without serious limitations.",
         "Thank you for helping the journal to make its mark on public health practice.",
         "This collection will feature student research on the prevention of chronic diseases.",
+        "The sustainability of produce box distribution programs should also be considered.",
+        "Knowledge and beliefs are important factors that enable health behaviors such as screening.",
     ],
 )
 def test_sentences_that_are_not_findings(sentence: str) -> None:
@@ -187,6 +189,8 @@ def test_sentences_that_are_not_findings(sentence: str) -> None:
         "Trusted messengers proved effective in reaching older smokers.",
         "Across the 14 programs, staff turnover was the most common barrier.",
         "Staffing shortages and unstable funding limited what the coalitions could do.",
+        "We found that trust in the clinic was an important factor that drives return visits.",
+        "Clinics should offer evening hours so that working parents can attend.",
     ],
 )
 def test_findings_are_findings(sentence: str) -> None:
@@ -1275,3 +1279,64 @@ def test_an_abstract_without_headings_gives_its_results_as_central_not_its_backg
     assert not is_central(plain, Role.CONTEXT)  # "HIV has evolved from a serious infectious disease …"
     assert is_central(structured, Role.CONTEXT)
     assert not is_central(body, Role.STATISTIC)
+
+
+def test_barriers_and_facilitators_named_together_are_both_asked_for() -> None:
+    helps = _quote(
+        7, 1, "Shared funding and a common data system helped the agencies work together.", Role.FACILITATOR
+    )
+    hinders = _quote(7, 2, "Different privacy rules kept the agencies from sharing data.", Role.BARRIER)
+    paragraphs = _summary(
+        "We are doing an environmental scan of the barriers and facilitators of cross-sector collaboration. Have "
+        "we produced any case studies that highlight barriers or facilitators?",
+        ["cross-sector collaboration"],
+        [helps, hinders],
+    )
+    assert any(p.startswith("What helps: ") for p in paragraphs), paragraphs
+    assert not any("though you asked mainly about obstacles" in p for p in paragraphs)
+
+
+def test_a_result_in_words_is_a_measured_result_of_the_work() -> None:
+    result = _quote(
+        7,
+        1,
+        "A produce box distribution model increased fruit and vegetable consumption among participants.",
+        Role.STATISTIC,
+    )
+    paragraphs = _summary("What made produce box programs work?", ["produce box programs"], [result])
+    assert "no quoted source reports a measured result" not in paragraphs[-1]
+    helps = next(p for p in paragraphs if p.startswith("What helps"))
+    assert "the sources show what worked: the finding quoted above (Wood, 2024)" in helps
+    opinion = _quote(7, 1, "Staff felt that local partners were essential to the program.", Role.FACILITATOR)
+    paragraphs = _summary("What made produce box programs work?", ["produce box programs"], [opinion])
+    assert "no quoted source reports a measured result" in paragraphs[-1]
+
+
+def test_a_question_none_answers_directly_is_given_its_nearest_finding() -> None:
+    from researchdesk.brief.answer import ANSWER_SIMILARITY, NEAR_ANSWER_SIMILARITY
+
+    background = _quote(7, 1, "Most fairgoers who toured the exhibit were men aged 50 to 75.", Role.STATISTIC)
+    knowledge = _quote(
+        7,
+        2,
+        "Visitors who learned more on the tour were likelier to intend a colonoscopy.",
+        Role.STATISTIC,
+    )
+    prompt = "Does a walk-through inflatable colon exhibit change people's knowledge or screening plans?"
+
+    def closeness(near: float) -> Similarity:
+        def similar(question: str, texts: Sequence[str]) -> list[float]:
+            return [near if "learned more" in t else 0.1 for t in texts]
+
+        return similar
+
+    between = (NEAR_ANSWER_SIMILARITY + ANSWER_SIMILARITY) / 2
+    paragraphs = _summary(
+        prompt, ["inflatable colon exhibit"], [background, knowledge], similar=closeness(between)
+    )
+    answer = next(p for p in paragraphs if p.startswith("On “Does a walk-through"))
+    assert "no quoted passage answers this in so many words; the nearest is" in answer
+    assert "likelier to intend a colonoscopy" in answer
+    assert "only an indirect answer to" in paragraphs[-1]
+    far = _summary(prompt, ["inflatable colon exhibit"], [background, knowledge], similar=closeness(0.2))
+    assert any("none of the quoted sources answers this directly" in p for p in far)

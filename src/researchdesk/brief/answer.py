@@ -37,6 +37,9 @@ from researchdesk.requests.subject import ASKING, WEAK
 ANSWER_SIMILARITY = 0.45
 # A source's central result (its abstract's findings) answers at this closeness.
 CENTRAL_ANSWER_SIMILARITY = 0.35
+NEAR_ANSWER_SIMILARITY = (
+    0.4  # a finding this close to a question none answers is offered as its nearest answer
+)
 ROUTE_MARGIN = 0.05  # a quote answers its closest question, and any other this close to it
 # A central result further than this from the prompt and every question does not lead the summary.
 MAIN_FINDING_SIMILARITY = 0.3
@@ -330,8 +333,10 @@ def summarize(
     support: list[list[str]] = []
     asked = questions(prompt)
     similar = _with_antecedents(similar, prompt, asked)
-    wants_help = any(_asks_help(q) for q in asked)
-    wants_hinder = any(_asks_hinder(q) for q in asked)
+    # "… the barriers and facilitators of cross-sector collaboration" asks for both, whatever its questions ask.
+    both = bool(_BOTH_ASKED.search(prompt))
+    wants_help = both or any(_asks_help(q) for q in asked)
+    wants_hinder = both or any(_asks_hinder(q) for q in asked)
     wants_costs = any(_asks_costs(q) for q in asked)
     # "Which groups are most affected?" asks for findings, not for what helps: the barriers and facilitators are
     # summed up when the member asks for them, or asks only in general ("What do you have on each?").
@@ -405,15 +410,20 @@ def summarize(
             paragraphs.append(f"{lead}: {verb} {_listing(chosen, docs)}.")
             support.append([f"evidence:{i}" for f in chosen for i in f.evidence_ids])
         elif asked_for:
-            worked = [e for e in main if _MEASURED.search(e.quote) and _BETTER.search(e.quote)]
+            # A source's central result that went the hoped-for way, in figures or in words ("increased …").
+            worked = [e for e in main if _BETTER.search(e.quote)]
             if kind == "facilitator" and worked:
                 named_worked = True
                 # "What programs have worked?" — no quote names a facilitator, but a source's result shows one did:
                 # said in its authors' words where a quote of the same source says it without figures.
                 in_words = [_worked_in_words(evidence, e) for e in worked]
                 named = "; ".join(
-                    f"{_sentence(words.quote) if words else f'“{docs[e.document_id].meta.title}”'} "
-                    f"({cite(docs[e.document_id])})"
+                    (
+                        f"the finding quoted above ({cite(docs[e.document_id])})"
+                        if (words or e).id in given
+                        else f"{_sentence(words.quote) if words else f'“{docs[e.document_id].meta.title}”'} "
+                        f"({cite(docs[e.document_id])})"
+                    )
                     for e, words in zip(worked, in_words, strict=True)
                 )
                 paragraphs.append(
@@ -440,6 +450,7 @@ def summarize(
             paragraphs.append("On costs: none of the quoted sources reports costs.")
             support.append([run])
     unanswered: list[str] = []
+    indirect: list[str] = []  # questions only a near answer speaks to
     unsized: list[str] = []  # questions about the size of a change answered without one
     undirected: list[str] = []  # "which groups …?" answered by "the groups differ", not by who fares worst
     used: set[int | None] = set()
@@ -534,6 +545,17 @@ def summarize(
                 _ended(f"On “{question}”: {cite(doc)} take this up in “{doc.meta.title}”; {said}")
             )
             support.append([f"evidence:{(fitting or [titled])[0].id}"])
+        elif (nearest := _nearest_answer(question, subjects, evidence, given, similar)) is not None:
+            # Nothing answers at the bar, but a finding comes close: the member sees it, and that it is not direct.
+            paragraphs.append(
+                _ended(
+                    f"On “{question}”: no quoted passage answers this in so many words; the nearest is "
+                    f"{_sentence(answer_sentence(question, nearest.quote))} ({cite(docs[nearest.document_id])})"
+                )
+            )
+            support.append([f"evidence:{nearest.id}"])
+            given.add(nearest.id)
+            indirect.append(question)
         else:
             paragraphs.append(f"On “{question}”: none of the quoted sources answers this directly.")
             support.append([run])
@@ -561,6 +583,8 @@ def summarize(
             gaps.append(f"only one source reports costs ({cite(docs[next(iter(costing))])})")
     if unanswered:
         gaps.append("no direct answer to " + " and ".join(f"“{q}”" for q in unanswered))
+    if indirect:
+        gaps.append("only an indirect answer to " + " and ".join(f"“{q}”" for q in indirect))
     if undirected:
         gaps.append(
             "the quoted passages say the groups differ, not which fare worst ("
@@ -579,7 +603,13 @@ def summarize(
             "how much each one matters"
         )
     works = [q for q in asked if _EFFECT.search(q) or _WORKS.search(q)]
-    if works and not any(_MEASURED.search(e.quote) for e in evidence):
+    # "A produce box distribution model increased fruit and vegetable consumption": a source's central result says
+    # what the work achieved, in words if not in figures.
+    if (
+        works
+        and not any(_MEASURED.search(e.quote) for e in evidence)
+        and not any(_BETTER.search(e.quote) for e in main)
+    ):
         gaps.append("no quoted source reports a measured result of such work")
     holds = f"{held_count} source{'s' if held_count != 1 else ''}" if held_count else "no source"
     coverage = (
@@ -610,6 +640,13 @@ _BETTER = re.compile(
     r"\bsignificantly (?:higher|lower|more|fewer)\b|\bsavings?\b",
     re.I,
 )
+# A prompt that names both kinds of factor ("barriers and facilitators", "what helps … or gets in the way").
+_BOTH_ASKED = re.compile(
+    r"\b(?:barriers?|obstacles?|challenges?|hindrances?)\b[^.?!]{0,40}?\b(?:and|or)\b[^.?!]{0,20}?\b(?:facilitators?|"
+    r"enablers?|success factors?)\b|\b(?:facilitators?|enablers?|success factors?)\b[^.?!]{0,40}?\b(?:and|or)\b"
+    r"[^.?!]{0,20}?\b(?:barriers?|obstacles?|challenges?)\b",
+    re.I,
+)
 # A question that asks for whatever the library holds, not for one kind of answer.
 _GENERAL = re.compile(
     r"\bwhat (?:do|does|did) (?:you|we|the (?:library|service)) (?:have|hold|know)\b|\bwhat (?:is|has been) "
@@ -625,6 +662,31 @@ _MEASURED = re.compile(
 )
 # "Which outreach approaches work?", "What programs have worked?": asks for what worked, i.e. for results.
 _WORKS = re.compile(r"\b(?:work|works|worked|working|effective|succeeded|results?)\b", re.I)
+
+
+def _nearest_answer(
+    question: str,
+    subjects: list[str],
+    evidence: list[Evidence],
+    given: set[int | None],
+    similar: Similarity | None,
+) -> Evidence | None:
+    """Return the finding closest in meaning to a question none answers at ANSWER_SIMILARITY, when it comes within
+    NEAR_ANSWER_SIMILARITY and is the kind of answer asked for; a quote the summary gave already is not offered."""
+    if similar is None:
+        return None
+    pool = [
+        e
+        for e in evidence
+        if e.id not in given
+        and (e.role is not Role.RECOMMENDATION or _asks_help(question))
+        and _answers(question, e.quote)
+    ]
+    if not pool:
+        return None
+    scores = similar(_asked_in_full(question, subjects), [e.quote for e in pool])
+    score, best = max(zip((float(x) for x in scores), pool, strict=True), key=lambda pair: pair[0])
+    return best if score >= NEAR_ANSWER_SIMILARITY else None
 
 
 def _besides_given(picks: list[Evidence], given: set[int | None], docs: dict[int, Document]) -> str:

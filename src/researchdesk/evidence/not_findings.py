@@ -23,6 +23,10 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"known|leading|significant|well-known|modifiable|main) )?(?:risk factors?|causes?|determinants?) "
             r"(?:for|of)\b(?![^.]{0,80}\d)|"
             r"\b(?:has|have) (?:long )?been (?:well[- ])?(?:established|documented|recogni[sz]ed)\b|"
+            # "Knowledge and beliefs are important factors that enable health behaviors such as screening".
+            r"^(?![^.]*\b(?:we|our|this study|found|showed)\b)[^.]{1,80}?\b(?:is|are) (?:an? )?(?:important|key|critical|"
+            r"major|known|well-known) (?:factors?|determinants?|predictors?|drivers?) (?:that|which) (?:enable|influence|"
+            r"affect|shape|drive|determine|predict)s?\b|"
             r"^\s*(?:we know|it is (?:well |widely |now )?(?:known|accepted|recogni[sz]ed)) that\b|"
             r"\bare the (?:leading|main|major) (?:contributors|causes|drivers) (?:to|of)\b|"
             r"\b(?:is|are) well[- ](?:established|documented|known)\b",
@@ -220,7 +224,10 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"(?:needed|crucial|essential|necessary|warranted|required|critical|vital)\b|"
             r"\bit is (?:\w+ )?(?:crucial|essential|important|necessary|critical|vital) to (?:design|develop|implement|"
             r"create|consider|build) (?:\w+ ){0,2}(?:interventions?|strategies|programs|approaches|policies)\b|"
-            r"\b(?:much|more|work|further work) (?:still )?(?:must|needs to|remains to|has to) be done\b",
+            r"\b(?:much|more|work|further work) (?:still )?(?:must|needs to|remains to|has to) be done\b|"
+            # "The sustainability of produce box distribution programs should also be considered."
+            r"^[^.;:]{0,90}? (?:should|must|needs? to) (?:also )?be (?:considered|taken into account|kept in mind|"
+            r"explored|examined)\s*\.?\s*$",
             re.I,
         ),
     ),
