@@ -1006,6 +1006,18 @@ def test_a_sentence_opening_of_these_points_back() -> None:
     assert not _POINTS_BACK.match("Of the 20 clinics, 12 sent reminder letters.")
 
 
+def test_a_sentence_speaking_of_what_it_does_not_name_is_quoted_with_the_one_before() -> None:
+    from researchdesk.evidence import candidates
+
+    before = "States must spend a fifth of their grants on reducing tobacco-related disparities."
+    after = "National networks help states with technical assistance to meet this requirement."
+    text = f"{before} {after}"
+    passage = Passage(document_id=1, seq=1, start=0, end=len(text), text=text, section="Results")
+    spans = [(0, len(before)), (len(before) + 1, len(text))]
+    quotes = [e.quote for e in candidates(passage, spans, text, max_sentences=2)]
+    assert quotes and after not in quotes  # alone it says nothing: which requirement?
+
+
 def test_an_edge_source_must_share_what_makes_the_core_on_the_subject() -> None:
     from researchdesk.requests.aboutness import SubjectReading, _keep_edge_on_subject_words
     from researchdesk.search.tokenize import tokenize

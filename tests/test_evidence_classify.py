@@ -71,6 +71,14 @@ def test_negated_facilitator_cue_is_a_barrier() -> None:
 def test_remedied_barrier_is_not_a_barrier() -> None:
     assert classify("The toolkit helped staff overcome these obstacles.").role is Role.FACILITATOR
     assert classify("Staff faced many obstacles.").role is Role.BARRIER
+    # The people a program reaches who otherwise could not take part: the barrier worked around.
+    assert (
+        classify(
+            "Short programs may reach people who otherwise would be unwilling or unable to enroll in longer ones."
+        ).role
+        is not Role.BARRIER
+    )
+    assert classify("Many participants were unable to enroll in the longer program.").role is Role.BARRIER
 
 
 def test_contrast_clause_carries_the_point() -> None:

@@ -352,7 +352,9 @@ NOT_ONLY = re.compile(r"\bnot only\b", re.IGNORECASE)
 REMEDIES = re.compile(
     r"\b(?:overc[oa]me|overcoming|address(?:ed|es|ing)?|reduc(?:e|ed|es|ing)|remov(?:e|ed|es|ing)|"
     r"mitigat(?:e|ed|es|ing)|tackl(?:e|ed|es|ing)|alleviat(?:e|ed|es|ing)|solv(?:e|ed|es|ing)|"
-    r"counter(?:ed|ing)?|minimiz(?:e|ed|es|ing)|eliminat(?:e|ed|es|ing)|without|despite|no|few|minimal)\b"
+    r"counter(?:ed|ing)?|minimiz(?:e|ed|es|ing)|eliminat(?:e|ed|es|ing)|without|despite|no|few|minimal|"
+    # "… may reach people who otherwise would be unwilling or unable to enroll": the barrier worked around.
+    r"otherwise)\b"
     r"[^.;:!?]*$",
     re.IGNORECASE,
 )

@@ -254,7 +254,7 @@ def candidates(
         if noise[i + 1] and is_verbless(text[trimmed[i][0] : trimmed[i][1]]):
             noise[i] = True
     # A window may not open on a sentence that points back to one it leaves out.
-    opens = [not _POINTS_BACK.match(text[s:e]) for s, e in trimmed]
+    opens = [not _POINTS_BACK.match(text[s:e]) and not _REFERS_BACK.search(text[s:e]) for s, e in trimmed]
     windows: list[_Window] = []
     for i in range(len(trimmed)):
         if noise[i] or not opens[i]:
@@ -300,6 +300,13 @@ _POINTS_BACK = re.compile(
     r"^\s*(?:by|through|in) (?:implementing|following|adopting|applying|using|addressing|taking) (?:these|those|"
     r"the above|such|our|the) (?:\w+ )?(?:recommendations|strategies|steps|approaches|measures|principles|"
     r"practices|actions|challenges|considerations)\b",
+    re.I,
+)
+# So is one that speaks of what it does not name: "… aims to provide such pertinent information", "… technical
+# assistance with this requirement".
+_REFERS_BACK = re.compile(
+    r"\bsuch (?!as\b)(?:[\w-]+ )?(?:information|requirements?|efforts|activities|changes|data)\b|"
+    r"\b(?:this|these) (?:requirements?|mandates?|provisions?)\b",
     re.I,
 )
 
