@@ -42,6 +42,15 @@ def test_the_subject_is_kept_apart_from_facets_and_asking() -> None:
         "cross-sector" in s
         for s in derive_subjects("We are launching a cross-sector initiative on chronic disease prevention.")
     )
+    # Asking how to track or what makes work easier or harder names no subject.
+    tracked = " ".join(
+        derive_subjects(
+            "Our hospitals want to track whether heart disease care is fair across patient groups. What makes "
+            "collecting these data easier or harder?"
+        )
+    )
+    assert "heart disease" in tracked
+    assert not any(w in tracked.split() for w in ("track", "collecting", "easier", "harder"))
     two = derive_subjects("What helps local tobacco and nutrition policies get adopted?")
     assert len(two) == 2 and "tobacco" in two[0] and "nutrition" in two[1]
 

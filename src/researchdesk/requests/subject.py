@@ -61,7 +61,7 @@ ASKING = _words(
     buy buys buying serve serves serving offer offers offered offering provide provides providing use uses
     using used run runs worst priorities priority two three one first second next last
     doing highlight highlights give gives giving share sharing difference parts lower lowered innovation
-    innovative
+    innovative track tracks tracking tracked collect collecting collected easier harder simpler faster
     """
 )
 # Words that make a subject of the weak word they qualify ("cross-sector collaboration", "multisector
