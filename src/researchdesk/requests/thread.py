@@ -13,7 +13,7 @@ from typing import Any
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError, UnknownChoice, WorkflowError
 from researchdesk.requests.limits import check_length
-from researchdesk.work import Request
+from researchdesk.work import Event, Request
 
 KINDS = ("confirmation", "message", "question", "answer", "cover note")
 STAFF_KINDS = ("confirmation", "question", "cover note")
@@ -29,13 +29,14 @@ def expected_date(req: Request, turnaround_days: int, paused_days: int = 0) -> s
     return (filed + timedelta(days=turnaround_days + paused_days)).isoformat()
 
 
+def attachment_events(desk: Desk, request_id: int) -> list[Event]:
+    """Return the 'attached' events of a request: each keeps a file's name, size, format and blob digest."""
+    return [e for e in desk.store.events(request_id, subjects=("file",)) if e.action == "attached"]
+
+
 def attachments(desk: Desk, request_id: int) -> list[dict[str, Any]]:
     """Return the files attached to a request (kept as 'attached' events with their blob digest)."""
-    return [
-        {"id": e.id, **e.detail, "who": e.who, "at": e.at}
-        for e in desk.store.events(request_id, subjects=("file",))
-        if e.action == "attached"
-    ]
+    return [{"id": e.id, **e.detail, "who": e.who, "at": e.at} for e in attachment_events(desk, request_id)]
 
 
 def messages(desk: Desk, request_id: int) -> list[dict[str, Any]]:

@@ -6,7 +6,6 @@ then every unsafe call needs the ``X-CSRF-Token`` header.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -17,7 +16,6 @@ from researchdesk.brief.service import check, deliver, draft
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError
 from researchdesk.evidence.review import accept, reject, relabel
-from researchdesk.models import Evidence
 from researchdesk.requests.access import (
     visible_brief,
     visible_briefs,
@@ -25,11 +23,32 @@ from researchdesk.requests.access import (
     visible_request,
     visible_requests,
 )
-from researchdesk.requests.history import request_history
+from researchdesk.requests.history import gather_history
 from researchdesk.requests.plan import ResearchPlan
 from researchdesk.requests.scan import plan_for, save_plan
-from researchdesk.requests.thread import attachments
+from researchdesk.requests.thread import attachment_events
 from researchdesk.requests.workflow import assign, file_request, set_status
+from researchdesk.web.api_models import (
+    Assigned,
+    BriefChecked,
+    BriefOut,
+    CheckOut,
+    Delivered,
+    EventOut,
+    EvidenceOut,
+    HistoryOut,
+    JobRef,
+    Me,
+    MemberListed,
+    MemberRequestDetail,
+    PlanOut,
+    RequestDetail,
+    RequestOut,
+    ScanQueryOut,
+    StaffListed,
+    StatusChanged,
+    request_detail,
+)
 from researchdesk.web.deps import (
     MAX_ID,
     PAGE_SIZE,
@@ -41,7 +60,7 @@ from researchdesk.web.deps import (
     staff,
 )
 from researchdesk.web.routes_member import brief_download, confirm_filing
-from researchdesk.work import User
+from researchdesk.work import RequestStatus, User
 
 
 class ErrorBody(BaseModel):
@@ -107,45 +126,10 @@ class Relabel(BaseModel):
     label: str | None = None
 
 
-class RejectedFile(BaseModel):
-    name: str = Field(..., description="The file's name as kept (folders and odd characters removed).")
-    reason: str
-    hint: str
-
-
-class UploadAccepted(BaseModel):
-    """Some files were accepted: their ingest job, and the files refused with the reason for each."""
-
-    job_id: str
-    url: str = Field(..., description="Where to follow the ingest job.")
-    accepted: list[str]
-    rejected: list[RejectedFile]
-
-
-class UploadRefused(ErrorBody):
-    """No file was accepted (each is listed with its reason), or the request does not match this description."""
-
-    job_id: None = None
-    url: None = None
-    accepted: list[str] = []
-    rejected: list[RejectedFile] = []
-
-
-class JobRef(BaseModel):
-    job_id: str
-    url: str
-
-
-def _evidence(e: Evidence) -> dict[str, Any]:
-    data = asdict(e)
-    data["role"], data["status"] = str(e.role), str(e.status)
-    return data
-
-
 @router.get("/me")
-def me(user: User = Depends(signed_in)) -> dict[str, Any]:
+def me(user: User = Depends(signed_in)) -> Me:
     """The signed-in user."""
-    return user.me()
+    return Me.of(user)
 
 
 @router.get("/requests", responses=errors(400))
@@ -155,16 +139,19 @@ def list_requests(
     offset: int = Query(0, ge=0, le=MAX_ID, description="How many to skip (for the next page)."),
     user: User = Depends(signed_in),
     desk: Desk = Depends(get_desk),
-) -> list[dict[str, Any]]:
-    """Requests a page at a time: all by due date for staff, the organization's own newest first for a member."""
+) -> list[StaffListed] | list[MemberListed]:
+    """Requests a page at a time: all by due date for staff, the organization's own newest first for a member
+    (staff see who is assigned, a member when the request last moved)."""
     found = visible_requests(desk, user, status or None, limit=limit, offset=offset)
-    return [r.listed(for_member=not user.is_staff) for r in found]
+    if user.is_staff:
+        return [StaffListed.of(r) for r in found]
+    return [MemberListed.of(r) for r in found]
 
 
 @router.post("/requests", status_code=201, responses=errors(400, 404, 409))
 def new_request(
     body: NewRequest, request: Request, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
-) -> dict[str, Any]:
+) -> RequestOut:
     """File a request (a member files for their own organization); the member is sent the confirmation with
     the expected date, and staff a notice, as when filing on the page."""
     if user.is_staff:
@@ -176,27 +163,21 @@ def new_request(
             desk, str(user.organization), body.prompt, user.email, body.context, body.due, who=user.label
         )
     confirm_filing(request, desk, rid, user.label)
-    return desk.store.request(rid).to_dict()
+    return RequestOut.of(desk.store.request(rid))
 
 
 @router.get("/requests/{request_id}", responses=errors(404))
 def get_request(
     request_id: RowId, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
-) -> dict[str, Any]:
+) -> RequestDetail | MemberRequestDetail:
     """A request with its attachments, visible brief versions and its newest events (``events``, newest
-    first; ``events_total`` counts them all, and ``/events`` pages through them)."""
-    req = visible_request(desk, user, request_id).to_dict()
+    first; ``events_total`` counts them all, and ``/events`` pages through them); a member is not shown
+    the research plan."""
+    req = visible_request(desk, user, request_id)
     total, events = visible_events(desk, user.is_staff, request_id, PAGE_SIZE)
-    if not user.is_staff:
-        req.pop("plan", None)
-    files = [{k: v for k, v in f.items() if k != "digest"} for f in attachments(desk, request_id)]
-    return {
-        **req,
-        "events": [e.to_dict() for e in events],
-        "events_total": total,
-        "briefs": [b.to_dict() for b in visible_briefs(desk, user, request_id)],
-        "files": files,
-    }
+    briefs = visible_briefs(desk, user, request_id)
+    files = attachment_events(desk, request_id)
+    return request_detail(req, not user.is_staff, total, events, briefs, files)
 
 
 @router.get("/requests/{request_id}/events", responses=errors(404))
@@ -206,58 +187,51 @@ def list_events(
     offset: int = Query(0, ge=0, le=MAX_ID, description="How many to skip (for the next page)."),
     user: User = Depends(signed_in),
     desk: Desk = Depends(get_desk),
-) -> list[dict[str, Any]]:
+) -> list[EventOut]:
     """A request's event log in order, oldest first, a page at a time (a member sees the request's own
     story: filed, status changes, files, messages and delivery; not staff's working steps)."""
     visible_request(desk, user, request_id)
-    return [
-        e.to_dict()
-        for e in visible_events(desk, user.is_staff, request_id, limit, offset, newest_first=False)[1]
-    ]
+    page = visible_events(desk, user.is_staff, request_id, limit, offset, newest_first=False)[1]
+    return [EventOut.of(e) for e in page]
 
 
 @router.get("/requests/{request_id}/history", responses=errors(403, 404))
-def get_history(
-    request_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)
-) -> dict[str, Any]:
+def get_history(request_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)) -> HistoryOut:
     """The request's full history for audit: every event, scan, piece of evidence with its changes,
     and brief version (the same export as ``researchdesk request history``)."""
-    desk.store.request(request_id)
-    return request_history(desk, request_id)
+    return HistoryOut.of_history(gather_history(desk, request_id))
 
 
 @router.post("/requests/{request_id}/status", responses=errors(400, 404, 409))
 def change_status(
     request_id: RowId, body: StatusChange, user: User = Depends(staff), desk: Desk = Depends(get_desk)
-) -> dict[str, Any]:
+) -> StatusChanged:
     """Move a request along the workflow."""
     version = set_status(
         desk, request_id, body.status, user.label, body.reason, expected_version=body.version
     )
-    return {"id": request_id, "status": body.status, "version": version}
+    return StatusChanged(id=request_id, status=RequestStatus(body.status), version=version)
 
 
 @router.post("/requests/{request_id}/assign", responses=errors(400, 404, 409))
 def assign_request(
     request_id: RowId, body: Assignment, user: User = Depends(staff), desk: Desk = Depends(get_desk)
-) -> dict[str, Any]:
+) -> Assigned:
     """Assign a request to a staff member."""
     assign(desk, request_id, body.assignee, user.label)
-    return {"id": request_id, "assignee": body.assignee}
+    return Assigned(id=request_id, assignee=body.assignee)
 
 
 @router.get("/requests/{request_id}/plan", responses=errors(404))
-def get_plan(
-    request_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)
-) -> dict[str, Any]:
+def get_plan(request_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)) -> PlanOut:
     """The research plan (derived the first time)."""
-    return plan_for(desk, request_id, user.label).to_dict()
+    return PlanOut.of(plan_for(desk, request_id, user.label))
 
 
 @router.put("/requests/{request_id}/plan", responses=errors(400, 404))
 def put_plan(
     request_id: RowId, body: dict[str, Any], user: User = Depends(staff), desk: Desk = Depends(get_desk)
-) -> dict[str, Any]:
+) -> PlanOut:
     """Replace the research plan (the shape GET returns)."""
     desk.store.request(request_id)
     try:
@@ -265,7 +239,7 @@ def put_plan(
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"The plan is not valid: {exc}.", "Send the shape GET /plan returns.") from exc
     save_plan(desk, request_id, plan, user.label)
-    return plan.to_dict()
+    return PlanOut.of(plan)
 
 
 @router.post("/requests/{request_id}/scan", status_code=202, responses=errors(404, 409))
@@ -283,39 +257,39 @@ def start_scan(
 @router.get("/requests/{request_id}/scan-log", responses=errors(404))
 def scan_log(
     request_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)
-) -> list[dict[str, Any]]:
+) -> list[ScanQueryOut]:
     """The latest scan's log: every query, filter and count."""
     desk.store.request(request_id)
-    return desk.store.scan_log(request_id)
+    return [ScanQueryOut.model_validate(row) for row in desk.store.scan_log(request_id)]
 
 
 @router.get("/requests/{request_id}/evidence", responses=errors(400, 404))
 def list_evidence(
     request_id: RowId, status: str = "", user: User = Depends(staff), desk: Desk = Depends(get_desk)
-) -> list[dict[str, Any]]:
+) -> list[EvidenceOut]:
     """The request's evidence, optionally of one review status."""
     desk.store.request(request_id)
-    return [_evidence(e) for e in desk.store.evidence_for(request_id, status=status or None)]
+    return [EvidenceOut.of(e) for e in desk.store.evidence_for(request_id, status=status or None)]
 
 
 @router.post("/evidence/{evidence_id}/accept", responses=errors(404, 409))
 def accept_evidence(
     request: Request, evidence_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)
-) -> dict[str, Any]:
+) -> EvidenceOut:
     """Accept a quote."""
     reviewed = accept(desk, evidence_id, user.label)
     context(request).jobs.submit_once(desk, "learn", {}, user.label)
-    return _evidence(reviewed)
+    return EvidenceOut.of(reviewed)
 
 
 @router.post("/evidence/{evidence_id}/reject", responses=errors(404, 409))
 def reject_evidence(
     request: Request, evidence_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)
-) -> dict[str, Any]:
+) -> EvidenceOut:
     """Reject a quote."""
     reviewed = reject(desk, evidence_id, user.label)
     context(request).jobs.submit_once(desk, "learn", {}, user.label)
-    return _evidence(reviewed)
+    return EvidenceOut.of(reviewed)
 
 
 @router.post("/evidence/{evidence_id}/relabel", responses=errors(400, 404, 409))
@@ -325,51 +299,47 @@ def relabel_evidence(
     body: Relabel,
     user: User = Depends(staff),
     desk: Desk = Depends(get_desk),
-) -> dict[str, Any]:
+) -> EvidenceOut:
     """Change a quote's role, codes or label."""
     reviewed = relabel(desk, evidence_id, user.label, body.role, body.codes, body.label)
     context(request).jobs.submit_once(desk, "learn", {}, user.label)
-    return _evidence(reviewed)
+    return EvidenceOut.of(reviewed)
 
 
 @router.post("/requests/{request_id}/brief", status_code=201, responses=errors(404, 409))
 def draft_brief(
     request_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)
-) -> dict[str, Any]:
+) -> BriefChecked:
     """Draft a new brief version from the accepted evidence, with its check report."""
     brief, report = draft(desk, request_id, who=user.label)
-    return {"version": brief.version, "check": report.to_dict()}
+    return BriefChecked(version=brief.version, check=CheckOut.of_report(report))
 
 
 @router.post("/requests/{request_id}/brief/check", responses=errors(404, 409))
 def check_latest(
     request_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)
-) -> dict[str, Any]:
+) -> BriefChecked:
     """Check the latest brief again."""
     brief, report = check(desk, request_id)
-    return {"version": brief.version, "check": report.to_dict()}
+    return BriefChecked(version=brief.version, check=CheckOut.of_report(report))
 
 
 @router.post("/requests/{request_id}/brief/deliver", responses=errors(404, 409))
 def deliver_brief(
     request_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)
-) -> dict[str, Any]:
+) -> Delivered:
     """Deliver the latest brief; it joins the library. 409 when a check fails or the brief was already
     delivered; a delivery that stopped half-way (archived, request not yet moved on) is finished."""
     document_id = deliver(desk, request_id, user.label)
-    return {"request_id": request_id, "document_id": document_id}
+    return Delivered(request_id=request_id, document_id=document_id)
 
 
 @router.get("/requests/{request_id}/brief/v{version:int}", responses=errors(404))
 def get_brief(
     request_id: RowId, version: RowId, user: User = Depends(signed_in), desk: Desk = Depends(get_desk)
-) -> dict[str, Any]:
+) -> BriefOut:
     """A brief version as data (members: delivered versions of their organization)."""
-    row = visible_brief(desk, user, request_id, version).to_dict()
-    return {
-        k: row[k]
-        for k in ("request_id", "version", "status", "created_at", "delivered_at", "body", "check_report")
-    }
+    return BriefOut.of(visible_brief(desk, user, request_id, version))
 
 
 @router.get("/requests/{request_id}/brief/v{version:int}.{fmt}", responses=errors(400, 404))

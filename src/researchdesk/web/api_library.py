@@ -5,21 +5,29 @@ The same error bodies and router settings as the rest of the API (``api.py``).
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Any
-
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import JSONResponse
+from pydantic import Field
 
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError
-from researchdesk.library import passage_record
-from researchdesk.web.api import ROUTER_SETTINGS, JobRef, UploadAccepted, UploadRefused, errors
+from researchdesk.web.api import ROUTER_SETTINGS, ErrorBody, errors
+from researchdesk.web.api_models import JobOut, JobRef
+from researchdesk.web.api_models_library import DocumentOut, RejectedFile, SearchOut, UploadAccepted
 from researchdesk.web.deps import RowId, context, get_desk, staff
 from researchdesk.web.routes_library import receive_upload, refusal, run_search
 from researchdesk.work import User
 
 router = APIRouter(**ROUTER_SETTINGS)
+
+
+class UploadRefused(ErrorBody):
+    """No file was accepted (each is listed with its reason), or the request does not match this description."""
+
+    job_id: None = None
+    url: None = None
+    accepted: list[str] = Field(default_factory=list)
+    rejected: list[RejectedFile] = Field(default_factory=list)
 
 
 @router.get("/search", responses=errors(400))
@@ -31,31 +39,19 @@ def search(
     filter: list[str] | None = None,
     user: User = Depends(staff),
     desk: Desk = Depends(get_desk),
-) -> dict[str, Any]:
+) -> SearchOut:
     """Search the library; ``filter`` is repeatable key=value (source_type, date_from, date_to, publisher ...)."""
     if not 1 <= top <= 100:
         raise InputError(f"top={top} is out of range.", "Ask for 1 to 100 results.")
-    return run_search(context(request), desk, q, mode, filter or [], top).to_dict()
+    return SearchOut.of_results(run_search(context(request), desk, q, mode, filter or [], top))
 
 
 @router.get("/documents/{document_id}", responses=errors(404))
 def get_document(
     document_id: RowId, user: User = Depends(staff), desk: Desk = Depends(get_desk)
-) -> dict[str, Any]:
+) -> DocumentOut:
     """A library document's description and passages (without its full text)."""
-    doc = desk.store.get_document(document_id)
-    meta = asdict(doc.meta)
-    meta["source_type"] = str(doc.meta.source_type)
-    return {
-        "id": doc.id,
-        "meta": meta,
-        "file_name": doc.file_name,
-        "format": doc.format,
-        "size": doc.size,
-        "pages": doc.pages,
-        "added_at": doc.added_at,
-        "passages": [passage_record(p) for p in desk.store.passages(document_id)],
-    }
+    return DocumentOut.of_document(desk.store.get_document(document_id), desk.store.passages(document_id))
 
 
 @router.post(
@@ -69,37 +65,32 @@ async def upload_documents(
     files: list[UploadFile] = File(..., description="One or more files to add to the library."),
     user: User = Depends(staff),
     desk: Desk = Depends(get_desk),
-) -> JSONResponse:
+) -> UploadAccepted | JSONResponse:
     """Upload files; the good ones are ingested by a background job, the others are listed with the reason."""
     outcome = await receive_upload(context(request), desk, files, user.label)
-    rejected = [vars(r) for r in outcome.rejected]
+    rejected = [RejectedFile.of(r) for r in outcome.rejected]
     if outcome.job_id is None:
         # Nothing to ingest: an error body like every other refusal, with each file's reason.
-        refused = refusal(outcome.rejected)
-        return JSONResponse(
-            {**refused, "job_id": None, "url": None, "accepted": [], "rejected": rejected}, 422
-        )
-    return JSONResponse(
-        {
-            "job_id": outcome.job_id,
-            "url": f"/api/v1/jobs/{outcome.job_id}",
-            "accepted": outcome.accepted,
-            "rejected": rejected,
-        },
-        status_code=202,
+        refused = UploadRefused.model_validate({**refusal(outcome.rejected), "rejected": rejected})
+        return JSONResponse(refused.model_dump(mode="json"), 422)
+    return UploadAccepted(
+        job_id=outcome.job_id,
+        url=f"/api/v1/jobs/{outcome.job_id}",
+        accepted=outcome.accepted,
+        rejected=rejected,
     )
 
 
 @router.get("/jobs")
-def list_jobs(user: User = Depends(staff), desk: Desk = Depends(get_desk)) -> list[dict[str, Any]]:
+def list_jobs(user: User = Depends(staff), desk: Desk = Depends(get_desk)) -> list[JobOut]:
     """The latest jobs with their progress."""
-    return [job.to_dict() for job in desk.store.jobs(100)]
+    return [JobOut.of(job) for job in desk.store.jobs(100)]
 
 
 @router.get("/jobs/{job_id}", responses=errors(404))
-def get_job(job_id: str, user: User = Depends(staff), desk: Desk = Depends(get_desk)) -> dict[str, Any]:
+def get_job(job_id: str, user: User = Depends(staff), desk: Desk = Depends(get_desk)) -> JobOut:
     """One job: status, progress (done/total), message, error and result."""
-    return desk.store.job(job_id).to_dict()
+    return JobOut.of(desk.store.job(job_id))
 
 
 @router.post("/jobs/{job_id}/retry", status_code=202, responses=errors(404, 409))
