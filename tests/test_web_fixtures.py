@@ -76,9 +76,12 @@ def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> str:
     return csrf_of(home.text)
 
 
-def build_desk(home: Path, library_files: tuple[str, ...] = ARTICLES) -> tuple[Settings, int]:
-    """Make a desk with a few real articles, one hostile page, two members and their users; return its settings."""
-    settings = Settings(home=home, embedder="none")
+def build_desk(
+    home: Path, library_files: tuple[str, ...] = ARTICLES, database_url: str = ""
+) -> tuple[Settings, int]:
+    """Make a desk with a few real articles, one hostile page, two members and their users; return its settings
+    (its store is PostgreSQL at ``database_url`` when one is given, else SQLite in ``home``)."""
+    settings = Settings(home=home, embedder="none", database_url=database_url)
     folder = home.parent / "incoming"
     folder.mkdir(parents=True, exist_ok=True)
     for name in library_files:

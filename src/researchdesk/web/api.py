@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from researchdesk.brief.render import FORMATS, renderer_for
 from researchdesk.brief.service import check, deliver, draft
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError
@@ -342,7 +343,23 @@ def get_brief(
     return BriefOut.of(visible_brief(desk, user, request_id, version))
 
 
-@router.get("/requests/{request_id}/brief/v{version:int}.{fmt}", responses=errors(400, 404))
+def _brief_files() -> dict[int | str, dict[str, Any]]:
+    """Return the OpenAPI answer of a brief download: a file, one media type per format."""
+    content: dict[str, Any] = {}
+    for fmt in FORMATS:
+        media_type = renderer_for(fmt).media_type.split(";")[0]
+        schema = (
+            {"type": "object"} if media_type == "application/json" else {"type": "string", "format": "binary"}
+        )
+        content[media_type] = {"schema": schema}
+    return {200: {"description": "The brief as a file (an attachment).", "content": content}}
+
+
+@router.get(
+    "/requests/{request_id}/brief/v{version:int}.{fmt}",
+    response_class=Response,
+    responses={**_brief_files(), **errors(400, 404)},
+)
 def download_brief(
     request_id: RowId,
     version: RowId,

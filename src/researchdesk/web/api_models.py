@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, ConfigDict, Field
 
 from researchdesk.brief.checks import CheckReport
 from researchdesk.models import ReviewStatus, Role
@@ -134,7 +134,11 @@ class FileOut(ApiModel):
     name: str
     size: int
     format: str
-    message: int | None = Field(None, description="The message it came with; absent for the request's own.")
+    message: int | None = Field(
+        None,
+        description="The message it came with; absent for the request's own files.",
+        exclude_if=lambda message: message is None,
+    )
     who: str
     at: str
 
@@ -151,13 +155,6 @@ class FileOut(ApiModel):
             who=event.who,
             at=event.at,
         )
-
-    @model_serializer(mode="wrap")
-    def _without_absent_message(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        data: dict[str, Any] = handler(self)
-        if self.message is None:
-            data.pop("message", None)
-        return data
 
 
 class CheckOut(ApiModel):
