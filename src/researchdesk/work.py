@@ -68,9 +68,8 @@ class Request:
     requester: str | None  # the requester's name; None when filed without one
     requester_email: str | None
 
-    # What a list of requests shows of each: staff see the assignee, a member when theirs last moved.
-    LISTED_FOR_STAFF = ("id", "status", "due", "assignee", "prompt", "created_at", "organization")
-    LISTED_FOR_MEMBER = ("id", "status", "due", "prompt", "created_at", "updated_at", "organization")
+    # What `researchdesk request list --json` shows of each (the API's lists: web/api_models.py).
+    LISTED = ("id", "status", "due", "assignee", "prompt", "created_at", "organization")
 
     def is_overdue(self, today: str = "") -> bool:
         """Return True when the request is still open and past its due date (``today``: YYYY-MM-DD, else
@@ -83,10 +82,10 @@ class Request:
         data["status"] = self.status.value
         return data
 
-    def listed(self, for_member: bool = False) -> dict[str, Any]:
+    def listed(self) -> dict[str, Any]:
         """Return the fields a list of requests shows, as JSON-ready data."""
         data = self.to_dict()
-        return {k: data[k] for k in (self.LISTED_FOR_MEMBER if for_member else self.LISTED_FOR_STAFF)}
+        return {k: data[k] for k in self.LISTED}
 
 
 @dataclass(frozen=True)
@@ -219,8 +218,6 @@ class User:
     password_changed_at: str  # "" for a user who cannot sign in
     organization: str | None  # the organization's name; None for staff
 
-    # What the API's /me says of the signed-in user.
-    ME_FIELDS = ("id", "email", "name", "role", "organization_id", "organization")
     # What `researchdesk member list` says of each person, and `researchdesk user list` of each account
     # (the lists show what they did before people and users were one table).
     PERSON_FIELDS = ("id", "name", "email", "organization_id", "role", "created_at")
@@ -256,10 +253,6 @@ class User:
         data["role"] = self.role.value
         data["active"] = int(self.active)
         return data
-
-    def me(self) -> dict[str, Any]:
-        """Return what the signed-in user is told of themselves, as JSON-ready data."""
-        return self.shown(self.ME_FIELDS)
 
     def shown(self, fields: tuple[str, ...]) -> dict[str, Any]:
         """Return the named fields of ``to_dict()`` (a list's or a page's share of the user), in that order."""

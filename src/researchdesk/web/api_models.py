@@ -1,9 +1,10 @@
 """What the REST API answers about the work (/api/v1/me, /requests, /evidence, /jobs): one model per shape.
 
 Each model is built from the typed object the store gives back (``Request``, ``Event``, ``BriefVersion``,
-``Evidence``, ``Job``, ``User`` ...), attribute by attribute, so OpenAPI names every field and a change to
-those objects fails here instead of silently changing an answer. Models forbid unknown fields, and list
-their fields in the order the answers have always had. Free-form JSON (an event's detail, a job's
+``Evidence``, ``Job``, ``User`` ...), attribute by attribute, so OpenAPI names every field: a field removed
+or renamed there fails here, and one added there reaches no answer until a model names it (the tests
+check the models mirror the objects). Models forbid unknown fields, and list their fields in the order
+the answers have always had. Free-form JSON (an event's detail, a job's
 arguments, a brief's body) stays an object.
 """
 
