@@ -1086,6 +1086,26 @@ def test_a_source_gives_several_results_to_a_question_of_fact() -> None:
     assert len(one) == 1 and len(three) == 3
 
 
+def test_a_sources_further_quotes_far_below_the_best_are_left_out() -> None:
+    from researchdesk.requests.spread import FAR_BELOW_BEST, spread
+
+    texts = [
+        "Dedicated staff time helped the coalition pass the ordinance.",
+        "Partnering with schools helped the coalition reach parents.",
+        "Volunteers handed out flyers at the county fair.",
+    ]
+    found = {"facilitators": [_quote(7, i, t, Role.FACILITATOR) for i, t in enumerate(texts, start=1)]}
+    found["facilitators"].append(
+        _quote(8, 4, "A state grant helped the second county hire staff.", Role.FACILITATOR)
+    )
+    for ev, start in zip(found["facilitators"], range(0, 400, 100), strict=True):
+        ev.start, ev.end = start, start + 50
+    worth = {1: 1.0, 2: 0.8, 3: FAR_BELOW_BEST * 0.9, 4: FAR_BELOW_BEST * 0.5}
+    chosen = [e.id for e in spread(found, lambda e: worth[e.id or 0], lambda d: 5)]
+    # The low third quote of source 7 is left out; source 8's only quote stays, however low: its best is enough.
+    assert chosen == [1, 2, 4]
+
+
 @pytest.mark.parametrize(
     "sentence",
     [

@@ -29,6 +29,7 @@ TAUGHT = (
     "We want to run a community campaign about menthol cigarettes with our Black residents. What made "
     "such campaigns work, and what challenges did they run into?",
     "What helps and what hinders community health worker programs?",
+    "What helped counties write nutrition standards into their food service contracts, and what got in the way?",
 )
 NEW = "Our council is weighing a tobacco retailer license. What helped other places pass and enforce one, and what were the obstacles?"
 
