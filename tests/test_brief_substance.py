@@ -1381,3 +1381,34 @@ def test_a_question_none_answers_directly_is_given_its_nearest_finding() -> None
     assert "only an indirect answer to" in paragraphs[-1]
     far = _summary(prompt, ["inflatable colon exhibit"], [background, knowledge], similar=closeness(0.2))
     assert any("none of the quoted sources answers this directly" in p for p in far)
+
+
+def test_whether_it_works_is_answered_by_what_the_source_measured_before_its_advice() -> None:
+    from researchdesk.brief.compose import _similarity
+
+    conclusion = _quote(
+        7,
+        1,
+        "Short-term interventions involving physical activity and nutrition can achieve weight loss for adults.",
+        Role.CONTEXT,
+    )
+    advice = _quote(
+        7,
+        2,
+        "Offering both short- and long-term programs could help people choose one that suits their schedule.",
+        Role.FACILITATOR,
+    )
+    pooled = _quote(
+        7,
+        3,
+        "The pooled mean difference in weight change was −2.59 kg (95% CI, −3.47 to −1.72).",
+        Role.STATISTIC,
+    )
+    paragraphs = _summary(
+        "Do short programs produce meaningful weight loss?",
+        ["short weight loss programs"],
+        [conclusion, advice, pooled],
+        similar=_similarity("minilm"),
+    )
+    answer = next(p for p in paragraphs if p.startswith("On “Do short programs"))
+    assert "−2.59 kg" in answer and "suits their schedule" not in answer

@@ -303,7 +303,7 @@ def _listing(factors: list[Factor], docs: dict[int, Document]) -> str:
 _EFFECT = re.compile(
     r"\b(?:is there (?:any )?evidence|what (?:are|were) the results|effectiveness)\b|"
     r"^\s*(?:does|do|did|can|could|will|would|is|are)\b.*\b(?:work|works|help|helps|increase|reduce|improve|raise|"
-    r"lower|cut|prevent|effective)\b",
+    r"lower|cut|prevent|effective|produce|change|affect|lead to|result in)\b",
     re.I,
 )
 
@@ -509,8 +509,22 @@ def summarize(
             picks = []
         used.update(e.id for e in picks)
         if _EFFECT.search(question):
-            # Whether something works is answered by results: the sources' central findings first.
-            picks = ([e for e in picks if e in main] or picks)[:2]
+            # Whether something works is answered by results: the sources' central findings first, then what the
+            # same sources measured ("The pooled mean difference in weight change was −2.59 kg"), before advice.
+            sources = {e.document_id for e in picks}
+            measured = [
+                e
+                for e in evidence
+                if e.document_id in sources
+                and e not in picks
+                and e.id not in used
+                and e.role is Role.STATISTIC
+                and _MEASURED.search(e.quote)
+                and _AN_EFFECT.search(e.quote)
+            ]
+            central_picks = [e for e in picks if e in main]
+            picks = (central_picks + measured + [e for e in picks if e not in main])[:2] if picks else []
+            used.update(e.id for e in picks)
         titled = None if picks else _titled_answer(question, evidence, main, docs, similar)
         if picks:
             named = "; ".join(
@@ -658,6 +672,14 @@ _GENERAL = re.compile(
 _MEASURED = re.compile(
     r"\d+(?:\.\d+)?\s?%|\bp\s?[<=]\s?0?\.\d|\b(?:95% )?CI\b|\b(?:odds|hazard|risk) ratio|\bsignificant(?:ly)?\b|"
     r"\$\s?\d|\b(?:increased|decreased|reduced|improved|rose|fell|declined|raised|lowered)\b[^.]{0,60}\d",
+    re.I,
+)
+# A measured change or difference, the kind of figure that says whether something worked (not a prevalence).
+_AN_EFFECT = re.compile(
+    r"\b(?:pooled|mean|average) (?:\w+ )?difference\b|\b(?:decreas\w*|declin\w*|reduc\w*|increas\w*|improv\w*|"
+    r"fell|rose|lost|gained)\b[^.;]{0,40}\bsignificantly\b|\bsignificantly (?:decreas\w*|declin\w*|reduc\w*|"
+    r"increas\w*|improv\w*|lower|higher)\b|\b(?:decreas\w*|declin\w*|reduc\w*|increas\w*|improv\w*|fell|rose)\b"
+    r"[^.;]{0,40}\bfrom [^.;]{0,20}\d[^.;]{0,40}\bto \d",
     re.I,
 )
 # "Which outreach approaches work?", "What programs have worked?": asks for what worked, i.e. for results.
