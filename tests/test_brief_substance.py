@@ -170,6 +170,8 @@ def test_a_paragraph_announcing_limitations_is_about_them() -> None:
         "This collection will feature student research on the prevention of chronic diseases.",
         "The sustainability of produce box distribution programs should also be considered.",
         "Knowledge and beliefs are important factors that enable health behaviors such as screening.",
+        "Criteria for participation for the first group was that the participant must be aged at least 18 years.",
+        "This evaluation had 3 primary outcomes: smoking, quit attempts and the cessation methods used.",
     ],
 )
 def test_sentences_that_are_not_findings(sentence: str) -> None:
@@ -1412,3 +1414,19 @@ def test_whether_it_works_is_answered_by_what_the_source_measured_before_its_adv
     )
     answer = next(p for p in paragraphs if p.startswith("On “Do short programs"))
     assert "−2.59 kg" in answer and "suits their schedule" not in answer
+
+
+def test_a_subject_the_library_lacks_is_named_in_the_members_own_words() -> None:
+    from researchdesk.brief.answer import summarize
+
+    prompt = (
+        "Our city is writing its first extreme heat action plan, with cooling centers and alerts for older "
+        "residents. What helped other cities put heat plans in place, and what got in the way?"
+    )
+    subject = ["extreme heat action cooling centers alerts older heat"]
+    paragraphs, _ = summarize(prompt, subject, subject, [], {}, [], run="scan:1")
+    assert paragraphs[0].startswith(
+        "You asked about “Our city is writing its first extreme heat action plan, with cooling centers and alerts "
+        "for older residents.” The library holds nothing on it:"
+    )
+    assert "we looked for" not in paragraphs[0]  # not the bare search words

@@ -369,11 +369,16 @@ def summarize(
 
     if not evidence:
         if missing_subjects and len(missing_subjects) == len(subjects):
+            own_words = _asked_about(prompt, missing_subjects)
+            lead = (
+                f"You asked about “{own_words}” The library holds nothing on it: "
+                if own_words
+                else f"The library holds nothing on what you ask about (we looked for {_looked_for(missing_subjects)}): "
+            )
             paragraphs.append(
-                f"The library holds nothing on what you ask about (we looked for {_looked_for(missing_subjects)}): "
-                "none of its articles, reports or "
-                "earlier briefs is about it, so this brief quotes no source rather than quote ones on other "
-                "subjects. The Next Steps say where to look instead."
+                lead
+                + "none of its articles, reports or earlier briefs is about it, so this brief quotes no source "
+                "rather than quote ones on other subjects. The Next Steps say where to look instead."
             )
         else:
             paragraphs.append(
@@ -1118,6 +1123,18 @@ def _words(text: str) -> set[str]:
         for w in (m.lower().rstrip("-") for m in re.findall(r"[A-Za-z][A-Za-z-]{2,}", text))
         if w not in ASKING and w not in WEAK
     }
+
+
+def _asked_about(prompt: str, subjects: list[str]) -> str:
+    """Return what the member asked about in their own words: the sentence of the prompt that holds most of the
+    subjects' words ("Our city is writing its first extreme heat action plan …"), or "" when none is short
+    enough to quote."""
+    wanted = _words(" ".join(subjects))
+    sentences = [x.strip() for x in re.split(r"(?<=[.?!])\s+", " ".join(prompt.split())) if x.strip()]
+    best = max(sentences, key=lambda x: len(wanted & _words(x)), default="")
+    if best and wanted & _words(best) and len(best.split()) <= 40:
+        return best if best[-1] in ".?!" else best + "."
+    return ""
 
 
 def _looked_for(subjects: list[str]) -> str:

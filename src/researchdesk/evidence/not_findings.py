@@ -111,7 +111,14 @@ _NOT_FINDING: list[tuple[str, re.Pattern[str]]] = [
             r"[^.]{0,120}?,\s*(?:we|the (?:research |study )?team|researchers|the authors)\s+(?:\w+ly\s+)?(?:performed|"
             r"conducted|used|reviewed|searched|engaged|interviewed|surveyed|convened|held|analy[sz]ed|collected|drew)\b|"
             r"\b(?:was|were) (?:used|performed|conducted) to (?:assess|estimate|examine|analy[sz]e|calculate|"
-            r"test|compare|identify|determine)\b",
+            r"test|compare|identify|determine)\b|"
+            # "Criteria for participation … was that the prospective participant must be aged at least 18 years".
+            r"\b(?:criteria for (?:participation|inclusion|eligibility)|(?:inclusion|exclusion|eligibility) criteria)\b"
+            r"[^.]{0,40}\b(?:was|were|included|required)\b|"
+            # "This evaluation had 3 primary outcomes", "The study had two aims".
+            r"^\s*(?:this|the|our) (?:evaluation|study|analysis|survey|project|review|assessment) (?:had|has) "
+            r"(?:\d+|two|three|four|five|several) (?:primary |main |secondary |key )?(?:outcomes?|objectives?|aims?|"
+            r"goals?|components?|phases?|parts?|research questions?)\b",
             re.I,
         ),
     ),
