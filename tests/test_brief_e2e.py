@@ -56,10 +56,10 @@ def first_request(indexed_desk: Desk, member: str) -> int:
 
 def test_scan_logs_every_query_and_suggests_verified_evidence(indexed_desk: Desk, first_request: int) -> None:
     log = indexed_desk.store.scan_log(first_request)
-    facets = [e["facet"] for e in log]
+    facets = [e.facet for e in log]
     assert facets[0] == "prior products" and {"barriers", "facilitators"} <= set(facets)
     # The service's own products are read by subject (mode "subject"), the library searched for each facet.
-    assert all(e["query"] and e["mode"] in ("hybrid", "lexical", "subject") for e in log)
+    assert all(e.query and e.mode in ("hybrid", "lexical", "subject") for e in log)
     suggested = indexed_desk.store.evidence_for(first_request)
     assert len(suggested) >= 8
     assert {e.role.value for e in suggested} >= {"barrier", "facilitator"}

@@ -15,6 +15,7 @@ from researchdesk.brief.figures import (
 )
 from researchdesk.brief.render.html import render_html, safe_figures
 from researchdesk.models import Brief, BriefQuote, BriefSource, Evidence, ReviewStatus, Role
+from researchdesk.work import ScanQuery
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -55,8 +56,12 @@ def test_hostile_titles_are_escaped_and_pass_the_brief_guard() -> None:
     assert len(safe_figures({"funnel": scan_funnel([("passages found", 10), ("sources screened", 3)])})) == 1
 
 
+def _scan_query(query_id: int, passages: int, documents: list[int]) -> ScanQuery:
+    return ScanQuery(query_id, 1, 1, "barriers", "barriers", {}, "hybrid", passages, documents, "2024-01-01")
+
+
 def test_funnel_stages_and_widths() -> None:
-    log = [{"passages": 12, "documents": [1, 2, 3]}, {"passages": 8, "documents": [3, 4]}]
+    log = [_scan_query(1, 12, [1, 2, 3]), _scan_query(2, 8, [3, 4])]
     evidence = [
         Evidence(1, 1, 0, 5, "a", Role.BARRIER, 0.9, "", status=ReviewStatus.ACCEPTED),
         Evidence(2, 2, 0, 5, "b", Role.BARRIER, 0.9, "", status=ReviewStatus.EDITED),

@@ -115,7 +115,7 @@ def test_a_changed_row_changes_the_checksum(tmp_path: Path) -> None:
 def test_round_trip_sqlite_postgres_sqlite_preserves_everything(tmp_path: Path) -> None:
     reset_postgres(PG_URL)
     source = _full_desk(tmp_path / "a")
-    max_org = max(o["id"] for o in source.store.organizations())
+    max_org = max(o.id for o in source.store.organizations())
     source.close()
     there = copy_desk(
         str(tmp_path / "a"), PG_URL, files_of_postgres=tmp_path / "pg-home" / "files", embedder_name="none"

@@ -53,7 +53,7 @@ def test_the_plan_step_runs_only_when_asked_and_logs_every_request(tmp_path: Pat
     desk, rid = tobacco_desk(tmp_path)
     first = run_scan(desk, rid)
     assert first.beyond == []
-    assert all(e["facet"] != BEYOND_FACET for e in desk.store.scan_log(rid, first.run))
+    assert all(e.facet != BEYOND_FACET for e in desk.store.scan_log(rid, first.run))
 
     plan = plan_for(desk, rid)
     plan.look_beyond = True
@@ -62,13 +62,13 @@ def test_the_plan_step_runs_only_when_asked_and_logs_every_request(tmp_path: Pat
     [subject] = plan.subjects
     prime(desk, subject, {"openalex": recorded("openalex_works_title_search")})  # Europe PMC never answered
     second = run_scan(desk, rid)
-    rows = [e for e in desk.store.scan_log(rid, second.run) if e["facet"] == BEYOND_FACET]
-    assert [(r["query"], r["mode"]) for r in rows] == [(subject, "external"), (subject, "external")]
-    by_service = {r["filters"]["service"]: r for r in rows}
+    rows = [e for e in desk.store.scan_log(rid, second.run) if e.facet == BEYOND_FACET]
+    assert [(r.query, r.mode) for r in rows] == [(subject, "external"), (subject, "external")]
+    by_service = {r.filters["service"]: r for r in rows}
     openalex_row, epmc_row = by_service["openalex"], by_service["europepmc"]
-    assert openalex_row["passages"] == 1 and openalex_row["filters"]["requests"][0]["cached"] is True
-    assert openalex_row["filters"]["requests"][0]["url"].startswith("https://api.openalex.org/works?search=")
-    assert epmc_row["passages"] == 0 and "offline" in epmc_row["filters"]["error"]
+    assert openalex_row.passages == 1 and openalex_row.filters["requests"][0]["cached"] is True
+    assert openalex_row.filters["requests"][0]["url"].startswith("https://api.openalex.org/works?search=")
+    assert epmc_row.passages == 0 and "offline" in epmc_row.filters["error"]
     assert [c["title"] for c in second.beyond] == [
         "PaperQA: Retrieval-Augmented Generative Agent for Scientific Research"
     ]

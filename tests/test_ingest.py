@@ -199,7 +199,7 @@ def test_edit_keeps_history_and_validates(desk: Desk) -> None:
     )
     assert doc.meta.publisher == "Centers for Disease Control and Prevention"
     assert doc.meta.date == "2024-03-07"
-    assert [e["field"] for e in desk.store.document_edits(doc_id)] == ["publisher", "date"]
+    assert [e.field for e in desk.store.document_edits(doc_id)] == ["publisher", "date"]
     with pytest.raises(UnknownChoice):
         edit_document(desk, doc_id, {"colour": "red"})
     with pytest.raises(UnknownChoice):

@@ -36,6 +36,7 @@ from researchdesk.ingest.pipeline import ingest_paths
 from researchdesk.library import check_library
 from researchdesk.models import (
     Decision,
+    DocumentEdit,
     DocumentMeta,
     Evidence,
     Passage,
@@ -51,7 +52,19 @@ from researchdesk.search.fusion import fuse
 from researchdesk.settings import SearchSettings, Settings
 from researchdesk.store import schema
 from researchdesk.store.integrity import integrity_errors
-from researchdesk.work import BriefStatus, BriefVersion, Event, JobStatus, RequestStatus, UserRole
+from researchdesk.work import (
+    ApiToken,
+    BriefStatus,
+    BriefVersion,
+    Event,
+    JobStatus,
+    Organization,
+    OrganizationKind,
+    RequestStatus,
+    ScanQuery,
+    Session,
+    UserRole,
+)
 
 SAMPLE_FILES = sorted(SAMPLE_LIBRARY.glob("*.htm*"))[:3]
 
@@ -231,8 +244,9 @@ def test_metadata_edits_are_kept_and_removal_cascades(library_desk: Desk) -> Non
     )
     assert changed.meta.title == "A corrected title" and changed.meta.authors == ["A. B."]
     edits = store.document_edits(doc.id)
-    assert [e["field"] for e in edits] == ["title", "authors"]
-    assert edits[0]["old"] == doc.meta.title
+    assert [e.field for e in edits] == ["title", "authors"] and all(type(e) is DocumentEdit for e in edits)
+    assert edits[0].old == doc.meta.title and edits[0].new == "A corrected title" and edits[0].who == "staff"
+    assert edits[1].new == '["A. B."]' and edits[1].at  # lists are kept as their JSON text
     store.remove_document(doc.id)
     assert doc.id not in store.document_ids()
     assert store.passages(doc.id) == [] and store.sentences(doc.id) == []
@@ -244,7 +258,18 @@ def test_metadata_edits_are_kept_and_removal_cascades(library_desk: Desk) -> Non
 
 def test_member_names_and_emails_match_without_regard_to_case(desk: Desk) -> None:
     _request(desk)
-    assert desk.store.organization("SPRINGFIELD city")["name"] == "Springfield City"
+    springfield = desk.store.organization("SPRINGFIELD city")
+    assert type(springfield) is Organization and springfield.name == "Springfield City"
+    assert springfield.kind is OrganizationKind.CITY and springfield.active is True
+    assert desk.store.organization(springfield.id) == springfield
+    # `member list --json` prints what the row held: the kind plain, active as stored (1 or 0).
+    assert springfield.to_dict() == {
+        "id": springfield.id,
+        "name": "Springfield City",
+        "kind": "city",
+        "active": 1,
+        "created_at": springfield.created_at,
+    }
     assert desk.store.person("ann@springfield.GOV").name == "Ann Analyst"
     with pytest.raises(AlreadyExists) as taken:
         desk.store.add_organization("springfield CITY", "city")
@@ -252,8 +277,13 @@ def test_member_names_and_emails_match_without_regard_to_case(desk: Desk) -> Non
         "A member organization with the name 'springfield CITY' already exists; nothing was saved."
     )
     assert "researchdesk member list" in taken.value.hint and taken.value.status == 409
-    add_member(desk, "albany County", "county")
-    assert [o["name"] for o in desk.store.organizations()] == ["albany County", "Springfield City"]
+    add_member(desk, "albany County", "county", active=False)
+    orgs = desk.store.organizations()
+    assert [(o.name, o.kind, o.active) for o in orgs] == [
+        ("albany County", OrganizationKind.COUNTY, False),
+        ("Springfield City", OrganizationKind.CITY, True),
+    ]
+    assert orgs[0].to_dict()["active"] == 0
 
 
 def test_duplicates_and_broken_rules_are_errors_of_the_desk_on_both_stores(desk: Desk) -> None:
@@ -281,7 +311,7 @@ def test_a_write_outside_a_transaction_is_mapped_too(desk: Desk) -> None:
             ("SPRINGFIELD CITY", "city", 1, "2024-01-01T00:00:00+00:00"),
         )
     assert isinstance(taken.value.__cause__, integrity_errors())
-    assert [o["name"] for o in desk.store.organizations()] == ["Springfield City"]
+    assert [o.name for o in desk.store.organizations()] == ["Springfield City"]
 
 
 def test_a_duplicate_member_from_the_command_line_is_a_clear_error(tmp_path: Path, store_url: str) -> None:
@@ -458,7 +488,29 @@ def test_scan_log_and_brief_versions(desk: Desk) -> None:
     desk.store.add_scan_entry(
         rid, run, "barriers", "funding barrier", {"date_from": "2020"}, "hybrid", 4, [1, 2]
     )
-    assert desk.store.scan_log(rid)[0]["filters"] == {"date_from": "2020"}
+    [query] = desk.store.scan_log(rid)
+    assert type(query) is ScanQuery and query.filters == {"date_from": "2020"} and query.documents == [1, 2]
+    assert (query.request_id, query.run, query.facet, query.mode, query.passages) == (
+        rid,
+        run,
+        "barriers",
+        "hybrid",
+        4,
+    )
+    # The API and the history export answer the keys the rows had, in the same order.
+    assert list(query.to_dict()) == [
+        "id",
+        "request_id",
+        "run",
+        "facet",
+        "query",
+        "filters",
+        "mode",
+        "passages",
+        "documents",
+        "at",
+    ]
+    assert desk.store.scan_log(rid, run + 1) == []
     assert desk.store.next_scan_run(rid) == run + 1
     assert desk.store.add_brief(rid, {"title": "v1"}, {"ok": False}, "staff") == 1
     assert desk.store.add_brief(rid, {"title": "v2"}, {}, "staff") == 2
@@ -517,7 +569,16 @@ def test_accounts_sessions_and_jobs(desk: Desk) -> None:
     }
     assert desk.store.password_hash("STAFF@desk.org") == (uid, "argon2-hash")
     desk.store.add_session("s-hash", uid, "csrf", "2999-01-01T00:00:00+00:00")
-    assert desk.store.session("s-hash", "2024-01-01")["user_id"] == uid
+    session = desk.store.session("s-hash", "2024-01-01")
+    assert type(session) is Session and session.created_at
+    assert (session.user_id, session.csrf, session.expires_at) == (uid, "csrf", "2999-01-01T00:00:00+00:00")
+    assert desk.store.session("s-hash", "3000-01-01") is None  # expired by then
+    desk.store.add_api_token(uid, "token-hash", "laptop")
+    [token] = desk.store.api_tokens(uid)
+    assert type(token) is ApiToken and (token.user_id, token.name, token.last_used_at) == (uid, "laptop", "")
+    assert "token-hash" not in token.to_dict().values() and token.created_at
+    assert desk.store.token_user("token-hash") == uid and desk.store.api_tokens(uid)[0].last_used_at
+    assert desk.store.api_tokens(admin.id) == []
     for n in range(3):
         desk.store.add_job(f"job-{n}", "ingest", {"n": n}, "staff")
     # Same second: newest first by insertion order (SQLite's rowid, a hidden identity on the server).

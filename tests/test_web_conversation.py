@@ -291,7 +291,7 @@ def test_staff_correct_a_documents_metadata_on_its_page(scene: Scene) -> None:
     assert r.status_code == 200 and "2024-03-07" in r.text
     with open_desk(scene.settings) as desk:
         assert desk.store.get_document(doc.id).meta.date == "2024-03-07"
-        assert {e["field"] for e in desk.store.document_edits(doc.id)} >= {"date"}
+        assert {e.field for e in desk.store.document_edits(doc.id)} >= {"date"}
     bad = scene.staff.post(f"/documents/{doc.id}/metadata", data={"csrf": scene.staff_csrf, "date": "soon"})
     assert bad.status_code == 400 and "is not a date" in bad.text
     member = scene.ann.post(f"/documents/{doc.id}/metadata", data={"csrf": scene.ann_csrf, "date": "2020"})

@@ -190,7 +190,7 @@ def test_members_are_kept_out_of_staff_pages(web: WebDesk, flow: Flow) -> None:
 def test_queue_groups_by_status_and_highlights_overdue(web: WebDesk, flow: Flow) -> None:
     with web.desk() as desk:
         late = desk.store.add_request(
-            int(desk.store.organization("Hill City")["id"]), None, "Late one: park smoking bans?", "", "", "t"
+            desk.store.organization("Hill City").id, None, "Late one: park smoking bans?", "", "", "t"
         )
         desk.store.update_request(late, {"due": (date.today() - timedelta(days=3)).isoformat()}, "t", "due")
     page = flow.staff.get("/queue")
@@ -207,7 +207,7 @@ def test_queue_groups_by_status_and_highlights_overdue(web: WebDesk, flow: Flow)
 def test_assign_and_status_change_with_conflict(web: WebDesk, flow: Flow) -> None:
     with web.desk() as desk:
         rid = desk.store.add_request(
-            int(desk.store.organization("Hill City")["id"]), None, "Zoning?", "", "", "t"
+            desk.store.organization("Hill City").id, None, "Zoning?", "", "", "t"
         )
         version = desk.store.request(rid).version
     r = flow.staff.post(
@@ -446,7 +446,7 @@ def test_library_upload_many_files_with_per_file_errors(web: WebDesk, flow: Flow
 def test_failed_job_says_why_and_can_be_retried(web: WebDesk, flow: Flow) -> None:
     with web.desk() as desk:
         rid = desk.store.add_request(
-            int(desk.store.organization("Hill City")["id"]), None, "Renders?", "", "", "t"
+            desk.store.organization("Hill City").id, None, "Renders?", "", "", "t"
         )
         job_id = web.client.app.state.ctx.jobs.submit(desk, "render", {"request_id": rid, "version": 1}, "t")
         job = desk.store.job(job_id)

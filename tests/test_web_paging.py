@@ -17,7 +17,7 @@ def _ids(html: str) -> list[int]:
 
 def test_queue_and_member_lists_are_paged(web: WebDesk) -> None:
     with web.desk() as desk:
-        hill = int(desk.store.organization("Hill City")["id"])
+        hill = desk.store.organization("Hill City").id
         filed = [
             desk.store.add_request(hill, None, f"Question {i} on shade trees?", "", "", "t")
             for i in range(PAGE_SIZE + 7)
@@ -56,7 +56,7 @@ def _history(page: str) -> list[str]:
 
 def test_request_history_and_the_api_come_a_page_at_a_time(web: WebDesk) -> None:
     with web.desk() as desk:
-        hill = int(desk.store.organization("Hill City")["id"])
+        hill = desk.store.organization("Hill City").id
         rid = desk.store.add_request(hill, None, "How do towns pay for sidewalks?", "", "", "bob")
         for i in range(PAGE_SIZE + 10):  # staff's working notes, which members do not see
             desk.store.log_event(rid, "evidence", i + 1, f"note {i}", {}, "sam")

@@ -413,7 +413,7 @@ def test_sign_in_cookie_lasts_the_configured_hours_and_a_new_sign_in_replaces_th
     with web.desk() as desk:
         row = desk.store.session(digest(c.cookies["rd_session"]), "0000")
     assert row is not None
-    ends = datetime.fromisoformat(str(row["expires_at"]))
+    ends = datetime.fromisoformat(row.expires_at)
     assert abs((ends - datetime.now(UTC)).total_seconds() - hours * 3600) < 120
 
 

@@ -81,7 +81,7 @@ def create_user(
         raise InputError(f"{email!r} is not an email address.", "Give an address like name@city.gov.")
     org_id: int | None = None
     if organization:
-        org_id = int(desk.store.organization(organization)["id"])
+        org_id = desk.store.organization(organization).id
     if role == "member" and org_id is None:
         raise InputError("A member user must belong to an organization.", "Pass --org with its name.")
     user_id = desk.store.add_user(email, name.strip(), hash_password(password), role, org_id)
@@ -145,10 +145,10 @@ def session_user(desk: Desk, sid: str) -> tuple[User, str] | None:
     """Return the user and CSRF token of a live session id, or None."""
     if not sid:
         return None
-    row = desk.store.session(digest(sid), _iso(datetime.now(UTC)))
-    if row is None:
+    session = desk.store.session(digest(sid), _iso(datetime.now(UTC)))
+    if session is None:
         return None
-    return desk.store.user(int(row["user_id"])), str(row["csrf"])
+    return desk.store.user(session.user_id), session.csrf
 
 
 def end_session(desk: Desk, sid: str) -> None:

@@ -198,6 +198,18 @@ class Document:
     extra: dict[str, object] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class DocumentEdit:
+    """One change staff made to a document's metadata: the field, its stored value before and after
+    (JSON text for lists), who made it and when."""
+
+    field: str
+    old: str
+    new: str
+    who: str
+    at: str
+
+
 @dataclass
 class SearchHit:
     """One ranked passage returned by a search."""

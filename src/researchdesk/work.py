@@ -1,5 +1,6 @@
-"""The service's work as plain data: a request, where it stands and its event log, the versions of its
-brief; background jobs; the users who do and ask for the work. No I/O here.
+"""The service's work as plain data: the member organizations; a request, where it stands, its event log
+and scans, the versions of its brief; background jobs; the users who do and ask for the work, with their
+sessions and API tokens. No I/O here.
 
 The library's objects (documents, passages, evidence, the brief as composed) are in ``models.py``; these
 are the objects of the work done for members, read from the store's rows (``store/work.py``).
@@ -11,6 +12,35 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Any
+
+
+class OrganizationKind(StrEnum):
+    """What kind of government a member organization is."""
+
+    CITY = "city"
+    COUNTY = "county"
+    STATE_AGENCY = "state agency"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Organization:
+    """A member organization: its name, its kind and whether its membership is active (a lapsed member
+    cannot file requests)."""
+
+    id: int
+    name: str
+    kind: OrganizationKind
+    active: bool
+    created_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the organization as JSON-ready data (the kind as its plain value, active as 1 or 0 as
+        stored)."""
+        data = asdict(self)
+        data["kind"] = self.kind.value
+        data["active"] = int(self.active)
+        return data
 
 
 class RequestStatus(StrEnum):
@@ -107,6 +137,27 @@ class Event:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the event as JSON-ready data."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ScanQuery:
+    """One query of a request's scan: the plan's facet it served, its query, filters and mode, and what
+    it found (how many passages, from which documents). ``run`` numbers the scans of a request from 1."""
+
+    id: int
+    request_id: int
+    run: int
+    facet: str
+    query: str
+    filters: dict[str, Any]
+    mode: str
+    passages: int
+    documents: list[int]
+    at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the query as JSON-ready data."""
         return asdict(self)
 
 
@@ -258,3 +309,33 @@ class User:
         """Return the named fields of ``to_dict()`` (a list's or a page's share of the user), in that order."""
         data = self.to_dict()
         return {k: data[k] for k in fields}
+
+
+@dataclass(frozen=True)
+class Session:
+    """A live sign-in session of a user who may sign in: its CSRF token and when it ends.
+
+    The store keeps a session by the SHA-256 of the id the browser holds; whoever reads a session looked
+    it up by that hash, so the object does not carry it again.
+    """
+
+    user_id: int
+    csrf: str
+    created_at: str
+    expires_at: str
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    """An API token of a user as a list shows it: its name, when it was made and last used ("" if never).
+    The token's hash stays in the store (only a lookup by it, ``store.token_user``, needs it)."""
+
+    id: int
+    user_id: int
+    name: str
+    created_at: str
+    last_used_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the token as JSON-ready data."""
+        return asdict(self)

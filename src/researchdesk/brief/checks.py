@@ -260,13 +260,12 @@ def _check_reuse(desk: Desk, brief: Brief, report: CheckReport, mine: set[int]) 
     if not texts or not mine:
         return
     theirs: dict[int, set[int]] = {}  # each other request's reading, read once
-    for other in desk.store.evidence_by_quotes(texts, exclude_request=brief.request_id):
-        rid = int(other["request_id"])
+    for rid, quote in desk.store.evidence_by_quotes(texts, exclude_request=brief.request_id):
         if rid not in theirs:
             theirs[rid] = {d for r in last_reading(desk, rid) for d in r["documents"]}
         if theirs[rid] and not mine & theirs[rid]:
             report.warnings.append(
-                f"Quote “{other['quote'][:60]}…” was also used for request {rid}, on another "
+                f"Quote “{quote[:60]}…” was also used for request {rid}, on another "
                 "subject; a quote that fits unrelated requests may say little about this one."
             )
 
@@ -397,7 +396,7 @@ def _vocabulary(desk: Desk, brief: Brief) -> set[str]:
     for item in brief.further_reading + brief.related_products:
         texts.extend([item.title, item.note])
     for entry in desk.store.scan_log(brief.request_id):
-        texts.append(entry["query"])
+        texts.append(entry.query)
     vocab = {_stem(w) for t in texts for w in _WORD.findall(t or "")}
     return vocab | {_stem(w) for w in _TEMPLATE_WORDS | TEMPLATE_WORDS}
 

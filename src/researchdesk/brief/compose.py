@@ -36,7 +36,7 @@ from researchdesk.requests.reading import last_reading
 from researchdesk.requests.scan import plan_for
 from researchdesk.search.embed import get_embedder
 from researchdesk.search.profiles import in_abstract
-from researchdesk.work import Request
+from researchdesk.work import Request, ScanQuery
 
 ROLE_ORDER = (
     Role.CONTEXT,
@@ -72,7 +72,7 @@ class BriefInputs:
     evidence: list[Evidence]  # accepted or edited, of documents still in the library
     docs: dict[int, Document]  # the quoted documents
     passages: dict[int, Passage]  # the passages the evidence stands in
-    scan: list[dict[str, Any]]  # the request's scan log, newest run first
+    scan: list[ScanQuery]  # the request's scan log, newest run first
     reading: list[dict[str, Any]]  # how the latest scan read the library: subjects and their sources
     prior: list[RelatedItem]  # the service's earlier products on the subject
     further: list[RelatedItem]  # on-subject sources the brief does not quote
@@ -139,7 +139,7 @@ def compose(inputs: BriefInputs) -> Brief:
     topic = inputs.plan.topic or inputs.request.prompt[:80]
     subjects = [r["subject"] for r in inputs.reading] or list(inputs.plan.subjects)
     missing = [r["subject"] for r in inputs.reading if not r["documents"]]
-    run = f"scan:{scan[0]['run']}" if scan else "scan:0"
+    run = f"scan:{scan[0].run}" if scan else "scan:0"
     # Each source's central results, the sources most about the subject first.
     rank = {d: i for i, d in enumerate(on_subject)}
     central = [
@@ -283,11 +283,11 @@ def _about_line(desk: Desk, doc: Document) -> str:
     return first if len(first) <= 220 else first[:220].rsplit(" ", 1)[0] + "…"
 
 
-def _prior_products(desk: Desk, scan: list[dict[str, Any]], request_id: int) -> list[RelatedItem]:
+def _prior_products(desk: Desk, scan: list[ScanQuery], request_id: int) -> list[RelatedItem]:
     ids: list[int] = []
     for entry in scan:
-        if entry["facet"] == "prior products":
-            ids.extend(d for d in entry["documents"] if d not in ids)
+        if entry.facet == "prior products":
+            ids.extend(d for d in entry.documents if d not in ids)
     items = []
     present = desk.store.document_ids()
     for doc_id in ids:
@@ -311,7 +311,7 @@ def _prior_products(desk: Desk, scan: list[dict[str, Any]], request_id: int) -> 
 
 
 def _further_reading(
-    desk: Desk, scan: list[dict[str, Any]], exclude: set[int], on_subject: list[int]
+    desk: Desk, scan: list[ScanQuery], exclude: set[int], on_subject: list[int]
 ) -> list[RelatedItem]:
     """Return the sources on the subject that the brief does not quote, each with a line on what it is about.
 
@@ -322,9 +322,9 @@ def _further_reading(
     for rank, doc_id in enumerate(on_subject):
         counts[doc_id] += 100 - rank
     for entry in scan:
-        if entry["facet"] == "prior products":
+        if entry.facet == "prior products":
             continue
-        for rank, doc_id in enumerate(entry["documents"]):
+        for rank, doc_id in enumerate(entry.documents):
             counts[doc_id] += max(1, 10 - rank)
     present = desk.store.document_ids()
     items = []
@@ -342,7 +342,7 @@ def _further_reading(
     return items
 
 
-def _not_found(scan: list[dict[str, Any]], evidence: list[Evidence], plan: ResearchPlan) -> list[str]:
+def _not_found(scan: list[ScanQuery], evidence: list[Evidence], plan: ResearchPlan) -> list[str]:
     facets = [f.facet for f in plan.facets if f.facet != "prior products"]
     roles_found = {e.facet for e in evidence}
     return [f for f in facets if f not in roles_found]

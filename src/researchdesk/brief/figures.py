@@ -11,10 +11,10 @@ import html
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from researchdesk.desk import Desk
 from researchdesk.models import Brief, Evidence, ReviewStatus, Role
+from researchdesk.work import ScanQuery
 
 UNCODED = "(no theme)"
 BARRIER_RGB = (196, 60, 57)
@@ -168,12 +168,12 @@ def _empty(message: str) -> str:
     )
 
 
-def funnel_stages(scan_log: list[dict[str, Any]], evidence: list[Evidence]) -> list[tuple[str, int]]:
+def funnel_stages(scan_log: list[ScanQuery], evidence: list[Evidence]) -> list[tuple[str, int]]:
     """Return the funnel of a scan: passages found, sources screened, quotes suggested, accepted, sources quoted."""
-    docs = {d for entry in scan_log for d in entry["documents"]}
+    docs = {d for entry in scan_log for d in entry.documents}
     usable = [e for e in evidence if e.status in (ReviewStatus.ACCEPTED, ReviewStatus.EDITED)]
     return [
-        ("passages found", sum(int(e["passages"]) for e in scan_log)),
+        ("passages found", sum(e.passages for e in scan_log)),
         ("sources screened", len(docs)),
         ("quotes suggested", len(evidence)),
         ("quotes accepted", len(usable)),
@@ -181,7 +181,7 @@ def funnel_stages(scan_log: list[dict[str, Any]], evidence: list[Evidence]) -> l
     ]
 
 
-def request_figures(desk: Desk, evidence: list[Evidence], log: list[dict[str, Any]]) -> dict[str, str]:
+def request_figures(desk: Desk, evidence: list[Evidence], log: list[ScanQuery]) -> dict[str, str]:
     """Return the request page's figures from a request's current evidence (accepted, or else suggested)
     and its scan log (both as the page has already read them)."""
     usable = [e for e in evidence if e.status in (ReviewStatus.ACCEPTED, ReviewStatus.EDITED)]

@@ -60,11 +60,11 @@ def member_list(
     with desk_of(ctx) as desk:
         orgs, people = desk.store.organizations(), desk.store.people()
     if as_json:
-        print_json({"organizations": orgs, "people": [p.shown(p.PERSON_FIELDS) for p in people]})
+        print_json({"organizations": [o.to_dict() for o in orgs], "people": [p.shown(p.PERSON_FIELDS) for p in people]})
         return
     table = Table("id", "organization", "kind", "membership")
     for o in orgs:
-        table.add_row(str(o["id"]), escape(o["name"]), o["kind"], "active" if o["active"] else "lapsed")
+        table.add_row(str(o.id), escape(o.name), o.kind.value, "active" if o.active else "lapsed")
     console.print(table)
     if people:
         ptable = Table("id", "name", "email", "role")
@@ -264,7 +264,7 @@ def scan(
             result = run_scan(desk, request_id, who=who, top_k=top)
         log = desk.store.scan_log(request_id, result.run)
     if as_json:
-        print_json({"result": result, "log": log})
+        print_json({"result": result, "log": [entry.to_dict() for entry in log]})
         return
     console.print(
         f"Scan run {result.run}: {result.queries} queries, {result.passages} passages, "
@@ -279,8 +279,8 @@ def scan(
         console.print(f"  subject {escape(reading['subject'])!s}: {held} (best match {reading['best']:.2f})")
     for entry in log:
         # Prior products are read by subject (a count of documents); the facets are searched (passages).
-        unit = "documents" if entry["mode"] == "subject" else "passages"
-        console.print(f"  {entry['facet']:15} {entry['passages']:3} {unit:9} {escape(entry['query'])}")
+        unit = "documents" if entry.mode == "subject" else "passages"
+        console.print(f"  {entry.facet:15} {entry.passages:3} {unit:9} {escape(entry.query)}")
     if result.prior_products:
         console.print(f"Prior products found: {result.prior_products}")
     for cand in result.beyond:

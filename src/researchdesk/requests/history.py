@@ -7,7 +7,7 @@ from typing import Any
 
 from researchdesk.desk import Desk
 from researchdesk.models import Evidence
-from researchdesk.work import BriefVersion, Event, Request
+from researchdesk.work import BriefVersion, Event, Request, ScanQuery
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,7 @@ class RequestHistory:
 
     request: Request
     events: list[Event]
-    scans: list[tuple[int, list[dict[str, Any]]]]
+    scans: list[tuple[int, list[ScanQuery]]]
     evidence: list[tuple[Evidence, list[Event]]]
     briefs: list[BriefVersion]
 
@@ -32,7 +32,7 @@ class RequestHistory:
         return {
             "request": self.request.to_dict(),
             "events": [event.to_dict() for event in self.events],
-            "scans": [{"run": run, "queries": queries} for run, queries in self.scans],
+            "scans": [{"run": run, "queries": [q.to_dict() for q in queries]} for run, queries in self.scans],
             "evidence": evidence,
             "briefs": [brief.to_dict() for brief in self.briefs],
         }

@@ -8,9 +8,9 @@ from typing import Any
 from researchdesk.desk import Desk
 from researchdesk.errors import InputError, UnknownChoice, WorkflowError
 from researchdesk.requests.limits import check_length
-from researchdesk.work import RequestStatus, UserRole
+from researchdesk.work import OrganizationKind, RequestStatus, UserRole
 
-ORG_KINDS = ("city", "county", "state agency", "other")
+ORG_KINDS = tuple(k.value for k in OrganizationKind)
 PERSON_ROLES = tuple(r.value for r in UserRole)
 STATUSES: tuple[RequestStatus, ...] = tuple(RequestStatus)
 
@@ -45,7 +45,7 @@ def add_person(desk: Desk, name: str, email: str, organization: str | None, role
         raise UnknownChoice("role", role, PERSON_ROLES)
     if "@" not in email:
         raise InputError(f"{email!r} is not an email address.", "Give an address like name@city.gov.")
-    org_id = int(desk.store.organization(organization)["id"]) if organization else None
+    org_id = desk.store.organization(organization).id if organization else None
     if role == "member" and org_id is None:
         raise InputError(
             "A member must belong to an organization.", "Pass --org with the organization's name."
@@ -65,9 +65,9 @@ def file_request(
 ) -> int:
     """File a member's request, verbatim; only active members may file. Return the request id."""
     org = desk.store.organization(organization)
-    if not org["active"]:
+    if not org.active:
         raise WorkflowError(
-            f"{org['name']} is not an active member, so it cannot file requests.",
+            f"{org.name} is not an active member, so it cannot file requests.",
             "Renew the membership (researchdesk member activate) or file on behalf of an active member.",
         )
     if not prompt.strip():
@@ -84,14 +84,14 @@ def file_request(
     requester_id = None
     if requester_email:
         person = desk.store.person(requester_email)
-        if person.organization_id != org["id"]:
+        if person.organization_id != org.id:
             raise InputError(
-                f"{requester_email} does not belong to {org['name']}.",
+                f"{requester_email} does not belong to {org.name}.",
                 "File it under the person's own organization.",
             )
         requester_id = person.id
     return desk.store.add_request(
-        int(org["id"]), requester_id, prompt, context, due, who or requester_email or "staff"
+        org.id, requester_id, prompt, context, due, who or requester_email or "staff"
     )
 
 

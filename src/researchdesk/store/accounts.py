@@ -23,7 +23,7 @@ from typing import Any
 from researchdesk.errors import AlreadyExists, MemberNotFound, NotFound
 from researchdesk.store.clock import now
 from researchdesk.store.integrity import TAKEN, naming
-from researchdesk.work import Job, JobStatus, User, UserRole
+from researchdesk.work import ApiToken, Job, JobStatus, Session, User, UserRole
 
 
 class UserNotFound(NotFound):
@@ -161,15 +161,22 @@ class AccountRows:
                 (session_hash, user_id, csrf, now(), expires_at),
             )
 
-    def session(self, session_hash: str, at: str) -> dict[str, Any] | None:
+    def session(self, session_hash: str, at: str) -> Session | None:
         """Return the live session (with its active user's id) for a hashed id, or None."""
         row = self.conn.execute(
-            """SELECT s.id, s.user_id, s.csrf, s.created_at, s.expires_at FROM sessions s
+            """SELECT s.user_id, s.csrf, s.created_at, s.expires_at FROM sessions s
                JOIN users u ON u.id = s.user_id
                WHERE s.id=? AND s.expires_at > ? AND u.active=1 AND u.can_sign_in=1""",
             (session_hash, at),
         ).fetchone()
-        return dict(row) if row else None
+        if row is None:
+            return None
+        return Session(
+            user_id=int(row["user_id"]),
+            csrf=row["csrf"],
+            created_at=row["created_at"],
+            expires_at=row["expires_at"],
+        )
 
     def delete_session(self, session_hash: str) -> None:
         self.conn.execute("DELETE FROM sessions WHERE id=?", (session_hash,))
@@ -199,12 +206,22 @@ class AccountRows:
         self.conn.execute("UPDATE api_tokens SET last_used_at=? WHERE id=?", (now(), int(row[0])))
         return int(row[1])
 
-    def api_tokens(self, user_id: int) -> list[dict[str, Any]]:
+    def api_tokens(self, user_id: int) -> list[ApiToken]:
+        """Return a user's API tokens (never their hashes), oldest first."""
         rows = self.conn.execute(
-            "SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id=? ORDER BY id",
+            "SELECT id, user_id, name, created_at, last_used_at FROM api_tokens WHERE user_id=? ORDER BY id",
             (user_id,),
         ).fetchall()
-        return [dict(r) for r in rows]
+        return [
+            ApiToken(
+                id=int(r["id"]),
+                user_id=int(r["user_id"]),
+                name=r["name"],
+                created_at=r["created_at"],
+                last_used_at=r["last_used_at"],
+            )
+            for r in rows
+        ]
 
     def delete_api_token(self, user_id: int, token_id: int) -> bool:
         cur = self.conn.execute("DELETE FROM api_tokens WHERE id=? AND user_id=?", (token_id, user_id))

@@ -16,6 +16,7 @@ from researchdesk.errors import DocumentNotFound
 from researchdesk.models import (
     BlockKind,
     Document,
+    DocumentEdit,
     DocumentMeta,
     IndexedPassage,
     Passage,
@@ -188,12 +189,13 @@ class DocumentRows:
                 )
         return self.get_document(document_id)
 
-    def document_edits(self, document_id: int) -> list[dict[str, Any]]:
+    def document_edits(self, document_id: int) -> list[DocumentEdit]:
+        """Return the changes made to a document's metadata, oldest first."""
         rows = self.conn.execute(
             "SELECT field, old, new, who, at FROM document_edits WHERE document_id=? ORDER BY id",
             (document_id,),
         ).fetchall()
-        return [dict(r) for r in rows]
+        return [DocumentEdit(r["field"], r["old"], r["new"], r["who"], r["at"]) for r in rows]
 
     def update_document_extra(self, document_id: int, extra: dict[str, Any]) -> None:
         self.conn.execute(
@@ -217,7 +219,7 @@ class DocumentRows:
 
         Fields a user corrected by hand keep the correction; other metadata comes from the new file.
         """
-        corrected = {e["field"] for e in self.document_edits(document_id) if e["field"] != "content"}
+        corrected = {e.field for e in self.document_edits(document_id) if e.field != "content"}
         old = self.get_document(document_id)
         stamp = now()
         with self.transaction() as conn:

@@ -97,10 +97,10 @@ class EvidenceRows:
 
     def evidence_by_quotes(
         self, quotes: Iterable[str], exclude_request: int | None = None
-    ) -> list[dict[str, Any]]:
-        """Return (request_id, quote) of accepted or edited evidence of other requests with one of these texts."""
+    ) -> list[tuple[int, str]]:
+        """Return (request id, quote) of accepted or edited evidence of other requests with one of these texts."""
         wanted = sorted(set(quotes))
-        out: list[dict[str, Any]] = []
+        out: list[tuple[int, str]] = []
         for at in range(0, len(wanted), 200):
             chunk = wanted[at : at + 200]
             marks = ", ".join("?" for _ in chunk)
@@ -109,7 +109,7 @@ class EvidenceRows:
                 "AND status IN ('accepted', 'edited') AND request_id IS NOT NULL AND request_id <> ?",
                 (*chunk, -1 if exclude_request is None else exclude_request),
             ).fetchall()
-            out.extend({"request_id": int(r[0]), "quote": r[1]} for r in rows)
+            out.extend((int(r[0]), str(r[1])) for r in rows)
         return out
 
     def update_evidence(self, evidence_id: int, changes: dict[str, Any], who: str, action: str) -> Evidence:

@@ -15,7 +15,17 @@ from typing import Any
 from researchdesk.errors import MemberNotFound, RequestNotFound, WorkflowError
 from researchdesk.store.clock import now
 from researchdesk.store.integrity import naming
-from researchdesk.work import BriefStatus, BriefText, BriefVersion, Event, Request, RequestStatus
+from researchdesk.work import (
+    BriefStatus,
+    BriefText,
+    BriefVersion,
+    Event,
+    Organization,
+    OrganizationKind,
+    Request,
+    RequestStatus,
+    ScanQuery,
+)
 
 
 class WorkRows:
@@ -42,15 +52,17 @@ class WorkRows:
     def set_organization_active(self, org_id: int, active: bool) -> None:
         self.conn.execute("UPDATE organizations SET active=? WHERE id=?", (int(active), org_id))
 
-    def organization(self, key: int | str) -> dict[str, Any]:
+    def organization(self, key: int | str) -> Organization:
+        """Return a member organization by id or name (the name in any case)."""
         column = "id" if isinstance(key, int) else "name"
         row = self.conn.execute(f"SELECT * FROM organizations WHERE {column}=?", (key,)).fetchone()
         if row is None:
             raise MemberNotFound(str(key))
-        return dict(row)
+        return _organization(row)
 
-    def organizations(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.conn.execute("SELECT * FROM organizations ORDER BY name")]
+    def organizations(self) -> list[Organization]:
+        """Return every member organization, active or lapsed, by name."""
+        return [_organization(r) for r in self.conn.execute("SELECT * FROM organizations ORDER BY name")]
 
     # --- requests and events --------------------------------------------------------------------
 
@@ -265,16 +277,14 @@ class WorkRows:
             ),
         )
 
-    def scan_log(self, request_id: int, run: int | None = None) -> list[dict[str, Any]]:
+    def scan_log(self, request_id: int, run: int | None = None) -> list[ScanQuery]:
+        """Return the queries of one scan of a request (by default its latest), in the order run."""
         if run is None:
             run = self.next_scan_run(request_id) - 1
         rows = self.conn.execute(
             "SELECT * FROM scan_log WHERE request_id=? AND run=? ORDER BY id", (request_id, run)
         ).fetchall()
-        return [
-            {**dict(r), "filters": json.loads(r["filters"]), "documents": json.loads(r["documents"])}
-            for r in rows
-        ]
+        return [_scan_query(r) for r in rows]
 
     # --- briefs ---------------------------------------------------------------------------------
 
@@ -333,6 +343,33 @@ class WorkRows:
     def iter_rows(self, table: str) -> Iterator[dict[str, Any]]:
         for row in self.conn.execute(f"SELECT * FROM {table} ORDER BY rowid"):
             yield dict(row)
+
+
+def _organization(row: Mapping[str, Any]) -> Organization:
+    """Return the organization of a row of the organizations table."""
+    return Organization(
+        id=int(row["id"]),
+        name=row["name"],
+        kind=OrganizationKind(row["kind"]),
+        active=bool(row["active"]),
+        created_at=row["created_at"],
+    )
+
+
+def _scan_query(row: Mapping[str, Any]) -> ScanQuery:
+    """Return the query of a row of the scan_log table."""
+    return ScanQuery(
+        id=int(row["id"]),
+        request_id=int(row["request_id"]),
+        run=int(row["run"]),
+        facet=row["facet"],
+        query=row["query"],
+        filters=json.loads(row["filters"]),
+        mode=row["mode"],
+        passages=int(row["passages"]),
+        documents=json.loads(row["documents"]),
+        at=row["at"],
+    )
 
 
 # A request with its organization and requester named (a request may have been filed without a requester).

@@ -261,7 +261,7 @@ def scan_log(
 ) -> list[ScanQueryOut]:
     """The latest scan's log: every query, filter and count."""
     desk.store.request(request_id)
-    return [ScanQueryOut.model_validate(row) for row in desk.store.scan_log(request_id)]
+    return [ScanQueryOut.of(query) for query in desk.store.scan_log(request_id)]
 
 
 @router.get("/requests/{request_id}/evidence", responses=errors(400, 404))
