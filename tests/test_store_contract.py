@@ -232,7 +232,7 @@ def test_documents_passages_and_sentences_round_trip(library_desk: Desk) -> None
     assert store.documents_titled("") == [] and store.documents_titled("no document has this title") == []
     indexed = list(store.iter_indexed_passages())
     assert [p.passage_id for p in indexed] == sorted(p.passage_id for p in indexed)
-    assert len(indexed) == store.count_passages() == store.stats()["passages"]
+    assert len(indexed) == store.count_passages() == store.stats().passages
     assert check_library(library_desk).ok
 
 

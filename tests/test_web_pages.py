@@ -206,9 +206,7 @@ def test_queue_groups_by_status_and_highlights_overdue(web: WebDesk, flow: Flow)
 
 def test_assign_and_status_change_with_conflict(web: WebDesk, flow: Flow) -> None:
     with web.desk() as desk:
-        rid = desk.store.add_request(
-            desk.store.organization("Hill City").id, None, "Zoning?", "", "", "t"
-        )
+        rid = desk.store.add_request(desk.store.organization("Hill City").id, None, "Zoning?", "", "", "t")
         version = desk.store.request(rid).version
     r = flow.staff.post(
         f"/requests/{rid}/assign", data={"csrf": flow.staff_csrf, "assignee": "staff@desk.example"}
@@ -445,9 +443,7 @@ def test_library_upload_many_files_with_per_file_errors(web: WebDesk, flow: Flow
 
 def test_failed_job_says_why_and_can_be_retried(web: WebDesk, flow: Flow) -> None:
     with web.desk() as desk:
-        rid = desk.store.add_request(
-            desk.store.organization("Hill City").id, None, "Renders?", "", "", "t"
-        )
+        rid = desk.store.add_request(desk.store.organization("Hill City").id, None, "Renders?", "", "", "t")
         job_id = web.client.app.state.ctx.jobs.submit(desk, "render", {"request_id": rid, "version": 1}, "t")
         job = desk.store.job(job_id)
     assert job.status == "failed" and "no brief version 1" in job.error

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -196,6 +196,23 @@ class Document:
     added_at: str = ""
     updated_at: str = ""
     extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LibraryStats:
+    """What the library holds: documents, passages and sentences, the documents by source type and by
+    format, and the bytes of their original files."""
+
+    documents: int
+    passages: int
+    sentences: int
+    by_source_type: dict[str, int]
+    by_format: dict[str, int]
+    bytes_of_originals: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the counts as JSON-ready data."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -254,7 +254,7 @@ def remove(
 def stats(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Count documents, passages and sentences by type and format."""
     with desk_of(ctx) as desk:
-        figures = desk.store.stats()
+        figures = desk.store.stats().to_dict()
         figures["desk_bytes"] = sum(p.stat().st_size for p in desk.home.rglob("*") if p.is_file())
     if as_json:
         print_json(figures)

@@ -60,7 +60,12 @@ def member_list(
     with desk_of(ctx) as desk:
         orgs, people = desk.store.organizations(), desk.store.people()
     if as_json:
-        print_json({"organizations": [o.to_dict() for o in orgs], "people": [p.shown(p.PERSON_FIELDS) for p in people]})
+        print_json(
+            {
+                "organizations": [o.to_dict() for o in orgs],
+                "people": [p.shown(p.PERSON_FIELDS) for p in people],
+            }
+        )
         return
     table = Table("id", "organization", "kind", "membership")
     for o in orgs:

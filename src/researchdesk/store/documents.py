@@ -19,6 +19,7 @@ from researchdesk.models import (
     DocumentEdit,
     DocumentMeta,
     IndexedPassage,
+    LibraryStats,
     Passage,
     Sentence,
     SourceType,
@@ -319,7 +320,8 @@ class DocumentRows:
         for r in rows:
             yield IndexedPassage.from_row(r)
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> LibraryStats:
+        """Return what the library holds, counted."""
         by_type = {
             r[0]: int(r[1])
             for r in self.conn.execute("SELECT source_type, count(*) FROM documents GROUP BY source_type")
@@ -328,16 +330,16 @@ class DocumentRows:
             r[0]: int(r[1])
             for r in self.conn.execute("SELECT format, count(*) FROM documents GROUP BY format")
         }
-        return {
-            "documents": self.count_documents(),
-            "passages": self.count_passages(),
-            "sentences": int(self.conn.execute("SELECT count(*) FROM sentences").fetchone()[0]),
-            "by_source_type": by_type,
-            "by_format": by_format,
-            "bytes_of_originals": int(
+        return LibraryStats(
+            documents=self.count_documents(),
+            passages=self.count_passages(),
+            sentences=int(self.conn.execute("SELECT count(*) FROM sentences").fetchone()[0]),
+            by_source_type=by_type,
+            by_format=by_format,
+            bytes_of_originals=int(
                 self.conn.execute("SELECT coalesce(sum(size),0) FROM documents").fetchone()[0]
             ),
-        }
+        )
 
 
 _DOC_COLUMNS_NO_TEXT = (

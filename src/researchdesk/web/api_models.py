@@ -350,8 +350,7 @@ class HistoryOut(ApiModel):
             request=RequestOut.of(h.request),
             events=[EventOut.of(e) for e in h.events],
             scans=[
-                ScanRunOut(run=run, queries=[ScanQueryOut.of(q) for q in queries])
-                for run, queries in h.scans
+                ScanRunOut(run=run, queries=[ScanQueryOut.of(q) for q in queries]) for run, queries in h.scans
             ],
             evidence=[
                 EvidenceWithHistory(
