@@ -60,7 +60,7 @@ ASKING = _words(
     stopping add adding improve improving address addressing tackle tackling deal dealing
     buy buys buying serve serves serving offer offers offered offering provide provides providing use uses
     using used run runs worst priorities priority two three one first second next last
-    doing highlight highlights give gives giving share sharing difference parts lower lowered innovation writing
+    doing highlight highlights give gives giving share sharing difference parts lower lowered innovation
     innovative track tracks tracking tracked collect collecting collected easier harder simpler faster
     """
 )
