@@ -52,7 +52,7 @@ REQUEST_SETS = {
     "dev4": ROOT / "benchmarks" / "data" / "requests" / "dev4.json",
     "dev5": ROOT / "benchmarks" / "data" / "requests" / "dev5.json",
 }
-JUDGMENTS = ROOT / "benchmarks" / "data" / "brief_judgments" / "round21"
+JUDGMENTS = ROOT / "benchmarks" / "data" / "brief_judgments" / "round22"
 
 
 @dataclass
