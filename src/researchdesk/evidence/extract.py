@@ -244,7 +244,9 @@ def candidates(
     opening = text[max(text.rfind("\n", 0, passage.start) + 1, passage.start - 3000) : passage.start]
     limits = limitations_from([opening, *(text[s:e] for s, e in trimmed)])
     if limits is not None:
-        first = max(limits - 1, 0)
+        first = max(
+            limits - 1, 0
+        )  # the announcing sentence (limits counts the opening before the passage as 0)
         for i in range(first, len(trimmed)):
             if i > first and "\n" in text[trimmed[i - 1][1] : trimmed[i][0]]:
                 break
