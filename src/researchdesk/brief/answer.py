@@ -37,9 +37,8 @@ from researchdesk.requests.subject import ASKING, WEAK
 ANSWER_SIMILARITY = 0.45
 # A source's central result (its abstract's findings) answers at this closeness.
 CENTRAL_ANSWER_SIMILARITY = 0.35
-NEAR_ANSWER_SIMILARITY = (
-    0.4  # a finding this close to a question none answers is offered as its nearest answer
-)
+# A finding this close to a question none answers is offered as its nearest answer.
+NEAR_ANSWER_SIMILARITY = 0.4
 ROUTE_MARGIN = 0.05  # a quote answers its closest question, and any other this close to it
 # A central result further than this from the prompt and every question does not lead the summary.
 MAIN_FINDING_SIMILARITY = 0.3
@@ -528,7 +527,7 @@ def summarize(
                 and _AN_EFFECT.search(e.quote)
             ]
             central_picks = [e for e in picks if e in main]
-            picks = (central_picks + measured + [e for e in picks if e not in main])[:2] if picks else []
+            picks = (central_picks + measured + [e for e in picks if e not in main])[:2]
             used.update(e.id for e in picks)
         titled = None if picks else _titled_answer(question, evidence, main, docs, similar)
         if picks:
@@ -1130,8 +1129,10 @@ def _asked_about(prompt: str, subjects: list[str]) -> str:
     subjects' words ("Our city is writing its first extreme heat action plan …"), or "" when none is short
     enough to quote."""
     wanted = _words(" ".join(subjects))
-    sentences = [x.strip() for x in re.split(r"(?<=[.?!])\s+", " ".join(prompt.split())) if x.strip()]
-    best = max(sentences, key=lambda x: len(wanted & _words(x)), default="")
+    text = " ".join(prompt.split())
+    best = max(
+        (text[a:b] for a, b in sentence_spans(text)), key=lambda x: len(wanted & _words(x)), default=""
+    )
     if best and wanted & _words(best) and len(best.split()) <= 40:
         return best if best[-1] in ".?!" else best + "."
     return ""

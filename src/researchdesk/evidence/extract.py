@@ -241,12 +241,12 @@ def candidates(
     noise = [is_noise(text[s:e]) or is_title(text[s:e]) or bool(not_a_finding(text[s:e])) for s, e in trimmed]
     # A paragraph that turns to the study's limitations part-way lists them from there on, to its end (a
     # passage may be the rest of a long paragraph, or hold a short next one).
-    opening = text[max(text.rfind("\n", 0, passage.start) + 1, passage.start - 3000) : passage.start]
+    since = max(passage.start - 3000, 0)
+    opening = text[text.rfind("\n", since, passage.start) + 1 or since : passage.start]
     limits = limitations_from([opening, *(text[s:e] for s, e in trimmed)])
     if limits is not None:
-        first = max(
-            limits - 1, 0
-        )  # the announcing sentence (limits counts the opening before the passage as 0)
+        # The announcing sentence's index among the passage's (limits counts the opening before the passage as 0).
+        first = max(limits - 1, 0)
         for i in range(first, len(trimmed)):
             if i > first and "\n" in text[trimmed[i - 1][1] : trimmed[i][0]]:
                 break
