@@ -41,6 +41,9 @@ class JobNotFound(NotFound):
 _USER_SELECT = """SELECT u.id, u.email, u.name, u.role, u.organization_id, u.active, u.can_sign_in,
                           u.created_at, u.password_changed_at, o.name AS organization
                    FROM users u LEFT JOIN organizations o ON o.id = u.organization_id"""
+# A new user row: one who signs in (add_user) or a person who cannot (add_person, no password).
+_INSERT_USER = """INSERT INTO users (email, name, password_hash, role, organization_id, active, can_sign_in,
+                  created_at, password_changed_at) VALUES (?,?,?,?,?,?,?,?,?)"""
 # What to say when `member add --email` names an email the desk already holds.
 _PERSON_TAKEN = (
     "person",
@@ -71,9 +74,7 @@ class AccountRows:
             ).fetchone()
             if known is None:
                 cur = conn.execute(
-                    """INSERT INTO users (email, name, password_hash, role, organization_id, active,
-                       can_sign_in, created_at, password_changed_at) VALUES (?,?,?,?,?,?,?,?,?)""",
-                    (email, name, password_hash, role, organization_id, 1, 1, stamp, stamp),
+                    _INSERT_USER, (email, name, password_hash, role, organization_id, 1, 1, stamp, stamp)
                 )
                 return int(cur.lastrowid or 0)
             if known["can_sign_in"]:
@@ -104,11 +105,7 @@ class AccountRows:
         """Insert a person who cannot sign in and return their user id; an email already held is AlreadyExists."""
         try:
             with self.transaction() as conn:
-                cur = conn.execute(
-                    """INSERT INTO users (email, name, password_hash, role, organization_id, active,
-                       can_sign_in, created_at, password_changed_at) VALUES (?,?,?,?,?,?,?,?,?)""",
-                    (email, name, "", role, organization_id, 1, 0, now(), ""),
-                )
+                cur = conn.execute(_INSERT_USER, (email, name, "", role, organization_id, 1, 0, now(), ""))
         except AlreadyExists as exc:
             raise AlreadyExists(*_PERSON_TAKEN, value=email) from exc.__cause__
         return int(cur.lastrowid or 0)
