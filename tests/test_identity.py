@@ -150,6 +150,19 @@ def test_member_and_user_lists_keep_their_keys(tmp_path: Path, store_url: str) -
     )
 
 
+def test_adding_a_person_says_how_they_get_a_sign_in(tmp_path: Path) -> None:
+    home = tmp_path / "desk"
+    env = {"RESEARCHDESK_EMBEDDER": "none"}
+    runner = CliRunner()
+    for args in (("init",), ("member", "add", "Springfield City")):
+        assert runner.invoke(app, ["--home", str(home), *args], env=env).exit_code == 0
+    person = ["member", "add", "Ann Analyst", "--email", "ann@springfield.gov", "--org", "Springfield City"]
+    added = runner.invoke(app, ["--home", str(home), *person], env=env)
+    assert added.exit_code == 0, added.output
+    said = " ".join(added.output.split())
+    assert "no sign-in" in said and "researchdesk user add ann@springfield.gov" in said
+
+
 # --- schema 4 → 5: people merged into users ------------------------------------------------------
 
 

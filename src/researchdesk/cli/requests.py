@@ -36,7 +36,11 @@ def member_add(
     name: str = typer.Argument(..., help="Organization name (or a person's name with --email)."),
     kind: str = typer.Option("city", help=f"Organization kind: {', '.join(ORG_KINDS)}."),
     lapsed: bool = typer.Option(False, "--lapsed", help="Membership is lapsed (cannot file requests)."),
-    email: str | None = typer.Option(None, help="Add a person with this email instead of an organization."),
+    email: str | None = typer.Option(
+        None,
+        help="Add a person with this email instead of an organization: they file requests but cannot sign in "
+        "until `researchdesk user add EMAIL` gives them a password.",
+    ),
     org: str | None = typer.Option(None, help="The person's organization."),
     role: str = typer.Option("member", help=f"The person's role: {', '.join(PERSON_ROLES)}."),
 ) -> None:
@@ -44,7 +48,10 @@ def member_add(
     with desk_of(ctx) as desk:
         if email:
             pid = add_person(desk, name, email, org, role)
-            console.print(f"Added {escape(name)} <{escape(email)}> as {role} (person {pid}).")
+            console.print(
+                f"Added {escape(name)} <{escape(email)}> as {role} (user {pid}, no sign-in; "
+                f"`researchdesk user add {escape(email)}` gives one)."
+            )
         else:
             oid = add_member(desk, name, kind, active=not lapsed)
             console.print(

@@ -30,7 +30,7 @@ def user_add(
         None, help="Initial password (asked for when omitted; prefer that: options land in shell history)."
     ),
 ) -> None:
-    """Add a user who can sign in to the web app."""
+    """Add a user who can sign in to the web app, or give a sign-in to a person added with `member add --email`."""
     with desk_of(ctx) as desk:
         user = create_user(desk, email, _password(password), role, org, name)
     where = f" of {escape(user.organization)}" if user.organization else ""
